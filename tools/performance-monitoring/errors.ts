@@ -1,0 +1,44 @@
+// Errors the user should see as one line, each with the exit code SPEC §10 gives it.
+
+export const EXIT = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  failUnder: 3,
+  alertFailed: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A message meant for the user, printed as one line on stderr, then exit with `exitCode`. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Bad flag, env or configuration: exit 2. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'UsageError';
+  }
+}
+
+/** Source unreachable, query failed, unreadable file: exit 1, no report. */
+export class RuntimeError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.runtime);
+    this.name = 'RuntimeError';
+  }
+}
+
+/** First line of any thrown value, for error messages that must stay one line. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]?.trim() || 'unknown error';
+}

@@ -1,0 +1,101 @@
+// The report: what the metrics module derives and every renderer and alerter reads.
+// Field names are the public JSON contract (SPEC §8, report.schema.json).
+import type { Aggregation, SourceKind } from '../sources/types.js';
+
+export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
+export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
+export type ServiceStatus = 'healthy' | 'issues' | 'silent';
+
+export interface Trend {
+  direction: TrendDirection;
+  percentChange: number | null;
+  previousAvgDuration: number | null;
+  previousOperations: number;
+}
+
+export interface Durations {
+  avgDuration: number | null;
+  p50Duration: number | null;
+  p95Duration: number | null;
+  p99Duration: number | null;
+  minDuration: number | null;
+  maxDuration: number | null;
+}
+
+export interface ServiceReport {
+  service: string;
+  status: ServiceStatus;
+  operations: { total: number; successful: number; failed: number; successRate: number | null };
+  performance: Durations;
+  apdex: number | null;
+  errors: { total: number; errorRate: number | null; topErrors: { message: string; count: number }[] };
+  trend: Trend;
+  issues: string[];
+}
+
+export interface OverallReport extends Durations {
+  totalOperations: number;
+  successfulOperations: number;
+  failedOperations: number;
+  successRate: number | null;
+  errorRate: number | null;
+  apdex: number | null;
+  trend: Trend;
+}
+
+export interface SlowOperation {
+  service: string;
+  operation: string;
+  avgDuration: number;
+  p95Duration: number;
+  count: number;
+}
+
+export interface ErrorEntry {
+  service: string;
+  message: string;
+  count: number;
+}
+
+export type Severity = 'critical' | 'warning';
+
+export interface AlertCondition {
+  /** Stable key for de-duplication, e.g. `health_low`, `service_silent:n8n`. */
+  key: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface ChannelOutcome {
+  channel: 'slack' | 'email';
+  sent: string[];
+  suppressed: { key: string; nextSendAt: string }[];
+  resolved: string[];
+  failed: { keys: string[]; reason: string } | null;
+}
+
+export interface AlertsReport {
+  conditions: AlertCondition[];
+  channels: ChannelOutcome[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  generatedAt: string;
+  period: { start: string; end: string; hours: number };
+  previousPeriod: { start: string; end: string };
+  threshold: number;
+  service: string | null;
+  source: { kind: SourceKind; aggregation: Aggregation };
+  healthScore: number | null;
+  healthStatus: HealthStatus;
+  healthBreakdown: { errorDeduction: number; performanceDeduction: number; serviceIssueDeduction: number };
+  overall: OverallReport;
+  services: ServiceReport[];
+  slowestOperations: SlowOperation[];
+  mostFrequentErrors: ErrorEntry[];
+  issues: string[];
+  recommendations: string[];
+  dataQuality: { invalidDurations: number; skippedRows: number };
+  alerts: AlertsReport | null;
+}

@@ -1,0 +1,69 @@
+// What every source hands to the metrics module: the rows of sql/aggregate.sql, decoded.
+
+export type SourceKind = 'demo' | 'file' | 'supabase' | 'postgres';
+export type Aggregation = 'server' | 'client';
+export type WindowName = 'current' | 'previous';
+
+/** The question every source answers: both windows, optionally one service. */
+export interface AggregateQuery {
+  /** Current window start, inclusive. */
+  start: Date;
+  /** Current window end, exclusive. */
+  end: Date;
+  /** Previous window start, inclusive (previous window ends at `start`). */
+  previousStart: Date;
+  /** `--service`, pushed into the WHERE clause; null for all services. */
+  service: string | null;
+  /** Apdex threshold T, ms. */
+  threshold: number;
+}
+
+/** Counts and duration statistics of one group of operations in one window. */
+export interface Stats {
+  operations: number;
+  failures: number;
+  /** Operations with a usable (non-null, >= 0) duration. */
+  samples: number;
+  sumDuration: number | null;
+  minDuration: number | null;
+  maxDuration: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** Apdex: not failed and duration <= T. */
+  satisfied: number;
+  /** Apdex: not failed and T < duration <= 4T. */
+  tolerating: number;
+  /** Operations whose duration was negative (ignored as samples). */
+  invalidDurations: number;
+}
+
+export type StatsRow =
+  | ({ window: WindowName; level: 'overall' } & Stats)
+  | ({ window: WindowName; level: 'service'; service: string } & Stats)
+  | ({ window: WindowName; level: 'operation'; service: string; operation: string } & Stats);
+
+/** Failures of one message in one service, current window (top 10 per service, ties kept). */
+export interface ErrorCountRow {
+  service: string;
+  message: string;
+  count: number;
+}
+
+export interface Aggregates {
+  stats: StatsRow[];
+  errors: ErrorCountRow[];
+}
+
+export interface SourceResult extends Aggregates {
+  kind: SourceKind;
+  aggregation: Aggregation;
+  /** Input rows that could not be used (bad created_at/source/duration); files and fallback only. */
+  skippedRows: number;
+}
+
+export interface Source {
+  readonly kind: SourceKind;
+  aggregate(query: AggregateQuery): Promise<SourceResult>;
+  close(): Promise<void>;
+}
