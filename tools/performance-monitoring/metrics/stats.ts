@@ -1,0 +1,35 @@
+// Figures derived from one group's aggregate counts (SPEC §3), unrounded.
+import type { Stats } from '../sources/types.js';
+
+export const EMPTY_STATS: Stats = {
+  operations: 0,
+  failures: 0,
+  samples: 0,
+  sumDuration: null,
+  minDuration: null,
+  maxDuration: null,
+  p50: null,
+  p95: null,
+  p99: null,
+  satisfied: 0,
+  tolerating: 0,
+  invalidDurations: 0,
+};
+
+/** failed / total * 100; null without operations. Multiplying first keeps 5/100 exactly 5. */
+export function errorRate(stats: Stats): number | null {
+  return stats.operations === 0 ? null : (stats.failures * 100) / stats.operations;
+}
+
+export function successRate(stats: Stats): number | null {
+  return stats.operations === 0 ? null : ((stats.operations - stats.failures) * 100) / stats.operations;
+}
+
+export function averageDuration(stats: Stats): number | null {
+  return stats.samples === 0 || stats.sumDuration === null ? null : stats.sumDuration / stats.samples;
+}
+
+/** (satisfied + tolerating / 2) / samples; failed operations count as frustrated. */
+export function apdex(stats: Stats): number | null {
+  return stats.samples === 0 ? null : (stats.satisfied + stats.tolerating / 2) / stats.samples;
+}

@@ -1,0 +1,31 @@
+// Trend of the average duration against the previous window (SPEC §4).
+import type { Stats } from '../sources/types.js';
+import type { TrendDirection } from './report-types.js';
+import { averageDuration } from './stats.js';
+
+export const MIN_TREND_SAMPLES = 20;
+export const TREND_CHANGE_PERCENT = 10;
+
+export interface TrendFigures {
+  direction: TrendDirection;
+  percentChange: number | null;
+  previousAvg: number | null;
+}
+
+export function computeTrend(current: Stats, previous: Stats): TrendFigures {
+  const previousAvg = averageDuration(previous);
+  const currentAvg = averageDuration(current);
+  const enough = current.samples >= MIN_TREND_SAMPLES && previous.samples >= MIN_TREND_SAMPLES;
+  // A zero previous average has no defined percent change: treat as insufficient.
+  if (!enough || currentAvg === null || previousAvg === null || previousAvg === 0) {
+    return { direction: 'insufficient_data', percentChange: null, previousAvg };
+  }
+  const percentChange = ((currentAvg - previousAvg) * 100) / previousAvg;
+  return { direction: directionOf(percentChange), percentChange, previousAvg };
+}
+
+export function directionOf(percentChange: number): TrendDirection {
+  if (percentChange < -TREND_CHANGE_PERCENT) return 'improving';
+  if (percentChange > TREND_CHANGE_PERCENT) return 'degrading';
+  return 'stable';
+}

@@ -1,0 +1,35 @@
+// In-process DuckDB: the engine for demo data, files and the Supabase fallback.
+// Loaded on demand, so `--help` and the database sources never pay for it.
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { RuntimeError, describeError } from '../errors.js';
+import { aggregationParams, aggregationSql } from './aggregate-sql.js';
+import { decodeAggregateRows } from './rows.js';
+import type { AggregateQuery, Aggregates } from './types.js';
+
+export interface DuckDb {
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+export async function openDuckDb(): Promise<DuckDb> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(':memory:');
+  } catch (error) {
+    throw new RuntimeError(`DuckDB could not start: ${describeError(error)}`);
+  }
+  const connection = await instance.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+export async function aggregateInDuckDb(connection: DuckDBConnection, table: string, query: AggregateQuery): Promise<Aggregates> {
+  const reader = await connection.runAndReadAll(aggregationSql(table), aggregationParams(query));
+  return decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB');
+}

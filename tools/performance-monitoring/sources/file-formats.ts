@@ -1,0 +1,88 @@
+// How each input file format is read and normalized into the SPEC columns (SQL for DuckDB).
+// Every reader yields: source, operation, level, status, message, duration_ms (DOUBLE),
+// created_at (TIMESTAMPTZ) and `unusable` (the row cannot be placed or measured: skipped).
+import { extname } from 'node:path';
+import { UsageError } from '../errors.js';
+
+export type FileFormat = 'ndjson' | 'json' | 'csv' | 'parquet';
+
+const EXTENSIONS: Record<string, FileFormat> = {
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.json': 'json',
+  '.csv': 'csv',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
+};
+
+export const TEXT_COLUMNS = ['operation', 'level', 'status', 'message'] as const;
+export const ALL_COLUMNS = ['id', 'source', ...TEXT_COLUMNS, 'duration_ms', 'created_at'] as const;
+
+export function formatOf(path: string): FileFormat {
+  const bare = path.toLowerCase().replace(/\.(gz|zst)$/, '');
+  const format = EXTENSIONS[extname(bare)];
+  if (!format) {
+    throw new UsageError(`--input '${path}': unknown file type; use .ndjson, .jsonl, .json, .csv or .parquet (optionally .gz)`);
+  }
+  return format;
+}
+
+export const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The table function reading one file; JSON and CSV as text, so a bad value is a skipped row, not a failed read. */
+export function readerSql(path: string, format: FileFormat): string {
+  const file = sqlString(path);
+  switch (format) {
+    case 'ndjson':
+    case 'json': {
+      const columns = ALL_COLUMNS.map((c) => `${c}: 'VARCHAR'`).join(', ');
+      const layout = format === 'ndjson' ? 'newline_delimited' : 'auto';
+      return `read_json(${file}, format = '${layout}', columns = {${columns}})`;
+    }
+    case 'csv':
+      return `read_csv(${file}, header = true, all_varchar = true)`;
+    case 'parquet':
+      return `read_parquet(${file})`;
+  }
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
+const TIMESTAMP = /^(TIMESTAMP.*|DATE)$/;
+const EPOCH_TEXT = `'-?[0-9]+(\\.[0-9]+)?'`;
+
+/** Epoch milliseconds (a number) to TIMESTAMPTZ; absurd values become NULL, hence skipped. */
+const fromEpochMs = (ms: string) => `CASE WHEN abs(${ms}) < 1e14 THEN CAST(epoch_ms(CAST(${ms} AS BIGINT)) AS TIMESTAMPTZ) END`;
+
+function createdAtSql(type: string | undefined): string {
+  const col = quoteId('created_at');
+  if (type === undefined) return 'CAST(NULL AS TIMESTAMPTZ)';
+  if (type === 'TIMESTAMP WITH TIME ZONE') return col;
+  if (TIMESTAMP.test(type)) return `CAST(${col} AS TIMESTAMPTZ)`;
+  if (NUMERIC.test(type)) return fromEpochMs(`CAST(${col} AS DOUBLE)`);
+  const textValue = `trim(CAST(${col} AS VARCHAR))`;
+  return `CASE WHEN regexp_full_match(${textValue}, ${EPOCH_TEXT}) THEN ${fromEpochMs(`CAST(${textValue} AS DOUBLE)`)} ELSE TRY_CAST(${textValue} AS TIMESTAMPTZ) END`;
+}
+
+function durationSql(type: string | undefined): { value: string; bad: string } {
+  const col = quoteId('duration_ms');
+  if (type === undefined) return { value: 'CAST(NULL AS DOUBLE)', bad: 'false' };
+  if (NUMERIC.test(type)) {
+    return { value: `CAST(${col} AS DOUBLE)`, bad: `coalesce(NOT isfinite(CAST(${col} AS DOUBLE)), false)` };
+  }
+  const textValue = `NULLIF(trim(CAST(${col} AS VARCHAR)), '')`;
+  const parsed = `TRY_CAST(${textValue} AS DOUBLE)`;
+  return { value: parsed, bad: `(${textValue} IS NOT NULL AND coalesce(NOT isfinite(${parsed}), true))` };
+}
+
+/** SELECT normalizing one file, given its column types (name -> DuckDB type). */
+export function normalizedSelectSql(reader: string, types: Map<string, string>): string {
+  const text = (name: string) => (types.has(name) ? `CAST(${quoteId(name)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
+  const source = `NULLIF(trim(${text('source')}), '')`;
+  const createdAt = createdAtSql(types.get('created_at'));
+  const duration = durationSql(types.get('duration_ms'));
+  return `SELECT ${text('source')} AS source, ${TEXT_COLUMNS.map((c) => `${text(c)} AS ${c}`).join(', ')},
+    ${duration.value} AS duration_ms, ${createdAt} AS created_at,
+    (${source} IS NULL OR (${createdAt}) IS NULL OR ${duration.bad}) AS unusable
+  FROM ${reader}`;
+}

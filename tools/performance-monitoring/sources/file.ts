@@ -1,0 +1,85 @@
+// --input FILE...: log files read by in-process DuckDB, aggregated by the shared SQL.
+import { statSync } from 'node:fs';
+import { RuntimeError, UsageError, describeError } from '../errors.js';
+import { openDuckDb, aggregateInDuckDb, type DuckDb } from './duckdb.js';
+import { formatOf, normalizedSelectSql, readerSql } from './file-formats.js';
+import type { AggregateQuery, Source, SourceResult } from './types.js';
+
+const TABLE = 'integration_logs';
+
+export function checkInputFiles(paths: string[]): void {
+  for (const path of paths) {
+    formatOf(path);
+    let isFile: boolean;
+    try {
+      isFile = statSync(path).isFile();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UsageError(`--input '${path}': no such file`);
+      throw new RuntimeError(`--input '${path}': cannot read: ${describeError(error)}`);
+    }
+    if (!isFile) throw new UsageError(`--input '${path}': not a regular file`);
+  }
+}
+
+export class FileSource implements Source {
+  readonly kind = 'file' as const;
+  private db: DuckDb | undefined;
+
+  constructor(
+    private readonly paths: string[],
+    private readonly onNotice: (line: string) => void,
+  ) {}
+
+  async aggregate(query: AggregateQuery): Promise<SourceResult> {
+    checkInputFiles(this.paths);
+    const db = (this.db ??= await openDuckDb());
+    const selects: string[] = [];
+    for (const path of this.paths) selects.push(await this.normalizedSelect(db, path));
+    await this.run(db, `CREATE OR REPLACE TEMP VIEW input_rows AS ${selects.join('\nUNION ALL\n')}`, 'reading the input');
+    await this.run(db, `CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable) FROM input_rows WHERE NOT unusable`, 'reading the input');
+    const skippedRows = await this.countSkipped(db);
+    if (skippedRows > 0) {
+      this.onNotice(`skipped ${skippedRows.toLocaleString('en-US')} input row${skippedRows === 1 ? '' : 's'} with an unusable created_at, source or duration_ms`);
+    }
+    const aggregates = await this.guard(() => aggregateInDuckDb(db.connection, TABLE, query), 'aggregating the input');
+    return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private async normalizedSelect(db: DuckDb, path: string): Promise<string> {
+    const format = formatOf(path);
+    const reader = readerSql(path, format);
+    const described = await this.guard(() => db.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`), `reading '${path}'`, path);
+    const types = new Map<string, string>();
+    for (const row of described.getRowObjectsJS()) types.set(String(row.column_name), String(row.column_type));
+    for (const required of ['source', 'created_at']) {
+      if (!types.has(required)) throw new UsageError(`--input '${path}': no '${required}' column (needed: source, created_at)`);
+    }
+    return normalizedSelectSql(reader, types);
+  }
+
+  private async countSkipped(db: DuckDb): Promise<number> {
+    const reader = await this.guard(() => db.connection.runAndReadAll('SELECT count(*) AS n FROM input_rows WHERE unusable'), 'reading the input');
+    return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
+  }
+
+  private async run(db: DuckDb, sql: string, doing: string): Promise<void> {
+    await this.guard(() => db.connection.run(sql), doing);
+  }
+
+  /** DuckDB's read errors name malformed files: bad input, exit 2, one line. */
+  private async guard<T>(work: () => Promise<T>, doing: string, path?: string): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof UsageError || error instanceof RuntimeError) throw error;
+      const reason = describeError(error).replace(/^[A-Za-z ]*Error: /, '');
+      throw new UsageError(`--input${path ? ` '${path}'` : ''}: ${doing} failed: ${reason}`);
+    }
+  }
+}

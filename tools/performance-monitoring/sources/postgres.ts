@@ -1,0 +1,101 @@
+// DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
+import type postgresType from 'postgres';
+import { envValue, timeoutMs } from '../config.js';
+import { RuntimeError, UsageError, describeError } from '../errors.js';
+import { withRetry } from '../net/retry.js';
+import { aggregationParams, aggregationSql, DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import { decodeAggregateRows } from './rows.js';
+import type { AggregateQuery, Source, SourceResult } from './types.js';
+
+type Sql = postgresType.Sql;
+
+const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED']);
+
+export class PostgresSource implements Source {
+  readonly kind = 'postgres' as const;
+  private sql: Sql | undefined;
+
+  constructor(
+    private readonly url: URL,
+    private readonly table: string,
+    private readonly timeout: number,
+  ) {}
+
+  static fromEnv(env: NodeJS.ProcessEnv): PostgresSource {
+    const raw = envValue(env, 'DATABASE_URL') ?? '';
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new UsageError('DATABASE_URL is not a URL: use postgres://user:password@host:5432/database');
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': use postgres://user:password@host:5432/database`);
+    }
+    const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
+    quoteTableName(table);
+    return new PostgresSource(url, table, timeoutMs(env));
+  }
+
+  async aggregate(query: AggregateQuery): Promise<SourceResult> {
+    const sql = await this.connect();
+    const rows = await withRetry(() => sql.unsafe(aggregationSql(this.table), aggregationParams(query)), {
+      shouldRetry: (error) => RETRYABLE_NETWORK.has(errorCode(error)),
+    }).catch((error: unknown) => {
+      throw new RuntimeError(this.explain(error));
+    });
+    return { kind: this.kind, aggregation: 'server', skippedRows: 0, ...decodeAggregateRows(rows, 'PostgreSQL') };
+  }
+
+  async close(): Promise<void> {
+    await this.sql?.end({ timeout: 1 });
+    this.sql = undefined;
+  }
+
+  private async connect(): Promise<Sql> {
+    if (this.sql) return this.sql;
+    const { default: postgres } = await import('postgres');
+    this.sql = postgres(this.url.href, {
+      max: 1,
+      connect_timeout: Math.max(1, Math.ceil(this.timeout / 1000)),
+      idle_timeout: 1,
+      onnotice: () => {},
+      connection: { application_name: 'perf-monitor', statement_timeout: this.timeout },
+    });
+    return this.sql;
+  }
+
+  /** One line naming the source and the cause; never the password (the URL is not printed). */
+  private explain(error: unknown): string {
+    const where = `${this.url.hostname}:${this.url.port || 5432}`;
+    const database = decodeURIComponent(this.url.pathname.slice(1)) || '(default)';
+    switch (errorCode(error)) {
+      case '28P01':
+      case '28000':
+        return `PostgreSQL at ${where}: authentication failed for user '${decodeURIComponent(this.url.username)}': check DATABASE_URL`;
+      case '3D000':
+        return `PostgreSQL at ${where}: database '${database}' does not exist: check DATABASE_URL`;
+      case '42P01':
+        return `PostgreSQL: table ${this.table} does not exist in '${database}': run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
+      case '42703':
+        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${describeError(error)}): see tools/performance-monitoring/sql/schema.sql`;
+      case '57014':
+        return `PostgreSQL: the query timed out after ${this.timeout} ms (PERFMON_TIMEOUT_MS); try a shorter --hours or check the indexes in sql/schema.sql`;
+      case 'ECONNREFUSED':
+        return `PostgreSQL at ${where}: connection refused`;
+      case 'CONNECT_TIMEOUT':
+      case 'ETIMEDOUT':
+        return `PostgreSQL at ${where}: connection timed out after ${this.timeout} ms`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `PostgreSQL: host '${this.url.hostname}' not found: check DATABASE_URL`;
+      default:
+        return `PostgreSQL at ${where}: query failed: ${describeError(error)}`;
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
