@@ -1,0 +1,112 @@
+// Formatting helpers for the text report: numbers, durations, percentages, colour, and
+// scrubbing of text that comes from logs.
+
+const NOT_AVAILABLE = 'n/a';
+
+// One fixed locale so the report reads the same on every machine (and in tests).
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(minDecimals: number, maxDecimals: number): Intl.NumberFormat {
+  const key = `${minDecimals}:${maxDecimals}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', {
+      minimumFractionDigits: minDecimals,
+      maximumFractionDigits: maxDecimals,
+    });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** Moves the decimal point in the number's shortest decimal form, so no binary error creeps in. */
+function shiftDecimal(value: number, places: number): number {
+  const [mantissa, exponent = '0'] = String(value).split('e');
+  return Number(`${mantissa}e${Number(exponent) + places}`);
+}
+
+/**
+ * Rounds half away from zero on the decimal digits as printed: 1.005 -> 1.01, 1849.5 -> 1850.
+ * (`toFixed` and Intl round the binary value, and 1.005 is really 1.00499999...)
+ */
+export function roundHalfUp(value: number, decimals: number): number {
+  const magnitude = shiftDecimal(Math.round(shiftDecimal(Math.abs(value), decimals)), -decimals);
+  const result = Math.sign(value) * magnitude;
+  return result === 0 ? 0 : result; // never print "-0"
+}
+
+function isNumber(value: number | null): value is number {
+  return value !== null && Number.isFinite(value);
+}
+
+/** `1,247`, `0.25`: grouped, at most `maxDecimals` decimals, trailing zeros dropped. */
+export function formatNumber(value: number, maxDecimals = 0): string {
+  return numberFormat(0, maxDecimals).format(roundHalfUp(value, maxDecimals));
+}
+
+/** `1,247`: a count with thousands separators. */
+export function formatCount(value: number): string {
+  return formatNumber(value, 0);
+}
+
+/** `0.94`: exactly `decimals` decimals; null -> `n/a`. */
+export function formatFixed(value: number | null, decimals: number): string {
+  if (!isNumber(value)) return NOT_AVAILABLE;
+  return numberFormat(decimals, decimals).format(roundHalfUp(value, decimals));
+}
+
+/** `1,850ms`: whole milliseconds; null -> `n/a`. */
+export function formatMs(value: number | null): string {
+  return isNumber(value) ? `${formatNumber(value, 0)}ms` : NOT_AVAILABLE;
+}
+
+/** `97.5%` (decimals 1), `2.31%` (decimals 2); null -> `n/a`. */
+export function formatPercent(value: number | null, decimals: number): string {
+  return isNumber(value) ? `${formatFixed(value, decimals)}%` : NOT_AVAILABLE;
+}
+
+/** `+15.3%`, `-8.2%`, `+0.0%`: a change always carries its sign; null -> `n/a`. */
+export function formatChange(value: number | null, decimals = 1): string {
+  if (!isNumber(value)) return NOT_AVAILABLE;
+  const sign = roundHalfUp(value, decimals) < 0 ? '' : '+'; // Intl already prints the minus
+  return `${sign}${formatPercent(value, decimals)}`;
+}
+
+/** `1 time`, `12 times`, `1,024 calls`. */
+export function formatCountOf(count: number, singular: string, plural: string): string {
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}
+
+// C0 and C1 controls (ESC included) and DEL would let a log line move the cursor, recolour
+// or retitle the terminal; bidi overrides would let it reorder what the reader sees.
+const LINE_BREAKS = /[\t\n\v\f\r]+/g;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Log text made safe for one terminal line: breaks become spaces, other controls go. */
+export function stripControl(text: string): string {
+  return text.replace(LINE_BREAKS, ' ').replace(CONTROLS, '');
+}
+
+export interface Colors {
+  bold(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+}
+
+// SGR on/off pairs; closing with the specific "off" code keeps nested styles intact.
+const SGR = { bold: [1, 22], green: [32, 39], yellow: [33, 39], red: [31, 39] } as const;
+
+function style(enabled: boolean, [on, off]: readonly [number, number]): (text: string) => string {
+  return enabled ? (text) => `\u001b[${on}m${text}\u001b[${off}m` : (text) => text;
+}
+
+/** ANSI styles; with `enabled` false every style returns its text untouched. */
+export function createColors(enabled: boolean): Colors {
+  return {
+    bold: style(enabled, SGR.bold),
+    green: style(enabled, SGR.green),
+    yellow: style(enabled, SGR.yellow),
+    red: style(enabled, SGR.red),
+  };
+}

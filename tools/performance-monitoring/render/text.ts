@@ -1,0 +1,217 @@
+// The text report for people: the seed tool's layout (seed-README "Sample Output"), plus the
+// fields SPEC §8 added. Every string that comes from logs goes through `clean` first.
+import type {
+  AlertCondition,
+  AlertsReport,
+  ChannelOutcome,
+  ErrorEntry,
+  Report,
+  ServiceReport,
+  ServiceStatus,
+  SlowOperation,
+  Trend,
+  TrendDirection,
+} from '../metrics/report-types.js';
+import {
+  createColors,
+  formatChange,
+  formatCount,
+  formatCountOf,
+  formatFixed,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  stripControl as clean,
+  type Colors,
+} from './format.js';
+
+const WIDTH = 80;
+const HEAVY_RULE = '='.repeat(WIDTH);
+const LIGHT_RULE = '-'.repeat(WIDTH);
+const INDENT = '   ';
+
+export interface TextOptions {
+  /** ANSI colours; false means no escape code at all. */
+  color: boolean;
+}
+
+interface Section {
+  title: string;
+  lines: string[];
+}
+
+type Tint = keyof Omit<Colors, 'bold'>;
+
+const STATUS_STYLE: Record<ServiceStatus, { icon: string; tint: Tint }> = {
+  healthy: { icon: '✅', tint: 'green' },
+  issues: { icon: '⚠️', tint: 'yellow' },
+  silent: { icon: '❌', tint: 'red' },
+};
+
+// insufficient_data gets no icon: the Trend line already says so, and a placeholder is noise.
+const TREND_ICON: Record<TrendDirection, string> = {
+  improving: '📈',
+  degrading: '📉',
+  stable: '➡️',
+  insufficient_data: '',
+};
+
+const CHANNEL_LABEL: Record<ChannelOutcome['channel'], string> = { slack: 'Slack', email: 'E-mail' };
+
+/** The whole report as text, ending with a newline (write it with `process.stdout.write`). */
+export function renderText(report: Report, options: TextOptions): string {
+  const colors = createColors(options.color);
+  const body = sections(report, colors).flatMap((section) => sectionLines(section, colors));
+  return [...header(report, colors), ...body, '', HEAVY_RULE].join('\n') + '\n';
+}
+
+function header(report: Report, colors: Colors): string[] {
+  const scope = report.service === null ? '' : ` — service: ${clean(report.service)}`;
+  const { start, end, hours } = report.period;
+  return [
+    HEAVY_RULE,
+    colors.bold(`PERFORMANCE MONITORING REPORT${scope}`),
+    HEAVY_RULE,
+    '',
+    `Period: ${start} - ${end} (${formatNumber(hours, 4)}h)`,
+    `Source: ${report.source.kind} (${report.source.aggregation} aggregation)`,
+    healthLine(report.healthScore, colors),
+  ];
+}
+
+function healthLine(score: number | null, colors: Colors): string {
+  if (score === null) return 'Health Score: n/a (no data)';
+  const [icon, tint]: [string, Tint] = score >= 90 ? ['🟢', 'green'] : score >= 70 ? ['🟡', 'yellow'] : ['🔴', 'red'];
+  return colors[tint](`Health Score: ${formatCount(score)}/100 ${icon}`);
+}
+
+function sections(report: Report, colors: Colors): Section[] {
+  const list: Section[] = [
+    { title: 'OVERALL METRICS', lines: overallLines(report) },
+    { title: 'ISSUES', lines: issueLines(report.issues, colors) },
+    { title: 'RECOMMENDATIONS', lines: recommendationLines(report.recommendations) },
+    { title: 'SERVICE PERFORMANCE', lines: serviceLines(report.services, colors) },
+    { title: 'SLOWEST OPERATIONS', lines: slowestLines(report.slowestOperations) },
+    { title: 'MOST FREQUENT ERRORS', lines: errorLines(report.mostFrequentErrors) },
+  ];
+  if (report.alerts !== null) list.push({ title: 'ALERTS', lines: alertLines(report.alerts, colors) });
+  return list;
+}
+
+function sectionLines(section: Section, colors: Colors): string[] {
+  return ['', LIGHT_RULE, colors.bold(section.title), LIGHT_RULE, ...section.lines];
+}
+
+function overallLines(report: Report): string[] {
+  const o = report.overall;
+  return [
+    `Total Operations: ${formatCount(o.totalOperations)}`,
+    `Successful / Failed: ${formatCount(o.successfulOperations)} / ${formatCount(o.failedOperations)}`,
+    `Average Duration: ${formatMs(o.avgDuration)}`,
+    `P50 / P95 / P99: ${formatMs(o.p50Duration)} / ${formatMs(o.p95Duration)} / ${formatMs(o.p99Duration)}`,
+    `Min / Max: ${formatMs(o.minDuration)} / ${formatMs(o.maxDuration)}`,
+    `Error Rate: ${formatPercent(o.errorRate, 2)}`,
+    `Apdex (T=${formatMs(report.threshold)}): ${formatFixed(o.apdex, 2)}`,
+    `Trend: ${trendText(o.trend)}`,
+    ...dataQualityLines(report.dataQuality),
+  ];
+}
+
+function dataQualityLines({ invalidDurations, skippedRows }: Report['dataQuality']): string[] {
+  const notes = [
+    invalidDurations > 0 ? `${formatCountOf(invalidDurations, 'negative duration', 'negative durations')} ignored` : '',
+    skippedRows > 0 ? `${formatCountOf(skippedRows, 'unreadable row', 'unreadable rows')} skipped` : '',
+  ].filter((note) => note !== '');
+  return notes.length > 0 ? [`Data quality: ${notes.join(', ')}`] : [];
+}
+
+function trendText(trend: Trend): string {
+  if (trend.direction === 'insufficient_data') return 'insufficient data';
+  return `${trend.direction} (${formatChange(trend.percentChange)})`;
+}
+
+function issueLines(issues: string[], colors: Colors): string[] {
+  if (issues.length === 0) return [colors.green('✅ No issues found')];
+  return issues.map((issue) => colors.red(`❌ ${clean(issue)}`));
+}
+
+function recommendationLines(recommendations: string[]): string[] {
+  if (recommendations.length === 0) return ['No recommendations'];
+  return recommendations.map((recommendation) => `💡 ${clean(recommendation)}`);
+}
+
+function serviceLines(services: ServiceReport[], colors: Colors): string[] {
+  if (services.length === 0) return ['No operations in this period'];
+  return services.flatMap((service, i) => [...(i > 0 ? [''] : []), ...serviceBlock(service, colors)]);
+}
+
+function serviceBlock(service: ServiceReport, colors: Colors): string[] {
+  const { icon, tint } = STATUS_STYLE[service.status];
+  const trendIcon = TREND_ICON[service.trend.direction];
+  const title = [icon, clean(service.service), trendIcon].filter((part) => part !== '').join(' ');
+  if (service.status === 'silent') {
+    const previous = formatCount(service.trend.previousOperations);
+    return [colors[tint](title), `${INDENT}No operations this period (previous period: ${previous})`];
+  }
+  return [colors[tint](title), ...serviceDetails(service).map((line) => INDENT + line)];
+}
+
+function serviceDetails({ operations, performance, apdex, errors, trend, issues }: ServiceReport): string[] {
+  return [
+    `Operations: ${formatCount(operations.total)} (${formatPercent(operations.successRate, 1)} success)`,
+    `Avg Duration: ${formatMs(performance.avgDuration)}`,
+    `P95 Duration: ${formatMs(performance.p95Duration)}`,
+    `P99 Duration: ${formatMs(performance.p99Duration)}`,
+    `Apdex: ${formatFixed(apdex, 2)}`,
+    `Error Rate: ${formatPercent(errors.errorRate, 1)}`,
+    `Trend: ${trendText(trend)}`,
+    ...(issues.length > 0 ? [`Issues: ${issues.map(clean).join(', ')}`] : []),
+  ];
+}
+
+function slowestLines(operations: SlowOperation[]): string[] {
+  if (operations.length === 0) return ['No operations with durations'];
+  return operations.flatMap((op, i) => [
+    ...(i > 0 ? [''] : []),
+    `${i + 1}. ${clean(op.service)}:${clean(op.operation)}`,
+    `${INDENT}Avg: ${formatMs(op.avgDuration)}  P95: ${formatMs(op.p95Duration)} (${formatCountOf(op.count, 'call', 'calls')})`,
+  ]);
+}
+
+function errorLines(errors: ErrorEntry[]): string[] {
+  if (errors.length === 0) return ['No errors in this period'];
+  return errors.map(
+    (e, i) => `${i + 1}. [${clean(e.service)}] ${clean(e.message)} (${formatCountOf(e.count, 'time', 'times')})`,
+  );
+}
+
+function alertLines(alerts: AlertsReport, colors: Colors): string[] {
+  const channels = alerts.channels.flatMap((channel) => channelLines(channel, colors));
+  return [...conditionLines(alerts.conditions, colors), ...(channels.length > 0 ? channels : ['No alert channels'])];
+}
+
+function conditionLines(conditions: AlertCondition[], colors: Colors): string[] {
+  if (conditions.length === 0) return ['Conditions: none'];
+  const tint = (condition: AlertCondition) => (condition.severity === 'critical' ? colors.red : colors.yellow);
+  return ['Conditions:', ...conditions.map((k) => tint(k)(`${INDENT}[${k.severity}] ${clean(k.message)}`))];
+}
+
+function channelLines(channel: ChannelOutcome, colors: Colors): string[] {
+  const suppressed = channel.suppressed.map((s) => `${clean(s.key)} (next send ${clean(s.nextSendAt)})`);
+  const lines = [
+    ...listLine('Sent', channel.sent.map(clean)),
+    ...listLine('Suppressed', suppressed),
+    ...listLine('Resolved', channel.resolved.map(clean)),
+    ...(channel.failed === null ? [] : [colors.red(failedLine(channel.failed))]),
+  ];
+  return [`${CHANNEL_LABEL[channel.channel]}:`, ...(lines.length > 0 ? lines : [`${INDENT}Nothing to send`])];
+}
+
+function listLine(label: string, items: string[]): string[] {
+  return items.length > 0 ? [`${INDENT}${label}: ${items.join(', ')}`] : [];
+}
+
+function failedLine({ keys, reason }: NonNullable<ChannelOutcome['failed']>): string {
+  const what = keys.length > 0 ? `${keys.map(clean).join(', ')} — ` : '';
+  return `${INDENT}Failed: ${what}${clean(reason)}`;
+}

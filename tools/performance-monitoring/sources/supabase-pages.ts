@@ -1,0 +1,101 @@
+// Reads every row of both windows through PostgREST: keyset pagination on (created_at, id), so
+// the result is complete whatever the server's max-rows and stable while rows are inserted;
+// the range is split into time slices fetched concurrently.
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { LogRow } from './row-loader.js';
+
+export const COLUMNS = 'id,source,operation,level,status,message,duration_ms,created_at';
+export const PAGE_SIZE = 1000;
+export const SLICES = 4;
+
+export interface PageRequest {
+  table: string;
+  start: Date;
+  end: Date;
+  service: string | null;
+}
+
+export interface PageError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export class PageFailure extends Error {
+  constructor(readonly failure: PageError) {
+    super(failure.message);
+  }
+}
+
+interface RawRow {
+  id: string | number;
+  source: string;
+  operation: string | null;
+  level: string | null;
+  status: string | null;
+  message: string | null;
+  duration_ms: number | null;
+  created_at: string;
+}
+
+export interface PageSink {
+  rows: (rows: LogRow[]) => void;
+  /** Rows the server said it would return (planned count), once per slice. */
+  estimate: (rows: number) => void;
+  /** Rows whose fields were not what the schema promises (counted as skipped). */
+  skipped: (rows: number) => void;
+}
+
+export function timeSlices(start: Date, end: Date, count: number): [Date, Date][] {
+  const span = end.getTime() - start.getTime();
+  const bounds = Array.from({ length: count + 1 }, (_, i) => new Date(start.getTime() + Math.round((span * i) / count)));
+  return bounds.slice(0, -1).map((from, i) => [from, bounds[i + 1] as Date]);
+}
+
+const quote = (value: string | number) => `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+function isRawRow(value: unknown): value is RawRow {
+  if (typeof value !== 'object' || value === null) return false;
+  const row = value as Record<string, unknown>;
+  const textOrNull = (v: unknown) => v === null || typeof v === 'string';
+  return (
+    (typeof row.id === 'string' || typeof row.id === 'number') &&
+    typeof row.source === 'string' && row.source.trim() !== '' &&
+    typeof row.created_at === 'string' && !Number.isNaN(Date.parse(row.created_at)) &&
+    (row.duration_ms === null || (typeof row.duration_ms === 'number' && Number.isFinite(row.duration_ms))) &&
+    textOrNull(row.operation) && textOrNull(row.level) && textOrNull(row.status) && textOrNull(row.message)
+  );
+}
+
+async function readSlice(client: SupabaseClient, request: PageRequest, from: Date, to: Date, sink: PageSink): Promise<void> {
+  let cursor: RawRow | null = null;
+  for (let first = true; ; first = false) {
+    let query = client
+      .from(request.table)
+      .select(COLUMNS, first ? { count: 'planned' } : {})
+      .gte('created_at', from.toISOString())
+      .lt('created_at', to.toISOString());
+    if (request.service !== null) query = query.eq('source', request.service);
+    if (cursor) {
+      const at = quote(cursor.created_at);
+      query = query.or(`created_at.gt.${at},and(created_at.eq.${at},id.gt.${quote(cursor.id)})`);
+    }
+    const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE);
+    if (error) throw new PageFailure({ status, code: error.code ?? '', message: error.message ?? '' });
+    if (!Array.isArray(data)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'the answer is not a list of rows' });
+    if (first && typeof count === 'number') sink.estimate(count);
+    // An empty page is the only proof of the end: the server may cap pages below PAGE_SIZE.
+    if (data.length === 0) return;
+    const rows = data.filter(isRawRow);
+    if (rows.length < data.length) sink.skipped(data.length - rows.length);
+    const last = data[data.length - 1];
+    if (!isRawRow(last)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'a page ended with a row lacking id or created_at' });
+    sink.rows(rows.map(({ id: _id, ...row }) => row));
+    cursor = last;
+  }
+}
+
+export async function readAllRows(client: SupabaseClient, request: PageRequest, sink: PageSink): Promise<void> {
+  const slices = timeSlices(request.start, request.end, SLICES);
+  await Promise.all(slices.map(([from, to]) => readSlice(client, request, from, to, sink)));
+}

@@ -1,0 +1,156 @@
+// SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY: the perf_monitor_summary RPC aggregates in the
+// database; without it, every row of both windows is paged in and aggregated locally.
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { envValue, timeoutMs } from '../config.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
+import { DEFAULT_TABLE, aggregationParams, quoteTableName } from './aggregate-sql.js';
+import { RowLoader } from './row-loader.js';
+import { decodeAggregateRows } from './rows.js';
+import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
+import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
+
+export const RPC_NAME = 'perf_monitor_summary';
+const RPC_MISSING = new Set(['PGRST202', '42883']);
+
+export interface SupabaseSettings {
+  url: URL;
+  key: string;
+  table: string;
+  timeoutMs: number;
+  /** Progress line updates (stderr is a TTY), or null. */
+  progress: ((line: string, done: boolean) => void) | null;
+  retryBaseDelayMs?: number;
+}
+
+export class SupabaseSource implements Source {
+  readonly kind = 'supabase' as const;
+  private http: RetryingFetch | undefined;
+
+  constructor(
+    private readonly settings: SupabaseSettings,
+    private readonly notice: (line: string) => void,
+  ) {}
+
+  static fromEnv(env: NodeJS.ProcessEnv, notice: (line: string) => void): SupabaseSource {
+    const raw = envValue(env, 'SUPABASE_URL') ?? '';
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
+    const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
+    quoteTableName(table);
+    const progress = process.stderr.isTTY
+      ? (line: string, done: boolean) => process.stderr.write(`\rperf-monitor: ${line}${done ? '\n' : ''}`)
+      : null;
+    return new SupabaseSource(
+      { url, key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table, timeoutMs: timeoutMs(env), progress },
+      notice,
+    );
+  }
+
+  /** Bytes of HTTP response bodies received so far. */
+  bytesReceived(): number {
+    return this.http?.bytesReceived() ?? 0;
+  }
+
+  async aggregate(query: AggregateQuery): Promise<SourceResult> {
+    const client = await this.client();
+    // The RPC is defined over integration_logs; another PERFMON_TABLE is read row by row.
+    if (this.settings.table === DEFAULT_TABLE) {
+      const server = await this.viaRpc(client, query);
+      if (server) return { kind: this.kind, aggregation: 'server', skippedRows: 0, ...server };
+    }
+    return this.viaRows(client, query);
+  }
+
+  async close(): Promise<void> {}
+
+  private async client(): Promise<SupabaseClient> {
+    const [{ createClient }, { default: WebSocket }] = await Promise.all([import('@supabase/supabase-js'), import('ws')]);
+    this.http = retryingFetch(this.settings.timeoutMs, { baseDelayMs: this.settings.retryBaseDelayMs });
+    return createClient(this.settings.url.href, this.settings.key, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      // supabase-js needs a WebSocket transport on Node 20, even though no realtime channel is opened.
+      realtime: { transport: WebSocket as never },
+      global: { fetch: this.http.fetch },
+    });
+  }
+
+  private async viaRpc(client: SupabaseClient, query: AggregateQuery): Promise<Aggregates | null> {
+    const [p_start, p_end, p_previous_start, p_service, p_threshold] = aggregationParams(query);
+    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, { p_start, p_end, p_previous_start, p_service, p_threshold }));
+    if (error) {
+      if (RPC_MISSING.has(error.code ?? '')) {
+        this.notice(`the ${RPC_NAME} RPC is not installed, so rows are read and aggregated here; install tools/performance-monitoring/sql/rpc.sql for server-side aggregation`);
+        return null;
+      }
+      throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
+    }
+    return decodeAggregateRows(data, 'Supabase RPC');
+  }
+
+  private async viaRows(client: SupabaseClient, query: AggregateQuery): Promise<SourceResult> {
+    const loader = await RowLoader.open();
+    try {
+      let fetched = 0;
+      let estimated = 0;
+      let skippedRows = 0;
+      const { progress } = this.settings;
+      await this.call(() =>
+        readAllRows(client, { table: this.settings.table, start: query.previousStart, end: query.end, service: query.service }, {
+          rows: (rows) => {
+            loader.append(rows);
+            fetched += rows.length;
+            progress?.(`fetched ${fetched.toLocaleString('en-US')} of ~${Math.max(estimated, fetched).toLocaleString('en-US')} rows`, false);
+          },
+          estimate: (rows) => (estimated += rows),
+          skipped: (rows) => (skippedRows += rows),
+        }),
+      ).catch((error: unknown) => {
+        if (error instanceof PageFailure) throw new RuntimeError(this.explain(error.failure, `reading ${this.settings.table}`));
+        throw error;
+      });
+      progress?.(`fetched ${fetched.toLocaleString('en-US')} rows`, true);
+      if (skippedRows > 0) this.notice(`skipped ${skippedRows.toLocaleString('en-US')} rows with an unusable source, created_at or duration_ms`);
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...(await loader.aggregate(query)) };
+    } finally {
+      loader.close();
+    }
+  }
+
+  /** Network failures (after retries) become one line naming the source and the cause. */
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof RuntimeError || error instanceof PageFailure) throw error;
+      throw new RuntimeError(this.networkLine());
+    }
+  }
+
+  private networkLine(): string {
+    const failure = this.http?.lastFailure();
+    const where = `Supabase at ${this.settings.url.host}`;
+    if (failure?.kind === 'timeout') return `${where}: ${failure.detail} (PERFMON_TIMEOUT_MS), after 3 attempts`;
+    if (failure?.detail === 'ECONNREFUSED') return `${where}: connection refused, after 3 attempts`;
+    return `${where}: request failed (${failure?.detail ?? 'network error'}), after 3 attempts`;
+  }
+
+  private explain(failure: PageError, doing: string): string {
+    const where = `Supabase at ${this.settings.url.host}`;
+    // supabase-js reports network failures as an error with status 0; they were retried already.
+    if (failure.status === 0) return this.networkLine();
+    if (failure.status === 401 || failure.status === 403) {
+      return `${where}: ${doing} was refused (HTTP ${failure.status}): check SUPABASE_SERVICE_ROLE_KEY is the project's service role key`;
+    }
+    if (failure.code === '42P01' || failure.code === 'PGRST205') {
+      return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
+    }
+    const code = failure.code ? ` ${failure.code}` : '';
+    return `${where}: ${doing} failed (HTTP ${failure.status}${code}): ${failure.message.split('\n')[0]}`;
+  }
+}

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatChange,
+  formatCount,
+  formatFixed,
+  formatMs,
+  formatPercent,
+  roundHalfUp,
+  stripControl,
+} from '../render/format.js';
+import { renderText } from '../render/text.js';
+import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from './support/report-fixture.js';
+
+const ESC = '\u001b';
+const plain = { color: false };
+
+// Written by hand from the seed's Sample Output, not pasted from the renderer: it pins the layout.
+const EXPECTED_SAMPLE = `================================================================================
+PERFORMANCE MONITORING REPORT
+================================================================================
+
+Period: 2025-11-19T10:00:00.000Z - 2025-11-20T10:00:00.000Z (24h)
+Source: demo (server aggregation)
+Health Score: 87/100 🟡
+
+--------------------------------------------------------------------------------
+OVERALL METRICS
+--------------------------------------------------------------------------------
+Total Operations: 1,247
+Successful / Failed: 1,208 / 39
+Average Duration: 714ms
+P50 / P95 / P99: 480ms / 2,450ms / 4,300ms
+Min / Max: 45ms / 9,800ms
+Error Rate: 3.13%
+Apdex (T=2,000ms): 0.91
+Trend: stable (+2.5%)
+
+--------------------------------------------------------------------------------
+ISSUES
+--------------------------------------------------------------------------------
+❌ n8n: High error rate (5.8%)
+❌ n8n: Performance degrading (+15.3%)
+
+--------------------------------------------------------------------------------
+RECOMMENDATIONS
+--------------------------------------------------------------------------------
+💡 Investigate n8n failures: start with its most frequent errors
+💡 Compare recent n8n changes with the previous period to find the regression
+
+--------------------------------------------------------------------------------
+SERVICE PERFORMANCE
+--------------------------------------------------------------------------------
+✅ hubspot 📈
+   Operations: 523 (97.5% success)
+   Avg Duration: 450ms
+   P95 Duration: 1,850ms
+   P99 Duration: 2,901ms
+   Apdex: 0.94
+   Error Rate: 2.5%
+   Trend: improving (-12.4%)
+
+✅ unleashed ➡️
+   Operations: 412 (98.1% success)
+   Avg Duration: 680ms
+   P95 Duration: 1,200ms
+   P99 Duration: 1,750ms
+   Apdex: 0.97
+   Error Rate: 1.9%
+   Trend: stable (+2.1%)
+
+⚠️ n8n 📉
+   Operations: 312 (94.2% success)
+   Avg Duration: 1,200ms
+   P95 Duration: 3,400ms
+   P99 Duration: 5,100ms
+   Apdex: 0.80
+   Error Rate: 5.8%
+   Trend: degrading (+15.3%)
+   Issues: High error rate (5.8%), Performance degrading (+15.3%)
+
+--------------------------------------------------------------------------------
+SLOWEST OPERATIONS
+--------------------------------------------------------------------------------
+1. hubspot:contacts.batch
+   Avg: 2,340ms  P95: 4,100ms (45 calls)
+
+2. unleashed:salesOrders.create
+   Avg: 1,890ms  P95: 3,050ms (38 calls)
+
+3. n8n:workflows.execute
+   Avg: 1,650ms  P95: 3,900ms (52 calls)
+
+--------------------------------------------------------------------------------
+MOST FREQUENT ERRORS
+--------------------------------------------------------------------------------
+1. [hubspot] Rate limit exceeded (12 times)
+2. [n8n] Workflow execution timeout (8 times)
+3. [unleashed] Connection timeout (6 times)
+
+================================================================================
+`;
+
+function linesOf(text: string): string[] {
+  return text.split('\n');
+}
+
+describe('format helpers', () => {
+  it('groups thousands in en-US whatever the machine locale', () => {
+    expect(formatCount(1247)).toBe('1,247');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(0)).toBe('0');
+  });
+
+  it('rounds durations half up to whole milliseconds', () => {
+    expect(formatMs(1849.5)).toBe('1,850ms');
+    expect(formatMs(1849.4)).toBe('1,849ms');
+    expect(formatMs(0)).toBe('0ms');
+    expect(formatMs(null)).toBe('n/a');
+  });
+
+  it('rounds on the printed decimals, not the binary value', () => {
+    expect(roundHalfUp(1.005, 2)).toBe(1.01);
+    expect(roundHalfUp(2.35, 1)).toBe(2.4);
+    expect(roundHalfUp(-8.25, 1)).toBe(-8.3);
+    expect(roundHalfUp(1e-7, 2)).toBe(0);
+    expect(Object.is(roundHalfUp(-0.01, 1), 0)).toBe(true);
+  });
+
+  it('formats percentages with a fixed number of decimals', () => {
+    expect(formatPercent(97.5, 1)).toBe('97.5%');
+    expect(formatPercent(2.31, 2)).toBe('2.31%');
+    expect(formatPercent(3, 2)).toBe('3.00%');
+    expect(formatPercent(null, 1)).toBe('n/a');
+    expect(formatFixed(0.945, 2)).toBe('0.95');
+  });
+
+  it('signs percent changes, and never prints -0', () => {
+    expect(formatChange(15.3)).toBe('+15.3%');
+    expect(formatChange(-8.2)).toBe('-8.2%');
+    expect(formatChange(-0.04)).toBe('+0.0%');
+    expect(formatChange(1234.5)).toBe('+1,234.5%');
+    expect(formatChange(null)).toBe('n/a');
+  });
+
+  it('strips control characters and turns line breaks into spaces', () => {
+    expect(stripControl('a\u001b[31mb\u0007c\u009bd\u007fe')).toBe('a[31mbcde');
+    expect(stripControl('line one\r\nline two\tend')).toBe('line one line two end');
+    expect(stripControl('abc\u202eevil')).toBe('abcevil');
+    expect(stripControl('Rate limit — 429 ✓')).toBe('Rate limit — 429 ✓');
+  });
+});
+
+describe('renderText', () => {
+  it('prints the seed layout for the sample report', () => {
+    expect(renderText(buildReport(), plain)).toBe(EXPECTED_SAMPLE);
+  });
+
+  it('has no escape codes without colour, and some with it', () => {
+    const report = buildReport({ services: [...sampleServices(), silentService()], alerts: sampleAlerts() });
+    expect(renderText(report, plain)).not.toContain(ESC);
+    const coloured = renderText(report, { color: true });
+    expect(coloured).toContain(`${ESC}[33mHealth Score: 87/100 🟡${ESC}[39m`);
+    expect(coloured).toContain(`${ESC}[1mOVERALL METRICS${ESC}[22m`);
+    expect(coloured).toContain(`${ESC}[32m✅ hubspot 📈${ESC}[39m`);
+    expect(coloured).toContain(`${ESC}[33m⚠️ n8n 📉${ESC}[39m`);
+    expect(coloured).toContain(`${ESC}[31m❌ legacy-sync${ESC}[39m`);
+    // Same text once the codes are gone: colour never changes the content.
+    expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(renderText(report, plain));
+  });
+
+  it('tints the health score by band', () => {
+    const line = (score: number) => linesOf(renderText(buildReport({ healthScore: score }), { color: true }))[6];
+    expect(line(90)).toBe(`${ESC}[32mHealth Score: 90/100 🟢${ESC}[39m`);
+    expect(line(70)).toBe(`${ESC}[33mHealth Score: 70/100 🟡${ESC}[39m`);
+    expect(line(69)).toBe(`${ESC}[31mHealth Score: 69/100 🔴${ESC}[39m`);
+  });
+
+  it('names the service in the header with --service', () => {
+    const text = renderText(buildReport({ service: 'hubspot' }), plain);
+    expect(linesOf(text)[1]).toBe('PERFORMANCE MONITORING REPORT — service: hubspot');
+  });
+
+  it('prints decimal hours and the client aggregation', () => {
+    const report = buildReport({
+      period: { start: '2025-11-20T09:30:00.000Z', end: '2025-11-20T10:00:00.000Z', hours: 0.5 },
+      source: { kind: 'supabase', aggregation: 'client' },
+    });
+    const text = renderText(report, plain);
+    expect(text).toContain('Period: 2025-11-20T09:30:00.000Z - 2025-11-20T10:00:00.000Z (0.5h)\n');
+    expect(text).toContain('Source: supabase (client aggregation)\n');
+  });
+
+  it('prints a short block for a silent service', () => {
+    const text = renderText(buildReport({ services: [...sampleServices(), silentService()] }), plain);
+    expect(text).toContain(
+      '   Issues: High error rate (5.8%), Performance degrading (+15.3%)\n\n' +
+        '❌ legacy-sync\n' +
+        '   No operations this period (previous period: 57)\n\n' +
+        '-'.repeat(80),
+    );
+  });
+
+  it('shows n/a for missing figures and no trend icon without enough data', () => {
+    const [first] = sampleServices();
+    const sparse = {
+      ...first!,
+      performance: { ...first!.performance, p95Duration: null, p99Duration: null },
+      apdex: null,
+      trend: { direction: 'insufficient_data' as const, percentChange: null, previousAvgDuration: null, previousOperations: 3 },
+    };
+    const text = renderText(buildReport({ services: [sparse] }), plain);
+    expect(text).toContain(
+      '✅ hubspot\n' +
+        '   Operations: 523 (97.5% success)\n' +
+        '   Avg Duration: 450ms\n' +
+        '   P95 Duration: n/a\n' +
+        '   P99 Duration: n/a\n' +
+        '   Apdex: n/a\n' +
+        '   Error Rate: 2.5%\n' +
+        '   Trend: insufficient data\n',
+    );
+  });
+
+  it('renders a report with no data', () => {
+    const text = renderText(buildNoDataReport(), plain);
+    expect(text).toContain('Health Score: n/a (no data)\n');
+    expect(text).toContain(
+      'Total Operations: 0\n' +
+        'Successful / Failed: 0 / 0\n' +
+        'Average Duration: n/a\n' +
+        'P50 / P95 / P99: n/a / n/a / n/a\n' +
+        'Min / Max: n/a / n/a\n' +
+        'Error Rate: n/a\n' +
+        'Apdex (T=2,000ms): n/a\n' +
+        'Trend: insufficient data\n',
+    );
+    expect(text).toContain('❌ No operations in the current period\n');
+    expect(text).toContain('SERVICE PERFORMANCE\n' + '-'.repeat(80) + '\nNo operations in this period\n');
+    expect(text).toContain('SLOWEST OPERATIONS\n' + '-'.repeat(80) + '\nNo operations with durations\n');
+    expect(text).toContain('MOST FREQUENT ERRORS\n' + '-'.repeat(80) + '\nNo errors in this period\n');
+  });
+
+  it('says so when there are no issues or recommendations', () => {
+    const text = renderText(buildReport({ issues: [], recommendations: [] }), plain);
+    expect(text).toContain('ISSUES\n' + '-'.repeat(80) + '\n✅ No issues found\n');
+    expect(text).toContain('RECOMMENDATIONS\n' + '-'.repeat(80) + '\nNo recommendations\n');
+  });
+
+  it('uses the singular for one call and one time', () => {
+    const report = buildReport({
+      slowestOperations: [{ service: 'n8n', operation: '(none)', avgDuration: 12.5, p95Duration: 12.5, count: 1 }],
+      mostFrequentErrors: [{ service: 'n8n', message: 'Boom', count: 1 }],
+    });
+    const text = renderText(report, plain);
+    expect(text).toContain('1. n8n:(none)\n   Avg: 13ms  P95: 13ms (1 call)\n');
+    expect(text).toContain('1. [n8n] Boom (1 time)\n');
+  });
+
+  it('adds a data quality line only when something was ignored', () => {
+    expect(renderText(buildReport(), plain)).not.toContain('Data quality');
+    const text = renderText(buildReport({ dataQuality: { invalidDurations: 3, skippedRows: 1 } }), plain);
+    expect(text).toContain('Trend: stable (+2.5%)\nData quality: 3 negative durations ignored, 1 unreadable row skipped\n');
+    const onlySkipped = renderText(buildReport({ dataQuality: { invalidDurations: 0, skippedRows: 1200 } }), plain);
+    expect(onlySkipped).toContain('Data quality: 1,200 unreadable rows skipped\n');
+  });
+
+  it('lists alert outcomes per channel, before the final rule', () => {
+    const text = renderText(buildReport({ alerts: sampleAlerts() }), plain);
+    expect(text).toContain(
+      'ALERTS\n' +
+        '-'.repeat(80) +
+        '\n' +
+        'Conditions:\n' +
+        '   [critical] Health score 62/100 is below 70\n' +
+        '   [warning] legacy-sync: no operations in this period (57 before)\n' +
+        'Slack:\n' +
+        '   Sent: health_low\n' +
+        '   Suppressed: service_silent:legacy-sync (next send 2025-11-20T13:12:00.000Z)\n' +
+        '   Resolved: error_rate_high\n' +
+        'E-mail:\n' +
+        '   Failed: health_low, error_rate_high — SMTP connection timed out after 30000ms\n' +
+        '\n' +
+        '='.repeat(80) +
+        '\n',
+    );
+    expect(text.indexOf('MOST FREQUENT ERRORS')).toBeLessThan(text.indexOf('ALERTS'));
+  });
+
+  it('says when nothing fired and a channel had nothing to do', () => {
+    const alerts = { conditions: [], channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }] };
+    const text = renderText(buildReport({ alerts }), plain);
+    expect(text).toContain('Conditions: none\nSlack:\n   Nothing to send\n');
+  });
+
+  it('strips control characters from text that comes from logs', () => {
+    const evil = '\u001b]0;pwned\u0007\u001b[2J';
+    const [first] = sampleServices();
+    const report = buildReport({
+      service: `hub${evil}spot`,
+      services: [{ ...first!, service: `hub${evil}spot`, issues: [`slow${evil}`] }],
+      slowestOperations: [{ service: 'hubspot', operation: `op${evil}`, avgDuration: 1, p95Duration: 1, count: 1 }],
+      mostFrequentErrors: [{ service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2 }],
+      issues: [`hubspot: bad${evil}`],
+      recommendations: [`fix${evil}`],
+      alerts: sampleAlerts(),
+    });
+    for (const color of [false, true]) {
+      const text = renderText(report, { color });
+      expect(text).not.toContain('\u0007');
+      expect(text).not.toContain('\u009b');
+      expect(text).not.toContain('\r');
+      expect(text.replace(/\u001b\[\d+m/g, '')).not.toContain(ESC); // only our own SGR codes remain
+    }
+    const text = renderText(report, plain);
+    expect(text).toContain('1. [hubspot] Rate limit31m exceeded]0;pwned[2J (2 times)\n');
+    expect(text).toContain('✅ hub]0;pwned[2Jspot 📈\n');
+  });
+});
