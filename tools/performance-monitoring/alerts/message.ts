@@ -1,0 +1,88 @@
+// What one alert message says, independent of the channel: Slack and e-mail render this same
+// model, so both carry the same facts. Strings here are raw; each renderer escapes them.
+import type { Report, ServiceReport, Severity } from '../metrics/report-types.js';
+import type { ChannelPlan } from './plan.js';
+
+export type MessageLevel = Severity | 'resolved';
+
+export interface MessageLine {
+  severity: MessageLevel;
+  text: string;
+  /** Re-sent after the repeat interval rather than new. */
+  repeat: boolean;
+}
+
+export interface ServiceLine {
+  service: string;
+  errorRate: string;
+  p95: string;
+  trend: string;
+  topError: string | null;
+}
+
+export interface AlertMessage {
+  level: MessageLevel;
+  title: string;
+  health: string;
+  firing: MessageLine[];
+  resolved: MessageLine[];
+  /** Conditions still holding that were already sent recently (not repeated here). */
+  stillFiring: number;
+  worstServices: ServiceLine[];
+  context: string;
+}
+
+export const WORST_SERVICES = 5;
+
+const num = (value: number) => Math.round(value).toLocaleString('en-US');
+const TREND_ICON = { improving: '📈', degrading: '📉', stable: '➡️', insufficient_data: '·' } as const;
+
+function serviceLine(service: ServiceReport): ServiceLine {
+  const { trend } = service;
+  const change = trend.percentChange === null ? '' : ` ${trend.percentChange >= 0 ? '+' : ''}${trend.percentChange.toFixed(1)}%`;
+  return {
+    service: service.service,
+    errorRate: service.errors.errorRate === null ? 'n/a' : `${service.errors.errorRate.toFixed(1)}%`,
+    p95: service.performance.p95Duration === null ? 'n/a' : `${num(service.performance.p95Duration)}ms`,
+    trend: service.status === 'silent' ? '❌ silent' : `${TREND_ICON[trend.direction]} ${trend.direction.replace('_', ' ')}${change}`,
+    topError: service.errors.topErrors[0]?.message ?? null,
+  };
+}
+
+/** Services with issues, silent first, then by error rate and p95: where to look first. */
+export function worstServices(report: Report, limit = WORST_SERVICES): ServiceLine[] {
+  const rank = (s: ServiceReport) => [s.status === 'silent' ? 1 : 0, s.errors.errorRate ?? 0, s.performance.p95Duration ?? 0];
+  return report.services
+    .filter((service) => service.status !== 'healthy')
+    .sort((a, b) => {
+      const [ra, rb] = [rank(a), rank(b)];
+      for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return (rb[i] ?? 0) - (ra[i] ?? 0);
+      return a.service < b.service ? -1 : a.service > b.service ? 1 : 0;
+    })
+    .slice(0, limit)
+    .map(serviceLine);
+}
+
+export function buildMessage(report: Report, plan: ChannelPlan): AlertMessage {
+  const firing = plan.firing.map(({ condition, repeat }) => ({ severity: condition.severity, text: condition.message, repeat }));
+  const resolved = plan.resolved.map((entry) => ({ severity: 'resolved' as const, text: entry.message, repeat: false }));
+  const level: MessageLevel = firing.some((line) => line.severity === 'critical') ? 'critical' : firing.length > 0 ? 'warning' : 'resolved';
+  const health = report.healthScore === null ? 'n/a' : `${report.healthScore}/100`;
+  // Issues = everything firing now, including what was already notified and not repeated here.
+  const issues = firing.length + plan.suppressed.length;
+  const counts = [
+    issues > 0 ? `${issues} ${issues === 1 ? 'issue' : 'issues'}` : '',
+    resolved.length > 0 ? `${resolved.length} resolved` : '',
+  ].filter(Boolean);
+  const service = report.service === null ? '' : ` · service ${report.service}`;
+  return {
+    level,
+    title: `[${level.toUpperCase()}] Performance: health ${health}, ${counts.join(', ')}`,
+    health,
+    firing,
+    resolved,
+    stillFiring: plan.suppressed.length,
+    worstServices: worstServices(report),
+    context: `${report.period.start} → ${report.period.end} (${report.period.hours}h) · source ${report.source.kind} (${report.source.aggregation})${service}`,
+  };
+}

@@ -1,0 +1,221 @@
+// Pure parts of --alert: conditions, configuration, the no-storm rules, rendering limits, escaping.
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
+import { evaluateConditions } from '../alerts/conditions.js';
+import { emailHtml } from '../alerts/email.js';
+import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../alerts/escape.js';
+import { buildMessage } from '../alerts/message.js';
+import { applyDelivery, planChannel } from '../alerts/plan.js';
+import { redactedReason, secretsOf } from '../alerts/redact.js';
+import { fitBlocks, SLACK_LIMITS, slackPayload } from '../alerts/slack.js';
+import type { Report } from '../metrics/report-types.js';
+import { buildNoDataReport, buildReport, sampleServices, silentService } from './support/report-fixture.js';
+
+/** The fixture's report with n8n's regression gone: health 87, nothing alert-worthy. */
+function healthyReport(): Report {
+  const services = sampleServices().map((s) => ({ ...s, trend: { ...s.trend, direction: 'stable' as const, percentChange: 3 } }));
+  return buildReport({ services });
+}
+
+const keys = (report: Report) => evaluateConditions(report).map((c) => `${c.severity}:${c.key}`);
+
+describe('evaluateConditions', () => {
+  it('fires nothing on a healthy report', () => {
+    expect(evaluateConditions(healthyReport())).toEqual([]);
+  });
+
+  it('health below 70 is critical', () => {
+    const [condition] = evaluateConditions({ ...healthyReport(), healthScore: 62 });
+    expect(condition).toEqual({ key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' });
+    expect(keys({ ...healthyReport(), healthScore: 70 })).toEqual([]);
+  });
+
+  it('overall error rate above 10% is critical and names the top error', () => {
+    const report = healthyReport();
+    report.overall.errorRate = 12.5;
+    const [condition] = evaluateConditions(report);
+    expect(condition?.key).toBe('error_rate_high');
+    expect(condition?.severity).toBe('critical');
+    expect(condition?.message).toContain('12.5%');
+    expect(condition?.message).toContain('[hubspot] Rate limit exceeded (12 times)');
+    report.overall.errorRate = 10;
+    expect(keys(report)).toEqual([]);
+  });
+
+  it('no operations at all is critical (and health null does not also fire health_low)', () => {
+    expect(keys(buildNoDataReport())).toEqual(['critical:no_operations']);
+  });
+
+  it('overall average above the threshold is a warning naming the slowest operation', () => {
+    const report = healthyReport();
+    report.overall.avgDuration = 2340;
+    const [condition] = evaluateConditions(report);
+    expect(condition).toMatchObject({ key: 'avg_above_threshold', severity: 'warning' });
+    expect(condition?.message).toBe('Average duration 2,340ms is above the 2,000ms threshold; slowest: hubspot:contacts.batch 2,340ms');
+  });
+
+  it('overall and each degrading service are warnings, one per service', () => {
+    const report = buildReport();
+    report.overall.trend = { ...report.overall.trend, direction: 'degrading', percentChange: 12 };
+    const hubspot = report.services[0];
+    if (hubspot) hubspot.trend = { ...hubspot.trend, direction: 'degrading', percentChange: 20 };
+    expect(keys(report)).toEqual(['warning:overall_degrading', 'warning:service_degrading:hubspot', 'warning:service_degrading:n8n']);
+    expect(evaluateConditions(report)[2]?.message).toBe('n8n: performance degrading (+15.3%)');
+  });
+
+  it('a silent service is a warning, one per service', () => {
+    const report = healthyReport();
+    report.services.push(silentService('legacy-sync'), silentService('old-cron'));
+    expect(keys(report)).toEqual(['warning:service_silent:legacy-sync', 'warning:service_silent:old-cron']);
+  });
+
+  it('lists critical conditions before warnings', () => {
+    const report = buildReport({ healthScore: 40 });
+    report.overall.errorRate = 30;
+    report.overall.avgDuration = 5000;
+    report.services.push(silentService());
+    expect(keys(report)).toEqual([
+      'critical:health_low',
+      'critical:error_rate_high',
+      'warning:avg_above_threshold',
+      'warning:service_degrading:n8n',
+      'warning:service_silent:legacy-sync',
+    ]);
+  });
+});
+
+describe('alertConfigFromEnv', () => {
+  const slack = { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/secretpath' };
+  const email = { EMAIL_HOST: 'smtp.example.com', EMAIL_FROM: 'perf@example.com', EMAIL_TO: 'ops@example.com, oncall@example.com' };
+  const usage = (env: NodeJS.ProcessEnv, repeat?: string) => {
+    try {
+      alertConfigFromEnv(env, repeat === undefined ? {} : { repeat });
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      return (error as Error).message;
+    }
+    throw new Error('expected a UsageError');
+  };
+
+  it('reads both channels with the defaults', () => {
+    const config = alertConfigFromEnv({ ...slack, ...email, EMAIL_USER: 'u', EMAIL_PASS: 'p4ss' }, {});
+    expect(config.slack).toEqual({ webhookUrl: slack.SLACK_WEBHOOK_URL });
+    expect(config.email).toEqual({ host: 'smtp.example.com', port: 587, user: 'u', pass: 'p4ss', from: 'perf@example.com', to: ['ops@example.com', 'oncall@example.com'] });
+    expect(config).toMatchObject({ stateDir: '.perfmon', timeoutMs: 30_000, repeatMs: 4 * 3_600_000 });
+    expect(config.secrets).toEqual(expect.arrayContaining([slack.SLACK_WEBHOOK_URL, '/services/T1/B1/secretpath', 'p4ss']));
+  });
+
+  it('parses --alert-repeat durations', () => {
+    expect(['90s', '30m', '4h', '1d', '1.5h'].map(parseDuration)).toEqual([90_000, 1_800_000, 14_400_000, 86_400_000, 5_400_000]);
+    for (const bad of ['5x', '4', '0m', '-1h', 'h', '']) expect(parseDuration(bad)).toBeNull();
+    expect(usage(slack, '5x')).toBe("--alert-repeat: '5x' is not a duration; use a number and s, m, h or d of at least 1s, e.g. 30m, 4h, 1d");
+  });
+
+  it('rejects --alert without any channel, before anything else runs', () => {
+    expect(usage({ EMAIL_HOST: '' })).toMatch(/^--alert needs SLACK_WEBHOOK_URL or EMAIL_HOST \+ EMAIL_FROM \+ EMAIL_TO/);
+  });
+
+  it('rejects half-configured e-mail, naming what is missing', () => {
+    expect(usage({ EMAIL_HOST: 'smtp.example.com' })).toBe('e-mail alerts need EMAIL_HOST, EMAIL_FROM and EMAIL_TO; missing: EMAIL_FROM, EMAIL_TO');
+    expect(usage({ ...email, EMAIL_USER: 'u' })).toMatch(/EMAIL_USER is set but EMAIL_PASS is not/);
+    const passOnly = usage({ ...email, EMAIL_PASS: 'topsecret' });
+    expect(passOnly).toMatch(/EMAIL_PASS is set but EMAIL_USER is not/);
+    expect(passOnly).not.toContain('topsecret');
+    expect(usage({ ...email, EMAIL_TO: 'not-an-address' })).toMatch(/^EMAIL_TO: 'not-an-address' is not an e-mail address/);
+  });
+
+  it('rejects a bad port, timeout and a non-http webhook without printing it', () => {
+    expect(usage({ ...email, EMAIL_PORT: 'abc' })).toMatch(/^EMAIL_PORT: 'abc' is not a port; use an integer 1\.\.65535/);
+    expect(usage({ ...email, EMAIL_PORT: '70000' })).toMatch(/^EMAIL_PORT: '70000'/);
+    expect(usage({ ...slack, PERFMON_TIMEOUT_MS: '0' })).toMatch(/^PERFMON_TIMEOUT_MS: '0' is not allowed; use a positive integer/);
+    const bad = usage({ SLACK_WEBHOOK_URL: 'ftp://hooks.example/T1/secretpath' });
+    expect(bad).toMatch(/^SLACK_WEBHOOK_URL is not an http\(s\) URL/);
+    expect(bad).not.toContain('secretpath');
+  });
+});
+
+describe('planChannel / applyDelivery', () => {
+  const HOUR = 3_600_000;
+  const t0 = Date.parse('2025-11-20T10:00:00.000Z');
+  const firing = [{ key: 'health_low', severity: 'critical' as const, message: 'Health score 62/100 is below 70' }];
+
+  it('sends new, suppresses until the interval, re-sends after it, resolves once', () => {
+    const first = planChannel({}, firing, t0, 4 * HOUR);
+    expect(first.firing).toEqual([{ condition: firing[0], repeat: false }]);
+    const state = applyDelivery({}, first, new Date(t0).toISOString(), true);
+    expect(state.health_low).toMatchObject({ firing: true, lastSentAt: '2025-11-20T10:00:00.000Z' });
+
+    const early = planChannel(state, firing, t0 + 4 * HOUR - 1, 4 * HOUR);
+    expect(early).toEqual({ firing: [], suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }], resolved: [] });
+    expect(planChannel(state, firing, t0 + 4 * HOUR, 4 * HOUR).firing).toEqual([{ condition: firing[0], repeat: true }]);
+
+    const gone = planChannel(state, [], t0 + HOUR, 4 * HOUR);
+    expect(gone.resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(applyDelivery(state, gone, new Date(t0 + HOUR).toISOString(), true)).toEqual({});
+  });
+
+  it('a failed delivery counts as not sent; an undelivered resolved notice is owed', () => {
+    const plan = planChannel({}, firing, t0, HOUR);
+    expect(applyDelivery({}, plan, new Date(t0).toISOString(), false)).toEqual({});
+    const state = applyDelivery({}, plan, new Date(t0).toISOString(), true);
+    const gone = planChannel(state, [], t0 + 60_000, HOUR);
+    const owed = applyDelivery(state, gone, new Date(t0 + 60_000).toISOString(), false);
+    expect(owed.health_low?.firing).toBe(false);
+    expect(planChannel(owed, [], t0 + 120_000, HOUR).resolved.map((r) => r.key)).toEqual(['health_low']);
+  });
+});
+
+describe('rendering', () => {
+  const injection = '<!channel> <https://evil.example|click> <script>alert(1)</script> *bold* & co';
+
+  it('escapes Slack control characters and HTML', () => {
+    expect(escapeMrkdwn(injection)).toBe('&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt; *bold* &amp; co');
+    expect(escapeHtml(`"a" & 'b' <i>`)).toBe('&quot;a&quot; &amp; &#39;b&#39; &lt;i&gt;');
+    expect(clip('line one\nline two', 12)).toBe('line one li…');
+  });
+
+  it('fits lines under a limit with "…and N more"', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`);
+    const text = fitLines(lines, 3000);
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(text).toMatch(/\n…and \d+ more$/);
+    const shown = text.split('\n').length - 1;
+    expect(text.endsWith(`…and ${100 - shown} more`)).toBe(true);
+    expect(fitLines(['a', 'b'], 3000)).toBe('a\nb');
+  });
+
+  it('keeps a huge Slack message within Block Kit limits', () => {
+    const report = buildReport({ healthScore: 10 });
+    const conditions = Array.from({ length: 400 }, (_, i) => ({ key: `service_silent:s${i}`, severity: 'warning' as const, message: `s${i}: ${'<'.repeat(400)}` }));
+    const payload = slackPayload(buildMessage(report, { firing: conditions.map((condition) => ({ condition, repeat: false })), suppressed: [], resolved: [] }));
+    const blocks = payload.blocks ?? [];
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    for (const block of blocks) {
+      const text = (block as { text?: { text: string } }).text?.text ?? '';
+      expect(text.length).toBeLessThanOrEqual(block.type === 'header' ? SLACK_LIMITS.headerText : SLACK_LIMITS.sectionText);
+    }
+    expect(JSON.stringify(blocks)).toMatch(/…and \d+ more/);
+    expect(payload.text?.length).toBeLessThanOrEqual(SLACK_LIMITS.text);
+    const many = Array.from({ length: 60 }, () => ({ type: 'divider' as const }));
+    const fitted = fitBlocks(many);
+    expect(fitted).toHaveLength(50);
+    expect(JSON.stringify(fitted.at(-1))).toContain('…and 11 more');
+  });
+
+  it('renders the same facts in HTML, escaped', () => {
+    const report = buildReport({ healthScore: 62 });
+    const plan = planChannel({}, [{ key: 'x', severity: 'critical', message: injection }], 0, 1);
+    const html = emailHtml(buildMessage(report, plan));
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>');
+  });
+
+  it('redacts secrets and URLs from delivery errors', () => {
+    const url = 'https://hooks.slack.com/services/T1/B1/secretpath';
+    const secrets = secretsOf([url, 'hunter2']);
+    expect(redactedReason(new Error(`POST ${url} failed: bad password hunter2\nstack`), secrets)).toBe('POST [redacted] failed: bad password [redacted]');
+    expect(redactedReason('GET /services/T1/B1/secretpath 404', secrets)).toBe('GET [redacted] 404');
+  });
+});

@@ -1,0 +1,157 @@
+// The report of a dataset computed by hand (support/hand-dataset.ts), through the real CLI,
+// from every file format. T = 1000 ms, window [2025-11-19T10:00Z, 2025-11-20T10:00Z).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { comparable, emptyDir, runCli } from './support/cli.js';
+import { THRESHOLD, UNTIL, writeCsv, writeJsonArray, writeNdjson, writeParquet } from './support/hand-dataset.js';
+
+const ARGS = ['--until', UNTIL, '--threshold', THRESHOLD, '--format', 'json'];
+let dir: string;
+let ndjson: string;
+
+beforeAll(() => {
+  dir = emptyDir('perfmon-hand-');
+  ndjson = writeNdjson(dir);
+});
+
+describe('a hand-computed report', () => {
+  it('matches field by field', async () => {
+    const { code, stdout, stderr } = await runCli(['--input', ndjson, ...ARGS]);
+    expect(stderr).toBe('');
+    expect(code).toBe(3 - 3); // 0: no --fail-under
+    const report = JSON.parse(stdout);
+    expect(report.period).toEqual({ start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours: 24 });
+    expect(report.previousPeriod).toEqual({ start: '2025-11-18T10:00:00.000Z', end: '2025-11-19T10:00:00.000Z' });
+    expect(report.source).toEqual({ kind: 'file', aggregation: 'client' });
+    expect(report.threshold).toBe(1000);
+    // 22 operations (api 20, batch 2); 2 failed -> 9.0909%.
+    // Samples: api 100..2000 (sum 21,000) and batch 500 -> 21,500 / 21 = 1023.81.
+    // Sorted samples 100,200,300,400,500,500,600..2000: p50 = [10] = 1000, p95 = [19] = 1900,
+    // p99 = [19] + 0.8 * ([20] - [19]) = 1980. Apdex: (11 satisfied + 8 / 2) / 21 = 0.714.
+    // Previous: api 20 x 1000 + legacy 100, 200, 300 -> 20,600 / 23 = 895.65;
+    // change (1023.81 - 895.65) / 895.65 = +14.31% -> degrading.
+    expect(report.overall).toEqual({
+      totalOperations: 22,
+      successfulOperations: 20,
+      failedOperations: 2,
+      successRate: 90.91,
+      errorRate: 9.09,
+      avgDuration: 1023.8,
+      p50Duration: 1000,
+      p95Duration: 1900,
+      p99Duration: 1980,
+      minDuration: 100,
+      maxDuration: 2000,
+      apdex: 0.714,
+      trend: { direction: 'degrading', percentChange: 14.31, previousAvgDuration: 895.7, previousOperations: 23 },
+    });
+    // api: p50 = (1000 + 1100) / 2; p95 = 1900 + 0.05 * 100; p99 = 1900 + 0.81 * 100.
+    // Apdex (10 + 8 / 2) / 20 = 0.7. Trend (1050 - 1000) / 1000 = +5% -> stable.
+    expect(report.services).toEqual([
+      {
+        service: 'api',
+        status: 'issues',
+        operations: { total: 20, successful: 18, failed: 2, successRate: 90 },
+        performance: { avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
+        apdex: 0.7,
+        errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2 }] },
+        trend: { direction: 'stable', percentChange: 5, previousAvgDuration: 1000, previousOperations: 20 },
+        issues: ['High error rate (10%)', 'Average duration above threshold (1,050ms > 1,000ms)'],
+      },
+      {
+        service: 'batch',
+        status: 'healthy',
+        operations: { total: 2, successful: 2, failed: 0, successRate: 100 },
+        performance: { avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
+        apdex: 1,
+        errors: { total: 0, errorRate: 0, topErrors: [] },
+        trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: null, previousOperations: 0 },
+        issues: [],
+      },
+      {
+        service: 'legacy',
+        status: 'silent',
+        operations: { total: 0, successful: 0, failed: 0, successRate: null },
+        performance: { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
+        apdex: null,
+        errors: { total: 0, errorRate: null, topErrors: [] },
+        trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: 200, previousOperations: 3 },
+        issues: ['No operations in this period (silent)'],
+      },
+    ]);
+    // orders.sync 1100..2000: avg 1550, p95 = 1900 + 0.55 * 100; orders.list 100..1000: avg 550, p95 955.
+    expect(report.slowestOperations).toEqual([
+      { service: 'api', operation: 'orders.sync', avgDuration: 1550, p95Duration: 1955, count: 10 },
+      { service: 'api', operation: 'orders.list', avgDuration: 550, p95Duration: 955, count: 10 },
+      { service: 'batch', operation: 'nightly', avgDuration: 500, p95Duration: 500, count: 1 },
+    ]);
+    expect(report.mostFrequentErrors).toEqual([{ service: 'api', message: 'Timeout', count: 2 }]);
+    // E = 5 + 1.5 * (9.0909 - 5) = 11.136; P = 30 * 23.81 / 1000 = 0.714; S = 2 services x 10.
+    // 100 - 11.136 - 0.714 - 20 = 68.15 -> 68.
+    expect(report.healthScore).toBe(68);
+    expect(report.healthStatus).toBe('needs_attention');
+    expect(report.healthBreakdown).toEqual({ errorDeduction: 11.14, performanceDeduction: 0.71, serviceIssueDeduction: 20 });
+    expect(report.issues).toEqual([
+      'High overall error rate (9.09%)',
+      'Overall average duration above threshold (1,024ms > 1,000ms)',
+      'Health score below 70 (68/100)',
+      'api: High error rate (10%)',
+      'api: Average duration above threshold (1,050ms > 1,000ms)',
+      'legacy: No operations in this period (silent)',
+    ]);
+    expect(report.recommendations).toHaveLength(6);
+    expect(report.dataQuality).toEqual({ invalidDurations: 1, skippedRows: 0 });
+    expect(report.alerts).toBeNull();
+    expect(report.schemaVersion).toBe(1);
+  });
+
+  it('is the same from NDJSON, a JSON array, CSV and Parquet', async () => {
+    const files = [writeJsonArray(dir), writeCsv(dir), await writeParquet(dir)];
+    const reference = comparable((await runCli(['--input', ndjson, ...ARGS])).stdout);
+    for (const file of files) {
+      const { code, stdout, stderr } = await runCli(['--input', file, ...ARGS]);
+      expect({ file, code, stderr }).toEqual({ file, code: 0, stderr: '' });
+      expect(comparable(stdout)).toEqual(reference);
+    }
+  });
+
+  it('prints the text report in the seed layout', async () => {
+    const { code, stdout } = await runCli(['--input', ndjson, '--until', UNTIL, '--threshold', THRESHOLD]);
+    expect(code).toBe(0);
+    expect(stdout.startsWith(`${'='.repeat(80)}\nPERFORMANCE MONITORING REPORT\n${'='.repeat(80)}\n`)).toBe(true);
+    expect(stdout.endsWith(`${'='.repeat(80)}\n`)).toBe(true);
+    expect(stdout).toContain('Period: 2025-11-19T10:00:00.000Z - 2025-11-20T10:00:00.000Z (24h)');
+    expect(stdout).toContain('Health Score: 68/100 🔴');
+    expect(stdout).toContain('Total Operations: 22');
+    expect(stdout).toContain('Error Rate: 9.09%');
+    expect(stdout).toContain('⚠️ api ➡️\n   Operations: 20 (90.0% success)\n   Avg Duration: 1,050ms\n   P95 Duration: 1,905ms');
+    expect(stdout).toContain('❌ legacy');
+    expect(stdout).toContain('1. api:orders.sync\n   Avg: 1,550ms  P95: 1,955ms (10 calls)');
+    expect(stdout).toContain('1. [api] Timeout (2 times)');
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('--service reports that service alone and scores it on its own', async () => {
+    const { code, stdout } = await runCli(['--input', ndjson, ...ARGS, '--service', 'batch']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.service).toBe('batch');
+    expect(report.services.map((s: { service: string }) => s.service)).toEqual(['batch']);
+    expect(report.overall.totalOperations).toBe(2);
+    expect(report.healthScore).toBe(100);
+    expect(report.mostFrequentErrors).toEqual([]);
+  });
+
+  it('--fail-under exits 3 below the score and 0 at or above it, printing the report either way', async () => {
+    const below = await runCli(['--input', ndjson, ...ARGS, '--fail-under', '69']);
+    expect(below.code).toBe(3);
+    expect(JSON.parse(below.stdout).healthScore).toBe(68);
+    const at = await runCli(['--input', ndjson, ...ARGS, '--fail-under', '68']);
+    expect(at.code).toBe(0);
+  });
+
+  it('--fail-under treats a report without data as failing', async () => {
+    const { code, stdout } = await runCli(['--input', ndjson, '--until', '2030-01-01T00:00:00Z', '--format', 'json', '--fail-under', '1']);
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout)).toMatchObject({ healthScore: null, healthStatus: 'no_data' });
+  });
+});

@@ -1,0 +1,52 @@
+// Runs the CLI as a user does: a separate process, real stdout, stderr and exit code.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MONITOR = fileURLToPath(new URL('../../monitor.ts', import.meta.url));
+/** tsx's loader by absolute URL: the CLI runs from temp dirs, where a bare `tsx` would not resolve. */
+const TSX_LOADER = import.meta.resolve('tsx');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Variables a developer's shell may hold that would change which source the CLI picks. */
+const CONTROLLED = [
+  'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR',
+  'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
+];
+
+export function emptyDir(prefix = 'perfmon-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONTROLLED) delete env[name];
+  Object.assign(env, options.env);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], {
+      cwd: options.cwd ?? emptyDir(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A JSON report without the fields that differ between otherwise identical runs. */
+export function comparable(stdout: string): Record<string, unknown> {
+  const { generatedAt: _g, source: _s, ...rest } = JSON.parse(stdout) as Record<string, unknown>;
+  return rest;
+}

@@ -1,0 +1,75 @@
+// A stand-in for Slack's incoming webhook on 127.0.0.1: records each POSTed JSON body and answers
+// `200 ok`, or, when told to, fails the next requests with 500 or 429 + Retry-After.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackReceiver {
+  /** Webhook URL with a secret-looking path, so tests can check it never leaks. */
+  url: string;
+  /** Every request's parsed body, failed ones included (attempts). */
+  requests: unknown[];
+  /** Bodies that were answered 200. */
+  messages: Record<string, unknown>[];
+  failNext(count: number, status: 500 | 429, retryAfterSeconds?: number): void;
+  /** The next `count` requests get no answer at all (to exercise the client's timeout). */
+  hangNext(count: number): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const WEBHOOK_PATH = '/services/T0SECRET/B0SECRET/xoxsecrettoken';
+
+export async function startSlackReceiver(): Promise<SlackReceiver> {
+  const failures: { status: number | 'hang'; retryAfter?: number }[] = [];
+  const requests: unknown[] = [];
+  const messages: Record<string, unknown>[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        body = Buffer.concat(chunks).toString('utf8');
+      }
+      requests.push(body);
+      if (request.method !== 'POST' || request.url !== WEBHOOK_PATH) {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
+        return;
+      }
+      const failure = failures.shift();
+      if (failure?.status === 'hang') return; // closeAllConnections() ends it on close()
+      if (failure) {
+        const headers: Record<string, string> = { 'content-type': 'text/plain' };
+        if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
+        response.writeHead(failure.status, headers).end(failure.status === 429 ? 'rate_limited' : 'internal_error');
+        return;
+      }
+      messages.push(body as Record<string, unknown>);
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+    requests,
+    messages,
+    failNext(count, status, retryAfterSeconds) {
+      for (let i = 0; i < count; i++) failures.push({ status, ...(retryAfterSeconds === undefined ? {} : { retryAfter: retryAfterSeconds }) });
+    },
+    hangNext(count) {
+      for (let i = 0; i < count; i++) failures.push({ status: 'hang' });
+    },
+    reset() {
+      failures.length = 0;
+      requests.length = 0;
+      messages.length = 0;
+    },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    }),
+  };
+}
