@@ -49,7 +49,7 @@ export async function run(options: Options, io: RunIo): Promise<ExitCode> {
 
   if (alerting && alertConfig) {
     const scope = `${sourceIdentity(kind, options, io.env)}|service=${options.service ?? '*'}`;
-    report.alerts = await alerting.sendAlerts(report, alertConfig, scope);
+    report.alerts = await alerting.sendAlerts(report, alertConfig, scope, { warn: io.notice });
   }
 
   const color = options.color && io.stdoutIsTty && !io.env.NO_COLOR;
