@@ -80,7 +80,8 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
       const at = quote(cursor.created_at);
       query = query.or(`created_at.gt.${at},and(created_at.eq.${at},id.gt.${quote(cursor.id)})`);
     }
-    const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE);
+    // Retries are ours (net/fetch.ts, SPEC §11); supabase-js's own would multiply them.
+    const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE).retry(false);
     if (error) throw new PageFailure({ status, code: error.code ?? '', message: error.message ?? '' });
     if (!Array.isArray(data)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'the answer is not a list of rows' });
     if (first && typeof count === 'number') sink.estimate(count);

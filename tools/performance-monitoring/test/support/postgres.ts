@@ -1,0 +1,417 @@
+// Test support: a throwaway PostgreSQL cluster built from Debian's PostgreSQL binaries.
+//
+// startPostgres() runs `initdb` into a fresh temp dir (password auth, scram-sha-256), starts the
+// server with `pg_ctl` on a free 127.0.0.1 port with its unix socket inside the temp dir, and
+// returns a handle whose stop() shuts it down (`pg_ctl stop -m immediate`) and removes the dir.
+// When the test process runs as root (CI), the cluster runs as the unprivileged `postgres`
+// system user (or `nobody`). A server is never left behind: stop() is idempotent, an exit hook
+// stops servers the test forgot, and a small detached watchdog kills the postmaster and removes
+// the dir if the test process dies without running any hook (SIGKILL, crash).
+//
+// No binaries means a loud failure, never a silent skip: CI installs Debian's `postgresql`.
+
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+
+export interface PgServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  /** Superuser name (`postgres`). */
+  readonly user: string;
+  /** Generated password of the superuser (scram-sha-256). */
+  readonly password: string;
+  /** Directory holding Debian's PostgreSQL binaries used for this cluster (psql, pg_ctl, ...). */
+  readonly binDir: string;
+  /** Temp dir holding the data directory, socket and server log. */
+  readonly baseDir: string;
+  /** Server log file (handy when a test fails). */
+  readonly logFile: string;
+  /** `postgres://postgres:<password>@127.0.0.1:<port>/<db>`; db defaults to `postgres`. */
+  url(db?: string): string;
+  /** CREATE DATABASE <name> (name: lower-case identifier) and return its URL. */
+  createDatabase(name: string): Promise<string>;
+  /** Immediate shutdown and removal of the temp dir. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StartPostgresOptions {
+  /** Server `timezone` setting (Supabase runs in UTC). Default `UTC`. */
+  timezone?: string;
+  /** Extra `postgresql.conf` lines. */
+  extraConfig?: string[];
+}
+
+const SUPERUSER = 'postgres';
+
+let cachedBinDir: string | null = null;
+
+function hasServerBinaries(dir: string): boolean {
+  return ['initdb', 'pg_ctl', 'postgres', 'psql'].every((name) => existsSync(join(dir, name)));
+}
+
+/** Debian's PostgreSQL bin dir: `pg_config --bindir`, else the highest `/usr/lib/postgresql/<v>/bin`. */
+export function findPgBinDir(): string {
+  if (cachedBinDir !== null) return cachedBinDir;
+  const candidates: string[] = [];
+  try {
+    const out = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (out) candidates.push(out);
+  } catch {
+    // no pg_config on PATH
+  }
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => /^\d+(\.\d+)?$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) candidates.push(join(root, v, 'bin'));
+  }
+  const found = candidates.find(hasServerBinaries);
+  if (!found) {
+    throw new Error(
+      'PostgreSQL server binaries not found (looked at `pg_config --bindir` and /usr/lib/postgresql/*/bin): ' +
+        "install Debian's postgresql package (apt-get install -y postgresql) to run these tests",
+    );
+  }
+  cachedBinDir = found;
+  return found;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+/** When root, the unprivileged account that owns and runs the cluster (initdb refuses root). */
+function unprivilegedAccount(): RunAs | null {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
+  for (const name of ['postgres', 'nobody']) {
+    try {
+      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      if (Number.isInteger(uid) && Number.isInteger(gid)) return { uid, gid, name };
+    } catch {
+      // no such user, try the next one
+    }
+  }
+  throw new Error('running as root, but neither the `postgres` nor the `nobody` user exists to run PostgreSQL');
+}
+
+/** Environment for PostgreSQL tools: no inherited PG* variables that could redirect them. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('PG') && v !== undefined) env[k] = v;
+  }
+  env.LC_ALL = 'C';
+  env.LANG = 'C';
+  return { ...env, ...extra };
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], opts: { runAs?: RunAs | null; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      {
+        env: opts.env ?? cleanEnv(),
+        cwd: opts.cwd ?? '/',
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+        ...(opts.runAs ? { uid: opts.runAs.uid, gid: opts.runAs.gid } : {}),
+      },
+      (error, stdout, stderr) => {
+        if (error) {
+          // Not error.message: it repeats the command line, which may hold a connection URL.
+          const detail = (stderr || stdout || '').trim();
+          const how = error.killed ? 'timed out' : `exit code ${String(error.code ?? 'unknown')}`;
+          reject(new Error(`${file.split('/').pop() ?? file} failed (${how})${detail ? `:\n${detail}` : ''}`));
+        } else {
+          resolve({ stdout, stderr });
+        }
+      },
+    );
+  });
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (bind port 0, read it, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('could not get a free port'))));
+    });
+  });
+}
+
+// ---- cleanup of servers a test run forgot ---------------------------------------------------
+
+const liveServers = new Set<() => void>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const stopSync of [...liveServers]) {
+      try {
+        stopSync();
+      } catch {
+        // best effort at exit
+      }
+    }
+  });
+}
+
+/**
+ * A detached shell that outlives us: when our pid disappears it sends SIGQUIT (immediate
+ * shutdown) to the postmaster, waits for it, and removes the temp dir. Runs as the current user
+ * (root in CI, who may signal the unprivileged postmaster and remove its files).
+ */
+function startWatchdog(baseDir: string, dataDir: string): number | undefined {
+  const script = [
+    'parent="$1"; base="$2"; data="$3"',
+    'while kill -0 "$parent" 2>/dev/null; do sleep 0.5; done',
+    'if [ -f "$data/postmaster.pid" ]; then',
+    '  pm=$(head -n 1 "$data/postmaster.pid")',
+    '  if [ -n "$pm" ]; then kill -QUIT "$pm" 2>/dev/null',
+    '    i=0; while kill -0 "$pm" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+    '    kill -KILL "$pm" 2>/dev/null',
+    '  fi',
+    'fi',
+    'rm -rf "$base"',
+  ].join('\n');
+  const child = spawn('/bin/sh', ['-c', script, 'perfmon-pg-watchdog', String(process.pid), baseDir, dataDir], {
+    detached: true,
+    stdio: 'ignore',
+    env: cleanEnv(),
+    cwd: '/',
+  });
+  child.on('error', () => {
+    // no /bin/sh: the exit hook still covers normal exits
+  });
+  child.unref();
+  return child.pid;
+}
+
+// ---- the cluster ----------------------------------------------------------------------------
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
+  const binDir = findPgBinDir();
+  const runAs = unprivilegedAccount();
+  // As root, the cluster's user must be able to reach the dir: /tmp is, a root-private TMPDIR may not be.
+  const baseDir = mkdtempSync(join(runAs ? '/tmp' : tmpdir(), 'perfmon-pg-'));
+  const dataDir = join(baseDir, 'data');
+  const sockDir = join(baseDir, 'sock');
+  const logFile = join(baseDir, 'postgres.log');
+  const pwFile = join(baseDir, 'pwfile');
+  const password = randomBytes(18).toString('hex');
+  const timezone = options.timezone ?? 'UTC';
+  if (!/^[A-Za-z0-9_+\-/]+$/.test(timezone)) throw new Error(`startPostgres: invalid timezone ${timezone}`);
+
+  const removeDir = () => rmSync(baseDir, { recursive: true, force: true });
+  try {
+    chmodSync(baseDir, 0o700);
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    writeFileSync(logFile, '', { mode: 0o600 });
+    mkdirSync(sockDir, { mode: 0o700 });
+    if (runAs) {
+      for (const p of [baseDir, pwFile, logFile, sockDir]) chownSync(p, runAs.uid, runAs.gid);
+    }
+
+    await run(
+      join(binDir, 'initdb'),
+      [
+        '--pgdata', dataDir,
+        '--username', SUPERUSER,
+        '--pwfile', pwFile,
+        '--auth', 'scram-sha-256',
+        '--encoding', 'UTF8',
+        '--locale', 'C',
+        '--no-sync',
+      ],
+      { runAs, cwd: baseDir },
+    );
+    rmSync(pwFile, { force: true });
+
+    // pg_hba.conf from initdb has local + host 127.0.0.1/32 + ::1 with scram-sha-256: keep it.
+    const conf = [
+      '',
+      '# perf-monitor test cluster',
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${sockDir}'`,
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      'max_connections = 100',
+      'jit = off',
+      `timezone = '${timezone}'`,
+      "log_timezone = 'UTC'",
+      "password_encryption = 'scram-sha-256'",
+      ...(options.extraConfig ?? []),
+      '',
+    ].join('\n');
+    appendFileSync(join(dataDir, 'postgresql.conf'), conf);
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
+
+  const watchdogPid = startWatchdog(baseDir, dataDir);
+  const killWatchdog = () => {
+    if (watchdogPid === undefined) return;
+    try {
+      process.kill(watchdogPid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+
+  // The port is free when we look; another process may grab it before the postmaster binds it.
+  let port = 0;
+  let lastError: unknown = null;
+  for (let attempt = 1; attempt <= 5 && port === 0; attempt++) {
+    const candidate = await freePort();
+    try {
+      await run(
+        join(binDir, 'pg_ctl'),
+        ['start', '--pgdata', dataDir, '--log', logFile, '--wait', '--timeout', '60', '--options', `-p ${candidate}`],
+        { runAs, cwd: baseDir },
+      );
+      port = candidate;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (port === 0) {
+    killWatchdog();
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
+    removeDir();
+    throw new Error(`could not start PostgreSQL: ${lastError instanceof Error ? lastError.message : String(lastError)}\n${log}`);
+  }
+
+  const pgCtlStopArgs = ['stop', '--pgdata', dataDir, '--mode', 'immediate', '--wait', '--timeout', '30'];
+  let stopped: Promise<void> | null = null;
+
+  const stopSync = () => {
+    liveServers.delete(stopSync);
+    try {
+      execFileSync(join(binDir, 'pg_ctl'), pgCtlStopArgs, {
+        env: cleanEnv(),
+        cwd: '/',
+        stdio: 'ignore',
+        timeout: 30_000,
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      });
+    } catch {
+      // already stopped
+    }
+    removeDir();
+    killWatchdog();
+  };
+  liveServers.add(stopSync);
+  installExitHook();
+
+  const url = (db = 'postgres') =>
+    `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
+
+  const server: PgServer = {
+    host: '127.0.0.1',
+    port,
+    user: SUPERUSER,
+    password,
+    binDir,
+    baseDir,
+    logFile,
+    url,
+    async createDatabase(name: string): Promise<string> {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`createDatabase: invalid database name ${name}`);
+      const sql = postgres(url('postgres'), { max: 1, onnotice: () => {} });
+      try {
+        await sql`CREATE DATABASE ${sql(name)}`;
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+      return url(name);
+    },
+    stop(): Promise<void> {
+      if (stopped) return stopped;
+      liveServers.delete(stopSync);
+      stopped = (async () => {
+        try {
+          await run(join(binDir, 'pg_ctl'), pgCtlStopArgs, { runAs, timeoutMs: 60_000 });
+        } catch {
+          // not running any more; still remove the dir
+        }
+        removeDir();
+        killWatchdog();
+      })();
+      return stopped;
+    },
+  };
+  return server;
+}
+
+/**
+ * Run a .sql file the way a user would: `psql -v ON_ERROR_STOP=1 -f FILE` against the URL.
+ * Rejects with psql's stderr when a statement fails.
+ */
+export async function runSqlFile(databaseUrl: string, path: string): Promise<RunResult> {
+  const psql = join(findPgBinDir(), 'psql');
+  return run(psql, ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname', databaseUrl, '-f', path], {
+    env: cleanEnv({ PGCONNECT_TIMEOUT: '10' }),
+    cwd: process.cwd(),
+  });
+}
+
+/**
+ * Create Supabase's API roles (`anon`, `authenticated`, `service_role`; cluster-wide, idempotent)
+ * and give them, in this database, the privileges a Supabase project gives them in `public`:
+ * USAGE on the schema and default privileges ALL on tables, sequences and functions created
+ * afterwards by the connecting user. So a function created later is executable by `anon`
+ * unless its SQL revokes it, as on Supabase.
+ */
+export async function installSupabaseRoles(databaseUrl: string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`
+      DO $$
+      DECLARE
+        r text;
+      BEGIN
+        FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+          BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+              EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT%s', r, CASE WHEN r = 'service_role' THEN ' BYPASSRLS' ELSE '' END);
+            END IF;
+          EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- created meanwhile by another database's setup
+          END;
+        END LOOP;
+      END
+      $$;
+      GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
+    `);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
