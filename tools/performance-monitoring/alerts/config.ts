@@ -1,5 +1,6 @@
 // Alert configuration from the environment and --alert-repeat, validated before any query runs
 // (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret value.
+import { envValue, timeoutMs as timeoutFromEnv } from '../config.js';
 import { UsageError } from '../errors.js';
 import { secretsOf } from './redact.js';
 
@@ -28,15 +29,11 @@ export interface AlertConfig {
 
 export const DEFAULT_REPEAT = '4h';
 export const DEFAULT_STATE_DIR = '.perfmon';
-export const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_SMTP_PORT = 587;
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Empty strings count as unset: `.env` files often carry `EMAIL_HOST=`. */
-function read(env: NodeJS.ProcessEnv, name: string): string | null {
-  const value = env[name]?.trim();
-  return value ? value : null;
-}
+const read = (env: NodeJS.ProcessEnv, name: string): string | null => envValue(env, name) ?? null;
 
 /** `90s`, `30m`, `4h`, `1d` (decimals allowed, > 0) to milliseconds. */
 export function parseDuration(value: string): number | null {
@@ -89,16 +86,6 @@ function emailFromEnv(env: NodeJS.ProcessEnv): EmailConfig | null {
   }
   if (to.length === 0) throw new UsageError('EMAIL_TO has no address; use a comma-separated list like ops@example.com,oncall@example.com');
   return { host: read(env, 'EMAIL_HOST') ?? '', port, user, pass, from, to };
-}
-
-function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
-  const text = read(env, 'PERFMON_TIMEOUT_MS');
-  if (text === null) return DEFAULT_TIMEOUT_MS;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || !Number.isSafeInteger(value)) {
-    throw new UsageError(`PERFMON_TIMEOUT_MS: '${text}' is not allowed; use a positive integer of milliseconds (default ${DEFAULT_TIMEOUT_MS})`);
-  }
-  return value;
 }
 
 export function alertConfigFromEnv(env: NodeJS.ProcessEnv, options: { repeat?: string }): AlertConfig {

@@ -129,7 +129,7 @@ describe('alertConfigFromEnv', () => {
   it('rejects a bad port, timeout and a non-http webhook without printing it', () => {
     expect(usage({ ...email, EMAIL_PORT: 'abc' })).toMatch(/^EMAIL_PORT: 'abc' is not a port; use an integer 1\.\.65535/);
     expect(usage({ ...email, EMAIL_PORT: '70000' })).toMatch(/^EMAIL_PORT: '70000'/);
-    expect(usage({ ...slack, PERFMON_TIMEOUT_MS: '0' })).toMatch(/^PERFMON_TIMEOUT_MS: '0' is not allowed; use a positive integer/);
+    expect(usage({ ...slack, PERFMON_TIMEOUT_MS: '0' })).toMatch(/^PERFMON_TIMEOUT_MS '0' is not valid: use a whole number of milliseconds from 1 to 600000/);
     const bad = usage({ SLACK_WEBHOOK_URL: 'ftp://hooks.example/T1/secretpath' });
     expect(bad).toMatch(/^SLACK_WEBHOOK_URL is not an http\(s\) URL/);
     expect(bad).not.toContain('secretpath');
