@@ -20,6 +20,8 @@ export async function openDuckDb(): Promise<DuckDb> {
     throw new RuntimeError(`DuckDB could not start: ${describeError(error)}`);
   }
   const connection = await instance.connect();
+  // DuckDB's ICU takes the machine's zone; a timestamp without a zone must mean UTC everywhere.
+  await connection.run("SET TimeZone = 'UTC'");
   return {
     connection,
     close() {

@@ -170,3 +170,17 @@ describe('environment and .env', () => {
     );
   });
 });
+
+describe('time zones', () => {
+  it('reads timestamps without a zone as UTC whatever the machine zone', async () => {
+    const path = join(emptyDir(), 'zoneless.csv');
+    // 09:30 UTC is inside the window ending 10:00Z; read as New York time it would be 14:30Z, outside.
+    writeFileSync(path, 'source,status,duration_ms,created_at\na,success,100,2025-11-20 09:30:00\n');
+    const args = ['--input', path, '--until', '2025-11-20T10:00:00', '--hours', '1', '--format', 'json'];
+    const { code, stdout } = await runCli(args, { env: { TZ: 'America/New_York' } });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.period.end).toBe('2025-11-20T10:00:00.000Z');
+    expect(report.overall.totalOperations).toBe(1);
+  });
+});

@@ -1,0 +1,334 @@
+// The `--demo` week: a realistic integration_logs table generated inside DuckDB by one
+// INSERT ... SELECT, deterministic for a given window end, with a story in the last 24 hours
+// (n8n degrades with an error burst, unleashed improves) so every report section has content.
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+
+/** Relative traffic by UTC hour: busy in European/US working hours, quiet at night. */
+const HOURLY_WEIGHT = [
+  0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.3, 0.6, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 0.8, 0.6, 0.45, 0.35, 0.25, 0.2, 0.15,
+];
+const WEEKEND_WEIGHT = 0.55;
+const MEAN_HOURLY = HOURLY_WEIGHT.reduce((a, b) => a + b, 0) / 24;
+const MEAN_DAILY = (5 + 2 * WEEKEND_WEIGHT) / 7;
+
+type ErrorDuration = 'timeout' | 'workflow_timeout' | 'fast' | 'gateway' | 'reset';
+
+interface OperationProfile {
+  service: string;
+  operation: string;
+  /** Expected operations in a week. */
+  perWeek: number;
+  /** Lognormal latency: median and log-space spread. */
+  medianMs: number;
+  sigma: number;
+  errorRate: number;
+  warningRate: number;
+  /** 0 = flat (scheduled jobs), 1 = follows the office day and week fully. */
+  diurnal: number;
+}
+
+const OPERATIONS: OperationProfile[] = [
+  { service: 'hubspot', operation: 'contacts.search', perWeek: 5600, medianMs: 340, sigma: 0.5, errorRate: 0.012, warningRate: 0.004, diurnal: 1 },
+  { service: 'hubspot', operation: 'contacts.batch', perWeek: 2400, medianMs: 2100, sigma: 0.42, errorRate: 0.018, warningRate: 0.01, diurnal: 1 },
+  { service: 'hubspot', operation: 'deals.update', perWeek: 3800, medianMs: 420, sigma: 0.4, errorRate: 0.01, warningRate: 0.004, diurnal: 1 },
+  { service: 'hubspot', operation: 'companies.get', perWeek: 2200, medianMs: 260, sigma: 0.38, errorRate: 0.008, warningRate: 0.002, diurnal: 1 },
+  { service: 'supabase', operation: 'rest.select', perWeek: 7200, medianMs: 55, sigma: 0.5, errorRate: 0.004, warningRate: 0.002, diurnal: 0.8 },
+  { service: 'supabase', operation: 'rpc.sync_inventory', perWeek: 2600, medianMs: 850, sigma: 0.45, errorRate: 0.008, warningRate: 0.004, diurnal: 0.8 },
+  { service: 'supabase', operation: 'storage.upload', perWeek: 1600, medianMs: 1150, sigma: 0.55, errorRate: 0.012, warningRate: 0.004, diurnal: 0.8 },
+  { service: 'shopify', operation: 'orders.list', perWeek: 3800, medianMs: 470, sigma: 0.45, errorRate: 0.01, warningRate: 0.004, diurnal: 1 },
+  { service: 'shopify', operation: 'products.update', perWeek: 2200, medianMs: 640, sigma: 0.5, errorRate: 0.014, warningRate: 0.006, diurnal: 1 },
+  { service: 'shopify', operation: 'inventory.adjust', perWeek: 3200, medianMs: 300, sigma: 0.4, errorRate: 0.008, warningRate: 0.003, diurnal: 1 },
+  // n8n runs scheduled workflows around the clock: flatter traffic.
+  { service: 'n8n', operation: 'workflows.execute', perWeek: 4400, medianMs: 1350, sigma: 0.65, errorRate: 0.015, warningRate: 0.006, diurnal: 0.3 },
+  { service: 'n8n', operation: 'webhooks.receive', perWeek: 2600, medianMs: 95, sigma: 0.5, errorRate: 0.006, warningRate: 0.002, diurnal: 0.3 },
+  { service: 'unleashed', operation: 'salesOrders.create', perWeek: 1700, medianMs: 1100, sigma: 0.45, errorRate: 0.02, warningRate: 0.006, diurnal: 1 },
+  { service: 'unleashed', operation: 'products.list', perWeek: 2300, medianMs: 780, sigma: 0.5, errorRate: 0.012, warningRate: 0.004, diurnal: 1 },
+  { service: 'unleashed', operation: 'stockOnHand.get', perWeek: 1700, medianMs: 600, sigma: 0.4, errorRate: 0.01, warningRate: 0.004, diurnal: 1 },
+];
+
+interface ErrorProfile {
+  /** A service, or `n8n-burst` for the failures of the story's error burst. */
+  catalogue: string;
+  message: string;
+  weight: number;
+  duration: ErrorDuration;
+}
+
+// 30 s timeouts only where the story moves the average anyway: one of them shifts a
+// service's daily average by a few percent.
+const ERRORS: ErrorProfile[] = [
+  { catalogue: 'hubspot', message: 'Rate limit exceeded (429)', weight: 60, duration: 'fast' },
+  { catalogue: 'hubspot', message: '502 Bad Gateway', weight: 15, duration: 'gateway' },
+  { catalogue: 'hubspot', message: 'ECONNRESET: connection reset by peer', weight: 15, duration: 'reset' },
+  { catalogue: 'hubspot', message: 'Invalid API key', weight: 10, duration: 'fast' },
+  { catalogue: 'supabase', message: 'ECONNRESET: connection reset by peer', weight: 35, duration: 'reset' },
+  { catalogue: 'supabase', message: '503 Service Unavailable', weight: 35, duration: 'gateway' },
+  { catalogue: 'supabase', message: 'duplicate key value violates unique constraint "inventory_pkey"', weight: 30, duration: 'fast' },
+  { catalogue: 'shopify', message: 'Rate limit exceeded (429)', weight: 55, duration: 'fast' },
+  { catalogue: 'shopify', message: '502 Bad Gateway', weight: 25, duration: 'gateway' },
+  { catalogue: 'shopify', message: 'ECONNRESET: connection reset by peer', weight: 20, duration: 'reset' },
+  { catalogue: 'n8n', message: 'Workflow execution timeout', weight: 15, duration: 'workflow_timeout' },
+  { catalogue: 'n8n', message: 'ECONNRESET: connection reset by peer', weight: 35, duration: 'reset' },
+  { catalogue: 'n8n', message: '503 Service Unavailable', weight: 30, duration: 'gateway' },
+  { catalogue: 'n8n', message: 'Invalid API key', weight: 20, duration: 'fast' },
+  { catalogue: 'n8n-burst', message: 'Workflow execution timeout', weight: 80, duration: 'workflow_timeout' },
+  { catalogue: 'n8n-burst', message: '503 Service Unavailable', weight: 12, duration: 'gateway' },
+  { catalogue: 'n8n-burst', message: 'ECONNRESET: connection reset by peer', weight: 8, duration: 'reset' },
+  { catalogue: 'unleashed', message: 'Rate limit exceeded (429)', weight: 42, duration: 'fast' },
+  { catalogue: 'unleashed', message: '503 Service Unavailable', weight: 27, duration: 'gateway' },
+  { catalogue: 'unleashed', message: 'ECONNRESET: connection reset by peer', weight: 27, duration: 'reset' },
+  { catalogue: 'unleashed', message: 'Request timeout after 30000ms', weight: 4, duration: 'timeout' },
+];
+
+const WARNINGS = ['Slow response, retried after 429 (attempt 2/3)', 'Deprecated API version, upgrade recommended'];
+
+/** Plain log lines: not operations (no duration, status info), so the report ignores them. */
+const LOG_LINES: { service: string; level: 'info' | 'debug'; message: string; perWeek: number }[] = [
+  { service: 'hubspot', level: 'info', message: 'OAuth token refreshed', perWeek: 170 },
+  { service: 'hubspot', level: 'debug', message: 'Paging contacts: cursor advanced', perWeek: 900 },
+  { service: 'supabase', level: 'debug', message: 'Connection pool: 4/20 in use', perWeek: 700 },
+  { service: 'shopify', level: 'info', message: 'Webhook signature verified', perWeek: 600 },
+  { service: 'n8n', level: 'info', message: 'Workflow activated', perWeek: 120 },
+  { service: 'n8n', level: 'debug', message: 'Polling trigger: no new items', perWeek: 500 },
+  { service: 'unleashed', level: 'info', message: 'Product cache warmed', perWeek: 150 },
+];
+const LOG_DIURNAL = 0.7;
+
+/** Clock skew between hosts: a few negative durations for dataQuality (two in the last day). */
+const NEGATIVE_DURATIONS: { service: string; operation: string; hoursBefore: number; durationMs: number }[] = [
+  { service: 'supabase', operation: 'storage.upload', hoursBefore: 3.3, durationMs: -12 },
+  { service: 'hubspot', operation: 'contacts.search', hoursBefore: 17.6, durationMs: -3 },
+  { service: 'supabase', operation: 'rest.select', hoursBefore: 31.1, durationMs: -1 },
+  { service: 'shopify', operation: 'orders.list', hoursBefore: 58.4, durationMs: -27 },
+  { service: 'supabase', operation: 'storage.upload', hoursBefore: 101.9, durationMs: -8 },
+  { service: 'hubspot', operation: 'deals.update', hoursBefore: 140.2, durationMs: -5 },
+];
+
+// The story, in ms before `end`: n8n slows down over the last day, with a burst of workflow
+// timeouts from end-10h to end-5h; unleashed got faster with a fix deployed 25 h ago.
+const N8N_RAMP_MS = DAY_MS;
+const N8N_RAMP_FROM = 1.05;
+const N8N_RAMP_TO = 1.45;
+const N8N_BURST_FROM_MS = 10 * HOUR_MS;
+const N8N_BURST_TO_MS = 5 * HOUR_MS;
+const N8N_BURST_FACTOR = 1.5;
+const N8N_BURST_ERROR_RATE = 0.58;
+const N8N_WORKFLOW_TIMEOUT_MS = 6000;
+const UNLEASHED_FIX_MS = 25 * HOUR_MS;
+const UNLEASHED_FACTOR = 0.68;
+
+const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+const sqlNumber = (value: number): string => {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return String(value);
+};
+const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+const values = (rows: (string | number)[][]): string =>
+  rows.map((row) => `(${row.map((v) => (typeof v === 'number' ? sqlNumber(v) : sqlString(v))).join(', ')})`).join(',\n    ');
+
+// Pseudo-random numbers: hash() (a murmur-style finaliser) of a row's key, rehashed with one
+// constant per purpose; each 64-bit hash gives two 32-bit uniforms in (0,1). (Multi-argument
+// hash() XOR-combines its arguments' hashes, so salting that way gives correlated numbers.)
+const mix = (seed: string, purpose: number): string =>
+  `hash(xor(${seed}, ${(BigInt(purpose) * 0x9e3779b97f4a7c15n) % (1n << 64n)}::UBIGINT))`;
+const high = (h: string): string => `((CAST(${h} >> 32 AS DOUBLE) + 0.5) / 4294967296.0)`;
+const low = (h: string): string => `((CAST(${h} & 4294967295::UBIGINT AS DOUBLE) + 0.5) / 4294967296.0)`;
+
+/** CASE picking an error (index into ERRORS) from its catalogue's cumulative weights. */
+function errorIndexCase(catalogue: string, u: string): string {
+  const branches = [...new Set(ERRORS.map((e) => e.catalogue))].map((name) => {
+    const entries = ERRORS.map((e, index) => ({ ...e, index })).filter((e) => e.catalogue === name);
+    const total = entries.reduce((sum, e) => sum + e.weight, 0);
+    let cumulative = 0;
+    const picks = entries.slice(0, -1).map((e) => {
+      cumulative += e.weight;
+      return `WHEN ${u} < ${sqlNumber(cumulative / total)} THEN ${e.index}`;
+    });
+    return `WHEN ${sqlString(name)} THEN CASE ${picks.join(' ')} ELSE ${entries[entries.length - 1]!.index} END`;
+  });
+  return `CASE ${catalogue} ${branches.join('\n        ')} END`;
+}
+
+function buildInsert(table: string, endMs: number): string {
+  const startMs = endMs - WEEK_MS;
+  const firstSlotMs = Math.floor(startMs / HOUR_MS) * HOUR_MS;
+  const end = sqlNumber(endMs);
+  const start = sqlNumber(startMs);
+  // Expected operations per hour of weight 1, so a week holds about perWeek.
+  const perHour = (perWeek: number, diurnal: number): number =>
+    perWeek / (168 * (1 - diurnal + diurnal * MEAN_HOURLY * MEAN_DAILY));
+  const ops = values(
+    OPERATIONS.map((p, index) => [
+      index + 1, p.service, p.operation, perHour(p.perWeek, p.diurnal),
+      p.medianMs, p.sigma, p.errorRate, p.warningRate, p.diurnal,
+    ]),
+  );
+  const logs = values(
+    LOG_LINES.map((l, index) => [index + 101, l.service, l.level, l.message, perHour(l.perWeek, LOG_DIURNAL)]),
+  );
+  const negatives = values(
+    NEGATIVE_DURATIONS.map((n, index) => [index + 1, n.service, n.operation, Math.round(n.hoursBefore * HOUR_MS), n.durationMs]),
+  );
+  const errorMessage = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${sqlString(e.message)}`).join(' ')} END`;
+  const errorKind = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${sqlString(e.duration)}`).join(' ')} END`;
+  const inBurst = `service = 'n8n' AND ${end} - created_ms > ${N8N_BURST_TO_MS} AND ${end} - created_ms <= ${N8N_BURST_FROM_MS}`;
+
+  return `
+INSERT INTO ${table}
+WITH
+  op_profiles(stream, service, operation, per_hour, median_ms, sigma, error_rate, warning_rate, diurnal) AS (VALUES
+    ${ops}),
+  log_profiles(stream, service, level, message, per_hour) AS (VALUES
+    ${logs}),
+  negatives(k, service, operation, ms_before, duration_ms) AS (VALUES
+    ${negatives}),
+  -- One slot per UTC hour touching [start, end); hour and weekday by epoch arithmetic, so no
+  -- time-zone functions (no ICU). 1970-01-01 was a Thursday.
+  slots AS (
+    SELECT s // ${HOUR_MS} AS hour_number, GREATEST(s, ${start}) AS lo, LEAST(s + ${HOUR_MS}, ${end}) AS hi,
+      list_extract([${HOURLY_WEIGHT.map(sqlNumber).join(', ')}], CAST(((s // ${HOUR_MS}) % 24 + 24) % 24 AS INTEGER) + 1) AS hour_weight,
+      CASE WHEN ((s // ${DAY_MS} + 4) % 7 + 7) % 7 IN (0, 6) THEN ${WEEKEND_WEIGHT} ELSE 1.0 END AS day_weight
+    FROM range(${sqlNumber(firstSlotMs)}, ${end}, ${HOUR_MS}) r(s)
+  ),
+  -- Rows per (stream, hour) from the expected volume of that hour.
+  op_cells AS (
+    SELECT *,
+      -- Hourly volume wobbles +-15% per service (keeping its mix of operations, hence its
+      -- average), then rounds up or down at random.
+      CAST(floor(expected * (0.85 + 0.3 * ${low(`hash(service || ':' || hour_number)`)}) + ${high('cell_seed')}) AS BIGINT) AS n
+    FROM (
+      SELECT p.*, s.hour_number, s.lo, s.hi, hash(CAST(p.stream AS BIGINT) * 100000000 + s.hour_number) AS cell_seed,
+        CAST(p.per_hour AS DOUBLE) * (1 - p.diurnal + p.diurnal * s.hour_weight * s.day_weight)
+          * (s.hi - s.lo) / ${HOUR_MS} AS expected
+      FROM op_profiles p CROSS JOIN slots s
+    )
+  ),
+  op_rows AS (
+    SELECT stream, service, operation, hour_number, cell_seed, lo, hi,
+      CAST(median_ms AS DOUBLE) AS median_ms, CAST(sigma AS DOUBLE) AS sigma,
+      CAST(error_rate AS DOUBLE) AS error_rate, CAST(warning_rate AS DOUBLE) AS warning_rate,
+      k0, unnest(range(n)) AS i
+    -- k0 + i numbers each stream's calls in time order (consecutively: all the sequence needs).
+    FROM (SELECT *, CAST(sum(n) OVER (ORDER BY stream, hour_number) - n AS BIGINT) AS k0 FROM op_cells)
+  ),
+  op_timed AS (
+    SELECT *, lo + CAST(floor(${high('seed')} * (hi - lo)) AS BIGINT) AS created_ms,
+      ${mix('seed', 1)} AS seed1, ${mix('seed', 3)} AS seed3,
+      -- Latency quantiles from a 2-D Kronecker sequence over the stream's calls, shifted by a
+      -- hash: any day's calls cover the distribution evenly, so stable services stay within a
+      -- few percent day to day (independent draws wander by +-10%).
+      CAST(k0 + i AS DOUBLE) * 0.6180339887498949::DOUBLE + ${high('hash(stream)')} AS kron1,
+      CAST(k0 + i AS DOUBLE) * 0.4142135623730950::DOUBLE + ${low('hash(stream)')} AS kron2
+    FROM (SELECT *, hash(xor(cell_seed, CAST(i AS UBIGINT))) AS seed FROM op_rows)
+  ),
+  story AS (
+    SELECT *,
+      ${inBurst} AS in_burst,
+      CASE
+        WHEN ${inBurst} THEN ${N8N_BURST_FACTOR}
+        WHEN service = 'n8n' AND ${end} - created_ms <= ${N8N_RAMP_MS}
+          THEN ${N8N_RAMP_FROM} + ${sqlNumber(N8N_RAMP_TO - N8N_RAMP_FROM)} * (1 - (${end} - created_ms) / ${N8N_RAMP_MS})
+        WHEN service = 'unleashed' AND ${end} - created_ms <= ${UNLEASHED_FIX_MS} THEN ${UNLEASHED_FACTOR}
+        ELSE 1.0
+      END AS latency_factor
+    FROM op_timed
+  ),
+  outcomes AS (
+    SELECT *,
+      CASE
+        WHEN in_burst AND operation = 'workflows.execute' AND ${low('seed')} < ${N8N_BURST_ERROR_RATE} THEN 'n8n-burst'
+        WHEN ${high('seed1')} < error_rate THEN service
+      END AS error_catalogue,
+      -- Lognormal latency; Box-Muller turns two uniforms into a standard normal.
+      GREATEST(1, round(median_ms * latency_factor
+        * exp(sigma * sqrt(-2 * ln(GREATEST(kron1 - floor(kron1), 1e-12))) * cos(2 * pi() * (kron2 - floor(kron2)))))) AS latency,
+      ${low('seed1')} AS u_pick
+    FROM story
+  ),
+  picked AS (
+    SELECT *,
+      ${errorIndexCase('error_catalogue', 'u_pick')} AS error_index,
+      -- The same uniform decides warnings among successes: failures used its low end.
+      error_catalogue IS NULL AND u_pick > 1 - warning_rate AS warned
+    FROM outcomes
+  ),
+  op_lines AS (
+    SELECT created_ms, stream, hour_number, i, service, operation,
+      CASE WHEN error_index IS NOT NULL THEN 'error' WHEN warned THEN 'warn' ELSE 'info' END AS level,
+      CASE WHEN error_index IS NOT NULL THEN 'error' WHEN warned THEN 'warning' ELSE 'success' END AS status,
+      CASE
+        WHEN error_index IS NOT NULL THEN ${errorMessage}
+        WHEN warned THEN CASE WHEN u_pick > 1 - warning_rate / 2 THEN ${sqlString(WARNINGS[0]!)} ELSE ${sqlString(WARNINGS[1]!)} END
+        ELSE operation || ' completed'
+      END AS message,
+      CAST(CASE ${errorKind}
+        WHEN 'timeout' THEN 30000 + floor(${high('seed3')} * 400)
+        WHEN 'workflow_timeout' THEN ${N8N_WORKFLOW_TIMEOUT_MS} + floor(${high('seed3')} * 1500)
+        WHEN 'fast' THEN 40 + floor(${high('seed3')} * 160)
+        WHEN 'gateway' THEN 150 + round(latency * 0.5)
+        WHEN 'reset' THEN GREATEST(1, round(latency * ${high('seed3')}))
+        ELSE latency + CASE WHEN warned THEN 800 ELSE 0 END
+      END AS INTEGER) AS duration_ms
+    FROM picked
+  ),
+  log_cells AS (
+    SELECT p.*, s.hour_number, s.lo, s.hi, hash(CAST(p.stream AS BIGINT) * 100000000 + s.hour_number) AS cell_seed,
+      CAST(p.per_hour AS DOUBLE) * (1 - ${LOG_DIURNAL} + ${LOG_DIURNAL} * s.hour_weight * s.day_weight)
+        * (s.hi - s.lo) / ${HOUR_MS} AS expected
+    FROM log_profiles p CROSS JOIN slots s
+  ),
+  log_rows AS (
+    SELECT *, hash(xor(cell_seed, CAST(i AS UBIGINT))) AS seed
+    FROM (SELECT *, unnest(range(CAST(floor(expected * (0.85 + 0.3 * ${low('cell_seed')}) + ${high('cell_seed')}) AS BIGINT))) AS i
+      FROM log_cells)
+  ),
+  log_lines AS (
+    SELECT lo + CAST(floor(${high('seed')} * (hi - lo)) AS BIGINT) AS created_ms, stream, hour_number, i,
+      service, CAST(NULL AS VARCHAR) AS operation, level, 'info' AS status, message, CAST(NULL AS INTEGER) AS duration_ms
+    FROM log_rows
+  ),
+  skewed AS (
+    SELECT ${end} - ms_before AS created_ms, 0 AS stream, (${end} - ms_before) // ${HOUR_MS} AS hour_number, k AS i,
+      service, operation, 'info' AS level, 'success' AS status, operation || ' completed' AS message,
+      CAST(duration_ms AS INTEGER) AS duration_ms
+    FROM negatives
+  ),
+  all_rows AS (
+    SELECT * FROM op_lines UNION ALL SELECT * FROM log_lines UNION ALL SELECT * FROM skewed
+  )
+SELECT
+  -- Unique, stable and rising with the hour, like a serial, without a sort.
+  ((hour_number - ${sqlNumber(firstSlotMs / HOUR_MS)}) * 1000 + stream) * 1000 + i AS id,
+  service, operation, level, status, message, duration_ms,
+  -- to_timestamp is core DuckDB, exact for whole milliseconds.
+  to_timestamp(created_ms / 1000.0) AS created_at
+FROM all_rows`;
+}
+
+/**
+ * Create (or replace) `table` with a week of demo operations, `[end - 7 days, end)`.
+ * Deterministic: the same `end` always gives the same rows; another `end` moves the window
+ * and the story with it.
+ */
+export async function createDemoTable(connection: DuckDBConnection, end: Date, table = 'integration_logs'): Promise<void> {
+  const endMs = end.getTime();
+  if (!Number.isFinite(endMs)) throw new RangeError('createDemoTable: end is not a valid date');
+  const name = quoteIdentifier(table);
+  await connection.run(`
+CREATE OR REPLACE TABLE ${name} (
+  id BIGINT,
+  source VARCHAR NOT NULL,
+  operation VARCHAR,
+  level VARCHAR,
+  status VARCHAR,
+  message VARCHAR,
+  duration_ms INTEGER,
+  created_at TIMESTAMPTZ NOT NULL
+)`);
+  await connection.run(buildInsert(name, endMs));
+}
