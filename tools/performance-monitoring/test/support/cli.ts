@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const MONITOR = fileURLToPath(new URL('../../monitor.ts', import.meta.url));
 /** tsx's loader by absolute URL: the CLI runs from temp dirs, where a bare `tsx` would not resolve. */
-const TSX_LOADER = import.meta.resolve('tsx');
+export const TSX_LOADER = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number | null;

@@ -1,0 +1,32 @@
+// Colour only on a terminal, and never with --no-color or NO_COLOR (SPEC §7). The terminal is a
+// real pseudo-terminal from util-linux `script`.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { MONITOR, TSX_LOADER } from './support/cli.js';
+
+const ESC = '\u001b[';
+
+function onTerminal(args: string, env: Record<string, string> = {}): string {
+  const command = `${JSON.stringify(process.execPath)} --import ${TSX_LOADER} ${MONITOR} --demo --until 2025-11-20T10:00:00Z ${args}`;
+  const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '', ...env },
+  });
+  expect(result.status).toBe(0);
+  return result.stdout;
+}
+
+describe('colour', () => {
+  it('is used on a terminal', () => {
+    const out = onTerminal('');
+    expect(out).toContain('PERFORMANCE MONITORING REPORT');
+    expect(out).toContain(ESC);
+  });
+
+  it('is off with --no-color, with NO_COLOR, and for JSON', () => {
+    expect(onTerminal('--no-color')).not.toContain(ESC);
+    expect(onTerminal('', { NO_COLOR: '1' })).not.toContain(ESC);
+    expect(onTerminal('--format json')).not.toContain(ESC);
+  });
+});
