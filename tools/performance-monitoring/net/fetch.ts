@@ -31,18 +31,25 @@ export function retryingFetch(timeoutMs: number, options: { baseDelayMs?: number
   let bytes = 0;
 
   const once = async (input: string | URL | Request, init: RequestInit | undefined): Promise<Response> => {
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    // The caller's own signal (an abandoned request) still cancels it.
+    const cancelled = init?.signal ?? null;
+    const signal = cancelled ? AbortSignal.any([cancelled, timeout]) : timeout;
     let response: Response;
     try {
       response = await fetch(input, { ...init, signal });
     } catch (error) {
-      const timedOut = signal.aborted;
-      lastFailure = timedOut ? { kind: 'timeout', detail: `no answer within ${timeoutMs} ms` } : { kind: 'network', detail: networkDetail(error) };
+      // A request the caller abandoned says nothing about the server: keep the real cause.
+      if (!cancelled?.aborted) {
+        lastFailure = timeout.aborted ? { kind: 'timeout', detail: `no answer within ${timeoutMs} ms` } : { kind: 'network', detail: networkDetail(error) };
+      }
       throw error;
     }
     // Read the body inside the timeout, so a server that stalls mid-answer is also cut off.
     const body = await response.arrayBuffer().catch((error: unknown) => {
-      lastFailure = signal.aborted ? { kind: 'timeout', detail: `answer not finished within ${timeoutMs} ms` } : { kind: 'network', detail: networkDetail(error) };
+      if (!cancelled?.aborted) {
+        lastFailure = timeout.aborted ? { kind: 'timeout', detail: `answer not finished within ${timeoutMs} ms` } : { kind: 'network', detail: networkDetail(error) };
+      }
       throw error;
     });
     bytes += body.byteLength;
@@ -55,7 +62,7 @@ export function retryingFetch(timeoutMs: number, options: { baseDelayMs?: number
     try {
       return await withRetry(() => once(input, init), {
         baseDelayMs: options.baseDelayMs,
-        shouldRetry: () => true,
+        shouldRetry: () => !init?.signal?.aborted,
         retryAfterMs: (error) => (error instanceof RetryableResponse ? parseRetryAfter(error.response.headers.get('retry-after')) : null),
       });
     } catch (error) {

@@ -27,16 +27,7 @@ export class PageFailure extends Error {
   }
 }
 
-interface RawRow {
-  id: string | number;
-  source: string;
-  operation: string | null;
-  level: string | null;
-  status: string | null;
-  message: string | null;
-  duration_ms: number | null;
-  created_at: string;
-}
+type RawRow = LogRow & { id: string | number };
 
 export interface PageSink {
   rows: (rows: LogRow[]) => void;
@@ -67,9 +58,11 @@ function isRawRow(value: unknown): value is RawRow {
   );
 }
 
-async function readSlice(client: SupabaseClient, request: PageRequest, from: Date, to: Date, sink: PageSink): Promise<void> {
+async function readSlice(client: SupabaseClient, request: PageRequest, from: Date, to: Date, sink: PageSink, stop: AbortSignal): Promise<void> {
   let cursor: RawRow | null = null;
   for (let first = true; ; first = false) {
+    // Another slice failed: the run exits 1 without a report, so stop reading (and appending).
+    if (stop.aborted) return;
     let query = client
       .from(request.table)
       .select(COLUMNS, first ? { count: 'planned' } : {})
@@ -81,7 +74,8 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
       query = query.or(`created_at.gt.${at},and(created_at.eq.${at},id.gt.${quote(cursor.id)})`);
     }
     // Retries are ours (net/fetch.ts, SPEC §11); supabase-js's own would multiply them.
-    const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE).retry(false);
+    const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE).retry(false).abortSignal(stop);
+    if (stop.aborted) return;
     if (error) throw new PageFailure({ status, code: error.code ?? '', message: error.message ?? '' });
     if (!Array.isArray(data)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'the answer is not a list of rows' });
     if (first && typeof count === 'number') sink.estimate(count);
@@ -98,5 +92,14 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
 
 export async function readAllRows(client: SupabaseClient, request: PageRequest, sink: PageSink): Promise<void> {
   const slices = timeSlices(request.start, request.end, SLICES);
-  await Promise.all(slices.map(([from, to]) => readSlice(client, request, from, to, sink)));
+  // The first failure ends the read: the other slices stop, their requests in flight are aborted.
+  const stop = new AbortController();
+  await Promise.all(
+    slices.map(([from, to]) =>
+      readSlice(client, request, from, to, sink, stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      }),
+    ),
+  );
 }

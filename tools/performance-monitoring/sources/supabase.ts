@@ -4,6 +4,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { envValue, timeoutMs } from '../config.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
+import { isRetryableStatus } from '../net/retry.js';
 import { DEFAULT_TABLE, aggregationParams, quoteTableName } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
@@ -151,6 +152,7 @@ export class SupabaseSource implements Source {
       return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
     }
     const code = failure.code ? ` ${failure.code}` : '';
-    return `${where}: ${doing} failed (HTTP ${failure.status}${code}): ${failure.message.split('\n')[0]}`;
+    const retried = isRetryableStatus(failure.status) ? ', after 3 attempts' : '';
+    return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried}): ${failure.message.split('\n')[0]}`;
   }
 }

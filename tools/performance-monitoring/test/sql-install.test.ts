@@ -1,0 +1,224 @@
+// The shipped SQL (sql/schema.sql, sql/rpc.sql), installed with psql as a user would: idempotent
+// on plain PostgreSQL (no Supabase roles) and on a Supabase-like database, where the RPC must
+// not be executable by anon (SPEC §1, issue 3). Also: rpc.sql is what the generator writes, and
+// the aggregation uses the created_at index when the window is a small part of the table.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@supabase/supabase-js';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
+import { RPC_FILE, rpcSql } from '../sources/rpc-sql.js';
+import { generateRows, loadIntoPostgres } from './support/dataset.js';
+import { installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
+import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
+
+const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
+const SCHEMA = join(SQL_DIR, 'schema.sql');
+const RPC = join(SQL_DIR, 'rpc.sql');
+const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)';
+const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role'];
+const SERVICE_KEY = 'sql-install-service-key-2b8e';
+const ANON_KEY = 'sql-install-anon-key-6c1f';
+const UNTIL = '2025-11-20T10:00:00.000Z';
+const RPC_ARGS = {
+  p_start: '2025-11-19T10:00:00.000Z',
+  p_end: UNTIL,
+  p_previous_start: '2025-11-18T10:00:00.000Z',
+  p_service: null,
+  p_threshold: 1000,
+};
+
+let pg: PgServer;
+let api: PostgrestServer | undefined;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+
+afterAll(async () => {
+  await api?.close();
+  await pg?.stop();
+});
+
+async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function installTwice(url: string): Promise<void> {
+  for (let round = 1; round <= 2; round++) {
+    for (const file of [SCHEMA, RPC]) {
+      const { stderr } = await runSqlFile(url, file);
+      // psql prints no errors, warnings or notices worth a user's attention.
+      expect({ round, file, stderr: stderr.replace(/^psql:.*NOTICE:.*already exists, skipping\n/gm, '') }).toEqual({ round, file, stderr: '' });
+    }
+  }
+}
+
+async function describeInstall(sql: postgres.Sql) {
+  const indexes = await sql<{ indexname: string; indexdef: string }[]>`
+    SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'integration_logs' ORDER BY indexname`;
+  const [fn] = await sql<{ config: string[] | null; volatility: string }[]>`
+    SELECT proconfig AS config, provolatile AS volatility FROM pg_proc WHERE oid = ${SIGNATURE}::regprocedure`;
+  const counts = await sql<{ proname: string; n: number }[]>`
+    SELECT proname, count(*)::int AS n FROM pg_proc WHERE proname = 'perf_monitor_summary' GROUP BY proname`;
+  return { indexes: indexes.map((i) => i.indexdef.replace(/^.* USING /, `${i.indexname} USING `)), fn, overloads: counts[0]?.n ?? 0 };
+}
+
+const canExecute = async (sql: postgres.Sql, role: string) =>
+  (await sql<{ ok: boolean }[]>`SELECT has_function_privilege(${role}, ${SIGNATURE}, 'EXECUTE') AS ok`)[0]?.ok;
+
+/** Calls the RPC as `role` (SET LOCAL ROLE), like PostgREST does; resolves to the JSON or rejects. */
+async function callAs(sql: postgres.Sql, role: string): Promise<unknown> {
+  return sql.begin(async (tx) => {
+    await tx.unsafe(`SET LOCAL ROLE ${role}`);
+    const [row] = await tx.unsafe<{ summary: unknown }[]>(`SELECT ${SIGNATURE.replace(/\(.*\)/, '')}($1, $2, $3, $4, $5) AS summary`, [
+      RPC_ARGS.p_start, RPC_ARGS.p_end, RPC_ARGS.p_previous_start, RPC_ARGS.p_service, RPC_ARGS.p_threshold,
+    ]);
+    return row?.summary;
+  });
+}
+
+describe('on plain PostgreSQL, without Supabase roles', () => {
+  // Roles are cluster-wide: this runs before any test here creates them.
+  it('schema.sql and rpc.sql install twice cleanly; the RPC is not executable by PUBLIC', async () => {
+    await withSql(pg.url(), async (sql) => {
+      const roles = await sql`SELECT rolname FROM pg_roles WHERE rolname IN ${sql(SUPABASE_ROLES)}`;
+      expect(roles).toHaveLength(0);
+    });
+    const url = await pg.createDatabase('plain_install');
+    await installTwice(url);
+    await withSql(url, async (sql) => {
+      expect(await describeInstall(sql)).toEqual({
+        indexes: [
+          'integration_logs_created_at_idx USING btree (created_at, id)',
+          'integration_logs_pkey USING btree (id)',
+          'integration_logs_source_created_at_idx USING btree (source, created_at)',
+        ],
+        fn: { config: ['search_path=public, pg_temp'], volatility: 's' },
+        overloads: 1,
+      });
+      await sql`CREATE ROLE reporter LOGIN`;
+      expect(await canExecute(sql, 'reporter')).toBe(false);
+      await expect(callAs(sql, 'reporter')).rejects.toMatchObject({ code: '42501' });
+      // The owner can, and gets a JSON array (empty table: no rows).
+      expect(await callAs(sql, 'postgres')).toEqual([]);
+    });
+  });
+
+  it('schema.sql is harmless on an existing integration_logs table (uuid ids, more columns)', async () => {
+    const url = await pg.createDatabase('existing_table');
+    await withSql(url, (sql) =>
+      sql.unsafe(`
+        CREATE TABLE integration_logs (
+          id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+          source text NOT NULL, operation text, level text, status text, message text,
+          duration_ms integer, created_at timestamptz NOT NULL DEFAULT now(), metadata jsonb
+        );
+        INSERT INTO integration_logs (source, operation, level, status, duration_ms, created_at)
+        VALUES ('hubspot', 'contacts.batch', 'info', 'success', 120, '2025-11-19T12:00:00Z');
+      `),
+    );
+    await installTwice(url);
+    await withSql(url, async (sql) => {
+      const columns = await sql<{ column_name: string; data_type: string }[]>`
+        SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'integration_logs' AND column_name IN ('id', 'metadata') ORDER BY column_name`;
+      expect(columns).toEqual([
+        { column_name: 'id', data_type: 'uuid' },
+        { column_name: 'metadata', data_type: 'jsonb' },
+      ]);
+      const summary = (await callAs(sql, 'postgres')) as { kind: string; level: string; operations: number }[];
+      expect(summary.find((r) => r.kind === 'stats' && r.level === 'overall')).toMatchObject({ operations: 1 });
+    });
+  });
+});
+
+describe('on a Supabase-like database', () => {
+  it('installs twice cleanly; the RPC is executable by service_role only, directly and through PostgREST', async () => {
+    const url = await pg.createDatabase('supabase_install');
+    await installSupabaseRoles(url);
+    await installTwice(url);
+    await loadIntoPostgres(url, generateRows({ operationsPerWindow: 500, until: UNTIL, seed: 3, burst: 50 }));
+
+    await withSql(url, async (sql) => {
+      // A function created in public by this user is executable by every API role by default...
+      await sql`CREATE FUNCTION public.default_acl_probe() RETURNS int LANGUAGE sql AS 'SELECT 1'`;
+      expect(
+        await sql`SELECT has_function_privilege('anon', 'public.default_acl_probe()', 'EXECUTE') AS ok`.then((r) => r[0]?.ok),
+      ).toBe(true);
+      // ...but not this one, after two installs.
+      expect({
+        anon: await canExecute(sql, 'anon'),
+        authenticated: await canExecute(sql, 'authenticated'),
+        service_role: await canExecute(sql, 'service_role'),
+      }).toEqual({ anon: false, authenticated: false, service_role: true });
+      await expect(callAs(sql, 'anon')).rejects.toMatchObject({ code: '42501' });
+      await expect(callAs(sql, 'authenticated')).rejects.toMatchObject({ code: '42501' });
+      const summary = (await callAs(sql, 'service_role')) as { kind: string; level: string; win: string; operations: number }[];
+      expect(summary.find((r) => r.kind === 'stats' && r.level === 'overall' && r.win === 'current')).toMatchObject({ operations: 500 });
+    });
+
+    api = await startPostgrestServer({ databaseUrl: url, serviceRoleKey: SERVICE_KEY, anonKey: ANON_KEY });
+    const client = (key: string) =>
+      createClient(api?.url ?? '', key, {
+        auth: { persistSession: false, autoRefreshToken: false },
+        realtime: { transport: WebSocket as never },
+      });
+    const denied = await client(ANON_KEY).rpc('perf_monitor_summary', RPC_ARGS);
+    expect(denied.status).toBe(401);
+    expect(denied.error).toMatchObject({ code: '42501', message: 'permission denied for function perf_monitor_summary' });
+    expect(denied.data).toBeNull();
+    const allowed = await client(SERVICE_KEY).rpc('perf_monitor_summary', RPC_ARGS);
+    expect(allowed.status).toBe(200);
+    expect(allowed.error).toBeNull();
+    expect(Array.isArray(allowed.data)).toBe(true);
+    expect(api.requests.map((r) => [r.role, r.status])).toEqual([
+      ['anon', 401],
+      ['service_role', 200],
+    ]);
+  });
+});
+
+describe('the RPC SQL and the plan', () => {
+  it('sql/rpc.sql is what rpcSql() generates from sql/aggregate.sql (run `npm run sql:rpc`)', () => {
+    expect(readFileSync(RPC_FILE, 'utf8')).toBe(rpcSql());
+  });
+
+  it('the aggregation reads a one-day window of a 200-day table through the created_at index', async () => {
+    const url = await pg.createDatabase('plan_check');
+    await runSqlFile(url, SCHEMA);
+    await withSql(url, async (sql) => {
+      // 200,000 rows over 200 days; the current and previous windows are 2 of them (1%).
+      await sql.unsafe(`
+        INSERT INTO integration_logs (source, operation, level, status, duration_ms, created_at)
+        SELECT (ARRAY['hubspot','n8n','unleashed','supabase'])[g % 4 + 1], 'op' || (g % 7), 'info',
+               CASE WHEN g % 20 = 0 THEN 'error' ELSE 'success' END, g % 3000,
+               timestamptz '${UNTIL}' - make_interval(secs => g * 86.4)
+        FROM generate_series(1, 200000) g;
+        ANALYZE integration_logs;
+      `);
+      const query = {
+        start: new Date('2025-11-19T10:00:00.000Z'),
+        end: new Date(UNTIL),
+        previousStart: new Date('2025-11-18T10:00:00.000Z'),
+        service: null,
+        threshold: 1000,
+      };
+      const indexesUsed = async (service: string | null) => {
+        const rows = await sql.unsafe(`EXPLAIN (FORMAT JSON) ${aggregationSql()}`, aggregationParams({ ...query, service }));
+        const plan = JSON.stringify(Object.values(rows[0] ?? {})[0]);
+        return [...plan.matchAll(/"Index Name":"([^"]+)"/g)].map((m) => m[1]);
+      };
+      expect(await indexesUsed(null)).toContain('integration_logs_created_at_idx');
+      const forService = await indexesUsed('n8n');
+      expect(forService.some((name) => name === 'integration_logs_source_created_at_idx' || name === 'integration_logs_created_at_idx')).toBe(true);
+    });
+  });
+});
