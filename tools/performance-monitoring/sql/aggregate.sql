@@ -2,7 +2,8 @@
 -- Parameters: $1 current start, $2 end (exclusive), $3 previous start (timestamptz, ISO text),
 --             $4 service or NULL for all, $5 threshold T in ms.
 -- The table name below is replaced by the caller (PERFMON_TABLE, validated and quoted).
-WITH ops AS (
+-- NOT MATERIALIZED: DuckDB would otherwise buffer every row for the two readers below.
+WITH ops AS NOT MATERIALIZED (
   SELECT
     CASE WHEN created_at >= CAST($1 AS timestamptz) THEN 'current' ELSE 'previous' END AS win,
     source AS service,

@@ -13,7 +13,7 @@ LANGUAGE sql STABLE
 SET search_path = public, pg_temp
 AS $perf_monitor$
 SELECT coalesce(json_agg(summary), '[]'::json) FROM (
-WITH ops AS (
+WITH ops AS NOT MATERIALIZED (
   SELECT
     CASE WHEN created_at >= CAST($1 AS timestamptz) THEN 'current' ELSE 'previous' END AS win,
     source AS service,
