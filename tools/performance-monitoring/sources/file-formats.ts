@@ -66,23 +66,24 @@ function createdAtSql(type: string | undefined): string {
 
 function durationSql(type: string | undefined): { value: string; bad: string } {
   const col = quoteId('duration_ms');
-  if (type === undefined) return { value: 'CAST(NULL AS DOUBLE)', bad: 'false' };
-  if (NUMERIC.test(type)) {
-    return { value: `CAST(${col} AS DOUBLE)`, bad: `coalesce(NOT isfinite(CAST(${col} AS DOUBLE)), false)` };
-  }
+  if (type === undefined) return { value: 'CAST(NULL AS INTEGER)', bad: 'false' };
+  // Numeric columns stay in their own type: percentiles over integers are twice as fast.
+  if (/^(FLOAT|DOUBLE)$/.test(type)) return { value: col, bad: `coalesce(NOT isfinite(${col}), false)` };
+  if (NUMERIC.test(type)) return { value: col, bad: 'false' };
   const textValue = `NULLIF(trim(CAST(${col} AS VARCHAR)), '')`;
   const parsed = `TRY_CAST(${textValue} AS DOUBLE)`;
   return { value: parsed, bad: `(${textValue} IS NOT NULL AND coalesce(NOT isfinite(${parsed}), true))` };
 }
 
-/** SELECT normalizing one file, given its column types (name -> DuckDB type). */
+/** SELECT normalizing one file, given its column types (name -> DuckDB type). Each value is
+ *  computed once, in the inner SELECT; the outer one only flags what cannot be used. */
 export function normalizedSelectSql(reader: string, types: Map<string, string>): string {
   const text = (name: string) => (types.has(name) ? `CAST(${quoteId(name)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
-  const source = `NULLIF(trim(${text('source')}), '')`;
-  const createdAt = createdAtSql(types.get('created_at'));
   const duration = durationSql(types.get('duration_ms'));
-  return `SELECT ${text('source')} AS source, ${TEXT_COLUMNS.map((c) => `${text(c)} AS ${c}`).join(', ')},
-    ${duration.value} AS duration_ms, ${createdAt} AS created_at,
-    (${source} IS NULL OR (${createdAt}) IS NULL OR ${duration.bad}) AS unusable
-  FROM ${reader}`;
+  return `SELECT source, ${TEXT_COLUMNS.join(', ')}, duration_ms, created_at,
+    (NULLIF(trim(source), '') IS NULL OR created_at IS NULL OR bad_duration) AS unusable
+  FROM (SELECT ${text('source')} AS source, ${TEXT_COLUMNS.map((c) => `${text(c)} AS ${c}`).join(', ')},
+      ${duration.value} AS duration_ms, ${createdAtSql(types.get('created_at'))} AS created_at,
+      ${duration.bad} AS bad_duration
+    FROM ${reader})`;
 }

@@ -34,9 +34,9 @@ export class FileSource implements Source {
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
     checkInputFiles(this.paths);
     const db = (this.db ??= await openDuckDb());
-    const selects: string[] = [];
-    for (const path of this.paths) selects.push(await this.normalizedSelect(db, path));
-    await this.run(db, `CREATE OR REPLACE TEMP VIEW input_rows AS ${selects.join('\nUNION ALL\n')}`, 'reading the input');
+    const parts: string[] = [];
+    for (const [i, path] of this.paths.entries()) parts.push(await this.load(db, path, `input_${i}`));
+    await this.run(db, `CREATE OR REPLACE TEMP VIEW input_rows AS ${parts.map((p) => `SELECT * FROM ${p}`).join('\nUNION ALL\n')}`, 'reading the input');
     await this.run(db, `CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable) FROM input_rows WHERE NOT unusable`, 'reading the input');
     const skippedRows = await this.countSkipped(db);
     if (skippedRows > 0) {
@@ -51,10 +51,19 @@ export class FileSource implements Source {
     this.db = undefined;
   }
 
+  /** One file as a relation: Parquet is scanned where it lies (columnar, cheap to read twice);
+   *  text formats are parsed once into a temp table, then counted and aggregated from memory. */
+  private async load(db: DuckDb, path: string, name: string): Promise<string> {
+    const select = await this.normalizedSelect(db, path);
+    const kind = formatOf(path) === 'parquet' ? 'VIEW' : 'TABLE';
+    await this.guard(() => db.connection.run(`CREATE OR REPLACE TEMP ${kind} ${name} AS ${select}`), 'reading', path);
+    return name;
+  }
+
   private async normalizedSelect(db: DuckDb, path: string): Promise<string> {
     const format = formatOf(path);
     const reader = readerSql(path, format);
-    const described = await this.guard(() => db.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`), `reading '${path}'`, path);
+    const described = await this.guard(() => db.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`), 'reading', path);
     const types = new Map<string, string>();
     for (const row of described.getRowObjectsJS()) types.set(String(row.column_name), String(row.column_type));
     for (const required of ['source', 'created_at']) {

@@ -99,7 +99,7 @@ describe('input files', () => {
   it('malformed JSON is one line naming the file', async () => {
     const path = join(dir, 'broken.ndjson');
     writeFileSync(path, '{"source":"a","created_at":"2025-11-20T09:00:00Z"}\n{"source": oops\n');
-    expectOneLineError(await runCli(['--input', path]), 2, /--input: .*Malformed JSON in file ".*broken\.ndjson"/);
+    expectOneLineError(await runCli(['--input', path]), 2, /--input '.*broken\.ndjson': reading failed: Malformed JSON/);
   });
 
   it('a CSV without created_at names the missing column', async () => {
