@@ -11,6 +11,7 @@ CREATE OR REPLACE FUNCTION public.perf_monitor_summary(
 ) RETURNS json
 LANGUAGE sql STABLE
 SET search_path = public, pg_temp
+SET jit = off
 AS $perf_monitor$
 SELECT coalesce(json_agg(summary), '[]'::json) FROM (
 WITH ops AS NOT MATERIALIZED (
