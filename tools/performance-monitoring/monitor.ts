@@ -3,10 +3,8 @@
 import { CommanderError } from 'commander';
 import { buildProgram, type RawOptions } from './cli/program.js';
 import { validateOptions } from './cli/validate.js';
-import { loadEnvFile } from './config.js';
 import { EXIT, UserError, describeError } from './errors.js';
 import { redact, secretsFrom } from './redact.js';
-import { run } from './run.js';
 
 function fail(message: string): void {
   const safe = redact(message, secretsFrom(process.env));
@@ -26,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const options = validateOptions(program.opts<RawOptions>());
+    // Loaded after parsing, so --help and --version stay instant.
+    const [{ loadEnvFile }, { run }] = await Promise.all([import('./config.js'), import('./run.js')]);
     loadEnvFile();
     return await run(options, {
       env: process.env,
