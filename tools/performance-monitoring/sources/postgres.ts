@@ -9,7 +9,10 @@ import type { AggregateQuery, Source, SourceResult } from './types.js';
 
 type Sql = postgresType.Sql;
 
-const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED']);
+const RETRYABLE_NETWORK = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CLIENT_TIMEOUT',
+]);
 
 export class PostgresSource implements Source {
   readonly kind = 'postgres' as const;
@@ -27,10 +30,10 @@ export class PostgresSource implements Source {
     try {
       url = new URL(raw);
     } catch {
-      throw new UsageError('DATABASE_URL is not a URL: use postgres://user:password@host:5432/database');
+      throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
     }
     if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': use postgres://user:password@host:5432/database`);
+      throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
     }
     const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
     quoteTableName(table);
@@ -38,8 +41,7 @@ export class PostgresSource implements Source {
   }
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
-    const sql = await this.connect();
-    const rows = await withRetry(() => sql.unsafe(aggregationSql(this.table), aggregationParams(query)), {
+    const rows = await withRetry(() => this.attempt(query), {
       shouldRetry: (error) => RETRYABLE_NETWORK.has(errorCode(error)),
     }).catch((error: unknown) => {
       throw new RuntimeError(this.explain(error));
@@ -48,8 +50,30 @@ export class PostgresSource implements Source {
   }
 
   async close(): Promise<void> {
-    await this.sql?.end({ timeout: 1 });
+    const sql = this.sql;
     this.sql = undefined;
+    await sql?.end({ timeout: 0 });
+  }
+
+  /** One query on a fresh connection, cut off client-side too: statement_timeout cannot fire when
+   *  the connection itself stalls (a dropped network, a proxy holding the session). */
+  private async attempt(query: AggregateQuery): Promise<unknown> {
+    const sql = await this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'CLIENT_TIMEOUT' })), this.timeout + 1_000);
+    });
+    const pending = Promise.resolve(sql.unsafe(aggregationSql(this.table), aggregationParams(query)));
+    // Once the race is lost, ending the connection rejects the query: nobody waits for it any more.
+    pending.catch(() => {});
+    try {
+      return await Promise.race([pending, stalled]);
+    } catch (error) {
+      if (errorCode(error) === 'CLIENT_TIMEOUT') await this.close().catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async connect(): Promise<Sql> {
@@ -59,6 +83,9 @@ export class PostgresSource implements Source {
       max: 1,
       connect_timeout: Math.max(1, Math.ceil(this.timeout / 1000)),
       idle_timeout: 1,
+      // No type-discovery query at connect: the aggregation returns no arrays, and that query
+      // would be one more round trip (and one postgres.js cannot reject cleanly if it stalls).
+      fetch_types: false,
       onnotice: () => {},
       // JIT compiles the aggregation for ~0.5 s and gains nothing back on a one-off query.
       connection: { application_name: 'perf-monitor', statement_timeout: this.timeout, jit: 'off' },
@@ -84,6 +111,8 @@ export class PostgresSource implements Source {
         return `PostgreSQL: the query timed out after ${this.timeout} ms (PERFMON_TIMEOUT_MS); try a shorter --hours or check the indexes in sql/schema.sql`;
       case 'ECONNREFUSED':
         return `PostgreSQL at ${where}: connection refused`;
+      case 'CLIENT_TIMEOUT':
+        return `PostgreSQL at ${where}: no answer within ${this.timeout} ms (PERFMON_TIMEOUT_MS), after 3 attempts`;
       case 'CONNECT_TIMEOUT':
       case 'ETIMEDOUT':
         return `PostgreSQL at ${where}: connection timed out after ${this.timeout} ms`;

@@ -1,7 +1,7 @@
 // Faults (SPEC §10, §11) through the real CLI against real servers: the PostgREST test server with
 // injected faults, and PostgreSQL. Every failure is exit 1, no report on stdout, one line on
 // stderr naming the source and the cause, no stack trace, no secret.
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -290,6 +290,42 @@ describe('postgres: failures', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a connection that stalls after login (a proxy stops forwarding the query): timed out, 3 attempts', async () => {
+    const target = new URL(rpcUrl);
+    const sockets = new Set<Socket>();
+    let attempts = 0;
+    // Forwards the startup and authentication, then swallows everything from the first
+    // extended-protocol Parse message on, like a network that drops a session mid-way.
+    const proxy = createServer((client) => {
+      sockets.add(client);
+      const server = connect(Number(target.port), target.hostname);
+      sockets.add(server);
+      let stalled = false;
+      client.on('data', (chunk: Buffer) => {
+        if (!stalled && chunk[0] === 0x50) {
+          stalled = true;
+          attempts++;
+        }
+        if (!stalled) server.write(chunk);
+      });
+      server.on('data', (chunk: Buffer) => client.write(chunk));
+      for (const s of [client, server]) s.on('error', () => {}).on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = new URL(rpcUrl);
+      url.port = String((proxy.address() as AddressInfo).port);
+      const started = performance.now();
+      const result = await runCli(ARGS, { env: pgEnv(url.href, { PERFMON_TIMEOUT_MS: '1000' }) });
+      expectFailure(result, /PostgreSQL at 127\.0\.0\.1:\d+: no answer within 1000 ms \(PERFMON_TIMEOUT_MS\), after 3 attempts/);
+      expect(attempts).toBe(3);
+      expect(performance.now() - started).toBeLessThan(30_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 
