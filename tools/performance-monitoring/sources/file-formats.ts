@@ -81,7 +81,7 @@ export function normalizedSelectSql(reader: string, types: Map<string, string>):
   const text = (name: string) => (types.has(name) ? `CAST(${quoteId(name)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
   const duration = durationSql(types.get('duration_ms'));
   return `SELECT source, ${TEXT_COLUMNS.join(', ')}, duration_ms, created_at,
-    (NULLIF(trim(source), '') IS NULL OR created_at IS NULL OR bad_duration) AS unusable
+    (source IS NULL OR created_at IS NULL OR bad_duration) AS unusable
   FROM (SELECT ${text('source')} AS source, ${TEXT_COLUMNS.map((c) => `${text(c)} AS ${c}`).join(', ')},
       ${duration.value} AS duration_ms, ${createdAtSql(types.get('created_at'))} AS created_at,
       ${duration.bad} AS bad_duration

@@ -51,15 +51,36 @@ function isRawRow(value: unknown): value is RawRow {
   const textOrNull = (v: unknown) => v === null || typeof v === 'string';
   return (
     (typeof row.id === 'string' || typeof row.id === 'number') &&
-    typeof row.source === 'string' && row.source.trim() !== '' &&
+    typeof row.source === 'string' &&
     typeof row.created_at === 'string' && !Number.isNaN(Date.parse(row.created_at)) &&
     (row.duration_ms === null || (typeof row.duration_ms === 'number' && Number.isFinite(row.duration_ms))) &&
     textOrNull(row.operation) && textOrNull(row.level) && textOrNull(row.status) && textOrNull(row.message)
   );
 }
 
+type Cursor = Pick<RawRow, 'id' | 'created_at'>;
+
+/** The keyset position needs only id and created_at, whatever else the row holds. */
+function isCursor(value: unknown): value is Cursor {
+  const row = value as Record<string, unknown> | null;
+  return (
+    typeof row === 'object' && row !== null &&
+    (typeof row.id === 'string' || typeof row.id === 'number') && typeof row.created_at === 'string'
+  );
+}
+
+/** Only operations travel (SPEC §1): plain info/debug lines are most of a log table. */
+const IS_OPERATION = 'duration_ms.not.is.null,status.in.(success,error)';
+
+/** PostgREST logic tree: operations after the cursor, in (created_at, id) order. */
+export function pageFilter(cursor: Cursor | null): string {
+  if (!cursor) return IS_OPERATION;
+  const at = quote(cursor.created_at);
+  return `and(created_at.gt.${at},or(${IS_OPERATION})),and(created_at.eq.${at},id.gt.${quote(cursor.id)},or(${IS_OPERATION}))`;
+}
+
 async function readSlice(client: SupabaseClient, request: PageRequest, from: Date, to: Date, sink: PageSink, stop: AbortSignal): Promise<void> {
-  let cursor: RawRow | null = null;
+  let cursor: Cursor | null = null;
   for (let first = true; ; first = false) {
     // Another slice failed: the run exits 1 without a report, so stop reading (and appending).
     if (stop.aborted) return;
@@ -69,10 +90,7 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
       .gte('created_at', from.toISOString())
       .lt('created_at', to.toISOString());
     if (request.service !== null) query = query.eq('source', request.service);
-    if (cursor) {
-      const at = quote(cursor.created_at);
-      query = query.or(`created_at.gt.${at},and(created_at.eq.${at},id.gt.${quote(cursor.id)})`);
-    }
+    query = query.or(pageFilter(cursor));
     // Retries are ours (net/fetch.ts, SPEC §11); supabase-js's own would multiply them.
     const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE).retry(false).abortSignal(stop);
     if (stop.aborted) return;
@@ -84,7 +102,7 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
     const rows = data.filter(isRawRow);
     if (rows.length < data.length) sink.skipped(data.length - rows.length);
     const last = data[data.length - 1];
-    if (!isRawRow(last)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'a page ended with a row lacking id or created_at' });
+    if (!isCursor(last)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'a page ended with a row lacking id or created_at' });
     sink.rows(rows.map(({ id: _id, ...row }) => row));
     cursor = last;
   }

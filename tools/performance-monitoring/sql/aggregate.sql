@@ -6,7 +6,8 @@
 WITH ops AS NOT MATERIALIZED (
   SELECT
     CASE WHEN created_at >= CAST($1 AS timestamptz) THEN 'current' ELSE 'previous' END AS win,
-    source AS service,
+    -- A blank source is still a row of some service: group it, visibly, rather than drop it.
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     CASE WHEN duration_ms >= 0 THEN duration_ms END AS dur,

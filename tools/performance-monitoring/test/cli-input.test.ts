@@ -123,11 +123,15 @@ describe('input files', () => {
     writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n'));
     const { code, stdout, stderr } = await runCli(['--input', path, '--until', UNTIL, '--format', 'json']);
     expect(code).toBe(0);
-    expect(stderr).toBe('perf-monitor: skipped 5 input rows with an unusable created_at, source or duration_ms\n');
+    expect(stderr).toBe('perf-monitor: skipped 4 input rows with an unusable created_at, source or duration_ms\n');
     const report = JSON.parse(stdout);
-    expect(report.dataQuality.skippedRows).toBe(5);
-    expect(report.overall.totalOperations).toBe(2);
-    expect(report.overall.avgDuration).toBe(175);
+    expect(report.dataQuality.skippedRows).toBe(4);
+    // A blank source is kept, grouped as (none), as PostgreSQL and the RPC do.
+    expect(report.services.map((s: { service: string; operations: { total: number } }) => [s.service, s.operations.total])).toEqual([
+      ['a', 2],
+      ['(none)', 1],
+    ]);
+    expect(report.overall.avgDuration).toBe(150);
   });
 
   it('reads several files of different formats as one dataset', async () => {
