@@ -2,6 +2,9 @@
 // (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret value.
 import { envValue, timeoutMs as timeoutFromEnv } from '../config.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_REPEAT, parseDuration } from './duration.js';
+
+export { DEFAULT_REPEAT, parseDuration };
 import { secretsOf } from './redact.js';
 
 export interface SlackConfig {
@@ -27,21 +30,12 @@ export interface AlertConfig {
   secrets: string[];
 }
 
-export const DEFAULT_REPEAT = '4h';
 export const DEFAULT_STATE_DIR = '.perfmon';
 const DEFAULT_SMTP_PORT = 587;
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Empty strings count as unset: `.env` files often carry `EMAIL_HOST=`. */
 const read = (env: NodeJS.ProcessEnv, name: string): string | null => envValue(env, name) ?? null;
 
-/** `90s`, `30m`, `4h`, `1d` (decimals allowed, > 0) to milliseconds. */
-export function parseDuration(value: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)\s*([smhd])$/i.exec(value.trim());
-  if (!match?.[1] || !match[2]) return null;
-  const ms = Number(match[1]) * UNIT_MS[match[2].toLowerCase() as keyof typeof UNIT_MS];
-  return Number.isFinite(ms) && ms >= 1_000 ? Math.round(ms) : null;
-}
 
 function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {
   const url = read(env, 'SLACK_WEBHOOK_URL');

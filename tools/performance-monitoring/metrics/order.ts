@@ -1,8 +1,10 @@
-// Report orderings (SPEC §3): a number descending, ties by text keys ascending, by code unit
-// (plain comparison, not locale-aware, so every machine orders alike).
+// Report orderings (SPEC §3): a number descending, ties by text keys ascending in plain code-point
+// order (not locale-aware, so every machine orders alike; the order of PostgreSQL's "C" collation).
 
+/** UTF-8 byte order is code-point order; JavaScript's `<` compares UTF-16 units, which puts
+ *  characters beyond U+FFFF before U+E000-U+FFFF. */
 export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 export function byNumberDescThen<T>(number: (item: T) => number, texts: (item: T) => string[]): (a: T, b: T) => number {

@@ -1,7 +1,7 @@
 // From a source's aggregates to the report: pure, no I/O (SPEC §3-6, §8).
 import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, WindowName } from '../sources/types.js';
 import { computeHealth } from './health.js';
-import { type Issue, serviceIssues, systemIssues } from './issues.js';
+import { type Issue, type IssueKind, recommendation, serviceIssues, systemIssues } from './issues.js';
 import { byNumberDescThen, compareText } from './order.js';
 import type { Durations, ErrorEntry, OverallReport, Report, ServiceReport, SlowOperation, Trend } from './report-types.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from './round.js';
@@ -41,13 +41,12 @@ export function buildReport(result: SourceResult, context: ReportContext): Repor
   const system = systemIssues(
     {
       operations: overallNow.operations,
-      errorRate: errorRate(overallNow),
-      avgDuration: averageDuration(overallNow),
+      errorRate: roundPercent(errorRate(overallNow)),
+      avgDuration: roundMs(averageDuration(overallNow)),
       healthScore: health.score,
     },
     query.threshold,
   );
-  const allIssues = [...system, ...drafts.flatMap((d) => d.issues.map((i) => ({ ...i, text: `${d.service}: ${i.text}` })))];
   return {
     schemaVersion: 1,
     generatedAt: context.generatedAt.toISOString(),
@@ -67,12 +66,23 @@ export function buildReport(result: SourceResult, context: ReportContext): Repor
     services: drafts.map((d) => serviceReport(d, result.errors)),
     slowestOperations: slowestOperations(index.operations),
     mostFrequentErrors: mostFrequentErrors(result.errors),
-    issues: allIssues.map((i) => i.text),
-    recommendations: [...new Set(allIssues.map((i) => i.recommendation))],
+    issues: [...system.map((i) => i.text), ...drafts.flatMap((d) => d.issues.map((i) => `${d.service}: ${i.text}`))],
+    recommendations: recommendations(system, drafts, query.threshold),
     // Like every figure of the report, data quality speaks of the current window.
     dataQuality: { invalidDurations: overallNow.invalidDurations, skippedRows: result.skippedRows },
     alerts: null,
   };
+}
+
+/** One recommendation per issue kind (SPEC §5): system kinds first, then service kinds in order
+ *  of first appearance, each naming its services in report order. */
+function recommendations(system: Issue[], drafts: ServiceDraft[], threshold: number): string[] {
+  const services = new Map<IssueKind, string[]>();
+  for (const issue of system) services.set(issue.kind, []);
+  for (const draft of drafts) {
+    for (const issue of draft.issues) services.set(issue.kind, [...(services.get(issue.kind) ?? []), draft.service]);
+  }
+  return [...services].map(([kind, names]) => recommendation(kind, names, threshold));
 }
 
 interface StatsIndex {
@@ -99,15 +109,15 @@ function indexStats(rows: StatsRow[]): StatsIndex {
 function serviceDrafts(index: StatsIndex, threshold: number): ServiceDraft[] {
   const drafts = [...index.services].map(([service, { current, previous }]): ServiceDraft => {
     const trend = computeTrend(current, previous);
+    // Issues are decided on the figures as the report shows them, so text, JSON and alerts agree.
     const issues = serviceIssues(
       {
-        service,
         operations: current.operations,
         previousOperations: previous.operations,
-        errorRate: errorRate(current),
-        avgDuration: averageDuration(current),
-        p95Duration: current.p95,
-        percentChange: trend.percentChange,
+        errorRate: roundPercent(errorRate(current)),
+        avgDuration: roundMs(averageDuration(current)),
+        p95Duration: roundMs(current.p95),
+        percentChange: roundPercent(trend.percentChange),
         degrading: trend.direction === 'degrading',
       },
       threshold,

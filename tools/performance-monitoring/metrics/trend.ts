@@ -1,6 +1,7 @@
 // Trend of the average duration against the previous window (SPEC §4).
 import type { Stats } from '../sources/types.js';
 import type { TrendDirection } from './report-types.js';
+import { roundTo } from './round.js';
 import { averageDuration } from './stats.js';
 
 export const MIN_TREND_SAMPLES = 20;
@@ -21,7 +22,8 @@ export function computeTrend(current: Stats, previous: Stats): TrendFigures {
     return { direction: 'insufficient_data', percentChange: null, previousAvg };
   }
   const percentChange = ((currentAvg - previousAvg) * 100) / previousAvg;
-  return { direction: directionOf(percentChange), percentChange, previousAvg };
+  // The direction follows the change as the report shows it (0.01 %): +10.004% reads +10% and is stable.
+  return { direction: directionOf(roundTo(percentChange, 2)), percentChange, previousAvg };
 }
 
 export function directionOf(percentChange: number): TrendDirection {

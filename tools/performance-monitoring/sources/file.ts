@@ -10,6 +10,8 @@ const TABLE = 'integration_logs';
 export function checkInputFiles(paths: string[]): void {
   for (const path of paths) {
     formatOf(path);
+    // DuckDB reads a path with these characters as a pattern, and would read other files too.
+    if (/[*?[]/.test(path)) throw new UsageError(`--input '${path}': names with *, ? or [ are not supported; let the shell expand patterns`);
     let isFile: boolean;
     try {
       isFile = statSync(path).isFile();

@@ -41,6 +41,12 @@ describe('option validation', () => {
     [['--fail-under', '101'], /--fail-under '101' is not valid: use a health score from 0 to 100/],
     [['--fail-under', 'high'], /--fail-under 'high'/],
     [['--service', ''], /--service '' is not valid/],
+    [['--until', '2025-02-30'], /--until '2025-02-30' is not valid/],
+    [['--until', '2025-04-31T10:00:00Z'], /--until '2025-04-31T10:00:00Z'/],
+    [['--until', '2025-11-20T24:00:00Z'], /--until '2025-11-20T24:00:00Z'/],
+    [['--until', '0000-01-01'], /--until '0000-01-01'/],
+    [['--hours', '0.0000001'], /--hours '0.0000001'/],
+    [['--alert-repeat', '5x'], /--alert-repeat '5x' is not valid: use a duration of at least 1s/],
     [['--hours'], /option '--hours <n>' argument missing/],
     [['--hourz', '5'], /unknown option '--hourz'.*Did you mean --hours\?/],
     [['extra'], /too many arguments/],
@@ -87,6 +93,12 @@ describe('input files', () => {
     const path = join(dir, 'logs.txt');
     writeFileSync(path, 'hello');
     expectOneLineError(await runCli(['--input', path]), 2, /unknown file type; use \.ndjson, \.jsonl, \.json, \.csv or \.parquet/);
+  });
+
+  it('a name with glob characters is a usage error (DuckDB would read it as a pattern)', async () => {
+    const path = join(dir, 'star*.ndjson');
+    writeFileSync(path, '');
+    expectOneLineError(await runCli(['--input', path]), 2, /names with \*, \? or \[ are not supported/);
   });
 
   it('a directory is a usage error', async () => {

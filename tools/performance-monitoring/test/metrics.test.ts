@@ -128,8 +128,38 @@ describe('buildReport', () => {
     ]);
     expect(report.recommendations).toEqual([
       'Bring the overall average duration under 2,000ms: start with the slowest operations',
-      'Optimize slow over operations (average above 2,000ms)',
-      'Reduce over tail latency: check its slowest operations, timeouts and retries',
+      'Optimize slow operations in over (average above 2,000ms)',
+      'Reduce tail latency in over: check the slowest operations, timeouts and retries',
+    ]);
+  });
+
+  it('decides on the figures as shown: 2000.04 ms is not above 2,000, 2000.05 ms is, and says so', () => {
+    const report = (avg: number) =>
+      buildReport(result([overall('current', statsAvg(10, avg)), service('current', 's', statsAvg(10, avg))]), context());
+    expect(report(2000.04).issues).toEqual([]);
+    expect(report(2000.04).overall.avgDuration).toBe(2000);
+    expect(report(2000.05).issues).toEqual([
+      'Overall average duration above threshold (2,000.1ms > 2,000ms)',
+      's: Average duration above threshold (2,000.1ms > 2,000ms)',
+    ]);
+  });
+
+  it('gives one recommendation per issue kind, naming every service with it', () => {
+    const failing = statsAvg(100, 100, { failures: 10 });
+    const report = buildReport(
+      result([
+        overall('current', statsAvg(300, 100, { failures: 20 })),
+        service('current', 'a', failing),
+        service('current', 'b', failing),
+        service('current', 'c', statsAvg(100, 100)),
+        service('previous', 'gone', statsAvg(5, 100)),
+      ]),
+      context(),
+    );
+    expect(report.recommendations).toEqual([
+      'Bring the overall error rate under 5%: fix the services with the most errors first',
+      'Investigate errors in a, b, starting with the most frequent ones',
+      'Check that gone is still running and logging: active in the previous period, silent now',
     ]);
   });
 
@@ -199,6 +229,16 @@ describe('buildReport', () => {
     expect(report.slowestOperations.map((o) => `${o.service}:${o.operation}`)).toEqual(['a:x', 'a:y', 'b:z']);
     expect(report.mostFrequentErrors.map((e) => `${e.service}/${e.message}`)).toEqual(['a/top', 'a/M', 'a/n', 'b/m']);
     expect(report.services.find((x) => x.service === 'a')?.errors.topErrors.map((e) => e.message)).toEqual(['top', 'M', 'n']);
+  });
+
+  it('breaks ties in code-point order, also beyond U+FFFF', () => {
+    const s = statsAvg(5, 100);
+    const report = buildReport(
+      result([overall('current', statsAvg(10, 100)), service('current', '\u{1F600}', s), service('current', '\uFF61svc', s)]),
+      context(),
+    );
+    // U+FF61 < U+1F600 as code points (UTF-16 units would say the opposite).
+    expect(report.services.map((x) => x.service)).toEqual(['\uFF61svc', '\u{1F600}']);
   });
 
   it('keeps the top 5 errors per service and the top 10 overall', () => {
