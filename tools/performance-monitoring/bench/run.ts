@@ -314,7 +314,10 @@ async function benchSize(n: number): Promise<void> {
   }
   if (on('postgres-1h')) {
     const oneHourOps = await countOps(databaseUrl, WINDOW_END_MS - 3_600_000, null);
-    await bench('postgres-1h', 'DATABASE_URL --hours 1 (1/24 of table)', data, monitorCommand(windowArgs(1), pgEnv), (st) => reportCheck(oneHourOps, 'postgres', 'server', st));
+    if (!notes.some((x) => x.startsWith('DATABASE_URL --hours 1:'))) {
+      notes.push('DATABASE_URL --hours 1: both windows are 1/24 of the table, as in a table holding history (the 24 h windows hold the whole table)');
+    }
+    await bench('postgres-1h', 'DATABASE_URL --hours 1', data, monitorCommand(windowArgs(1), pgEnv), (st) => reportCheck(oneHourOps, 'postgres', 'server', st));
   }
   if (n >= 1_000_000 || options.sizes.every((s) => s < 1_000_000 && s <= n)) {
     await explain(databaseUrl, label, 'all services, --hours 24', null, BENCH_HOURS);
@@ -422,8 +425,11 @@ const floorCpuMs = median(floorSeries.flatMap((s) => s.runs.map((r) => r.cpuMs ?
 for (const m of measurements) m.aboveFloorMs = m.medianMs - (Number.isNaN(m.floorMs) ? floorMs : m.floorMs);
 
 for (const m of measurements) {
-  if (m.error === null && m.maxMs > 30_000 && ['postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback'].includes(m.id)) {
-    notes.push(`${m.size ?? '-'} ${m.label}: a run took ${(m.maxMs / 1000).toFixed(1)} s, more than the default PERFMON_TIMEOUT_MS (30 s); with the default the run fails (bench allows 600 s)`);
+  // One query (PostgreSQL) or one request (RPC) carries the whole aggregation: the default
+  // PERFMON_TIMEOUT_MS (30 s) bounds it. The fallback's timeout is per page, so it does not apply.
+  if (m.error === null && m.maxMs - m.floorMs > 25_000 && ['postgres', 'postgres-service', 'postgres-1h', 'rpc'].includes(m.id)) {
+    const verdict = m.maxMs - m.floorMs > 30_000 ? 'with the default the run fails' : 'close to the default';
+    notes.push(`${m.size ?? '-'} ${m.label}: a run took ${(m.maxMs / 1000).toFixed(1)} s; PERFMON_TIMEOUT_MS defaults to 30 s: ${verdict} (the bench allows 600 s)`);
   }
 }
 
