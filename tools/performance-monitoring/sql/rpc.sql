@@ -9,11 +9,15 @@ CREATE OR REPLACE FUNCTION public.perf_monitor_summary(
   p_service text DEFAULT NULL,
   p_threshold integer DEFAULT 2000
 ) RETURNS json
-LANGUAGE sql STABLE
+-- plpgsql with custom plans: a LANGUAGE sql function is planned without the parameter values
+-- (it estimated 1,332 rows for 2M, scanned by index, without parallel workers: 1.5x slower).
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 SET jit = off
+SET plan_cache_mode = force_custom_plan
 AS $perf_monitor$
-SELECT coalesce(json_agg(summary), '[]'::json) FROM (
+BEGIN
+RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
 WITH ops AS NOT MATERIALIZED (
   SELECT
     CASE WHEN created_at >= CAST($1 AS timestamptz) THEN 'current' ELSE 'previous' END AS win,
@@ -75,7 +79,8 @@ SELECT
   failures, failures, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0
 FROM top_messages
 WHERE position <= 10
-) AS summary
+) AS summary);
+END
 $perf_monitor$;
 
 -- Functions in public are executable by everyone (and so by Supabase's anon key) unless revoked.
