@@ -9,15 +9,10 @@
 // the API to return everything would: PostgREST answers at most max-rows (Supabase: 1,000) rows,
 // so its counts are wrong beyond 1,000 rows. Prints one JSON object on stdout.
 
-interface Row {
-  source: string;
-  operation: string | null;
-  level: string | null;
-  status: string | null;
-  message: string | null;
-  duration_ms: number | null;
-  created_at: string;
-}
+import type { LogRow } from '../sources/row-loader.js';
+
+/** The columns the naive tool reads: the same row as the product's client-side path. */
+type Row = LogRow;
 
 interface WindowFigures {
   operations: number;

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir } from './support/cli.js';
+import { type CliResult, collect, emptyDir } from './support/cli.js';
 import { writeCsv, writeNdjson } from './support/hand-dataset.js';
 import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
 
@@ -59,16 +59,9 @@ beforeAll(async () => {
 });
 afterAll(() => slack.close());
 
-function runBash(script: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: scratch, env, timeout: 280_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function runBash(script: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: scratch, env, timeout: 280_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child);
 }
 
 describe('README examples', () => {
@@ -86,7 +79,7 @@ describe('README examples', () => {
       PERFMON_STATE_DIR: join(scratch, '.perfmon'),
       MAIL_OUT: mailOut,
     });
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect({ status: result.code, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     if (example.script.includes('mail -s')) expect(readFileSync(mailOut, 'utf8')).toContain('PERFORMANCE MONITORING REPORT');
   }, 300_000);
 });

@@ -1,8 +1,9 @@
 // Runs the CLI as a user does: a separate process, real stdout, stderr and exit code.
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const MONITOR = fileURLToPath(new URL('../../monitor.ts', import.meta.url));
@@ -29,13 +30,18 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONTROLLED) delete env[name];
   Object.assign(env, options.env);
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], {
+    cwd: options.cwd ?? emptyDir(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  return collect(child);
+}
+
+/** A child's exit code and whole output, once it has closed. */
+export function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], {
-      cwd: options.cwd ?? emptyDir(),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 60_000,
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
