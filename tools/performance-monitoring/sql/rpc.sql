@@ -20,7 +20,8 @@ BEGIN
 RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
 WITH ops AS NOT MATERIALIZED (
   SELECT
-    CASE WHEN created_at >= CAST($1 AS timestamptz) THEN 'current' ELSE 'previous' END AS win,
+    -- A boolean, not text: it leads every sort key of the grouping below.
+    (created_at >= CAST($1 AS timestamptz)) AS is_current,
     -- A blank source is still a row of some service: group it, visibly, rather than drop it.
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
@@ -36,7 +37,7 @@ WITH ops AS NOT MATERIALIZED (
 ),
 stats AS (
   SELECT
-    win, service, operation,
+    is_current, service, operation,
     GROUPING(service, operation) AS grouping_id,
     count(*) AS operations,
     count(*) FILTER (WHERE failed) AS failures,
@@ -49,12 +50,12 @@ stats AS (
     count(*) FILTER (WHERE NOT failed AND dur > $5 AND dur <= 4 * $5) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
-  GROUP BY GROUPING SETS ((win), (win, service), (win, service, operation))
+  GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
 ),
 messages AS (
   SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
   FROM ops
-  WHERE failed AND win = 'current'
+  WHERE failed AND is_current
   GROUP BY service, COALESCE(message, '(no message)')
 ),
 top_messages AS (
@@ -63,7 +64,7 @@ top_messages AS (
   FROM messages
 )
 SELECT
-  'stats' AS kind, win,
+  'stats' AS kind, CASE WHEN is_current THEN 'current' ELSE 'previous' END AS win,
   CASE grouping_id WHEN 3 THEN 'overall' WHEN 1 THEN 'service' ELSE 'operation' END AS level,
   service, operation, CAST(NULL AS text) AS message,
   operations, failures, samples,
