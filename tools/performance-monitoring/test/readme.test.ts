@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, collect, emptyDir } from './support/cli.js';
+import { type CliResult, collect, emptyDir, runCli } from './support/cli.js';
 import { writeCsv, writeNdjson } from './support/hand-dataset.js';
 import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
 
@@ -63,6 +63,17 @@ function runBash(script: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: scratch, env, timeout: 280_000, stdio: ['ignore', 'pipe', 'pipe'] });
   return collect(child);
 }
+
+describe('README sample output', () => {
+  it('is what --demo --until 2025-11-20T10:00:00Z prints today', async () => {
+    const text = readFileSync(join(ROOT, 'tools/performance-monitoring/README.md'), 'utf8');
+    const start = text.indexOf('```text\n' + '='.repeat(80)) + '```text\n'.length;
+    const sample = text.slice(start, text.indexOf('```', start));
+    const { code, stdout } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--no-color']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(sample);
+  });
+});
 
 describe('README examples', () => {
   it('finds the examples', () => {
