@@ -1,6 +1,8 @@
 // Formatting helpers for the text report: numbers, durations, percentages, colour, and
 // scrubbing of text that comes from logs.
 
+import { roundTo } from '../metrics/round.js';
+
 const NOT_AVAILABLE = 'n/a';
 
 // One fixed locale so the report reads the same on every machine (and in tests).
@@ -19,29 +21,13 @@ function numberFormat(minDecimals: number, maxDecimals: number): Intl.NumberForm
   return format;
 }
 
-/** Moves the decimal point in the number's shortest decimal form, so no binary error creeps in. */
-function shiftDecimal(value: number, places: number): number {
-  const [mantissa, exponent = '0'] = String(value).split('e');
-  return Number(`${mantissa}e${Number(exponent) + places}`);
-}
-
-/**
- * Rounds half away from zero on the decimal digits as printed: 1.005 -> 1.01, 1849.5 -> 1850.
- * (`toFixed` and Intl round the binary value, and 1.005 is really 1.00499999...)
- */
-export function roundHalfUp(value: number, decimals: number): number {
-  const magnitude = shiftDecimal(Math.round(shiftDecimal(Math.abs(value), decimals)), -decimals);
-  const result = Math.sign(value) * magnitude;
-  return result === 0 ? 0 : result; // never print "-0"
-}
-
 function isNumber(value: number | null): value is number {
   return value !== null && Number.isFinite(value);
 }
 
 /** `1,247`, `0.25`: grouped, at most `maxDecimals` decimals, trailing zeros dropped. */
 export function formatNumber(value: number, maxDecimals = 0): string {
-  return numberFormat(0, maxDecimals).format(roundHalfUp(value, maxDecimals));
+  return numberFormat(0, maxDecimals).format(roundTo(value, maxDecimals));
 }
 
 /** `1,247`: a count with thousands separators. */
@@ -52,7 +38,7 @@ export function formatCount(value: number): string {
 /** `0.94`: exactly `decimals` decimals; null -> `n/a`. */
 export function formatFixed(value: number | null, decimals: number): string {
   if (!isNumber(value)) return NOT_AVAILABLE;
-  return numberFormat(decimals, decimals).format(roundHalfUp(value, decimals));
+  return numberFormat(decimals, decimals).format(roundTo(value, decimals));
 }
 
 /** `1,850ms`: whole milliseconds; null -> `n/a`. */
@@ -68,7 +54,7 @@ export function formatPercent(value: number | null, decimals: number): string {
 /** `+15.3%`, `-8.2%`, `+0.0%`: a change always carries its sign; null -> `n/a`. */
 export function formatChange(value: number | null, decimals = 1): string {
   if (!isNumber(value)) return NOT_AVAILABLE;
-  const sign = roundHalfUp(value, decimals) < 0 ? '' : '+'; // Intl already prints the minus
+  const sign = roundTo(value, decimals) < 0 ? '' : '+'; // Intl already prints the minus
   return `${sign}${formatPercent(value, decimals)}`;
 }
 

@@ -5,9 +5,10 @@ import {
   formatFixed,
   formatMs,
   formatPercent,
-  roundHalfUp,
   stripControl,
 } from '../render/format.js';
+// The renderer rounds with the report's own rounding.
+import { roundTo as roundHalfUp } from '../metrics/round.js';
 import { renderText } from '../render/text.js';
 import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from './support/report-fixture.js';
 
