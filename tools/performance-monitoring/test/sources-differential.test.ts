@@ -2,15 +2,13 @@
 // (DATABASE_URL), Supabase with the RPC (server-side aggregation) and Supabase without it (keyset
 // paged reads through the 1,000-row cap, aggregated in DuckDB). The JSON reports, through the real
 // CLI, must be identical apart from `source` and `generatedAt`.
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
-import { countOperations, countRows, generateRows, loadIntoPostgres, writeNdjsonFile } from './support/dataset.js';
-import { installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
+import { countOperations, countRows, generateRows, writeNdjsonFile, supabaseLikeDatabase } from './support/dataset.js';
+import { startPostgres, type PgServer } from './support/postgres.js';
 import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from './support/postgrest-server.js';
 
-const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const HOURS = 24;
 const END = new Date(UNTIL);
@@ -28,20 +26,14 @@ let rpcUrl: string; // schema.sql and rpc.sql
 let plainApi: PostgrestServer;
 let rpcApi: PostgrestServer;
 
-/** A database set up as a Supabase project would be, with the shipped SQL run by psql. */
-async function database(name: string, withRpc: boolean): Promise<string> {
-  const url = await pg.createDatabase(name);
-  await installSupabaseRoles(url);
-  await runSqlFile(url, join(SQL_DIR, 'schema.sql'));
-  if (withRpc) await runSqlFile(url, join(SQL_DIR, 'rpc.sql'));
-  await loadIntoPostgres(url, ROWS);
-  return url;
-}
 
 beforeAll(async () => {
   pg = await startPostgres();
   ndjson = await writeNdjsonFile(join(emptyDir('perfmon-diff-'), 'logs.ndjson'), ROWS);
-  [plainUrl, rpcUrl] = await Promise.all([database('perfmon_plain', false), database('perfmon_rpc', true)]);
+  [plainUrl, rpcUrl] = await Promise.all([
+    supabaseLikeDatabase(pg, 'perfmon_plain', ROWS, { withRpc: false }),
+    supabaseLikeDatabase(pg, 'perfmon_rpc', ROWS, { withRpc: true }),
+  ]);
   [plainApi, rpcApi] = await Promise.all([
     startPostgrestServer({ databaseUrl: plainUrl, serviceRoleKey: SERVICE_KEY, maxRows: 1000 }),
     startPostgrestServer({ databaseUrl: rpcUrl, serviceRoleKey: SERVICE_KEY, maxRows: 1000 }),

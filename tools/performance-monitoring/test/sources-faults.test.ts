@@ -2,16 +2,13 @@
 // injected faults, and PostgreSQL. Every failure is exit 1, no report on stdout, one line on
 // stderr naming the source and the cause, no stack trace, no secret.
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './support/cli.js';
-import { countOperations, generateRows, loadIntoPostgres } from './support/dataset.js';
-import { freePort, installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
+import { countOperations, generateRows, supabaseLikeDatabase } from './support/dataset.js';
+import { freePort, startPostgres, type PgServer } from './support/postgres.js';
 import { startPostgrestServer, type FaultRequest, type PostgrestServer } from './support/postgrest-server.js';
 
-const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const END = new Date(UNTIL);
 const START = new Date(END.getTime() - 24 * 3_600_000);
@@ -32,15 +29,10 @@ const servers: PostgrestServer[] = [];
 
 beforeAll(async () => {
   pg = await startPostgres();
-  const setUp = async (name: string, withRpc: boolean) => {
-    const url = await pg.createDatabase(name);
-    await installSupabaseRoles(url);
-    await runSqlFile(url, join(SQL_DIR, 'schema.sql'));
-    if (withRpc) await runSqlFile(url, join(SQL_DIR, 'rpc.sql'));
-    await loadIntoPostgres(url, ROWS);
-    return url;
-  };
-  [rpcUrl, plainUrl] = await Promise.all([setUp('faults_rpc', true), setUp('faults_plain', false)]);
+  [rpcUrl, plainUrl] = await Promise.all([
+    supabaseLikeDatabase(pg, 'faults_rpc', ROWS, { withRpc: true }),
+    supabaseLikeDatabase(pg, 'faults_plain', ROWS, { withRpc: false }),
+  ]);
   // A table whose reads take far longer than PERFMON_TIMEOUT_MS.
   const sql = postgres(rpcUrl, { max: 1, onnotice: () => {} });
   try {

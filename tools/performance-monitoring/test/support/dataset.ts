@@ -15,7 +15,10 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { installSupabaseRoles, runSqlFile, type PgServer } from './postgres.js';
 
 export interface DatasetRow {
   id: number;
@@ -306,4 +309,17 @@ export async function loadIntoPostgres(databaseUrl: string, rows: readonly Datas
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+
+/** A fresh database set up as a Supabase project would be: roles, the shipped SQL run by psql
+ *  as a user would (rpc.sql only when asked), then the rows. Returns its URL. */
+export async function supabaseLikeDatabase(pg: PgServer, name: string, rows: readonly DatasetRow[], options: { withRpc: boolean }): Promise<string> {
+  const url = await pg.createDatabase(name);
+  await installSupabaseRoles(url);
+  await runSqlFile(url, join(SQL_DIR, 'schema.sql'));
+  if (options.withRpc) await runSqlFile(url, join(SQL_DIR, 'rpc.sql'));
+  await loadIntoPostgres(url, rows);
+  return url;
 }

@@ -1,22 +1,14 @@
 // A dataset small enough to compute its report by hand (see cli-report.test.ts for the sums),
 // written as NDJSON, JSON array, CSV and Parquet with the same rows.
+import type { DatasetRow } from './dataset.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const UNTIL = '2025-11-20T10:00:00Z';
 export const THRESHOLD = '1000';
 
-export interface HandRow {
-  id: number;
-  source: string;
-  operation: string | null;
-  level: string;
-  status: string;
-  message: string | null;
-  duration_ms: number | null;
-  /** ISO text, or epoch milliseconds. */
-  created_at: string | number;
-}
+/** A dataset row, with `created_at` as ISO text or epoch milliseconds (files may hold either). */
+export type HandRow = Omit<DatasetRow, 'created_at'> & { created_at: string | number };
 
 const minute = (base: string, n: number) => new Date(Date.parse(base) + n * 60_000).toISOString();
 
