@@ -16,7 +16,8 @@ const EXTENSIONS: Record<string, FileFormat> = {
 };
 
 export const TEXT_COLUMNS = ['operation', 'level', 'status', 'message'] as const;
-export const ALL_COLUMNS = ['id', 'source', ...TEXT_COLUMNS, 'duration_ms', 'created_at'] as const;
+// `id` is not read: nothing is computed from it, and each column read costs parse time.
+export const READ_COLUMNS = ['source', ...TEXT_COLUMNS, 'duration_ms', 'created_at'] as const;
 
 export function formatOf(path: string): FileFormat {
   const bare = path.toLowerCase().replace(/\.(gz|zst)$/, '');
@@ -36,7 +37,7 @@ export function readerSql(path: string, format: FileFormat): string {
   switch (format) {
     case 'ndjson':
     case 'json': {
-      const columns = ALL_COLUMNS.map((c) => `${c}: 'VARCHAR'`).join(', ');
+      const columns = READ_COLUMNS.map((c) => `${c}: 'VARCHAR'`).join(', ');
       const layout = format === 'ndjson' ? 'newline_delimited' : 'auto';
       return `read_json(${file}, format = '${layout}', columns = {${columns}})`;
     }
@@ -49,7 +50,6 @@ export function readerSql(path: string, format: FileFormat): string {
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const TIMESTAMP = /^(TIMESTAMP.*|DATE)$/;
-const EPOCH_TEXT = `'-?[0-9]+(\\.[0-9]+)?'`;
 
 /** Epoch milliseconds (a number) to TIMESTAMPTZ; absurd values become NULL, hence skipped. */
 const fromEpochMs = (ms: string) => `CASE WHEN abs(${ms}) < 1e14 THEN CAST(epoch_ms(CAST(${ms} AS BIGINT)) AS TIMESTAMPTZ) END`;
@@ -60,8 +60,10 @@ function createdAtSql(type: string | undefined): string {
   if (type === 'TIMESTAMP WITH TIME ZONE') return col;
   if (TIMESTAMP.test(type)) return `CAST(${col} AS TIMESTAMPTZ)`;
   if (NUMERIC.test(type)) return fromEpochMs(`CAST(${col} AS DOUBLE)`);
-  const textValue = `trim(CAST(${col} AS VARCHAR))`;
-  return `CASE WHEN regexp_full_match(${textValue}, ${EPOCH_TEXT}) THEN ${fromEpochMs(`CAST(${textValue} AS DOUBLE)`)} ELSE TRY_CAST(${textValue} AS TIMESTAMPTZ) END`;
+  // A number never parses as a timestamp, so the epoch reading is only tried where that fails
+  // (a regular expression deciding first cost ~0.3 s per million rows). Both casts skip blanks.
+  const textValue = `CAST(${col} AS VARCHAR)`;
+  return `coalesce(TRY_CAST(${textValue} AS TIMESTAMPTZ), ${fromEpochMs(`TRY_CAST(${textValue} AS DOUBLE)`)})`;
 }
 
 function durationSql(type: string | undefined): { value: string; bad: string } {
@@ -70,9 +72,10 @@ function durationSql(type: string | undefined): { value: string; bad: string } {
   // Numeric columns stay in their own type: percentiles over integers are twice as fast.
   if (/^(FLOAT|DOUBLE)$/.test(type)) return { value: col, bad: `coalesce(NOT isfinite(${col}), false)` };
   if (NUMERIC.test(type)) return { value: col, bad: 'false' };
-  const textValue = `NULLIF(trim(CAST(${col} AS VARCHAR)), '')`;
+  // The cast skips blanks itself; only a value it cannot read is checked for being blank.
+  const textValue = `CAST(${col} AS VARCHAR)`;
   const parsed = `TRY_CAST(${textValue} AS DOUBLE)`;
-  return { value: parsed, bad: `(${textValue} IS NOT NULL AND coalesce(NOT isfinite(${parsed}), true))` };
+  return { value: parsed, bad: `coalesce(NOT isfinite(${parsed}), trim(${textValue}) <> '', false)` };
 }
 
 /** SELECT normalizing one file, given its column types (name -> DuckDB type). Each value is

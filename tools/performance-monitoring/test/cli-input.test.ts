@@ -146,6 +146,20 @@ describe('input files', () => {
     expect(report.overall.avgDuration).toBe(150);
   });
 
+  it('keeps fractional durations exact, whether written as numbers or padded text', async () => {
+    // Whole-number durations are stored as integers to sort faster; fractions must not be rounded.
+    const path = join(dir, 'fractions.ndjson');
+    const row = { source: 'a', status: 'success', created_at: '2025-11-20T09:00:00Z' };
+    const durations = [10.5, '20.25', 30.75, ' 41 '];
+    writeFileSync(path, durations.map((d) => JSON.stringify({ ...row, duration_ms: d })).join('\n'));
+    const { code, stdout } = await runCli(['--input', path, '--until', UNTIL, '--format', 'json']);
+    expect(code).toBe(0);
+    // Sum 102.5 over 4; p50 between 20.25 and 30.75; p95 at rank 2.85: 30.75 + 0.85 * 10.25 = 39.4625.
+    expect(JSON.parse(stdout).overall).toMatchObject({
+      avgDuration: 25.6, p50Duration: 25.5, p95Duration: 39.5, minDuration: 10.5, maxDuration: 41,
+    });
+  });
+
   it('reads several files of different formats as one dataset', async () => {
     const a = join(dir, 'part-a.ndjson');
     const b = join(dir, 'part-b.csv');
