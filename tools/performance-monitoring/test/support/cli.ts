@@ -1,6 +1,6 @@
 // Runs the CLI as a user does: a separate process, real stdout, stderr and exit code.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -22,8 +22,17 @@ const CONTROLLED = [
   'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
 ];
 
+const made: string[] = [];
+
+/** Removes every dir emptyDir() made; test/support/setup.ts runs it after each test file. */
+export function removeScratchDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function emptyDir(prefix = 'perfmon-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {

@@ -1,0 +1,5 @@
+// Runs in every test file (vitest setupFiles): scratch dirs go when the file ends, passed or failed.
+import { afterAll } from 'vitest';
+import { removeScratchDirs } from './cli.js';
+
+afterAll(removeScratchDirs);
