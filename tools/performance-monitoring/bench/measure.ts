@@ -2,7 +2,7 @@
 // exit, and the child's peak RSS, from GNU time (`/usr/bin/time -f %M`) when installed, else by
 // polling /proc/<pid>/status (VmHWM) every 20 ms. Spawning is asynchronous: the PostgREST test
 // server answering the child lives in this process's event loop.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,4 +206,21 @@ export async function measure(command: Command, runs: number, hooks: Hooks = {},
 
 export function monitorCommand(args: string[], env: Record<string, string> = {}): Command {
   return { script: MONITOR, args, env };
+}
+
+/**
+ * What one first touch of a memory page costs here: a child touches 256 MiB, page by page. On a
+ * virtual machine this can be 10-50 times a bare-metal figure, and every MB a run allocates (Node's
+ * heap, DuckDB's buffers, a PostgreSQL worker mapping shared buffers) then costs wall time.
+ */
+export function pageFaultCost(): { faults: number; ms: number; usPerFault: number } {
+  const probe = `
+    const faults = () => Number(require('fs').readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
+    const before = faults(), started = process.hrtime.bigint();
+    const buffer = Buffer.allocUnsafeSlow(256 * 1024 * 1024);
+    for (let i = 0; i < buffer.length; i += 4096) buffer[i] = 1;
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    process.stdout.write(JSON.stringify({ faults: faults() - before, ms }));`;
+  const { faults, ms } = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })) as { faults: number; ms: number };
+  return { faults, ms: Math.round(ms), usPerFault: Math.round((ms * 1000 * 10) / Math.max(1, faults)) / 10 };
 }

@@ -183,6 +183,8 @@ export function renderTable(results: Results): string {
   out.push('');
   out.push(`perf-monitor benchmark — ${String(machine.cpus)} x ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB RAM, Node ${String(machine.node)}, ${String(machine.platform)}`);
   out.push(`load average at start ${String(machine.loadStart)}, at end ${String(machine.loadEnd)}; runs: 1 warm-up + ${String(results.options.runs)} measured, median; RSS via ${String(machine.rssMethod)}`);
+  const faults = machine.pageFaults as { faults: number; ms: number; usPerFault: number } | undefined;
+  if (faults) out.push(`memory first touch: ${String(faults.usPerFault)} µs per 4 KiB page (256 MiB: ${faults.faults.toLocaleString('en-US')} faults in ${String(faults.ms)} ms); every MB a run allocates costs ~${String(Math.round(faults.usPerFault * 256 / 100) / 10)} ms`);
   out.push(`floor (node --import tsx empty.ts): ${s(results.floorMs)} s wall, ${s(results.floorCpuMs)} s CPU (median of all floor runs)`);
   out.push('above floor: median wall time minus the median of floor runs interleaved with the same series (same machine load)');
   out.push('CPU>floor: user + system time of the measured process itself above the floor\'s (PostgreSQL and the PostgREST server not included)');

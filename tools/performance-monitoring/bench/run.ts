@@ -22,7 +22,7 @@ import {
   BENCH_HOURS, BENCH_UNTIL, CURRENT_START_MS, ONE_SERVICE, RPC_SQL, SERVICES, WINDOW_END_MS,
   generateDataset, loadPostgres, sizeLabel, type DatasetFiles,
 } from './datasets.js';
-import { BASELINE, cleanupScratch, emptyScript, killCurrent, measure, median, monitorCommand, rssMethod, runOnce, type Command, type RunResult, type Series } from './measure.js';
+import { BASELINE, cleanupScratch, emptyScript, killCurrent, measure, median, monitorCommand, pageFaultCost, rssMethod, runOnce, type Command, type RunResult, type Series } from './measure.js';
 import { computeRatios, computeTargets, renderTable, summarizePlan, writeResults, type Measurement, type PlanSummary, type Results, type UnpagedCheck } from './report.js';
 
 const ALL_SOURCES = ['parquet', 'ndjson', 'postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback', 'baseline', 'demo', 'help'] as const;
@@ -393,6 +393,7 @@ async function benchSize(n: number): Promise<void> {
 
 const startedAt = new Date();
 const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
+const pageFaults = pageFaultCost();
 log(`perf-monitor bench: sizes ${options.sizes.map(sizeLabel).join(', ')}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
 log(`data in ${dataDir}${tempDataDir ? ' (temporary)' : ' (kept)'}; results to ${options.out}`);
 
@@ -454,6 +455,7 @@ const results: Results = {
     loadStart,
     loadEnd: loadavg().map((x) => x.toFixed(2)).join(' '),
     rssMethod,
+    pageFaults,
   },
   options: { sizes: options.sizes.map(sizeLabel), runs: options.runs, only: [...options.only], until: BENCH_UNTIL, hours: BENCH_HOURS, currentStart: new Date(CURRENT_START_MS).toISOString() },
   datasets,
