@@ -83,7 +83,10 @@ function durationSql(type: string | undefined): { value: string; bad: string } {
 export function normalizedSelectSql(reader: string, types: Map<string, string>): string {
   const text = (name: string) => (types.has(name) ? `CAST(${quoteId(name)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
   const duration = durationSql(types.get('duration_ms'));
-  return `SELECT source, ${TEXT_COLUMNS.join(', ')}, duration_ms, created_at,
+  // The aggregation reads a message only where the operation failed: keeping the others would
+  // hold every success text in memory (text files are materialized) for nothing.
+  return `SELECT source, operation, level, status,
+    CASE WHEN status = 'error' OR level = 'error' THEN message END AS message, duration_ms, created_at,
     (source IS NULL OR created_at IS NULL OR bad_duration) AS unusable
   FROM (SELECT ${text('source')} AS source, ${TEXT_COLUMNS.map((c) => `${text(c)} AS ${c}`).join(', ')},
       ${duration.value} AS duration_ms, ${createdAtSql(types.get('created_at'))} AS created_at,
