@@ -319,7 +319,7 @@ export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Pro
   await runSqlFile(databaseUrl, SCHEMA_SQL.pathname);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql.unsafe('DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx');
+    await sql.unsafe('DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx, integration_logs_failures_idx');
     await sql.unsafe('TRUNCATE integration_logs');
   } finally {
     await sql.end({ timeout: 5 });

@@ -25,7 +25,7 @@ export function quoteTableName(name: string): string {
 }
 
 export function aggregationSql(table: string = DEFAULT_TABLE): string {
-  return aggregationSqlTemplate().replace(TABLE_PLACEHOLDER, `FROM ${quoteTableName(table)}`);
+  return aggregationSqlTemplate().replaceAll(TABLE_PLACEHOLDER, `FROM ${quoteTableName(table)}`);
 }
 
 /** Positional parameters $1..$5 of sql/aggregate.sql. */

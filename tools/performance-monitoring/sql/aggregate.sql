@@ -1,8 +1,8 @@
 -- perf-monitor aggregation: one scan over both windows, run unchanged by PostgreSQL and DuckDB.
 -- Parameters: $1 current start, $2 end (exclusive), $3 previous start (timestamptz, ISO text),
 --             $4 service or NULL for all, $5 threshold T in ms.
--- The table name below is replaced by the caller (PERFMON_TABLE, validated and quoted).
--- NOT MATERIALIZED: DuckDB would otherwise buffer every row for the two readers below.
+-- The table name (FROM integration_logs, twice) is replaced by the caller (PERFMON_TABLE, validated and quoted).
+-- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
 WITH ops AS NOT MATERIALIZED (
   SELECT
     -- A boolean, not text: it leads every sort key of the grouping below.
@@ -37,11 +37,21 @@ stats AS (
   FROM ops
   GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
 ),
+-- The failures of the current window (ops' `failed AND is_current`), read from the table with
+-- the predicate of the partial index integration_logs_failures_idx (schema.sql), word for word:
+-- PostgreSQL then reads the few failed rows instead of scanning the table a second time.
 messages AS (
-  SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
-  FROM ops
-  WHERE failed AND is_current
-  GROUP BY service, COALESCE(message, '(no message)')
+  SELECT
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+    COALESCE(message, '(no message)') AS message,
+    count(*) AS failures
+  FROM integration_logs
+  WHERE (status = 'error' OR level = 'error')
+    AND created_at >= CAST($1 AS timestamptz)
+    AND created_at < CAST($2 AS timestamptz)
+    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
+  GROUP BY 1, 2
 ),
 top_messages AS (
   SELECT service, message, failures,

@@ -53,10 +53,17 @@ stats AS (
   GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
 ),
 messages AS (
-  SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
-  FROM ops
-  WHERE failed AND is_current
-  GROUP BY service, COALESCE(message, '(no message)')
+  SELECT
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+    COALESCE(message, '(no message)') AS message,
+    count(*) AS failures
+  FROM integration_logs
+  WHERE (status = 'error' OR level = 'error')
+    AND created_at >= CAST($1 AS timestamptz)
+    AND created_at < CAST($2 AS timestamptz)
+    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
+  GROUP BY 1, 2
 ),
 top_messages AS (
   SELECT service, message, failures,

@@ -99,6 +99,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
       expect(await describeInstall(sql)).toEqual({
         indexes: [
           'integration_logs_created_at_idx USING btree (created_at, id)',
+          'integration_logs_failures_idx USING btree (created_at) WHERE ((status = \'error\'::text) OR (level = \'error\'::text))',
           'integration_logs_pkey USING btree (id)',
           'integration_logs_source_created_at_idx USING btree (source, created_at)',
         ],
@@ -191,7 +192,7 @@ describe('the RPC SQL and the plan', () => {
     expect(readFileSync(RPC_FILE, 'utf8')).toBe(rpcSql());
   });
 
-  it('the aggregation reads a one-day window of a 200-day table through the created_at index', async () => {
+  it('the aggregation reads a one-day window of a 200-day table through the created_at and failures indexes', async () => {
     const url = await pg.createDatabase('plan_check');
     await runSqlFile(url, SCHEMA);
     await withSql(url, async (sql) => {
@@ -216,7 +217,10 @@ describe('the RPC SQL and the plan', () => {
         const plan = JSON.stringify(Object.values(rows[0] ?? {})[0]);
         return [...plan.matchAll(/"Index Name":"([^"]+)"/g)].map((m) => m[1]);
       };
-      expect(await indexesUsed(null)).toContain('integration_logs_created_at_idx');
+      const forAll = await indexesUsed(null);
+      expect(forAll).toContain('integration_logs_created_at_idx');
+      // The most frequent errors read only the window's failures, through the partial index.
+      expect(forAll).toContain('integration_logs_failures_idx');
       const forService = await indexesUsed('n8n');
       expect(forService.some((name) => name === 'integration_logs_source_created_at_idx' || name === 'integration_logs_created_at_idx')).toBe(true);
     });
