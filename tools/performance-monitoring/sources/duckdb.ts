@@ -25,6 +25,9 @@ export async function openDuckDb(): Promise<DuckDb> {
   const connection = await instance.connect();
   // DuckDB's ICU takes the machine's zone; a timestamp without a zone must mean UTC everywhere.
   await connection.run("SET TimeZone = 'UTC'");
+  // Only aggregates come out, so row order never matters; keeping it slows the parallel load of
+  // text files into a table (NDJSON 1M rows per window: ~0.3 s of ~2.9 s).
+  await connection.run('SET preserve_insertion_order = false');
   return {
     connection,
     close() {
