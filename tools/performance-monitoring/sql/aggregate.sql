@@ -1,7 +1,7 @@
 -- perf-monitor aggregation: one scan over both windows, run unchanged by PostgreSQL and DuckDB.
 -- Parameters: $1 current start, $2 end (exclusive), $3 previous start (timestamptz, ISO text),
 --             $4 service or NULL for all, $5 threshold T in ms.
--- The table name (FROM integration_logs, twice) is replaced by the caller (PERFMON_TABLE, validated and quoted).
+-- The table name below is replaced by the caller (PERFMON_TABLE, validated and quoted).
 -- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
 WITH ops AS NOT MATERIALIZED (
   SELECT
@@ -13,7 +13,7 @@ WITH ops AS NOT MATERIALIZED (
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     CASE WHEN duration_ms >= 0 THEN duration_ms END AS dur,
     COALESCE(duration_ms < 0, false) AS invalid,
-    message
+    status, level, message
   FROM integration_logs
   WHERE created_at >= CAST($3 AS timestamptz)
     AND created_at < CAST($2 AS timestamptz)
@@ -37,21 +37,15 @@ stats AS (
   FROM ops
   GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
 ),
--- The failures of the current window (ops' `failed AND is_current`), read from the table with
--- the predicate of the partial index integration_logs_failures_idx (schema.sql), word for word:
--- PostgreSQL then reads the few failed rows instead of scanning the table a second time.
+-- The failures of the current window (`failed AND is_current`), filtered by the bare predicate
+-- of the partial index integration_logs_failures_idx (schema.sql) rather than by `failed`, which
+-- wraps it in COALESCE: PostgreSQL then reads the few failed rows through that index instead of
+-- scanning the table a second time. Same rows: a NULL predicate is no failure either way.
 messages AS (
-  SELECT
-    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
-    COALESCE(message, '(no message)') AS message,
-    count(*) AS failures
-  FROM integration_logs
-  WHERE (status = 'error' OR level = 'error')
-    AND created_at >= CAST($1 AS timestamptz)
-    AND created_at < CAST($2 AS timestamptz)
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
-    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
-  GROUP BY 1, 2
+  SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
+  FROM ops
+  WHERE is_current AND (status = 'error' OR level = 'error')
+  GROUP BY service, COALESCE(message, '(no message)')
 ),
 top_messages AS (
   SELECT service, message, failures,

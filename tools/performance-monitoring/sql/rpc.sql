@@ -28,7 +28,7 @@ WITH ops AS NOT MATERIALIZED (
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     CASE WHEN duration_ms >= 0 THEN duration_ms END AS dur,
     COALESCE(duration_ms < 0, false) AS invalid,
-    message
+    status, level, message
   FROM integration_logs
   WHERE created_at >= CAST($3 AS timestamptz)
     AND created_at < CAST($2 AS timestamptz)
@@ -53,17 +53,10 @@ stats AS (
   GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
 ),
 messages AS (
-  SELECT
-    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
-    COALESCE(message, '(no message)') AS message,
-    count(*) AS failures
-  FROM integration_logs
-  WHERE (status = 'error' OR level = 'error')
-    AND created_at >= CAST($1 AS timestamptz)
-    AND created_at < CAST($2 AS timestamptz)
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
-    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
-  GROUP BY 1, 2
+  SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
+  FROM ops
+  WHERE is_current AND (status = 'error' OR level = 'error')
+  GROUP BY service, COALESCE(message, '(no message)')
 ),
 top_messages AS (
   SELECT service, message, failures,
