@@ -35,7 +35,12 @@ export async function run(options: Options, io: RunIo): Promise<ExitCode> {
   const kind = chooseSourceKind(options, io.env);
   // Alert configuration is checked before any query runs (SPEC §9).
   const alerting = options.alert ? await import('./alerts/index.js') : null;
-  const alertConfig = alerting?.alertConfigFromEnv(io.env, { repeat: options.alertRepeat }) ?? null;
+  const alertConfig = alerting?.alertConfigFromEnv(io.env, {
+    repeatMs: options.alertRepeat,
+    forMs: options.alertFor,
+    keepFiringMs: options.alertKeepFiring,
+    silences: options.alertSilences,
+  }) ?? null;
 
   const query = windowQuery(options, io.now());
   const source = await createSource(kind, { options, env: io.env, notice: io.notice });

@@ -8,9 +8,13 @@ export interface RawOptions {
   format: string;
   alert?: boolean;
   alertRepeat?: string;
+  alertFor?: string;
+  alertKeepFiring?: string;
+  alertSilence?: string[];
   until?: string;
   demo?: boolean;
   input?: string[];
+  inputFormat?: string;
   source?: string;
   failUnder?: string;
   color: boolean;
@@ -42,9 +46,13 @@ export function buildProgram(): Command {
     .option('--format <type>', 'output format: text or json', 'text')
     .option('--alert', 'send Slack/e-mail alerts when conditions hold')
     .option('--alert-repeat <duration>', 're-send a still-firing alert after this long (30m, 4h, 1d)', '4h')
+    .option('--alert-for <duration>', 'send a condition only once it has held this long (0 = at once)', '0')
+    .option('--alert-keep-firing <duration>', 'resolve only after a condition has stopped holding this long', '15m')
+    .option('--alert-silence <key=duration...>', 'mute a condition key (or prefix*) for a while, e.g. service_degrading:n8n=2h')
     .option('--until <iso>', 'window end, ISO-8601 (default: now)')
     .option('--demo', 'use generated demo data')
-    .option('--input <file...>', 'analyse log files (.ndjson, .jsonl, .json, .csv, .parquet)')
+    .option('--input <file...>', 'analyse log files (.ndjson, .jsonl, .json, .csv, .parquet; - for stdin)')
+    .option('--input-format <format>', 'format of --input - (stdin) or of files without a known extension: ndjson or csv')
     .addOption(new Option('--source <kind>', 'force a source: demo, file, supabase or postgres'))
     .option('--fail-under <score>', 'exit 3 when the health score is below this (or null)')
     .option('--no-color', 'no ANSI colours (also NO_COLOR, or when stdout is not a terminal)')
