@@ -26,7 +26,7 @@ export const VERSION = '1.0.0';
 export const COMMAND = 'npx tsx tools/performance-monitoring/monitor.ts';
 
 const AFTER_HELP = `
-Examples (monitor.ts = ${COMMAND}):
+Examples: (monitor.ts = ${COMMAND})
   monitor.ts --demo                        report on generated demo data
   monitor.ts --hours 168                   last 7 days from Supabase/PostgreSQL
   monitor.ts --service hubspot --threshold 1000
