@@ -120,6 +120,29 @@ describe('the parameters and the table', () => {
   });
 });
 
+describe('the variance', () => {
+  const HAND = `CREATE TABLE hand_logs AS SELECT * FROM (VALUES
+    ('v', 'op', 'info', 'success', CAST(NULL AS text), 100, CAST('2025-11-20 09:00:00+00' AS timestamptz)),
+    ('v', 'op', 'info', 'success', NULL, 200, CAST('2025-11-20 09:00:00+00' AS timestamptz)),
+    ('v', 'op', 'info', 'success', NULL, 600, CAST('2025-11-20 09:00:00+00' AS timestamptz)),
+    ('w', 'op', 'info', 'success', NULL, 50, CAST('2025-11-20 09:00:00+00' AS timestamptz))
+  ) AS t (source, operation, level, status, message, duration_ms, created_at)`;
+
+  it('is var_samp of the samples in both engines, null below 2 samples', async () => {
+    await sql.unsafe(HAND);
+    await duck.connection.run(HAND);
+    const variances = (a: Aggregates) => Object.fromEntries(a.stats.filter((r) => r.window === 'current' && r.level !== 'operation').map((r) => [r.level === 'service' ? r.service : 'overall', r.varDuration]));
+    const fromPostgres = decodeAggregateRows(await sql.unsafe(aggregationSql('hand_logs'), aggregationParams(QUERY)), 'PostgreSQL');
+    const reader = await duck.connection.runAndReadAll(aggregationSql('hand_logs'), aggregationParams(QUERY));
+    const fromDuckDb = decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB');
+    // v: mean 300, ((-200)² + (-100)² + 300²) / 2 = 70000. All four: mean 237.5,
+    // (137.5² + 37.5² + 362.5² + 187.5²) / 3 = 186875 / 3.
+    const expected = { overall: 186_875 / 3 };
+    expect(variances(fromPostgres)).toEqual({ overall: expect.closeTo(expected.overall, 9), v: expect.closeTo(70_000, 9), w: null });
+    expect(variances(fromDuckDb)).toEqual({ overall: expect.closeTo(expected.overall, 9), v: expect.closeTo(70_000, 9), w: null });
+  });
+});
+
 describe('DuckDB and PostgreSQL on the same rows', () => {
   // Percentiles and variances are computed in double precision by different code: equal to the last bits or so.
   const close = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.abs(b));
