@@ -1,5 +1,6 @@
 // The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
 import { Command, Option } from 'commander';
+import { FORMATS, RENDERERS } from '../render/registry.js';
 
 export interface RawOptions {
   service?: string;
@@ -8,9 +9,13 @@ export interface RawOptions {
   format: string;
   alert?: boolean;
   alertRepeat?: string;
+  alertFor?: string;
+  alertKeepFiring?: string;
+  alertSilence?: string[];
   until?: string;
   demo?: boolean;
   input?: string[];
+  inputFormat?: string;
   source?: string;
   failUnder?: string;
   color: boolean;
@@ -39,12 +44,18 @@ export function buildProgram(): Command {
     .option('--service <name>', 'one service only (hubspot, unleashed, n8n, ...)')
     .option('--hours <n>', 'window length in hours, > 0 and <= 8760', '24')
     .option('--threshold <ms>', 'response-time threshold, ms (1..3600000)', '2000')
-    .option('--format <type>', 'output format: text or json', 'text')
+    .addOption(
+      new Option('--format <type>', `output format: ${FORMATS.map((f) => `${f} (${RENDERERS[f].description})`).join(', ')}`).default('text'),
+    )
     .option('--alert', 'send Slack/e-mail alerts when conditions hold')
     .option('--alert-repeat <duration>', 're-send a still-firing alert after this long (30m, 4h, 1d)', '4h')
+    .option('--alert-for <duration>', 'send a condition only once it has held this long (0 = at once)', '0')
+    .option('--alert-keep-firing <duration>', 'resolve only after a condition has stopped holding this long', '15m')
+    .option('--alert-silence <key=duration...>', 'mute a condition key (or prefix*) for a while, e.g. service_degrading:n8n=2h')
     .option('--until <iso>', 'window end, ISO-8601 (default: now)')
     .option('--demo', 'use generated demo data')
-    .option('--input <file...>', 'analyse log files (.ndjson, .jsonl, .json, .csv, .parquet)')
+    .option('--input <file...>', 'analyse log files (.ndjson, .jsonl, .json, .csv, .parquet; - for stdin)')
+    .option('--input-format <format>', 'format of --input - (stdin) or of files without a known extension: ndjson or csv')
     .addOption(new Option('--source <kind>', 'force a source: demo, file, supabase or postgres'))
     .option('--fail-under <score>', 'exit 3 when the health score is below this (or null)')
     .option('--no-color', 'no ANSI colours (also NO_COLOR, or when stdout is not a terminal)')

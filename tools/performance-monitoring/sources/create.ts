@@ -17,7 +17,7 @@ export async function createSource(kind: SourceKind, context: SourceContext): Pr
     }
     case 'file': {
       const { FileSource } = await import('./file.js');
-      return new FileSource(context.options.input, context.notice);
+      return new FileSource({ paths: context.options.input, inputFormat: context.options.inputFormat }, context.notice);
     }
     case 'postgres': {
       const { PostgresSource } = await import('./postgres.js');
