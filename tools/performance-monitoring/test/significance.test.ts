@@ -152,6 +152,18 @@ describe('welchTTest: tails', () => {
     expectClose(studentTwoSidedP(1e200, 1), 6.3661977236758134e-201, 1e-10);
   });
 
+  it.each([
+    // Near 0.01 with huge df (where the fraction on x would lose ~df * 1e-16): exact to 1e-11.
+    [2.58, 1e9, 0.0098800316568293609, 1e-11],
+    [2.58, 1e12, 0.0098800315156825774, 1e-11],
+    // Beyond |t| = 4 with large df: small p, still exact.
+    [8, 1e6, 1.245506343320252e-15, 1e-10],
+    [12, 1e6, 3.5716851247650898e-33, 1e-10],
+    [5, 1e7, 5.733128075008539e-7, 1e-9],
+  ])('t = %d, df = %d: p = %d', (t, df, expected, rel) => {
+    expectClose(studentTwoSidedP(t, df), expected, rel);
+  });
+
   it('p below the smallest double is 0, never NaN', () => {
     const r = tested(welchTTest(s(1000, 1000, 1), s(1000, 0, 1)));
     expect(r.t).toBeGreaterThan(22000);

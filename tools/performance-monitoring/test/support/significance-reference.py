@@ -64,3 +64,6 @@ show("t=1e200 df=1", m.mpf("1e200"), m.mpf(1), p_two_sided(m.mpf("1e200"), 1))
 show("healthy hour", *welch(212, 1432.5, 1.63e6, 187, 1377.25, 1.41e6))
 # senseofstudy.com two-sample tests, example 4 (published: t ~ 0.895, df ~ 35.2).
 show("textbook summary", *welch(20, 100, 225, 20, 95, 400))
+# Large df: the fraction on y near p = 0.01, and past |t| = 4 (where only the fraction on x is right).
+for t, df in ((2.58, 1e9), (2.58, 1e12), (8, 1e6), (12, 1e6), (5, 1e7)):
+    show(f"t={t} df={df:g}", m.mpf(t), m.mpf(df), p_two_sided(t, df))
