@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import type { Stats } from '../sources/types.js';
 import type { TrendDirection } from '../metrics/report-types.js';
+import { roundTo } from '../metrics/round.js';
 import { isSignificant, welchTTest } from '../metrics/significance.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
@@ -36,13 +37,15 @@ function percentChange(current: WindowStats, previous: WindowStats): number | nu
   return before === 0 ? null : ((now - before) * 100) / before;
 }
 
+/** As metrics/trend.ts judges it: on the change as the report shows it (0.01 %). */
 function byChange(change: number): TrendDirection {
-  if (change > CHANGE_PERCENT) return 'degrading';
-  if (change < -CHANGE_PERCENT) return 'improving';
+  const shown = roundTo(change, 2);
+  if (shown > CHANGE_PERCENT) return 'degrading';
+  if (shown < -CHANGE_PERCENT) return 'improving';
   return 'stable';
 }
 
-/** Before issue 9: the percent change alone. */
+/** Before issue 9: the percent change alone (gives the same figures as main's computeTrend at 5b5982a). */
 const oldRule: Rule = (current, previous) => {
   const change = percentChange(current, previous);
   return change === null ? 'insufficient_data' : byChange(change);
@@ -188,6 +191,8 @@ function printDetection(seed: number, trials: number): void {
 }
 
 function main(): void {
+  // `... | head` closes stdout early: end quietly instead of an EPIPE stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
   const { values } = parseArgs({
     options: { seed: { type: 'string', default: '20261202' }, seeds: { type: 'string', default: '20' }, trials: { type: 'string', default: '2000' } },
   });
