@@ -1,5 +1,6 @@
 // Measures the trend rule on generated durations (issue 9 item 6): healthy hours read non-stable,
-// and detection of real slowdowns, old rule (|change| > 10%) against new (also Welch p < 0.01).
+// detection of real slowdowns, and the `--demo` week's service-hours, old rule (|change| > 10%)
+// against new (also Welch p < 0.01).
 //
 // Run: npx tsx tools/performance-monitoring/bench/significance.ts [--seed N] [--seeds K] [--trials T]
 // Deterministic: every figure follows from the printed seed (mulberry32 PRNG, Box-Muller normals).
@@ -9,6 +10,8 @@ import { parseArgs } from 'node:util';
 import type { Stats } from '../sources/types.js';
 import type { TrendDirection } from '../metrics/report-types.js';
 import { roundTo } from '../metrics/round.js';
+import { createDemoTable } from '../sources/demo-data.js';
+import { openDuckDb } from '../sources/duckdb.js';
 import { isSignificant, welchTTest } from '../metrics/significance.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
@@ -119,6 +122,8 @@ function draw(random: () => number, n: number, medianMs: number, factor = 1): Wi
 
 interface Tally {
   windows: number;
+  /** Windows with fewer than 20 samples on either side (both rules say insufficient_data). */
+  insufficient: number;
   oldNonStable: number;
   newNonStable: number;
 }
@@ -126,7 +131,7 @@ interface Tally {
 /** (a) 48 healthy hours of five services; each hour against the hour before (`--hours 1`). */
 function healthyHours(seed: number): Tally {
   const random = prng(seed);
-  const tally: Tally = { windows: 0, oldNonStable: 0, newNonStable: 0 };
+  const tally: Tally = emptyTally();
   for (const service of SERVICES) {
     const hours = Array.from({ length: HOURS }, () => draw(random, 150 + Math.floor(random() * 151), service.medianMs));
     for (let h = 1; h < HOURS; h++) count(tally, hours[h] as WindowStats, hours[h - 1] as WindowStats);
@@ -136,9 +141,12 @@ function healthyHours(seed: number): Tally {
 
 function count(tally: Tally, current: WindowStats, previous: WindowStats): void {
   tally.windows++;
+  if (percentChange(current, previous) === null) tally.insufficient++;
   if (nonStable(oldRule(current, previous))) tally.oldNonStable++;
   if (nonStable(newRule(current, previous))) tally.newNonStable++;
 }
+
+const emptyTally = (): Tally => ({ windows: 0, insufficient: 0, oldNonStable: 0, newNonStable: 0 });
 
 const nonStable = (d: TrendDirection) => d === 'improving' || d === 'degrading';
 
@@ -156,27 +164,79 @@ function detection(seed: number, samples: number, factor: number, trials: number
   return { old: oldHits / trials, new: newHits / trials };
 }
 
+/** Hourly duration stats of every service in the `--demo` week ending at `end` (operations as sql/aggregate.sql counts them). */
+async function demoServiceHours(end: Date): Promise<Map<string, Map<number, WindowStats>>> {
+  const db = await openDuckDb();
+  try {
+    await createDemoTable(db.connection, end);
+    const reader = await db.connection.runAndReadAll(`
+      SELECT CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+        CAST(floor(epoch_ms(created_at) / 3600000) AS DOUBLE) AS hour,
+        CAST(count(duration_ms) FILTER (WHERE duration_ms >= 0) AS DOUBLE) AS samples,
+        CAST(sum(duration_ms) FILTER (WHERE duration_ms >= 0) AS DOUBLE) AS sum_duration,
+        CAST(var_samp(duration_ms) FILTER (WHERE duration_ms >= 0) AS DOUBLE) AS var_duration
+      FROM integration_logs
+      WHERE duration_ms IS NOT NULL OR status IN ('success', 'error')
+      GROUP BY ALL`);
+    const byService = new Map<string, Map<number, WindowStats>>();
+    for (const row of reader.getRowObjectsJS()) {
+      const hours = byService.get(String(row.service)) ?? new Map<number, WindowStats>();
+      byService.set(String(row.service), hours);
+      hours.set(Number(row.hour), hourStats(Number(row.samples), row.sum_duration as number | null, row.var_duration as number | null));
+    }
+    return byService;
+  } finally {
+    db.close();
+  }
+}
+
+function hourStats(samples: number, sumDuration: number | null, varDuration: number | null): WindowStats {
+  const empty = windowStats([]);
+  return { ...empty, operations: samples, samples, sumDuration, varDuration };
+}
+
+/**
+ * (c) Every service-hour of one demo week against the hour before; the last 24 h carry the story.
+ * `--demo` regenerates its week for each `--until`, so this reads the hours of one fixed week (as
+ * `--input` of that week would); the last hour matches `--demo --hours 1 --until <end>` exactly.
+ */
+async function demoHours(end: Date): Promise<{ quiet: Tally; story: Tally }> {
+  const endHour = end.getTime() / 3_600_000;
+  const tallies = { quiet: emptyTally(), story: emptyTally() };
+  for (const hours of (await demoServiceHours(end)).values()) {
+    for (let h = endHour - 7 * 24 + 1; h < endHour; h++) {
+      const current = hours.get(h) ?? windowStats([]);
+      const previous = hours.get(h - 1) ?? windowStats([]);
+      count(h >= endHour - 24 ? tallies.story : tallies.quiet, current, previous);
+    }
+  }
+  return tallies;
+}
+
 // ---- output --------------------------------------------------------------------------------
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const TALLY_HEADER = 'data                         windows   insufficient   old rule non-stable   new rule non-stable';
+
+function tallyRow(label: string, t: Tally): void {
+  const share = (k: number) => `${k} (${pct(k / t.windows)})`.padStart(19);
+  console.log(`${label.padEnd(28)} ${String(t.windows).padStart(7)}   ${String(t.insufficient).padStart(12)}   ${share(t.oldNonStable)}   ${share(t.newNonStable)}`);
+}
 
 function printHealthy(seed: number, seeds: number): void {
   const first = healthyHours(seed);
-  const all: Tally = { windows: 0, oldNonStable: 0, newNonStable: 0 };
+  const all: Tally = emptyTally();
   for (let k = 0; k < seeds; k++) {
     const t = k === 0 ? first : healthyHours(seed + k);
     all.windows += t.windows;
+    all.insufficient += t.insufficient;
     all.oldNonStable += t.oldNonStable;
     all.newNonStable += t.newNonStable;
   }
   console.log(`(a) healthy hours: ${SERVICES.length} services x ${HOURS} h, 150-300 ops/h, lognormal sigma ${SIGMA}, --hours 1`);
-  console.log('data                         windows   old rule non-stable   new rule non-stable');
-  const row = (label: string, t: Tally) =>
-    console.log(
-      `${label.padEnd(28)} ${String(t.windows).padStart(7)}   ${`${t.oldNonStable} (${pct(t.oldNonStable / t.windows)})`.padStart(19)}   ${`${t.newNonStable} (${pct(t.newNonStable / t.windows)})`.padStart(19)}`,
-    );
-  row(`seed ${seed}`, first);
-  row(`seeds ${seed}..${seed + seeds - 1}`, all);
+  console.log(TALLY_HEADER);
+  tallyRow(`seed ${seed}`, first);
+  tallyRow(`seeds ${seed}..${seed + seeds - 1}`, all);
 }
 
 function printDetection(seed: number, trials: number): void {
@@ -190,7 +250,18 @@ function printDetection(seed: number, trials: number): void {
   }
 }
 
-function main(): void {
+async function printDemo(): Promise<void> {
+  const end = new Date(DEMO_END);
+  const { quiet, story } = await demoHours(end);
+  console.log(`\n(c) --demo week ending ${DEMO_END}, every service-hour against the hour before (--hours 1)`);
+  console.log(TALLY_HEADER);
+  tallyRow('days 1-6 (no story)', quiet);
+  tallyRow('last 24 h (n8n, unleashed)', story);
+}
+
+const DEMO_END = '2025-11-20T12:00:00.000Z';
+
+async function main(): Promise<void> {
   // `... | head` closes stdout early: end quietly instead of an EPIPE stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
   const { values } = parseArgs({
@@ -206,6 +277,7 @@ function main(): void {
   console.log(`seed ${seed} (mulberry32)\n`);
   printHealthy(seed, seeds);
   printDetection(seed, trials);
+  await printDemo();
 }
 
-main();
+await main();
