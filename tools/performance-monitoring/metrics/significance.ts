@@ -7,7 +7,8 @@
 // df = 1e6 and <= 3e-9 up to df = 1e9; 2e-5 in the worst case at df = 1e12 (<= 1e-11 there for
 // |t| < 3.3, i.e. around p = 0.01). The JSON shows 3 digits.
 // A library was weighed and left: @stdlib/stats-base-dists-t-cdf installs 223 packages (25 MB)
-// for this one function; jstat has been unreleased since 2020 and ships no types.
+// for this one function; jstat (1.9.6, last release 2024-12) is one package but ships no
+// TypeScript types (there is no @types/jstat), and ~100 lines here are tested against mpmath.
 //
 // Degenerate cases (decided here, documented in the README "Decisions"):
 // - Either sample with n < 2, a non-integer or non-finite n, a non-finite mean, or a variance
