@@ -5,6 +5,7 @@ import type { Analysis } from './metrics/analysis-types.js';
 import type { Report } from './metrics/report-types.js';
 import type { Notices } from './notices.js';
 import { RENDERERS } from './render/registry.js';
+import { writeFileAtomic } from './output.js';
 import { toReport } from './render/report.js';
 import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
@@ -28,7 +29,9 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
   }
   const report = toReport(analysis, { alerts });
   const render = await RENDERERS[settings.report.format].load();
-  await io.stdout(render(report, { color: settings.report.color }));
+  const text = render(report, { color: settings.report.color, compact: settings.report.compact });
+  if (settings.report.output === null) await io.stdout(text);
+  else await writeFileAtomic(settings.report.output, text);
   return exitCodeFor(report, settings);
 }
 

@@ -17,6 +17,10 @@ export interface ReportSettings {
   failUnder: number | null;
   /** ANSI colours in the text report. */
   color: boolean;
+  /** --output file; null: stdout. */
+  output: string | null;
+  /** --compact JSON. */
+  compact: boolean;
 }
 
 export interface Settings {
@@ -58,7 +62,10 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
       format: options.format,
       failUnder: options.failUnder,
       // SPEC §7: never without a terminal; --no-color always wins.
-      color: options.color && terminal.stdoutHasColors(colorEnv(env)),
+      // A file gets no ANSI codes, whatever the terminal.
+      color: options.output === null && options.color && terminal.stdoutHasColors(colorEnv(env)),
+      output: options.output,
+      compact: options.compact,
     },
     source,
     alerts,

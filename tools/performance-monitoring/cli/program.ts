@@ -19,6 +19,8 @@ export interface RawOptions {
   source?: string;
   failUnder?: string;
   color: boolean;
+  output?: string;
+  compact?: boolean;
 }
 
 export const VERSION = '1.0.0';
@@ -65,6 +67,8 @@ export function buildProgram(): Command {
     .option('--input-format <format>', 'format of --input -: ndjson or csv')
     .addOption(new Option('--source <kind>', 'force a source: demo, file, supabase or postgres'))
     .option('--fail-under <score>', 'exit 3 when the health score is below this (or null)')
+    .option('--output <file>', 'write the report to this file atomically (temp + rename), not stdout')
+    .option('--compact', 'with --format json: one line, for appending to a log')
     .option('--no-color', 'no ANSI colours (also NO_COLOR; never when not a terminal)')
     .addHelpText('after', AFTER_HELP)
     .configureHelp({ helpWidth: 80 })

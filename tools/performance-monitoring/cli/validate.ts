@@ -41,6 +41,10 @@ export interface Options {
   source: SourceKind | null;
   failUnder: number | null;
   color: boolean;
+  /** --output: the report goes to this file, not stdout. */
+  output: string | null;
+  /** --compact: one-line JSON. */
+  compact: boolean;
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -71,7 +75,7 @@ export function parseThreshold(value: string): number {
 }
 
 export function parseFormat(value: string): Format {
-  if (!isFormat(value)) throw bad('--format', value, `use ${FORMATS.join(' or ')}`);
+  if (!isFormat(value)) throw bad('--format', value, `use ${FORMATS.slice(0, -1).join(', ')} or ${FORMATS.at(-1)}`);
   return value;
 }
 
@@ -145,6 +149,17 @@ export function parseInputFormat(value: string): InputFormat {
   return value;
 }
 
+export function parseOutput(value: string): string {
+  if (value.trim() === '') throw bad('--output', value, 'use a file path such as /var/lib/node_exporter/textfile/perfmon.prom');
+  return value;
+}
+
+/** --compact only means something for JSON: refused elsewhere rather than silently ignored. */
+export function parseCompact(compact: boolean | undefined, format: Format): boolean {
+  if (compact === true && format !== 'json') throw new UsageError(`--compact works with --format json only, not with --format ${format}`);
+  return compact === true;
+}
+
 export function parseService(value: string): string {
   if (value.trim() === '') throw bad('--service', value, 'use a service name such as hubspot');
   return value;
@@ -158,11 +173,12 @@ export function validateOptions(raw: RawOptions, args: string[] = []): Options {
   }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);
+  const format = parseFormat(raw.format);
   return {
     service: raw.service === undefined ? null : parseService(raw.service),
     hours: parseHours(raw.hours),
     threshold: parseThreshold(raw.threshold),
-    format: parseFormat(raw.format),
+    format,
     alert: raw.alert === true,
     alertRepeat: parseAlertRepeat(raw.alertRepeat ?? DEFAULT_REPEAT),
     alertFor: parseAlertFor(raw.alertFor ?? DEFAULT_ALERT_FOR),
@@ -175,5 +191,7 @@ export function validateOptions(raw: RawOptions, args: string[] = []): Options {
     source,
     failUnder: raw.failUnder === undefined ? null : parseFailUnder(raw.failUnder),
     color: raw.color,
+    output: raw.output === undefined ? null : parseOutput(raw.output),
+    compact: parseCompact(raw.compact, format),
   };
 }

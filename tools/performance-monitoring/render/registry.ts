@@ -5,6 +5,8 @@ import type { Report } from '../metrics/report-types.js';
 export interface RenderOptions {
   /** ANSI colours (text only). */
   color: boolean;
+  /** One-line output (json only; validate.ts refuses it elsewhere). */
+  compact: boolean;
 }
 
 export type Renderer = (report: Report, options: RenderOptions) => string;
@@ -18,6 +20,8 @@ interface RendererEntry {
 export const RENDERERS = {
   text: { description: 'for people (default)', load: async () => (await import('./text.js')).renderText },
   json: { description: 'report.schema.json, for jq and scripts', load: async () => (await import('./json.js')).renderJson },
+  markdown: { description: 'GitHub-flavoured, for job summaries', load: async () => (await import('./markdown.js')).renderMarkdown },
+  openmetrics: { description: 'Prometheus text, for node_exporter', load: async () => (await import('./openmetrics.js')).renderOpenMetrics },
 } satisfies Record<string, RendererEntry>;
 
 export type Format = keyof typeof RENDERERS;

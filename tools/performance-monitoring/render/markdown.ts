@@ -1,0 +1,158 @@
+// `--format markdown`: the text report's sections as GitHub-flavoured Markdown (tables, no HTML),
+// for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (SPEC §16). Lists are cut and
+// log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
+import type { AlertsReport, Report, ServiceReport, Trend } from '../metrics/report-types.js';
+import {
+  HEALTH_STYLE,
+  SERVICE_STYLE,
+  TREND_ICON,
+  formatChange,
+  formatCount,
+  formatCountOf,
+  formatFixed,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  stripControl,
+} from './style.js';
+
+/** Rows of one table or items of one list before "…and N more". */
+export const MAX_ROWS = 100;
+/** Characters of one piece of log text (a service name, an error message, an issue). */
+export const MAX_TEXT = 200;
+
+// Characters that start inline syntax mid-line (emphasis, code, links and images, HTML,
+// strikethrough, GitHub's $math$), `|` for tables, `&` for entities, and `:` and `@` so GFM's
+// autolinks (`https://…`, `a@b.c`) never form. Log text never starts a line here (it follows a
+// bullet or sits in a cell), so `#`, `-`, `+` and `1.` need nothing. A backslash before ASCII
+// punctuation is a literal in CommonMark.
+const MARKDOWN_SPECIAL = /[\\`*_[\]<>|~&!$:@]/g;
+/** `www.` starts an autolink without a colon. */
+const WWW = /\b(www)\./gi;
+
+/** Log text as literal Markdown on one line: controls gone, clipped, every special escaped. */
+export function escapeMarkdown(text: string): string {
+  const clean = stripControl(text).trim();
+  const clipped = [...clean].length > MAX_TEXT ? `${[...clean].slice(0, MAX_TEXT - 1).join('')}…` : clean;
+  return clipped.replace(MARKDOWN_SPECIAL, (c) => `\\${c}`).replace(WWW, '$1\\.');
+}
+
+function table(headers: string[], rows: string[][], right: boolean[]): string[] {
+  const align = right.map((r) => (r ? '---:' : '---'));
+  return [`| ${headers.join(' | ')} |`, `| ${align.join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+/** The first MAX_ROWS items and a line naming how many were left out. */
+function cut<T>(items: T[]): { shown: T[]; more: string[] } {
+  const left = items.length - MAX_ROWS;
+  return { shown: items.slice(0, MAX_ROWS), more: left > 0 ? ['', `…and ${formatCount(left)} more`] : [] };
+}
+
+function trendText(trend: Trend): string {
+  if (trend.direction === 'insufficient_data') return 'insufficient data';
+  return `${TREND_ICON[trend.direction]} ${trend.direction} (${formatChange(trend.percentChange)})`;
+}
+
+function header(report: Report): string[] {
+  const scope = report.service === null ? '' : ` — service ${escapeMarkdown(report.service)}`;
+  const { start, end, hours } = report.period;
+  const { icon } = HEALTH_STYLE[report.healthStatus];
+  const health = report.healthScore === null ? 'n/a (no data)' : `${formatCount(report.healthScore)}/100 ${icon}`.trim();
+  return [
+    `# Performance monitoring report${scope}`,
+    '',
+    `**Period:** ${start} – ${end} (${formatNumber(hours, 4)}h) · **Source:** ${report.source.kind} (${report.source.aggregation} aggregation)`,
+    '',
+    `**Health score:** ${health}`,
+  ];
+}
+
+function overall(report: Report): string[] {
+  const o = report.overall;
+  const rows = [
+    ['Total operations', formatCount(o.totalOperations)],
+    ['Successful / failed', `${formatCount(o.successfulOperations)} / ${formatCount(o.failedOperations)}`],
+    ['Average duration', formatMs(o.avgDuration)],
+    ['P50 / P95 / P99', `${formatMs(o.p50Duration)} / ${formatMs(o.p95Duration)} / ${formatMs(o.p99Duration)}`],
+    ['Min / max', `${formatMs(o.minDuration)} / ${formatMs(o.maxDuration)}`],
+    ['Error rate', formatPercent(o.errorRate, 2)],
+    [`Apdex (T=${formatMs(report.threshold)})`, formatFixed(o.apdex, 2)],
+    ['Trend', trendText(o.trend)],
+  ];
+  const { invalidDurations, skippedRows } = report.dataQuality;
+  if (invalidDurations > 0) rows.push(['Ignored negative durations', formatCount(invalidDurations)]);
+  if (skippedRows > 0) rows.push(['Skipped unreadable rows', formatCount(skippedRows)]);
+  return table(['Metric', 'Value'], rows, [false, true]);
+}
+
+function bullets(items: string[], icon: string, none: string): string[] {
+  if (items.length === 0) return [none];
+  const { shown, more } = cut(items);
+  return [...shown.map((item) => `- ${icon} ${escapeMarkdown(item)}`), ...more];
+}
+
+function serviceRow(s: ServiceReport): string[] {
+  const { icon } = SERVICE_STYLE[s.status];
+  return [
+    `${icon} ${escapeMarkdown(s.service)}`,
+    formatCount(s.operations.total),
+    formatPercent(s.operations.successRate, 1),
+    formatMs(s.performance.avgDuration),
+    formatMs(s.performance.p95Duration),
+    formatMs(s.performance.p99Duration),
+    formatFixed(s.apdex, 2),
+    formatPercent(s.errors.errorRate, 1),
+    trendText(s.trend),
+    s.issues.length === 0 ? '' : s.issues.slice(0, 5).map(escapeMarkdown).join('; '),
+  ];
+}
+
+function services(report: Report): string[] {
+  if (report.services.length === 0) return ['No operations in this period'];
+  const { shown, more } = cut(report.services);
+  const headers = ['Service', 'Operations', 'Success', 'Avg', 'P95', 'P99', 'Apdex', 'Error rate', 'Trend', 'Issues'];
+  const right = [false, true, true, true, true, true, true, true, false, false];
+  return [...table(headers, shown.map(serviceRow), right), ...more];
+}
+
+function slowest(report: Report): string[] {
+  if (report.slowestOperations.length === 0) return ['No operations with durations'];
+  const rows = report.slowestOperations.map((op, i) => [
+    String(i + 1),
+    `${escapeMarkdown(op.service)}:${escapeMarkdown(op.operation)}`,
+    formatMs(op.avgDuration),
+    formatMs(op.p95Duration),
+    formatCount(op.count),
+  ]);
+  return table(['#', 'Operation', 'Avg', 'P95', 'Calls'], rows, [true, false, true, true, true]);
+}
+
+function errors(report: Report): string[] {
+  if (report.mostFrequentErrors.length === 0) return ['No errors in this period'];
+  const rows = report.mostFrequentErrors.map((e, i) => [String(i + 1), escapeMarkdown(e.service), escapeMarkdown(e.message), formatCount(e.count)]);
+  return table(['#', 'Service', 'Error', 'Count'], rows, [true, false, false, true]);
+}
+
+function alerts(a: AlertsReport): string[] {
+  const conditions = a.conditions.map((c) => `${c.severity}: ${c.message}`);
+  const channels = a.channels.map((c) => {
+    const failed = c.failed === null ? '' : `, failed (${c.failed.reason})`;
+    return `${c.channel}: ${formatCountOf(c.sent.length, 'sent', 'sent')}, ${formatCount(c.suppressed.length)} suppressed, ${formatCount(c.resolved.length)} resolved${failed}`;
+  });
+  return [...bullets(conditions, '🔔', 'Conditions: none'), '', ...bullets(channels, '📣', 'No alert channels')];
+}
+
+/** The whole report as Markdown, ending with a newline. */
+export function renderMarkdown(report: Report): string {
+  const sections: [string, string[]][] = [
+    ['Overall metrics', overall(report)],
+    ['Issues', bullets(report.issues, '❌', '✅ No issues found')],
+    ['Recommendations', bullets(report.recommendations, '💡', 'No recommendations')],
+    ['Service performance', services(report)],
+    ['Slowest operations', slowest(report)],
+    ['Most frequent errors', errors(report)],
+  ];
+  if (report.alerts !== null) sections.push(['Alerts', alerts(report.alerts)]);
+  const body = sections.flatMap(([title, lines]) => ['', `## ${title}`, '', ...lines]);
+  return `${[...header(report), ...body].join('\n')}\n`;
+}
