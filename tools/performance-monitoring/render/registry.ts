@@ -22,6 +22,7 @@ export const RENDERERS = {
   json: { description: 'report.schema.json, for jq and scripts', load: async () => (await import('./json.js')).renderJson },
   markdown: { description: 'GitHub-flavoured, for job summaries', load: async () => (await import('./markdown.js')).renderMarkdown },
   openmetrics: { description: 'Prometheus text, for node_exporter', load: async () => (await import('./openmetrics.js')).renderOpenMetrics },
+  html: { description: 'one self-contained page with charts', load: async () => (await import('./html.js')).renderHtml },
 } satisfies Record<string, RendererEntry>;
 
 export type Format = keyof typeof RENDERERS;

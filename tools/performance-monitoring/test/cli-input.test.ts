@@ -32,7 +32,7 @@ describe('option validation', () => {
     [['--threshold', '0'], /--threshold '0' is not valid: use a whole number of milliseconds from 1 to 3,600,000/],
     [['--threshold', '1.5'], /--threshold '1.5'/],
     [['--threshold', '3600001'], /--threshold '3600001'/],
-    [['--format', 'xml'], /--format 'xml' is not valid: use text, json, markdown or openmetrics/],
+    [['--format', 'xml'], /--format 'xml' is not valid: use text, json, markdown, openmetrics or html/],
     [['--until', 'yesterday'], /--until 'yesterday' is not valid: use an ISO-8601 time/],
     [['--until', '2025-13-45T99:00:00Z'], /--until '2025-13-45T99:00:00Z'/],
     [['--source', 'mysql'], /--source 'mysql' is not valid: use one of demo, file, supabase, postgres/],

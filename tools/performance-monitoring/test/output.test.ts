@@ -13,6 +13,7 @@ const OPENING: Record<(typeof FORMATS)[number], string> = {
   json: '{\n  "schemaVersion": 1',
   markdown: '# ',
   openmetrics: '# HELP perfmon_',
+  html: '<!DOCTYPE html>',
 };
 
 describe('--output', () => {
