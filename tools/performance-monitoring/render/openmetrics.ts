@@ -1,6 +1,7 @@
 // `--format openmetrics`: the report as Prometheus text exposition (format 0.0.4), the format
 // node_exporter's textfile collector reads, so a cron job's figures reach Prometheus and Grafana.
-// One gauge family per figure; the overall figure is the sample without a `service` label.
+// One gauge family per figure; the overall figure is the sample without a `service` label
+// (with --service, that service's sample only).
 // Durations in seconds and rates as ratios (Prometheus naming); no client timestamps.
 import type { Report } from '../metrics/report-types.js';
 import { roundTo } from '../metrics/round.js';
@@ -77,8 +78,10 @@ function rows(report: Report): Row[] {
     apdex: overall.apdex,
     trendPercent: overall.trend.percentChange,
   };
+  // With --service the overall figures are that service's (SPEC §8): written once, labelled, so
+  // .prom files of runs for different services never hold the same series.
   return [
-    all,
+    ...(report.service === null ? [all] : []),
     ...report.services.map((s) => ({
       labels: { service: s.service },
       operations: s.operations.total,
@@ -94,6 +97,7 @@ function rows(report: Report): Row[] {
 function families(report: Report): Family[] {
   const all = rows(report);
   const per = (pick: (row: Row) => number | null) => all.map((row) => ({ labels: row.labels, value: pick(row) }));
+  // A --service run labels its run-wide figures too: one file per service, no shared series.
   const scope: Labels = report.service === null ? {} : { service: report.service };
   return [
     { name: METRIC.operations, help: 'Operations in the report window.', samples: per((r) => r.operations) },
@@ -112,10 +116,10 @@ function families(report: Report): Family[] {
       samples: per((r) => ratio(r.trendPercent)),
     },
     { name: METRIC.health, help: 'Health score (0-100) of the report.', samples: [{ labels: scope, value: report.healthScore }] },
-    { name: METRIC.threshold, help: 'Response-time threshold of the report, seconds.', samples: [{ labels: {}, value: seconds(report.threshold) }] },
-    { name: METRIC.window, help: 'Length of the report window, seconds.', samples: [{ labels: {}, value: roundTo(report.period.hours * 3600, 3) }] },
-    { name: METRIC.windowEnd, help: 'End of the report window, Unix time in seconds.', samples: [{ labels: {}, value: epochSeconds(report.period.end) }] },
-    { name: METRIC.generated, help: 'When the report was made, Unix time in seconds.', samples: [{ labels: {}, value: epochSeconds(report.generatedAt) }] },
+    { name: METRIC.threshold, help: 'Response-time threshold of the report, seconds.', samples: [{ labels: scope, value: seconds(report.threshold) }] },
+    { name: METRIC.window, help: 'Length of the report window, seconds.', samples: [{ labels: scope, value: roundTo(report.period.hours * 3600, 3) }] },
+    { name: METRIC.windowEnd, help: 'End of the report window, Unix time in seconds.', samples: [{ labels: scope, value: epochSeconds(report.period.end) }] },
+    { name: METRIC.generated, help: 'When the report was made, Unix time in seconds.', samples: [{ labels: scope, value: epochSeconds(report.generatedAt) }] },
   ];
 }
 

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../metrics/report-types.js';
+import type { Report, ServiceReport } from '../metrics/report-types.js';
 import { METRIC, escapeLabelValue, renderOpenMetrics } from '../render/openmetrics.js';
 import { emptyDir, runCli } from './support/cli.js';
 import { freePort } from './support/postgres.js';
@@ -86,6 +86,15 @@ describe('renderOpenMetrics', () => {
     // A timestamp would be a third field after the value.
     expect(sampleLines.every((l) => l.replace(/\{.*\}/, '').split(' ').length === 2)).toBe(true);
     expect(new Set(sampleLines.map((l) => l.split(/[{ ]/)[0]))).toEqual(new Set(names));
+  });
+
+  it('with --service writes that service once, labelled, so files of runs per service never collide', () => {
+    const hubspot = sampleServices()[0] as ServiceReport;
+    const samples = parseSamples(renderOpenMetrics(buildReport({ service: 'hubspot', services: [hubspot] })));
+    expect(samples.filter((s) => s.name === 'perfmon_operations')).toEqual([{ name: 'perfmon_operations', labels: { service: 'hubspot' }, value: 523 }]);
+    expect(samples.filter((s) => s.name === 'perfmon_health_score')).toEqual([{ name: 'perfmon_health_score', labels: { service: 'hubspot' }, value: 87 }]);
+    expect(samples.filter((s) => s.labels.service !== 'hubspot')).toEqual([]);
+    expect(new Set(samples.map((s) => s.name))).toEqual(new Set(Object.values(METRIC)));
   });
 
   it('escapes backslash, double quote and line feed in label values', () => {
