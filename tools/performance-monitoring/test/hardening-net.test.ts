@@ -203,6 +203,7 @@ describe('error bodies are read and shown bounded (item 5)', () => {
     expect(lines).toHaveLength(2); // one line and its newline
     expect(lines[0]).toMatch(new RegExp(`^perf-monitor: Supabase at 127\\.0\\.0\\.1:${server.port}: the RPC failed \\(HTTP 500, after 3 attempts\\): (<html>)+<?h?t?m?l?…$`));
     expect(lines[0]?.length).toBeLessThan(300);
+    console.log(`stderr line: ${lines[0]?.length} characters`);
     // Each attempt stopped reading early: far less than 100 MB went out.
     const written = await Promise.all(sent);
     expect(written).toHaveLength(3);
@@ -211,6 +212,17 @@ describe('error bodies are read and shown bounded (item 5)', () => {
     console.log(`max RSS of the CLI against a 100 MB error answer: ${maxRssMiB.toFixed(0)} MiB`);
     // A run that gets a 4-byte error answer peaks at ~130 MiB here; 5b5982a peaked at 685 MB.
     expect(maxRssMiB).toBeLessThan(200);
+  });
+
+  it('a success answer over 32 MiB is refused at once, not parsed, not retried', async () => {
+    const server = await serve((_request, response) => void streamBody(response, 200, 40 * 1024 * 1024, '[1,'.repeat(20_000), { 'content-type': 'application/json' }));
+    const { code, stdout, stderr } = await runCli(ARGS, { env: supabaseEnv(server.url), ...CLI_TIMEOUT });
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `perf-monitor: Supabase at 127.0.0.1:${server.port}: the answer is larger than 32 MiB, far more than a page of rows\n`,
+    });
+    expect(server.requests).toHaveLength(1);
   });
 
   it('control characters in an error message are removed, and the message stays one line', async () => {
