@@ -1,11 +1,11 @@
-// Alert configuration from the environment and --alert-repeat, validated before any query runs
-// (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret value.
+// Alert configuration from the environment and the parsed --alert-* options, validated before
+// any query runs (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret.
+import type { AlertSilence } from '../cli/validate.js';
 import { envValue, timeoutMs as timeoutFromEnv } from '../config.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_REPEAT, parseDuration } from './duration.js';
-
-export { DEFAULT_REPEAT, parseDuration };
 import { secretsOf } from './redact.js';
+
+export { DEFAULT_REPEAT, parseDuration } from '../cli/duration.js';
 
 export interface SlackConfig {
   webhookUrl: string;
@@ -26,6 +26,12 @@ export interface AlertConfig {
   stateDir: string;
   timeoutMs: number;
   repeatMs: number;
+  /** --alert-for: a condition is sent once it has held this long (0: at once). */
+  forMs: number;
+  /** --alert-keep-firing: a firing condition resolves once it has stopped holding this long. */
+  keepFiringMs: number;
+  /** --alert-silence: keys (or `prefix*`) muted for a duration from the report's window end. */
+  silences: AlertSilence[];
   /** Strings that must never appear in output: webhook URL (and its path), EMAIL_PASS. */
   secrets: string[];
 }
@@ -82,12 +88,17 @@ function emailFromEnv(env: NodeJS.ProcessEnv): EmailConfig | null {
   return { host: read(env, 'EMAIL_HOST') ?? '', port, user, pass, from, to };
 }
 
-export function alertConfigFromEnv(env: NodeJS.ProcessEnv, options: { repeat?: string }): AlertConfig {
-  const repeatText = options.repeat ?? DEFAULT_REPEAT;
-  const repeatMs = parseDuration(repeatText);
-  if (repeatMs === null) {
-    throw new UsageError(`--alert-repeat: '${repeatText}' is not a duration; use a number and s, m, h or d of at least 1s, e.g. 30m, 4h, 1d`);
-  }
+export interface AlertTiming {
+  repeatMs: number;
+  forMs: number;
+  keepFiringMs: number;
+  silences: AlertSilence[];
+}
+
+/** The defaults of the --alert-* options, for callers without a command line (tests). */
+export const DEFAULT_TIMING: AlertTiming = { repeatMs: 4 * 3_600_000, forMs: 0, keepFiringMs: 15 * 60_000, silences: [] };
+
+export function alertConfigFromEnv(env: NodeJS.ProcessEnv, timing: Partial<AlertTiming> = {}): AlertConfig {
   const timeoutMs = timeoutFromEnv(env);
   const slack = slackFromEnv(env);
   const email = emailFromEnv(env);
@@ -99,7 +110,8 @@ export function alertConfigFromEnv(env: NodeJS.ProcessEnv, options: { repeat?: s
     email,
     stateDir: read(env, 'PERFMON_STATE_DIR') ?? DEFAULT_STATE_DIR,
     timeoutMs,
-    repeatMs,
+    ...DEFAULT_TIMING,
+    ...timing,
     secrets: secretsOf([slack?.webhookUrl, email?.pass]),
   };
 }

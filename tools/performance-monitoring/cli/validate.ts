@@ -1,10 +1,25 @@
 // Option values checked and typed (SPEC §7): one clear line naming option, value and what is allowed.
-import { DEFAULT_REPEAT, parseDuration } from '../alerts/duration.js';
+import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from './duration.js';
 import { UsageError } from '../errors.js';
+import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';
 
-export type Format = 'text' | 'json';
+export type { Format };
+/** Text formats that can be told apart only by name: for stdin (`--input -`). */
+export type InputFormat = 'ndjson' | 'csv';
+
+/** `--alert-silence key=duration`: a condition key, or a prefix ending in `*`. */
+export interface AlertSilence {
+  key: string;
+  durationMs: number;
+}
+
+/** Condition kinds an alert key starts with (SPEC §9); `kind` or `kind:service`. */
+export const ALERT_KEY_KINDS = [
+  'health_low', 'error_rate_high', 'no_operations', 'avg_above_threshold', 'overall_degrading',
+  'service_degrading', 'service_silent', 'service_error_rate',
+] as const;
 
 export interface Options {
   service: string | null;
@@ -12,10 +27,17 @@ export interface Options {
   threshold: number;
   format: Format;
   alert: boolean;
-  alertRepeat: string;
+  /** --alert-repeat, ms. */
+  alertRepeat: number;
+  /** --alert-for, ms (0: at once). */
+  alertFor: number;
+  /** --alert-keep-firing, ms. */
+  alertKeepFiring: number;
+  alertSilences: AlertSilence[];
   until: Date | null;
   demo: boolean;
   input: string[];
+  inputFormat: InputFormat | null;
   source: SourceKind | null;
   failUnder: number | null;
   color: boolean;
@@ -49,7 +71,7 @@ export function parseThreshold(value: string): number {
 }
 
 export function parseFormat(value: string): Format {
-  if (value !== 'text' && value !== 'json') throw bad('--format', value, 'use text or json');
+  if (!isFormat(value)) throw bad('--format', value, `use ${FORMATS.join(' or ')}`);
   return value;
 }
 
@@ -83,9 +105,43 @@ export function parseFailUnder(value: string): number {
   return score;
 }
 
-/** Checked even without --alert: a wrong value is a mistake either way. */
-export function parseAlertRepeat(value: string): string {
-  if (parseDuration(value) === null) throw bad('--alert-repeat', value, 'use a duration of at least 1s such as 90s, 30m, 4h or 1d');
+/** Alert durations are checked even without --alert: a wrong value is a mistake either way. */
+function parseAlertDuration(option: string, value: string, bounds: DurationBounds, allowed: string): number {
+  const ms = parseDuration(value, bounds);
+  if (ms === null) throw bad(option, value, allowed);
+  return ms;
+}
+
+export const parseAlertRepeat = (value: string) =>
+  parseAlertDuration('--alert-repeat', value, {}, 'use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d');
+export const parseAlertFor = (value: string) =>
+  parseAlertDuration('--alert-for', value, { minMs: 0 }, 'use 0 or a duration up to 365d such as 5m or 1h');
+export const parseAlertKeepFiring = (value: string) =>
+  parseAlertDuration('--alert-keep-firing', value, { minMs: 0 }, 'use 0 or a duration up to 365d such as 15m or 1h');
+
+/** `service_degrading:n8n=2h`, `service_*=1d`: a known condition kind (or a prefix of one) and a duration. */
+export function parseAlertSilence(value: string): AlertSilence {
+  const at = value.lastIndexOf('=');
+  const key = at > 0 ? value.slice(0, at).trim() : '';
+  const durationMs = at > 0 ? parseDuration(value.slice(at + 1)) : null;
+  const allowed = `use key=duration, the key a condition (${ALERT_KEY_KINDS.join(', ')}; :service allowed) or a prefix ending in *, e.g. service_degrading:n8n=2h`;
+  if (durationMs === null || !isAlertKey(key)) throw bad('--alert-silence', value, allowed);
+  return { key, durationMs };
+}
+
+function isAlertKey(key: string): boolean {
+  if (key.endsWith('*')) {
+    const prefix = key.slice(0, -1);
+    const kind = prefix.split(':')[0] ?? '';
+    return prefix.includes(':') ? ALERT_KEY_KINDS.some((k) => k === kind) : ALERT_KEY_KINDS.some((k) => k.startsWith(prefix));
+  }
+  const [kind, ...rest] = key.split(':');
+  const service = rest.join(':');
+  return ALERT_KEY_KINDS.some((k) => k === kind) && (rest.length === 0 || service.trim() !== '');
+}
+
+export function parseInputFormat(value: string): InputFormat {
+  if (value !== 'ndjson' && value !== 'csv') throw bad('--input-format', value, 'use ndjson or csv');
   return value;
 }
 
@@ -94,10 +150,14 @@ export function parseService(value: string): string {
   return value;
 }
 
-export function validateOptions(raw: RawOptions): Options {
+/** `args`: words that are not options (`monitor.ts help`); there are none to give. */
+export function validateOptions(raw: RawOptions, args: string[] = []): Options {
+  const stray = args[0];
+  if (stray !== undefined) {
+    throw new UsageError(`unexpected argument '${stray}': options start with -- (see --help)`);
+  }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);
-  if (source === 'file' && input.length === 0) throw new UsageError('--source file needs --input FILE...');
   return {
     service: raw.service === undefined ? null : parseService(raw.service),
     hours: parseHours(raw.hours),
@@ -105,9 +165,13 @@ export function validateOptions(raw: RawOptions): Options {
     format: parseFormat(raw.format),
     alert: raw.alert === true,
     alertRepeat: parseAlertRepeat(raw.alertRepeat ?? DEFAULT_REPEAT),
+    alertFor: parseAlertFor(raw.alertFor ?? DEFAULT_ALERT_FOR),
+    alertKeepFiring: parseAlertKeepFiring(raw.alertKeepFiring ?? DEFAULT_KEEP_FIRING),
+    alertSilences: (raw.alertSilence ?? []).map(parseAlertSilence),
     until: raw.until === undefined ? null : parseUntil(raw.until),
     demo: raw.demo === true,
     input,
+    inputFormat: raw.inputFormat === undefined ? null : parseInputFormat(raw.inputFormat),
     source,
     failUnder: raw.failUnder === undefined ? null : parseFailUnder(raw.failUnder),
     color: raw.color,

@@ -4,6 +4,13 @@ import { RuntimeError, UsageError, describeError } from '../errors.js';
 import { openDuckDb, aggregateInDuckDb, type DuckDb } from './duckdb.js';
 import { formatOf, normalizedSelectSql, readerSql } from './file-formats.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
+import type { InputFormat } from '../cli/validate.js';
+
+/** What the file source reads: the --input paths (`-` is stdin) and --input-format. */
+export interface FileSettings {
+  paths: string[];
+  inputFormat: InputFormat | null;
+}
 
 const TABLE = 'integration_logs';
 
@@ -28,10 +35,14 @@ export class FileSource implements Source {
   readonly kind = 'file' as const;
   private db: DuckDb | undefined;
 
+  private readonly paths: string[];
+
   constructor(
-    private readonly paths: string[],
+    private readonly settings: FileSettings,
     private readonly onNotice: (line: string) => void,
-  ) {}
+  ) {
+    this.paths = settings.paths;
+  }
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
     checkInputFiles(this.paths);

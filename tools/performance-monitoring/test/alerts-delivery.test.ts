@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertConfigFromEnv, sendAlerts, type AlertConfig } from '../alerts/index.js';
+import { parseDuration } from '../cli/duration.js';
 import type { AlertsReport, Report } from '../metrics/report-types.js';
 import { buildReport, sampleServices } from './support/report-fixture.js';
 import { startSlackReceiver, WEBHOOK_PATH, type SlackReceiver } from './support/slack-receiver.js';
@@ -43,7 +44,7 @@ function config(extra: NodeJS.ProcessEnv = {}, repeat = '4h'): AlertConfig {
     PERFMON_TIMEOUT_MS: '2000',
     ...extra,
   };
-  return alertConfigFromEnv(env, { repeat });
+  return alertConfigFromEnv(env, { repeatMs: parseDuration(repeat) ?? Number.NaN });
 }
 
 /** Health 62 with a >10% error rate, a hostile service name and hostile error messages. */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
+import { parseAlertRepeat } from '../cli/validate.js';
 import { evaluateConditions } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
 import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../alerts/escape.js';
@@ -88,9 +89,9 @@ describe('evaluateConditions', () => {
 describe('alertConfigFromEnv', () => {
   const slack = { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/secretpath' };
   const email = { EMAIL_HOST: 'smtp.example.com', EMAIL_FROM: 'perf@example.com', EMAIL_TO: 'ops@example.com, oncall@example.com' };
-  const usage = (env: NodeJS.ProcessEnv, repeat?: string) => {
+  const usage = (env: NodeJS.ProcessEnv) => {
     try {
-      alertConfigFromEnv(env, repeat === undefined ? {} : { repeat });
+      alertConfigFromEnv(env);
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(2);
@@ -108,9 +109,10 @@ describe('alertConfigFromEnv', () => {
   });
 
   it('parses --alert-repeat durations', () => {
-    expect(['90s', '30m', '4h', '1d', '1.5h'].map(parseDuration)).toEqual([90_000, 1_800_000, 14_400_000, 86_400_000, 5_400_000]);
-    for (const bad of ['5x', '4', '0m', '-1h', 'h', '']) expect(parseDuration(bad)).toBeNull();
-    expect(usage(slack, '5x')).toBe("--alert-repeat: '5x' is not a duration; use a number and s, m, h or d of at least 1s, e.g. 30m, 4h, 1d");
+    expect(['90s', '30m', '4h', '1d', '1.5h'].map((d) => parseDuration(d))).toEqual([90_000, 1_800_000, 14_400_000, 86_400_000, 5_400_000]);
+    for (const bad of ['5x', '4', '0m', '-1h', 'h', '', '366d', '100000000d']) expect(parseDuration(bad)).toBeNull();
+    // One parser, one message: the CLI's (config takes the parsed milliseconds).
+    expect(() => parseAlertRepeat('5x')).toThrow("--alert-repeat '5x' is not valid: use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d");
   });
 
   it('rejects --alert without any channel, before anything else runs', () => {
