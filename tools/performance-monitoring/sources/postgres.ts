@@ -6,7 +6,6 @@ import { withRetry } from '../net/retry.js';
 import { shownText } from '../net/shown.js';
 import { aggregationParams, aggregationSql, DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import { decodeAggregateRows } from './rows.js';
-import { checkPostgresUrl } from './url-checks.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
 
 type Sql = postgresType.Sql;
@@ -37,7 +36,6 @@ export class PostgresSource implements Source {
     if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
       throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
     }
-    checkPostgresUrl(url);
     const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
     quoteTableName(table);
     return new PostgresSource(url, table, timeoutMs(env));

@@ -11,7 +11,6 @@ import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
 import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
-import { checkSupabaseUrl } from './url-checks.js';
 
 export const RPC_NAME = 'perf_monitor_summary';
 const RPC_MISSING = new Set(['PGRST202', '42883']);
@@ -44,7 +43,6 @@ export class SupabaseSource implements Source {
       throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
-    checkSupabaseUrl(url);
     const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
     quoteTableName(table);
     const progress = process.stderr.isTTY
