@@ -214,6 +214,26 @@ describe('error bodies are read and shown bounded (item 5)', () => {
     expect(maxRssMiB).toBeLessThan(200);
   });
 
+  it('the Slack webhook answering 500 with 100 MB: each attempt reads a prefix only, exit 4', async () => {
+    const sent: Promise<number>[] = [];
+    const server = await serve((_request, response) => {
+      sent.push(streamBody(response, 500, 100 * 1024 * 1024, 'no_service '.repeat(6_000), { 'content-type': 'text/plain' }));
+    });
+    const { code, stdout } = await runCli(['--demo', '--until', UNTIL, '--alert', '--format', 'json'], {
+      env: { SLACK_WEBHOOK_URL: `${server.url}/services/T0NET/B0NET/webhook-secret-token-7c1d`, PERFMON_STATE_DIR: emptyDir('perfmon-state-'), PERFMON_TIMEOUT_MS: '10000' },
+      ...CLI_TIMEOUT,
+    });
+    expect(code).toBe(4);
+    const written = await Promise.all(sent);
+    expect(written).toHaveLength(3);
+    for (const bytes of written) expect(bytes).toBeLessThan(20 * 1024 * 1024);
+    const slack = (JSON.parse(stdout) as { alerts: { channels: { channel: string; failed: { reason: string } | null }[] } }).alerts.channels.find(
+      (c) => c.channel === 'slack',
+    );
+    expect(slack?.failed?.reason).toMatch(/^Slack webhook: HTTP 500 (no_service )+/);
+    expect(slack?.failed?.reason.length).toBeLessThan(200);
+  });
+
   it('a success answer over 32 MiB is refused at once, not parsed, not retried', async () => {
     const server = await serve((_request, response) => void streamBody(response, 200, 40 * 1024 * 1024, '[1,'.repeat(20_000), { 'content-type': 'application/json' }));
     const { code, stdout, stderr } = await runCli(ARGS, { env: supabaseEnv(server.url), ...CLI_TIMEOUT });
