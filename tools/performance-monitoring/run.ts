@@ -36,6 +36,10 @@ async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunI
   const source = await createSource(settings.source, io.notices);
   try {
     const result = await source.aggregate(query);
+    if (result.impossibleTimes > 0) {
+      const n = result.impossibleTimes;
+      io.notices.line(`skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`);
+    }
     const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
     if (query.service !== null && noOperations(analysis)) await suggestServices(source, query, io.notices);
     return analysis;

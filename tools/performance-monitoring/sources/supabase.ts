@@ -6,7 +6,8 @@ import { RuntimeError, UsageError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
 import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../net/retry.js';
 import { shownText } from '../net/shown.js';
-import { DEFAULT_TABLE, aggregationParams, quoteTableName } from './aggregate-sql.js';
+import { rpcArguments } from './aggregate-contract.js';
+import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
 import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
@@ -83,8 +84,7 @@ export class SupabaseSource implements Source {
   }
 
   private async viaRpc(client: SupabaseClient, query: AggregateQuery): Promise<Aggregates | null> {
-    const [p_start, p_end, p_previous_start, p_service, p_threshold] = aggregationParams(query);
-    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, { p_start, p_end, p_previous_start, p_service, p_threshold }));
+    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query)));
     if (error) {
       if (RPC_MISSING.has(error.code ?? '')) {
         // Two lines of at most 100 columns with the sink's `perf-monitor: ` prefix (issue 16).

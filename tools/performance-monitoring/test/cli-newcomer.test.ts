@@ -72,3 +72,21 @@ describe('stdout that fails', () => {
 });
 
 
+
+describe('impossible timestamps', () => {
+  it('are skipped rows, counted once, with one notice', async () => {
+    const dir = emptyDir();
+    const rows = [
+      { source: 'api', operation: 'get', status: 'success', duration_ms: 100, created_at: '2025-11-20T09:00:00Z' },
+      { source: 'api', operation: 'get', status: 'success', duration_ms: 300, created_at: '2025-11-20T09:30:00Z' },
+      { source: 'api', operation: 'get', status: 'success', duration_ms: 200, created_at: '1999-12-31T23:00:00Z' },
+      { source: 'api', operation: 'get', status: 'success', duration_ms: 200, created_at: 'infinity' },
+    ];
+    const { code, stdout, stderr } = await runCli(['--input', writeNdjson(dir, rows), '--until', UNTIL, '--format', 'json'], { cwd: dir });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { overall: { totalOperations: number }; dataQuality: { skippedRows: number } };
+    expect(report.overall.totalOperations).toBe(2);
+    expect(report.dataQuality.skippedRows).toBe(2);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
