@@ -101,6 +101,9 @@ function overall(report: Report): string {
     ['apdex', `Apdex (T=${formatMs(report.threshold)})`, formatFixed(o.apdex, 2)],
     ['trend', 'Trend', trendText(o.trend)],
   ];
+  const { invalidDurations, skippedRows } = report.dataQuality;
+  if (invalidDurations > 0) figures.push(['invalidDurations', 'Ignored negative durations', formatCount(invalidDurations)]);
+  if (skippedRows > 0) figures.push(['skippedRows', 'Skipped unreadable rows', formatCount(skippedRows)]);
   const items = figures.map(([field, label, value]) => `<div><dt>${label}</dt><dd data-field="${field}">${value}</dd></div>`).join('\n');
   return section('overall', 'Overall metrics', `<dl class="figures">${items}</dl>`);
 }

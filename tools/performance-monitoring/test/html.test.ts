@@ -154,6 +154,7 @@ describe('--format html in Chromium', () => {
     expect(await page.$eval('#health-score', (e) => e.textContent)).toBe(String(report.healthScore));
     expect(await page.$eval('[data-field="totalOperations"]', (e) => e.textContent)).toBe(report.overall.totalOperations.toLocaleString('en-US'));
     expect(await page.$eval('[data-field="errorRate"]', (e) => e.textContent)).toBe(`${report.overall.errorRate?.toFixed(2)}%`);
+    expect(await page.$eval('[data-field="invalidDurations"]', (e) => e.textContent)).toBe(String(report.dataQuality.invalidDurations));
     const rows = await tableRows(page, 'services-table');
     expect(rows.map((r) => r[0]?.[1])).toEqual(report.services.map((s) => s.service));
     expect(rows.map((r) => Number(r[1]?.[1]))).toEqual(report.services.map((s) => s.operations.total));
