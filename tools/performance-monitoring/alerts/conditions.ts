@@ -1,15 +1,27 @@
-// SPEC §9 alert conditions, read from a finished report. Pure: the same report always gives the
-// same conditions, critical ones first. Messages are plain text; renderers escape them.
+// SPEC §9 alert conditions, read from a finished report, and what a resolved notice says the
+// figure is now. Pure: the same report always gives the same conditions, critical ones first.
+// Messages are plain text; renderers escape them.
 import type { AlertCondition, Report } from '../metrics/report-types.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
 export const ERROR_RATE_CRITICAL_ABOVE = 10;
+/** Per service (SPEC §9): an error rate above this, on at least SERVICE_ERROR_MIN_OPERATIONS. */
+export const SERVICE_ERROR_RATE_ABOVE = 10;
+export const SERVICE_ERROR_MIN_OPERATIONS = 20;
+
+export interface ConditionContext {
+  /**
+   * Services remembered as silent (a `service_silent:` entry in the state). One absent from the
+   * report altogether has dropped out of both windows and is still silent (SPEC §9).
+   */
+  silentBefore?: Iterable<string>;
+}
 
 const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')}ms`;
 const pct = (value: number) => `${value.toFixed(1)}%`;
 const signed = (value: number | null) => (value === null ? '' : ` (${value >= 0 ? '+' : ''}${value.toFixed(1)}%)`);
 
-export function evaluateConditions(report: Report): AlertCondition[] {
+export function evaluateConditions(report: Report, context: ConditionContext = {}): AlertCondition[] {
   const { overall } = report;
   const critical: AlertCondition[] = [];
   const warning: AlertCondition[] = [];
@@ -51,6 +63,17 @@ export function evaluateConditions(report: Report): AlertCondition[] {
     }
   }
   for (const service of report.services) {
+    const errorRate = service.errors.errorRate;
+    const total = service.operations.total;
+    if (errorRate !== null && errorRate > SERVICE_ERROR_RATE_ABOVE && total >= SERVICE_ERROR_MIN_OPERATIONS) {
+      warning.push({
+        key: `service_error_rate:${service.service}`,
+        severity: 'warning',
+        message: `${service.service}: error rate ${pct(errorRate)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${service.errors.total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} operations)`,
+      });
+    }
+  }
+  for (const service of report.services) {
     if (service.status === 'silent') {
       warning.push({
         key: `service_silent:${service.service}`,
@@ -59,5 +82,63 @@ export function evaluateConditions(report: Report): AlertCondition[] {
       });
     }
   }
+  warning.push(...stillSilent(report, context));
   return [...critical, ...warning];
+}
+
+/** Remembered silent services with no row in the report at all (a --service report is about one). */
+function stillSilent(report: Report, context: ConditionContext): AlertCondition[] {
+  const present = new Set(report.services.map((service) => service.service));
+  return [...new Set(context.silentBefore ?? [])]
+    .filter((service) => !present.has(service) && (report.service === null || report.service === service))
+    .sort()
+    .map((service) => ({
+      key: `service_silent:${service}`,
+      severity: 'warning' as const,
+      message: `${service}: still no operations (none in the last ${2 * report.period.hours}h)`,
+    }));
+}
+
+const SILENT_PREFIX = 'service_silent:';
+
+/** The services a set of condition keys remembers as silent. */
+export function silentServices(keys: Iterable<string>): string[] {
+  return [...keys].filter((key) => key.startsWith(SILENT_PREFIX)).map((key) => key.slice(SILENT_PREFIX.length));
+}
+
+const trendNow = (trend: Report['overall']['trend']) => `${trend.direction.replace('_', ' ')}${signed(trend.percentChange)}`;
+
+/** What a resolved notice says: the figure of `key` in this report (SPEC §9 `n8n error rate back to 1.2%`). */
+export function resolvedText(report: Report, key: string): string {
+  const [kind = '', name = ''] = splitKey(key);
+  const service = report.services.find((s) => s.service === name);
+  const count = (n: number) => n.toLocaleString('en-US');
+  switch (kind) {
+    case 'health_low':
+      return `health score back to ${report.healthScore === null ? 'n/a' : `${report.healthScore}/100`}`;
+    case 'error_rate_high':
+      return `overall error rate back to ${report.overall.errorRate === null ? 'n/a' : pct(report.overall.errorRate)}`;
+    case 'no_operations':
+      return `operations again: ${count(report.overall.totalOperations)} in the last ${report.period.hours}h`;
+    case 'avg_above_threshold':
+      return `average duration back to ${report.overall.avgDuration === null ? 'n/a' : ms(report.overall.avgDuration)} (threshold ${ms(report.threshold)})`;
+    case 'overall_degrading':
+      return `overall performance back to ${trendNow(report.overall.trend)}`;
+    case 'service_degrading':
+      return service ? `${name}: performance back to ${trendNow(service.trend)}` : `${name}: no longer degrading (no operations in either window)`;
+    case 'service_silent':
+      return `${name}: operations again (${count(service?.operations.total ?? 0)} in the last ${report.period.hours}h)`;
+    case 'service_error_rate':
+      return service?.errors.errorRate != null
+        ? `${name} error rate back to ${pct(service.errors.errorRate)} (${count(service.errors.total)} of ${count(service.operations.total)} operations)`
+        : `${name} error rate back to n/a (no operations)`;
+    default:
+      return `${key} no longer holds`;
+  }
+}
+
+/** `kind` or `kind:service` (the service name may itself contain ':'). */
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf(':');
+  return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
 }

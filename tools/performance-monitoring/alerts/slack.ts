@@ -2,6 +2,7 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
+import { deliveryBudget } from './budget.js';
 import { clip, escapeMrkdwn as esc, fitLines } from './escape.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
@@ -63,18 +64,22 @@ export async function sendSlack(
     retryAfter = response.headers.get('retry-after');
     return response;
   };
-  const webhook = new IncomingWebhook(webhookUrl, { timeout: timeoutMs, fetch: fetchRecordingRetryAfter });
+  // The whole delivery, retries and Retry-After included, stays within attempts × timeout.
+  const budget = deliveryBudget(timeoutMs);
   try {
     await withRetry(
       () => {
         retryAfter = null;
+        const webhook = new IncomingWebhook(webhookUrl, { timeout: budget.attemptMs(), fetch: fetchRecordingRetryAfter });
         return webhook.send(payload);
       },
       {
         shouldRetry: (error) =>
-          error instanceof IncomingWebhookRequestError ||
-          (error instanceof IncomingWebhookHTTPError && isRetryableStatus(error.statusCode)),
+          budget.canRetry() &&
+          (error instanceof IncomingWebhookRequestError ||
+            (error instanceof IncomingWebhookHTTPError && isRetryableStatus(error.statusCode))),
         retryAfterMs: () => parseRetryAfter(retryAfter),
+        sleep: budget.sleep,
       },
     );
     return { ok: true };

@@ -69,7 +69,7 @@ function healthyReport(end: string): Report {
 
 const later = (minutes: number) => new Date(Date.parse(END) + minutes * 60_000).toISOString();
 const channel = (alerts: AlertsReport, name: 'slack' | 'email') => alerts.channels.find((c) => c.channel === name);
-const CRITICAL_KEYS = ['health_low', 'error_rate_high', `service_degrading:${EVIL_SERVICE}`];
+const CRITICAL_KEYS = ['health_low', 'error_rate_high', `service_degrading:${EVIL_SERVICE}`, `service_error_rate:${EVIL_SERVICE}`];
 const quiet = { warn: () => undefined };
 
 describe('sendAlerts delivery', () => {
@@ -87,7 +87,7 @@ describe('sendAlerts delivery', () => {
     expect(body.blocks[1]?.text?.text).toContain('*critical* Health score 62/100 is below 70 _(new)_');
     expect(body.blocks[2]?.text?.text).toContain('*&lt;!here&gt;svc&amp;co* — errors 25.0% · p95 3,400ms · 📉 degrading +15.3%');
     expect(body.blocks[3]?.elements?.[0]?.text).toContain(`2025-11-19T10:00:00.000Z → ${END} (24h) · source demo (server)`);
-    expect(body.text).toContain('[CRITICAL] Performance: health 62/100, 3 issues');
+    expect(body.text).toContain('[CRITICAL] Performance: health 62/100, 4 issues');
     const json = JSON.stringify(body);
     expect(json).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt;');
     for (const live of ['<!channel>', '<!here>', '<https://evil.example', '<script>']) expect(json).not.toContain(live);
@@ -95,7 +95,7 @@ describe('sendAlerts delivery', () => {
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0];
     expect(mail?.envelope).toEqual({ from: 'perf-monitor@example.com', to: ['ops@example.com', 'oncall@example.com'] });
-    expect(mail?.parsed.subject).toBe('[CRITICAL] Performance: health 62/100, 3 issues');
+    expect(mail?.parsed.subject).toBe('[CRITICAL] Performance: health 62/100, 4 issues');
     const text = mail?.parsed.text ?? '';
     const html = typeof mail?.parsed.html === 'string' ? mail.parsed.html : '';
     for (const part of [text, html]) {
@@ -137,18 +137,25 @@ describe('sendAlerts delivery', () => {
     expect(smtp.messages[1]?.parsed.text).toContain('(still firing)');
   });
 
-  it('sends one resolved notice when the conditions stop holding, then nothing', async () => {
+  it('sends one resolved notice once the conditions have not held for 15 min (the default keep-firing), then nothing', async () => {
     await sendAlerts(criticalReport(), config(), SCOPE, quiet);
-    const resolved = await sendAlerts(healthyReport(later(5)), config(), SCOPE, quiet);
+    const held = await sendAlerts(healthyReport(later(14)), config(), SCOPE, quiet);
+    expect(held.channels.map((c) => [c.sent, c.resolved])).toEqual([[[], []], [[], []]]);
+    const resolved = await sendAlerts(healthyReport(later(15)), config(), SCOPE, quiet);
     expect(resolved.conditions).toEqual([]);
     expect(channel(resolved, 'slack')).toEqual({ channel: 'slack', sent: [], suppressed: [], resolved: CRITICAL_KEYS, failed: null });
     expect(channel(resolved, 'email')?.resolved).toEqual(CRITICAL_KEYS);
-    expect(smtp.messages[1]?.parsed.subject).toBe('[RESOLVED] Performance: health 95/100, 3 resolved');
+    expect(smtp.messages[1]?.parsed.subject).toBe('[RESOLVED] Performance: health 95/100, 4 resolved');
     const body = slack.messages[1] as { blocks: { text?: { text: string } }[] };
     expect(body.blocks[0]?.text?.text).toBe('✅ RESOLVED · Performance health 95/100');
-    expect(body.blocks[1]?.text?.text).toContain('*Resolved*\n• ✅ Health score 62/100 is below 70');
+    // Each resolved line says the figure now (SPEC §9), not the alert it ends.
+    expect(body.blocks[1]?.text?.text).toBe(
+      '*Resolved*\n• ✅ health score back to 95/100\n• ✅ overall error rate back to 3.1%\n' +
+        '• ✅ &lt;!here&gt;svc&amp;co: no longer degrading (no operations in either window)\n' +
+        '• ✅ &lt;!here&gt;svc&amp;co error rate back to n/a (no operations)',
+    );
 
-    const after = await sendAlerts(healthyReport(later(10)), config(), SCOPE, quiet);
+    const after = await sendAlerts(healthyReport(later(20)), config(), SCOPE, quiet);
     expect(after.channels.every((c) => c.resolved.length === 0 && c.sent.length === 0)).toBe(true);
     expect(slack.messages).toHaveLength(2);
     expect(smtp.messages).toHaveLength(2);
@@ -184,7 +191,10 @@ describe('sendAlerts delivery', () => {
 
   it('times out a webhook that never answers, 3 attempts, then fails', async () => {
     slack.hangNext(3);
-    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_TIMEOUT_MS: '300' }), SCOPE, quiet);
+    const started = Date.now();
+    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_TIMEOUT_MS: '1000' }), SCOPE, quiet);
+    // Backoff included, the whole delivery stays within attempts × timeout.
+    expect(Date.now() - started).toBeLessThan(3_000 + 250);
     expect(slack.requests).toHaveLength(3);
     expect(channel(alerts, 'slack')?.failed?.reason).toBe('Slack webhook: The operation was aborted due to timeout');
     expect(channel(alerts, 'email')?.sent).toEqual(CRITICAL_KEYS);
@@ -252,10 +262,10 @@ describe('sendAlerts state', () => {
     const lines: string[] = [];
     const alerts = await sendAlerts(criticalReport(), config(), SCOPE, { warn: (line) => lines.push(line) });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^perf-monitor: alert state .*alert-state\.json is corrupt \(.*\); starting with empty state$/);
+    expect(lines[0]).toMatch(/^alert state .*alert-state\.json is corrupt \(.*\); starting with empty state$/);
     expect(channel(alerts, 'slack')?.sent).toEqual(CRITICAL_KEYS);
     const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; scopes: Record<string, unknown> };
-    expect(saved.version).toBe(1);
+    expect(saved.version).toBe(2);
     expect(Object.keys(saved.scopes)).toEqual([SCOPE]);
   });
 
@@ -298,12 +308,18 @@ describe('sendAlerts state', () => {
     expect(channel(alerts, 'slack')?.sent).toEqual(CRITICAL_KEYS);
   });
 
-  it('an unusable state dir fails every channel without sending', async () => {
-    const notADir = join(dir, 'file');
-    await writeFile(notADir, 'x');
-    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_STATE_DIR: notADir }), SCOPE, quiet);
-    expect(alerts.channels.map((c) => c.failed?.reason.startsWith(`alert state in ${notADir}: `))).toEqual([true, true]);
-    expect(slack.requests).toHaveLength(0);
-    expect(smtp.messages).toHaveLength(0);
+  it('an unusable state dir (a path under a file: ENOTDIR) still delivers, without dedupe, and says so once', async () => {
+    const notADir = join(dir, 'file', 'state');
+    await writeFile(join(dir, 'file'), 'x');
+    const lines: string[] = [];
+    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_STATE_DIR: notADir }), SCOPE, { warn: (line) => lines.push(line) });
+    const expected = `alert state in ${notADir} not usable (ENOTDIR: not a directory, mkdir '${notADir}'); dedupe is off: alerts are sent, and later runs may repeat them`;
+    expect(lines).toEqual([expected]);
+    expect(alerts.channels.map((c) => [c.sent, c.failed])).toEqual([
+      [CRITICAL_KEYS, { keys: [], reason: expected }],
+      [CRITICAL_KEYS, { keys: [], reason: expected }],
+    ]);
+    expect(slack.messages).toHaveLength(1);
+    expect(smtp.messages).toHaveLength(1);
   });
 });

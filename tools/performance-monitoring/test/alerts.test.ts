@@ -7,7 +7,7 @@ import { evaluateConditions } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
 import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../alerts/escape.js';
 import { buildMessage } from '../alerts/message.js';
-import { applyDelivery, planChannel } from '../alerts/plan.js';
+import { applyDelivery, planChannel, settleInterrupted, type ChannelState } from '../alerts/plan.js';
 import { redactedReason, secretsOf } from '../alerts/redact.js';
 import { fitBlocks, SLACK_LIMITS, slackPayload } from '../alerts/slack.js';
 import type { Report } from '../metrics/report-types.js';
@@ -140,32 +140,93 @@ describe('alertConfigFromEnv', () => {
 
 describe('planChannel / applyDelivery', () => {
   const HOUR = 3_600_000;
+  const MIN = 60_000;
   const t0 = Date.parse('2025-11-20T10:00:00.000Z');
+  const at = (ms: number) => new Date(ms).toISOString();
   const firing = [{ key: 'health_low', severity: 'critical' as const, message: 'Health score 62/100 is below 70' }];
+  const timing = (repeatMs: number, forMs = 0, keepFiringMs = 0) => ({ repeatMs, forMs, keepFiringMs });
+  /** One run: plan, deliver (or not), and the state the next run starts from. */
+  const step = (state: ChannelState, conditions: typeof firing, ms: number, t: ReturnType<typeof timing>, delivered = true) => {
+    const plan = planChannel(state, conditions, ms, t);
+    return { plan, state: applyDelivery(plan, at(ms), delivered) };
+  };
 
   it('sends new, suppresses until the interval, re-sends after it, resolves once', () => {
-    const first = planChannel({}, firing, t0, 4 * HOUR);
-    expect(first.firing).toEqual([{ condition: firing[0], repeat: false }]);
-    const state = applyDelivery({}, first, new Date(t0).toISOString(), true);
-    expect(state.health_low).toMatchObject({ firing: true, lastSentAt: '2025-11-20T10:00:00.000Z' });
+    const first = step({}, firing, t0, timing(4 * HOUR));
+    expect(first.plan.firing).toEqual([{ condition: firing[0], repeat: false }]);
+    expect(first.state.health_low).toMatchObject({ status: 'firing', lastSentAt: '2025-11-20T10:00:00.000Z', sending: null });
 
-    const early = planChannel(state, firing, t0 + 4 * HOUR - 1, 4 * HOUR);
-    expect(early).toEqual({ firing: [], suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }], resolved: [] });
-    expect(planChannel(state, firing, t0 + 4 * HOUR, 4 * HOUR).firing).toEqual([{ condition: firing[0], repeat: true }]);
+    const early = planChannel(first.state, firing, t0 + 4 * HOUR - 1, timing(4 * HOUR));
+    expect({ ...early, base: undefined }).toEqual({ firing: [], suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }], resolved: [], base: undefined });
+    expect(planChannel(first.state, firing, t0 + 4 * HOUR, timing(4 * HOUR)).firing).toEqual([{ condition: firing[0], repeat: true }]);
 
-    const gone = planChannel(state, [], t0 + HOUR, 4 * HOUR);
-    expect(gone.resolved.map((r) => r.key)).toEqual(['health_low']);
-    expect(applyDelivery(state, gone, new Date(t0 + HOUR).toISOString(), true)).toEqual({});
+    const gone = step(first.state, [], t0 + HOUR, timing(4 * HOUR));
+    expect(gone.plan.resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(gone.state).toEqual({});
   });
 
   it('a failed delivery counts as not sent; an undelivered resolved notice is owed', () => {
-    const plan = planChannel({}, firing, t0, HOUR);
-    expect(applyDelivery({}, plan, new Date(t0).toISOString(), false)).toEqual({});
-    const state = applyDelivery({}, plan, new Date(t0).toISOString(), true);
-    const gone = planChannel(state, [], t0 + 60_000, HOUR);
-    const owed = applyDelivery(state, gone, new Date(t0 + 60_000).toISOString(), false);
-    expect(owed.health_low?.firing).toBe(false);
-    expect(planChannel(owed, [], t0 + 120_000, HOUR).resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(step({}, firing, t0, timing(HOUR), false).state.health_low?.status).toBe('pending');
+    const sent = step({}, firing, t0, timing(HOUR)).state;
+    const owed = step(sent, [], t0 + MIN, timing(HOUR), false).state;
+    expect(owed.health_low?.status).toBe('resolving');
+    expect(planChannel(owed, [], t0 + 2 * MIN, timing(HOUR)).resolved.map((r) => r.key)).toEqual(['health_low']);
+  });
+
+  it('--alert-for: pending until the condition has held that long, forgotten if it stops before', () => {
+    const t = timing(4 * HOUR, 10 * MIN);
+    const a = step({}, firing, t0, t);
+    expect(a.plan.firing).toEqual([]);
+    expect(a.plan.suppressed).toEqual([{ key: 'health_low', nextSendAt: '2025-11-20T10:10:00.000Z' }]);
+    expect(a.state.health_low).toMatchObject({ status: 'pending', since: '2025-11-20T10:00:00.000Z' });
+    const b = step(a.state, firing, t0 + 5 * MIN, t);
+    expect(b.plan.firing).toEqual([]);
+    const c = step(b.state, firing, t0 + 10 * MIN, t);
+    expect(c.plan.firing).toEqual([{ condition: firing[0], repeat: false }]);
+    expect(c.state.health_low).toMatchObject({ status: 'firing', since: '2025-11-20T10:00:00.000Z', firstSentAt: '2025-11-20T10:10:00.000Z' });
+    // Stopping while pending: no resolved notice (nothing was sent), and the clock starts over.
+    const stopped = step(b.state, [], t0 + 6 * MIN, t);
+    expect(stopped.plan.resolved).toEqual([]);
+    expect(stopped.state).toEqual({});
+  });
+
+  it('--alert-keep-firing: a return within the time is the same alert; resolved only after it', () => {
+    const t = timing(4 * HOUR, 0, 15 * MIN);
+    const sent = step({}, firing, t0, t).state;
+    const off = step(sent, [], t0 + 5 * MIN, t);
+    expect(off.plan).toMatchObject({ firing: [], resolved: [], suppressed: [] });
+    expect(off.state.health_low).toMatchObject({ status: 'resolving', lastHeldAt: '2025-11-20T10:00:00.000Z' });
+    const back = step(off.state, firing, t0 + 10 * MIN, t);
+    expect(back.plan.firing).toEqual([]);
+    expect(back.plan.suppressed).toEqual([{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }]);
+    expect(back.state.health_low).toMatchObject({ status: 'firing', lastHeldAt: '2025-11-20T10:10:00.000Z', firstSentAt: '2025-11-20T10:00:00.000Z' });
+    // 14 min after it last held: still firing; 15 min: one resolved notice.
+    expect(step(back.state, [], t0 + 24 * MIN, t).plan.resolved).toEqual([]);
+    const resolved = step(step(back.state, [], t0 + 24 * MIN, t).state, [], t0 + 25 * MIN, t);
+    expect(resolved.plan.resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(resolved.state).toEqual({});
+  });
+
+  it('a muted key is neither sent nor resolved, and keeps its memory', () => {
+    const t = timing(HOUR);
+    const muted = () => true;
+    expect(planChannel({}, firing, t0, t, muted)).toEqual({ firing: [], suppressed: [], resolved: [], base: {} });
+    const sent = step({}, firing, t0, t).state;
+    const quiet = planChannel(sent, [], t0 + 2 * HOUR, t, muted);
+    expect(quiet.resolved).toEqual([]);
+    expect(quiet.base).toEqual(sent);
+  });
+
+  it('marks what a delivery changes as "sending"; the next run takes it as delivered', () => {
+    const sent = step({}, firing, t0, timing(HOUR)).state;
+    const gone = planChannel(sent, [], t0 + MIN, timing(HOUR));
+    const marked = applyDelivery(gone, at(t0 + MIN), true, true);
+    expect(marked.health_low).toMatchObject({ status: 'resolved', sending: '2025-11-20T10:01:00.000Z' });
+    expect(settleInterrupted(marked)).toEqual({ state: {}, interrupted: [{ key: 'health_low', at: '2025-11-20T10:01:00.000Z' }] });
+    const fresh = applyDelivery(planChannel({}, firing, t0, timing(HOUR)), at(t0), true, true);
+    const settled = settleInterrupted(fresh);
+    expect(settled.state.health_low).toMatchObject({ status: 'firing', lastSentAt: '2025-11-20T10:00:00.000Z', sending: null });
+    expect(planChannel(settled.state, firing, t0 + MIN, timing(HOUR)).firing).toEqual([]);
   });
 });
 
@@ -208,7 +269,7 @@ describe('rendering', () => {
 
   it('renders the same facts in HTML, escaped', () => {
     const report = buildReport({ healthScore: 62 });
-    const plan = planChannel({}, [{ key: 'x', severity: 'critical', message: injection }], 0, 1);
+    const plan = planChannel({}, [{ key: 'x', severity: 'critical', message: injection }], 0, { repeatMs: 1, forMs: 0, keepFiringMs: 0 });
     const html = emailHtml(buildMessage(report, plan));
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>');
