@@ -1,10 +1,10 @@
 // One run: options -> source aggregates -> report -> output -> alerts -> exit code.
 import type { Options } from './cli/validate.js';
 import { EXIT, type ExitCode } from './errors.js';
-import { buildReport } from './metrics/report.js';
+import { analyze } from './metrics/analyze.js';
 import type { Report } from './metrics/report-types.js';
-import { renderJson } from './render/json.js';
-import { renderText } from './render/text.js';
+import { RENDERERS } from './render/registry.js';
+import { toReport } from './render/report.js';
 import { createSource } from './sources/create.js';
 import { chooseSourceKind, sourceIdentity } from './sources/select.js';
 import type { AggregateQuery } from './sources/types.js';
@@ -44,21 +44,24 @@ export async function run(options: Options, io: RunIo): Promise<ExitCode> {
 
   const query = windowQuery(options, io.now());
   const source = await createSource(kind, { options, env: io.env, notice: io.notice });
-  let report: Report;
+  let analysis;
   try {
     const result = await source.aggregate(query);
-    report = buildReport(result, { query, hours: options.hours, generatedAt: io.now() });
+    analysis = analyze(result, { query, hours: options.hours, generatedAt: io.now() });
   } finally {
     await source.close();
   }
 
+  let alerts = null;
   if (alerting && alertConfig) {
     const scope = `${sourceIdentity(kind, options, io.env)}|service=${options.service ?? '*'}`;
-    report.alerts = await alerting.sendAlerts(report, alertConfig, scope, { warn: io.notice });
+    alerts = await alerting.sendAlerts(toReport(analysis), alertConfig, scope, { warn: io.notice });
   }
+  const report = toReport(analysis, { alerts });
 
   const color = options.color && io.stdoutIsTty && !io.env.NO_COLOR;
-  io.stdout(options.format === 'json' ? renderJson(report) : renderText(report, { color }));
+  const render = await RENDERERS[options.format].load();
+  io.stdout(render(report, { color }));
   return exitCodeFor(report, options);
 }
 

@@ -1,5 +1,6 @@
 // The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
 import { Command, Option } from 'commander';
+import { FORMATS, RENDERERS } from '../render/registry.js';
 
 export interface RawOptions {
   service?: string;
@@ -43,7 +44,9 @@ export function buildProgram(): Command {
     .option('--service <name>', 'one service only (hubspot, unleashed, n8n, ...)')
     .option('--hours <n>', 'window length in hours, > 0 and <= 8760', '24')
     .option('--threshold <ms>', 'response-time threshold, ms (1..3600000)', '2000')
-    .option('--format <type>', 'output format: text or json', 'text')
+    .addOption(
+      new Option('--format <type>', `output format: ${FORMATS.map((f) => `${f} (${RENDERERS[f].description})`).join(', ')}`).default('text'),
+    )
     .option('--alert', 'send Slack/e-mail alerts when conditions hold')
     .option('--alert-repeat <duration>', 're-send a still-firing alert after this long (30m, 4h, 1d)', '4h')
     .option('--alert-for <duration>', 'send a condition only once it has held this long (0 = at once)', '0')

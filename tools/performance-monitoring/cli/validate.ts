@@ -1,10 +1,11 @@
 // Option values checked and typed (SPEC §7): one clear line naming option, value and what is allowed.
 import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from './duration.js';
 import { UsageError } from '../errors.js';
+import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';
 
-export type Format = 'text' | 'json';
+export type { Format };
 /** Text formats that can be told apart only by name: for stdin (`--input -`). */
 export type InputFormat = 'ndjson' | 'csv';
 
@@ -70,7 +71,7 @@ export function parseThreshold(value: string): number {
 }
 
 export function parseFormat(value: string): Format {
-  if (value !== 'text' && value !== 'json') throw bad('--format', value, 'use text or json');
+  if (!isFormat(value)) throw bad('--format', value, `use ${FORMATS.join(' or ')}`);
   return value;
 }
 
