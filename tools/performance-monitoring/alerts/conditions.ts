@@ -21,69 +21,71 @@ const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')}ms`;
 const pct = (value: number) => `${value.toFixed(1)}%`;
 const signed = (value: number | null) => (value === null ? '' : ` (${value >= 0 ? '+' : ''}${value.toFixed(1)}%)`);
 
-export function evaluateConditions(report: Report, context: ConditionContext = {}): AlertCondition[] {
-  const { overall } = report;
+type Finding = Report['findings'][number];
+
+/** The findings of one kind, in report order. */
+const ofKind = (report: Report, kind: Finding['kind']) => report.findings.filter((finding) => finding.kind === kind);
+
+function systemConditions(report: Report): { critical: AlertCondition[]; warning: AlertCondition[] } {
   const critical: AlertCondition[] = [];
   const warning: AlertCondition[] = [];
-
-  if (report.healthScore !== null && report.healthScore < HEALTH_CRITICAL_BELOW) {
-    critical.push({ key: 'health_low', severity: 'critical', message: `Health score ${report.healthScore}/100 is below ${HEALTH_CRITICAL_BELOW}` });
+  for (const { value } of ofKind(report, 'health_low')) {
+    if (value !== null && value < HEALTH_CRITICAL_BELOW) {
+      critical.push({ key: 'health_low', severity: 'critical', message: `Health score ${value}/100 is below ${HEALTH_CRITICAL_BELOW}` });
+    }
   }
-  if (overall.errorRate !== null && overall.errorRate > ERROR_RATE_CRITICAL_ABOVE) {
+  // The finding's limit is the issue limit (5%); the alert fires above its own, 10%.
+  for (const { value } of ofKind(report, 'system_error_rate')) {
+    if (value === null || value <= ERROR_RATE_CRITICAL_ABOVE) continue;
     const top = report.mostFrequentErrors[0];
     const detail = top ? `; top error: [${top.service}] ${top.message} (${top.count.toLocaleString('en-US')} times)` : '';
-    critical.push({
-      key: 'error_rate_high',
-      severity: 'critical',
-      message: `Overall error rate ${pct(overall.errorRate)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}`,
-    });
+    critical.push({ key: 'error_rate_high', severity: 'critical', message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}` });
   }
-  if (overall.totalOperations === 0) {
+  if (ofKind(report, 'no_operations').length > 0) {
     critical.push({ key: 'no_operations', severity: 'critical', message: `No operations at all in the last ${report.period.hours}h` });
   }
-  if (overall.avgDuration !== null && overall.avgDuration > report.threshold) {
+  for (const { value, limit } of ofKind(report, 'system_slow_average')) {
+    if (value === null || limit === null) continue;
     const slowest = report.slowestOperations[0];
     const detail = slowest ? `; slowest: ${slowest.service}:${slowest.operation} ${ms(slowest.avgDuration)}` : '';
-    warning.push({
-      key: 'avg_above_threshold',
-      severity: 'warning',
-      message: `Average duration ${ms(overall.avgDuration)} is above the ${ms(report.threshold)} threshold${detail}`,
-    });
+    warning.push({ key: 'avg_above_threshold', severity: 'warning', message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}` });
   }
-  if (overall.trend.direction === 'degrading') {
-    warning.push({ key: 'overall_degrading', severity: 'warning', message: `Overall performance degrading${signed(overall.trend.percentChange)}` });
+  // SPEC §5 has no system finding for the overall trend: it is the report's overall trend figure.
+  if (report.overall.trend.direction === 'degrading') {
+    warning.push({ key: 'overall_degrading', severity: 'warning', message: `Overall performance degrading${signed(report.overall.trend.percentChange)}` });
   }
-  for (const service of report.services) {
-    if (service.trend.direction === 'degrading') {
-      warning.push({
-        key: `service_degrading:${service.service}`,
-        severity: 'warning',
-        message: `${service.service}: performance degrading${signed(service.trend.percentChange)}`,
-      });
-    }
-  }
-  for (const service of report.services) {
-    const errorRate = service.errors.errorRate;
-    const total = service.operations.total;
-    if (errorRate !== null && errorRate > SERVICE_ERROR_RATE_ABOVE && total >= SERVICE_ERROR_MIN_OPERATIONS) {
-      warning.push({
-        key: `service_error_rate:${service.service}`,
-        severity: 'warning',
-        message: `${service.service}: error rate ${pct(errorRate)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${service.errors.total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} operations)`,
-      });
-    }
-  }
-  for (const service of report.services) {
-    if (service.status === 'silent') {
-      warning.push({
-        key: `service_silent:${service.service}`,
-        severity: 'warning',
-        message: `${service.service}: no operations in this period (${service.trend.previousOperations.toLocaleString('en-US')} in the previous one)`,
-      });
-    }
-  }
-  warning.push(...stillSilent(report, context));
-  return [...critical, ...warning];
+  return { critical, warning };
+}
+
+function serviceConditions(report: Report): AlertCondition[] {
+  const byName = new Map(report.services.map((service) => [service.service, service]));
+  const degrading = ofKind(report, 'degrading').filter((f) => f.service !== null).map((f) => ({
+    key: `service_degrading:${f.service}`,
+    severity: 'warning' as const,
+    message: `${f.service}: performance degrading${signed(f.value)}`,
+  }));
+  const errorRate = ofKind(report, 'high_error_rate').flatMap((f) => {
+    const service = f.service === null ? undefined : byName.get(f.service);
+    if (!service || f.value === null || f.value <= SERVICE_ERROR_RATE_ABOVE || service.operations.total < SERVICE_ERROR_MIN_OPERATIONS) return [];
+    const { total } = service.operations;
+    return [{
+      key: `service_error_rate:${service.service}`,
+      severity: 'warning' as const,
+      message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${service.errors.total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} operations)`,
+    }];
+  });
+  const silent = ofKind(report, 'silent').filter((f) => f.service !== null).map((f) => ({
+    key: `service_silent:${f.service}`,
+    severity: 'warning' as const,
+    message: `${f.service}: no operations in this period (${(byName.get(f.service ?? '')?.trend.previousOperations ?? 0).toLocaleString('en-US')} in the previous one)`,
+  }));
+  return [...degrading, ...errorRate, ...silent];
+}
+
+/** Conditions from the report's `findings` kinds and figures (SPEC §9), never from texts. */
+export function evaluateConditions(report: Report, context: ConditionContext = {}): AlertCondition[] {
+  const { critical, warning } = systemConditions(report);
+  return [...critical, ...warning, ...serviceConditions(report), ...stillSilent(report, context)];
 }
 
 /** Remembered silent services with no row in the report at all (a --service report is about one). */

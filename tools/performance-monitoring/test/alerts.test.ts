@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
 import { parseAlertRepeat } from '../cli/validate.js';
-import { evaluateConditions } from '../alerts/conditions.js';
+import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
 import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../alerts/escape.js';
 import { buildMessage } from '../alerts/message.js';
@@ -13,35 +13,44 @@ import { fitBlocks, SLACK_LIMITS, slackPayload } from '../alerts/slack.js';
 import type { Report } from '../metrics/report-types.js';
 import { buildNoDataReport, buildReport, sampleServices, silentService } from './support/report-fixture.js';
 
-/** The fixture's report with n8n's regression gone: health 87, nothing alert-worthy. */
+type Finding = Report['findings'][number];
+const finding = (kind: Finding['kind'], service: string | null, value: number | null, limit: number | null): Finding =>
+  ({ kind, service, value, limit, since: null, text: `${kind} (text never read)` });
+
+/** The fixture's report with n8n's regression gone: health 87, nothing alert-worthy (n8n errors 5.77% < 10%). */
 function healthyReport(): Report {
   const services = sampleServices().map((s) => ({ ...s, trend: { ...s.trend, direction: 'stable' as const, percentChange: 3 } }));
-  return buildReport({ services });
+  return buildReport({ services, findings: [finding('high_error_rate', 'n8n', 5.77, 5)] });
 }
+
+/** `report` with `extra` findings added, as the analysis would give them. */
+const withFindings = (report: Report, ...extra: Finding[]): Report => ({ ...report, findings: [...report.findings, ...extra] });
 
 const keys = (report: Report) => evaluateConditions(report).map((c) => `${c.severity}:${c.key}`);
 
-describe('evaluateConditions', () => {
+describe('evaluateConditions (from findings kinds and figures)', () => {
   it('fires nothing on a healthy report', () => {
     expect(evaluateConditions(healthyReport())).toEqual([]);
   });
 
-  it('health below 70 is critical', () => {
-    const [condition] = evaluateConditions({ ...healthyReport(), healthScore: 62 });
-    expect(condition).toEqual({ key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' });
-    expect(keys({ ...healthyReport(), healthScore: 70 })).toEqual([]);
+  it('reads figures, never texts nor the rest of the report', () => {
+    // healthScore says 40 but no health_low finding: no condition; the finding alone fires one.
+    expect(keys({ ...healthyReport(), healthScore: 40 })).toEqual([]);
+    expect(keys(withFindings(healthyReport(), finding('health_low', null, 62, 70)))).toEqual(['critical:health_low']);
   });
 
-  it('overall error rate above 10% is critical and names the top error', () => {
-    const report = healthyReport();
-    report.overall.errorRate = 12.5;
-    const [condition] = evaluateConditions(report);
+  it('health below 70 is critical', () => {
+    const [condition] = evaluateConditions(withFindings(healthyReport(), finding('health_low', null, 62, 70)));
+    expect(condition).toEqual({ key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' });
+  });
+
+  it('overall error rate above 10% is critical and names the top error; 5-10% is only an issue', () => {
+    const [condition] = evaluateConditions(withFindings(healthyReport(), finding('system_error_rate', null, 12.5, 5)));
     expect(condition?.key).toBe('error_rate_high');
     expect(condition?.severity).toBe('critical');
     expect(condition?.message).toContain('12.5%');
     expect(condition?.message).toContain('[hubspot] Rate limit exceeded (12 times)');
-    report.overall.errorRate = 10;
-    expect(keys(report)).toEqual([]);
+    expect(keys(withFindings(healthyReport(), finding('system_error_rate', null, 10, 5)))).toEqual([]);
   });
 
   it('no operations at all is critical (and health null does not also fire health_low)', () => {
@@ -49,32 +58,55 @@ describe('evaluateConditions', () => {
   });
 
   it('overall average above the threshold is a warning naming the slowest operation', () => {
-    const report = healthyReport();
-    report.overall.avgDuration = 2340;
-    const [condition] = evaluateConditions(report);
+    const [condition] = evaluateConditions(withFindings(healthyReport(), finding('system_slow_average', null, 2340, 2000)));
     expect(condition).toMatchObject({ key: 'avg_above_threshold', severity: 'warning' });
     expect(condition?.message).toBe('Average duration 2,340ms is above the 2,000ms threshold; slowest: hubspot:contacts.batch 2,340ms');
   });
 
   it('overall and each degrading service are warnings, one per service', () => {
-    const report = buildReport();
+    const report = withFindings(buildReport(), finding('degrading', 'hubspot', 20, 10));
     report.overall.trend = { ...report.overall.trend, direction: 'degrading', percentChange: 12 };
-    const hubspot = report.services[0];
-    if (hubspot) hubspot.trend = { ...hubspot.trend, direction: 'degrading', percentChange: 20 };
-    expect(keys(report)).toEqual(['warning:overall_degrading', 'warning:service_degrading:hubspot', 'warning:service_degrading:n8n']);
-    expect(evaluateConditions(report)[2]?.message).toBe('n8n: performance degrading (+15.3%)');
+    expect(keys(report)).toEqual(['warning:overall_degrading', 'warning:service_degrading:n8n', 'warning:service_degrading:hubspot']);
+    expect(evaluateConditions(report)[1]?.message).toBe('n8n: performance degrading (+15.3%)');
   });
 
   it('a silent service is a warning, one per service', () => {
     const report = healthyReport();
     report.services.push(silentService('legacy-sync'), silentService('old-cron'));
+    report.findings.push(finding('silent', 'legacy-sync', null, null), finding('silent', 'old-cron', null, null));
     expect(keys(report)).toEqual(['warning:service_silent:legacy-sync', 'warning:service_silent:old-cron']);
   });
 
+  it('a remembered silent service absent from the report is still silent; one with operations is not', () => {
+    const report = healthyReport();
+    const conditions = evaluateConditions(report, { silentBefore: ['legacy-sync', 'n8n'] });
+    expect(conditions).toEqual([{ key: 'service_silent:legacy-sync', severity: 'warning', message: 'legacy-sync: still no operations (none in the last 48h)' }]);
+  });
+
+  it('a service error rate above 10% with at least 20 operations is a warning', () => {
+    const services = sampleServices();
+    const n8n = services[2];
+    if (!n8n) throw new Error('fixture');
+    n8n.operations = { total: 20, successful: 17, failed: 3, successRate: 85 };
+    n8n.errors = { ...n8n.errors, total: 3, errorRate: 15 };
+    const report = buildReport({ services, findings: [finding('high_error_rate', 'n8n', 15, 5)] });
+    expect(evaluateConditions(report)).toEqual([
+      { key: 'service_error_rate:n8n', severity: 'warning', message: 'n8n: error rate 15.0% is above 10% (3 of 20 operations)' },
+    ]);
+    n8n.operations.total = 19;
+    expect(keys(report)).toEqual([]);
+    n8n.operations.total = 20;
+    expect(keys(buildReport({ services, findings: [finding('high_error_rate', 'n8n', 10, 5)] }))).toEqual([]);
+  });
+
   it('lists critical conditions before warnings', () => {
-    const report = buildReport({ healthScore: 40 });
-    report.overall.errorRate = 30;
-    report.overall.avgDuration = 5000;
+    const report = withFindings(
+      buildReport({ healthScore: 40 }),
+      finding('health_low', null, 40, 70),
+      finding('system_error_rate', null, 30, 5),
+      finding('system_slow_average', null, 5000, 2000),
+      finding('silent', 'legacy-sync', null, null),
+    );
     report.services.push(silentService());
     expect(keys(report)).toEqual([
       'critical:health_low',
@@ -83,6 +115,16 @@ describe('evaluateConditions', () => {
       'warning:service_degrading:n8n',
       'warning:service_silent:legacy-sync',
     ]);
+  });
+});
+
+describe('resolvedText', () => {
+  it('says the figure now', () => {
+    const report = healthyReport();
+    expect(resolvedText(report, 'health_low')).toBe('health score back to 87/100');
+    expect(resolvedText(report, 'service_error_rate:n8n')).toBe('n8n error rate back to 5.8% (18 of 312 operations)');
+    expect(resolvedText(report, 'service_degrading:unleashed')).toBe('unleashed: performance back to stable (+3.0%)');
+    expect(resolvedText(report, 'service_silent:hubspot')).toBe('hubspot: operations again (523 in the last 24h)');
   });
 });
 
