@@ -263,6 +263,61 @@ describe('sendAlerts delivery', () => {
 });
 
 describe('sendAlerts state', () => {
+  it('loads a version 1 state file (before --alert-for): what it sent stays sent, and is rewritten as version 2', async () => {
+    const file = join(dir, 'alert-state.json');
+    const sentAt = later(-60);
+    const v1Entry = (message: string, severity: string) => ({ severity, message, firing: true, firstSentAt: sentAt, lastSentAt: sentAt });
+    const entries = Object.fromEntries(CRITICAL_KEYS.map((key, i) => [key, v1Entry(`old ${key}`, i < 2 ? 'critical' : 'warning')]));
+    await writeFile(file, JSON.stringify({ version: 1, scopes: { [SCOPE]: { slack: entries, email: entries } } }));
+    const lines: string[] = [];
+    const alerts = await sendAlerts(criticalReport(), config(), SCOPE, { warn: (line) => lines.push(line) });
+    expect(lines).toEqual([]);
+    for (const name of ['slack', 'email'] as const) {
+      expect(channel(alerts, name)).toEqual({
+        channel: name, sent: [], resolved: [], failed: null,
+        suppressed: CRITICAL_KEYS.map((key) => ({ key, nextSendAt: later(180) })),
+      });
+    }
+    expect(slack.requests).toHaveLength(0);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; scopes: Record<string, { channels: { slack: Record<string, unknown> } }> };
+    expect(saved.version).toBe(2);
+    expect(saved.scopes[SCOPE]?.channels.slack.health_low).toEqual({
+      status: 'firing', severity: 'critical', message: 'old health_low', since: sentAt, lastHeldAt: END, firstSentAt: sentAt, lastSentAt: sentAt, sending: null,
+    });
+  });
+
+  it('--alert-silence: muted keys are never sent, listed with their expiry, and kept for later runs until then', async () => {
+    const muted = [`service_degrading:${EVIL_SERVICE}`, `service_error_rate:${EVIL_SERVICE}`];
+    const withSilence = { ...config(), silences: [{ key: 'service_*', durationMs: 3_600_000 }] };
+    const first = await sendAlerts(criticalReport(), withSilence, SCOPE, quiet);
+    expect(first.silenced).toEqual([{ key: 'service_*', until: later(60), conditions: muted }]);
+    expect(channel(first, 'slack')?.sent).toEqual(['health_low', 'error_rate_high']);
+    expect(JSON.stringify(slack.messages)).not.toContain('performance degrading');
+
+    // A later run without the flag still honours it (from the state) until it ends.
+    const during = await sendAlerts(criticalReport(later(30)), config(), SCOPE, quiet);
+    expect(during.silenced).toEqual([{ key: 'service_*', until: later(60), conditions: muted }]);
+    expect(channel(during, 'slack')?.sent).toEqual([]);
+    expect(slack.messages).toHaveLength(1);
+
+    // Expired: what still holds and was never sent goes out now; the silence is gone.
+    const after = await sendAlerts(criticalReport(later(60)), config(), SCOPE, quiet);
+    expect(after.silenced).toEqual([]);
+    expect(channel(after, 'slack')?.sent).toEqual(muted);
+    expect(slack.messages).toHaveLength(2);
+  });
+
+  it('--alert-for: nothing is sent until a condition has held that long; --until replays it', async () => {
+    const held = { ...config(), forMs: 10 * 60_000 };
+    const first = await sendAlerts(criticalReport(), held, SCOPE, quiet);
+    expect(channel(first, 'slack')).toMatchObject({ sent: [], suppressed: CRITICAL_KEYS.map((key) => ({ key, nextSendAt: later(10) })) });
+    await sendAlerts(criticalReport(later(5)), held, SCOPE, quiet);
+    expect(slack.requests).toHaveLength(0);
+    const due = await sendAlerts(criticalReport(later(10)), held, SCOPE, quiet);
+    expect(channel(due, 'slack')?.sent).toEqual(CRITICAL_KEYS);
+    expect(slack.messages).toHaveLength(1);
+  });
+
   it('treats a corrupt state file as empty, says so on stderr once, and rewrites it', async () => {
     const file = join(dir, 'alert-state.json');
     await writeFile(file, '{ this is not json');
