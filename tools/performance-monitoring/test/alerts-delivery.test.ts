@@ -2,6 +2,7 @@
 // @slack/webhook requests and an SMTP server receiving the real nodemailer mail.
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertConfigFromEnv, sendAlerts, type AlertConfig } from '../alerts/index.js';
@@ -230,6 +231,23 @@ describe('sendAlerts delivery', () => {
     const failed = await sendAlerts(criticalReport(), config({ PERFMON_STATE_DIR: join(dir, 'other') }), SCOPE, quiet);
     expect(smtp.mailAttempts).toBe(3);
     expect(channel(failed, 'email')?.failed?.reason).toMatch(/^SMTP 127\.0\.0\.1:\d+: .*451 Try again later/);
+  });
+
+  it('an SMTP server that accepts and never greets costs at most attempts × timeout in all', async () => {
+    const sockets: Socket[] = [];
+    const mute = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = mute.address() as AddressInfo;
+      const started = Date.now();
+      const alerts = await sendAlerts(criticalReport(), config({ SLACK_WEBHOOK_URL: '', EMAIL_PORT: String(port), PERFMON_TIMEOUT_MS: '1000' }), SCOPE, quiet);
+      // Before: 3 × 1 s greeting timeouts plus the backoff between them (3.53 s measured on 5b5982a).
+      expect(Date.now() - started).toBeLessThan(3_000 + 300);
+      expect(channel(alerts, 'email')?.failed?.reason).toMatch(new RegExp(`^SMTP 127\\.0\\.0\\.1:${port}: `));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => mute.close(() => resolve()));
+    }
   });
 
   it('SMTP auth rejected: failed once, not retried, clear reason without the password', async () => {
