@@ -150,10 +150,14 @@ export function parseService(value: string): string {
   return value;
 }
 
-export function validateOptions(raw: RawOptions): Options {
+/** `args`: words that are not options (`monitor.ts help`); there are none to give. */
+export function validateOptions(raw: RawOptions, args: string[] = []): Options {
+  const stray = args[0];
+  if (stray !== undefined) {
+    throw new UsageError(`unexpected argument '${stray}': options start with -- (see --help)`);
+  }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);
-  if (source === 'file' && input.length === 0) throw new UsageError('--source file needs --input FILE...');
   return {
     service: raw.service === undefined ? null : parseService(raw.service),
     hours: parseHours(raw.hours),

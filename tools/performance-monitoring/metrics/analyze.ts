@@ -52,7 +52,8 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     errors: [...result.errors].sort(byNumberDescThen((e) => e.count, (e) => [e.service, e.message])).slice(0, TOP_ERRORS),
     findings: [...system, ...services.flatMap((s) => s.findings)],
     // Like every figure of the report, data quality speaks of the current window.
-    dataQuality: { invalidDurations: current.invalidDurations, skippedRows: result.skippedRows },
+    // Rows with an impossible created_at (SPEC §1) are skipped rows on every source.
+    dataQuality: { invalidDurations: current.invalidDurations, skippedRows: result.skippedRows + result.impossibleTimes },
   };
 }
 

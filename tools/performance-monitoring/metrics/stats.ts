@@ -12,6 +12,7 @@ export const EMPTY_STATS: Stats = {
   p50: null,
   p95: null,
   p99: null,
+  varDuration: null,
   satisfied: 0,
   tolerating: 0,
   invalidDurations: 0,
