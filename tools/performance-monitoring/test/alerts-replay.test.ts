@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram, type RawOptions } from '../cli/program.js';
 import { validateOptions } from '../cli/validate.js';
+import { createNotices } from '../notices.js';
 import { run, type RunIo } from '../run.js';
+import { resolveSettings } from '../settings.js';
 import { collect, emptyDir, MONITOR, TSX_LOADER } from './support/cli.js';
 import { cronTimes, writeReplayDay } from './support/replay-day.js';
 import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
@@ -53,15 +55,20 @@ function storyOf(until: string, stdout: string): string[] {
   ]);
 }
 
-/** One cron run in this process, as monitor.ts would do it. */
+/** One cron run in this process, as monitor.ts does it: parse, validate, resolve settings, run. */
 async function runAt(until: string, stateDir: string): Promise<{ code: number; stdout: string; notices: string[] }> {
   const program = buildProgram().exitOverride();
   program.parse(['node', 'monitor.ts', ...argsAt(until)]);
-  const options = validateOptions(program.opts<RawOptions>());
+  const options = validateOptions(program.opts<RawOptions>(), program.args);
+  const settings = resolveSettings(options, env(stateDir), { stdoutHasColors: () => false });
   let stdout = '';
   const notices: string[] = [];
-  const io: RunIo = { env: env(stateDir), now: () => new Date(until), stdout: (text) => (stdout += text), notice: (line) => notices.push(line), stdoutIsTty: false };
-  const code = await run(options, io);
+  const io: RunIo = {
+    now: () => new Date(until),
+    stdout: (text) => void (stdout += text),
+    notices: createNotices({ write: (text) => void notices.push(text), isTty: false, secrets: settings.secrets }),
+  };
+  const code = await run(settings, io);
   return { code, stdout, notices };
 }
 
