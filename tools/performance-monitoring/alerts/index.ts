@@ -129,6 +129,7 @@ async function withState(run: RunContext, scope: string, file: string): Promise<
   };
   const { plans, deliveries } = await deliverAll(run, conditions, scoped.channels, config, (key) => mutedBy(silences, key), async (planned) => {
     // Written before anything is sent: a run killed mid-send leaves "sending" for the next one.
+    if (![...planned.values()].some(hasMessage)) return; // nothing to send: one write, after
     for (const [channel, plan] of planned) scoped.channels[channel] = applyDelivery(plan, nowIso, hasMessage(plan), true);
     await save();
   });
