@@ -43,7 +43,7 @@ function actualOf({ service, metric }: Assertion, analysis: Analysis): Actual {
   // A service without data fails whatever the comparison, even `operations<10`: its absence is
   // what a gate is there to catch.
   if (!found) return { actual: null, note: `no service '${service}' in this report` };
-  if (found.status === 'silent') return { actual: null, note: `service '${service}' is silent (no operations now)` };
+  if (found.status === 'silent') return { actual: null, note: `service '${service}' is silent: no operations now` };
   return orNote(FIGURE[metric](found.current), missingWhy(metric));
 }
 
