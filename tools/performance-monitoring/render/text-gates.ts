@@ -52,7 +52,7 @@ export function baselineLines(baseline: BaselineReport, colors: Colors): string[
   const { start, end, hours } = baseline.period;
   const head = [
     `Baseline: ${clean(baseline.file)}, ${clean(start)} - ${clean(end)} (${formatNumber(hours, 4)}h, T=${formatCount(baseline.threshold)}ms)`,
-    `Regression: p95/avg worse by more than ${formatNumber(baseline.regressionPct, 2)}% (20+ samples on both sides), error rate up by more than 1 point (5+ failures), a service gone silent`,
+    `Regression: p95/avg > +${formatNumber(baseline.regressionPct, 2)}% (20+ samples), errors > +1 pt (5+ failures), silent`,
     ...baseline.notes.map((note) => colors.yellow(`Note: ${clean(note)}`)),
   ];
   const blocks = [baseline.overall, ...baseline.services].flatMap((entry) => ['', ...entryBlock(entry, colors)]);

@@ -16,7 +16,6 @@ let ndjson: string;
 let baseline: string;
 
 /** A parsed report, read and edited in place (fields deleted to mimic older files): loosely typed on purpose. */
-// biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = Record<string, any>;
 
 const now = (...extra: string[]) => ['--input', ndjson, '--until', UNTIL, '--threshold', THRESHOLD, ...extra];
@@ -264,6 +263,17 @@ describe('a baseline from another --threshold or --hours: compared anyway, with 
     const { stderr, gates } = await compare(file);
     expect(stderr).toBe('perf-monitor: --baseline: the baseline covers 12h, this report 24h: operation counts are not comparable (compared anyway)\n');
     expect(gates.baseline.period.hours).toBe(12);
+  });
+});
+
+describe('--service with a baseline of all services', () => {
+  it('compares that service alone, overall with a notice', async () => {
+    const { code, stderr, gates } = await compare(baseline, '--service', 'api');
+    expect(stderr).toBe('perf-monitor: --baseline: the baseline covers all services, this report service api only: overall figures are not comparable (compared anyway)\n');
+    // legacy (silent) and batch are not this report's business: no absent/new entries.
+    expect(gates.baseline.services.map((e: Json) => [e.service, e.regression])).toEqual([['api', true]]);
+    expect(gates.baseline.overall.now).toMatchObject({ operations: 20 });
+    expect(code).toBe(3);
   });
 });
 
