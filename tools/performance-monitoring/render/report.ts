@@ -4,6 +4,7 @@ import type { Analysis, Figures, Finding, ServiceAnalysis, TrendAnalysis } from 
 import type { AlertsReport, Durations, OverallReport, Report, ReportFinding, ServiceReport, Trend } from '../metrics/report-types.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
 import type { GatesReport } from '../gates/types.js';
+import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
 
 export interface ReportExtras {
@@ -73,6 +74,7 @@ function trendReport(trend: TrendAnalysis): Trend {
   return {
     direction: trend.direction,
     percentChange: roundPercent(trend.percentChange),
+    pValue: roundPValue(trend.pValue),
     previousAvgDuration: roundMs(trend.previousAvgDuration),
     previousOperations: trend.previousOperations,
   };
