@@ -14,7 +14,7 @@ export const MIN_FAILURES = 5;
 export const ERROR_RATE_POINTS = 1;
 
 export function compareWithBaseline(baseline: Baseline, analysis: Analysis, regressionPct: number): BaselineReport {
-  const rules = { regressionPct, samplesKnown: baseline.overall.samples !== null };
+  const rules = { regressionPct };
   const nowOverall = figuresNow(analysis.overall.current);
   const overall = compareEntry(null, baseline.overall, nowOverall, rules);
   if (baseline.overall.operations > 0 && nowOverall.operations === 0) {
@@ -34,8 +34,6 @@ export function compareWithBaseline(baseline: Baseline, analysis: Analysis, regr
 
 interface Rules {
   regressionPct: number;
-  /** false for a baseline saved before sample counts were in the JSON. */
-  samplesKnown: boolean;
 }
 
 function figuresNow(f: Figures): ComparedFigures {
@@ -97,7 +95,8 @@ function six({ operations, errorRate, avgDuration, p95Duration, p99Duration, apd
 
 function regressions(then: ComparedFigures, now: ComparedFigures, rules: Rules): string[] {
   const reasons: string[] = [];
-  const enoughSamples = rules.samplesKnown && (then.samples ?? 0) >= MIN_SAMPLES && (now.samples ?? 0) >= MIN_SAMPLES;
+  // Unknown samples (a baseline saved without them) are not enough: the rule is not applied.
+  const enoughSamples = (then.samples ?? 0) >= MIN_SAMPLES && (now.samples ?? 0) >= MIN_SAMPLES;
   if (enoughSamples) {
     for (const key of ['p95Duration', 'avgDuration'] as const) {
       const reason = slower(key, then[key], now[key], rules.regressionPct);
