@@ -4,6 +4,8 @@ import { UsageError } from '../errors.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';
+import { parseAssertion } from '../gates/assert-parse.js';
+import type { Assertion } from '../gates/types.js';
 
 export type { Format };
 /** Text formats that can be told apart only by name: for stdin (`--input -`). */
@@ -40,6 +42,11 @@ export interface Options {
   inputFormat: InputFormat | null;
   source: SourceKind | null;
   failUnder: number | null;
+  assertions: Assertion[];
+  /** --baseline file, read by settings. */
+  baseline: string | null;
+  /** --regression, percent. */
+  regressionPct: number;
   color: boolean;
   /** --output: the report goes to this file, not stdout. */
   output: string | null;
@@ -107,6 +114,27 @@ export function parseFailUnder(value: string): number {
   const score = Number(value);
   if (!DECIMAL.test(value) || score > 100) throw bad('--fail-under', value, 'use a health score from 0 to 100');
   return score;
+}
+
+export const DEFAULT_REGRESSION_PCT = 10;
+
+export function parseRegression(value: string): number {
+  const pct = Number(value);
+  if (!DECIMAL.test(value) || pct > 1000) throw bad('--regression', value, 'use a percentage from 0 to 1000 such as 10');
+  return pct;
+}
+
+/** --regression means nothing without --baseline: a mistake either way. */
+function regressionOf(raw: RawOptions): number {
+  if (raw.regression === undefined) return DEFAULT_REGRESSION_PCT;
+  const pct = parseRegression(raw.regression);
+  if (raw.baseline === undefined) throw new UsageError('--regression needs --baseline <report.json> to compare with');
+  return pct;
+}
+
+function parseBaselinePath(value: string): string {
+  if (value.trim() === '') throw bad('--baseline', value, 'use the path of a report saved with --format json');
+  return value;
 }
 
 /** Alert durations are checked even without --alert: a wrong value is a mistake either way. */
@@ -190,6 +218,9 @@ export function validateOptions(raw: RawOptions, args: string[] = []): Options {
     inputFormat: raw.inputFormat === undefined ? null : parseInputFormat(raw.inputFormat),
     source,
     failUnder: raw.failUnder === undefined ? null : parseFailUnder(raw.failUnder),
+    assertions: (raw.assert ?? []).map(parseAssertion),
+    baseline: raw.baseline === undefined ? null : parseBaselinePath(raw.baseline),
+    regressionPct: regressionOf(raw),
     color: raw.color,
     output: raw.output === undefined ? null : parseOutput(raw.output),
     compact: parseCompact(raw.compact, format),

@@ -2,6 +2,7 @@
 // prints and text, alerts and scripts read. Field names are the public JSON contract (SPEC §8,
 // report.schema.json); render/report.ts builds it from the analysis.
 import type { Aggregation, SourceKind } from '../sources/types.js';
+import type { GatesReport } from '../gates/types.js';
 import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from './analysis-types.js';
 
 export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
@@ -26,6 +27,8 @@ export interface Trend {
 }
 
 export interface Durations {
+  /** Operations with a usable duration, which the figures below are over (baseline rules). */
+  samples: number;
   avgDuration: number | null;
   p50Duration: number | null;
   p95Duration: number | null;
@@ -88,6 +91,8 @@ export interface ChannelOutcome {
 
 export interface AlertsReport {
   conditions: AlertCondition[];
+  /** --alert-silence in effect (from this run or kept in the state): never sent until `until`. */
+  silenced: { key: string; until: string; conditions: string[] }[];
   channels: ChannelOutcome[];
 }
 
@@ -111,4 +116,6 @@ export interface Report {
   recommendations: string[];
   dataQuality: { invalidDurations: number; skippedRows: number };
   alerts: AlertsReport | null;
+  /** SPEC §15; null without --fail-under, --assert or --baseline. */
+  gates: GatesReport | null;
 }

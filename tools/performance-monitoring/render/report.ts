@@ -3,12 +3,15 @@
 import type { Analysis, Figures, Finding, ServiceAnalysis, TrendAnalysis } from '../metrics/analysis-types.js';
 import type { AlertsReport, Durations, OverallReport, Report, ReportFinding, ServiceReport, Trend } from '../metrics/report-types.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
+import type { GatesReport } from '../gates/types.js';
 import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
 
 export interface ReportExtras {
   /** What `--alert` did; null without it. */
   alerts: AlertsReport | null;
+  /** --fail-under, --assert, --baseline verdicts; null (or absent) without any. */
+  gates?: GatesReport | null;
 }
 
 export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: null }): Report {
@@ -43,6 +46,7 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
     recommendations: recommendations(analysis.findings, analysis.threshold),
     dataQuality: analysis.dataQuality,
     alerts: extras.alerts,
+    gates: extras.gates ?? null,
   };
 }
 
@@ -56,6 +60,7 @@ function reportFinding(f: Finding): ReportFinding {
 
 function durations(f: Figures): Durations {
   return {
+    samples: f.samples,
     avgDuration: roundMs(f.avgDuration),
     p50Duration: roundMs(f.p50),
     p95Duration: roundMs(f.p95),

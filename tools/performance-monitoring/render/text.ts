@@ -26,6 +26,7 @@ import {
   stripControl as clean,
   type Colors,
 } from './style.js';
+import { baselineLines, gateLines } from './text-gates.js';
 
 const WIDTH = 80;
 const HEAVY_RULE = '='.repeat(WIDTH);
@@ -80,6 +81,9 @@ function sections(report: Report, colors: Colors): Section[] {
     { title: 'SLOWEST OPERATIONS', lines: slowestLines(report.slowestOperations) },
     { title: 'MOST FREQUENT ERRORS', lines: errorLines(report.mostFrequentErrors) },
   ];
+  // SPEC §15: the gates after the report's own sections, before what the alerts did.
+  if (report.gates?.baseline) list.push({ title: 'COMPARED WITH BASELINE', lines: baselineLines(report.gates.baseline, colors) });
+  if (report.gates) list.push({ title: 'GATES', lines: gateLines(report.gates, colors) });
   if (report.alerts !== null) list.push({ title: 'ALERTS', lines: alertLines(report.alerts, colors) });
   return list;
 }

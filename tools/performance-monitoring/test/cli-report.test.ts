@@ -35,6 +35,7 @@ describe('a hand-computed report', () => {
       totalOperations: 22,
       successfulOperations: 20,
       failedOperations: 2,
+      samples: 21, // batch's -10 ms is no sample
       successRate: 90.91,
       errorRate: 9.09,
       avgDuration: 1023.8,
@@ -53,7 +54,7 @@ describe('a hand-computed report', () => {
         service: 'api',
         status: 'issues',
         operations: { total: 20, successful: 18, failed: 2, successRate: 90 },
-        performance: { avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
+        performance: { samples: 20, avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2 }] },
         // Welch: t = 50 / sqrt(350,000 / 20) = 0.378 against 20 x 1000 ms (no spread), df 19: p 0.7096 (mpmath).
@@ -64,7 +65,7 @@ describe('a hand-computed report', () => {
         service: 'batch',
         status: 'healthy',
         operations: { total: 2, successful: 2, failed: 0, successRate: 100 },
-        performance: { avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
+        performance: { samples: 1, avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
         trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
@@ -74,7 +75,7 @@ describe('a hand-computed report', () => {
         service: 'legacy',
         status: 'silent',
         operations: { total: 0, successful: 0, failed: 0, successRate: null },
-        performance: { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
+        performance: { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
         trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 200, previousOperations: 3 },
@@ -113,6 +114,7 @@ describe('a hand-computed report', () => {
     expect(report.recommendations).toHaveLength(6);
     expect(report.dataQuality).toEqual({ invalidDurations: 1, skippedRows: 0 });
     expect(report.alerts).toBeNull();
+    expect(report.gates).toBeNull();
     expect(report.schemaVersion).toBe(1);
   });
 
