@@ -18,6 +18,7 @@ import {
   formatPercent,
   stripControl,
 } from './style.js';
+import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 
 /** One bucket of the timeline (SPEC §12). */
 export interface TimelineBucket {
@@ -186,6 +187,21 @@ function errors(report: Report): string {
   return section('errors', 'Most frequent errors', sortableTable('errors-table', [['#', 'number'], ['Service', 'text'], ['Error', 'text'], ['Count', 'number']], rows));
 }
 
+function gates(report: Report): string {
+  const g = report.gates;
+  if (!g) return '';
+  let compared = '';
+  if (g.baseline) {
+    const head = baselineHead(g.baseline).map((line) => `<p class="meta">${text(line)}</p>`).join('\n');
+    const rows = baselineRows(g.baseline).map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${text(c)}</td>`).join('')}</tr>`);
+    const headers = BASELINE_HEADERS.map((h, i) => `<th scope="col"${i >= 2 ? ' class="num"' : ''}>${h}</th>`).join('');
+    compared = section('baseline', 'Compared with baseline', `${head}\n<div class="scroll"><table id="baseline-table"><thead><tr>${headers}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`);
+  }
+  const items = gateItems(g);
+  const list = items.length === 0 ? '<p class="none">No gates</p>' : `<ul class="gates">${items.map((item) => `<li>${text(item)}</li>`).join('\n')}</ul>`;
+  return `${compared}\n${section('gates', 'Gates', list)}`;
+}
+
 function alerts(report: Report): string {
   if (report.alerts === null) return '';
   const conditions = report.alerts.conditions.map((c) => `${c.severity}: ${c.message}`);
@@ -242,6 +258,7 @@ ${list('recommendations', 'Recommendations', report.recommendations, '💡', 'No
 ${services(timed, data !== null)}
 ${slowest(report)}
 ${errors(report)}
+${gates(report)}
 ${alerts(report)}
 </main>
 <footer><p>perf-monitor · schema version ${report.schemaVersion} · threshold ${formatMs(report.threshold)}</p></footer>

@@ -1,6 +1,7 @@
 // `--format markdown`: the text report's sections as GitHub-flavoured Markdown (tables, no HTML),
 // for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (SPEC §16). Lists are cut and
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
+import type { BaselineReport } from '../gates/types.js';
 import type { AlertsReport, Report, ServiceReport, Trend } from '../metrics/report-types.js';
 import {
   HEALTH_STYLE,
@@ -15,6 +16,7 @@ import {
   formatPercent,
   stripControl,
 } from './style.js';
+import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 
 /** Rows of one table or items of one list before "…and N more". */
 export const MAX_ROWS = 100;
@@ -88,7 +90,7 @@ function overall(report: Report): string[] {
 function bullets(items: string[], icon: string, none: string): string[] {
   if (items.length === 0) return [none];
   const { shown, more } = cut(items);
-  return [...shown.map((item) => `- ${icon} ${escapeMarkdown(item)}`), ...more];
+  return [...shown.map((item) => `- ${icon === '' ? '' : `${icon} `}${escapeMarkdown(item)}`), ...more];
 }
 
 function serviceRow(s: ServiceReport): string[] {
@@ -142,6 +144,13 @@ function alerts(a: AlertsReport): string[] {
   return [...bullets(conditions, '🔔', 'Conditions: none'), '', ...bullets(channels, '📣', 'No alert channels')];
 }
 
+function baseline(b: BaselineReport): string[] {
+  const { shown, more } = cut(baselineRows(b));
+  const head = baselineHead(b).flatMap((line) => [escapeMarkdown(line), '']);
+  const right = BASELINE_HEADERS.map((_, i) => i >= 2);
+  return [...head, ...table(BASELINE_HEADERS, shown.map((row) => row.map(escapeMarkdown)), right), ...more];
+}
+
 /** The whole report as Markdown, ending with a newline. */
 export function renderMarkdown(report: Report): string {
   const sections: [string, string[]][] = [
@@ -152,6 +161,9 @@ export function renderMarkdown(report: Report): string {
     ['Slowest operations', slowest(report)],
     ['Most frequent errors', errors(report)],
   ];
+  // SPEC §15: the gates after the report's own sections, before what the alerts did (as text).
+  if (report.gates?.baseline) sections.push(['Compared with baseline', baseline(report.gates.baseline)]);
+  if (report.gates) sections.push(['Gates', bullets(gateItems(report.gates), '', 'No gates')]);
   if (report.alerts !== null) sections.push(['Alerts', alerts(report.alerts)]);
   const body = sections.flatMap(([title, lines]) => ['', `## ${title}`, '', ...lines]);
   return `${[...header(report), ...body].join('\n')}\n`;

@@ -181,6 +181,27 @@ describe('--format html in Chromium', () => {
   });
 });
 
+describe('gates in the page', () => {
+  it('shows the GATES list and the baseline table, with no console error', async () => {
+    const base = join(scratch, 'base.json');
+    expect((await runCli(['--demo', '--until', '2025-11-19T12:00:00Z', '--format', 'json', '--output', base])).code).toBe(0);
+    const file = join(scratch, 'gates.html');
+    const run = await runCli(['--demo', '--until', '2025-11-20T12:00:00Z', '--baseline', base, '--assert', 'p95Duration<1500', '--format', 'html', '--output', file]);
+    expect(run.code).toBe(3);
+    const { page, consoleErrors, requests } = await open(readFileSync(file, 'utf8'), 'gates', 1400);
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(await page.$$eval('#gates li', (lis) => lis.map((li) => li.textContent))).toEqual([
+      '❌ p95Duration<1500: 2,507.5ms',
+      `❌ --baseline ${base}: 1 regression (unleashed)`,
+    ]);
+    const rows = await page.$$eval('#baseline-table tbody tr', (trs) => trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent)));
+    expect(rows[0]?.slice(0, 3)).toEqual(['Overall', '✅ no regression', '7,675 → 7,538 (-1.8%)']);
+    expect(rows.filter((r) => r[1]?.startsWith('❌')).map((r) => r[0])).toEqual(['unleashed']);
+    await page.close();
+  });
+});
+
 describe('charts from the timeline', () => {
   const report = withTimeline(buildReport({ services: [...sampleServices(), silentService()] }));
   const html = renderHtml(report);

@@ -1,10 +1,11 @@
 // --format markdown read back by a real Markdown parser (marked, GFM): tables with the report's
 // figures, no HTML whatever the log text holds, and under 1 MiB whatever the data.
+import { join } from 'node:path';
 import { type Token, type Tokens, marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import type { Report, ServiceReport } from '../metrics/report-types.js';
 import { MAX_ROWS, renderMarkdown } from '../render/markdown.js';
-import { runCli } from './support/cli.js';
+import { emptyDir, runCli } from './support/cli.js';
 import { buildReport, sampleServices } from './support/report-fixture.js';
 
 const lex = (markdown: string) => marked.lexer(markdown, { gfm: true });
@@ -107,5 +108,25 @@ describe('--format markdown (CLI)', () => {
     expect(services.rows.map((r) => r[1])).toEqual(report.services.map((s) => s.operations.total.toLocaleString('en-US')));
     // Read off the demo's text report by hand once.
     expect(services.rows[3]?.slice(0, 5)).toEqual(['⚠️ n8n', '1,017', '92.1%', '1,650ms', '6,451ms']);
+  });
+
+  it('shows the gates and the baseline comparison (SPEC §15) as a list and a table', async () => {
+    const dir = emptyDir('perfmon-md-');
+    const base = join(dir, 'base.json');
+    const saved = await runCli(['--demo', '--until', '2025-11-19T12:00:00Z', '--format', 'json', '--output', base]);
+    expect(saved.code).toBe(0);
+    const args = ['--demo', '--until', '2025-11-20T12:00:00Z', '--baseline', base, '--assert', 'p95Duration<1500', '--assert', 'hubspot.errorRate<2'];
+    const [md, json] = await Promise.all([runCli([...args, '--format', 'markdown']), runCli([...args, '--format', 'json'])]);
+    expect(md.code).toBe(3);
+    const report = JSON.parse(json.stdout) as Report;
+    const tokens = allTokens(lex(md.stdout));
+    const headings = tokens.filter((t): t is Tokens.Heading => t.type === 'heading').map((h) => h.text);
+    expect(headings.slice(-2)).toEqual(['Compared with baseline', 'Gates']);
+    const gates = tokens.filter((t): t is Tokens.ListItem => t.type === 'list_item').map((i) => i.text.replace(/\\(.)/g, '$1')).slice(-3);
+    expect(gates).toEqual(['❌ p95Duration<1500: 2,507.5ms', '✅ hubspot.errorRate<2: 1.39%', `❌ --baseline ${base}: 1 regression (unleashed)`]);
+    const compared = tableWith(md.stdout, 'Service', 'Verdict');
+    expect(compared.rows.map((r) => r[0])).toEqual(['Overall', ...report.services.map((s) => s.service)]);
+    expect(compared.rows[0]?.[2]).toBe('7,675 → 7,538 (-1.8%)');
+    expect(compared.rows.filter((r) => r[1]?.startsWith('❌')).map((r) => r[0])).toEqual(['unleashed']);
   });
 });
