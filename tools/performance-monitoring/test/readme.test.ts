@@ -4,7 +4,7 @@
 // receiver; `mail` is a shim that keeps what it was given. `sh` blocks (a real database) and
 // `npm` lines (CI runs those) are not run here.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,9 @@ import { writeCsv, writeNdjson } from './support/hand-dataset.js';
 import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const READMES = ['README.md', 'tools/performance-monitoring/README.md'];
+const DOCS = 'tools/performance-monitoring/docs';
+/** Both READMEs and every page under docs/: an example anywhere in them must run. */
+const READMES = ['README.md', 'tools/performance-monitoring/README.md', ...readdirSync(join(ROOT, DOCS)).filter((f) => f.endsWith('.md')).map((f) => `${DOCS}/${f}`)];
 const MONITOR = 'tools/performance-monitoring/monitor.ts';
 
 interface Example {
