@@ -25,7 +25,7 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 function rowProblem(value: unknown, raw: string): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
   // Only a text holding a surrogate escape can hold a lone surrogate: the deep check is rare.
-  if (SURROGATE_ESCAPE.test(raw) && hasLoneSurrogate(value)) return 'a lone UTF-16 surrogate (\\ud800..\\udfff) in a string';
+  if (SURROGATE_ESCAPE.test(raw) && hasLoneSurrogate(value)) return 'a lone UTF-16 surrogate (U+D800..U+DFFF) in a string';
   return null;
 }
 
