@@ -1,14 +1,25 @@
 #!/usr/bin/env -S npx tsx
-// perf-monitor entry: parse, run, map errors to exit codes. Everything else lives in run.ts.
+// perf-monitor entry: parse, resolve settings, run, map errors to exit codes (SPEC §10).
 import { CommanderError } from 'commander';
 import { buildProgram, type RawOptions } from './cli/program.js';
 import { validateOptions } from './cli/validate.js';
-import { EXIT, UserError, describeError } from './errors.js';
-import { redact, secretsFrom } from './redact.js';
+import { EXIT, RuntimeError, UserError, describeError } from './errors.js';
+import { type Notices, createNotices } from './notices.js';
+import { secretsFrom } from './redact.js';
 
-function fail(message: string): void {
-  const safe = redact(message, secretsFrom(process.env));
-  process.stderr.write(`perf-monitor: ${safe}\n`);
+/** Before settings exist, secrets come straight from the environment. */
+const earlyNotices = (): Notices =>
+  createNotices({ write: (text) => process.stderr.write(text), isTty: process.stderr.isTTY === true, secrets: secretsFrom(process.env) });
+
+/** Writes the report. A reader that went away (EPIPE, `| head`) is no error, as in other CLIs;
+ *  any other write failure (a full disk) is one line and exit 1. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => {
+      if (!error || (error as NodeJS.ErrnoException).code === 'EPIPE') resolve();
+      else reject(new RuntimeError(`cannot write the report to stdout: ${describeError(error)}`));
+    });
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -22,26 +33,27 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  let notices = earlyNotices();
   try {
-    const options = validateOptions(program.opts<RawOptions>());
+    const options = validateOptions(program.opts<RawOptions>(), program.args);
     // Loaded after parsing, so --help and --version stay instant.
-    const [{ loadEnvFile }, { run }] = await Promise.all([import('./config.js'), import('./run.js')]);
+    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([import('./config.js'), import('./settings.js'), import('./run.js')]);
     loadEnvFile();
-    return await run(options, {
-      env: process.env,
-      now: () => new Date(),
-      stdout: (text) => process.stdout.write(text),
-      notice: (line) => process.stderr.write(`perf-monitor: ${redact(line, secretsFrom(process.env))}\n`),
-      stdoutIsTty: process.stdout.isTTY === true,
+    const settings = resolveSettings(options, process.env, {
+      stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),
     });
+    notices = createNotices({ write: (text) => process.stderr.write(text), isTty: process.stderr.isTTY === true, secrets: settings.secrets });
+    return await run(settings, { now: () => new Date(), stdout: writeStdout, notices });
   } catch (error) {
     if (error instanceof UserError) {
-      fail(error.message);
+      notices.line(error.message);
       return error.exitCode;
     }
-    fail(`unexpected error: ${describeError(error)}${process.env.PERFMON_DEBUG ? `\n${(error as Error).stack}` : ''}`);
+    notices.line(`unexpected error: ${describeError(error)}${process.env.PERFMON_DEBUG ? `\n${(error as Error).stack}` : ''}`);
     return EXIT.runtime;
   }
 }
 
+// An EPIPE on stdout can also arrive as an event after the write callback: never a stack trace.
+process.stdout.on('error', () => {});
 process.exitCode = await main(process.argv);

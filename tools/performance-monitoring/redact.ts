@@ -1,26 +1,84 @@
-// Secrets never reach output (SPEC §11): every line the tool prints about a failure passes here.
+// The one redactor (SPEC §11): secrets never reach any output. Each secret is looked for in the
+// encodings a server or library may echo it in (JSON-escaped, percent-encoded, base64) and by its
+// distinctive parts (a webhook's path segments, a JWT's signature, an SMTP AUTH PLAIN blob).
+import { describeError } from './errors.js';
 
-const SECRET_VARIABLES = ['SUPABASE_SERVICE_ROLE_KEY', 'EMAIL_PASS', 'SLACK_WEBHOOK_URL', 'DATABASE_URL'];
+export const REDACTED = '[redacted]';
+/** Shorter strings are too likely to be ordinary text to be replaced everywhere. */
+const MIN_SECRET = 4;
 
-/** Secret values known from the environment, including the password inside DATABASE_URL. */
-export function secretsFrom(env: NodeJS.ProcessEnv): string[] {
-  const secrets = SECRET_VARIABLES.map((name) => env[name]?.trim()).filter((v): v is string => !!v);
-  const databaseUrl = env.DATABASE_URL;
-  if (databaseUrl) {
-    try {
-      const password = new URL(databaseUrl).password;
-      if (password) secrets.push(password, decodeURIComponent(password));
-    } catch {
-      // An unparsable URL is reported elsewhere; the whole value is already listed.
-    }
-  }
-  // Longest first, so a URL is replaced whole before any part of it.
-  return [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+/** base64 without its `=` padding: how it appears inside longer encoded text. */
+const unpadded = (text: string) => text.replace(/=+$/, '');
+
+/** The forms one secret value can take in an echo. */
+function encodings(secret: string): string[] {
+  return [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    secret.replaceAll('/', '\\/'),
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    unpadded(base64(secret)),
+    unpadded(base64url(secret)),
+  ];
 }
 
-/** Replaces secrets, and any credentials inside URLs, with ***. */
+/** Parts of a URL that identify it on their own: the path (a webhook's credential), each path
+ *  segment after the first (Slack: T…/B…/token), the query, and any password in it. */
+function urlParts(value: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [];
+  }
+  const segments = url.pathname.split('/').filter(Boolean).slice(1);
+  const password = url.password ? [url.password, decodeURIComponent(url.password)] : [];
+  return [url.pathname.length > 1 ? url.pathname : '', url.search.length > 1 ? url.search : '', ...segments, ...password];
+}
+
+/** A JWT's signature and payload each identify the key. */
+function jwtParts(value: string): string[] {
+  const parts = value.split('.');
+  return parts.length === 3 ? [parts[1] ?? '', parts[2] ?? ''] : [];
+}
+
+/** Every string to strip for these secret values, longest first (a whole URL before its parts). */
+export function secretsOf(values: (string | null | undefined)[]): string[] {
+  const found = new Set<string>();
+  for (const raw of values) {
+    const value = raw?.trim();
+    if (!value) continue;
+    for (const part of [value, ...urlParts(value), ...jwtParts(value)]) {
+      for (const form of encodings(part)) if (form.length >= MIN_SECRET) found.add(form);
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** SMTP AUTH PLAIN sends base64("\0user\0pass"); a server's 535 reply may echo it. */
+export function smtpAuthBlobs(user: string | null | undefined, pass: string | null | undefined): string[] {
+  if (!user || !pass) return [];
+  return [base64(`\u0000${user}\u0000${pass}`), base64(`${user}\u0000${pass}`)];
+}
+
+/** The secrets of the environment: keys, passwords, the webhook URL, DATABASE_URL's password. */
+export function secretsFrom(env: NodeJS.ProcessEnv): string[] {
+  const named = ['SUPABASE_SERVICE_ROLE_KEY', 'EMAIL_PASS', 'SLACK_WEBHOOK_URL', 'DATABASE_URL'].map((name) => env[name]);
+  return secretsOf([...named, ...smtpAuthBlobs(env.EMAIL_USER?.trim(), env.EMAIL_PASS?.trim())]);
+}
+
+/** Replaces every secret form, and any credentials inside URLs, with [redacted]. */
 export function redact(text: string, secrets: string[]): string {
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join('***');
-  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, '$1***:***@');
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`);
+}
+
+/** One line describing `error` for a delivery failure: redacted, and no URL at all (a webhook
+ *  URL is its own credential, in whatever form a library prints it). */
+export function redactedReason(error: unknown, secrets: string[]): string {
+  return redact(describeError(error), secrets).replace(/\bhttps?:\/\/\S+/gi, REDACTED);
 }

@@ -1,69 +1,69 @@
-// One run: options -> source aggregates -> report -> output -> alerts -> exit code.
-import type { Options } from './cli/validate.js';
+// One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
 import { EXIT, type ExitCode } from './errors.js';
-import { buildReport } from './metrics/report.js';
+import { analyze } from './metrics/analyze.js';
+import type { Analysis } from './metrics/analysis-types.js';
 import type { Report } from './metrics/report-types.js';
-import { renderJson } from './render/json.js';
-import { renderText } from './render/text.js';
+import type { Notices } from './notices.js';
+import { RENDERERS } from './render/registry.js';
+import { toReport } from './render/report.js';
+import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
-import { chooseSourceKind, sourceIdentity } from './sources/select.js';
-import type { AggregateQuery } from './sources/types.js';
+import type { AggregateQuery, Source } from './sources/types.js';
 
 export interface RunIo {
-  env: NodeJS.ProcessEnv;
   now: () => Date;
-  stdout: (text: string) => void;
-  notice: (line: string) => void;
-  stdoutIsTty: boolean;
+  /** Writes the report; resolves once it is written. */
+  stdout: (text: string) => Promise<void> | void;
+  notices: Notices;
 }
 
-const HOUR_MS = 3_600_000;
+export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
+  const query = windowQuery(settings.report, io.now());
+  const analysis = await analyzeSource(settings, query, io);
 
-export function windowQuery(options: Options, now: Date): AggregateQuery {
-  const end = options.until ?? now;
-  const span = Math.round(options.hours * HOUR_MS);
-  return {
-    start: new Date(end.getTime() - span),
-    end,
-    previousStart: new Date(end.getTime() - 2 * span),
-    service: options.service,
-    threshold: options.threshold,
-  };
+  let alerts = null;
+  if (settings.alerts) {
+    const { sendAlerts } = await import('./alerts/index.js');
+    alerts = await sendAlerts(toReport(analysis), settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) });
+  }
+  const report = toReport(analysis, { alerts });
+  const render = await RENDERERS[settings.report.format].load();
+  await io.stdout(render(report, { color: settings.report.color }));
+  return exitCodeFor(report, settings);
 }
 
-export async function run(options: Options, io: RunIo): Promise<ExitCode> {
-  const kind = chooseSourceKind(options, io.env);
-  // Alert configuration is checked before any query runs (SPEC §9).
-  const alerting = options.alert ? await import('./alerts/index.js') : null;
-  const alertConfig = alerting?.alertConfigFromEnv(io.env, {
-    repeatMs: options.alertRepeat,
-    forMs: options.alertFor,
-    keepFiringMs: options.alertKeepFiring,
-    silences: options.alertSilences,
-  }) ?? null;
-
-  const query = windowQuery(options, io.now());
-  const source = await createSource(kind, { options, env: io.env, notice: io.notice });
-  let report: Report;
+async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunIo): Promise<Analysis> {
+  const source = await createSource(settings.source, io.notices);
   try {
     const result = await source.aggregate(query);
-    report = buildReport(result, { query, hours: options.hours, generatedAt: io.now() });
+    if (result.impossibleTimes > 0) {
+      const n = result.impossibleTimes;
+      io.notices.line(`skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`);
+    }
+    const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
+    if (query.service !== null && noOperations(analysis)) await suggestServices(source, query, io.notices);
+    return analysis;
   } finally {
     await source.close();
   }
-
-  if (alerting && alertConfig) {
-    const scope = `${sourceIdentity(kind, options, io.env)}|service=${options.service ?? '*'}`;
-    report.alerts = await alerting.sendAlerts(report, alertConfig, scope, { warn: io.notice });
-  }
-
-  const color = options.color && io.stdoutIsTty && !io.env.NO_COLOR;
-  io.stdout(options.format === 'json' ? renderJson(report) : renderText(report, { color }));
-  return exitCodeFor(report, options);
 }
 
-export function exitCodeFor(report: Report, options: Options): ExitCode {
+const noOperations = (a: Analysis) => a.overall.current.operations === 0 && a.overall.previous.operations === 0;
+
+/** `--service Hubspot` with no rows: name the services that do have rows in these windows. */
+async function suggestServices(source: Source, query: AggregateQuery, notices: Notices): Promise<void> {
+  const all = await source.aggregate({ ...query, service: null });
+  const names = [...new Set(all.stats.flatMap((row) => (row.level === 'service' && row.operations > 0 ? [row.service] : [])))].sort();
+  if (names.length === 0) return;
+  const wanted = query.service?.toLowerCase();
+  const close = names.find((name) => name.toLowerCase() === wanted);
+  const hint = close ? `did you mean ${close}? ` : '';
+  notices.line(`no operations of service '${query.service}' in either window; ${hint}services with operations: ${names.join(', ')}`);
+}
+
+export function exitCodeFor(report: Report, settings: Settings): ExitCode {
   if (report.alerts?.channels.some((c) => c.failed !== null)) return EXIT.alertFailed;
-  if (options.failUnder !== null && (report.healthScore === null || report.healthScore < options.failUnder)) return EXIT.failUnder;
+  const { failUnder } = settings.report;
+  if (failUnder !== null && (report.healthScore === null || report.healthScore < failUnder)) return EXIT.failUnder;
   return EXIT.ok;
 }

@@ -9,7 +9,9 @@
 // the API to return everything would: PostgREST answers at most max-rows (Supabase: 1,000) rows,
 // so its counts are wrong beyond 1,000 rows. Prints one JSON object on stdout.
 
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { LogRow } from '../sources/row-loader.js';
+import { isOperation } from '../test/support/dataset.js';
 
 /** The columns the naive tool reads: the same row as the product's client-side path. */
 type Row = LogRow;
@@ -27,11 +29,6 @@ interface WindowFigures {
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 100_000;
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 function required(name: string, value: string | undefined): string {
   if (value === undefined || value === '') {
     process.stderr.write(`baseline: ${name} is required\n`);
@@ -40,12 +37,28 @@ function required(name: string, value: string | undefined): string {
   return value;
 }
 
+const program = new Command('baseline')
+  .requiredOption('--until <iso>', 'window end', (v) => {
+    const t = new Date(v);
+    if (Number.isNaN(t.getTime())) throw new InvalidArgumentError(`'${v}' is not a date`);
+    return t;
+  })
+  .option('--hours <n>', 'window length (default: 24)', Number)
+  .requiredOption('--services <list>', 'services, comma-separated', (v) => v.split(','))
+  .option('--no-paging', 'one request per service, no offset/limit')
+  .allowExcessArguments(false)
+  .configureOutput({ outputError: (text, write) => write(`baseline: ${text.replace(/^error: /, '')}`) })
+  .exitOverride();
+try {
+  program.parse(process.argv.slice(2), { from: 'user' });
+} catch (error) {
+  process.exit(error instanceof CommanderError && error.exitCode === 0 ? 0 : 2);
+}
+const options = program.opts<{ until: Date; hours?: number; services: string[]; paging: boolean }>();
 const baseUrl = required('SUPABASE_URL', process.env.SUPABASE_URL).replace(/\/$/, '');
 const key = required('SUPABASE_SERVICE_ROLE_KEY', process.env.SUPABASE_SERVICE_ROLE_KEY);
-const until = new Date(required('--until', arg('--until')));
-const hours = Number(arg('--hours') ?? '24');
-const services = required('--services', arg('--services')).split(',');
-const paging = !process.argv.includes('--no-paging');
+const { until, services, paging } = options;
+const hours = options.hours ?? 24;
 
 const end = until.getTime();
 const start = end - hours * 3_600_000;
@@ -96,7 +109,7 @@ function percentile(sorted: number[], q: number): number | null {
 }
 
 function figures(rows: Row[]): WindowFigures {
-  const ops = rows.filter((r) => r.duration_ms !== null || r.status === 'success' || r.status === 'error');
+  const ops = rows.filter(isOperation);
   const failed = ops.filter((r) => r.status === 'error' || r.level === 'error').length;
   const durations = ops.map((r) => r.duration_ms).filter((d): d is number => d !== null && d >= 0);
   durations.sort((a, b) => a - b);

@@ -3,7 +3,7 @@
 // range(n), deterministic: every random draw is a hash of the row number), written as Parquet,
 // NDJSON and CSV, and loaded into PostgreSQL from the CSV with the shipped schema and indexes.
 //
-// Shape: 8 services, 25 operations with lognormal durations (Box-Muller on hashed uniforms),
+// Shape: 8 services, 22 operations with lognormal durations (Box-Muller on hashed uniforms),
 // per-service error rates with skewed error messages, warnings, timeouts at 30 s, a few null and
 // negative durations, rows in time order (as a logger appends them) and batches of 5 rows
 // sharing one created_at (many equal timestamps). n8n is 30% slower in the current window, so
@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import postgres from 'postgres';
-import { findPgBinDir, installSupabaseRoles, runSqlFile } from '../test/support/postgres.js';
+import { DATASET_COLUMNS, OPERATION_SQL, SCHEMA_SQL, prepareSupabaseLike } from '../test/support/dataset.js';
+import { findPgBinDir, runSqlFile } from '../test/support/postgres.js';
 
 /** Bumped whenever the generated rows change, so kept files are regenerated. */
 export const GENERATOR_VERSION = 1;
@@ -263,7 +264,7 @@ async function computeTruth(connection: DuckDBConnection, parquet: string): Prom
       count(*) AS rows
     FROM (
       SELECT source, created_at,
-        (duration_ms IS NOT NULL OR status IN ('success', 'error')) AS is_op,
+        ${OPERATION_SQL} AS is_op,
         coalesce(status = 'error' OR level = 'error', false) AS failed
       FROM read_parquet(${sqlPath(parquet)})
       WHERE created_at >= epoch_ms(${PREVIOUS_START_MS})::TIMESTAMPTZ AND created_at < epoch_ms(${WINDOW_END_MS})::TIMESTAMPTZ
@@ -281,7 +282,7 @@ async function computeTruth(connection: DuckDBConnection, parquet: string): Prom
   return truth;
 }
 
-const COLUMNS = 'id, source, operation, level, status, message, duration_ms, created_at';
+const COLUMNS = DATASET_COLUMNS.join(', ');
 
 /** psql with no inherited PG* variables; no timeout (a 10M-row COPY takes a while), bounded by the caller. */
 function psql(databaseUrl: string, command: string): Promise<void> {
@@ -305,9 +306,6 @@ function psql(databaseUrl: string, command: string): Promise<void> {
   });
 }
 
-export const SCHEMA_SQL = new URL('../sql/schema.sql', import.meta.url);
-export const RPC_SQL = new URL('../sql/rpc.sql', import.meta.url);
-
 /**
  * Loads the dataset into `databaseUrl` as a user would set it up: Supabase's API roles, the
  * shipped schema.sql (table and indexes); the bulk load runs without the indexes, which
@@ -315,8 +313,7 @@ export const RPC_SQL = new URL('../sql/rpc.sql', import.meta.url);
  */
 export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Promise<{ ms: number }> {
   const started = performance.now();
-  await installSupabaseRoles(databaseUrl);
-  await runSqlFile(databaseUrl, SCHEMA_SQL.pathname);
+  await prepareSupabaseLike(databaseUrl, { withRpc: false });
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe('DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx, integration_logs_failures_idx');
@@ -326,7 +323,7 @@ export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Pro
   }
   const quotedPath = `'${data.csv.replace(/'/g, "''")}'`;
   await psql(databaseUrl, `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`);
-  await runSqlFile(databaseUrl, SCHEMA_SQL.pathname);
+  await runSqlFile(databaseUrl, SCHEMA_SQL);
   await psql(databaseUrl, 'VACUUM ANALYZE integration_logs');
   const check = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {

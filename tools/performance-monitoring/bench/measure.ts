@@ -8,20 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MONITOR = fileURLToPath(new URL('../monitor.ts', import.meta.url));
+import { CONTROLLED as CLI_CONTROLLED, MONITOR, TSX_LOADER } from '../test/support/cli.js';
+
+export { MONITOR, TSX_LOADER };
 export const BASELINE = fileURLToPath(new URL('./baseline.ts', import.meta.url));
-/** tsx's loader by absolute URL, so the child resolves it from any working directory. */
-export const TSX_LOADER = import.meta.resolve('tsx');
 
 const GNU_TIME = '/usr/bin/time';
 export const rssMethod: 'gnu-time' | 'proc-poll' = existsSync(GNU_TIME) ? 'gnu-time' : 'proc-poll';
 
-/** Variables a developer's shell may hold that would change what the CLI does. */
-const CONTROLLED = [
-  'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR',
-  'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
-  'PERFMON_DEBUG', 'NODE_OPTIONS',
-];
+/** The tests' list of variables that change what the CLI does, and what changes its timing. */
+const CONTROLLED = [...CLI_CONTROLLED, 'PERFMON_DEBUG', 'NODE_OPTIONS'];
 
 export interface RunResult {
   wallMs: number;

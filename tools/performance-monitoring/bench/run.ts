@@ -14,12 +14,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command as Program, CommanderError, InvalidArgumentError } from 'commander';
 import postgres from 'postgres';
 import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
 import { startPostgres, runSqlFile, type PgServer } from '../test/support/postgres.js';
+import { OPERATION_SQL, RPC_SQL } from '../test/support/dataset.js';
 import { startPostgrestServer, type PostgrestServer } from '../test/support/postgrest-server.js';
 import {
-  BENCH_HOURS, BENCH_UNTIL, CURRENT_START_MS, ONE_SERVICE, RPC_SQL, SERVICES, WINDOW_END_MS,
+  BENCH_HOURS, BENCH_UNTIL, CURRENT_START_MS, ONE_SERVICE, SERVICES, WINDOW_END_MS,
   generateDataset, loadPostgres, sizeLabel, type DatasetFiles,
 } from './datasets.js';
 import { BASELINE, cleanupScratch, emptyScript, killCurrent, measure, median, monitorCommand, pageFaultCost, rssMethod, runOnce, type Command, type RunResult, type Series } from './measure.js';
@@ -37,67 +39,66 @@ const DEFAULT_OUT = fileURLToPath(new URL('./results/latest.json', import.meta.u
 
 // ---- options ----------------------------------------------------------------------------------
 
-function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--sizes 10k,100k,1m] [--large] [--runs 3] [--only ${ALL_SOURCES.join(',')}] [--out FILE] [--data-dir DIR]\n`);
-  process.exit(2);
-}
-
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
-  if (!m) usage(`size '${text}' is not like 10k, 100k, 1m`);
+  if (!m) throw new InvalidArgumentError(`size '${text}' is not like 10k, 100k, 1m`);
   const n = Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1));
-  if (n < 10 || n > 20_000_000) usage(`size '${text}' must be between 10 and 20m`);
+  if (n < 10 || n > 20_000_000) throw new InvalidArgumentError(`size '${text}' must be between 10 and 20m`);
   return n;
 }
 
-function parseOptions(argv: string[]) {
-  let sizes = [10_000, 100_000, 1_000_000];
-  let large = false;
-  let runs = 3;
-  let only: Set<SourceId> = new Set(ALL_SOURCES);
-  let out = DEFAULT_OUT;
-  let dataDir: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--sizes':
-        sizes = value().split(',').map(parseSize);
-        break;
-      case '--large':
-        large = true;
-        break;
-      case '--runs':
-        runs = Number(value());
-        if (!Number.isInteger(runs) || runs < 1 || runs > 50) usage('--runs must be a whole number from 1 to 50');
-        break;
-      case '--only': {
-        const names = value().split(',').map((x) => x.trim());
-        for (const name of names) if (!(ALL_SOURCES as readonly string[]).includes(name)) usage(`unknown source '${name}'`);
-        only = new Set(names as SourceId[]);
-        break;
-      }
-      case '--out':
-        out = value();
-        break;
-      case '--data-dir':
-        dataDir = value();
-        break;
-      case '--help':
-      case '-h':
-        usage('benchmark of perf-monitor');
-        break;
-      default:
-        usage(`unknown option '${flag}'`);
-    }
+function parseRuns(text: string): number {
+  const runs = Number(text);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new InvalidArgumentError('--runs must be a whole number from 1 to 50');
+  return runs;
+}
+
+function parseOnly(text: string): Set<SourceId> {
+  const names = text.split(',').map((x) => x.trim());
+  for (const name of names) if (!(ALL_SOURCES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown source '${name}'`);
+  return new Set(names as SourceId[]);
+}
+
+interface BenchOptions {
+  sizes: number[];
+  large: boolean;
+  runs: number;
+  only: Set<SourceId>;
+  out: string;
+  dataDir: string | null;
+}
+
+/** Bad options: `bench: <what>` and the usage on stderr, exit 2; --help on stdout, exit 0. */
+function parseOptions(argv: string[]): BenchOptions {
+  const program = new Program('npm run bench --')
+    .description('benchmark of perf-monitor: every source on generated datasets, next to the floor and the naive baseline')
+    .option('--sizes <list>', 'operations per window, comma-separated (default: 10k,100k,1m)', (v) => v.split(',').map(parseSize))
+    .option('--large', 'add 10m operations per window')
+    .option('--runs <n>', 'measured runs per source, after one warm-up (default: 3)', parseRuns)
+    .option('--only <list>', `sources, comma-separated (default: all): ${ALL_SOURCES.join(',')}`, parseOnly)
+    .option('--out <file>', 'where the results JSON goes (default: bench/results/latest.json)')
+    .option('--data-dir <dir>', 'keep the generated datasets there and reuse them (default: a temporary dir)')
+    .allowExcessArguments(false)
+    .showHelpAfterError('(npm run bench -- --help lists the options)')
+    .configureOutput({ outputError: (text, write) => write(`bench: ${text.replace(/^error: /, '')}`) })
+    .exitOverride();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    process.exit(error instanceof CommanderError && error.exitCode === 0 ? 0 : 2);
   }
+  const o = program.opts<{ sizes?: number[]; large?: boolean; runs?: number; only?: Set<SourceId>; out?: string; dataDir?: string }>();
+  const large = o.large ?? false;
+  const sizes = o.sizes ?? [10_000, 100_000, 1_000_000];
   if (large && !sizes.includes(10_000_000)) sizes.push(10_000_000);
-  sizes = [...new Set(sizes)].sort((a, b) => a - b);
-  return { sizes, large, runs, only, out, dataDir };
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    large,
+    runs: o.runs ?? 3,
+    only: o.only ?? new Set(ALL_SOURCES),
+    out: o.out ?? DEFAULT_OUT,
+    dataDir: o.dataDir ?? null,
+  };
 }
 
 const options = parseOptions(process.argv.slice(2));
@@ -260,7 +261,7 @@ async function countOps(databaseUrl: string, fromMs: number, service: string | n
   try {
     const rows = await sql.unsafe(
       `SELECT count(*)::bigint AS n FROM integration_logs WHERE created_at >= $1 AND created_at < $2
-         AND (duration_ms IS NOT NULL OR status IN ('success', 'error')) AND ($3::text IS NULL OR source = $3::text)`,
+         AND ${OPERATION_SQL} AND ($3::text IS NULL OR source = $3::text)`,
       [new Date(fromMs).toISOString(), new Date(WINDOW_END_MS).toISOString(), service],
     );
     return Number((rows[0] as { n: string } | undefined)?.n ?? 0);
@@ -373,7 +374,7 @@ async function benchSize(n: number): Promise<void> {
       }
     }
     if (on('rpc')) {
-      await runSqlFile(databaseUrl, RPC_SQL.pathname);
+      await runSqlFile(databaseUrl, RPC_SQL);
       await bench('rpc', 'Supabase RPC', data, monitorCommand(windowArgs(), supabaseEnv), (st) => reportCheck(n, 'supabase', 'server', st), rest);
     }
     await rest.close();

@@ -1,5 +1,6 @@
 // The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
 import { Command, Option } from 'commander';
+import { FORMATS, RENDERERS } from '../render/registry.js';
 
 export interface RawOptions {
   service?: string;
@@ -21,43 +22,54 @@ export interface RawOptions {
 }
 
 export const VERSION = '1.0.0';
+/** The command as a user types it from the repository root. */
+export const COMMAND = 'npx tsx tools/performance-monitoring/monitor.ts';
 
-const EXAMPLES = `
-Examples:
-  $ monitor.ts --demo                                  report on generated demo data
-  $ monitor.ts --hours 168                             last 7 days from Supabase/PostgreSQL
-  $ monitor.ts --service hubspot --threshold 1000      one service, 1 s threshold
-  $ monitor.ts --format json | jq .healthScore         health score for scripts
-  $ monitor.ts --input logs.ndjson --until 2025-11-20T10:00:00Z
-  $ monitor.ts --hours 1 --alert --fail-under 70       cron: alert, exit 3 when unhealthy
+const AFTER_HELP = `
+Examples: (monitor.ts = ${COMMAND})
+  monitor.ts --demo                        report on generated demo data
+  monitor.ts --hours 168                   last 7 days from Supabase/PostgreSQL
+  monitor.ts --service hubspot --threshold 1000
+  monitor.ts --format json | jq .healthScore
+  monitor.ts --input logs.ndjson --until 2025-11-20T10:00:00Z
+  monitor.ts --hours 1 --alert --fail-under 70   cron job with alerts
 
-Data comes from --demo, --input FILE..., SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or
-DATABASE_URL (environment or .env; see .env.example).
+Data: --demo, --input FILE..., or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or
+DATABASE_URL, from the environment or .env (see .env.example).
+Also read: PERFMON_TABLE (default integration_logs), PERFMON_TIMEOUT_MS (30000),
+PERFMON_STATE_DIR (.perfmon); alerts: SLACK_WEBHOOK_URL, EMAIL_HOST, EMAIL_PORT,
+EMAIL_USER, EMAIL_PASS, EMAIL_FROM, EMAIL_TO; NO_COLOR.
 Exit codes: 0 report printed, 1 runtime failure, 2 usage or configuration error,
-3 health score below --fail-under, 4 an alert could not be delivered.`;
+3 a gate failed (--fail-under), 4 an alert could not be delivered.
+Documentation: tools/performance-monitoring/README.md`;
+
+/** An option whose default is shown as written (`(default: 24)`, not `(default: "24")`). */
+const withDefault = (flags: string, description: string, value: string) => new Option(flags, description).default(value, value);
 
 export function buildProgram(): Command {
-  return new Command('monitor.ts')
-    .description('Performance report for operation logs (integration_logs): RED metrics, trends, health score, alerts.')
+  return new Command(COMMAND)
+    .description('Performance report for operation logs (integration_logs): RED metrics,\ntrends, health score, alerts.')
     .version(VERSION, '-V, --version')
-    .option('--service <name>', 'one service only (hubspot, unleashed, n8n, ...)')
-    .option('--hours <n>', 'window length in hours, > 0 and <= 8760', '24')
-    .option('--threshold <ms>', 'response-time threshold, ms (1..3600000)', '2000')
-    .option('--format <type>', 'output format: text or json', 'text')
+    .option('--service <name>', 'one service only (hubspot, n8n, ...)')
+    .addOption(withDefault('--hours <n>', 'window length, hours (> 0, <= 8760)', '24'))
+    .addOption(withDefault('--threshold <ms>', 'response-time threshold, ms (1-3600000)', '2000'))
+    .addOption(withDefault('--format <type>', `output: ${FORMATS.map((f) => `${f} ${RENDERERS[f].description}`).join('; ')}`, 'text'))
     .option('--alert', 'send Slack/e-mail alerts when conditions hold')
-    .option('--alert-repeat <duration>', 're-send a still-firing alert after this long (30m, 4h, 1d)', '4h')
-    .option('--alert-for <duration>', 'send a condition only once it has held this long (0 = at once)', '0')
-    .option('--alert-keep-firing <duration>', 'resolve only after a condition has stopped holding this long', '15m')
-    .option('--alert-silence <key=duration...>', 'mute a condition key (or prefix*) for a while, e.g. service_degrading:n8n=2h')
+    .addOption(withDefault('--alert-repeat <duration>', 're-send a still-firing alert after this long', '4h'))
+    .addOption(withDefault('--alert-for <duration>', 'send once a condition held this long', '0'))
+    .addOption(withDefault('--alert-keep-firing <duration>', 'resolve once it stopped holding this long', '15m'))
+    .option('--alert-silence <key=duration...>', 'mute a condition key or prefix*, e.g. service_degrading:n8n=2h')
     .option('--until <iso>', 'window end, ISO-8601 (default: now)')
     .option('--demo', 'use generated demo data')
-    .option('--input <file...>', 'analyse log files (.ndjson, .jsonl, .json, .csv, .parquet; - for stdin)')
-    .option('--input-format <format>', 'format of --input - (stdin) or of files without a known extension: ndjson or csv')
+    .option('--input <file...>', 'log files (.ndjson .jsonl .json .csv .parquet; - = stdin)')
+    .option('--input-format <format>', 'format of --input -: ndjson or csv')
     .addOption(new Option('--source <kind>', 'force a source: demo, file, supabase or postgres'))
     .option('--fail-under <score>', 'exit 3 when the health score is below this (or null)')
-    .option('--no-color', 'no ANSI colours (also NO_COLOR, or when stdout is not a terminal)')
-    .addHelpText('after', EXAMPLES)
-    .allowExcessArguments(false)
+    .option('--no-color', 'no ANSI colours (also NO_COLOR; never when not a terminal)')
+    .addHelpText('after', AFTER_HELP)
+    .configureHelp({ helpWidth: 80 })
+    // Stray words are refused by validate.ts with a hint, not by commander's bare message.
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({
       // Commander's errors can span lines (suggestions); SPEC §7 wants one line.

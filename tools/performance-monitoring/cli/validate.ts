@@ -2,10 +2,11 @@
 import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from './duration.js';
 import { UsageError } from '../errors.js';
 import { shownValue } from './shown.js';
+import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';
 
-export type Format = 'text' | 'json';
+export type { Format };
 /** Text formats that can be told apart only by name: for stdin (`--input -`). */
 export type InputFormat = 'ndjson' | 'csv';
 
@@ -72,7 +73,7 @@ export function parseThreshold(value: string): number {
 }
 
 export function parseFormat(value: string): Format {
-  if (value !== 'text' && value !== 'json') throw bad('--format', value, 'use text or json');
+  if (!isFormat(value)) throw bad('--format', value, `use ${FORMATS.join(' or ')}`);
   return value;
 }
 
@@ -162,10 +163,14 @@ export function parseService(value: string): string {
   return value;
 }
 
-export function validateOptions(raw: RawOptions): Options {
+/** `args`: words that are not options (`monitor.ts help`); there are none to give. */
+export function validateOptions(raw: RawOptions, args: string[] = []): Options {
+  const stray = args[0];
+  if (stray !== undefined) {
+    throw new UsageError(`unexpected argument '${stray}': options start with -- (see --help)`);
+  }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);
-  if (source === 'file' && input.length === 0) throw new UsageError('--source file needs --input FILE...');
   return {
     service: raw.service === undefined ? null : parseService(raw.service),
     hours: parseHours(raw.hours),

@@ -1,5 +1,5 @@
 // Health score 0-100 and its breakdown (SPEC §6).
-import type { HealthStatus } from './report-types.js';
+import type { HealthStatus } from './analysis-types.js';
 import { roundTo } from './round.js';
 
 export interface HealthInputs {

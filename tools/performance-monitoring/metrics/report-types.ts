@@ -1,10 +1,20 @@
-// The report: what the metrics module derives and every renderer and alerter reads.
-// Field names are the public JSON contract (SPEC §8, report.schema.json).
+// The JSON report: the analysis as the wire shows it (rounded, SPEC §3), what `--format json`
+// prints and text, alerts and scripts read. Field names are the public JSON contract (SPEC §8,
+// report.schema.json); render/report.ts builds it from the analysis.
 import type { Aggregation, SourceKind } from '../sources/types.js';
+import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from './analysis-types.js';
 
-export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
-export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
-export type ServiceStatus = 'healthy' | 'issues' | 'silent';
+export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
+
+/** SPEC §5 `findings[]`: an issue for programs, its figure rounded as the JSON rounds it. */
+export interface ReportFinding {
+  kind: FindingKind;
+  service: string | null;
+  value: number | null;
+  limit: number | null;
+  since: string | null;
+  text: string;
+}
 
 export interface Trend {
   direction: TrendDirection;
@@ -95,6 +105,7 @@ export interface Report {
   slowestOperations: SlowOperation[];
   mostFrequentErrors: ErrorEntry[];
   issues: string[];
+  findings: ReportFinding[];
   recommendations: string[];
   dataQuality: { invalidDurations: number; skippedRows: number };
   alerts: AlertsReport | null;

@@ -1,5 +1,6 @@
 // Figures derived from one group's aggregate counts (SPEC §3), unrounded.
 import type { Stats } from '../sources/types.js';
+import type { Figures } from './analysis-types.js';
 
 export const EMPTY_STATS: Stats = {
   operations: 0,
@@ -11,6 +12,7 @@ export const EMPTY_STATS: Stats = {
   p50: null,
   p95: null,
   p99: null,
+  varDuration: null,
   satisfied: 0,
   tolerating: 0,
   invalidDurations: 0,
@@ -32,4 +34,15 @@ export function averageDuration(stats: Stats): number | null {
 /** (satisfied + tolerating / 2) / samples; failed operations count as frustrated. */
 export function apdex(stats: Stats): number | null {
   return stats.samples === 0 ? null : (stats.satisfied + stats.tolerating / 2) / stats.samples;
+}
+
+/** The counts with the rates, average and Apdex derived from them (SPEC §3), unrounded. */
+export function figuresOf(stats: Stats): Figures {
+  return {
+    ...stats,
+    errorRate: errorRate(stats),
+    successRate: successRate(stats),
+    avgDuration: averageDuration(stats),
+    apdex: apdex(stats),
+  };
 }

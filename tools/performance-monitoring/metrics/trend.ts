@@ -1,29 +1,25 @@
 // Trend of the average duration against the previous window (SPEC §4).
 import type { Stats } from '../sources/types.js';
-import type { TrendDirection } from './report-types.js';
+import type { TrendAnalysis, TrendDirection } from './analysis-types.js';
+import { LIMITS } from './findings.js';
 import { roundTo } from './round.js';
 import { averageDuration } from './stats.js';
 
 export const MIN_TREND_SAMPLES = 20;
-export const TREND_CHANGE_PERCENT = 10;
+export const TREND_CHANGE_PERCENT = LIMITS.trendChange;
 
-export interface TrendFigures {
-  direction: TrendDirection;
-  percentChange: number | null;
-  previousAvg: number | null;
-}
-
-export function computeTrend(current: Stats, previous: Stats): TrendFigures {
+export function computeTrend(current: Stats, previous: Stats): TrendAnalysis {
   const previousAvg = averageDuration(previous);
   const currentAvg = averageDuration(current);
+  const base = { previousAvgDuration: previousAvg, previousOperations: previous.operations };
   const enough = current.samples >= MIN_TREND_SAMPLES && previous.samples >= MIN_TREND_SAMPLES;
   // A zero previous average has no defined percent change: treat as insufficient.
   if (!enough || currentAvg === null || previousAvg === null || previousAvg === 0) {
-    return { direction: 'insufficient_data', percentChange: null, previousAvg };
+    return { direction: 'insufficient_data', percentChange: null, pValue: null, ...base };
   }
   const percentChange = ((currentAvg - previousAvg) * 100) / previousAvg;
   // The direction follows the change as the report shows it (0.01 %): +10.004% reads +10% and is stable.
-  return { direction: directionOf(roundTo(percentChange, 2)), percentChange, previousAvg };
+  return { direction: directionOf(roundTo(percentChange, 2)), percentChange, pValue: null, ...base };
 }
 
 export function directionOf(percentChange: number): TrendDirection {

@@ -7,12 +7,13 @@ import type {
   ErrorEntry,
   Report,
   ServiceReport,
-  ServiceStatus,
   SlowOperation,
   Trend,
-  TrendDirection,
 } from '../metrics/report-types.js';
 import {
+  HEALTH_STYLE,
+  SERVICE_STYLE,
+  TREND_ICON,
   createColors,
   formatChange,
   formatCount,
@@ -23,7 +24,7 @@ import {
   formatPercent,
   stripControl as clean,
   type Colors,
-} from './format.js';
+} from './style.js';
 
 const WIDTH = 80;
 const HEAVY_RULE = '='.repeat(WIDTH);
@@ -39,22 +40,6 @@ interface Section {
   title: string;
   lines: string[];
 }
-
-type Tint = keyof Omit<Colors, 'bold'>;
-
-const STATUS_STYLE: Record<ServiceStatus, { icon: string; tint: Tint }> = {
-  healthy: { icon: '✅', tint: 'green' },
-  issues: { icon: '⚠️', tint: 'yellow' },
-  silent: { icon: '❌', tint: 'red' },
-};
-
-// insufficient_data gets no icon: the Trend line already says so, and a placeholder is noise.
-const TREND_ICON: Record<TrendDirection, string> = {
-  improving: '📈',
-  degrading: '📉',
-  stable: '➡️',
-  insufficient_data: '',
-};
 
 const CHANNEL_LABEL: Record<ChannelOutcome['channel'], string> = { slack: 'Slack', email: 'E-mail' };
 
@@ -75,14 +60,14 @@ function header(report: Report, colors: Colors): string[] {
     '',
     `Period: ${start} - ${end} (${formatNumber(hours, 4)}h)`,
     `Source: ${report.source.kind} (${report.source.aggregation} aggregation)`,
-    healthLine(report.healthScore, colors),
+    healthLine(report, colors),
   ];
 }
 
-function healthLine(score: number | null, colors: Colors): string {
-  if (score === null) return 'Health Score: n/a (no data)';
-  const [icon, tint]: [string, Tint] = score >= 90 ? ['🟢', 'green'] : score >= 70 ? ['🟡', 'yellow'] : ['🔴', 'red'];
-  return colors[tint](`Health Score: ${formatCount(score)}/100 ${icon}`);
+function healthLine({ healthScore, healthStatus }: Report, colors: Colors): string {
+  const { icon, tint } = HEALTH_STYLE[healthStatus];
+  if (healthScore === null || tint === null) return 'Health Score: n/a (no data)';
+  return colors[tint](`Health Score: ${formatCount(healthScore)}/100 ${icon}`);
 }
 
 function sections(report: Report, colors: Colors): Section[] {
@@ -146,7 +131,7 @@ function serviceLines(services: ServiceReport[], colors: Colors): string[] {
 }
 
 function serviceBlock(service: ServiceReport, colors: Colors): string[] {
-  const { icon, tint } = STATUS_STYLE[service.status];
+  const { icon, tint } = SERVICE_STYLE[service.status];
   const trendIcon = TREND_ICON[service.trend.direction];
   const title = [icon, clean(service.service), trendIcon].filter((part) => part !== '').join(' ');
   if (service.status === 'silent') {

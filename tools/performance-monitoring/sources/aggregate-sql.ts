@@ -1,10 +1,13 @@
-// The one aggregation SQL text (sql/aggregate.sql), shared by DuckDB, PostgreSQL and the RPC.
+// The one aggregation SQL text (sql/aggregate.sql), shared by DuckDB, PostgreSQL and the RPC,
+// with PERFMON_TABLE put in the one place the SQL names its table.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import type { AggregateQuery } from './types.js';
+import { DEFAULT_TABLE } from './aggregate-contract.js';
 
-export const DEFAULT_TABLE = 'integration_logs';
-const TABLE_PLACEHOLDER = `FROM ${DEFAULT_TABLE}`;
+export { DEFAULT_TABLE, aggregationParams } from './aggregate-contract.js';
+
+/** The SQL's table slot: a line of its own reading `FROM integration_logs` (the shipped table). */
+const TABLE_SLOT = new RegExp(`^(\\s*FROM )${DEFAULT_TABLE}$`, 'gm');
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 let cached: string | undefined;
@@ -24,11 +27,14 @@ export function quoteTableName(name: string): string {
   return parts.map((part) => `"${part}"`).join('.');
 }
 
-export function aggregationSql(table: string = DEFAULT_TABLE): string {
-  return aggregationSqlTemplate().replaceAll(TABLE_PLACEHOLDER, `FROM ${quoteTableName(table)}`);
+/** `sql` with its one table slot reading `table`; anything but exactly one slot is a bug here. */
+export function withTable(sql: string, table: string): string {
+  const slots = sql.match(TABLE_SLOT)?.length ?? 0;
+  if (slots !== 1) throw new Error(`aggregate.sql must name its table on exactly one line 'FROM ${DEFAULT_TABLE}'; found ${slots}`);
+  const quoted = quoteTableName(table);
+  return sql.replace(TABLE_SLOT, (_line, from: string) => `${from}${quoted}`);
 }
 
-/** Positional parameters $1..$5 of sql/aggregate.sql. */
-export function aggregationParams(query: AggregateQuery): [string, string, string, string | null, number] {
-  return [query.start.toISOString(), query.end.toISOString(), query.previousStart.toISOString(), query.service, query.threshold];
+export function aggregationSql(table: string = DEFAULT_TABLE): string {
+  return withTable(aggregationSqlTemplate(), table);
 }

@@ -1,31 +1,30 @@
-// Builds the chosen source; each is imported on demand, so only its client library loads.
-import type { Options } from '../cli/validate.js';
-import type { Source, SourceKind } from './types.js';
+// Builds the source its settings name; each is imported on demand, so only its client library loads.
+import type { Notices } from '../notices.js';
+import type { SourceSettings } from './settings.js';
+import type { Source } from './types.js';
 
-export interface SourceContext {
-  options: Options;
-  env: NodeJS.ProcessEnv;
-  /** One line for stderr (notices, progress). */
-  notice: (line: string) => void;
-}
-
-export async function createSource(kind: SourceKind, context: SourceContext): Promise<Source> {
-  switch (kind) {
+export async function createSource(settings: SourceSettings, notices: Notices): Promise<Source> {
+  const notice = (line: string) => notices.line(line);
+  switch (settings.kind) {
     case 'demo': {
       const { DemoSource } = await import('./demo.js');
       return new DemoSource();
     }
     case 'file': {
       const { FileSource } = await import('./file.js');
-      return new FileSource({ paths: context.options.input, inputFormat: context.options.inputFormat }, context.notice);
+      return new FileSource(settings, notice);
     }
     case 'postgres': {
       const { PostgresSource } = await import('./postgres.js');
-      return PostgresSource.fromEnv(context.env);
+      return new PostgresSource(settings.url, settings.table, settings.timeoutMs);
     }
     case 'supabase': {
       const { SupabaseSource } = await import('./supabase.js');
-      return SupabaseSource.fromEnv(context.env, context.notice);
+      const progress = (line: string, done: boolean) => {
+        notices.progress(line);
+        if (done) notices.endProgress();
+      };
+      return new SupabaseSource({ url: settings.url, key: settings.key, table: settings.table, timeoutMs: settings.timeoutMs, progress }, notice);
     }
   }
 }

@@ -1,66 +1,86 @@
 // Decodes the rows of sql/aggregate.sql as any driver returns them (number, bigint or numeric
-// text), checking each: a server's answer is input too, and a wrong one must not become a report.
+// text), by the columns declared in aggregate-contract.ts, checking each: a server's answer is
+// input too, and a wrong or inconsistent one must not become a report (consistency.ts).
 import { RuntimeError } from '../errors.js';
+import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './aggregate-contract.js';
+import { statsInconsistency } from './consistency.js';
 import type { Aggregates, ErrorCountRow, Stats, StatsRow, WindowName } from './types.js';
 
 type Row = Record<string, unknown>;
 
 class BadRow extends Error {}
 
-function count(row: Row, field: string): number {
-  const value = numberOrNull(row, field);
-  if (value === null || !Number.isInteger(value) || value < 0) throw new BadRow(`${field} is not a count`);
-  return value;
-}
+/** Where each figure of Stats comes from: adding a field to Stats fails here until it has a column. */
+const STATS_COLUMNS = {
+  operations: 'operations',
+  failures: 'failures',
+  samples: 'samples',
+  sumDuration: 'sum_duration',
+  minDuration: 'min_duration',
+  maxDuration: 'max_duration',
+  p50: 'p50',
+  p95: 'p95',
+  p99: 'p99',
+  varDuration: 'var_duration',
+  satisfied: 'satisfied',
+  tolerating: 'tolerating',
+  invalidDurations: 'invalid_durations',
+} as const satisfies Record<keyof Stats, ColumnName>;
 
-function numberOrNull(row: Row, field: string): number | null {
-  const value = row[field];
-  if (value === null || value === undefined) return null;
+const SPEC = new Map(RESULT_COLUMNS.map((column) => [column.name as ColumnName, column]));
+
+/** A column's value, read and checked as declared: text, a count or a finite number; null only where allowed. */
+function read(row: Row, name: ColumnName): string | number | null {
+  const spec = SPEC.get(name);
+  const value = row[name];
+  if (spec === undefined) throw new BadRow(`${name} is not a declared column`);
+  if (value === null) {
+    if (!spec.nullable) throw new BadRow(`${name} is null`);
+    return null;
+  }
+  if (spec.value === 'text') {
+    if (typeof value !== 'string') throw new BadRow(`${name} is not text`);
+    return value;
+  }
   const n = typeof value === 'number' ? value : typeof value === 'bigint' || typeof value === 'string' ? Number(value) : NaN;
-  if (!Number.isFinite(n)) throw new BadRow(`${field} is not a number`);
+  if (!Number.isFinite(n)) throw new BadRow(`${name} is not a number`);
+  if (spec.value === 'count' && (!Number.isSafeInteger(n) || n < 0)) throw new BadRow(`${name} is not a count (${String(value)})`);
   return n;
 }
 
-function text(row: Row, field: string): string {
-  const value = row[field];
-  if (typeof value !== 'string') throw new BadRow(`${field} is missing`);
+const count = (row: Row, name: ColumnName) => read(row, name) as number;
+const numberOrNull = (row: Row, name: ColumnName) => read(row, name) as number | null;
+
+function text(row: Row, name: ColumnName): string {
+  const value = read(row, name);
+  if (typeof value !== 'string') throw new BadRow(`${name} is missing`);
   return value;
 }
 
-function windowName(row: Row): WindowName {
-  const value = row.win;
-  if (value !== 'current' && value !== 'previous') throw new BadRow('win is not current/previous');
-  return value;
+function oneOf<T extends string>(row: Row, name: ColumnName, values: readonly T[]): T {
+  const value = read(row, name);
+  if (!values.includes(value as T)) throw new BadRow(`${name} is not ${values.join('/')}`);
+  return value as T;
 }
 
 function stats(row: Row): Stats {
-  return {
-    operations: count(row, 'operations'),
-    failures: count(row, 'failures'),
-    samples: count(row, 'samples'),
-    sumDuration: numberOrNull(row, 'sum_duration'),
-    minDuration: numberOrNull(row, 'min_duration'),
-    maxDuration: numberOrNull(row, 'max_duration'),
-    p50: numberOrNull(row, 'p50'),
-    p95: numberOrNull(row, 'p95'),
-    p99: numberOrNull(row, 'p99'),
-    satisfied: count(row, 'satisfied'),
-    tolerating: count(row, 'tolerating'),
-    invalidDurations: count(row, 'invalid_durations'),
-  };
+  const figures = Object.fromEntries(Object.entries(STATS_COLUMNS).map(([field, column]) => [field, read(row, column)]));
+  // read() has checked each value against its column: counts are never null, numbers finite.
+  const result = figures as unknown as Stats;
+  const problem = statsInconsistency(result);
+  if (problem) throw new BadRow(`inconsistent figures: ${problem}`);
+  return result;
 }
 
 function statsRow(row: Row): StatsRow {
-  const window = windowName(row);
-  switch (row.level) {
+  const window: WindowName = oneOf(row, 'win', WINDOWS);
+  switch (oneOf(row, 'level', LEVELS)) {
     case 'overall':
       return { window, level: 'overall', ...stats(row) };
     case 'service':
       return { window, level: 'service', service: text(row, 'service'), ...stats(row) };
     case 'operation':
       return { window, level: 'operation', service: text(row, 'service'), operation: text(row, 'operation'), ...stats(row) };
-    default:
-      throw new BadRow('level is not overall/service/operation');
   }
 }
 
@@ -68,21 +88,49 @@ function errorRow(row: Row): ErrorCountRow {
   return { service: text(row, 'service'), message: text(row, 'message'), count: count(row, 'operations') };
 }
 
+/** The identity of a row: an answer never holds two rows for the same group or message. */
+function rowKey(kind: string, row: StatsRow | ErrorCountRow | null): string {
+  if (row === null) return kind;
+  return JSON.stringify([kind, ...Object.values(row).filter((value) => typeof value === 'string')]);
+}
+
+interface Decoder {
+  result: Aggregates;
+  impossibleRows: number;
+  seen: Set<string>;
+}
+
+function decodeRow(decoder: Decoder, raw: unknown): void {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadRow('it is not an object');
+  const row = raw as Row;
+  const missing = RESULT_COLUMNS.find((column) => !(column.name in row));
+  // Only an RPC installed by an older version of the tool can answer without a declared column.
+  if (missing) throw new BadRow(`it lacks the column ${missing.name} (an older sql/rpc.sql? install it again)`);
+  const kind = oneOf(row, 'kind', Object.values(KINDS));
+  let decoded: StatsRow | ErrorCountRow | null = null;
+  if (kind === KINDS.stats) decoder.result.stats.push((decoded = statsRow(row)));
+  else if (kind === KINDS.error) decoder.result.errors.push((decoded = errorRow(row)));
+  else {
+    decoder.result.impossibleTimes = count(row, 'operations');
+    decoder.impossibleRows += 1;
+  }
+  const key = rowKey(kind, decoded);
+  if (decoder.seen.has(key)) throw new BadRow('it repeats an earlier row (same kind, window, level, service, operation or message)');
+  decoder.seen.add(key);
+}
+
 /** `origin` names the source in the error, e.g. "PostgreSQL" or "Supabase RPC". */
 export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   if (!Array.isArray(rows)) throw new RuntimeError(`${origin} answered with something other than rows`);
-  const result: Aggregates = { stats: [], errors: [] };
+  const decoder: Decoder = { result: { stats: [], errors: [], impossibleTimes: 0 }, impossibleRows: 0, seen: new Set() };
   rows.forEach((raw: unknown, i) => {
-    if (typeof raw !== 'object' || raw === null) throw new RuntimeError(`${origin} answered row ${i + 1} that is not an object`);
-    const row = raw as Row;
     try {
-      if (row.kind === 'stats') result.stats.push(statsRow(row));
-      else if (row.kind === 'error') result.errors.push(errorRow(row));
-      else throw new BadRow('kind is not stats/error');
+      decodeRow(decoder, raw);
     } catch (error) {
       if (error instanceof BadRow) throw new RuntimeError(`${origin} answered an unexpected row ${i + 1}: ${error.message}`);
       throw error;
     }
   });
-  return result;
+  if (decoder.impossibleRows !== 1) throw new RuntimeError(`${origin} answered without its ${KINDS.impossibleTimes} row (an older sql/rpc.sql? install it again)`);
+  return decoder.result;
 }

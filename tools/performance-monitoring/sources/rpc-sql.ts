@@ -1,27 +1,60 @@
-// sql/rpc.sql is generated from sql/aggregate.sql (one source of truth for the SQL text):
-// `npm run sql:rpc` writes it, and a test fails when it is stale.
-import { aggregationSqlTemplate } from './aggregate-sql.js';
+// sql/rpc.sql is generated from sql/aggregate.sql (one source of truth for the SQL text) and
+// from the declared parameters (aggregate-contract.ts): `npm run sql:rpc` writes it, and a test
+// fails when it is stale.
+import { PARAMETERS } from './aggregate-contract.js';
+import { aggregationSql } from './aggregate-sql.js';
 
 export const RPC_FILE = new URL('../sql/rpc.sql', import.meta.url);
+export const RPC_FUNCTION = 'public.perf_monitor_summary';
 
-const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)';
+/** The function's identity, as REVOKE, GRANT and regprocedure take it. */
+export const RPC_SIGNATURE = `${RPC_FUNCTION}(${PARAMETERS.map((p) => p.sqlType).join(', ')})`;
+
+function argumentList(): string {
+  return PARAMETERS.map((p) => `  ${p.name} ${p.sqlType}${'rpcDefault' in p ? ` DEFAULT ${p.rpcDefault}` : ''}`).join(',\n');
+}
+
+const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** Drops every other perf_monitor_summary in public: an older signature (other argument types or
+ *  names, or return type) would otherwise stay next to the new one, and PostgREST refuses to
+ *  choose between overloads (PGRST203); CREATE OR REPLACE cannot rename arguments either. */
+function dropOtherVersions(): string {
+  const names = `ARRAY[${PARAMETERS.map((p) => sqlText(p.name)).join(', ')}]::text[]`;
+  return `DO $drop_old$
+DECLARE
+  old regprocedure;
+BEGIN
+  FOR old IN
+    SELECT p.oid::regprocedure FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_summary'
+      AND (p.oid IS DISTINCT FROM to_regprocedure(${sqlText(RPC_SIGNATURE)})
+        OR p.proargnames IS DISTINCT FROM ${names}
+        OR p.prorettype <> 'json'::regtype)
+  LOOP
+    EXECUTE format('DROP FUNCTION %s', old);
+  END LOOP;
+END
+$drop_old$;`;
+}
 
 export function rpcSql(): string {
-  const body = aggregationSqlTemplate()
+  const body = aggregationSql()
     .split('\n')
-    .filter((line) => !line.startsWith('--'))
+    .filter((line) => !/^\s*--/.test(line))
     .join('\n')
     .trim();
   return `-- GENERATED from aggregate.sql by \`npm run sql:rpc\`: edit aggregate.sql, not this file.
 -- perf-monitor's server-side aggregation for Supabase: one call returns every aggregate row as
--- one JSON array (so PostgREST's max-rows never truncates it). Idempotent.
+-- one JSON array (so PostgREST's max-rows never truncates it). Idempotent, and an upgrade: it
+-- replaces any older version of the function, in one transaction.
 --   Supabase: paste into the SQL editor and run.   PostgreSQL: psql "$DATABASE_URL" -f rpc.sql
-CREATE OR REPLACE FUNCTION public.perf_monitor_summary(
-  p_start timestamptz,
-  p_end timestamptz,
-  p_previous_start timestamptz,
-  p_service text DEFAULT NULL,
-  p_threshold integer DEFAULT 2000
+BEGIN;
+
+${dropOtherVersions()}
+
+CREATE OR REPLACE FUNCTION ${RPC_FUNCTION}(
+${argumentList()}
 ) RETURNS json
 -- plpgsql with custom plans: a LANGUAGE sql function is planned without the parameter values
 -- (it estimated 1,332 rows for 2M, scanned by index, without parallel workers: 1.5x slower).
@@ -38,22 +71,24 @@ END
 $perf_monitor$;
 
 -- Functions in public are executable by everyone (and so by Supabase's anon key) unless revoked.
-REVOKE EXECUTE ON FUNCTION ${SIGNATURE} FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM PUBLIC;
 DO $grants$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-    REVOKE EXECUTE ON FUNCTION ${SIGNATURE} FROM anon;
+    REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM anon;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-    REVOKE EXECUTE ON FUNCTION ${SIGNATURE} FROM authenticated;
+    REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM authenticated;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-    GRANT EXECUTE ON FUNCTION ${SIGNATURE} TO service_role;
+    GRANT EXECUTE ON FUNCTION ${RPC_SIGNATURE} TO service_role;
   END IF;
 END
 $grants$;
 
--- PostgREST caches the schema; tell it about the new function.
+-- PostgREST caches the schema; tell it about the new function (delivered at COMMIT).
 NOTIFY pgrst, 'reload schema';
+
+COMMIT;
 `;
 }

@@ -5,7 +5,8 @@ import { envValue, timeoutMs } from '../config.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
 import { isRetryableStatus } from '../net/retry.js';
-import { DEFAULT_TABLE, aggregationParams, quoteTableName } from './aggregate-sql.js';
+import { rpcArguments } from './aggregate-contract.js';
+import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
 import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
@@ -82,8 +83,7 @@ export class SupabaseSource implements Source {
   }
 
   private async viaRpc(client: SupabaseClient, query: AggregateQuery): Promise<Aggregates | null> {
-    const [p_start, p_end, p_previous_start, p_service, p_threshold] = aggregationParams(query);
-    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, { p_start, p_end, p_previous_start, p_service, p_threshold }));
+    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query)));
     if (error) {
       if (RPC_MISSING.has(error.code ?? '')) {
         this.notice(`the ${RPC_NAME} RPC is not installed, so rows are read and aggregated here; install tools/performance-monitoring/sql/rpc.sql for server-side aggregation`);

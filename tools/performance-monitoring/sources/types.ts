@@ -22,7 +22,7 @@ export interface AggregateQuery {
 export interface Stats {
   operations: number;
   failures: number;
-  /** Operations with a usable (non-null, >= 0) duration. */
+  /** Operations with a usable duration: not null, within 0..2,147,483,647 (SPEC §1). */
   samples: number;
   sumDuration: number | null;
   minDuration: number | null;
@@ -30,11 +30,13 @@ export interface Stats {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /** Sample variance of the durations (var_samp), ms²; null below 2 samples. */
+  varDuration: number | null;
   /** Apdex: not failed and duration <= T. */
   satisfied: number;
   /** Apdex: not failed and T < duration <= 4T. */
   tolerating: number;
-  /** Operations whose duration was negative (ignored as samples). */
+  /** Operations whose duration is outside 0..2,147,483,647 (ignored as samples). */
   invalidDurations: number;
 }
 
@@ -53,6 +55,9 @@ export interface ErrorCountRow {
 export interface Aggregates {
   stats: StatsRow[];
   errors: ErrorCountRow[];
+  /** Operations (same filters as the windows) whose created_at is impossible (±infinity, before
+   *  2000, year 10000 on): skipped rows, SPEC §1. Counted by the aggregation over the whole table. */
+  impossibleTimes: number;
 }
 
 export interface SourceResult extends Aggregates {

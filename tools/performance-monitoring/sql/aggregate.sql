@@ -1,9 +1,21 @@
 -- perf-monitor aggregation: one scan over both windows, run unchanged by PostgreSQL and DuckDB.
--- Parameters: $1 current start, $2 end (exclusive), $3 previous start (timestamptz, ISO text),
---             $4 service or NULL for all, $5 threshold T in ms.
--- The table name below is replaced by the caller (PERFMON_TABLE, validated and quoted).
+-- Its parameters and result columns are declared in sources/aggregate-contract.ts (a test checks
+-- this file against it). Parameters, each written CAST($n AS type) where it is used:
+--   $1 p_start timestamptz: current window start (inclusive)
+--   $2 p_end timestamptz: current window end (exclusive)
+--   $3 p_previous_start timestamptz: previous window start (it ends at p_start)
+--   $4 p_service text: one service (--service), or NULL for all
+--   $5 p_threshold integer: Apdex threshold T, ms
+-- Rows: kind 'stats' (per window and level), 'error' (top failure messages, current window) and
+-- one 'impossible_times' (operations whose created_at is impossible, SPEC §1: skipped rows).
+-- Every branch of the final UNION names every column, in the same order.
 -- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
-WITH ops AS NOT MATERIALIZED (
+WITH logs AS NOT MATERIALIZED (
+  SELECT source, operation, level, status, message, duration_ms, created_at
+  -- The one place the table is named: the caller substitutes PERFMON_TABLE (validated, quoted).
+  FROM integration_logs
+),
+ops AS NOT MATERIALIZED (
   SELECT
     -- A boolean, not text: it leads every sort key of the grouping below.
     (created_at >= CAST($1 AS timestamptz)) AS is_current,
@@ -11,19 +23,28 @@ WITH ops AS NOT MATERIALIZED (
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
-    CASE WHEN duration_ms >= 0 THEN duration_ms END AS dur,
-    COALESCE(duration_ms < 0, false) AS invalid,
+    -- A duration sample fits the column's integer (SPEC §1); NaN sorts above it in both engines.
+    CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
+    COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
     status, level, message
-  FROM integration_logs
+  FROM logs
   WHERE created_at >= CAST($3 AS timestamptz)
     AND created_at < CAST($2 AS timestamptz)
+    -- Possible times only (as impossible_times below), whatever the window.
+    AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
+    AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
     AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 ),
 stats AS (
   SELECT
     is_current, service, operation,
-    GROUPING(service, operation) AS grouping_id,
+    -- The grouping set each row comes from, named.
+    CASE
+      WHEN GROUPING(service) = 1 THEN 'overall'
+      WHEN GROUPING(operation) = 1 THEN 'service'
+      ELSE 'operation'
+    END AS level,
     count(*) AS operations,
     count(*) FILTER (WHERE failed) AS failures,
     count(dur) AS samples,
@@ -31,8 +52,10 @@ stats AS (
     min(dur) AS min_duration,
     max(dur) AS max_duration,
     percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY dur) AS pct,
-    count(*) FILTER (WHERE NOT failed AND dur <= $5) AS satisfied,
-    count(*) FILTER (WHERE NOT failed AND dur > $5 AND dur <= 4 * $5) AS tolerating,
+    -- In double precision: PostgreSQL's var_samp(integer) would accumulate in numeric, slowly.
+    var_samp(CAST(dur AS double precision)) AS var_duration,
+    count(*) FILTER (WHERE NOT failed AND dur <= CAST($5 AS integer)) AS satisfied,
+    count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
   GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
@@ -51,21 +74,80 @@ top_messages AS (
   SELECT service, message, failures,
     rank() OVER (PARTITION BY service ORDER BY failures DESC) AS position
   FROM messages
+),
+-- Operations (same filters as ops) at impossible times: two created_at ranges, read through
+-- the created_at index in PostgreSQL. -infinity and infinity fall in them too.
+impossible AS (
+  SELECT count(*) AS operations
+  FROM logs
+  WHERE (created_at < CAST('2000-01-01 00:00:00+00' AS timestamptz)
+      OR created_at >= CAST('10000-01-01 00:00:00+00' AS timestamptz))
+    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 )
 SELECT
-  'stats' AS kind, CASE WHEN is_current THEN 'current' ELSE 'previous' END AS win,
-  CASE grouping_id WHEN 3 THEN 'overall' WHEN 1 THEN 'service' ELSE 'operation' END AS level,
-  service, operation, CAST(NULL AS text) AS message,
-  operations, failures, samples,
+  CAST('stats' AS text) AS kind,
+  CAST(CASE WHEN is_current THEN 'current' ELSE 'previous' END AS text) AS win,
+  CAST(level AS text) AS level,
+  service,
+  operation,
+  CAST(NULL AS text) AS message,
+  operations,
+  failures,
+  samples,
   CAST(sum_duration AS double precision) AS sum_duration,
   CAST(min_duration AS double precision) AS min_duration,
   CAST(max_duration AS double precision) AS max_duration,
-  pct[1] AS p50, pct[2] AS p95, pct[3] AS p99,
-  satisfied, tolerating, invalid_durations
+  pct[1] AS p50,
+  pct[2] AS p95,
+  pct[3] AS p99,
+  var_duration,
+  satisfied,
+  tolerating,
+  invalid_durations
 FROM stats
 UNION ALL
 SELECT
-  'error', 'current', 'service', service, NULL, message,
-  failures, failures, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0
+  CAST('error' AS text) AS kind,
+  CAST('current' AS text) AS win,
+  CAST('service' AS text) AS level,
+  service,
+  CAST(NULL AS text) AS operation,
+  message,
+  failures AS operations,
+  failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
 FROM top_messages
 WHERE position <= 10
+UNION ALL
+SELECT
+  CAST('impossible_times' AS text) AS kind,
+  CAST(NULL AS text) AS win,
+  CAST(NULL AS text) AS level,
+  CAST(NULL AS text) AS service,
+  CAST(NULL AS text) AS operation,
+  CAST(NULL AS text) AS message,
+  operations,
+  CAST(0 AS bigint) AS failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
+FROM impossible

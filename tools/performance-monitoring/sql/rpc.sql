@@ -1,7 +1,26 @@
 -- GENERATED from aggregate.sql by `npm run sql:rpc`: edit aggregate.sql, not this file.
 -- perf-monitor's server-side aggregation for Supabase: one call returns every aggregate row as
--- one JSON array (so PostgREST's max-rows never truncates it). Idempotent.
+-- one JSON array (so PostgREST's max-rows never truncates it). Idempotent, and an upgrade: it
+-- replaces any older version of the function, in one transaction.
 --   Supabase: paste into the SQL editor and run.   PostgreSQL: psql "$DATABASE_URL" -f rpc.sql
+BEGIN;
+
+DO $drop_old$
+DECLARE
+  old regprocedure;
+BEGIN
+  FOR old IN
+    SELECT p.oid::regprocedure FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_summary'
+      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)')
+        OR p.proargnames IS DISTINCT FROM ARRAY['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold']::text[]
+        OR p.prorettype <> 'json'::regtype)
+  LOOP
+    EXECUTE format('DROP FUNCTION %s', old);
+  END LOOP;
+END
+$drop_old$;
+
 CREATE OR REPLACE FUNCTION public.perf_monitor_summary(
   p_start timestamptz,
   p_end timestamptz,
@@ -18,27 +37,35 @@ SET plan_cache_mode = force_custom_plan
 AS $perf_monitor$
 BEGIN
 RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
-WITH ops AS NOT MATERIALIZED (
+WITH logs AS NOT MATERIALIZED (
+  SELECT source, operation, level, status, message, duration_ms, created_at
+  FROM "integration_logs"
+),
+ops AS NOT MATERIALIZED (
   SELECT
-    -- A boolean, not text: it leads every sort key of the grouping below.
     (created_at >= CAST($1 AS timestamptz)) AS is_current,
-    -- A blank source is still a row of some service: group it, visibly, rather than drop it.
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
-    CASE WHEN duration_ms >= 0 THEN duration_ms END AS dur,
-    COALESCE(duration_ms < 0, false) AS invalid,
+    CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
+    COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
     status, level, message
-  FROM integration_logs
+  FROM logs
   WHERE created_at >= CAST($3 AS timestamptz)
     AND created_at < CAST($2 AS timestamptz)
+    AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
+    AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
     AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 ),
 stats AS (
   SELECT
     is_current, service, operation,
-    GROUPING(service, operation) AS grouping_id,
+    CASE
+      WHEN GROUPING(service) = 1 THEN 'overall'
+      WHEN GROUPING(operation) = 1 THEN 'service'
+      ELSE 'operation'
+    END AS level,
     count(*) AS operations,
     count(*) FILTER (WHERE failed) AS failures,
     count(dur) AS samples,
@@ -46,8 +73,9 @@ stats AS (
     min(dur) AS min_duration,
     max(dur) AS max_duration,
     percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY dur) AS pct,
-    count(*) FILTER (WHERE NOT failed AND dur <= $5) AS satisfied,
-    count(*) FILTER (WHERE NOT failed AND dur > $5 AND dur <= 4 * $5) AS tolerating,
+    var_samp(CAST(dur AS double precision)) AS var_duration,
+    count(*) FILTER (WHERE NOT failed AND dur <= CAST($5 AS integer)) AS satisfied,
+    count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
   GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
@@ -62,24 +90,81 @@ top_messages AS (
   SELECT service, message, failures,
     rank() OVER (PARTITION BY service ORDER BY failures DESC) AS position
   FROM messages
+),
+impossible AS (
+  SELECT count(*) AS operations
+  FROM logs
+  WHERE (created_at < CAST('2000-01-01 00:00:00+00' AS timestamptz)
+      OR created_at >= CAST('10000-01-01 00:00:00+00' AS timestamptz))
+    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 )
 SELECT
-  'stats' AS kind, CASE WHEN is_current THEN 'current' ELSE 'previous' END AS win,
-  CASE grouping_id WHEN 3 THEN 'overall' WHEN 1 THEN 'service' ELSE 'operation' END AS level,
-  service, operation, CAST(NULL AS text) AS message,
-  operations, failures, samples,
+  CAST('stats' AS text) AS kind,
+  CAST(CASE WHEN is_current THEN 'current' ELSE 'previous' END AS text) AS win,
+  CAST(level AS text) AS level,
+  service,
+  operation,
+  CAST(NULL AS text) AS message,
+  operations,
+  failures,
+  samples,
   CAST(sum_duration AS double precision) AS sum_duration,
   CAST(min_duration AS double precision) AS min_duration,
   CAST(max_duration AS double precision) AS max_duration,
-  pct[1] AS p50, pct[2] AS p95, pct[3] AS p99,
-  satisfied, tolerating, invalid_durations
+  pct[1] AS p50,
+  pct[2] AS p95,
+  pct[3] AS p99,
+  var_duration,
+  satisfied,
+  tolerating,
+  invalid_durations
 FROM stats
 UNION ALL
 SELECT
-  'error', 'current', 'service', service, NULL, message,
-  failures, failures, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0
+  CAST('error' AS text) AS kind,
+  CAST('current' AS text) AS win,
+  CAST('service' AS text) AS level,
+  service,
+  CAST(NULL AS text) AS operation,
+  message,
+  failures AS operations,
+  failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
 FROM top_messages
 WHERE position <= 10
+UNION ALL
+SELECT
+  CAST('impossible_times' AS text) AS kind,
+  CAST(NULL AS text) AS win,
+  CAST(NULL AS text) AS level,
+  CAST(NULL AS text) AS service,
+  CAST(NULL AS text) AS operation,
+  CAST(NULL AS text) AS message,
+  operations,
+  CAST(0 AS bigint) AS failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
+FROM impossible
 ) AS summary);
 END
 $perf_monitor$;
@@ -100,5 +185,7 @@ BEGIN
 END
 $grants$;
 
--- PostgREST caches the schema; tell it about the new function.
+-- PostgREST caches the schema; tell it about the new function (delivered at COMMIT).
 NOTIFY pgrst, 'reload schema';
+
+COMMIT;

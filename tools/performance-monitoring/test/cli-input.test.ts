@@ -49,7 +49,8 @@ describe('option validation', () => {
     [['--alert-repeat', '5x'], /--alert-repeat '5x' is not valid: use a duration of at least 1s/],
     [['--hours'], /option '--hours <n>' argument missing/],
     [['--hourz', '5'], /unknown option '--hourz'.*Did you mean --hours\?/],
-    [['extra'], /too many arguments/],
+    [['extra'], /^perf-monitor: unexpected argument 'extra': options start with -- \(see --help\)$/m],
+    [['help'], /^perf-monitor: unexpected argument 'help': options start with -- \(see --help\)$/m],
   ])('%j exits 2 with one line', async (args, pattern) => {
     expectOneLineError(await runCli(['--demo', ...args]), 2, pattern);
   });

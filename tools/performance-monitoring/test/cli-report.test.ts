@@ -98,6 +98,15 @@ describe('a hand-computed report', () => {
       'api: Average duration above threshold (1,050ms > 1,000ms)',
       'legacy: No operations in this period (silent)',
     ]);
+    // The same issues for programs: kind, service, the figure as rounded in the JSON, its limit.
+    expect(report.findings).toEqual([
+      { kind: 'system_error_rate', service: null, value: 9.09, limit: 5, since: null, text: 'High overall error rate (9.09%)' },
+      { kind: 'system_slow_average', service: null, value: 1023.8, limit: 1000, since: null, text: 'Overall average duration above threshold (1,024ms > 1,000ms)' },
+      { kind: 'health_low', service: null, value: 68, limit: 70, since: null, text: 'Health score below 70 (68/100)' },
+      { kind: 'high_error_rate', service: 'api', value: 10, limit: 5, since: null, text: 'High error rate (10%)' },
+      { kind: 'slow_average', service: 'api', value: 1050, limit: 1000, since: null, text: 'Average duration above threshold (1,050ms > 1,000ms)' },
+      { kind: 'silent', service: 'legacy', value: null, limit: null, since: null, text: 'No operations in this period (silent)' },
+    ]);
     expect(report.recommendations).toHaveLength(6);
     expect(report.dataQuality).toEqual({ invalidDurations: 1, skippedRows: 0 });
     expect(report.alerts).toBeNull();

@@ -1,7 +1,9 @@
 // The metrics module at every boundary of SPEC §3-6; expected values computed by hand.
 import { describe, expect, it } from 'vitest';
 import { computeHealth, errorDeduction, performanceDeduction, serviceIssueDeduction, statusOf } from '../metrics/health.js';
-import { buildReport } from '../metrics/report.js';
+import { type AnalysisContext, analyze } from '../metrics/analyze.js';
+import { toReport } from '../render/report.js';
+import type { SourceResult } from '../sources/types.js';
 import { roundTo } from '../metrics/round.js';
 import { computeTrend } from '../metrics/trend.js';
 import type { AggregateQuery } from '../sources/types.js';
@@ -16,6 +18,8 @@ const query = (over: Partial<AggregateQuery> = {}): AggregateQuery => ({
   threshold: 2000,
   ...over,
 });
+/** The JSON report of some aggregates: the analysis, as the JSON renderer rounds it. */
+const buildReport = (aggregates: SourceResult, ctx: AnalysisContext) => toReport(analyze(aggregates, ctx));
 const context = (over: Partial<AggregateQuery> = {}) => ({ query: query(over), hours: 24, generatedAt: end });
 
 describe('rounding (half away from zero, no binary noise)', () => {

@@ -1,5 +1,7 @@
 // The PostgREST test server (test/support/postgrest-server.ts) on a real PostgreSQL, driven by
-// the real @supabase/supabase-js client, so the supabase source's tests stand on solid ground.
+// the real @supabase/supabase-js client the way the supabase source drives it (keyset pages with
+// the tool's logic tree, the 1,000-row cap, count=planned, rpc() with named arguments, keys,
+// faults), so the source's tests stand on solid ground.
 
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
@@ -77,15 +79,14 @@ beforeAll(async () => {
       ANALYZE events;
 
       CREATE FUNCTION source_totals(p_source text, p_min_id bigint DEFAULT 0, p_since timestamptz DEFAULT NULL)
-      RETURNS TABLE (source text, operations bigint, total_duration bigint, first_at timestamptz)
-      LANGUAGE sql STABLE AS $$
-        SELECT e.source, count(*), sum(e.duration_ms), min(e.created_at)
+      RETURNS json LANGUAGE sql STABLE AS $$
+        SELECT json_build_object('source', p_source, 'operations', count(*), 'total_duration', sum(e.duration_ms), 'first_at', min(e.created_at))
         FROM events e
         WHERE e.source = p_source AND e.id >= p_min_id AND (p_since IS NULL OR e.created_at >= p_since)
-        GROUP BY e.source
       $$;
 
-      CREATE FUNCTION all_ids() RETURNS SETOF events LANGUAGE sql STABLE AS $$ SELECT * FROM events $$;
+      CREATE FUNCTION twice(a integer) RETURNS integer LANGUAGE sql AS $$ SELECT 2 * a $$;
+      CREATE FUNCTION twice(a text) RETURNS text LANGUAGE sql AS $$ SELECT a || a $$;
 
       CREATE FUNCTION private_summary() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM events $$;
       REVOKE EXECUTE ON FUNCTION private_summary() FROM PUBLIC, anon, authenticated;
@@ -137,143 +138,83 @@ describe('reads', () => {
     ]);
   });
 
-  it('supports is, in (with quoted values), neq, aliases and nullslast', async () => {
-    const { data, error } = await supabase
-      .from('events')
-      .select('n:id,duration_ms')
-      .in('id', [7, 14, 15, 16])
-      .neq('id', 16)
-      .order('duration_ms', { ascending: true, nullsFirst: false })
-      .order('id', { ascending: false });
-    expect(error).toBeNull();
-    expect(data).toEqual([
-      { n: 15, duration_ms: 150 },
-      { n: 14, duration_ms: null },
-      { n: 7, duration_ms: null },
-    ]);
-    expect(api.requests[0]?.url).toContain('&order=duration_ms.asc.nullslast%2Cid.desc');
+  it("keyset pages with the tool's logic tree: operations after (created_at, id), every row exactly once", async () => {
+    // The supabase source's filter (sources/supabase-pages.ts), with quoted values; here an
+    // "operation" is a row with a duration or an error.
+    const IS_OPERATION = 'duration_ms.not.is.null,status.in.(error)';
+    const after = (c: { id: number; created_at: string }) =>
+      `and(created_at.gt."${c.created_at}",or(${IS_OPERATION})),and(created_at.eq."${c.created_at}",id.gt."${c.id}",or(${IS_OPERATION}))`;
+    const isOperation = (r: EventRow) => r.duration_ms !== null || r.status === 'error';
 
-    const isNull = await supabase.from('events').select('id').is('duration_ms', null).lte('id', 30).order('id');
-    expect(isNull.data).toEqual([{ id: 7 }, { id: 14 }, { id: 21 }, { id: 28 }]);
-
-    const inQuoted = await supabase.from('events').select('id').in('source', ['no,such', 'n8n']).lte('id', 6).order('id');
-    expect(inQuoted.data).toEqual([{ id: 1 }, { id: 4 }]);
-
-    const single = await supabase.from('events').select('id,status').eq('id', 30).single();
-    expect(single.data).toEqual({ id: 30, status: 'error' });
-    const notSingle = await supabase.from('events').select('id').lte('id', 2).single();
-    expect(notSingle.status).toBe(406);
-    expect(notSingle.error?.code).toBe('PGRST116');
-  });
-
-  it('keyset pagination with or=(created_at.gt.X,and(created_at.eq.X,id.gt.Y)) walks every row exactly once', async () => {
-    // First page: the X and Y of the next page come from the last row, as the supabase source does.
-    const first = await supabase.from('events').select('id,created_at').lte('id', 40).order('created_at').order('id').limit(12);
-    expect(first.error).toBeNull();
-    const last = (first.data ?? []).at(-1) as { id: number; created_at: string };
-    expect(last).toEqual({ id: 12, created_at: '2025-01-01T00:00:02.123456+00:00' });
-
+    // Ids 13 and 14 share id 12's created_at; 14 (no duration, not an error) is no operation.
     const next = await supabase
       .from('events')
       .select('id')
       .lte('id', 40)
-      .or(`created_at.gt.${last.created_at},and(created_at.eq.${last.created_at},id.gt.${last.id})`)
+      .or(after({ id: 12, created_at: '2025-01-01T00:00:02.123456+00:00' }))
       .order('created_at')
       .order('id')
       .limit(5);
     expect(next.error).toBeNull();
-    expect(next.data).toEqual([{ id: 13 }, { id: 14 }, { id: 15 }, { id: 16 }, { id: 17 }]);
+    expect(next.data).toEqual([{ id: 13 }, { id: 15 }, { id: 16 }, { id: 17 }, { id: 18 }]);
 
-    // The whole table in pages of 1,000 (the cap) by keyset: complete, in order, no duplicates.
+    // The whole table by keyset, asking for 5,000 a page: the cap answers 1,000 at most.
     const seen: number[] = [];
+    const sizes: number[] = [];
     let cursor: { id: number; created_at: string } | null = null;
     for (let page = 0; page < 10; page++) {
-      let q = supabase.from('events').select('id,created_at').order('created_at').order('id').limit(5000);
-      if (cursor) q = q.or(`created_at.gt.${cursor.created_at},and(created_at.eq.${cursor.created_at},id.gt.${cursor.id})`);
+      const q = supabase.from('events').select('id,created_at').or(cursor ? after(cursor) : IS_OPERATION).order('created_at').order('id').limit(5000);
       const { data, error } = await q;
       expect(error).toBeNull();
       const rows = (data ?? []) as Array<{ id: number; created_at: string }>;
+      sizes.push(rows.length);
       if (rows.length === 0) break;
-      expect(rows.length).toBeLessThanOrEqual(1000);
       seen.push(...rows.map((r) => r.id));
       cursor = rows.at(-1) ?? null;
     }
-    expect(seen).toEqual(ALL.map((r) => r.id));
+    const operations = ALL.filter(isOperation).map((r) => r.id);
+    expect(operations).toHaveLength(2500 - 357 + 35); // ids divisible by 7 have no duration; by 70 are errors
+    expect(seen).toEqual(operations);
+    expect(sizes).toEqual([1000, 1000, 178, 0]);
   });
 
-  it('caps every response at 1,000 rows; range() pages with offset/limit and exact counts', async () => {
-    const all = await supabase.from('events').select('id', { count: 'exact' }).order('id');
+  it('caps every response at 1,000 rows; count=planned gives the total and 206; offset/limit page', async () => {
+    const all = await supabase.from('events').select('id', { count: 'planned' }).order('id');
     expect(all.error).toBeNull();
     expect(all.status).toBe(206);
-    expect(all.count).toBe(2500);
+    expect(all.count).toBe(2500); // ANALYZEd: the planner knows
     expect(all.data).toEqual(ALL.slice(0, 1000).map((r) => ({ id: r.id })));
 
-    const second = await supabase.from('events').select('id', { count: 'exact' }).order('id').range(1000, 2999);
+    const second = await supabase.from('events').select('id', { count: 'planned' }).order('id').range(1000, 2999);
     expect(second.status).toBe(206);
-    expect(second.count).toBe(2500);
     expect(second.data).toEqual(ALL.slice(1000, 2000).map((r) => ({ id: r.id })));
 
-    const tail = await supabase.from('events').select('id', { count: 'exact' }).order('id').range(2400, 2999);
+    const tail = await supabase.from('events').select('id').order('id').range(2400, 2999);
+    expect(tail.status).toBe(200);
     expect(tail.data).toEqual(ALL.slice(2400).map((r) => ({ id: r.id })));
-
-    const small = await supabase.from('events').select('id', { count: 'exact' }).lte('id', 3).order('id');
-    expect(small.status).toBe(200);
-    expect(small.count).toBe(3);
-
-    const head = await supabase.from('events').select('*', { count: 'exact', head: true }).eq('status', 'error');
-    expect(head.status).toBe(200); // all 250 fit in one response
-    expect(head.count).toBe(250);
-    expect(head.data).toBeNull();
 
     expect(api.requests.map((r) => r.url)).toEqual([
       '/rest/v1/events?select=id&order=id.asc',
       '/rest/v1/events?select=id&order=id.asc&offset=1000&limit=2000',
       '/rest/v1/events?select=id&order=id.asc&offset=2400&limit=600',
-      '/rest/v1/events?select=id&id=lte.3&order=id.asc',
-      '/rest/v1/events?select=*&status=eq.error',
     ]);
     // 1,000-row pages are gzipped on the wire, as Supabase's gateway does.
     expect(api.requests[0]?.bytes).toBeGreaterThan(0);
     expect(api.requests[0]?.bytes).toBeLessThan(JSON.stringify(all.data).length);
     expect(api.bytesSent).toBeGreaterThan(api.requests.reduce((n, r) => n + r.bytes, 0));
-  });
 
-  it('honours the Range header and answers Content-Range as PostgREST documents', async () => {
+    // The bench baseline's raw requests: select=*, offset and limit, no count.
     const headers = { apikey: SERVICE_KEY, Authorization: `Bearer ${SERVICE_KEY}` };
-    const base = `${api.url}/rest/v1/events?select=id&order=id`;
-
-    const plain = await fetch(base, { headers: { ...headers, 'Range-Unit': 'items', Range: '0-9' } });
-    expect(plain.status).toBe(200);
-    expect(plain.headers.get('content-range')).toBe('0-9/*');
-    expect(await plain.json()).toEqual(ALL.slice(0, 10).map((r) => ({ id: r.id })));
-
-    const counted = await fetch(base, { headers: { ...headers, Range: '10-14', Prefer: 'count=exact' } });
+    const raw = await fetch(`${api.url}/rest/v1/events?select=*&source=eq.n8n&order=id.asc&offset=1&limit=2`, { headers });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-range')).toBe('1-2/*');
+    expect(await raw.json()).toEqual([expectedRow(4), expectedRow(7)]);
+    const counted = await fetch(`${api.url}/rest/v1/events?select=id&limit=5000`, { headers: { ...headers, Prefer: 'count=planned' } });
     expect(counted.status).toBe(206);
-    expect(counted.headers.get('content-range')).toBe('10-14/2500');
-
-    const openEnded = await fetch(base, { headers: { ...headers, Range: '2000-' } });
-    expect(openEnded.headers.get('content-range')).toBe('2000-2499/*');
-
-    const capped = await fetch(`${base}&limit=5000`, { headers });
-    expect(capped.headers.get('content-range')).toBe('0-999/*');
-
-    const beyond = await fetch(`${base}&offset=3000`, { headers: { ...headers, Prefer: 'count=exact' } });
-    expect(beyond.status).toBe(416);
-    expect(await beyond.json()).toEqual({
-      code: 'PGRST103',
-      message: 'Requested range not satisfiable',
-      details: 'An offset of 3000 was requested, but there are only 2500 rows.',
-      hint: null,
-    });
-
-    const planned = await fetch(`${api.url}/rest/v1/events?select=id&limit=1`, { headers: { ...headers, Prefer: 'count=planned' } });
-    expect(planned.headers.get('content-range')).toBe('0-0/2500'); // ANALYZEd: the planner knows
-
-    const estimated = await fetch(`${api.url}/rest/v1/events?select=id&id=lte.100&limit=1`, { headers: { ...headers, Prefer: 'count=estimated' } });
-    expect(estimated.headers.get('content-range')).toBe('0-0/100'); // under max-rows: exact
+    expect(counted.headers.get('content-range')).toBe('0-999/2500');
   });
 
-  it('answers PostgREST errors: missing table (PGRST205), bad filter (PGRST100), missing column (42703)', async () => {
+  it('answers PostgREST errors: missing table (PGRST205), bad filter (PGRST100), missing column (42703), unsupported (PGRST100)', async () => {
     const missing = await supabase.from('no_such_table').select('id');
     expect(missing.status).toBe(404);
     expect(missing.error).toEqual({
@@ -291,6 +232,11 @@ describe('reads', () => {
     expect(badColumn.status).toBe(400);
     expect(badColumn.error?.code).toBe('42703');
     expect(badColumn.error?.message).toBe('column events.nope does not exist');
+
+    // What the tool never sends is refused, not guessed.
+    const exact = await supabase.from('events').select('id', { count: 'exact' });
+    expect(exact.status).toBe(400);
+    expect(exact.error?.code).toBe('PGRST100');
   });
 });
 
@@ -308,15 +254,15 @@ describe('rpc', () => {
     const some = await supabase.rpc('source_totals', { p_source: 'n8n', p_min_id: 2000 });
     expect(some.error).toBeNull();
     expect(some.status).toBe(200);
-    expect(some.data).toEqual([expected('n8n', 2000)]);
-    expect(some.data).toEqual([{ source: 'n8n', operations: 167, total_duration: 3_220_730, first_at: '2025-01-01T00:06:40.123456+00:00' }]);
+    expect(some.data).toEqual(expected('n8n', 2000));
+    expect(some.data).toEqual({ source: 'n8n', operations: 167, total_duration: 3_220_730, first_at: '2025-01-01T00:06:40.123456+00:00' });
 
     const withDefault = await supabase.rpc('source_totals', { p_source: 'unleashed' });
-    expect(withDefault.data).toEqual([expected('unleashed', 0)]);
+    expect(withDefault.data).toEqual(expected('unleashed', 0));
 
     // A timestamptz argument keeps its microseconds: id 2002 (00:06:40.123456) is excluded.
     const since = await supabase.rpc('source_totals', { p_source: 'n8n', p_min_id: 2000, p_since: '2025-01-01T00:06:40.123457Z' });
-    expect(since.data).toEqual([{ source: 'n8n', operations: 166, total_duration: 3_220_730 /* id 2002 has no duration */, first_at: '2025-01-01T00:06:41.123456+00:00' }]);
+    expect(since.data).toEqual({ source: 'n8n', operations: 166, total_duration: 3_220_730 /* id 2002 has no duration */, first_at: '2025-01-01T00:06:41.123456+00:00' });
 
     expect(api.requests.map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([
       'POST /rest/v1/rpc/source_totals 200',
@@ -325,13 +271,7 @@ describe('rpc', () => {
     ]);
   });
 
-  it('caps set-returning functions at max-rows too', async () => {
-    const { data, error } = await supabase.rpc('all_ids').select('id').order('id', { ascending: false });
-    expect(error).toBeNull();
-    expect(data).toEqual(ALL.slice(-1000).reverse().map((r) => ({ id: r.id })));
-  });
-
-  it('answers 404 PGRST202 for a missing function or unknown arguments', async () => {
+  it('answers 404 PGRST202 for a missing function or unknown arguments, 300 PGRST203 for two candidates', async () => {
     const missing = await supabase.rpc('perf_monitor_summary', { p_start: '2025-01-01T00:00:00Z', p_end: '2025-01-02T00:00:00Z' });
     expect(missing.status).toBe(404);
     expect(missing.data).toBeNull();
@@ -347,6 +287,16 @@ describe('rpc', () => {
     expect(wrongArgs.status).toBe(404);
     expect(wrongArgs.error?.code).toBe('PGRST202');
     expect(wrongArgs.error?.hint).toBe('Perhaps you meant to call the function public.source_totals(p_min_id, p_since, p_source)');
+
+    // Two overloads taking the same names (what a changed RPC signature leaves behind).
+    const ambiguous = await supabase.rpc('twice', { a: 2 });
+    expect(ambiguous.status).toBe(300);
+    expect(ambiguous.error).toEqual({
+      code: 'PGRST203',
+      message: 'Could not choose the best candidate function between: public.twice(a => integer), public.twice(a => text)',
+      details: null,
+      hint: 'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
+    });
   });
 
   it('runs as anon with the anon key: a function revoked from anon answers 401 42501', async () => {

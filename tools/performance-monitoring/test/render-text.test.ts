@@ -1,3 +1,4 @@
+import { statusOf } from '../metrics/health.js';
 import { describe, expect, it } from 'vitest';
 import {
   formatChange,
@@ -6,7 +7,7 @@ import {
   formatMs,
   formatPercent,
   stripControl,
-} from '../render/format.js';
+} from '../render/style.js';
 // The renderer rounds with the report's own rounding.
 import { roundTo as roundHalfUp } from '../metrics/round.js';
 import { renderText } from '../render/text.js';
@@ -170,7 +171,7 @@ describe('renderText', () => {
   });
 
   it('tints the health score by band', () => {
-    const line = (score: number) => linesOf(renderText(buildReport({ healthScore: score }), { color: true }))[6];
+    const line = (score: number) => linesOf(renderText(buildReport({ healthScore: score, healthStatus: statusOf(score) }), { color: true }))[6];
     expect(line(90)).toBe(`${ESC}[32mHealth Score: 90/100 🟢${ESC}[39m`);
     expect(line(70)).toBe(`${ESC}[33mHealth Score: 70/100 🟡${ESC}[39m`);
     expect(line(69)).toBe(`${ESC}[31mHealth Score: 69/100 🔴${ESC}[39m`);

@@ -10,7 +10,8 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
-import { RPC_FILE, rpcSql } from '../sources/rpc-sql.js';
+import { RPC_FILE, RPC_SIGNATURE, rpcSql } from '../sources/rpc-sql.js';
+import { decodeAggregateRows } from '../sources/rows.js';
 import { generateRows, loadIntoPostgres } from './support/dataset.js';
 import { installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
 import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
@@ -19,6 +20,8 @@ const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
 const RPC = join(SQL_DIR, 'rpc.sql');
 const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)';
+/** sql/rpc.sql as shipped at commit 5b5982a, before the variance and the impossible-times row. */
+const RPC_5B5982A = fileURLToPath(new URL('./fixtures/rpc-5b5982a.sql', import.meta.url));
 const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role'];
 const SERVICE_KEY = 'sql-install-service-key-2b8e';
 const ANON_KEY = 'sql-install-anon-key-6c1f';
@@ -109,8 +112,8 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
       await sql`CREATE ROLE reporter LOGIN`;
       expect(await canExecute(sql, 'reporter')).toBe(false);
       await expect(callAs(sql, 'reporter')).rejects.toMatchObject({ code: '42501' });
-      // The owner can, and gets a JSON array (empty table: no rows).
-      expect(await callAs(sql, 'postgres')).toEqual([]);
+      // The owner can, and gets a JSON array (empty table: only the count of impossible times, 0).
+      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({ stats: [], errors: [], impossibleTimes: 0 });
     });
   });
 
@@ -187,12 +190,54 @@ describe('on a Supabase-like database', () => {
   });
 });
 
+describe('upgrading an installed RPC', () => {
+  it('rpc.sql replaces the 5b5982a version and drops an overload of another signature: one function, least privilege', async () => {
+    const url = await pg.createDatabase('upgrade_install');
+    await installSupabaseRoles(url);
+    for (const file of [SCHEMA, RPC_5B5982A]) expect((await runSqlFile(url, file)).stderr.replace(/^psql:.*NOTICE:.*already exists, skipping\n/gm, '')).toBe('');
+    await loadIntoPostgres(url, generateRows({ operationsPerWindow: 300, until: UNTIL, seed: 5 }));
+    await withSql(url, async (sql) => {
+      // The old version answers rows without var_duration nor the impossible-times row: refused, with the fix.
+      await expect(callAs(sql, 'service_role').then((rows) => decodeAggregateRows(rows, 'Supabase RPC'))).rejects.toThrow(
+        /^Supabase RPC answered an unexpected row 1: it lacks the column var_duration \(an older sql\/rpc\.sql\? install it again\)$/,
+      );
+      // An even older version with another signature, executable by anon: PostgREST would hold two (PGRST203).
+      await sql.unsafe(`CREATE FUNCTION public.perf_monitor_summary(p_start timestamptz, p_end timestamptz, p_service text)
+        RETURNS json LANGUAGE sql AS $$ SELECT '[]'::json $$;
+        GRANT EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, text) TO anon`);
+      expect((await describeInstall(sql)).overloads).toBe(2);
+    });
+    const { stderr } = await runSqlFile(url, RPC);
+    expect(stderr).toBe('');
+    await withSql(url, async (sql) => {
+      const functions = await sql<{ signature: string; args: string[] }[]>`
+        SELECT oid::regprocedure::text AS signature, proargnames AS args FROM pg_proc WHERE proname = 'perf_monitor_summary'`;
+      expect(functions).toEqual([
+        {
+          signature: 'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer)',
+          args: ['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold'],
+        },
+      ]);
+      expect({
+        anon: await canExecute(sql, 'anon'),
+        authenticated: await canExecute(sql, 'authenticated'),
+        service_role: await canExecute(sql, 'service_role'),
+        public: (await sql`SELECT proacl::text[] AS acl FROM pg_proc WHERE oid = ${SIGNATURE}::regprocedure`)[0]?.acl,
+      }).toEqual({ anon: false, authenticated: false, service_role: true, public: ['postgres=X/postgres', 'service_role=X/postgres'] });
+      const decoded = decodeAggregateRows(await callAs(sql, 'service_role'), 'Supabase RPC');
+      expect(decoded.stats.find((r) => r.level === 'overall' && r.window === 'current')).toMatchObject({ operations: 300 });
+      expect(decoded.impossibleTimes).toBe(0);
+    });
+  });
+});
+
 describe('the RPC SQL and the plan', () => {
   it('sql/rpc.sql is what rpcSql() generates from sql/aggregate.sql (run `npm run sql:rpc`)', () => {
     expect(readFileSync(RPC_FILE, 'utf8')).toBe(rpcSql());
+    expect(RPC_SIGNATURE).toBe(SIGNATURE);
   });
 
-  it('the aggregation reads a one-day window of a 200-day table through the created_at and failures indexes', async () => {
+  it('the aggregation reads a one-day window of a 200-day table, and its impossible times, through the created_at and failures indexes', async () => {
     const url = await pg.createDatabase('plan_check');
     await runSqlFile(url, SCHEMA);
     await withSql(url, async (sql) => {
@@ -215,14 +260,19 @@ describe('the RPC SQL and the plan', () => {
       const indexesUsed = async (service: string | null) => {
         const rows = await sql.unsafe(`EXPLAIN (FORMAT JSON) ${aggregationSql()}`, aggregationParams({ ...query, service }));
         const plan = JSON.stringify(Object.values(rows[0] ?? {})[0]);
+        // No part of the aggregation scans the whole table.
+        expect(plan).not.toContain('"Node Type":"Seq Scan"');
         return [...plan.matchAll(/"Index Name":"([^"]+)"/g)].map((m) => m[1]);
       };
+      const createdAtScans = (names: (string | undefined)[]) => names.filter((name) => name === 'integration_logs_created_at_idx').length;
       const forAll = await indexesUsed(null);
-      expect(forAll).toContain('integration_logs_created_at_idx');
+      // The windows, and the two ranges of impossible times (before 2000, from year 10000).
+      expect(createdAtScans(forAll)).toBe(3);
       // The most frequent errors read only the window's failures, through the partial index.
       expect(forAll).toContain('integration_logs_failures_idx');
       const forService = await indexesUsed('n8n');
       expect(forService.some((name) => name === 'integration_logs_source_created_at_idx' || name === 'integration_logs_created_at_idx')).toBe(true);
+      expect(createdAtScans(forService)).toBeGreaterThanOrEqual(2);
     });
   });
 });

@@ -17,7 +17,7 @@ export interface CliResult {
 }
 
 /** Variables a developer's shell may hold that would change which source the CLI picks. */
-const CONTROLLED = [
+export const CONTROLLED = [
   'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR',
   'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
 ];

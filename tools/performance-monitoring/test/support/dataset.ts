@@ -1,4 +1,5 @@
-// Test and benchmark support: a large, realistic, deterministic integration_logs dataset.
+// Test support: a realistic, deterministic integration_logs dataset full of edge cases, and what
+// tests and the bench share about such data (operation predicate, columns, Supabase-like setup).
 //
 // generateRows() builds `operationsPerWindow` operations in the current window and as many in
 // the previous one (SPEC §2), plus what real logs also hold: plain info/debug lines (not
@@ -109,9 +110,12 @@ const SERVICES: ServiceProfile[] = [
 const HOUR_MS = 3_600_000;
 
 /** True when the row counts as an operation (SPEC §1). */
-export function isOperation(row: DatasetRow): boolean {
+export function isOperation(row: { duration_ms: number | null; status: string | null }): boolean {
   return row.duration_ms !== null || row.status === 'success' || row.status === 'error';
 }
+
+/** isOperation() as a SQL predicate over integration_logs' columns (PostgreSQL and DuckDB). */
+export const OPERATION_SQL = "(duration_ms IS NOT NULL OR status IN ('success', 'error'))";
 
 /** Operations with from <= created_at < to, of one service or all. */
 export function countOperations(rows: readonly DatasetRow[], from: Date, to: Date, service: string | null = null): number {
@@ -283,7 +287,8 @@ function copyText(value: string | number | null): string {
   return String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-const COPY_COLUMNS = ['id', 'source', 'operation', 'level', 'status', 'message', 'duration_ms', 'created_at'] as const;
+/** The columns of a dataset row, in the order files and COPY carry them. */
+export const DATASET_COLUMNS = ['id', 'source', 'operation', 'level', 'status', 'message', 'duration_ms', 'created_at'] as const;
 
 /**
  * COPY the rows into `table` (created beforehand, e.g. by sql/schema.sql), advance its id
@@ -292,11 +297,11 @@ const COPY_COLUMNS = ['id', 'source', 'operation', 'level', 'status', 'message',
 export async function loadIntoPostgres(databaseUrl: string, rows: readonly DatasetRow[], table = 'integration_logs'): Promise<void> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const stream = await sql`COPY ${sql(table)} (${sql([...COPY_COLUMNS])}) FROM STDIN`.writable();
+    const stream = await sql`COPY ${sql(table)} (${sql([...DATASET_COLUMNS])}) FROM STDIN`.writable();
     async function* lines(): AsyncGenerator<string> {
       const chunk: string[] = [];
       for (const row of rows) {
-        chunk.push(COPY_COLUMNS.map((c) => copyText(row[c])).join('\t'));
+        chunk.push(DATASET_COLUMNS.map((c) => copyText(row[c])).join('\t'));
         if (chunk.length === 2000) yield `${chunk.splice(0).join('\n')}\n`;
       }
       if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
@@ -312,14 +317,22 @@ export async function loadIntoPostgres(databaseUrl: string, rows: readonly Datas
 }
 
 const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+/** The shipped SQL a user runs: the table and its indexes; the aggregation RPC. */
+export const SCHEMA_SQL = join(SQL_DIR, 'schema.sql');
+export const RPC_SQL = join(SQL_DIR, 'rpc.sql');
 
-/** A fresh database set up as a Supabase project would be: roles, the shipped SQL run by psql
- *  as a user would (rpc.sql only when asked), then the rows. Returns its URL. */
+/** Sets up a database as a Supabase project would be: roles, then the shipped SQL run by psql
+ *  as a user would (rpc.sql only when asked). */
+export async function prepareSupabaseLike(url: string, options: { withRpc: boolean }): Promise<void> {
+  await installSupabaseRoles(url);
+  await runSqlFile(url, SCHEMA_SQL);
+  if (options.withRpc) await runSqlFile(url, RPC_SQL);
+}
+
+/** A fresh Supabase-like database (prepareSupabaseLike) holding the rows. Returns its URL. */
 export async function supabaseLikeDatabase(pg: PgServer, name: string, rows: readonly DatasetRow[], options: { withRpc: boolean }): Promise<string> {
   const url = await pg.createDatabase(name);
-  await installSupabaseRoles(url);
-  await runSqlFile(url, join(SQL_DIR, 'schema.sql'));
-  if (options.withRpc) await runSqlFile(url, join(SQL_DIR, 'rpc.sql'));
+  await prepareSupabaseLike(url, options);
   await loadIntoPostgres(url, rows);
   return url;
 }

@@ -1,6 +1,6 @@
 // A dataset small enough to compute its report by hand (see cli-report.test.ts for the sums),
 // written as NDJSON, JSON array, CSV and Parquet with the same rows.
-import type { DatasetRow } from './dataset.js';
+import { DATASET_COLUMNS, type DatasetRow } from './dataset.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -64,8 +64,6 @@ const csvCell = (value: string | number | null) => {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-const COLUMNS = ['id', 'source', 'operation', 'level', 'status', 'message', 'duration_ms', 'created_at'] as const;
-
 export function writeNdjson(dir: string, rows: object[] = HAND_ROWS, name = 'logs.ndjson'): string {
   const path = join(dir, name);
   writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -80,7 +78,7 @@ export function writeJsonArray(dir: string, rows: object[] = HAND_ROWS): string 
 
 export function writeCsv(dir: string, rows: HandRow[] = HAND_ROWS): string {
   const path = join(dir, 'logs.csv');
-  writeFileSync(path, [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n');
+  writeFileSync(path, [DATASET_COLUMNS.join(','), ...rows.map((r) => DATASET_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n');
   return path;
 }
 

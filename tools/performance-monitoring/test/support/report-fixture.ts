@@ -115,6 +115,10 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       { service: 'unleashed', message: 'Connection timeout', count: 6 },
     ],
     issues: ['n8n: High error rate (5.8%)', 'n8n: Performance degrading (+15.3%)'],
+    findings: [
+      { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since: null, text: 'High error rate (5.8%)' },
+      { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
+    ],
     recommendations: [
       'Investigate n8n failures: start with its most frequent errors',
       'Compare recent n8n changes with the previous period to find the regression',
@@ -146,6 +150,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
     slowestOperations: [],
     mostFrequentErrors: [],
     issues: ['No operations in the current period'],
+    findings: [{ kind: 'no_operations', service: null, value: null, limit: null, since: null, text: 'No operations in the current period' }],
     recommendations: ['Check that the services are running and logging to integration_logs'],
     ...overrides,
   });

@@ -1,11 +1,22 @@
 // Builders for aggregate rows, as a source would return them, for metrics tests.
 import type { ErrorCountRow, SourceResult, Stats, StatsRow, WindowName } from '../../sources/types.js';
 
+/** The column's integer bound (SPEC §1): longer durations are invalid, not samples. */
+const MAX_DURATION = 2_147_483_647;
+
+/** Sample variance (n - 1), two-pass; null below 2 samples, as var_samp. */
+export function varSamp(values: number[]): number | null {
+  if (values.length < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
+}
+
 /** Stats of a list of durations (null = no duration), failures marked by index. */
 export function statsOf(durations: (number | null)[], options: { failed?: number[]; threshold?: number } = {}): Stats {
   const failed = new Set(options.failed ?? []);
   const T = options.threshold ?? 2000;
-  const samples = durations.filter((d): d is number => d !== null && d >= 0).sort((a, b) => a - b);
+  const valid = (d: number | null): d is number => d !== null && d >= 0 && d <= MAX_DURATION;
+  const samples = durations.filter(valid).sort((a, b) => a - b);
   const pct = (p: number) => {
     if (samples.length === 0) return null;
     const pos = (samples.length - 1) * p;
@@ -13,7 +24,7 @@ export function statsOf(durations: (number | null)[], options: { failed?: number
     const hi = Math.ceil(pos);
     return (samples[lo] as number) + ((samples[hi] as number) - (samples[lo] as number)) * (pos - lo);
   };
-  const ok = durations.filter((d, i): d is number => !failed.has(i) && d !== null && d >= 0);
+  const ok = durations.filter((d, i): d is number => !failed.has(i) && valid(d));
   return {
     operations: durations.length,
     failures: failed.size,
@@ -24,9 +35,10 @@ export function statsOf(durations: (number | null)[], options: { failed?: number
     p50: pct(0.5),
     p95: pct(0.95),
     p99: pct(0.99),
+    varDuration: varSamp(samples),
     satisfied: ok.filter((d) => d <= T).length,
     tolerating: ok.filter((d) => d > T && d <= 4 * T).length,
-    invalidDurations: durations.filter((d) => d !== null && d < 0).length,
+    invalidDurations: durations.filter((d) => d !== null && !valid(d)).length,
   };
 }
 
@@ -42,6 +54,7 @@ export function statsAvg(samples: number, avg: number, extra: Partial<Stats> = {
     p50: avg,
     p95: avg,
     p99: avg,
+    varDuration: samples >= 2 ? 0 : null,
     satisfied: samples,
     tolerating: 0,
     invalidDurations: 0,
@@ -62,5 +75,5 @@ export function operation(window: WindowName, name: string, op: string, stats: S
 }
 
 export function result(stats: StatsRow[], errors: ErrorCountRow[] = []): SourceResult {
-  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, errors };
+  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, errors, impossibleTimes: 0 };
 }

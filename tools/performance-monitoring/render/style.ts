@@ -1,6 +1,7 @@
-// Formatting helpers for the text report: numbers, durations, percentages, colour, and
-// scrubbing of text that comes from logs.
-
+// The style table of every channel (text, Slack, e-mail, issue texts): numbers, durations,
+// percentages, icons, colour, and scrubbing of text that comes from logs. One fixed locale, so a
+// report reads the same on every machine.
+import type { HealthStatus, ServiceStatus, TrendDirection } from '../metrics/analysis-types.js';
 import { roundTo } from '../metrics/round.js';
 
 const NOT_AVAILABLE = 'n/a';
@@ -58,6 +59,22 @@ export function formatChange(value: number | null, decimals = 1): string {
   return `${sign}${formatPercent(value, decimals)}`;
 }
 
+/** `8.78%`, `5%`: up to `maxDecimals` decimals, trailing zeros dropped (issue texts). */
+export function formatPercentUpTo(value: number, maxDecimals = 2): string {
+  return `${formatNumber(value, maxDecimals)}%`;
+}
+
+/** `+50.92%`, `-3%`: a signed change with up to two decimals (issue texts). */
+export function formatSignedPercentUpTo(value: number): string {
+  return `${roundTo(value, 2) > 0 ? '+' : ''}${formatPercentUpTo(value)}`;
+}
+
+/** Whole ms as in the seed, unless that would print a value just over its limit as equal to it
+ *  (`2,000.1ms > 2,000ms`, not `2,000ms > 2,000ms`). `value` is the figure as shown (0.1 ms). */
+export function formatMsOver(value: number, limit: number): string {
+  return Math.round(value) > limit ? formatMs(value) : `${formatNumber(value, 1)}ms`;
+}
+
 /** `1 time`, `12 times`, `1,024 calls`. */
 export function formatCountOf(count: number, singular: string, plural: string): string {
   return `${formatCount(count)} ${count === 1 ? singular : plural}`;
@@ -96,3 +113,27 @@ export function createColors(enabled: boolean): Colors {
     red: style(enabled, SGR.red),
   };
 }
+
+/** Icons per trend direction; insufficient_data has none (the trend line already says so). */
+export const TREND_ICON: Record<TrendDirection, string> = {
+  improving: '📈',
+  degrading: '📉',
+  stable: '➡️',
+  insufficient_data: '',
+};
+
+export type Tint = keyof Omit<Colors, 'bold'>;
+
+/** Health bands come from `healthStatus` (SPEC §6), never re-derived from the score. */
+export const HEALTH_STYLE: Record<HealthStatus, { icon: string; tint: Tint | null }> = {
+  excellent: { icon: '🟢', tint: 'green' },
+  good: { icon: '🟡', tint: 'yellow' },
+  needs_attention: { icon: '🔴', tint: 'red' },
+  no_data: { icon: '', tint: null },
+};
+
+export const SERVICE_STYLE: Record<ServiceStatus, { icon: string; tint: Tint }> = {
+  healthy: { icon: '✅', tint: 'green' },
+  issues: { icon: '⚠️', tint: 'yellow' },
+  silent: { icon: '❌', tint: 'red' },
+};

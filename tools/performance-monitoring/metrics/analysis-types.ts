@@ -1,0 +1,81 @@
+// The analysis: what the metrics module derives from a source's aggregates, unrounded, with the
+// kinds, values, limits, sample counts and sums every renderer, alerter and gate reads. The JSON
+// report (render/report.ts) is one rendering of it, and the only place figures are rounded.
+import type { Aggregation, ErrorCountRow, SourceKind, Stats } from '../sources/types.js';
+import type { Health } from './health.js';
+
+export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
+export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
+export type ServiceStatus = 'healthy' | 'issues' | 'silent';
+
+/** One group's counts in one window plus the figures SPEC §3 derives from them, unrounded. */
+export interface Figures extends Stats {
+  errorRate: number | null;
+  successRate: number | null;
+  avgDuration: number | null;
+  apdex: number | null;
+}
+
+export interface TrendAnalysis {
+  direction: TrendDirection;
+  percentChange: number | null;
+  /** Welch's two-sided p-value of the difference of the means (SPEC §4); null without enough samples. */
+  pValue: number | null;
+  previousAvgDuration: number | null;
+  previousOperations: number;
+}
+
+export type ServiceFindingKind = 'high_error_rate' | 'slow_average' | 'slow_p95' | 'degrading' | 'silent';
+export type SystemFindingKind = 'system_error_rate' | 'system_slow_average' | 'health_low' | 'no_operations';
+export type FindingKind = ServiceFindingKind | SystemFindingKind;
+
+/** An issue, for programs (SPEC §5): its kind and the figure that crossed its limit. */
+export interface Finding {
+  kind: FindingKind;
+  /** null for system findings. */
+  service: string | null;
+  /** The figure as decided on (unrounded): %, ms, percent change, score; null where none applies. */
+  value: number | null;
+  /** The limit it crossed, in the value's unit; null where none applies (silent, no operations). */
+  limit: number | null;
+  /** Start of the latest unbroken run of buckets over the limit (SPEC §12); null when unknown. */
+  since: Date | null;
+}
+
+export interface ServiceAnalysis {
+  service: string;
+  status: ServiceStatus;
+  current: Figures;
+  previous: Figures;
+  trend: TrendAnalysis;
+  findings: Finding[];
+  /** Its most frequent failure messages, current window, most first. */
+  topErrors: { message: string; count: number }[];
+}
+
+export interface OperationAnalysis {
+  service: string;
+  operation: string;
+  current: Figures;
+}
+
+export interface Analysis {
+  generatedAt: Date;
+  period: { start: Date; end: Date; hours: number };
+  previousPeriod: { start: Date; end: Date };
+  threshold: number;
+  /** The --service filter, or null for all services. */
+  service: string | null;
+  source: { kind: SourceKind; aggregation: Aggregation };
+  health: Health;
+  overall: { current: Figures; previous: Figures; trend: TrendAnalysis };
+  /** Most operations first; silent services last. */
+  services: ServiceAnalysis[];
+  /** Top operations by average duration, with at least one sample. */
+  slowest: OperationAnalysis[];
+  /** Top failure messages over all services. */
+  errors: ErrorCountRow[];
+  /** System findings, then each service's, in report order (SPEC §5). */
+  findings: Finding[];
+  dataQuality: { invalidDurations: number; skippedRows: number };
+}

@@ -1,0 +1,29 @@
+// Output formats: the one list `--format`'s help, validation and dispatch come from. Each
+// renderer is loaded on demand, so `--help` and parsing never pay for it.
+import type { Report } from '../metrics/report-types.js';
+
+export interface RenderOptions {
+  /** ANSI colours (text only). */
+  color: boolean;
+}
+
+export type Renderer = (report: Report, options: RenderOptions) => string;
+
+interface RendererEntry {
+  /** For `--help`. */
+  description: string;
+  load: () => Promise<Renderer>;
+}
+
+export const RENDERERS = {
+  text: { description: 'for people (default)', load: async () => (await import('./text.js')).renderText },
+  json: { description: 'report.schema.json, for jq and scripts', load: async () => (await import('./json.js')).renderJson },
+} satisfies Record<string, RendererEntry>;
+
+export type Format = keyof typeof RENDERERS;
+
+export const FORMATS = Object.keys(RENDERERS) as Format[];
+
+export function isFormat(value: string): value is Format {
+  return Object.hasOwn(RENDERERS, value);
+}

@@ -1,0 +1,83 @@
+// One resolved configuration (taze's resolveConfig): the parsed options, the environment and
+// `.env` turned once, at start, into the typed settings of the run, its source and its alert
+// channels. Nothing else reads process.env or the CLI's options; each value is checked once.
+import { type AlertConfig, alertConfigFromEnv } from './alerts/config.js';
+import type { Format, Options } from './cli/validate.js';
+import { secretsFrom } from './redact.js';
+import { type SourceSettings, resolveSourceSettings, sourceIdentity } from './sources/settings.js';
+import type { AggregateQuery } from './sources/types.js';
+
+export interface ReportSettings {
+  service: string | null;
+  hours: number;
+  threshold: number;
+  /** Window end; null for "now". */
+  until: Date | null;
+  format: Format;
+  failUnder: number | null;
+  /** ANSI colours in the text report. */
+  color: boolean;
+}
+
+export interface Settings {
+  report: ReportSettings;
+  source: SourceSettings;
+  /** null without --alert. */
+  alerts: AlertConfig | null;
+  /** Names the data (source identity and --service), for alert state. */
+  scope: string;
+  /** Every secret the run knows of, for the redactor. */
+  secrets: string[];
+}
+
+export interface Terminal {
+  /** stdout is a terminal that shows colours in this environment (Node's `hasColors`: TERM,
+   *  NO_COLOR, FORCE_COLOR); false when stdout is not a terminal. */
+  stdoutHasColors: (env: NodeJS.ProcessEnv) => boolean;
+}
+
+/** no-color.org: NO_COLOR counts when set and not empty (Node counts an empty one too). */
+function colorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.NO_COLOR !== '') return env;
+  const { NO_COLOR: _empty, ...rest } = env;
+  return rest;
+}
+
+export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
+  const source = resolveSourceSettings(options, env);
+  // Alert configuration is checked before any query runs (SPEC §9).
+  const alerts = options.alert
+    ? alertConfigFromEnv(env, { repeatMs: options.alertRepeat, forMs: options.alertFor, keepFiringMs: options.alertKeepFiring, silences: options.alertSilences })
+    : null;
+  return {
+    report: {
+      service: options.service,
+      hours: options.hours,
+      threshold: options.threshold,
+      until: options.until,
+      format: options.format,
+      failUnder: options.failUnder,
+      // SPEC §7: never without a terminal; --no-color always wins.
+      color: options.color && terminal.stdoutHasColors(colorEnv(env)),
+    },
+    source,
+    alerts,
+    scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
+    secrets: secretsFrom(env),
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The two windows of SPEC §2 ending at --until or `now`. */
+export function windowQuery(report: ReportSettings, now: Date): AggregateQuery {
+  const end = report.until ?? now;
+  const span = Math.round(report.hours * HOUR_MS);
+  return {
+    start: new Date(end.getTime() - span),
+    end,
+    previousStart: new Date(end.getTime() - 2 * span),
+    service: report.service,
+    threshold: report.threshold,
+  };
+}

@@ -1,0 +1,97 @@
+// The contract between sql/aggregate.sql and TypeScript, declared once: its parameters, its
+// result columns and the values of its discriminating columns. The positional parameters, the
+// RPC's signature (rpc-sql.ts) and the row decoder (rows.ts) are derived from these lists, and
+// test/aggregate-contract.test.ts fails when the SQL's actual columns (both engines) disagree.
+import type { AggregateQuery } from './types.js';
+
+/** The table the shipped SQL reads; the caller substitutes PERFMON_TABLE for it (aggregate-sql.ts). */
+export const DEFAULT_TABLE = 'integration_logs';
+
+export type ParameterValue = string | number | null;
+
+export interface ParameterSpec {
+  /** The RPC's argument name (PostgREST passes arguments by name). */
+  readonly name: string;
+  /** Its SQL type: every `$n` in the SQL is written `CAST($n AS <sqlType>)`. */
+  readonly sqlType: 'timestamptz' | 'text' | 'integer';
+  /** The RPC argument's DEFAULT, as SQL, or undefined for a required argument. */
+  readonly rpcDefault?: string;
+  readonly doc: string;
+  readonly value: (query: AggregateQuery) => ParameterValue;
+}
+
+/** `$1..$n` in this order. */
+export const PARAMETERS = [
+  { name: 'p_start', sqlType: 'timestamptz', doc: 'current window start (inclusive)', value: (q) => q.start.toISOString() },
+  { name: 'p_end', sqlType: 'timestamptz', doc: 'current window end (exclusive)', value: (q) => q.end.toISOString() },
+  { name: 'p_previous_start', sqlType: 'timestamptz', doc: 'previous window start (it ends at p_start)', value: (q) => q.previousStart.toISOString() },
+  { name: 'p_service', sqlType: 'text', rpcDefault: 'NULL', doc: 'one service (--service), or NULL for all', value: (q) => q.service },
+  { name: 'p_threshold', sqlType: 'integer', rpcDefault: '2000', doc: 'Apdex threshold T, ms', value: (q) => q.threshold },
+] as const satisfies readonly ParameterSpec[];
+
+export type ParameterName = (typeof PARAMETERS)[number]['name'];
+
+/** Values of the `kind` column: what a row carries. */
+export const KINDS = {
+  /** Figures of one group (window x level). */
+  stats: 'stats',
+  /** Failures of one message in one service, current window (operations = failures = count). */
+  error: 'error',
+  /** One row: operations whose created_at is impossible (SPEC §1), counted in `operations`. */
+  impossibleTimes: 'impossible_times',
+} as const;
+
+export const WINDOWS = ['current', 'previous'] as const;
+export const LEVELS = ['overall', 'service', 'operation'] as const;
+
+/** How a column's value is read: text, a count (a safe non-negative integer) or a finite number. */
+export type ColumnValue = 'text' | 'count' | 'number';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly value: ColumnValue;
+  /** Whether NULL is a possible value (for some kind of row). */
+  readonly nullable: boolean;
+}
+
+/** The result columns, in the SQL's order. */
+export const RESULT_COLUMNS = [
+  { name: 'kind', value: 'text', nullable: false },
+  { name: 'win', value: 'text', nullable: true },
+  { name: 'level', value: 'text', nullable: true },
+  { name: 'service', value: 'text', nullable: true },
+  { name: 'operation', value: 'text', nullable: true },
+  { name: 'message', value: 'text', nullable: true },
+  { name: 'operations', value: 'count', nullable: false },
+  { name: 'failures', value: 'count', nullable: false },
+  { name: 'samples', value: 'count', nullable: false },
+  { name: 'sum_duration', value: 'number', nullable: true },
+  { name: 'min_duration', value: 'number', nullable: true },
+  { name: 'max_duration', value: 'number', nullable: true },
+  { name: 'p50', value: 'number', nullable: true },
+  { name: 'p95', value: 'number', nullable: true },
+  { name: 'p99', value: 'number', nullable: true },
+  { name: 'var_duration', value: 'number', nullable: true },
+  { name: 'satisfied', value: 'count', nullable: false },
+  { name: 'tolerating', value: 'count', nullable: false },
+  { name: 'invalid_durations', value: 'count', nullable: false },
+] as const satisfies readonly ColumnSpec[];
+
+export type ColumnName = (typeof RESULT_COLUMNS)[number]['name'];
+
+/** The SQL type each kind of column has, in PostgreSQL and in DuckDB. */
+export const COLUMN_TYPES: Record<ColumnValue, { postgres: string; duckdb: string }> = {
+  text: { postgres: 'text', duckdb: 'VARCHAR' },
+  count: { postgres: 'bigint', duckdb: 'BIGINT' },
+  number: { postgres: 'double precision', duckdb: 'DOUBLE' },
+};
+
+/** The positional parameters `$1..$n` of the SQL for one query. */
+export function aggregationParams(query: AggregateQuery): ParameterValue[] {
+  return PARAMETERS.map((parameter) => parameter.value(query));
+}
+
+/** The same parameters by name, as the RPC takes them. */
+export function rpcArguments(query: AggregateQuery): Record<ParameterName, ParameterValue> {
+  return Object.fromEntries(PARAMETERS.map((parameter) => [parameter.name, parameter.value(query)])) as Record<ParameterName, ParameterValue>;
+}

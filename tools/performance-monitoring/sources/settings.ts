@@ -1,0 +1,105 @@
+// Which source answers, and its settings (SPEC §1), resolved once from the options and the
+// environment: --source forces one; else demo, file, supabase, postgres in that order. Every
+// value a source needs is validated here, before anything connects.
+import type { InputFormat } from '../cli/validate.js';
+import { envValue, timeoutMs } from '../config.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import type { SourceKind } from './types.js';
+
+export type SourceSettings =
+  | { kind: 'demo' }
+  | { kind: 'file'; paths: string[]; inputFormat: InputFormat | null }
+  | { kind: 'postgres'; url: URL; table: string; timeoutMs: number }
+  | { kind: 'supabase'; url: URL; key: string; table: string; timeoutMs: number };
+
+/** The options that choose a source. */
+export interface SourceChoice {
+  demo: boolean;
+  input: string[];
+  inputFormat: InputFormat | null;
+  source: SourceKind | null;
+}
+
+export const NO_SOURCE_MESSAGE = [
+  'no data source. Use --demo for a generated week of demo operations,',
+  '  or --input FILE... to analyse log files (.ndjson, .jsonl, .json, .csv, .parquet),',
+  '  or set SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or DATABASE_URL (environment or .env; see .env.example).',
+].join('\n');
+
+export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessEnv): SourceSettings {
+  switch (chooseSourceKind(choice, env)) {
+    case 'demo':
+      return { kind: 'demo' };
+    case 'file':
+      return { kind: 'file', paths: choice.input, inputFormat: choice.inputFormat };
+    case 'postgres':
+      return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env) };
+    case 'supabase':
+      return { kind: 'supabase', url: supabaseUrl(env), key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table: tableName(env), timeoutMs: timeoutMs(env) };
+  }
+}
+
+function chooseSourceKind(choice: SourceChoice, env: NodeJS.ProcessEnv): SourceKind {
+  const hasSupabase = envValue(env, 'SUPABASE_URL') !== undefined && envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') !== undefined;
+  const hasPostgres = envValue(env, 'DATABASE_URL') !== undefined;
+  if (choice.demo && choice.input.length > 0) {
+    throw new UsageError('--demo and --input both name a source: use one (--demo for generated data, --input for files)');
+  }
+  if (choice.source === 'file' && choice.input.length === 0) throw new UsageError('--source file needs --input FILE...');
+  if (choice.source !== null) {
+    if (choice.source === 'supabase' && !hasSupabase) {
+      throw new UsageError('--source supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (environment or .env)');
+    }
+    if (choice.source === 'postgres' && !hasPostgres) throw new UsageError('--source postgres needs DATABASE_URL (environment or .env)');
+    return choice.source;
+  }
+  if (choice.demo) return 'demo';
+  if (choice.input.length > 0) return 'file';
+  if (hasSupabase) return 'supabase';
+  if (hasPostgres) return 'postgres';
+  throw new UsageError(NO_SOURCE_MESSAGE);
+}
+
+function tableName(env: NodeJS.ProcessEnv): string {
+  const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
+  quoteTableName(table);
+  return table;
+}
+
+function postgresUrl(env: NodeJS.ProcessEnv): URL {
+  let url: URL;
+  try {
+    url = new URL(envValue(env, 'DATABASE_URL') ?? '');
+  } catch {
+    throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
+  }
+  return url;
+}
+
+function supabaseUrl(env: NodeJS.ProcessEnv): URL {
+  let url: URL;
+  try {
+    url = new URL(envValue(env, 'SUPABASE_URL') ?? '');
+  } catch {
+    throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
+  return url;
+}
+
+/** Who the data belongs to, without secrets: alert state is kept per source identity. */
+export function sourceIdentity(source: SourceSettings): string {
+  switch (source.kind) {
+    case 'demo':
+      return 'demo';
+    case 'file':
+      return `file:${[...source.paths].sort().join(',')}`;
+    case 'supabase':
+    case 'postgres':
+      return `${source.kind}:${source.url.host}${source.url.pathname === '/' ? '' : source.url.pathname}`;
+  }
+}
