@@ -24,6 +24,7 @@ export class FileSource implements Source {
   readonly kind = 'file' as const;
   private db: DuckDb | undefined;
   private readonly scratch = new Scratch();
+  private loaded: Promise<{ db: DuckDb; skippedRows: number }> | undefined;
 
   constructor(
     private readonly settings: FileSettings,
@@ -32,6 +33,18 @@ export class FileSource implements Source {
   ) {}
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
+    // Files are read once (stdin can be read only once); a second question (the run asks
+    // again without --service to suggest names) reuses the tables, and says nothing twice.
+    const first = this.loaded === undefined;
+    const { db, skippedRows } = await (this.loaded ??= this.load());
+    return readingTheInput(async () => {
+      const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
+      if (first) await this.hintAtTimeSpan(db, query);
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+    });
+  }
+
+  private async load(): Promise<{ db: DuckDb; skippedRows: number }> {
     const { paths, inputFormat } = this.settings;
     checkInputPaths(paths, inputFormat, this.stdin);
     const inputs = await resolveInputs(paths, inputFormat, this.stdin, this.scratch);
@@ -54,15 +67,14 @@ export class FileSource implements Source {
       await db.connection.run(`CREATE OR REPLACE TEMP VIEW input_rows AS ${names.map((n) => `SELECT * FROM ${n}`).join('\nUNION ALL\n')}`);
       await db.connection.run(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable, seconds_like) FROM input_rows WHERE NOT unusable`);
       skippedRows += await this.countUnusable(db, inputs);
-      const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
-      await this.hintAtTimeSpan(db, query);
-      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+      return { db, skippedRows };
     });
   }
 
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    this.loaded = undefined;
     this.scratch.remove();
   }
 

@@ -185,6 +185,17 @@ describe('--input - reads stdin (issue 16)', () => {
     expectHandReport(await runCli(['--input', '-', '--input-format', 'csv', ...JSON_ARGS], { stdin: csvText }), 0);
   });
 
+  it('a --service without rows asks the source again: stdin is still read once, notices said once', async () => {
+    const lines = readFileSync(ndjson, 'utf8').split('\n');
+    lines.splice(1, 0, '{"source": oops');
+    const result = await runCli(['--input', '-', '--service', 'API', ...JSON_ARGS], { stdin: lines.join('\n') });
+    expect(result.code).toBe(0);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^perf-monitor: --input - \(stdin\): skipped 1 unreadable row \(first: line 2, not JSON/),
+      "perf-monitor: no operations of service 'API' in either window; did you mean api? services with operations: api, batch, legacy",
+    ]);
+  });
+
   it('stdin only once', async () => {
     expectOneLineError(await runCli(['--input', '-', '-'], { stdin: '' }), 2, /--input - \(stdin\) can be given only once/);
   });
