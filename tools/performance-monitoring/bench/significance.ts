@@ -5,14 +5,14 @@
 // Run: npx tsx tools/performance-monitoring/bench/significance.ts [--seed N] [--seeds K] [--trials T]
 // Deterministic: every figure follows from the printed seed (mulberry32 PRNG, Box-Muller normals).
 // The windows are summarised as the product's Stats (samples, sumDuration, varDuration), so the new
-// rule can be swapped for the product's `computeTrend` once it lands (see `newRule`).
+// new rule is the product's own `computeTrend`.
 import { parseArgs } from 'node:util';
 import type { Stats } from '../sources/types.js';
 import type { TrendDirection } from '../metrics/report-types.js';
 import { roundTo } from '../metrics/round.js';
 import { createDemoTable } from '../sources/demo-data.js';
 import { openDuckDb } from '../sources/duckdb.js';
-import { isSignificant, welchTTest } from '../metrics/significance.js';
+import { computeTrend } from '../metrics/trend.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
 type WindowStats = Stats & { varDuration: number | null };
@@ -55,17 +55,7 @@ const oldRule: Rule = (current, previous) => {
 };
 
 /** SPEC §4 now: the percent change and Welch p < 0.01. */
-const newRule: Rule = (current, previous) => {
-  // Once metrics/trend.ts integrates the test, this body becomes: return computeTrend(current, previous).direction;
-  const change = percentChange(current, previous);
-  if (change === null) return 'insufficient_data';
-  const test = welchTTest(summary(current), summary(previous));
-  return isSignificant(test.pValue) ? byChange(change) : 'stable';
-};
-
-function summary(w: WindowStats) {
-  return { n: w.samples, mean: (w.sumDuration ?? 0) / w.samples, variance: w.varDuration };
-}
+const newRule: Rule = (current, previous) => computeTrend(current, previous).direction;
 
 // ---- generated data ------------------------------------------------------------------------
 

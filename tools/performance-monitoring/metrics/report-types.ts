@@ -19,6 +19,8 @@ export interface ReportFinding {
 export interface Trend {
   direction: TrendDirection;
   percentChange: number | null;
+  /** Welch's two-sided p-value, 3 significant digits; null with insufficient data. */
+  pValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
 }

@@ -3,6 +3,7 @@
 import type { Analysis, Figures, Finding, ServiceAnalysis, TrendAnalysis } from '../metrics/analysis-types.js';
 import type { AlertsReport, Durations, OverallReport, Report, ReportFinding, ServiceReport, Trend } from '../metrics/report-types.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
+import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
 
 export interface ReportExtras {
@@ -68,6 +69,7 @@ function trendReport(trend: TrendAnalysis): Trend {
   return {
     direction: trend.direction,
     percentChange: roundPercent(trend.percentChange),
+    pValue: roundPValue(trend.pValue),
     previousAvgDuration: roundMs(trend.previousAvgDuration),
     previousOperations: trend.previousOperations,
   };

@@ -10,6 +10,7 @@ import type {
   SlowOperation,
   Trend,
 } from '../metrics/report-types.js';
+import { LIMITS } from '../metrics/findings.js';
 import {
   HEALTH_STYLE,
   SERVICE_STYLE,
@@ -112,7 +113,10 @@ function dataQualityLines({ invalidDurations, skippedRows }: Report['dataQuality
 
 function trendText(trend: Trend): string {
   if (trend.direction === 'insufficient_data') return 'insufficient data';
-  return `${trend.direction} (${formatChange(trend.percentChange)})`;
+  // A change past ±10% that reads stable was not significant (SPEC §4): say so, or it looks wrong.
+  const noise = trend.direction === 'stable' && Math.abs(trend.percentChange ?? 0) > LIMITS.trendChange && trend.pValue !== null;
+  const why = noise ? `, not significant: p = ${trend.pValue}` : '';
+  return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
 }
 
 function issueLines(issues: string[], colors: Colors): string[] {

@@ -3,6 +3,7 @@ import type postgresType from 'postgres';
 import { envValue, timeoutMs } from '../config.js';
 import { RuntimeError, UsageError, describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
+import { shownText } from '../net/shown.js';
 import { aggregationParams, aggregationSql, DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import { decodeAggregateRows } from './rows.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
@@ -106,7 +107,7 @@ export class PostgresSource implements Source {
       case '42P01':
         return `PostgreSQL: table ${this.table} does not exist in '${database}': run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
       case '42703':
-        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${describeError(error)}): see tools/performance-monitoring/sql/schema.sql`;
+        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${shownText(describeError(error))}): see tools/performance-monitoring/sql/schema.sql`;
       case '57014':
         return `PostgreSQL: the query timed out after ${this.timeout} ms (PERFMON_TIMEOUT_MS); try a shorter --hours or check the indexes in sql/schema.sql`;
       case 'ECONNREFUSED':
@@ -120,7 +121,7 @@ export class PostgresSource implements Source {
       case 'EAI_AGAIN':
         return `PostgreSQL: host '${this.url.hostname}' not found: check DATABASE_URL`;
       default:
-        return `PostgreSQL at ${where}: query failed: ${describeError(error)}`;
+        return `PostgreSQL at ${where}: query failed: ${shownText(describeError(error))}`;
     }
   }
 }

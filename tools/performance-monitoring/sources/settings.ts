@@ -6,6 +6,7 @@ import { envValue, timeoutMs } from '../config.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import type { SourceKind } from './types.js';
+import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 
 export type SourceSettings =
   | { kind: 'demo' }
@@ -77,6 +78,7 @@ function postgresUrl(env: NodeJS.ProcessEnv): URL {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
   }
+  checkPostgresUrl(url);
   return url;
 }
 
@@ -88,6 +90,7 @@ function supabaseUrl(env: NodeJS.ProcessEnv): URL {
     throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
+  checkSupabaseUrl(url);
   return url;
 }
 

@@ -4,7 +4,8 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { envValue, timeoutMs } from '../config.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
-import { isRetryableStatus } from '../net/retry.js';
+import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../net/retry.js';
+import { shownText } from '../net/shown.js';
 import { rpcArguments } from './aggregate-contract.js';
 import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
@@ -86,7 +87,9 @@ export class SupabaseSource implements Source {
     const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query)));
     if (error) {
       if (RPC_MISSING.has(error.code ?? '')) {
-        this.notice(`the ${RPC_NAME} RPC is not installed, so rows are read and aggregated here; install tools/performance-monitoring/sql/rpc.sql for server-side aggregation`);
+        // Two lines of at most 100 columns with the sink's `perf-monitor: ` prefix (issue 16).
+        this.notice(`the ${RPC_NAME} RPC is not installed: rows are read and aggregated here.`);
+        this.notice('For aggregation in the database, install tools/performance-monitoring/sql/rpc.sql.');
         return null;
       }
       throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
@@ -138,9 +141,14 @@ export class SupabaseSource implements Source {
   private networkLine(): string {
     const failure = this.http?.lastFailure();
     const where = `Supabase at ${this.settings.url.host}`;
-    if (failure?.kind === 'timeout') return `${where}: ${failure.detail} (PERFMON_TIMEOUT_MS), after 3 attempts`;
-    if (failure?.detail === 'ECONNREFUSED') return `${where}: connection refused, after 3 attempts`;
-    return `${where}: request failed (${failure?.detail ?? 'network error'}), after 3 attempts`;
+    const retried = failure && failure.attempts > 1 ? `, after ${failure.attempts} attempts` : '';
+    if (failure?.kind === 'refused') {
+      const hint = failure.redirect ? ' (set SUPABASE_URL to the address that answers)' : '';
+      return `${where}: ${failure.detail}${hint}`;
+    }
+    if (failure?.kind === 'timeout') return `${where}: ${failure.detail} (PERFMON_TIMEOUT_MS)${retried}`;
+    if (failure?.detail === 'ECONNREFUSED') return `${where}: connection refused${retried}`;
+    return `${where}: request failed (${shownText(failure?.detail ?? 'network error')})${retried}`;
   }
 
   private explain(failure: PageError, doing: string): string {
@@ -153,8 +161,11 @@ export class SupabaseSource implements Source {
     if (failure.code === '42P01' || failure.code === 'PGRST205') {
       return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
     }
-    const code = failure.code ? ` ${failure.code}` : '';
-    const retried = isRetryableStatus(failure.status) ? ', after 3 attempts' : '';
-    return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried}): ${failure.message.split('\n')[0]}`;
+    // The server's words, clipped and without control characters: it may send anything.
+    const message = shownText(String(failure.message ?? ''));
+    if (failure.code === 'BAD_ANSWER') return `${where}: ${doing} got an unusable answer: ${message}`;
+    const code = failure.code ? ` ${shownText(String(failure.code), 40)}` : '';
+    const retried = isRetryableStatus(failure.status) ? `, after ${DEFAULT_ATTEMPTS} attempts` : '';
+    return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried})${message ? `: ${message}` : ''}`;
   }
 }

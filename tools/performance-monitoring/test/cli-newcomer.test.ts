@@ -90,3 +90,13 @@ describe('impossible timestamps', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
+
+describe('a trend past 10% that is noise', () => {
+  it('reads stable and says why in the text report', async () => {
+    const dir = emptyDir();
+    const { code, stdout } = await runCli(['--input', writeNdjson(dir), '--until', UNTIL, '--threshold', '1000', '--no-color'], { cwd: dir });
+    expect(code).toBe(0);
+    // The hand dataset: +14.31% overall, Welch p 0.371 (see cli-report.test.ts).
+    expect(stdout).toContain('Trend: stable (+14.3%, not significant: p = 0.371)');
+  });
+});

@@ -28,7 +28,9 @@ describe('a hand-computed report', () => {
     // Sorted samples 100,200,300,400,500,500,600..2000: p50 = [10] = 1000, p95 = [19] = 1900,
     // p99 = [19] + 0.8 * ([20] - [19]) = 1980. Apdex: (11 satisfied + 8 / 2) / 21 = 0.714.
     // Previous: api 20 x 1000 + legacy 100, 200, 300 -> 20,600 / 23 = 895.65;
-    // change (1023.81 - 895.65) / 895.65 = +14.31% -> degrading.
+    // change (1023.81 - 895.65) / 895.65 = +14.31%, but not significant (SPEC §4): Welch's t
+    // 0.909 on 21 vs 23 samples (variances 346,904.8 and 76,798.4), df 27.87, two-sided p 0.371
+    // (computed with mpmath's betainc at 40 digits) >= 0.01 -> stable.
     expect(report.overall).toEqual({
       totalOperations: 22,
       successfulOperations: 20,
@@ -42,7 +44,7 @@ describe('a hand-computed report', () => {
       minDuration: 100,
       maxDuration: 2000,
       apdex: 0.714,
-      trend: { direction: 'degrading', percentChange: 14.31, previousAvgDuration: 895.7, previousOperations: 23 },
+      trend: { direction: 'stable', percentChange: 14.31, pValue: 0.371, previousAvgDuration: 895.7, previousOperations: 23 },
     });
     // api: p50 = (1000 + 1100) / 2; p95 = 1900 + 0.05 * 100; p99 = 1900 + 0.81 * 100.
     // Apdex (10 + 8 / 2) / 20 = 0.7. Trend (1050 - 1000) / 1000 = +5% -> stable.
@@ -54,7 +56,8 @@ describe('a hand-computed report', () => {
         performance: { avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2 }] },
-        trend: { direction: 'stable', percentChange: 5, previousAvgDuration: 1000, previousOperations: 20 },
+        // Welch: t = 50 / sqrt(350,000 / 20) = 0.378 against 20 x 1000 ms (no spread), df 19: p 0.7096 (mpmath).
+        trend: { direction: 'stable', percentChange: 5, pValue: 0.71, previousAvgDuration: 1000, previousOperations: 20 },
         issues: ['High error rate (10%)', 'Average duration above threshold (1,050ms > 1,000ms)'],
       },
       {
@@ -64,7 +67,7 @@ describe('a hand-computed report', () => {
         performance: { avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
-        trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: null, previousOperations: 0 },
+        trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
         issues: [],
       },
       {
@@ -74,7 +77,7 @@ describe('a hand-computed report', () => {
         performance: { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
-        trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: 200, previousOperations: 3 },
+        trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 200, previousOperations: 3 },
         issues: ['No operations in this period (silent)'],
       },
     ]);

@@ -208,7 +208,7 @@ describe('renderText', () => {
       ...first!,
       performance: { ...first!.performance, p95Duration: null, p99Duration: null },
       apdex: null,
-      trend: { direction: 'insufficient_data' as const, percentChange: null, previousAvgDuration: null, previousOperations: 3 },
+      trend: { direction: 'insufficient_data' as const, percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 3 },
     };
     const text = renderText(buildReport({ services: [sparse] }), plain);
     expect(text).toContain(

@@ -20,7 +20,7 @@ export function sampleServices(): ServiceReport[] {
           { message: 'Invalid property value', count: 1 },
         ],
       },
-      trend: { direction: 'improving', percentChange: -12.4, previousAvgDuration: 513.7, previousOperations: 498 },
+      trend: { direction: 'improving', percentChange: -12.4, pValue: 0.0001, previousAvgDuration: 513.7, previousOperations: 498 },
       issues: [],
     },
     {
@@ -37,7 +37,7 @@ export function sampleServices(): ServiceReport[] {
           { message: 'Unauthorized', count: 2 },
         ],
       },
-      trend: { direction: 'stable', percentChange: 2.1, previousAvgDuration: 666, previousOperations: 405 },
+      trend: { direction: 'stable', percentChange: 2.1, pValue: 0.42, previousAvgDuration: 666, previousOperations: 405 },
       issues: [],
     },
     {
@@ -55,7 +55,7 @@ export function sampleServices(): ServiceReport[] {
           { message: 'Credentials expired', count: 3 },
         ],
       },
-      trend: { direction: 'degrading', percentChange: 15.3, previousAvgDuration: 1040.8, previousOperations: 300 },
+      trend: { direction: 'degrading', percentChange: 15.3, pValue: 0.0001, previousAvgDuration: 1040.8, previousOperations: 300 },
       issues: ['High error rate (5.8%)', 'Performance degrading (+15.3%)'],
     },
   ];
@@ -70,7 +70,7 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
     performance: { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
     apdex: null,
     errors: { total: 0, errorRate: null, topErrors: [] },
-    trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: 820.5, previousOperations: 57 },
+    trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 820.5, previousOperations: 57 },
     issues: ['No operations in this period (silent)'],
   };
 }
@@ -101,7 +101,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       minDuration: 45,
       maxDuration: 9800,
       apdex: 0.912,
-      trend: { direction: 'stable', percentChange: 2.47, previousAvgDuration: 696.4, previousOperations: 1203 },
+      trend: { direction: 'stable', percentChange: 2.47, pValue: 0.42, previousAvgDuration: 696.4, previousOperations: 1203 },
     },
     services: sampleServices(),
     slowestOperations: [
@@ -144,7 +144,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
       errorRate: null,
       ...none,
       apdex: null,
-      trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: null, previousOperations: 0 },
+      trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
     },
     services: [],
     slowestOperations: [],
