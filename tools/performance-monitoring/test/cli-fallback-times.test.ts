@@ -23,7 +23,8 @@ function answer(path: URL): { status: number; body: unknown } {
   if (path.searchParams.get('or')?.includes('and(')) return { status: 200, body: [] };
   const bound = (op: string) => Date.parse(path.searchParams.getAll('created_at').find((v) => v.startsWith(`${op}.`))?.slice(op.length + 1) ?? '');
   const [from, to] = [bound('gte'), bound('lt')];
-  return { status: 200, body: ROWS.filter((r) => Date.parse(r.created_at) >= from && Date.parse(r.created_at) < to) };
+  const inside = ROWS.filter((r) => Date.parse(r.created_at) >= from && Date.parse(r.created_at) < to);
+  return { status: 200, body: inside.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)) };
 }
 
 beforeAll(async () => {
@@ -42,7 +43,7 @@ describe('Supabase fallback and unreadable created_at', () => {
   it('skips and counts an RFC 2822 and a 24:00 created_at, reports the rest', async () => {
     const env = { SUPABASE_URL: url, SUPABASE_SERVICE_ROLE_KEY: 'service-role-key-for-tests' };
     const { code, stdout, stderr } = await runCli(['--until', '2025-11-20T10:00:00Z', '--format', 'json'], { env });
-    expect(code).toBe(0);
+    expect({ code, stderr }).toMatchObject({ code: 0 });
     const report = JSON.parse(stdout);
     expect(report.dataQuality.skippedRows).toBe(2);
     expect(report.overall).toMatchObject({ totalOperations: 2, avgDuration: 200, maxDuration: 300 });
