@@ -167,7 +167,7 @@ export function parseService(value: string): string {
 export function validateOptions(raw: RawOptions, args: string[] = []): Options {
   const stray = args[0];
   if (stray !== undefined) {
-    throw new UsageError(`unexpected argument '${stray}': options start with -- (see --help)`);
+    throw new UsageError(`unexpected argument ${shownValue(stray)}: options start with -- (see --help)`);
   }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);

@@ -42,6 +42,11 @@ describe('values in usage errors are escaped and clipped (issue 14 item 7)', () 
     expect(result.stderr).not.toContain('\u001b');
   });
 
+  it('a stray word is escaped too', async () => {
+    const result = await runCli(['--demo', '\u001b[2Jhelp']);
+    expectOneLineError(result, 2, /^perf-monitor: unexpected argument '\\u001b\[2Jhelp': options start with --/);
+  });
+
   it('a newline in a value stays one line', async () => {
     expectOneLineError(await runCli(['--demo', '--hours', '1\n2']), 2, /^perf-monitor: --hours '1\\n2' is not valid/);
   });
