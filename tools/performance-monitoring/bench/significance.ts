@@ -13,6 +13,7 @@ import { roundTo } from '../metrics/round.js';
 import { createDemoTable } from '../sources/demo-data.js';
 import { openDuckDb } from '../sources/duckdb.js';
 import { computeTrend } from '../metrics/trend.js';
+import { mulberry32 } from '../test/support/dataset.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
 type WindowStats = Stats & { varDuration: number | null };
@@ -58,18 +59,6 @@ const oldRule: Rule = (current, previous) => {
 const newRule: Rule = (current, previous) => computeTrend(current, previous).direction;
 
 // ---- generated data ------------------------------------------------------------------------
-
-/** mulberry32: small, fast, and every run from the same seed draws the same numbers. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function lognormal(random: () => number, medianMs: number): number {
   const u = 1 - random(); // (0, 1]: log never sees 0
@@ -120,7 +109,7 @@ interface Tally {
 
 /** (a) 48 healthy hours of five services; each hour against the hour before (`--hours 1`). */
 function healthyHours(seed: number): Tally {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const tally: Tally = emptyTally();
   for (const service of SERVICES) {
     const hours = Array.from({ length: HOURS }, () => draw(random, 150 + Math.floor(random() * 151), service.medianMs));
@@ -142,7 +131,7 @@ const nonStable = (d: TrendDirection) => d === 'improving' || d === 'degrading';
 
 /** (b) Share of windows reading `degrading` when every duration is multiplied by factor. */
 function detection(seed: number, samples: number, factor: number, trials: number): { old: number; new: number } {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   let oldHits = 0;
   let newHits = 0;
   for (let i = 0; i < trials; i++) {

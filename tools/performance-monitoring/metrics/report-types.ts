@@ -88,6 +88,8 @@ export interface ChannelOutcome {
 
 export interface AlertsReport {
   conditions: AlertCondition[];
+  /** --alert-silence in effect (from this run or kept in the state): never sent until `until`. */
+  silenced: { key: string; until: string; conditions: string[] }[];
   channels: ChannelOutcome[];
 }
 

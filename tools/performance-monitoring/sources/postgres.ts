@@ -1,10 +1,9 @@
 // DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
 import type postgresType from 'postgres';
-import { envValue, timeoutMs } from '../config.js';
-import { RuntimeError, UsageError, describeError } from '../errors.js';
+import { RuntimeError, describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
 import { shownText } from '../net/shown.js';
-import { aggregationParams, aggregationSql, DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import { aggregationParams, aggregationSql } from './aggregate-sql.js';
 import { decodeAggregateRows } from './rows.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
 
@@ -24,22 +23,6 @@ export class PostgresSource implements Source {
     private readonly table: string,
     private readonly timeout: number,
   ) {}
-
-  static fromEnv(env: NodeJS.ProcessEnv): PostgresSource {
-    const raw = envValue(env, 'DATABASE_URL') ?? '';
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
-    }
-    const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
-    quoteTableName(table);
-    return new PostgresSource(url, table, timeoutMs(env));
-  }
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
     const rows = await withRetry(() => this.attempt(query), {

@@ -1,13 +1,12 @@
 // SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY: the perf_monitor_summary RPC aggregates in the
 // database; without it, every row of both windows is paged in and aggregated locally.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { envValue, timeoutMs } from '../config.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
 import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../net/retry.js';
 import { shownText } from '../net/shown.js';
 import { rpcArguments } from './aggregate-contract.js';
-import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import { DEFAULT_TABLE } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
 import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
@@ -34,26 +33,6 @@ export class SupabaseSource implements Source {
     private readonly settings: SupabaseSettings,
     private readonly notice: (line: string) => void,
   ) {}
-
-  static fromEnv(env: NodeJS.ProcessEnv, notice: (line: string) => void): SupabaseSource {
-    const raw = envValue(env, 'SUPABASE_URL') ?? '';
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
-    const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
-    quoteTableName(table);
-    const progress = process.stderr.isTTY
-      ? (line: string, done: boolean) => process.stderr.write(`\rperf-monitor: ${line}${done ? '\n' : ''}`)
-      : null;
-    return new SupabaseSource(
-      { url, key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table, timeoutMs: timeoutMs(env), progress },
-      notice,
-    );
-  }
 
   /** Bytes of HTTP response bodies received so far. */
   bytesReceived(): number {

@@ -289,7 +289,7 @@ describe('renderText', () => {
   });
 
   it('says when nothing fired and a channel had nothing to do', () => {
-    const alerts = { conditions: [], channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }] };
+    const alerts = { conditions: [], silenced: [], channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }] };
     const text = renderText(buildReport({ alerts }), plain);
     expect(text).toContain('Conditions: none\nSlack:\n   Nothing to send\n');
   });

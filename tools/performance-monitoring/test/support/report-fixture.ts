@@ -163,6 +163,7 @@ export function sampleAlerts(): AlertsReport {
       { key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' },
       { key: 'service_silent:legacy-sync', severity: 'warning', message: 'legacy-sync: no operations in this period (57 before)' },
     ],
+    silenced: [],
     channels: [
       {
         channel: 'slack',
