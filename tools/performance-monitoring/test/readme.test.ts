@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, collect, emptyDir, runCli } from './support/cli.js';
-import { writeCsv, writeNdjson } from './support/hand-dataset.js';
+import { rowsEndingAt, writeCsv, writeNdjson } from './support/hand-dataset.js';
 import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -52,8 +52,10 @@ beforeAll(async () => {
   scratch = emptyDir('perfmon-readme-');
   symlinkSync(join(ROOT, 'tools'), join(scratch, 'tools'));
   symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));
-  writeNdjson(scratch);
-  const csv = writeCsv(scratch);
+  // Recent rows: the README's `--input` example has no --until (older ones get a notice).
+  const recent = rowsEndingAt(new Date());
+  writeNdjson(scratch, recent);
+  const csv = writeCsv(scratch, recent);
   writeFileSync(join(scratch, 'more-logs.csv'), readFileSync(csv));
   mkdirSync(join(scratch, 'bin'));
   writeFileSync(join(scratch, 'bin', 'mail'), '#!/bin/sh\ncat > "$MAIL_OUT"\n');
