@@ -98,8 +98,10 @@ export class SupabaseSource implements Source {
         throw error;
       });
       progress?.(`fetched ${fetched.toLocaleString('en-US')} rows`, true);
+      const { skippedRows: unreadableTimes, ...aggregates } = await loader.aggregate(query);
+      skippedRows += unreadableTimes;
       if (skippedRows > 0) this.notice(`skipped ${skippedRows.toLocaleString('en-US')} rows with an unusable source, created_at or duration_ms`);
-      return { kind: this.kind, aggregation: 'client', skippedRows, ...(await loader.aggregate(query)) };
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
     } finally {
       loader.close();
     }
