@@ -38,7 +38,7 @@ function expectHandReport(result: CliResult, skipped: number) {
 describe('values in usage errors are escaped and clipped (issue 14 item 7)', () => {
   it('escape sequences are shown as \\u001b, never sent to the terminal', async () => {
     const result = await runCli(['--demo', '--format', '\u001b[2J\u001b[31mX']);
-    expectOneLineError(result, 2, /^perf-monitor: --format '\\u001b\[2J\\u001b\[31mX' is not valid: use text or json\n$/);
+    expectOneLineError(result, 2, /^perf-monitor: --format '\\u001b\[2J\\u001b\[31mX' is not valid: use text, json, markdown, openmetrics or html\n$/);
     expect(result.stderr).not.toContain('\u001b');
   });
 
