@@ -1,4 +1,5 @@
 // One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
+import { shownValue } from './cli/shown.js';
 import { EXIT, type ExitCode } from './errors.js';
 import { evaluateGates } from './gates/evaluate.js';
 import { analyze } from './metrics/analyze.js';
@@ -64,7 +65,7 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   const wanted = query.service?.toLowerCase();
   const close = names.find((name) => name.toLowerCase() === wanted);
   const hint = close ? `did you mean ${close}? ` : '';
-  notices.line(`no operations of service '${query.service}' in either window; ${hint}services with operations: ${names.join(', ')}`);
+  notices.line(`no operations of service ${shownValue(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
 }
 
 export function exitCodeFor(report: Report, settings: Settings): ExitCode {

@@ -1,6 +1,7 @@
 // The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
 import { Command, Option } from 'commander';
 import { FORMATS, RENDERERS } from '../render/registry.js';
+import { escaped } from './shown.js';
 
 export interface RawOptions {
   service?: string;
@@ -88,6 +89,7 @@ export function buildProgram(): Command {
     .configureOutput({
       // Commander's errors can span lines (suggestions); SPEC §7 wants one line.
       writeErr: (text) => process.stderr.write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
-      outputError: (text, write) => write(text.replace(/^error: /, 'perf-monitor: ')),
+      // Control characters of a mistyped option never reach the terminal.
+      outputError: (text, write) => write(`${escaped(text.trimEnd().replace(/^error: /, 'perf-monitor: '))}\n`),
     });
 }

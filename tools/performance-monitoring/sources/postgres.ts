@@ -1,4 +1,5 @@
 // DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
+import { shownValue } from '../cli/shown.js';
 import type postgresType from 'postgres';
 import { RuntimeError, describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
@@ -84,11 +85,11 @@ export class PostgresSource implements Source {
     switch (errorCode(error)) {
       case '28P01':
       case '28000':
-        return `PostgreSQL at ${where}: authentication failed for user '${decodeURIComponent(this.url.username)}': check DATABASE_URL`;
+        return `PostgreSQL at ${where}: authentication failed for user ${shownValue(decodeURIComponent(this.url.username))}: check DATABASE_URL`;
       case '3D000':
-        return `PostgreSQL at ${where}: database '${database}' does not exist: check DATABASE_URL`;
+        return `PostgreSQL at ${where}: database ${shownValue(database)} does not exist: check DATABASE_URL`;
       case '42P01':
-        return `PostgreSQL: table ${this.table} does not exist in '${database}': run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
+        return `PostgreSQL: table ${this.table} does not exist in ${shownValue(database)}: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
       case '42703':
         return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${shownText(describeError(error))}): see tools/performance-monitoring/sql/schema.sql`;
       case '57014':
@@ -102,7 +103,7 @@ export class PostgresSource implements Source {
         return `PostgreSQL at ${where}: connection timed out after ${this.timeout} ms`;
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
-        return `PostgreSQL: host '${this.url.hostname}' not found: check DATABASE_URL`;
+        return `PostgreSQL: host ${shownValue(this.url.hostname)} not found: check DATABASE_URL`;
       default:
         return `PostgreSQL at ${where}: query failed: ${shownText(describeError(error))}`;
     }

@@ -1,6 +1,7 @@
 // Which source answers, and its settings (SPEC §1), resolved once from the options and the
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
+import { shownValue } from '../cli/shown.js';
 import type { InputFormat } from '../cli/validate.js';
 import { envValue, timeoutMs } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -76,7 +77,7 @@ function postgresUrl(env: NodeJS.ProcessEnv): URL {
     throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
+    throw new UsageError(`DATABASE_URL has scheme ${shownValue(url.protocol)}: expected postgres://user@host:5432/database with a password`);
   }
   checkPostgresUrl(url);
   return url;
