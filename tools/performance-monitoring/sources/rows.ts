@@ -4,7 +4,7 @@
 import { RuntimeError } from '../errors.js';
 import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './aggregate-contract.js';
 import { statsInconsistency } from './consistency.js';
-import type { Aggregates, ErrorCountRow, Stats, StatsRow, WindowName } from './types.js';
+import type { Aggregates, ErrorCountRow, Stats, StatsRow, TimelineRow, WindowName } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -84,14 +84,25 @@ function statsRow(row: Row): StatsRow {
   }
 }
 
+function timelineRow(row: Row): TimelineRow {
+  if (oneOf(row, 'win', WINDOWS) !== 'current') throw new BadRow('a timeline row is not of the current window');
+  const bucketStart = read(row, 'bucket_start');
+  if (typeof bucketStart !== 'number') throw new BadRow('bucket_start is missing');
+  const level = oneOf(row, 'level', LEVELS);
+  if (level === 'overall') return { level, bucketStart, ...stats(row) };
+  if (level === 'service') return { level, service: text(row, 'service'), bucketStart, ...stats(row) };
+  throw new BadRow('a timeline row is per operation');
+}
+
 function errorRow(row: Row): ErrorCountRow {
   return { service: text(row, 'service'), message: text(row, 'message'), count: count(row, 'operations') };
 }
 
 /** The identity of a row: an answer never holds two rows for the same group or message. */
-function rowKey(kind: string, row: StatsRow | ErrorCountRow | null): string {
+function rowKey(kind: string, row: StatsRow | TimelineRow | ErrorCountRow | null): string {
   if (row === null) return kind;
-  return JSON.stringify([kind, ...Object.values(row).filter((value) => typeof value === 'string')]);
+  const bucket = 'bucketStart' in row ? [row.bucketStart] : [];
+  return JSON.stringify([kind, ...Object.values(row).filter((value) => typeof value === 'string'), ...bucket]);
 }
 
 interface Decoder {
@@ -107,8 +118,9 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
   // Only an RPC installed by an older version of the tool can answer without a declared column.
   if (missing) throw new BadRow(`it lacks the column ${missing.name} (an older sql/rpc.sql? install it again)`);
   const kind = oneOf(row, 'kind', Object.values(KINDS));
-  let decoded: StatsRow | ErrorCountRow | null = null;
+  let decoded: StatsRow | TimelineRow | ErrorCountRow | null = null;
   if (kind === KINDS.stats) decoder.result.stats.push((decoded = statsRow(row)));
+  else if (kind === KINDS.timeline) decoder.result.timeline.push((decoded = timelineRow(row)));
   else if (kind === KINDS.error) decoder.result.errors.push((decoded = errorRow(row)));
   else {
     decoder.result.impossibleTimes = count(row, 'operations');
@@ -122,7 +134,7 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
 /** `origin` names the source in the error, e.g. "PostgreSQL" or "Supabase RPC". */
 export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   if (!Array.isArray(rows)) throw new RuntimeError(`${origin} answered with something other than rows`);
-  const decoder: Decoder = { result: { stats: [], errors: [], impossibleTimes: 0 }, impossibleRows: 0, seen: new Set() };
+  const decoder: Decoder = { result: { stats: [], timeline: [], errors: [], impossibleTimes: 0 }, impossibleRows: 0, seen: new Set() };
   rows.forEach((raw: unknown, i) => {
     try {
       decodeRow(decoder, raw);

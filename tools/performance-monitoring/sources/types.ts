@@ -45,6 +45,11 @@ export type StatsRow =
   | ({ window: WindowName; level: 'service'; service: string } & Stats)
   | ({ window: WindowName; level: 'operation'; service: string; operation: string } & Stats);
 
+/** Figures of one timeline bucket of the current window (SPEC §12): overall or one service's. */
+export type TimelineRow =
+  | ({ level: 'overall'; bucketStart: number } & Stats)
+  | ({ level: 'service'; service: string; bucketStart: number } & Stats);
+
 /** Failures of one message in one service, current window (top 10 per service, ties kept). */
 export interface ErrorCountRow {
   service: string;
@@ -54,6 +59,8 @@ export interface ErrorCountRow {
 
 export interface Aggregates {
   stats: StatsRow[];
+  /** Only the buckets that hold operations; the analysis fills the empty ones with zeros. */
+  timeline: TimelineRow[];
   errors: ErrorCountRow[];
   /** Operations (same filters as the windows) whose created_at is impossible (±infinity, before
    *  2000, year 10000 on): skipped rows, SPEC §1. Counted by the aggregation over the whole table. */

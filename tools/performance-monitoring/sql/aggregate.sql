@@ -6,8 +6,11 @@
 --   $3 p_previous_start timestamptz: previous window start (it ends at p_start)
 --   $4 p_service text: one service (--service), or NULL for all
 --   $5 p_threshold integer: Apdex threshold T, ms
--- Rows: kind 'stats' (per window and level), 'error' (top failure messages, current window) and
--- one 'impossible_times' (operations whose created_at is impossible, SPEC §1: skipped rows).
+--   $6 p_bucket_seconds integer: timeline bucket width, seconds (buckets aligned to the epoch)
+-- Rows: kind 'stats' (per window and level), 'timeline' (per bucket of the current window,
+-- overall and per service; bucket_start in epoch seconds; SPEC §12), 'error' (top failure
+-- messages, current window) and one 'impossible_times' (operations whose created_at is
+-- impossible, SPEC §1: skipped rows).
 -- Every branch of the final UNION names every column, in the same order.
 -- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
 WITH logs AS NOT MATERIALIZED (
@@ -22,6 +25,12 @@ ops AS NOT MATERIALIZED (
     -- A blank source is still a row of some service: group it, visibly, rather than drop it.
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
+    -- The timeline bucket (its start, epoch seconds) of a current-window row; NULL for the
+    -- previous window, whose rows the bucket grouping sets below then gather in one group
+    -- per level that the final SELECT drops.
+    CASE WHEN created_at >= CAST($1 AS timestamptz)
+      THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
+    END AS bucket,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     -- A duration sample fits the column's integer (SPEC §1); NaN sorts above it in both engines.
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
@@ -38,7 +47,9 @@ ops AS NOT MATERIALIZED (
 ),
 stats AS (
   SELECT
-    is_current, service, operation,
+    is_current, service, operation, bucket,
+    -- Whether the row comes from a timeline grouping set (bucket in its key).
+    GROUPING(bucket) = 0 AS in_timeline,
     -- The grouping set each row comes from, named.
     CASE
       WHEN GROUPING(service) = 1 THEN 'overall'
@@ -58,7 +69,11 @@ stats AS (
     count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
-  GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
+  -- The timeline shares this one scan and grouping: two more grouping sets, not a query per bucket.
+  GROUP BY GROUPING SETS (
+    (is_current), (is_current, service), (is_current, service, operation),
+    (is_current, bucket), (is_current, service, bucket)
+  )
 ),
 -- The failures of the current window (`failed AND is_current`), filtered by the bare predicate
 -- of the partial index integration_logs_failures_idx (schema.sql) rather than by `failed`, which
@@ -86,11 +101,12 @@ impossible AS (
     AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 )
 SELECT
-  CAST('stats' AS text) AS kind,
+  CAST(CASE WHEN in_timeline THEN 'timeline' ELSE 'stats' END AS text) AS kind,
   CAST(CASE WHEN is_current THEN 'current' ELSE 'previous' END AS text) AS win,
   CAST(level AS text) AS level,
   service,
   operation,
+  CAST(bucket AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
   operations,
   failures,
@@ -106,6 +122,8 @@ SELECT
   tolerating,
   invalid_durations
 FROM stats
+-- The previous window's rows in the timeline sets (bucket NULL) repeat its 'stats' rows.
+WHERE is_current OR NOT in_timeline
 UNION ALL
 SELECT
   CAST('error' AS text) AS kind,
@@ -113,6 +131,7 @@ SELECT
   CAST('service' AS text) AS level,
   service,
   CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
   message,
   failures AS operations,
   failures,
@@ -136,6 +155,7 @@ SELECT
   CAST(NULL AS text) AS level,
   CAST(NULL AS text) AS service,
   CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
   operations,
   CAST(0 AS bigint) AS failures,

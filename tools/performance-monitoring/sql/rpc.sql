@@ -12,8 +12,8 @@ BEGIN
   FOR old IN
     SELECT p.oid::regprocedure FROM pg_proc p
     WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_summary'
-      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)')
-        OR p.proargnames IS DISTINCT FROM ARRAY['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold']::text[]
+      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer)')
+        OR p.proargnames IS DISTINCT FROM ARRAY['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold', 'p_bucket_seconds']::text[]
         OR p.prorettype <> 'json'::regtype)
   LOOP
     EXECUTE format('DROP FUNCTION %s', old);
@@ -26,7 +26,8 @@ CREATE OR REPLACE FUNCTION public.perf_monitor_summary(
   p_end timestamptz,
   p_previous_start timestamptz,
   p_service text DEFAULT NULL,
-  p_threshold integer DEFAULT 2000
+  p_threshold integer DEFAULT 2000,
+  p_bucket_seconds integer DEFAULT 3600
 ) RETURNS json
 -- plpgsql with custom plans: a LANGUAGE sql function is planned without the parameter values
 -- (it estimated 1,332 rows for 2M, scanned by index, without parallel workers: 1.5x slower).
@@ -46,6 +47,9 @@ ops AS NOT MATERIALIZED (
     (created_at >= CAST($1 AS timestamptz)) AS is_current,
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
+    CASE WHEN created_at >= CAST($1 AS timestamptz)
+      THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
+    END AS bucket,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
@@ -60,7 +64,8 @@ ops AS NOT MATERIALIZED (
 ),
 stats AS (
   SELECT
-    is_current, service, operation,
+    is_current, service, operation, bucket,
+    GROUPING(bucket) = 0 AS in_timeline,
     CASE
       WHEN GROUPING(service) = 1 THEN 'overall'
       WHEN GROUPING(operation) = 1 THEN 'service'
@@ -78,7 +83,10 @@ stats AS (
     count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
-  GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
+  GROUP BY GROUPING SETS (
+    (is_current), (is_current, service), (is_current, service, operation),
+    (is_current, bucket), (is_current, service, bucket)
+  )
 ),
 messages AS (
   SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
@@ -100,11 +108,12 @@ impossible AS (
     AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 )
 SELECT
-  CAST('stats' AS text) AS kind,
+  CAST(CASE WHEN in_timeline THEN 'timeline' ELSE 'stats' END AS text) AS kind,
   CAST(CASE WHEN is_current THEN 'current' ELSE 'previous' END AS text) AS win,
   CAST(level AS text) AS level,
   service,
   operation,
+  CAST(bucket AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
   operations,
   failures,
@@ -120,6 +129,7 @@ SELECT
   tolerating,
   invalid_durations
 FROM stats
+WHERE is_current OR NOT in_timeline
 UNION ALL
 SELECT
   CAST('error' AS text) AS kind,
@@ -127,6 +137,7 @@ SELECT
   CAST('service' AS text) AS level,
   service,
   CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
   message,
   failures AS operations,
   failures,
@@ -150,6 +161,7 @@ SELECT
   CAST(NULL AS text) AS level,
   CAST(NULL AS text) AS service,
   CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
   operations,
   CAST(0 AS bigint) AS failures,
@@ -170,17 +182,17 @@ END
 $perf_monitor$;
 
 -- Functions in public are executable by everyone (and so by Supabase's anon key) unless revoked.
-REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) FROM PUBLIC;
 DO $grants$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) FROM anon;
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) FROM anon;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) FROM authenticated;
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) FROM authenticated;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-    GRANT EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) TO service_role;
+    GRANT EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) TO service_role;
   END IF;
 END
 $grants$;

@@ -15,7 +15,7 @@ const FIGURES = {
   operations: 10, failures: 1, samples: 9, sum_duration: 900, min_duration: 50, max_duration: 200,
   p50: 90, p95: 180, p99: 196, var_duration: 1500, satisfied: 8, tolerating: 0, invalid_durations: 1,
 };
-const NONE = { service: null, operation: null, message: null };
+const NONE = { service: null, operation: null, bucket_start: null, message: null };
 
 function statsRow(win: string, level: string, extra: Row = {}): Row {
   const names = level === 'overall' ? {} : level === 'service' ? { service: 'api' } : { service: 'api', operation: 'get' };

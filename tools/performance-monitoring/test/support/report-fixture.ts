@@ -22,6 +22,8 @@ export function sampleServices(): ServiceReport[] {
       },
       trend: { direction: 'improving', percentChange: -12.4, previousAvgDuration: 513.7, previousOperations: 498 },
       issues: [],
+      timeline: [],
+      byOperation: [],
     },
     {
       service: 'unleashed',
@@ -39,6 +41,8 @@ export function sampleServices(): ServiceReport[] {
       },
       trend: { direction: 'stable', percentChange: 2.1, previousAvgDuration: 666, previousOperations: 405 },
       issues: [],
+      timeline: [],
+      byOperation: [],
     },
     {
       service: 'n8n',
@@ -57,6 +61,8 @@ export function sampleServices(): ServiceReport[] {
       },
       trend: { direction: 'degrading', percentChange: 15.3, previousAvgDuration: 1040.8, previousOperations: 300 },
       issues: ['High error rate (5.8%)', 'Performance degrading (+15.3%)'],
+      timeline: [],
+      byOperation: [],
     },
   ];
 }
@@ -72,6 +78,8 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
     errors: { total: 0, errorRate: null, topErrors: [] },
     trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: 820.5, previousOperations: 57 },
     issues: ['No operations in this period (silent)'],
+    timeline: [],
+    byOperation: [],
   };
 }
 
@@ -88,6 +96,8 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
     healthScore: 87,
     healthStatus: 'good',
     healthBreakdown: { errorDeduction: 3.13, performanceDeduction: 0, serviceIssueDeduction: 10 },
+    // No buckets: renderers must cope with an empty timeline (tests that need one add it).
+    timeline: { bucketSeconds: 1800, starts: [] },
     overall: {
       totalOperations: 1247,
       successfulOperations: 1208,
@@ -102,6 +112,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       maxDuration: 9800,
       apdex: 0.912,
       trend: { direction: 'stable', percentChange: 2.47, previousAvgDuration: 696.4, previousOperations: 1203 },
+      timeline: [],
     },
     services: sampleServices(),
     slowestOperations: [
@@ -145,6 +156,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
       ...none,
       apdex: null,
       trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: null, previousOperations: 0 },
+      timeline: [],
     },
     services: [],
     slowestOperations: [],

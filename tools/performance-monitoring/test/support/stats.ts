@@ -75,5 +75,5 @@ export function operation(window: WindowName, name: string, op: string, stats: S
 }
 
 export function result(stats: StatsRow[], errors: ErrorCountRow[] = []): SourceResult {
-  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, errors, impossibleTimes: 0 };
+  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, timeline: [], errors, impossibleTimes: 0 };
 }
