@@ -73,7 +73,7 @@ function healthLine({ healthScore, healthStatus }: Report, colors: Colors): stri
 function sections(report: Report, colors: Colors): Section[] {
   const list: Section[] = [
     { title: 'OVERALL METRICS', lines: overallLines(report) },
-    { title: 'ISSUES', lines: issueLines(report.issues, colors) },
+    { title: 'ISSUES', lines: issueLines(report, colors) },
     { title: 'RECOMMENDATIONS', lines: recommendationLines(report.recommendations) },
     { title: 'SERVICE PERFORMANCE', lines: serviceLines(report.services, colors) },
     { title: 'SLOWEST OPERATIONS', lines: slowestLines(report.slowestOperations) },
@@ -115,9 +115,22 @@ function trendText(trend: Trend): string {
   return `${trend.direction} (${formatChange(trend.percentChange)})`;
 }
 
-function issueLines(issues: string[], colors: Colors): string[] {
+function issueLines({ issues, findings, period }: Report, colors: Colors): string[] {
   if (issues.length === 0) return [colors.green('✅ No issues found')];
-  return issues.map((issue) => colors.red(`❌ ${clean(issue)}`));
+  // issues[i] and findings[i] are the same issue (both in report order).
+  return issues.map((issue, i) => colors.red(`❌ ${clean(issue)}${sinceText(findings[i]?.since ?? null, period.hours)}`));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** ` since 14:00 UTC`; a window over 24 hours holds the same time of day twice, so its
+ *  dates are shown: ` since Nov 19 14:00 UTC`. Empty without a since. */
+export function sinceText(since: string | null, hours: number): string {
+  if (since === null) return '';
+  const at = new Date(since);
+  const time = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+  const day = hours > 24 ? `${MONTHS[at.getUTCMonth()] ?? ''} ${at.getUTCDate()} ` : '';
+  return ` since ${day}${time} UTC`;
 }
 
 function recommendationLines(recommendations: string[]): string[] {

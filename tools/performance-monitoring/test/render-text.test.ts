@@ -318,3 +318,23 @@ describe('renderText', () => {
     expect(text).toContain('✅ hub]0;pwned[2Jspot 📈\n');
   });
 });
+
+describe('since when (SPEC §12)', () => {
+  const withSince = (hours: number) =>
+    buildReport({
+      period: { start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours },
+      findings: [
+        { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since: '2025-11-19T14:00:00.000Z', text: 'High error rate (5.8%)' },
+        { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
+      ],
+    });
+
+  it('appends the time of day to an issue within a day, nothing without a since', () => {
+    const text = renderText(withSince(24), plain);
+    expect(text).toContain('❌ n8n: High error rate (5.8%) since 14:00 UTC\n❌ n8n: Performance degrading (+15.3%)\n');
+  });
+
+  it('adds the date when the window is longer than a day', () => {
+    expect(renderText(withSince(48), plain)).toContain('❌ n8n: High error rate (5.8%) since Nov 19 14:00 UTC\n');
+  });
+});
