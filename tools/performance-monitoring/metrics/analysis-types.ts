@@ -66,8 +66,8 @@ export interface ServiceAnalysis {
   timeline: Figures[];
   /** Its operations in the current window, most calls first, ties by operation. */
   byOperation: OperationBreakdown[];
-  /** Its most frequent failure messages, current window, most first. */
-  topErrors: { message: string; count: number }[];
+  /** Its most frequent error groups (SPEC §14), current window, most first. */
+  topErrors: { message: string; count: number; example: string }[];
 }
 
 export interface OperationAnalysis {
@@ -91,7 +91,7 @@ export interface Analysis {
   services: ServiceAnalysis[];
   /** Top operations by average duration, with at least one sample. */
   slowest: OperationAnalysis[];
-  /** Top failure messages over all services. */
+  /** Top error groups over all services. */
   errors: ErrorCountRow[];
   /** System findings, then each service's, in report order (SPEC §5). */
   findings: Finding[];

@@ -13,6 +13,8 @@ import { computeTrend } from './trend.js';
 export const TOP_SERVICE_ERRORS = 5;
 export const TOP_ERRORS = 10;
 export const TOP_SLOWEST = 10;
+/** Operations named per error group in mostFrequentErrors (SPEC §14). */
+export const TOP_ERROR_OPERATIONS = 3;
 
 export interface AnalysisContext {
   query: AggregateQuery;
@@ -141,7 +143,7 @@ function serviceAnalyses(index: StatsIndex, errors: ErrorCountRow[], threshold: 
         .filter((e) => e.service === service)
         .sort(byNumberDescThen((e) => e.count, (e) => [e.message]))
         .slice(0, TOP_SERVICE_ERRORS)
-        .map(({ message, count }) => ({ message, count })),
+        .map(({ message, count, example }) => ({ message, count, example })),
     };
   });
   return services.sort(byNumberDescThen((s) => s.current.operations, (s) => [s.service]));

@@ -61,7 +61,7 @@ export interface ServiceReport {
   operations: { total: number; successful: number; failed: number; successRate: number | null };
   performance: Durations;
   apdex: number | null;
-  errors: { total: number; errorRate: number | null; topErrors: { message: string; count: number }[] };
+  errors: { total: number; errorRate: number | null; topErrors: { message: string; count: number; example: string }[] };
   trend: Trend;
   issues: string[];
   timeline: TimelineEntry[];
@@ -89,8 +89,13 @@ export interface SlowOperation {
 
 export interface ErrorEntry {
   service: string;
+  /** The error group's fingerprint (SPEC §14). */
   message: string;
   count: number;
+  /** Its most recent raw message. */
+  example: string;
+  /** Up to 3 operations it came from, most failures first. */
+  operations: string[];
 }
 
 export type Severity = 'critical' | 'warning';

@@ -12,6 +12,7 @@ import type {
   TimelineEntry,
   Trend,
 } from '../metrics/report-types.js';
+import { TOP_ERROR_OPERATIONS } from '../metrics/analyze.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
 import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
@@ -48,7 +49,13 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
       p95Duration: roundTo(o.current.p95 ?? 0, 1),
       count: o.current.operations,
     })),
-    mostFrequentErrors: analysis.errors.map(({ service, message, count }) => ({ service, message, count })),
+    mostFrequentErrors: analysis.errors.map(({ service, message, count, example, operations }) => ({
+      service,
+      message,
+      count,
+      example,
+      operations: operations.slice(0, TOP_ERROR_OPERATIONS).map((o) => o.operation),
+    })),
     issues: analysis.findings.map(issueLine),
     findings: analysis.findings.map(reportFinding),
     recommendations: recommendations(analysis.findings, analysis.threshold),

@@ -45,7 +45,8 @@ export const KINDS = {
   stats: 'stats',
   /** Figures of one timeline bucket (current window; level overall or service), SPEC §12. */
   timeline: 'timeline',
-  /** Failures of one message in one service, current window (operations = failures = count). */
+  /** One operation's failures in one error group of a service, current window (SPEC §14):
+   *  operations = that operation's, failures = the group's; message = the fingerprint. */
   error: 'error',
   /** One row: operations whose created_at is impossible (SPEC §1), counted in `operations`. */
   impossibleTimes: 'impossible_times',
@@ -74,6 +75,8 @@ export const RESULT_COLUMNS = [
   /** Start of a timeline row's bucket, epoch seconds; null on other kinds. */
   { name: 'bucket_start', value: 'count', nullable: true },
   { name: 'message', value: 'text', nullable: true },
+  /** An error group's most recent raw message; null on other kinds. */
+  { name: 'example', value: 'text', nullable: true },
   { name: 'operations', value: 'count', nullable: false },
   { name: 'failures', value: 'count', nullable: false },
   { name: 'samples', value: 'count', nullable: false },

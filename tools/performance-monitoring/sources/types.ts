@@ -50,11 +50,28 @@ export type TimelineRow =
   | ({ level: 'overall'; bucketStart: number } & Stats)
   | ({ level: 'service'; service: string; bucketStart: number } & Stats);
 
-/** Failures of one message in one service, current window (top 10 per service, ties kept). */
+/** Failures of one error group in one service, current window (top 10 per service, ties kept). */
 export interface ErrorCountRow {
   service: string;
+  /** The group's fingerprint (SPEC §14). */
   message: string;
   count: number;
+  /** Its most recent raw message. */
+  example: string;
+  /** The operations it came from with their failures, most first, ties by operation. */
+  operations: { operation: string; count: number }[];
+}
+
+/** One operation's share of an error group, as the aggregation returns it. */
+export interface ErrorOperationRow {
+  service: string;
+  message: string;
+  operation: string;
+  /** This operation's failures in the group. */
+  count: number;
+  /** The group's failures. */
+  groupCount: number;
+  example: string;
 }
 
 export interface Aggregates {

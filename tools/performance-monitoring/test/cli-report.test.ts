@@ -71,7 +71,7 @@ describe('a hand-computed report', () => {
         operations: { total: 20, successful: 18, failed: 2, successRate: 90 },
         performance: { avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
         apdex: 0.7,
-        errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2 }] },
+        errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2, example: 'Timeout' }] },
         trend: { direction: 'stable', percentChange: 5, previousAvgDuration: 1000, previousOperations: 20 },
         issues: ['High error rate (10%)', 'Average duration above threshold (1,050ms > 1,000ms)'],
         timeline: timeline({ 0: API_10H, 4: BUCKET_12H }),
@@ -119,7 +119,8 @@ describe('a hand-computed report', () => {
       { service: 'api', operation: 'orders.list', avgDuration: 550, p95Duration: 955, count: 10 },
       { service: 'batch', operation: 'nightly', avgDuration: 500, p95Duration: 500, count: 1 },
     ]);
-    expect(report.mostFrequentErrors).toEqual([{ service: 'api', message: 'Timeout', count: 2 }]);
+    // Both failures (k = 19, 20) are orders.sync's; a message without variable parts is its own group.
+    expect(report.mostFrequentErrors).toEqual([{ service: 'api', message: 'Timeout', count: 2, example: 'Timeout', operations: ['orders.sync'] }]);
     // E = 5 + 1.5 * (9.0909 - 5) = 11.136; P = 30 * 23.81 / 1000 = 0.714; S = 2 services x 10.
     // 100 - 11.136 - 0.714 - 20 = 68.15 -> 68.
     expect(report.healthScore).toBe(68);

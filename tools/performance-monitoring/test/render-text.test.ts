@@ -251,7 +251,7 @@ describe('renderText', () => {
   it('uses the singular for one call and one time', () => {
     const report = buildReport({
       slowestOperations: [{ service: 'n8n', operation: '(none)', avgDuration: 12.5, p95Duration: 12.5, count: 1 }],
-      mostFrequentErrors: [{ service: 'n8n', message: 'Boom', count: 1 }],
+      mostFrequentErrors: [{ service: 'n8n', message: 'Boom', count: 1, example: 'Boom', operations: [] }],
     });
     const text = renderText(report, plain);
     expect(text).toContain('1. n8n:(none)\n   Avg: 13ms  P95: 13ms (1 call)\n');
@@ -301,7 +301,7 @@ describe('renderText', () => {
       service: `hub${evil}spot`,
       services: [{ ...first!, service: `hub${evil}spot`, issues: [`slow${evil}`] }],
       slowestOperations: [{ service: 'hubspot', operation: `op${evil}`, avgDuration: 1, p95Duration: 1, count: 1 }],
-      mostFrequentErrors: [{ service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2 }],
+      mostFrequentErrors: [{ service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2, example: "x", operations: [`op${evil}`] }],
       issues: [`hubspot: bad${evil}`],
       recommendations: [`fix${evil}`],
       alerts: sampleAlerts(),

@@ -16,8 +16,8 @@ export function sampleServices(): ServiceReport[] {
         total: 13,
         errorRate: 2.49,
         topErrors: [
-          { message: 'Rate limit exceeded', count: 12 },
-          { message: 'Invalid property value', count: 1 },
+          { message: 'Rate limit exceeded', count: 12, example: 'Rate limit exceeded' },
+          { message: 'Invalid property value', count: 1, example: 'Invalid property value' },
         ],
       },
       trend: { direction: 'improving', percentChange: -12.4, previousAvgDuration: 513.7, previousOperations: 498 },
@@ -35,8 +35,8 @@ export function sampleServices(): ServiceReport[] {
         total: 8,
         errorRate: 1.94,
         topErrors: [
-          { message: 'Connection timeout', count: 6 },
-          { message: 'Unauthorized', count: 2 },
+          { message: 'Connection timeout', count: 6, example: 'Connection timeout' },
+          { message: 'Unauthorized', count: 2, example: 'Unauthorized' },
         ],
       },
       trend: { direction: 'stable', percentChange: 2.1, previousAvgDuration: 666, previousOperations: 405 },
@@ -54,9 +54,9 @@ export function sampleServices(): ServiceReport[] {
         total: 18,
         errorRate: 5.77,
         topErrors: [
-          { message: 'Workflow execution timeout', count: 8 },
-          { message: 'Node "HTTP Request" failed', count: 7 },
-          { message: 'Credentials expired', count: 3 },
+          { message: 'Workflow execution timeout', count: 8, example: 'Workflow execution timeout' },
+          { message: 'Node "HTTP Request" failed', count: 7, example: 'Node "HTTP Request" failed' },
+          { message: 'Credentials expired', count: 3, example: 'Credentials expired' },
         ],
       },
       trend: { direction: 'degrading', percentChange: 15.3, previousAvgDuration: 1040.8, previousOperations: 300 },
@@ -121,9 +121,9 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       { service: 'n8n', operation: 'workflows.execute', avgDuration: 1650, p95Duration: 3900, count: 52 },
     ],
     mostFrequentErrors: [
-      { service: 'hubspot', message: 'Rate limit exceeded', count: 12 },
-      { service: 'n8n', message: 'Workflow execution timeout', count: 8 },
-      { service: 'unleashed', message: 'Connection timeout', count: 6 },
+      { service: 'hubspot', message: 'Rate limit exceeded', count: 12, example: 'Rate limit exceeded', operations: [] },
+      { service: 'n8n', message: 'Workflow execution timeout', count: 8, example: 'Workflow execution timeout', operations: [] },
+      { service: 'unleashed', message: 'Connection timeout', count: 6, example: 'Connection timeout', operations: [] },
     ],
     issues: ['n8n: High error rate (5.8%)', 'n8n: Performance degrading (+15.3%)'],
     findings: [
