@@ -28,7 +28,7 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
   }
   const report = toReport(analysis, { alerts });
   const render = await RENDERERS[settings.report.format].load();
-  await io.stdout(render(report, { color: settings.report.color }));
+  await io.stdout(render(report, { color: settings.report.color, width: settings.report.width, unicode: settings.report.unicode }));
   return exitCodeFor(report, settings);
 }
 

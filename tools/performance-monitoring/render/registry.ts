@@ -5,6 +5,10 @@ import type { Report } from '../metrics/report-types.js';
 export interface RenderOptions {
   /** ANSI colours (text only). */
   color: boolean;
+  /** Terminal columns, for the sparklines (text only); 80 when unknown. */
+  width?: number;
+  /** Block characters for the sparklines (a UTF-8 locale); ASCII otherwise (text only). */
+  unicode?: boolean;
 }
 
 export type Renderer = (report: Report, options: RenderOptions) => string;
