@@ -204,3 +204,51 @@ describe('a hand-computed report', () => {
     expect(JSON.parse(stdout)).toMatchObject({ healthScore: null, healthStatus: 'no_data' });
   });
 });
+
+describe('hand-computed error groups (SPEC §14)', () => {
+  // Six failures of one service in three operations, two causes; one success, so 6 / 7 failed.
+  const at = (minute: number) => new Date(Date.parse('2025-11-19T12:00:00Z') + minute * 60_000).toISOString();
+  const failure = (id: number, operation: string, message: string, minute: number) =>
+    ({ id, source: 'jobs', operation, level: 'error', status: 'error', message, duration_ms: 100, created_at: at(minute) });
+  const ROWS = [
+    failure(1, 'sync', 'Timeout after 30012ms for job 8f3a9c21', 0),
+    failure(2, 'sync', 'Timeout after 29877ms for job 11c0ffee', 5),
+    failure(3, 'import', 'Timeout after 31000ms for job 7d2e4b10', 50), // the most recent timeout
+    failure(4, 'export', 'Timeout after 30500ms for job 0a1b2c3d', 20),
+    failure(5, 'import', 'Timeout after 30100ms for job 99aa88bb', 10),
+    failure(6, 'sync', 'Rate limit exceeded', 30),
+    { id: 7, source: 'jobs', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 100, created_at: at(1) },
+  ];
+
+  it('groups by fingerprint, with the most recent message and the operations by failures', async () => {
+    const input = writeNdjson(emptyDir('perfmon-groups-'), ROWS);
+    const { code, stdout, stderr } = await runCli(['--input', input, ...ARGS]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const report = JSON.parse(stdout);
+    // Timeouts: 5 (sync 2, import 2, export 1: the tie sync/import by name), newest at minute 50.
+    const timeout = 'Timeout after <n>ms for job <hex>';
+    expect(report.mostFrequentErrors).toEqual([
+      { service: 'jobs', message: timeout, count: 5, example: 'Timeout after 31000ms for job 7d2e4b10', operations: ['import', 'sync', 'export'] },
+      { service: 'jobs', message: 'Rate limit exceeded', count: 1, example: 'Rate limit exceeded', operations: ['sync'] },
+    ]);
+    expect(report.services[0].errors.topErrors).toEqual([
+      { message: timeout, count: 5, example: 'Timeout after 31000ms for job 7d2e4b10' },
+      { message: 'Rate limit exceeded', count: 1, example: 'Rate limit exceeded' },
+    ]);
+    // byOperation: sync 4 calls (3 failed), import 2 (2), export 1 (1); all 100 ms, failed -> frustrated.
+    expect(report.services[0].byOperation.map((o: { operation: string; calls: number; failures: number; errorRate: number; apdex: number }) => [o.operation, o.calls, o.failures, o.errorRate, o.apdex])).toEqual([
+      ['sync', 4, 3, 75, 0.25],
+      ['import', 2, 2, 100, 0],
+      ['export', 1, 1, 100, 0],
+    ]);
+    // 12:00 (index 4 of 48): ids 1, 2, 4, 5 and the success; 12:30 (index 5): ids 3 and 6. Both
+    // over 5%, the empty buckets before them neither break nor start the run: since 12:00.
+    expect(report.overall.timeline.slice(3, 7)).toEqual([
+      { operations: 0, failures: 0, errorRate: null, avgDuration: null, p95Duration: null },
+      { operations: 5, failures: 4, errorRate: 80, avgDuration: 100, p95Duration: 100 },
+      { operations: 2, failures: 2, errorRate: 100, avgDuration: 100, p95Duration: 100 },
+      { operations: 0, failures: 0, errorRate: null, avgDuration: null, p95Duration: null },
+    ]);
+    expect(report.findings.find((f: { kind: string }) => f.kind === 'high_error_rate').since).toBe('2025-11-19T12:00:00.000Z');
+  });
+});
