@@ -29,7 +29,7 @@ export class UsageError extends UserError {
   }
 }
 
-/** Source unreachable, query failed, unreadable file: exit 1, no report. */
+/** Source unreachable, query failed: exit 1, no report. (An unusable --input path is a usage error.) */
 export class RuntimeError extends UserError {
   constructor(message: string) {
     super(message, EXIT.runtime);

@@ -1,5 +1,7 @@
 // One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
+import { shownValue } from './cli/shown.js';
 import { EXIT, type ExitCode } from './errors.js';
+import { evaluateGates } from './gates/evaluate.js';
 import { analyze } from './metrics/analyze.js';
 import type { Analysis } from './metrics/analysis-types.js';
 import type { Report } from './metrics/report-types.js';
@@ -26,7 +28,9 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
     const { sendAlerts } = await import('./alerts/index.js');
     alerts = await sendAlerts(toReport(analysis), settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) });
   }
-  const report = toReport(analysis, { alerts });
+  const gates = evaluateGates(analysis, settings.gates);
+  for (const note of gates?.baseline?.notes ?? []) io.notices.line(`--baseline: ${note}`);
+  const report = toReport(analysis, { alerts, gates });
   const render = await RENDERERS[settings.report.format].load();
   await io.stdout(render(report, { color: settings.report.color, width: settings.report.width, unicode: settings.report.unicode }));
   return exitCodeFor(report, settings);
@@ -58,12 +62,12 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   const wanted = query.service?.toLowerCase();
   const close = names.find((name) => name.toLowerCase() === wanted);
   const hint = close ? `did you mean ${close}? ` : '';
-  notices.line(`no operations of service '${query.service}' in either window; ${hint}services with operations: ${names.join(', ')}`);
+  notices.line(`no operations of service ${shownValue(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
 }
 
 export function exitCodeFor(report: Report, settings: Settings): ExitCode {
   if (report.alerts?.channels.some((c) => c.failed !== null)) return EXIT.alertFailed;
-  const { failUnder } = settings.report;
-  if (failUnder !== null && (report.healthScore === null || report.healthScore < failUnder)) return EXIT.failUnder;
+  // --fail-under is one of the gates (gates/evaluate.ts).
+  if (report.gates !== null && !report.gates.passed) return EXIT.failUnder;
   return EXIT.ok;
 }

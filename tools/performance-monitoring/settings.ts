@@ -3,6 +3,8 @@
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
 import { type AlertConfig, alertConfigFromEnv } from './alerts/config.js';
 import type { Format, Options } from './cli/validate.js';
+import { loadBaseline } from './gates/baseline-file.js';
+import type { GateSettings } from './gates/types.js';
 import { secretsFrom } from './redact.js';
 import { type SourceSettings, resolveSourceSettings, sourceIdentity } from './sources/settings.js';
 import type { AggregateQuery } from './sources/types.js';
@@ -28,6 +30,8 @@ export interface Settings {
   source: SourceSettings;
   /** null without --alert. */
   alerts: AlertConfig | null;
+  /** --fail-under, --assert, --baseline (SPEC §15). */
+  gates: GateSettings;
   /** Names the data (source identity and --service), for alert state. */
   scope: string;
   /** Every secret the run knows of, for the redactor. */
@@ -85,6 +89,13 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     },
     source,
     alerts,
+    // The baseline is read before any query runs: a bad file is exit 2, not a wasted query.
+    gates: {
+      assertions: options.assertions,
+      baseline: options.baseline === null ? null : loadBaseline(options.baseline),
+      regressionPct: options.regressionPct,
+      failUnder: options.failUnder,
+    },
     scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
     secrets: secretsFrom(env),
   };

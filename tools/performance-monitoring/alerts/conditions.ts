@@ -1,63 +1,146 @@
-// SPEC §9 alert conditions, read from a finished report. Pure: the same report always gives the
-// same conditions, critical ones first. Messages are plain text; renderers escape them.
+// SPEC §9 alert conditions, read from a finished report, and what a resolved notice says the
+// figure is now. Pure: the same report always gives the same conditions, critical ones first.
+// Messages are plain text; renderers escape them.
 import type { AlertCondition, Report } from '../metrics/report-types.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
 export const ERROR_RATE_CRITICAL_ABOVE = 10;
+/** Per service (SPEC §9): an error rate above this, on at least SERVICE_ERROR_MIN_OPERATIONS. */
+export const SERVICE_ERROR_RATE_ABOVE = 10;
+export const SERVICE_ERROR_MIN_OPERATIONS = 20;
+
+export interface ConditionContext {
+  /**
+   * Services remembered as silent (a `service_silent:` entry in the state). One absent from the
+   * report altogether has dropped out of both windows and is still silent (SPEC §9).
+   */
+  silentBefore?: Iterable<string>;
+}
 
 const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')}ms`;
 const pct = (value: number) => `${value.toFixed(1)}%`;
 const signed = (value: number | null) => (value === null ? '' : ` (${value >= 0 ? '+' : ''}${value.toFixed(1)}%)`);
 
-export function evaluateConditions(report: Report): AlertCondition[] {
-  const { overall } = report;
+type Finding = Report['findings'][number];
+
+/** The findings of one kind, in report order. */
+const ofKind = (report: Report, kind: Finding['kind']) => report.findings.filter((finding) => finding.kind === kind);
+
+function systemConditions(report: Report): { critical: AlertCondition[]; warning: AlertCondition[] } {
   const critical: AlertCondition[] = [];
   const warning: AlertCondition[] = [];
-
-  if (report.healthScore !== null && report.healthScore < HEALTH_CRITICAL_BELOW) {
-    critical.push({ key: 'health_low', severity: 'critical', message: `Health score ${report.healthScore}/100 is below ${HEALTH_CRITICAL_BELOW}` });
+  for (const { value } of ofKind(report, 'health_low')) {
+    if (value !== null && value < HEALTH_CRITICAL_BELOW) {
+      critical.push({ key: 'health_low', severity: 'critical', message: `Health score ${value}/100 is below ${HEALTH_CRITICAL_BELOW}` });
+    }
   }
-  if (overall.errorRate !== null && overall.errorRate > ERROR_RATE_CRITICAL_ABOVE) {
+  // The finding's limit is the issue limit (5%); the alert fires above its own, 10%.
+  for (const { value } of ofKind(report, 'system_error_rate')) {
+    if (value === null || value <= ERROR_RATE_CRITICAL_ABOVE) continue;
     const top = report.mostFrequentErrors[0];
     const detail = top ? `; top error: [${top.service}] ${top.message} (${top.count.toLocaleString('en-US')} times)` : '';
-    critical.push({
-      key: 'error_rate_high',
-      severity: 'critical',
-      message: `Overall error rate ${pct(overall.errorRate)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}`,
-    });
+    critical.push({ key: 'error_rate_high', severity: 'critical', message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}` });
   }
-  if (overall.totalOperations === 0) {
+  if (ofKind(report, 'no_operations').length > 0) {
     critical.push({ key: 'no_operations', severity: 'critical', message: `No operations at all in the last ${report.period.hours}h` });
   }
-  if (overall.avgDuration !== null && overall.avgDuration > report.threshold) {
+  for (const { value, limit } of ofKind(report, 'system_slow_average')) {
+    if (value === null || limit === null) continue;
     const slowest = report.slowestOperations[0];
     const detail = slowest ? `; slowest: ${slowest.service}:${slowest.operation} ${ms(slowest.avgDuration)}` : '';
-    warning.push({
-      key: 'avg_above_threshold',
-      severity: 'warning',
-      message: `Average duration ${ms(overall.avgDuration)} is above the ${ms(report.threshold)} threshold${detail}`,
-    });
+    warning.push({ key: 'avg_above_threshold', severity: 'warning', message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}` });
   }
-  if (overall.trend.direction === 'degrading') {
-    warning.push({ key: 'overall_degrading', severity: 'warning', message: `Overall performance degrading${signed(overall.trend.percentChange)}` });
+  // SPEC §5 has no system finding for the overall trend: it is the report's overall trend figure.
+  if (report.overall.trend.direction === 'degrading') {
+    warning.push({ key: 'overall_degrading', severity: 'warning', message: `Overall performance degrading${signed(report.overall.trend.percentChange)}` });
   }
-  for (const service of report.services) {
-    if (service.trend.direction === 'degrading') {
-      warning.push({
-        key: `service_degrading:${service.service}`,
-        severity: 'warning',
-        message: `${service.service}: performance degrading${signed(service.trend.percentChange)}`,
-      });
-    }
+  return { critical, warning };
+}
+
+function serviceConditions(report: Report): AlertCondition[] {
+  const byName = new Map(report.services.map((service) => [service.service, service]));
+  const degrading = ofKind(report, 'degrading').filter((f) => f.service !== null).map((f) => ({
+    key: `service_degrading:${f.service}`,
+    severity: 'warning' as const,
+    message: `${f.service}: performance degrading${signed(f.value)}`,
+  }));
+  const errorRate = ofKind(report, 'high_error_rate').flatMap((f) => {
+    const service = f.service === null ? undefined : byName.get(f.service);
+    if (!service || f.value === null || f.value <= SERVICE_ERROR_RATE_ABOVE || service.operations.total < SERVICE_ERROR_MIN_OPERATIONS) return [];
+    const { total } = service.operations;
+    return [{
+      key: `service_error_rate:${service.service}`,
+      severity: 'warning' as const,
+      message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${service.errors.total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} operations)`,
+    }];
+  });
+  const silent = ofKind(report, 'silent').filter((f) => f.service !== null).map((f) => ({
+    key: `service_silent:${f.service}`,
+    severity: 'warning' as const,
+    message: `${f.service}: no operations in this period (${(byName.get(f.service ?? '')?.trend.previousOperations ?? 0).toLocaleString('en-US')} in the previous one)`,
+  }));
+  return [...degrading, ...errorRate, ...silent];
+}
+
+/** Conditions from the report's `findings` kinds and figures (SPEC §9), never from texts. */
+export function evaluateConditions(report: Report, context: ConditionContext = {}): AlertCondition[] {
+  const { critical, warning } = systemConditions(report);
+  return [...critical, ...warning, ...serviceConditions(report), ...stillSilent(report, context)];
+}
+
+/** Remembered silent services with no row in the report at all (a --service report is about one). */
+function stillSilent(report: Report, context: ConditionContext): AlertCondition[] {
+  const present = new Set(report.services.map((service) => service.service));
+  return [...new Set(context.silentBefore ?? [])]
+    .filter((service) => !present.has(service) && (report.service === null || report.service === service))
+    .sort()
+    .map((service) => ({
+      key: `service_silent:${service}`,
+      severity: 'warning' as const,
+      message: `${service}: still no operations (none in the last ${2 * report.period.hours}h)`,
+    }));
+}
+
+const SILENT_PREFIX = 'service_silent:';
+
+/** The services a set of condition keys remembers as silent. */
+export function silentServices(keys: Iterable<string>): string[] {
+  return [...keys].filter((key) => key.startsWith(SILENT_PREFIX)).map((key) => key.slice(SILENT_PREFIX.length));
+}
+
+const trendNow = (trend: Report['overall']['trend']) => `${trend.direction.replace('_', ' ')}${signed(trend.percentChange)}`;
+
+/** What a resolved notice says: the figure of `key` in this report (SPEC §9 `n8n error rate back to 1.2%`). */
+export function resolvedText(report: Report, key: string): string {
+  const [kind = '', name = ''] = splitKey(key);
+  const service = report.services.find((s) => s.service === name);
+  const count = (n: number) => n.toLocaleString('en-US');
+  switch (kind) {
+    case 'health_low':
+      return `health score back to ${report.healthScore === null ? 'n/a' : `${report.healthScore}/100`}`;
+    case 'error_rate_high':
+      return `overall error rate back to ${report.overall.errorRate === null ? 'n/a' : pct(report.overall.errorRate)}`;
+    case 'no_operations':
+      return `operations again: ${count(report.overall.totalOperations)} in the last ${report.period.hours}h`;
+    case 'avg_above_threshold':
+      return `average duration back to ${report.overall.avgDuration === null ? 'n/a' : ms(report.overall.avgDuration)} (threshold ${ms(report.threshold)})`;
+    case 'overall_degrading':
+      return `overall performance back to ${trendNow(report.overall.trend)}`;
+    case 'service_degrading':
+      return service ? `${name}: performance back to ${trendNow(service.trend)}` : `${name}: no longer degrading (no operations in either window)`;
+    case 'service_silent':
+      return `${name}: operations again (${count(service?.operations.total ?? 0)} in the last ${report.period.hours}h)`;
+    case 'service_error_rate':
+      return service?.errors.errorRate != null
+        ? `${name} error rate back to ${pct(service.errors.errorRate)} (${count(service.errors.total)} of ${count(service.operations.total)} operations)`
+        : `${name} error rate back to n/a (no operations)`;
+    default:
+      return `${key} no longer holds`;
   }
-  for (const service of report.services) {
-    if (service.status === 'silent') {
-      warning.push({
-        key: `service_silent:${service.service}`,
-        severity: 'warning',
-        message: `${service.service}: no operations in this period (${service.trend.previousOperations.toLocaleString('en-US')} in the previous one)`,
-      });
-    }
-  }
-  return [...critical, ...warning];
+}
+
+/** `kind` or `kind:service` (the service name may itself contain ':'). */
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf(':');
+  return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
 }

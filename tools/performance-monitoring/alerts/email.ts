@@ -2,6 +2,7 @@
 import nodemailer from 'nodemailer';
 import { describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
+import { deliveryBudget } from './budget.js';
 import type { EmailConfig } from './config.js';
 import { clip, escapeHtml as esc } from './escape.js';
 import type { AlertMessage, MessageLine } from './message.js';
@@ -74,8 +75,8 @@ export function isTransientSmtpError(error: unknown): boolean {
   return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'].includes(code ?? '');
 }
 
-export async function sendEmail(config: EmailConfig, message: AlertMessage, timeoutMs: number, secrets: string[]): Promise<Delivery> {
-  const transport = nodemailer.createTransport({
+function transportFor(config: EmailConfig, timeoutMs: number) {
+  return nodemailer.createTransport({
     host: config.host,
     port: config.port,
     secure: config.port === 465, // 465 is implicit TLS; elsewhere STARTTLS is used when offered
@@ -88,18 +89,28 @@ export async function sendEmail(config: EmailConfig, message: AlertMessage, time
     disableFileAccess: true,
     disableUrlAccess: true,
   });
+}
+
+export async function sendEmail(config: EmailConfig, message: AlertMessage, timeoutMs: number, secrets: string[]): Promise<Delivery> {
+  // A server that accepts and never greets would otherwise cost 3 × timeout plus backoff and more.
+  const budget = deliveryBudget(timeoutMs);
+  const mail = { from: config.from, to: config.to, subject: message.title, text: emailText(message), html: emailHtml(message) };
   try {
     await withRetry(
-      () => transport.sendMail({ from: config.from, to: config.to, subject: message.title, text: emailText(message), html: emailHtml(message) }),
-      { shouldRetry: isTransientSmtpError },
+      async () => {
+        const transport = transportFor(config, budget.attemptMs());
+        try {
+          return await transport.sendMail(mail);
+        } finally {
+          transport.close();
+        }
+      },
+      { shouldRetry: (error) => isTransientSmtpError(error) && budget.canRetry(), sleep: budget.sleep },
     );
     return { ok: true };
   } catch (error) {
     const { code } = error as { code?: string };
     const cause = code === 'EAUTH' ? `authentication rejected for EMAIL_USER (${describeError(error)})` : describeError(error);
     return { ok: false, reason: `SMTP ${config.host}:${config.port}: ${redactedReason(cause, secrets)}` };
-  } finally {
-    transport.close();
   }
 }
-

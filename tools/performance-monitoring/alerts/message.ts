@@ -1,6 +1,7 @@
 // What one alert message says, independent of the channel: Slack and e-mail render this same
 // model, so both carry the same facts. Strings here are raw; each renderer escapes them.
 import type { Report, ServiceReport, Severity } from '../metrics/report-types.js';
+import { resolvedText } from './conditions.js';
 import type { ChannelPlan } from './plan.js';
 
 export type MessageLevel = Severity | 'resolved';
@@ -63,9 +64,10 @@ export function worstServices(report: Report, limit = WORST_SERVICES): ServiceLi
     .map(serviceLine);
 }
 
-export function buildMessage(report: Report, plan: ChannelPlan): AlertMessage {
+export function buildMessage(report: Report, plan: Pick<ChannelPlan, 'firing' | 'suppressed' | 'resolved'>): AlertMessage {
   const firing = plan.firing.map(({ condition, repeat }) => ({ severity: condition.severity, text: condition.message, repeat }));
-  const resolved = plan.resolved.map((entry) => ({ severity: 'resolved' as const, text: entry.message, repeat: false }));
+  // A resolved notice says the figure now, not the alert it ends (SPEC §9).
+  const resolved = plan.resolved.map((entry) => ({ severity: 'resolved' as const, text: resolvedText(report, entry.key), repeat: false }));
   const level: MessageLevel = firing.some((line) => line.severity === 'critical') ? 'critical' : firing.length > 0 ? 'warning' : 'resolved';
   const health = report.healthScore === null ? 'n/a' : `${report.healthScore}/100`;
   // Issues = everything firing now, including what was already notified and not repeated here.

@@ -1,42 +1,105 @@
-// The no-storm rules (SPEC §9), pure so they can be tested without clocks or files:
-// - a newly firing condition is sent;
-// - a still-firing one is re-sent once `repeatMs` has passed since it was last delivered,
-//   otherwise it is suppressed until `nextSendAt`;
-// - a remembered condition that no longer holds gets one `resolved` notice, then is forgotten.
-// State is kept per channel: a Slack outage makes Slack retry on the next run without e-mailing
-// people again, and a failed delivery never counts as sent (so it is retried next run).
+// The no-storm and no-flapping rules (SPEC §9), pure so they can be tested without clocks or files.
+// Per channel, each condition key moves through
+//   (none) → pending → firing ⇄ resolving → (none)
+// - a holding condition is pending until it has held for `forMs`, then it is sent (0: at once);
+// - a firing one is re-sent once `repeatMs` has passed since it was last delivered;
+// - a firing one that stops holding is resolving; it gets one resolved notice once it has not
+//   held for `keepFiringMs`; if it holds again before that, it is the same alert (no message);
+// - a pending one that stops holding is forgotten (it was never sent);
+// - a muted (silenced) key is neither sent nor resolved; only the time it last held is kept.
+// A failed delivery never counts as sent: the same plan comes back on the next run.
 import type { AlertCondition, Severity } from '../metrics/report-types.js';
 
+export type EntryStatus = 'pending' | 'firing' | 'resolving' | 'resolved';
+
 export interface StateEntry {
+  /** `resolved` only while its resolved notice is being sent (see `sending`). */
+  status: EntryStatus;
   severity: Severity;
   message: string;
-  /** False once the condition stopped holding but its resolved notice is not delivered yet. */
-  firing: boolean;
-  firstSentAt: string;
-  lastSentAt: string;
+  /** When the condition began to hold (the start of `pending`). */
+  since: string;
+  /** The last run at which it held. */
+  lastHeldAt: string;
+  firstSentAt: string | null;
+  lastSentAt: string | null;
+  /**
+   * Set, before a delivery starts, on the entries the delivery changes (the state written then
+   * is the one after success). Still set on the next run = the run died mid-send.
+   */
+  sending: string | null;
 }
 
 /** One channel's memory for one scope, by condition key. */
 export type ChannelState = Record<string, StateEntry>;
 
-export interface ChannelPlan {
-  firing: { condition: AlertCondition; repeat: boolean }[];
-  suppressed: { key: string; nextSendAt: string }[];
-  resolved: { key: string; severity: Severity; message: string }[];
+export interface Timing {
+  repeatMs: number;
+  forMs: number;
+  keepFiringMs: number;
 }
 
-export function planChannel(state: ChannelState, conditions: AlertCondition[], nowMs: number, repeatMs: number): ChannelPlan {
-  const plan: ChannelPlan = { firing: [], suppressed: [], resolved: [] };
+export interface ChannelPlan {
+  firing: { condition: AlertCondition; repeat: boolean }[];
+  /** Holding but not sent now: pending until `for` has passed, or repeated later. */
+  suppressed: { key: string; nextSendAt: string }[];
+  resolved: { key: string; severity: Severity; message: string }[];
+  /** The channel's state when nothing is delivered (pending kept, last-held times moved on). */
+  base: ChannelState;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function planHolding(plan: ChannelPlan, condition: AlertCondition, entry: StateEntry | undefined, nowMs: number, timing: Timing): void {
+  const now = iso(nowMs);
+  if (!entry || entry.status === 'resolved' || entry.status === 'pending') {
+    const since = entry?.status === 'pending' ? entry.since : now;
+    plan.base[condition.key] = {
+      status: 'pending', severity: condition.severity, message: condition.message,
+      since, lastHeldAt: now, firstSentAt: null, lastSentAt: null, sending: null,
+    };
+    const dueMs = Date.parse(since) + timing.forMs;
+    if (nowMs >= dueMs) plan.firing.push({ condition, repeat: false });
+    else plan.suppressed.push({ key: condition.key, nextSendAt: iso(dueMs) });
+    return;
+  }
+  // firing, or resolving and back within keep-firing: the same alert.
+  plan.base[condition.key] = { ...entry, status: 'firing', lastHeldAt: now };
+  const lastSent = Date.parse(entry.lastSentAt ?? entry.since);
+  if (nowMs - lastSent >= timing.repeatMs) plan.firing.push({ condition, repeat: true });
+  else plan.suppressed.push({ key: condition.key, nextSendAt: iso(lastSent + timing.repeatMs) });
+}
+
+function planGone(plan: ChannelPlan, key: string, entry: StateEntry, nowMs: number, timing: Timing): void {
+  if (entry.status === 'pending' || entry.status === 'resolved') {
+    delete plan.base[key]; // never sent, or its resolved notice already went out
+    return;
+  }
+  if (nowMs - Date.parse(entry.lastHeldAt) >= timing.keepFiringMs) {
+    plan.resolved.push({ key, severity: entry.severity, message: entry.message });
+  }
+  plan.base[key] = { ...entry, status: 'resolving' };
+}
+
+export function planChannel(
+  state: ChannelState,
+  conditions: AlertCondition[],
+  nowMs: number,
+  timing: Timing,
+  muted: (key: string) => boolean = () => false,
+): ChannelPlan {
+  const plan: ChannelPlan = { firing: [], suppressed: [], resolved: [], base: { ...state } };
   const holding = new Set(conditions.map((condition) => condition.key));
   for (const condition of conditions) {
     const entry = state[condition.key];
-    const lastSent = entry ? Date.parse(entry.lastSentAt) : Number.NaN;
-    if (!entry || Number.isNaN(lastSent)) plan.firing.push({ condition, repeat: false });
-    else if (nowMs - lastSent >= repeatMs) plan.firing.push({ condition, repeat: true });
-    else plan.suppressed.push({ key: condition.key, nextSendAt: new Date(lastSent + repeatMs).toISOString() });
+    if (muted(condition.key)) {
+      if (entry) plan.base[condition.key] = { ...entry, lastHeldAt: iso(nowMs) };
+      continue;
+    }
+    planHolding(plan, condition, entry, nowMs, timing);
   }
   for (const [key, entry] of Object.entries(state)) {
-    if (!holding.has(key)) plan.resolved.push({ key, severity: entry.severity, message: entry.message });
+    if (!holding.has(key) && !muted(key)) planGone(plan, key, entry, nowMs, timing);
   }
   return plan;
 }
@@ -45,26 +108,40 @@ export function hasMessage(plan: ChannelPlan): boolean {
   return plan.firing.length > 0 || plan.resolved.length > 0;
 }
 
-/** The channel's state after the plan's message was (or was not) delivered at `nowIso`. */
-export function applyDelivery(state: ChannelState, plan: ChannelPlan, nowIso: string, delivered: boolean): ChannelState {
-  const next: ChannelState = { ...state };
-  if (delivered) {
-    for (const { condition } of plan.firing) {
-      const firstSentAt = next[condition.key]?.firstSentAt ?? nowIso;
-      next[condition.key] = { severity: condition.severity, message: condition.message, firing: true, firstSentAt, lastSentAt: nowIso };
-    }
-    for (const { key } of plan.resolved) delete next[key];
-  } else {
-    // Nothing counts as sent; remember that the resolved ones still owe a notice.
-    for (const { key } of plan.resolved) {
-      const entry = next[key];
-      if (entry) next[key] = { ...entry, firing: false };
-    }
+/**
+ * The channel's state after the plan's message was (or was not) delivered at `nowIso`.
+ * `sending: true` gives the state to write before the delivery starts: the same as after
+ * success, with the changed entries marked (resolved ones kept as `resolved` markers).
+ */
+export function applyDelivery(plan: ChannelPlan, nowIso: string, delivered: boolean, sending = false): ChannelState {
+  const next: ChannelState = { ...plan.base };
+  if (!delivered) return next;
+  const mark = sending ? nowIso : null;
+  for (const { condition } of plan.firing) {
+    const entry = next[condition.key];
+    if (!entry) continue;
+    next[condition.key] = { ...entry, status: 'firing', firstSentAt: entry.firstSentAt ?? nowIso, lastSentAt: nowIso, sending: mark };
   }
-  // A suppressed condition still holds (it may have fired again after a failed resolved notice).
-  for (const { key } of plan.suppressed) {
+  for (const { key } of plan.resolved) {
     const entry = next[key];
-    if (entry) next[key] = { ...entry, firing: true };
+    if (sending && entry) next[key] = { ...entry, status: 'resolved', sending: mark };
+    else delete next[key];
   }
   return next;
+}
+
+/**
+ * Entries still marked `sending` were being delivered when a run died. They are taken as
+ * delivered (the message most likely went out: a repeat is what users complained about), and
+ * returned so the caller can say that the delivery may not have completed.
+ */
+export function settleInterrupted(state: ChannelState): { state: ChannelState; interrupted: { key: string; at: string }[] } {
+  const next: ChannelState = {};
+  const interrupted: { key: string; at: string }[] = [];
+  for (const [key, entry] of Object.entries(state)) {
+    if (entry.sending !== null) interrupted.push({ key, at: entry.sending });
+    if (entry.status === 'resolved') continue;
+    next[key] = entry.sending === null ? entry : { ...entry, sending: null };
+  }
+  return { state: next, interrupted };
 }

@@ -2,6 +2,8 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
+import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
+import { deliveryBudget } from './budget.js';
 import { clip, escapeMrkdwn as esc, fitLines } from './escape.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
@@ -59,22 +61,27 @@ export async function sendSlack(
   // @slack/webhook's errors drop the response headers; keep Retry-After of the last answer.
   let retryAfter: string | null = null;
   const fetchRecordingRetryAfter: FetchFunction = async (url, init) => {
-    const response = await fetch(url, init);
+    // No redirect to another origin (the webhook URL is the secret), bodies read bounded.
+    const response = await safeFetch(url, init);
     retryAfter = response.headers.get('retry-after');
     return response;
   };
-  const webhook = new IncomingWebhook(webhookUrl, { timeout: timeoutMs, fetch: fetchRecordingRetryAfter });
+  // The whole delivery, retries and Retry-After included, stays within attempts × timeout.
+  const budget = deliveryBudget(timeoutMs);
   try {
     await withRetry(
       () => {
         retryAfter = null;
+        const webhook = new IncomingWebhook(webhookUrl, { timeout: budget.attemptMs(), fetch: fetchRecordingRetryAfter });
         return webhook.send(payload);
       },
       {
         shouldRetry: (error) =>
-          error instanceof IncomingWebhookRequestError ||
-          (error instanceof IncomingWebhookHTTPError && isRetryableStatus(error.statusCode)),
+          budget.canRetry() &&
+          ((error instanceof IncomingWebhookRequestError && !(error.original instanceof RequestRefused)) ||
+            (error instanceof IncomingWebhookHTTPError && isRetryableStatus(error.statusCode))),
         retryAfterMs: () => parseRetryAfter(retryAfter),
+        sleep: budget.sleep,
       },
     );
     return { ok: true };

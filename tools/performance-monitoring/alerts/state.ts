@@ -1,66 +1,153 @@
-// Where the no-storm memory lives: one JSON file in PERFMON_STATE_DIR, by scope (source
-// identity + --service), then channel, then condition key. Written atomically (temp file +
-// rename) under a lock, so two cron runs in the same minute never both send.
+// Where the alert memory lives: one JSON file in PERFMON_STATE_DIR, by scope (source identity +
+// --service): per channel and condition key its pending/firing/resolving entry, and the scope's
+// silences. Written atomically (temp file + rename) under a lock (lock.ts), so two cron runs in
+// the same minute never both send. Version 1 files (before --alert-for) still load.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { describeError } from '../errors.js';
+import { acquireLock, LockUnusableError } from './lock.js';
 import type { ChannelState, StateEntry } from './plan.js';
 
 export type Channel = 'slack' | 'email';
 
+export interface ScopeState {
+  channels: Partial<Record<Channel, ChannelState>>;
+  /** --alert-silence: key or `prefix*` → ISO time it ends. */
+  silences: Record<string, string>;
+}
+
 export interface AlertState {
-  version: 1;
-  scopes: Record<string, Partial<Record<Channel, ChannelState>>>;
+  version: 2;
+  scopes: Record<string, ScopeState>;
 }
 
 export const STATE_FILE = 'alert-state.json';
+const LOCK_DIR = `${STATE_FILE}.lock`;
 
 export function emptyState(): AlertState {
-  return { version: 1, scopes: {} };
+  return { version: 2, scopes: {} };
 }
+
+export function emptyScope(): ScopeState {
+  return { channels: {}, silences: {} };
+}
+
+/** The state could not be used at all (unwritable, not a directory, full disk): no dedupe. */
+export class StateUnusableError extends Error {
+  constructor(readonly dir: string, readonly reason: string) {
+    super(`alert state in ${dir} unusable (${reason})`);
+    this.name = 'StateUnusableError';
+  }
+}
+
+const isIso = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isIsoOrNull = (value: unknown) => value === null || isIso(value);
 
 function isEntry(value: unknown): value is StateEntry {
   const entry = value as Partial<StateEntry> | null;
   return (
     typeof entry === 'object' && entry !== null &&
+    ['pending', 'firing', 'resolving', 'resolved'].includes(entry.status ?? '') &&
     (entry.severity === 'critical' || entry.severity === 'warning') &&
-    typeof entry.message === 'string' && typeof entry.firing === 'boolean' &&
-    typeof entry.firstSentAt === 'string' && typeof entry.lastSentAt === 'string'
+    typeof entry.message === 'string' && isIso(entry.since) && isIso(entry.lastHeldAt) &&
+    isIsoOrNull(entry.firstSentAt) && isIsoOrNull(entry.lastSentAt) && isIsoOrNull(entry.sending)
   );
 }
 
-/** Throws on anything that is not a state file we wrote; the caller decides what that means. */
-function parseState(text: string): AlertState {
-  const data = JSON.parse(text) as { version?: unknown; scopes?: unknown };
-  if (data?.version !== 1 || typeof data.scopes !== 'object' || data.scopes === null) throw new Error('not a version 1 alert state');
-  for (const channels of Object.values(data.scopes as Record<string, unknown>)) {
-    for (const entries of Object.values((channels ?? {}) as Record<string, unknown>)) {
-      if (typeof entries !== 'object' || entries === null || !Object.values(entries).every(isEntry)) {
-        throw new Error('malformed entry');
-      }
-    }
-  }
-  return data as AlertState;
+interface V1Entry {
+  severity: 'critical' | 'warning';
+  message: string;
+  firing: boolean;
+  firstSentAt: string;
+  lastSentAt: string;
 }
 
 /**
- * A missing file is a first run. A corrupt or unreadable one is reported and treated as empty:
- * at worst a condition is sent once more, which beats an alerter that crashes.
+ * A version 1 entry was sent (it only existed once delivered). `firing: false` meant its resolved
+ * notice was owed: it last held at its last send at the latest, so keep-firing counts from there.
  */
-export async function readState(file: string, warn: (line: string) => void): Promise<AlertState> {
+function fromV1(entry: V1Entry): StateEntry {
+  return {
+    status: 'firing',
+    severity: entry.severity,
+    message: entry.message,
+    since: entry.firstSentAt,
+    lastHeldAt: entry.lastSentAt,
+    firstSentAt: entry.firstSentAt,
+    lastSentAt: entry.lastSentAt,
+    sending: null,
+  };
+}
+
+function isV1Entry(value: unknown): value is V1Entry {
+  const entry = value as Partial<V1Entry> | null;
+  return (
+    typeof entry === 'object' && entry !== null && (entry.severity === 'critical' || entry.severity === 'warning') &&
+    typeof entry.message === 'string' && typeof entry.firing === 'boolean' && isIso(entry.firstSentAt) && isIso(entry.lastSentAt)
+  );
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseChannels(channels: unknown, entry: (value: unknown) => StateEntry): Partial<Record<Channel, ChannelState>> {
+  if (!isRecord(channels)) throw new Error('malformed scope');
+  const out: Partial<Record<Channel, ChannelState>> = {};
+  for (const [channel, entries] of Object.entries(channels)) {
+    if (channel !== 'slack' && channel !== 'email') throw new Error(`unknown channel ${channel}`);
+    if (!isRecord(entries)) throw new Error('malformed channel');
+    out[channel] = Object.fromEntries(Object.entries(entries).map(([key, value]) => [key, entry(value)]));
+  }
+  return out;
+}
+
+/** Throws on anything that is not a state file we wrote; the caller decides what that means. */
+export function parseState(text: string): AlertState {
+  const data = JSON.parse(text) as { version?: unknown; scopes?: unknown };
+  if (!isRecord(data) || !isRecord(data.scopes)) throw new Error('not an alert state');
+  const scopes: Record<string, ScopeState> = {};
+  if (data.version === 1) {
+    for (const [scope, channels] of Object.entries(data.scopes)) {
+      scopes[scope] = {
+        channels: parseChannels(channels, (value) => {
+          if (!isV1Entry(value)) throw new Error('malformed entry');
+          return fromV1(value);
+        }),
+        silences: {},
+      };
+    }
+    return { version: 2, scopes };
+  }
+  if (data.version !== 2) throw new Error(`unknown version ${JSON.stringify(data.version)}`);
+  for (const [scope, value] of Object.entries(data.scopes)) {
+    if (!isRecord(value) || !isRecord(value.silences) || !Object.values(value.silences).every(isIso)) throw new Error('malformed scope');
+    scopes[scope] = {
+      channels: parseChannels(value.channels, (entry) => {
+        if (!isEntry(entry)) throw new Error('malformed entry');
+        return entry;
+      }),
+      silences: value.silences as Record<string, string>,
+    };
+  }
+  return { version: 2, scopes };
+}
+
+/**
+ * A missing file is a first run. A corrupt file is reported and treated as empty: at worst a
+ * condition is sent once more, which beats an alerter that crashes. A file that cannot be read
+ * at all (a directory, no permission) makes the state unusable.
+ */
+export async function readState(dir: string, file: string, warn: (line: string) => void): Promise<AlertState> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-    warn(`perf-monitor: cannot read alert state ${file} (${describeError(error)}); starting with empty state`);
-    return emptyState();
+    throw new StateUnusableError(dir, `cannot read ${file}: ${describeError(error)}`);
   }
   try {
     return parseState(text);
   } catch (error) {
-    warn(`perf-monitor: alert state ${file} is corrupt (${describeError(error)}); starting with empty state`);
+    warn(`alert state ${file} is corrupt (${describeError(error)}); starting with empty state`);
     return emptyState();
   }
 }
@@ -77,30 +164,26 @@ export async function writeState(file: string, state: AlertState): Promise<void>
   }
 }
 
+/** A lock older than this without a live holder is taken over (the holder refreshes it). */
+export const STALE_LOCK_MS = 20_000;
+
 /**
  * Runs `task` holding the state file's lock. A waiting run blocks until the holder is done (its
- * sends included), then sees what was sent. `waitMs` should outlast a full send with retries;
- * a lock left by a killed run is taken over once it is `staleMs` old (the holder refreshes it).
+ * sends included), then sees what was sent. `waitMs` should outlast a full send with retries.
+ * Permission trouble (EACCES, EPERM, EROFS, ENOTDIR) throws StateUnusableError at once.
  */
-export async function withStateLock<T>(
-  stateDir: string,
-  waitMs: number,
-  warn: (line: string) => void,
-  task: (file: string) => Promise<T>,
-): Promise<T> {
-  await mkdir(stateDir, { recursive: true });
-  const file = join(stateDir, STATE_FILE);
-  const stepMs = 100;
-  const release = await lockfile.lock(file, {
-    realpath: false, // the state file may not exist yet
-    stale: 20_000,
-    retries: { retries: Math.ceil(waitMs / stepMs), factor: 1, minTimeout: stepMs, maxTimeout: stepMs },
-    // The default throws from a timer and kills the process; a lost lock only risks a duplicate.
-    onCompromised: (error) => warn(`perf-monitor: alert state lock lost (${describeError(error)})`),
-  });
+export async function withStateLock<T>(stateDir: string, waitMs: number, task: (file: string) => Promise<T>): Promise<T> {
+  let lock;
   try {
-    return await task(file);
+    await mkdir(stateDir, { recursive: true });
+    lock = await acquireLock(join(stateDir, LOCK_DIR), { waitMs, staleMs: STALE_LOCK_MS });
+  } catch (error) {
+    const cause = error instanceof LockUnusableError ? error.errno : error;
+    throw new StateUnusableError(stateDir, describeError(cause));
+  }
+  try {
+    return await task(join(stateDir, STATE_FILE));
   } finally {
-    await release().catch(() => undefined);
+    await lock.release().catch(() => undefined);
   }
 }

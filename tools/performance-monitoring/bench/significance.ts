@@ -5,14 +5,15 @@
 // Run: npx tsx tools/performance-monitoring/bench/significance.ts [--seed N] [--seeds K] [--trials T]
 // Deterministic: every figure follows from the printed seed (mulberry32 PRNG, Box-Muller normals).
 // The windows are summarised as the product's Stats (samples, sumDuration, varDuration), so the new
-// rule can be swapped for the product's `computeTrend` once it lands (see `newRule`).
+// new rule is the product's own `computeTrend`.
 import { parseArgs } from 'node:util';
 import type { Stats } from '../sources/types.js';
 import type { TrendDirection } from '../metrics/report-types.js';
 import { roundTo } from '../metrics/round.js';
 import { createDemoTable } from '../sources/demo-data.js';
 import { openDuckDb } from '../sources/duckdb.js';
-import { isSignificant, welchTTest } from '../metrics/significance.js';
+import { computeTrend } from '../metrics/trend.js';
+import { mulberry32 } from '../test/support/dataset.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
 type WindowStats = Stats & { varDuration: number | null };
@@ -55,31 +56,9 @@ const oldRule: Rule = (current, previous) => {
 };
 
 /** SPEC §4 now: the percent change and Welch p < 0.01. */
-const newRule: Rule = (current, previous) => {
-  // Once metrics/trend.ts integrates the test, this body becomes: return computeTrend(current, previous).direction;
-  const change = percentChange(current, previous);
-  if (change === null) return 'insufficient_data';
-  const test = welchTTest(summary(current), summary(previous));
-  return isSignificant(test.pValue) ? byChange(change) : 'stable';
-};
-
-function summary(w: WindowStats) {
-  return { n: w.samples, mean: (w.sumDuration ?? 0) / w.samples, variance: w.varDuration };
-}
+const newRule: Rule = (current, previous) => computeTrend(current, previous).direction;
 
 // ---- generated data ------------------------------------------------------------------------
-
-/** mulberry32: small, fast, and every run from the same seed draws the same numbers. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function lognormal(random: () => number, medianMs: number): number {
   const u = 1 - random(); // (0, 1]: log never sees 0
@@ -130,7 +109,7 @@ interface Tally {
 
 /** (a) 48 healthy hours of five services; each hour against the hour before (`--hours 1`). */
 function healthyHours(seed: number): Tally {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const tally: Tally = emptyTally();
   for (const service of SERVICES) {
     const hours = Array.from({ length: HOURS }, () => draw(random, 150 + Math.floor(random() * 151), service.medianMs));
@@ -152,7 +131,7 @@ const nonStable = (d: TrendDirection) => d === 'improving' || d === 'degrading';
 
 /** (b) Share of windows reading `degrading` when every duration is multiplied by factor. */
 function detection(seed: number, samples: number, factor: number, trials: number): { old: number; new: number } {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   let oldHits = 0;
   let newHits = 0;
   for (let i = 0; i < trials; i++) {

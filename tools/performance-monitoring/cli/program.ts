@@ -1,6 +1,7 @@
 // The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
 import { Command, Option } from 'commander';
 import { FORMATS, RENDERERS } from '../render/registry.js';
+import { escaped } from './shown.js';
 
 export interface RawOptions {
   service?: string;
@@ -18,6 +19,9 @@ export interface RawOptions {
   inputFormat?: string;
   source?: string;
   failUnder?: string;
+  assert?: string[];
+  baseline?: string;
+  regression?: string;
   color: boolean;
 }
 
@@ -33,6 +37,9 @@ Examples: (monitor.ts = ${COMMAND})
   monitor.ts --format json | jq .healthScore
   monitor.ts --input logs.ndjson --until 2025-11-20T10:00:00Z
   monitor.ts --hours 1 --alert --fail-under 70   cron job with alerts
+  monitor.ts --assert 'p95Duration<1500' --assert 'api.errorRate<2'   CI gate
+  monitor.ts --format json > before.json   before a deploy; after it:
+  monitor.ts --baseline before.json        exit 3 on a regression
 
 Data: --demo, --input FILE..., or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or
 DATABASE_URL, from the environment or .env (see .env.example).
@@ -40,7 +47,8 @@ Also read: PERFMON_TABLE (default integration_logs), PERFMON_TIMEOUT_MS (30000),
 PERFMON_STATE_DIR (.perfmon); alerts: SLACK_WEBHOOK_URL, EMAIL_HOST, EMAIL_PORT,
 EMAIL_USER, EMAIL_PASS, EMAIL_FROM, EMAIL_TO; NO_COLOR.
 Exit codes: 0 report printed, 1 runtime failure, 2 usage or configuration error,
-3 a gate failed (--fail-under), 4 an alert could not be delivered.
+3 a gate failed (--fail-under, --assert, --baseline), 4 an alert could not be
+delivered.
 Documentation: tools/performance-monitoring/README.md`;
 
 /** An option whose default is shown as written (`(default: 24)`, not `(default: "24")`). */
@@ -65,6 +73,9 @@ export function buildProgram(): Command {
     .option('--input-format <format>', 'format of --input -: ndjson or csv')
     .addOption(new Option('--source <kind>', 'force a source: demo, file, supabase or postgres'))
     .option('--fail-under <score>', 'exit 3 when the health score is below this (or null)')
+    .option('--assert <expr...>', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500')
+    .option('--baseline <report.json>', 'compare with a saved --format json report; exit 3 on a regression')
+    .option('--regression <pct>', 'with --baseline: p95/avg worse by more than this is a regression (default: 10)')
     .option('--no-color', 'no ANSI colours (also NO_COLOR; never when not a terminal)')
     .addHelpText('after', AFTER_HELP)
     .configureHelp({ helpWidth: 80 })
@@ -74,6 +85,7 @@ export function buildProgram(): Command {
     .configureOutput({
       // Commander's errors can span lines (suggestions); SPEC §7 wants one line.
       writeErr: (text) => process.stderr.write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
-      outputError: (text, write) => write(text.replace(/^error: /, 'perf-monitor: ')),
+      // Control characters of a mistyped option never reach the terminal.
+      outputError: (text, write) => write(`${escaped(text.trimEnd().replace(/^error: /, 'perf-monitor: '))}\n`),
     });
 }

@@ -1,9 +1,12 @@
 // Option values checked and typed (SPEC §7): one clear line naming option, value and what is allowed.
 import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from './duration.js';
 import { UsageError } from '../errors.js';
+import { shownValue } from './shown.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';
+import { parseAssertion } from '../gates/assert-parse.js';
+import type { Assertion } from '../gates/types.js';
 
 export type { Format };
 /** Text formats that can be told apart only by name: for stdin (`--input -`). */
@@ -40,6 +43,11 @@ export interface Options {
   inputFormat: InputFormat | null;
   source: SourceKind | null;
   failUnder: number | null;
+  assertions: Assertion[];
+  /** --baseline file, read by settings. */
+  baseline: string | null;
+  /** --regression, percent. */
+  regressionPct: number;
   color: boolean;
 }
 
@@ -50,8 +58,9 @@ const SOURCES: readonly SourceKind[] = ['demo', 'file', 'supabase', 'postgres'];
 const MAX_HOURS = 8760;
 const MAX_THRESHOLD = 3_600_000;
 
+/** The value is shown escaped and clipped: it may hold a newline, escape sequences or 100 KB. */
 const bad = (option: string, value: string, allowed: string) =>
-  new UsageError(`${option} '${value}' is not valid: ${allowed}`);
+  new UsageError(`${option} ${shownValue(value)} is not valid: ${allowed}`);
 
 export function parseHours(value: string): number {
   const hours = Number(value);
@@ -75,13 +84,16 @@ export function parseFormat(value: string): Format {
   return value;
 }
 
-/** ISO-8601; a time without a zone is UTC, so a report never depends on the machine's zone. */
+/** ISO-8601 (RFC 3339's lowercase `t`/`z` too); a time without a zone is UTC, so a report never
+ *  depends on the machine's zone. Years 1970..9999 in UTC: every source can hold the window. */
 export function parseUntil(value: string): Date {
   const invalid = () => bad('--until', value, 'use an ISO-8601 time from 1970 to 9999 such as 2025-11-20T10:00:00Z');
-  if (!ISO.test(value)) throw invalid();
-  const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/i.test(value) || !value.includes('T') ? value : `${value}Z`;
-  const date = new Date(value.includes('T') ? zoned : `${value}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || !fieldsExist(value) || date.getUTCFullYear() < 1970) throw invalid();
+  const text = value.toUpperCase();
+  if (!ISO.test(text)) throw invalid();
+  const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) || !text.includes('T') ? text : `${text}Z`;
+  const date = new Date(text.includes('T') ? zoned : `${text}T00:00:00Z`);
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || !fieldsExist(text) || !offsetExists(text) || year < 1970 || year > 9999) throw invalid();
   return date;
 }
 
@@ -91,6 +103,14 @@ function fieldsExist(value: string): boolean {
   if (year === undefined || month === undefined || day === undefined) return false;
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+}
+
+/** UTC offsets run from -12:00 to +14:00; ±14:00 is the bound either way (SPEC §1). */
+function offsetExists(value: string): boolean {
+  const offset = /T.*[+-](\d{2}):?(\d{2})$/.exec(value);
+  if (!offset) return true;
+  const [hours, minutes] = [Number(offset[1]), Number(offset[2])];
+  return minutes <= 59 && hours * 60 + minutes <= 14 * 60;
 }
 
 export function parseSource(value: string): SourceKind {
@@ -103,6 +123,27 @@ export function parseFailUnder(value: string): number {
   const score = Number(value);
   if (!DECIMAL.test(value) || score > 100) throw bad('--fail-under', value, 'use a health score from 0 to 100');
   return score;
+}
+
+export const DEFAULT_REGRESSION_PCT = 10;
+
+export function parseRegression(value: string): number {
+  const pct = Number(value);
+  if (!DECIMAL.test(value) || pct > 1000) throw bad('--regression', value, 'use a percentage from 0 to 1000 such as 10');
+  return pct;
+}
+
+/** --regression means nothing without --baseline: a mistake either way. */
+function regressionOf(raw: RawOptions): number {
+  if (raw.regression === undefined) return DEFAULT_REGRESSION_PCT;
+  const pct = parseRegression(raw.regression);
+  if (raw.baseline === undefined) throw new UsageError('--regression needs --baseline <report.json> to compare with');
+  return pct;
+}
+
+function parseBaselinePath(value: string): string {
+  if (value.trim() === '') throw bad('--baseline', value, 'use the path of a report saved with --format json');
+  return value;
 }
 
 /** Alert durations are checked even without --alert: a wrong value is a mistake either way. */
@@ -154,7 +195,7 @@ export function parseService(value: string): string {
 export function validateOptions(raw: RawOptions, args: string[] = []): Options {
   const stray = args[0];
   if (stray !== undefined) {
-    throw new UsageError(`unexpected argument '${stray}': options start with -- (see --help)`);
+    throw new UsageError(`unexpected argument ${shownValue(stray)}: options start with -- (see --help)`);
   }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);
@@ -174,6 +215,9 @@ export function validateOptions(raw: RawOptions, args: string[] = []): Options {
     inputFormat: raw.inputFormat === undefined ? null : parseInputFormat(raw.inputFormat),
     source,
     failUnder: raw.failUnder === undefined ? null : parseFailUnder(raw.failUnder),
+    assertions: (raw.assert ?? []).map(parseAssertion),
+    baseline: raw.baseline === undefined ? null : parseBaselinePath(raw.baseline),
+    regressionPct: regressionOf(raw),
     color: raw.color,
   };
 }

@@ -2,6 +2,7 @@
 // prints and text, alerts and scripts read. Field names are the public JSON contract (SPEC §8,
 // report.schema.json); render/report.ts builds it from the analysis.
 import type { Aggregation, SourceKind } from '../sources/types.js';
+import type { GatesReport } from '../gates/types.js';
 import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from './analysis-types.js';
 
 export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
@@ -19,11 +20,15 @@ export interface ReportFinding {
 export interface Trend {
   direction: TrendDirection;
   percentChange: number | null;
+  /** Welch's two-sided p-value, 3 significant digits; null with insufficient data. */
+  pValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
 }
 
 export interface Durations {
+  /** Operations with a usable duration, which the figures below are over (baseline rules). */
+  samples: number;
   avgDuration: number | null;
   p50Duration: number | null;
   p95Duration: number | null;
@@ -117,6 +122,8 @@ export interface ChannelOutcome {
 
 export interface AlertsReport {
   conditions: AlertCondition[];
+  /** --alert-silence in effect (from this run or kept in the state): never sent until `until`. */
+  silenced: { key: string; until: string; conditions: string[] }[];
   channels: ChannelOutcome[];
 }
 
@@ -142,4 +149,6 @@ export interface Report {
   recommendations: string[];
   dataQuality: { invalidDurations: number; skippedRows: number };
   alerts: AlertsReport | null;
+  /** SPEC §15; null without --fail-under, --assert or --baseline. */
+  gates: GatesReport | null;
 }

@@ -1,8 +1,11 @@
-// Trend of the average duration against the previous window (SPEC §4).
+// Trend of the average duration against the previous window (SPEC §4): a change counts only
+// beyond ±10% AND when Welch's t-test says the two means really differ (p < 0.01), so hourly
+// noise of a healthy service reads stable.
 import type { Stats } from '../sources/types.js';
 import type { TrendAnalysis, TrendDirection } from './analysis-types.js';
 import { LIMITS } from './findings.js';
 import { roundTo } from './round.js';
+import { isSignificant, welchTTest } from './significance.js';
 import { averageDuration } from './stats.js';
 
 export const MIN_TREND_SAMPLES = 20;
@@ -18,8 +21,14 @@ export function computeTrend(current: Stats, previous: Stats): TrendAnalysis {
     return { direction: 'insufficient_data', percentChange: null, pValue: null, ...base };
   }
   const percentChange = ((currentAvg - previousAvg) * 100) / previousAvg;
-  // The direction follows the change as the report shows it (0.01 %): +10.004% reads +10% and is stable.
-  return { direction: directionOf(roundTo(percentChange, 2)), percentChange, pValue: null, ...base };
+  const { pValue } = welchTTest(
+    { n: current.samples, mean: currentAvg, variance: current.varDuration },
+    { n: previous.samples, mean: previousAvg, variance: previous.varDuration },
+  );
+  // The direction follows the change and the p-value as the report shows them (0.01 %, 3
+  // significant digits): +10.004% reads +10% and is stable; p 0.009996 reads 0.01, not significant.
+  const direction = isSignificant(pValue) ? directionOf(roundTo(percentChange, 2)) : 'stable';
+  return { direction, percentChange, pValue, ...base };
 }
 
 export function directionOf(percentChange: number): TrendDirection {

@@ -1,10 +1,18 @@
 // A fetch for HTTP clients (supabase-js): per-attempt timeout, retries on network errors, 429
 // and 5xx with backoff and jitter (honouring Retry-After), none on other 4xx (SPEC §11).
+// Requests go through safeFetch's rules: no redirect to another origin, bodies read bounded.
+import { BodyTooLarge, readBody, withBody } from './body.js';
 import { isRetryableStatus, parseRetryAfter, withRetry } from './retry.js';
+import { RequestRefused, followSafely } from './safe-fetch.js';
 
 export interface FetchFailure {
-  kind: 'timeout' | 'network';
+  /** refused: a request the tool would not make or finish (a redirect elsewhere, a huge answer). */
+  kind: 'timeout' | 'network' | 'refused';
   detail: string;
+  /** Attempts made, this one included. */
+  attempts: number;
+  /** A refused redirect: the configured URL is not the one that answers. */
+  redirect?: boolean;
 }
 
 export interface RetryingFetch {
@@ -21,48 +29,54 @@ class RetryableResponse extends Error {
   }
 }
 
+const isRefusal = (error: unknown) => error instanceof RequestRefused || error instanceof BodyTooLarge;
+
 function networkDetail(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function requestUrl(input: string | URL | Request): string | URL {
+  // supabase-js passes a URL string; a Request's headers and body would be lost on a redirect.
+  if (input instanceof Request) throw new TypeError('retryingFetch takes a URL and RequestInit, not a Request');
+  return input;
 }
 
 export function retryingFetch(timeoutMs: number, options: { baseDelayMs?: number } = {}): RetryingFetch {
   let lastFailure: FetchFailure | null = null;
   let bytes = 0;
 
-  const once = async (input: string | URL | Request, init: RequestInit | undefined): Promise<Response> => {
+  const once = async (input: string | URL, init: RequestInit | undefined, attempt: number): Promise<Response> => {
     const timeout = AbortSignal.timeout(timeoutMs);
     // The caller's own signal (an abandoned request) still cancels it.
     const cancelled = init?.signal ?? null;
     const signal = cancelled ? AbortSignal.any([cancelled, timeout]) : timeout;
-    let response: Response;
-    try {
-      response = await fetch(input, { ...init, signal });
-    } catch (error) {
+    const failed = (error: unknown, stalled: string): never => {
       // A request the caller abandoned says nothing about the server: keep the real cause.
       if (!cancelled?.aborted) {
-        lastFailure = timeout.aborted ? { kind: 'timeout', detail: `no answer within ${timeoutMs} ms` } : { kind: 'network', detail: networkDetail(error) };
+        lastFailure = isRefusal(error)
+          ? { kind: 'refused', detail: (error as Error).message, attempts: attempt, redirect: error instanceof RequestRefused && error.redirect }
+          : timeout.aborted
+            ? { kind: 'timeout', detail: `${stalled} within ${timeoutMs} ms`, attempts: attempt }
+            : { kind: 'network', detail: networkDetail(error), attempts: attempt };
       }
       throw error;
-    }
+    };
+    const response = await followSafely(input, { ...init, signal }).catch((error: unknown) => failed(error, 'no answer'));
     // Read the body inside the timeout, so a server that stalls mid-answer is also cut off.
-    const body = await response.arrayBuffer().catch((error: unknown) => {
-      if (!cancelled?.aborted) {
-        lastFailure = timeout.aborted ? { kind: 'timeout', detail: `answer not finished within ${timeoutMs} ms` } : { kind: 'network', detail: networkDetail(error) };
-      }
-      throw error;
-    });
+    const body = await readBody(response).catch((error: unknown) => failed(error, 'answer not finished'));
     bytes += body.byteLength;
-    const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-    if (isRetryableStatus(response.status)) throw new RetryableResponse(copy);
+    const copy = withBody(response, body);
+    if (isRetryableStatus(copy.status)) throw new RetryableResponse(copy);
     return copy;
   };
 
   const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = requestUrl(input);
     try {
-      return await withRetry(() => once(input, init), {
+      return await withRetry((attempt) => once(url, init, attempt), {
         baseDelayMs: options.baseDelayMs,
-        shouldRetry: () => !init?.signal?.aborted,
+        shouldRetry: (error) => !init?.signal?.aborted && !isRefusal(error),
         retryAfterMs: (error) => (error instanceof RetryableResponse ? parseRetryAfter(error.response.headers.get('retry-after')) : null),
       });
     } catch (error) {

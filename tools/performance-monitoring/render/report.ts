@@ -14,12 +14,15 @@ import type {
 } from '../metrics/report-types.js';
 import { TOP_ERROR_OPERATIONS } from '../metrics/analyze.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
+import type { GatesReport } from '../gates/types.js';
 import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
 
 export interface ReportExtras {
   /** What `--alert` did; null without it. */
   alerts: AlertsReport | null;
+  /** --fail-under, --assert, --baseline verdicts; null (or absent) without any. */
+  gates?: GatesReport | null;
 }
 
 export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: null }): Report {
@@ -61,6 +64,7 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
     recommendations: recommendations(analysis.findings, analysis.threshold),
     dataQuality: analysis.dataQuality,
     alerts: extras.alerts,
+    gates: extras.gates ?? null,
   };
 }
 
@@ -74,6 +78,7 @@ function reportFinding(f: Finding): ReportFinding {
 
 function durations(f: Figures): Durations {
   return {
+    samples: f.samples,
     avgDuration: roundMs(f.avgDuration),
     p50Duration: roundMs(f.p50),
     p95Duration: roundMs(f.p95),
@@ -87,6 +92,7 @@ function trendReport(trend: TrendAnalysis): Trend {
   return {
     direction: trend.direction,
     percentChange: roundPercent(trend.percentChange),
+    pValue: roundPValue(trend.pValue),
     previousAvgDuration: roundMs(trend.previousAvgDuration),
     previousOperations: trend.previousOperations,
   };

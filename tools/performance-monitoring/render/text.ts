@@ -10,6 +10,7 @@ import type {
   SlowOperation,
   Trend,
 } from '../metrics/report-types.js';
+import { LIMITS } from '../metrics/findings.js';
 import {
   HEALTH_STYLE,
   SERVICE_STYLE,
@@ -26,6 +27,7 @@ import {
   type Colors,
 } from './style.js';
 import { formatClock, operationLines, sparklineLines, timelineLines } from './service-tables.js';
+import { baselineLines, gateLines } from './text-gates.js';
 
 const WIDTH = 80;
 const HEAVY_RULE = '='.repeat(WIDTH);
@@ -91,6 +93,9 @@ function sections(report: Report, colors: Colors, spark: SparklineOptions): Sect
     { title: 'SLOWEST OPERATIONS', lines: slowestLines(report.slowestOperations) },
     { title: 'MOST FREQUENT ERRORS', lines: errorLines(report.mostFrequentErrors, report.service !== null) },
   ];
+  // SPEC §15: the gates after the report's own sections, before what the alerts did.
+  if (report.gates?.baseline) list.push({ title: 'COMPARED WITH BASELINE', lines: baselineLines(report.gates.baseline, colors) });
+  if (report.gates) list.push({ title: 'GATES', lines: gateLines(report.gates, colors) });
   if (report.alerts !== null) list.push({ title: 'ALERTS', lines: alertLines(report.alerts, colors) });
   return list;
 }
@@ -124,7 +129,10 @@ function dataQualityLines({ invalidDurations, skippedRows }: Report['dataQuality
 
 function trendText(trend: Trend): string {
   if (trend.direction === 'insufficient_data') return 'insufficient data';
-  return `${trend.direction} (${formatChange(trend.percentChange)})`;
+  // A change past ±10% that reads stable was not significant (SPEC §4): say so, or it looks wrong.
+  const noise = trend.direction === 'stable' && Math.abs(trend.percentChange ?? 0) > LIMITS.trendChange && trend.pValue !== null;
+  const why = noise ? `, not significant: p = ${trend.pValue}` : '';
+  return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
 }
 
 function issueLines({ issues, findings, period }: Report, colors: Colors): string[] {

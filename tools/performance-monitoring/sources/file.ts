@@ -1,8 +1,10 @@
-// --input FILE...: log files read by in-process DuckDB, aggregated by the shared SQL.
-import { statSync } from 'node:fs';
+// --input FILE...: log files (or stdin) read by in-process DuckDB, aggregated by the shared SQL.
+// What cannot be used is skipped and counted, with one stderr line per kind of cause.
+import { shownPath, shownText } from '../cli/shown.js';
 import { RuntimeError, UsageError, describeError } from '../errors.js';
 import { openDuckDb, aggregateInDuckDb, type DuckDb } from './duckdb.js';
-import { formatOf, normalizedSelectSql, readerSql } from './file-formats.js';
+import { loadInput } from './file-load.js';
+import { STDIN, Scratch, checkInputPaths, resolveInputs, type InputFile, type Stdin } from './input-paths.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
 import type { InputFormat } from '../cli/validate.js';
 
@@ -13,107 +15,108 @@ export interface FileSettings {
 }
 
 const TABLE = 'integration_logs';
+const OPERATION = "(duration_ms IS NOT NULL OR status IN ('success', 'error'))";
 
-export function checkInputFiles(paths: string[]): void {
-  for (const path of paths) {
-    formatOf(path);
-    // DuckDB reads a path with these characters as a pattern, and would read other files too.
-    if (/[*?[]/.test(path)) throw new UsageError(`--input '${path}': names with *, ? or [ are not supported; let the shell expand patterns`);
-    let isFile: boolean;
-    try {
-      isFile = statSync(path).isFile();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UsageError(`--input '${path}': no such file`);
-      throw new RuntimeError(`--input '${path}': cannot read: ${describeError(error)}`);
-    }
-    if (!isFile) throw new UsageError(`--input '${path}': not a regular file`);
-  }
-}
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const shownInput = (input: InputFile) => `--input ${input.name === STDIN ? '- (stdin)' : shownPath(input.name)}`;
 
 export class FileSource implements Source {
   readonly kind = 'file' as const;
   private db: DuckDb | undefined;
-
-  private readonly paths: string[];
+  private readonly scratch = new Scratch();
+  private loaded: Promise<{ db: DuckDb; skippedRows: number }> | undefined;
 
   constructor(
     private readonly settings: FileSettings,
     private readonly onNotice: (line: string) => void,
-  ) {
-    this.paths = settings.paths;
-  }
+    private readonly stdin: Stdin = process.stdin,
+  ) {}
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
-    checkInputFiles(this.paths);
+    // Files are read once (stdin can be read only once); a second question (the run asks
+    // again without --service to suggest names) reuses the tables, and says nothing twice.
+    const first = this.loaded === undefined;
+    const { db, skippedRows } = await (this.loaded ??= this.load());
+    return readingTheInput(async () => {
+      const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
+      if (first) await this.hintAtTimeSpan(db, query);
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+    });
+  }
+
+  private async load(): Promise<{ db: DuckDb; skippedRows: number }> {
+    const { paths, inputFormat } = this.settings;
+    checkInputPaths(paths, inputFormat, this.stdin);
+    const inputs = await resolveInputs(paths, inputFormat, this.stdin, this.scratch);
     const db = (this.db ??= await openDuckDb());
-    const parts: string[] = [];
-    for (const [i, path] of this.paths.entries()) parts.push(await this.load(db, path, `input_${i}`));
-    await this.run(db, `CREATE OR REPLACE TEMP VIEW input_rows AS ${parts.map((p) => `SELECT * FROM ${p}`).join('\nUNION ALL\n')}`, 'reading the input');
-    await this.run(db, `CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable) FROM input_rows WHERE NOT unusable`, 'reading the input');
-    const skippedRows = await this.countSkipped(db);
-    if (skippedRows > 0) {
-      this.onNotice(`skipped ${skippedRows.toLocaleString('en-US')} input row${skippedRows === 1 ? '' : 's'} with an unusable created_at, source or duration_ms`);
+    let skippedRows = 0;
+    const names: string[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const name = `input_${i}`;
+      const loaded = await loadInput(db, input, name, this.scratch);
+      if (loaded.first) {
+        this.onNotice(`${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${shownText(loaded.first.reason)})`);
+      }
+      skippedRows += loaded.unreadable;
+      names.push(name);
     }
-    const aggregates = await this.guard(() => aggregateInDuckDb(db.connection, TABLE, query), 'aggregating the input');
-    return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+    // Text inputs now live in DuckDB tables; copies and repaired files are no longer needed.
+    this.scratch.remove();
+    // Parquet is read from here on (views): a damaged file still fails as bad input.
+    return readingTheInput(async () => {
+      await db.connection.run(`CREATE OR REPLACE TEMP VIEW input_rows AS ${names.map((n) => `SELECT * FROM ${n}`).join('\nUNION ALL\n')}`);
+      await db.connection.run(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable, seconds_like) FROM input_rows WHERE NOT unusable`);
+      skippedRows += await this.countUnusable(db, inputs);
+      return { db, skippedRows };
+    });
   }
 
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    this.loaded = undefined;
+    this.scratch.remove();
   }
 
-  /** One file as a relation: Parquet is scanned where it lies (columnar, cheap to read twice);
-   *  text formats are parsed once into a temp table, then counted and aggregated from memory. */
-  private async load(db: DuckDb, path: string, name: string): Promise<string> {
-    const select = await this.normalizedSelect(db, path);
-    const kind = formatOf(path) === 'parquet' ? 'VIEW' : 'TABLE';
-    await this.guard(() => db.connection.run(`CREATE OR REPLACE TEMP ${kind} ${name} AS ${select}`), 'reading', path);
-    if (kind === 'TABLE') await this.guard(() => storeWholeDurationsAsIntegers(db, name), 'reading', path);
-    return name;
-  }
-
-  private async normalizedSelect(db: DuckDb, path: string): Promise<string> {
-    const format = formatOf(path);
-    const reader = readerSql(path, format);
-    const described = await this.guard(() => db.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`), 'reading', path);
-    const types = new Map<string, string>();
-    for (const row of described.getRowObjectsJS()) types.set(String(row.column_name), String(row.column_type));
-    for (const required of ['source', 'created_at']) {
-      if (!types.has(required)) throw new UsageError(`--input '${path}': no '${required}' column (needed: source, created_at)`);
+  /** Rows read but unusable (SPEC §1): one line for all files, one more per file whose times look like epoch seconds. */
+  private async countUnusable(db: DuckDb, inputs: InputFile[]): Promise<number> {
+    let total = 0;
+    for (const [i, input] of inputs.entries()) {
+      const [counts] = (await db.connection.runAndReadAll(
+        `SELECT count(*) FILTER (WHERE unusable) AS unusable, count(*) FILTER (WHERE seconds_like) AS seconds FROM input_${i}`,
+      )).getRowObjectsJS();
+      total += Number(counts?.unusable ?? 0);
+      const seconds = Number(counts?.seconds ?? 0);
+      if (seconds > 0) {
+        this.onNotice(`${shownInput(input)}: created_at of ${plural(seconds, 'row', 'rows')} looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): multiply by 1000 or write ISO-8601`);
+      }
     }
-    return normalizedSelectSql(reader, types);
+    if (total > 0) this.onNotice(`skipped ${plural(total, 'input row', 'input rows')} with an unusable created_at, source or duration_ms`);
+    return total;
   }
 
-  private async countSkipped(db: DuckDb): Promise<number> {
-    const reader = await this.guard(() => db.connection.runAndReadAll('SELECT count(*) AS n FROM input_rows WHERE unusable'), 'reading the input');
-    return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
-  }
-
-  private async run(db: DuckDb, sql: string, doing: string): Promise<void> {
-    await this.guard(() => db.connection.run(sql), doing);
-  }
-
-  /** DuckDB's read errors name malformed files: bad input, exit 2, one line. */
-  private async guard<T>(work: () => Promise<T>, doing: string, path?: string): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof UsageError || error instanceof RuntimeError) throw error;
-      const reason = describeError(error).replace(/^[A-Za-z ]*Error: /, '');
-      throw new UsageError(`--input${path ? ` '${path}'` : ''}: ${doing} failed: ${reason}`);
-    }
+  /** No operation in the window although the files hold some: say when they happened, and how to look there. */
+  private async hintAtTimeSpan(db: DuckDb, query: AggregateQuery): Promise<void> {
+    const at = (date: Date) => `CAST('${date.toISOString()}' AS TIMESTAMPTZ)`;
+    const [span] = (await db.connection.runAndReadAll(
+      `SELECT epoch_ms(min(created_at)) AS first, epoch_ms(max(created_at)) AS last,
+         count(*) FILTER (WHERE created_at >= ${at(query.start)} AND created_at < ${at(query.end)}) AS inside
+       FROM ${TABLE} WHERE ${OPERATION}`,
+    )).getRowObjectsJS();
+    if (span?.first === null || span?.first === undefined || Number(span.inside) > 0) return;
+    const [first, last] = [new Date(Number(span.first)), new Date(Number(span.last))];
+    // The window's end is exclusive: the next whole minute after the last operation covers it.
+    const until = new Date(Math.floor(last.getTime() / 60_000) * 60_000 + 60_000).toISOString().replace('.000Z', 'Z');
+    this.onNotice(`no operations in the window; the input spans ${first.toISOString()} .. ${last.toISOString()}: try --until ${until}`);
   }
 }
 
-/** Text durations are parsed as DOUBLE; when every one is a whole number, BIGINT holds them
- *  exactly and the percentiles run ~30% faster (sorting integers). Same figures either way. */
-async function storeWholeDurationsAsIntegers(db: DuckDb, table: string): Promise<void> {
-  const described = await db.connection.runAndReadAll(`SELECT data_type FROM duckdb_columns() WHERE table_name = '${table}' AND column_name = 'duration_ms'`);
-  if (described.getRowsJS()[0]?.[0] !== 'DOUBLE') return;
-  const checked = await db.connection.runAndReadAll(
-    `SELECT coalesce(bool_and(duration_ms = trunc(duration_ms) AND abs(duration_ms) < 9007199254740992), true) FROM ${table}`,
-  );
-  if (checked.getRowsJS()[0]?.[0] === true) await db.connection.run(`ALTER TABLE ${table} ALTER duration_ms TYPE BIGINT`);
+/** DuckDB's read errors name malformed files: bad input, exit 2, one line. */
+async function readingTheInput<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RuntimeError) throw error;
+    throw new UsageError(`--input: reading the input failed: ${shownText(describeError(error).replace(/^[A-Za-z ]*Error: /, ''))}`);
+  }
 }

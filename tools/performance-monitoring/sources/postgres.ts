@@ -1,9 +1,10 @@
 // DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
+import { shownValue } from '../cli/shown.js';
 import type postgresType from 'postgres';
-import { envValue, timeoutMs } from '../config.js';
-import { RuntimeError, UsageError, describeError } from '../errors.js';
+import { RuntimeError, describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
-import { aggregationParams, aggregationSql, DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import { shownText } from '../net/shown.js';
+import { aggregationParams, aggregationSql } from './aggregate-sql.js';
 import { decodeAggregateRows } from './rows.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
 
@@ -23,22 +24,6 @@ export class PostgresSource implements Source {
     private readonly table: string,
     private readonly timeout: number,
   ) {}
-
-  static fromEnv(env: NodeJS.ProcessEnv): PostgresSource {
-    const raw = envValue(env, 'DATABASE_URL') ?? '';
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
-    }
-    const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
-    quoteTableName(table);
-    return new PostgresSource(url, table, timeoutMs(env));
-  }
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
     const rows = await withRetry(() => this.attempt(query), {
@@ -100,13 +85,13 @@ export class PostgresSource implements Source {
     switch (errorCode(error)) {
       case '28P01':
       case '28000':
-        return `PostgreSQL at ${where}: authentication failed for user '${decodeURIComponent(this.url.username)}': check DATABASE_URL`;
+        return `PostgreSQL at ${where}: authentication failed for user ${shownValue(decodeURIComponent(this.url.username))}: check DATABASE_URL`;
       case '3D000':
-        return `PostgreSQL at ${where}: database '${database}' does not exist: check DATABASE_URL`;
+        return `PostgreSQL at ${where}: database ${shownValue(database)} does not exist: check DATABASE_URL`;
       case '42P01':
-        return `PostgreSQL: table ${this.table} does not exist in '${database}': run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
+        return `PostgreSQL: table ${this.table} does not exist in ${shownValue(database)}: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
       case '42703':
-        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${describeError(error)}): see tools/performance-monitoring/sql/schema.sql`;
+        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${shownText(describeError(error))}): see tools/performance-monitoring/sql/schema.sql`;
       case '57014':
         return `PostgreSQL: the query timed out after ${this.timeout} ms (PERFMON_TIMEOUT_MS); try a shorter --hours or check the indexes in sql/schema.sql`;
       case 'ECONNREFUSED':
@@ -118,9 +103,9 @@ export class PostgresSource implements Source {
         return `PostgreSQL at ${where}: connection timed out after ${this.timeout} ms`;
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
-        return `PostgreSQL: host '${this.url.hostname}' not found: check DATABASE_URL`;
+        return `PostgreSQL: host ${shownValue(this.url.hostname)} not found: check DATABASE_URL`;
       default:
-        return `PostgreSQL at ${where}: query failed: ${describeError(error)}`;
+        return `PostgreSQL at ${where}: query failed: ${shownText(describeError(error))}`;
     }
   }
 }

@@ -2,6 +2,7 @@
 // then the same aggregation SQL runs over them, so both paths give the same numbers.
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { aggregateInDuckDb, openDuckDb, type DuckDb } from './duckdb.js';
+import { createdAtFromTextSql } from './timestamps-sql.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 
 export interface LogRow {
@@ -14,7 +15,11 @@ export interface LogRow {
   created_at: string;
 }
 
+/** The aggregates, and the rows skipped for a created_at DuckDB cannot read or no clock shows. */
+export type LoadedAggregates = Aggregates & { skippedRows: number };
+
 const STAGING = 'fetched_rows';
+const PARSED = 'parsed_rows';
 const TABLE = 'integration_logs';
 
 export class RowLoader {
@@ -47,10 +52,15 @@ export class RowLoader {
     }
   }
 
-  async aggregate(query: AggregateQuery): Promise<Aggregates> {
+  async aggregate(query: AggregateQuery): Promise<LoadedAggregates> {
     this.appender.closeSync();
-    await this.db.connection.run(`CREATE VIEW ${TABLE} AS SELECT * REPLACE (CAST(created_at AS TIMESTAMPTZ) AS created_at) FROM ${STAGING}`);
-    return aggregateInDuckDb(this.db.connection, TABLE, query);
+    // Date.parse (the page reader's check) accepts RFC 2822 and more that DuckDB cannot cast:
+    // such a row, or an impossible time (SPEC §1), is skipped and counted like a file's.
+    const c = this.db.connection;
+    await c.run(`CREATE TEMP TABLE ${PARSED} AS SELECT * REPLACE (${createdAtFromTextSql('created_at')} AS created_at) FROM ${STAGING}`);
+    await c.run(`CREATE VIEW ${TABLE} AS SELECT * FROM ${PARSED} WHERE created_at IS NOT NULL`);
+    const skipped = (await c.runAndReadAll(`SELECT count(*) FROM ${PARSED} WHERE created_at IS NULL`)).getRowsJS()[0]?.[0];
+    return { ...(await aggregateInDuckDb(c, TABLE, query)), skippedRows: Number(skipped ?? 0) };
   }
 
   close(): void {

@@ -50,7 +50,6 @@ function read(row: Row, name: ColumnName): string | number | null {
 }
 
 const count = (row: Row, name: ColumnName) => read(row, name) as number;
-const numberOrNull = (row: Row, name: ColumnName) => read(row, name) as number | null;
 
 function text(row: Row, name: ColumnName): string {
   const value = read(row, name);

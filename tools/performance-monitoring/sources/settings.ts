@@ -1,11 +1,13 @@
 // Which source answers, and its settings (SPEC §1), resolved once from the options and the
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
+import { shownValue } from '../cli/shown.js';
 import type { InputFormat } from '../cli/validate.js';
 import { envValue, timeoutMs } from '../config.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
 import type { SourceKind } from './types.js';
+import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 
 export type SourceSettings =
   | { kind: 'demo' }
@@ -75,8 +77,9 @@ function postgresUrl(env: NodeJS.ProcessEnv): URL {
     throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(`DATABASE_URL has scheme '${url.protocol}': expected postgres://user@host:5432/database with a password`);
+    throw new UsageError(`DATABASE_URL has scheme ${shownValue(url.protocol)}: expected postgres://user@host:5432/database with a password`);
   }
+  checkPostgresUrl(url);
   return url;
 }
 
@@ -88,6 +91,7 @@ function supabaseUrl(env: NodeJS.ProcessEnv): URL {
     throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
+  checkSupabaseUrl(url);
   return url;
 }
 

@@ -2,6 +2,7 @@
 // the result is complete whatever the server's max-rows and stable while rows are inserted;
 // the range is split into time slices fetched concurrently.
 import type { SupabaseClient } from '@supabase/supabase-js';
+import { pageProblem } from './page-checks.js';
 import type { LogRow } from './row-loader.js';
 
 export const COLUMNS = 'id,source,operation,level,status,message,duration_ms,created_at';
@@ -103,6 +104,9 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
     if (first && typeof count === 'number') sink.estimate(count);
     // An empty page is the only proof of the end: the server may cap pages below PAGE_SIZE.
     if (data.length === 0) return;
+    // A server that ignores a filter would otherwise be read forever, or into the wrong report.
+    const problem = pageProblem(data, { from, to, service: request.service, pageSize: PAGE_SIZE, cursor });
+    if (problem !== null) throw new PageFailure({ status, code: 'BAD_ANSWER', message: problem });
     const rows = data.filter(isRawRow);
     if (rows.length < data.length) sink.skipped(data.length - rows.length);
     const last = data[data.length - 1];

@@ -1,12 +1,12 @@
 // SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY: the perf_monitor_summary RPC aggregates in the
 // database; without it, every row of both windows is paged in and aggregated locally.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { envValue, timeoutMs } from '../config.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
-import { isRetryableStatus } from '../net/retry.js';
+import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../net/retry.js';
+import { shownText } from '../net/shown.js';
 import { rpcArguments } from './aggregate-contract.js';
-import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import { DEFAULT_TABLE } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
 import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
@@ -33,26 +33,6 @@ export class SupabaseSource implements Source {
     private readonly settings: SupabaseSettings,
     private readonly notice: (line: string) => void,
   ) {}
-
-  static fromEnv(env: NodeJS.ProcessEnv, notice: (line: string) => void): SupabaseSource {
-    const raw = envValue(env, 'SUPABASE_URL') ?? '';
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new UsageError('SUPABASE_URL is not a URL: use https://<project>.supabase.co');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('SUPABASE_URL must start with https://');
-    const table = envValue(env, 'PERFMON_TABLE') ?? DEFAULT_TABLE;
-    quoteTableName(table);
-    const progress = process.stderr.isTTY
-      ? (line: string, done: boolean) => process.stderr.write(`\rperf-monitor: ${line}${done ? '\n' : ''}`)
-      : null;
-    return new SupabaseSource(
-      { url, key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table, timeoutMs: timeoutMs(env), progress },
-      notice,
-    );
-  }
 
   /** Bytes of HTTP response bodies received so far. */
   bytesReceived(): number {
@@ -86,7 +66,9 @@ export class SupabaseSource implements Source {
     const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query)));
     if (error) {
       if (RPC_MISSING.has(error.code ?? '')) {
-        this.notice(`the ${RPC_NAME} RPC is not installed, so rows are read and aggregated here; install tools/performance-monitoring/sql/rpc.sql for server-side aggregation`);
+        // Two lines of at most 100 columns with the sink's `perf-monitor: ` prefix (issue 16).
+        this.notice(`the ${RPC_NAME} RPC is not installed: rows are read and aggregated here.`);
+        this.notice('For aggregation in the database, install tools/performance-monitoring/sql/rpc.sql.');
         return null;
       }
       throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
@@ -116,8 +98,10 @@ export class SupabaseSource implements Source {
         throw error;
       });
       progress?.(`fetched ${fetched.toLocaleString('en-US')} rows`, true);
+      const { skippedRows: unreadableTimes, ...aggregates } = await loader.aggregate(query);
+      skippedRows += unreadableTimes;
       if (skippedRows > 0) this.notice(`skipped ${skippedRows.toLocaleString('en-US')} rows with an unusable source, created_at or duration_ms`);
-      return { kind: this.kind, aggregation: 'client', skippedRows, ...(await loader.aggregate(query)) };
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
     } finally {
       loader.close();
     }
@@ -136,9 +120,14 @@ export class SupabaseSource implements Source {
   private networkLine(): string {
     const failure = this.http?.lastFailure();
     const where = `Supabase at ${this.settings.url.host}`;
-    if (failure?.kind === 'timeout') return `${where}: ${failure.detail} (PERFMON_TIMEOUT_MS), after 3 attempts`;
-    if (failure?.detail === 'ECONNREFUSED') return `${where}: connection refused, after 3 attempts`;
-    return `${where}: request failed (${failure?.detail ?? 'network error'}), after 3 attempts`;
+    const retried = failure && failure.attempts > 1 ? `, after ${failure.attempts} attempts` : '';
+    if (failure?.kind === 'refused') {
+      const hint = failure.redirect ? ' (set SUPABASE_URL to the address that answers)' : '';
+      return `${where}: ${failure.detail}${hint}`;
+    }
+    if (failure?.kind === 'timeout') return `${where}: ${failure.detail} (PERFMON_TIMEOUT_MS)${retried}`;
+    if (failure?.detail === 'ECONNREFUSED') return `${where}: connection refused${retried}`;
+    return `${where}: request failed (${shownText(failure?.detail ?? 'network error')})${retried}`;
   }
 
   private explain(failure: PageError, doing: string): string {
@@ -151,8 +140,11 @@ export class SupabaseSource implements Source {
     if (failure.code === '42P01' || failure.code === 'PGRST205') {
       return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
     }
-    const code = failure.code ? ` ${failure.code}` : '';
-    const retried = isRetryableStatus(failure.status) ? ', after 3 attempts' : '';
-    return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried}): ${failure.message.split('\n')[0]}`;
+    // The server's words, clipped and without control characters: it may send anything.
+    const message = shownText(String(failure.message ?? ''));
+    if (failure.code === 'BAD_ANSWER') return `${where}: ${doing} got an unusable answer: ${message}`;
+    const code = failure.code ? ` ${shownText(String(failure.code), 40)}` : '';
+    const retried = isRetryableStatus(failure.status) ? `, after ${DEFAULT_ATTEMPTS} attempts` : '';
+    return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried})${message ? `: ${message}` : ''}`;
   }
 }

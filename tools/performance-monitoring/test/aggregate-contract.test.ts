@@ -2,7 +2,6 @@
 // engines actually return (names, order, types), each UNION branch naming the same columns, the
 // parameters as declared, the table named in exactly one place; and the same rows giving the
 // same decoded aggregates in DuckDB and PostgreSQL (the variance within float rounding).
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

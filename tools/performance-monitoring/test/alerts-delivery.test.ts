@@ -2,6 +2,7 @@
 // @slack/webhook requests and an SMTP server receiving the real nodemailer mail.
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertConfigFromEnv, sendAlerts, type AlertConfig } from '../alerts/index.js';
@@ -59,17 +60,24 @@ function criticalReport(end = END): Report {
   const report = buildReport({ healthScore: 62, healthStatus: 'needs_attention', services, period: { start: '2025-11-19T10:00:00.000Z', end, hours: 24 } });
   report.overall.errorRate = 12.5;
   report.mostFrequentErrors = [{ service: EVIL_SERVICE, message: INJECTION, count: 30, example: INJECTION, operations: [] }];
+  const finding = (kind: Report['findings'][number]['kind'], service: string | null, value: number, limit: number) => ({ kind, service, value, limit, since: null, text: kind });
+  report.findings = [
+    finding('system_error_rate', null, 12.5, 5),
+    finding('health_low', null, 62, 70),
+    finding('high_error_rate', EVIL_SERVICE, 25, 5),
+    finding('degrading', EVIL_SERVICE, 15.3, 10),
+  ];
   return report;
 }
 
 function healthyReport(end: string): Report {
   const services = sampleServices().map((s) => ({ ...s, status: 'healthy' as const, trend: { ...s.trend, direction: 'stable' as const } }));
-  return buildReport({ healthScore: 95, services, period: { start: '2025-11-19T10:00:00.000Z', end, hours: 24 } });
+  return buildReport({ healthScore: 95, services, findings: [], period: { start: '2025-11-19T10:00:00.000Z', end, hours: 24 } });
 }
 
 const later = (minutes: number) => new Date(Date.parse(END) + minutes * 60_000).toISOString();
 const channel = (alerts: AlertsReport, name: 'slack' | 'email') => alerts.channels.find((c) => c.channel === name);
-const CRITICAL_KEYS = ['health_low', 'error_rate_high', `service_degrading:${EVIL_SERVICE}`];
+const CRITICAL_KEYS = ['health_low', 'error_rate_high', `service_degrading:${EVIL_SERVICE}`, `service_error_rate:${EVIL_SERVICE}`];
 const quiet = { warn: () => undefined };
 
 describe('sendAlerts delivery', () => {
@@ -87,7 +95,7 @@ describe('sendAlerts delivery', () => {
     expect(body.blocks[1]?.text?.text).toContain('*critical* Health score 62/100 is below 70 _(new)_');
     expect(body.blocks[2]?.text?.text).toContain('*&lt;!here&gt;svc&amp;co* — errors 25.0% · p95 3,400ms · 📉 degrading +15.3%');
     expect(body.blocks[3]?.elements?.[0]?.text).toContain(`2025-11-19T10:00:00.000Z → ${END} (24h) · source demo (server)`);
-    expect(body.text).toContain('[CRITICAL] Performance: health 62/100, 3 issues');
+    expect(body.text).toContain('[CRITICAL] Performance: health 62/100, 4 issues');
     const json = JSON.stringify(body);
     expect(json).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt;');
     for (const live of ['<!channel>', '<!here>', '<https://evil.example', '<script>']) expect(json).not.toContain(live);
@@ -95,7 +103,7 @@ describe('sendAlerts delivery', () => {
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0];
     expect(mail?.envelope).toEqual({ from: 'perf-monitor@example.com', to: ['ops@example.com', 'oncall@example.com'] });
-    expect(mail?.parsed.subject).toBe('[CRITICAL] Performance: health 62/100, 3 issues');
+    expect(mail?.parsed.subject).toBe('[CRITICAL] Performance: health 62/100, 4 issues');
     const text = mail?.parsed.text ?? '';
     const html = typeof mail?.parsed.html === 'string' ? mail.parsed.html : '';
     for (const part of [text, html]) {
@@ -137,18 +145,25 @@ describe('sendAlerts delivery', () => {
     expect(smtp.messages[1]?.parsed.text).toContain('(still firing)');
   });
 
-  it('sends one resolved notice when the conditions stop holding, then nothing', async () => {
+  it('sends one resolved notice once the conditions have not held for 15 min (the default keep-firing), then nothing', async () => {
     await sendAlerts(criticalReport(), config(), SCOPE, quiet);
-    const resolved = await sendAlerts(healthyReport(later(5)), config(), SCOPE, quiet);
+    const held = await sendAlerts(healthyReport(later(14)), config(), SCOPE, quiet);
+    expect(held.channels.map((c) => [c.sent, c.resolved])).toEqual([[[], []], [[], []]]);
+    const resolved = await sendAlerts(healthyReport(later(15)), config(), SCOPE, quiet);
     expect(resolved.conditions).toEqual([]);
     expect(channel(resolved, 'slack')).toEqual({ channel: 'slack', sent: [], suppressed: [], resolved: CRITICAL_KEYS, failed: null });
     expect(channel(resolved, 'email')?.resolved).toEqual(CRITICAL_KEYS);
-    expect(smtp.messages[1]?.parsed.subject).toBe('[RESOLVED] Performance: health 95/100, 3 resolved');
+    expect(smtp.messages[1]?.parsed.subject).toBe('[RESOLVED] Performance: health 95/100, 4 resolved');
     const body = slack.messages[1] as { blocks: { text?: { text: string } }[] };
     expect(body.blocks[0]?.text?.text).toBe('✅ RESOLVED · Performance health 95/100');
-    expect(body.blocks[1]?.text?.text).toContain('*Resolved*\n• ✅ Health score 62/100 is below 70');
+    // Each resolved line says the figure now (SPEC §9), not the alert it ends.
+    expect(body.blocks[1]?.text?.text).toBe(
+      '*Resolved*\n• ✅ health score back to 95/100\n• ✅ overall error rate back to 3.1%\n' +
+        '• ✅ &lt;!here&gt;svc&amp;co: no longer degrading (no operations in either window)\n' +
+        '• ✅ &lt;!here&gt;svc&amp;co error rate back to n/a (no operations)',
+    );
 
-    const after = await sendAlerts(healthyReport(later(10)), config(), SCOPE, quiet);
+    const after = await sendAlerts(healthyReport(later(20)), config(), SCOPE, quiet);
     expect(after.channels.every((c) => c.resolved.length === 0 && c.sent.length === 0)).toBe(true);
     expect(slack.messages).toHaveLength(2);
     expect(smtp.messages).toHaveLength(2);
@@ -184,7 +199,10 @@ describe('sendAlerts delivery', () => {
 
   it('times out a webhook that never answers, 3 attempts, then fails', async () => {
     slack.hangNext(3);
-    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_TIMEOUT_MS: '300' }), SCOPE, quiet);
+    const started = Date.now();
+    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_TIMEOUT_MS: '1000' }), SCOPE, quiet);
+    // Backoff included, the whole delivery stays within attempts × timeout.
+    expect(Date.now() - started).toBeLessThan(3_000 + 500);
     expect(slack.requests).toHaveLength(3);
     expect(channel(alerts, 'slack')?.failed?.reason).toBe('Slack webhook: The operation was aborted due to timeout');
     expect(channel(alerts, 'email')?.sent).toEqual(CRITICAL_KEYS);
@@ -213,6 +231,23 @@ describe('sendAlerts delivery', () => {
     const failed = await sendAlerts(criticalReport(), config({ PERFMON_STATE_DIR: join(dir, 'other') }), SCOPE, quiet);
     expect(smtp.mailAttempts).toBe(3);
     expect(channel(failed, 'email')?.failed?.reason).toMatch(/^SMTP 127\.0\.0\.1:\d+: .*451 Try again later/);
+  });
+
+  it('an SMTP server that accepts and never greets costs at most attempts × timeout in all', async () => {
+    const sockets: Socket[] = [];
+    const mute = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = mute.address() as AddressInfo;
+      const started = Date.now();
+      const alerts = await sendAlerts(criticalReport(), config({ SLACK_WEBHOOK_URL: '', EMAIL_PORT: String(port), PERFMON_TIMEOUT_MS: '1000' }), SCOPE, quiet);
+      // Before: 3 × 1 s greeting timeouts plus the backoff between them (3.53 s measured on 5b5982a).
+      expect(Date.now() - started).toBeLessThan(3_000 + 300);
+      expect(channel(alerts, 'email')?.failed?.reason).toMatch(new RegExp(`^SMTP 127\\.0\\.0\\.1:${port}: `));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => mute.close(() => resolve()));
+    }
   });
 
   it('SMTP auth rejected: failed once, not retried, clear reason without the password', async () => {
@@ -246,16 +281,71 @@ describe('sendAlerts delivery', () => {
 });
 
 describe('sendAlerts state', () => {
+  it('loads a version 1 state file (before --alert-for): what it sent stays sent, and is rewritten as version 2', async () => {
+    const file = join(dir, 'alert-state.json');
+    const sentAt = later(-60);
+    const v1Entry = (message: string, severity: string) => ({ severity, message, firing: true, firstSentAt: sentAt, lastSentAt: sentAt });
+    const entries = Object.fromEntries(CRITICAL_KEYS.map((key, i) => [key, v1Entry(`old ${key}`, i < 2 ? 'critical' : 'warning')]));
+    await writeFile(file, JSON.stringify({ version: 1, scopes: { [SCOPE]: { slack: entries, email: entries } } }));
+    const lines: string[] = [];
+    const alerts = await sendAlerts(criticalReport(), config(), SCOPE, { warn: (line) => lines.push(line) });
+    expect(lines).toEqual([]);
+    for (const name of ['slack', 'email'] as const) {
+      expect(channel(alerts, name)).toEqual({
+        channel: name, sent: [], resolved: [], failed: null,
+        suppressed: CRITICAL_KEYS.map((key) => ({ key, nextSendAt: later(180) })),
+      });
+    }
+    expect(slack.requests).toHaveLength(0);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; scopes: Record<string, { channels: { slack: Record<string, unknown> } }> };
+    expect(saved.version).toBe(2);
+    expect(saved.scopes[SCOPE]?.channels.slack.health_low).toEqual({
+      status: 'firing', severity: 'critical', message: 'old health_low', since: sentAt, lastHeldAt: END, firstSentAt: sentAt, lastSentAt: sentAt, sending: null,
+    });
+  });
+
+  it('--alert-silence: muted keys are never sent, listed with their expiry, and kept for later runs until then', async () => {
+    const muted = [`service_degrading:${EVIL_SERVICE}`, `service_error_rate:${EVIL_SERVICE}`];
+    const withSilence = { ...config(), silences: [{ key: 'service_*', durationMs: 3_600_000 }] };
+    const first = await sendAlerts(criticalReport(), withSilence, SCOPE, quiet);
+    expect(first.silenced).toEqual([{ key: 'service_*', until: later(60), conditions: muted }]);
+    expect(channel(first, 'slack')?.sent).toEqual(['health_low', 'error_rate_high']);
+    expect(JSON.stringify(slack.messages)).not.toContain('performance degrading');
+
+    // A later run without the flag still honours it (from the state) until it ends.
+    const during = await sendAlerts(criticalReport(later(30)), config(), SCOPE, quiet);
+    expect(during.silenced).toEqual([{ key: 'service_*', until: later(60), conditions: muted }]);
+    expect(channel(during, 'slack')?.sent).toEqual([]);
+    expect(slack.messages).toHaveLength(1);
+
+    // Expired: what still holds and was never sent goes out now; the silence is gone.
+    const after = await sendAlerts(criticalReport(later(60)), config(), SCOPE, quiet);
+    expect(after.silenced).toEqual([]);
+    expect(channel(after, 'slack')?.sent).toEqual(muted);
+    expect(slack.messages).toHaveLength(2);
+  });
+
+  it('--alert-for: nothing is sent until a condition has held that long; --until replays it', async () => {
+    const held = { ...config(), forMs: 10 * 60_000 };
+    const first = await sendAlerts(criticalReport(), held, SCOPE, quiet);
+    expect(channel(first, 'slack')).toMatchObject({ sent: [], suppressed: CRITICAL_KEYS.map((key) => ({ key, nextSendAt: later(10) })) });
+    await sendAlerts(criticalReport(later(5)), held, SCOPE, quiet);
+    expect(slack.requests).toHaveLength(0);
+    const due = await sendAlerts(criticalReport(later(10)), held, SCOPE, quiet);
+    expect(channel(due, 'slack')?.sent).toEqual(CRITICAL_KEYS);
+    expect(slack.messages).toHaveLength(1);
+  });
+
   it('treats a corrupt state file as empty, says so on stderr once, and rewrites it', async () => {
     const file = join(dir, 'alert-state.json');
     await writeFile(file, '{ this is not json');
     const lines: string[] = [];
     const alerts = await sendAlerts(criticalReport(), config(), SCOPE, { warn: (line) => lines.push(line) });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^perf-monitor: alert state .*alert-state\.json is corrupt \(.*\); starting with empty state$/);
+    expect(lines[0]).toMatch(/^alert state .*alert-state\.json is corrupt \(.*\); starting with empty state$/);
     expect(channel(alerts, 'slack')?.sent).toEqual(CRITICAL_KEYS);
     const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; scopes: Record<string, unknown> };
-    expect(saved.version).toBe(1);
+    expect(saved.version).toBe(2);
     expect(Object.keys(saved.scopes)).toEqual([SCOPE]);
   });
 
@@ -298,12 +388,18 @@ describe('sendAlerts state', () => {
     expect(channel(alerts, 'slack')?.sent).toEqual(CRITICAL_KEYS);
   });
 
-  it('an unusable state dir fails every channel without sending', async () => {
-    const notADir = join(dir, 'file');
-    await writeFile(notADir, 'x');
-    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_STATE_DIR: notADir }), SCOPE, quiet);
-    expect(alerts.channels.map((c) => c.failed?.reason.startsWith(`alert state in ${notADir}: `))).toEqual([true, true]);
-    expect(slack.requests).toHaveLength(0);
-    expect(smtp.messages).toHaveLength(0);
+  it('an unusable state dir (a path under a file: ENOTDIR) still delivers, without dedupe, and says so once', async () => {
+    const notADir = join(dir, 'file', 'state');
+    await writeFile(join(dir, 'file'), 'x');
+    const lines: string[] = [];
+    const alerts = await sendAlerts(criticalReport(), config({ PERFMON_STATE_DIR: notADir }), SCOPE, { warn: (line) => lines.push(line) });
+    const expected = `alert state in ${notADir} not usable (ENOTDIR: not a directory, mkdir '${notADir}'); dedupe is off: alerts are sent, and later runs may repeat them`;
+    expect(lines).toEqual([expected]);
+    expect(alerts.channels.map((c) => [c.sent, c.failed])).toEqual([
+      [CRITICAL_KEYS, { keys: [], reason: expected }],
+      [CRITICAL_KEYS, { keys: [], reason: expected }],
+    ]);
+    expect(slack.messages).toHaveLength(1);
+    expect(smtp.messages).toHaveLength(1);
   });
 });

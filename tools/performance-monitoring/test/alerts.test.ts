@@ -3,45 +3,54 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
 import { parseAlertRepeat } from '../cli/validate.js';
-import { evaluateConditions } from '../alerts/conditions.js';
+import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
 import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../alerts/escape.js';
 import { buildMessage } from '../alerts/message.js';
-import { applyDelivery, planChannel } from '../alerts/plan.js';
+import { applyDelivery, planChannel, settleInterrupted, type ChannelState } from '../alerts/plan.js';
 import { redactedReason, secretsOf } from '../alerts/redact.js';
 import { fitBlocks, SLACK_LIMITS, slackPayload } from '../alerts/slack.js';
 import type { Report } from '../metrics/report-types.js';
 import { buildNoDataReport, buildReport, sampleServices, silentService } from './support/report-fixture.js';
 
-/** The fixture's report with n8n's regression gone: health 87, nothing alert-worthy. */
+type Finding = Report['findings'][number];
+const finding = (kind: Finding['kind'], service: string | null, value: number | null, limit: number | null): Finding =>
+  ({ kind, service, value, limit, since: null, text: `${kind} (text never read)` });
+
+/** The fixture's report with n8n's regression gone: health 87, nothing alert-worthy (n8n errors 5.77% < 10%). */
 function healthyReport(): Report {
   const services = sampleServices().map((s) => ({ ...s, trend: { ...s.trend, direction: 'stable' as const, percentChange: 3 } }));
-  return buildReport({ services });
+  return buildReport({ services, findings: [finding('high_error_rate', 'n8n', 5.77, 5)] });
 }
+
+/** `report` with `extra` findings added, as the analysis would give them. */
+const withFindings = (report: Report, ...extra: Finding[]): Report => ({ ...report, findings: [...report.findings, ...extra] });
 
 const keys = (report: Report) => evaluateConditions(report).map((c) => `${c.severity}:${c.key}`);
 
-describe('evaluateConditions', () => {
+describe('evaluateConditions (from findings kinds and figures)', () => {
   it('fires nothing on a healthy report', () => {
     expect(evaluateConditions(healthyReport())).toEqual([]);
   });
 
-  it('health below 70 is critical', () => {
-    const [condition] = evaluateConditions({ ...healthyReport(), healthScore: 62 });
-    expect(condition).toEqual({ key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' });
-    expect(keys({ ...healthyReport(), healthScore: 70 })).toEqual([]);
+  it('reads figures, never texts nor the rest of the report', () => {
+    // healthScore says 40 but no health_low finding: no condition; the finding alone fires one.
+    expect(keys({ ...healthyReport(), healthScore: 40 })).toEqual([]);
+    expect(keys(withFindings(healthyReport(), finding('health_low', null, 62, 70)))).toEqual(['critical:health_low']);
   });
 
-  it('overall error rate above 10% is critical and names the top error', () => {
-    const report = healthyReport();
-    report.overall.errorRate = 12.5;
-    const [condition] = evaluateConditions(report);
+  it('health below 70 is critical', () => {
+    const [condition] = evaluateConditions(withFindings(healthyReport(), finding('health_low', null, 62, 70)));
+    expect(condition).toEqual({ key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' });
+  });
+
+  it('overall error rate above 10% is critical and names the top error; 5-10% is only an issue', () => {
+    const [condition] = evaluateConditions(withFindings(healthyReport(), finding('system_error_rate', null, 12.5, 5)));
     expect(condition?.key).toBe('error_rate_high');
     expect(condition?.severity).toBe('critical');
     expect(condition?.message).toContain('12.5%');
     expect(condition?.message).toContain('[hubspot] Rate limit exceeded (12 times)');
-    report.overall.errorRate = 10;
-    expect(keys(report)).toEqual([]);
+    expect(keys(withFindings(healthyReport(), finding('system_error_rate', null, 10, 5)))).toEqual([]);
   });
 
   it('no operations at all is critical (and health null does not also fire health_low)', () => {
@@ -49,32 +58,55 @@ describe('evaluateConditions', () => {
   });
 
   it('overall average above the threshold is a warning naming the slowest operation', () => {
-    const report = healthyReport();
-    report.overall.avgDuration = 2340;
-    const [condition] = evaluateConditions(report);
+    const [condition] = evaluateConditions(withFindings(healthyReport(), finding('system_slow_average', null, 2340, 2000)));
     expect(condition).toMatchObject({ key: 'avg_above_threshold', severity: 'warning' });
     expect(condition?.message).toBe('Average duration 2,340ms is above the 2,000ms threshold; slowest: hubspot:contacts.batch 2,340ms');
   });
 
   it('overall and each degrading service are warnings, one per service', () => {
-    const report = buildReport();
+    const report = withFindings(buildReport(), finding('degrading', 'hubspot', 20, 10));
     report.overall.trend = { ...report.overall.trend, direction: 'degrading', percentChange: 12 };
-    const hubspot = report.services[0];
-    if (hubspot) hubspot.trend = { ...hubspot.trend, direction: 'degrading', percentChange: 20 };
-    expect(keys(report)).toEqual(['warning:overall_degrading', 'warning:service_degrading:hubspot', 'warning:service_degrading:n8n']);
-    expect(evaluateConditions(report)[2]?.message).toBe('n8n: performance degrading (+15.3%)');
+    expect(keys(report)).toEqual(['warning:overall_degrading', 'warning:service_degrading:n8n', 'warning:service_degrading:hubspot']);
+    expect(evaluateConditions(report)[1]?.message).toBe('n8n: performance degrading (+15.3%)');
   });
 
   it('a silent service is a warning, one per service', () => {
     const report = healthyReport();
     report.services.push(silentService('legacy-sync'), silentService('old-cron'));
+    report.findings.push(finding('silent', 'legacy-sync', null, null), finding('silent', 'old-cron', null, null));
     expect(keys(report)).toEqual(['warning:service_silent:legacy-sync', 'warning:service_silent:old-cron']);
   });
 
+  it('a remembered silent service absent from the report is still silent; one with operations is not', () => {
+    const report = healthyReport();
+    const conditions = evaluateConditions(report, { silentBefore: ['legacy-sync', 'n8n'] });
+    expect(conditions).toEqual([{ key: 'service_silent:legacy-sync', severity: 'warning', message: 'legacy-sync: still no operations (none in the last 48h)' }]);
+  });
+
+  it('a service error rate above 10% with at least 20 operations is a warning', () => {
+    const services = sampleServices();
+    const n8n = services[2];
+    if (!n8n) throw new Error('fixture');
+    n8n.operations = { total: 20, successful: 17, failed: 3, successRate: 85 };
+    n8n.errors = { ...n8n.errors, total: 3, errorRate: 15 };
+    const report = buildReport({ services, findings: [finding('high_error_rate', 'n8n', 15, 5)] });
+    expect(evaluateConditions(report)).toEqual([
+      { key: 'service_error_rate:n8n', severity: 'warning', message: 'n8n: error rate 15.0% is above 10% (3 of 20 operations)' },
+    ]);
+    n8n.operations.total = 19;
+    expect(keys(report)).toEqual([]);
+    n8n.operations.total = 20;
+    expect(keys(buildReport({ services, findings: [finding('high_error_rate', 'n8n', 10, 5)] }))).toEqual([]);
+  });
+
   it('lists critical conditions before warnings', () => {
-    const report = buildReport({ healthScore: 40 });
-    report.overall.errorRate = 30;
-    report.overall.avgDuration = 5000;
+    const report = withFindings(
+      buildReport({ healthScore: 40 }),
+      finding('health_low', null, 40, 70),
+      finding('system_error_rate', null, 30, 5),
+      finding('system_slow_average', null, 5000, 2000),
+      finding('silent', 'legacy-sync', null, null),
+    );
     report.services.push(silentService());
     expect(keys(report)).toEqual([
       'critical:health_low',
@@ -83,6 +115,16 @@ describe('evaluateConditions', () => {
       'warning:service_degrading:n8n',
       'warning:service_silent:legacy-sync',
     ]);
+  });
+});
+
+describe('resolvedText', () => {
+  it('says the figure now', () => {
+    const report = healthyReport();
+    expect(resolvedText(report, 'health_low')).toBe('health score back to 87/100');
+    expect(resolvedText(report, 'service_error_rate:n8n')).toBe('n8n error rate back to 5.8% (18 of 312 operations)');
+    expect(resolvedText(report, 'service_degrading:unleashed')).toBe('unleashed: performance back to stable (+3.0%)');
+    expect(resolvedText(report, 'service_silent:hubspot')).toBe('hubspot: operations again (523 in the last 24h)');
   });
 });
 
@@ -140,32 +182,93 @@ describe('alertConfigFromEnv', () => {
 
 describe('planChannel / applyDelivery', () => {
   const HOUR = 3_600_000;
+  const MIN = 60_000;
   const t0 = Date.parse('2025-11-20T10:00:00.000Z');
+  const at = (ms: number) => new Date(ms).toISOString();
   const firing = [{ key: 'health_low', severity: 'critical' as const, message: 'Health score 62/100 is below 70' }];
+  const timing = (repeatMs: number, forMs = 0, keepFiringMs = 0) => ({ repeatMs, forMs, keepFiringMs });
+  /** One run: plan, deliver (or not), and the state the next run starts from. */
+  const step = (state: ChannelState, conditions: typeof firing, ms: number, t: ReturnType<typeof timing>, delivered = true) => {
+    const plan = planChannel(state, conditions, ms, t);
+    return { plan, state: applyDelivery(plan, at(ms), delivered) };
+  };
 
   it('sends new, suppresses until the interval, re-sends after it, resolves once', () => {
-    const first = planChannel({}, firing, t0, 4 * HOUR);
-    expect(first.firing).toEqual([{ condition: firing[0], repeat: false }]);
-    const state = applyDelivery({}, first, new Date(t0).toISOString(), true);
-    expect(state.health_low).toMatchObject({ firing: true, lastSentAt: '2025-11-20T10:00:00.000Z' });
+    const first = step({}, firing, t0, timing(4 * HOUR));
+    expect(first.plan.firing).toEqual([{ condition: firing[0], repeat: false }]);
+    expect(first.state.health_low).toMatchObject({ status: 'firing', lastSentAt: '2025-11-20T10:00:00.000Z', sending: null });
 
-    const early = planChannel(state, firing, t0 + 4 * HOUR - 1, 4 * HOUR);
-    expect(early).toEqual({ firing: [], suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }], resolved: [] });
-    expect(planChannel(state, firing, t0 + 4 * HOUR, 4 * HOUR).firing).toEqual([{ condition: firing[0], repeat: true }]);
+    const early = planChannel(first.state, firing, t0 + 4 * HOUR - 1, timing(4 * HOUR));
+    expect({ ...early, base: undefined }).toEqual({ firing: [], suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }], resolved: [], base: undefined });
+    expect(planChannel(first.state, firing, t0 + 4 * HOUR, timing(4 * HOUR)).firing).toEqual([{ condition: firing[0], repeat: true }]);
 
-    const gone = planChannel(state, [], t0 + HOUR, 4 * HOUR);
-    expect(gone.resolved.map((r) => r.key)).toEqual(['health_low']);
-    expect(applyDelivery(state, gone, new Date(t0 + HOUR).toISOString(), true)).toEqual({});
+    const gone = step(first.state, [], t0 + HOUR, timing(4 * HOUR));
+    expect(gone.plan.resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(gone.state).toEqual({});
   });
 
   it('a failed delivery counts as not sent; an undelivered resolved notice is owed', () => {
-    const plan = planChannel({}, firing, t0, HOUR);
-    expect(applyDelivery({}, plan, new Date(t0).toISOString(), false)).toEqual({});
-    const state = applyDelivery({}, plan, new Date(t0).toISOString(), true);
-    const gone = planChannel(state, [], t0 + 60_000, HOUR);
-    const owed = applyDelivery(state, gone, new Date(t0 + 60_000).toISOString(), false);
-    expect(owed.health_low?.firing).toBe(false);
-    expect(planChannel(owed, [], t0 + 120_000, HOUR).resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(step({}, firing, t0, timing(HOUR), false).state.health_low?.status).toBe('pending');
+    const sent = step({}, firing, t0, timing(HOUR)).state;
+    const owed = step(sent, [], t0 + MIN, timing(HOUR), false).state;
+    expect(owed.health_low?.status).toBe('resolving');
+    expect(planChannel(owed, [], t0 + 2 * MIN, timing(HOUR)).resolved.map((r) => r.key)).toEqual(['health_low']);
+  });
+
+  it('--alert-for: pending until the condition has held that long, forgotten if it stops before', () => {
+    const t = timing(4 * HOUR, 10 * MIN);
+    const a = step({}, firing, t0, t);
+    expect(a.plan.firing).toEqual([]);
+    expect(a.plan.suppressed).toEqual([{ key: 'health_low', nextSendAt: '2025-11-20T10:10:00.000Z' }]);
+    expect(a.state.health_low).toMatchObject({ status: 'pending', since: '2025-11-20T10:00:00.000Z' });
+    const b = step(a.state, firing, t0 + 5 * MIN, t);
+    expect(b.plan.firing).toEqual([]);
+    const c = step(b.state, firing, t0 + 10 * MIN, t);
+    expect(c.plan.firing).toEqual([{ condition: firing[0], repeat: false }]);
+    expect(c.state.health_low).toMatchObject({ status: 'firing', since: '2025-11-20T10:00:00.000Z', firstSentAt: '2025-11-20T10:10:00.000Z' });
+    // Stopping while pending: no resolved notice (nothing was sent), and the clock starts over.
+    const stopped = step(b.state, [], t0 + 6 * MIN, t);
+    expect(stopped.plan.resolved).toEqual([]);
+    expect(stopped.state).toEqual({});
+  });
+
+  it('--alert-keep-firing: a return within the time is the same alert; resolved only after it', () => {
+    const t = timing(4 * HOUR, 0, 15 * MIN);
+    const sent = step({}, firing, t0, t).state;
+    const off = step(sent, [], t0 + 5 * MIN, t);
+    expect(off.plan).toMatchObject({ firing: [], resolved: [], suppressed: [] });
+    expect(off.state.health_low).toMatchObject({ status: 'resolving', lastHeldAt: '2025-11-20T10:00:00.000Z' });
+    const back = step(off.state, firing, t0 + 10 * MIN, t);
+    expect(back.plan.firing).toEqual([]);
+    expect(back.plan.suppressed).toEqual([{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }]);
+    expect(back.state.health_low).toMatchObject({ status: 'firing', lastHeldAt: '2025-11-20T10:10:00.000Z', firstSentAt: '2025-11-20T10:00:00.000Z' });
+    // 14 min after it last held: still firing; 15 min: one resolved notice.
+    expect(step(back.state, [], t0 + 24 * MIN, t).plan.resolved).toEqual([]);
+    const resolved = step(step(back.state, [], t0 + 24 * MIN, t).state, [], t0 + 25 * MIN, t);
+    expect(resolved.plan.resolved.map((r) => r.key)).toEqual(['health_low']);
+    expect(resolved.state).toEqual({});
+  });
+
+  it('a muted key is neither sent nor resolved, and keeps its memory', () => {
+    const t = timing(HOUR);
+    const muted = () => true;
+    expect(planChannel({}, firing, t0, t, muted)).toEqual({ firing: [], suppressed: [], resolved: [], base: {} });
+    const sent = step({}, firing, t0, t).state;
+    const quiet = planChannel(sent, [], t0 + 2 * HOUR, t, muted);
+    expect(quiet.resolved).toEqual([]);
+    expect(quiet.base).toEqual(sent);
+  });
+
+  it('marks what a delivery changes as "sending"; the next run takes it as delivered', () => {
+    const sent = step({}, firing, t0, timing(HOUR)).state;
+    const gone = planChannel(sent, [], t0 + MIN, timing(HOUR));
+    const marked = applyDelivery(gone, at(t0 + MIN), true, true);
+    expect(marked.health_low).toMatchObject({ status: 'resolved', sending: '2025-11-20T10:01:00.000Z' });
+    expect(settleInterrupted(marked)).toEqual({ state: {}, interrupted: [{ key: 'health_low', at: '2025-11-20T10:01:00.000Z' }] });
+    const fresh = applyDelivery(planChannel({}, firing, t0, timing(HOUR)), at(t0), true, true);
+    const settled = settleInterrupted(fresh);
+    expect(settled.state.health_low).toMatchObject({ status: 'firing', lastSentAt: '2025-11-20T10:00:00.000Z', sending: null });
+    expect(planChannel(settled.state, firing, t0 + MIN, timing(HOUR)).firing).toEqual([]);
   });
 });
 
@@ -208,7 +311,7 @@ describe('rendering', () => {
 
   it('renders the same facts in HTML, escaped', () => {
     const report = buildReport({ healthScore: 62 });
-    const plan = planChannel({}, [{ key: 'x', severity: 'critical', message: injection }], 0, 1);
+    const plan = planChannel({}, [{ key: 'x', severity: 'critical', message: injection }], 0, { repeatMs: 1, forMs: 0, keepFiringMs: 0 });
     const html = emailHtml(buildMessage(report, plan));
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>');

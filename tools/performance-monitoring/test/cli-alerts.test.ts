@@ -92,9 +92,10 @@ describe('--demo --alert', () => {
 });
 
 describe('--alert resolved notices', () => {
-  it('sends one resolved notice when a condition stops holding, then forgets it', async () => {
+  it('sends one resolved notice when a condition stops holding (--alert-keep-firing 0), saying the figure now, then forgets it', async () => {
     const input = writeNdjson(emptyDir());
-    const run = (threshold: string) => runCli(['--input', input, '--until', UNTIL, '--threshold', threshold, '--alert', '--format', 'json'], { env: channels() });
+    const run = (threshold: string) =>
+      runCli(['--input', input, '--until', UNTIL, '--threshold', threshold, '--alert', '--alert-keep-firing', '0', '--format', 'json'], { env: channels() });
     // T = 1000: the overall average 1,024 ms is above it; T = 5000: not any more.
     const first = await run('1000');
     expect(alertsOf(first.stdout).conditions.map((c) => c.key)).toContain('avg_above_threshold');
@@ -103,6 +104,7 @@ describe('--alert resolved notices', () => {
     expect(slackOutcome?.resolved).toContain('avg_above_threshold');
     expect(slack.messages).toHaveLength(2);
     expect(smtp.messages[1]?.parsed.text).toMatch(/resolved/i);
+    expect(smtp.messages[1]?.parsed.text).toContain('- RESOLVED: average duration back to 1,024ms (threshold 5,000ms)');
     const third = await run('5000');
     expect(alertsOf(third.stdout).channels.find((c) => c.channel === 'slack')?.resolved).toEqual([]);
   });

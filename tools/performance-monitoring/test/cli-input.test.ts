@@ -109,10 +109,10 @@ describe('input files', () => {
     expectOneLineError(await runCli(['--input', path]), 2, /not a regular file/);
   });
 
-  it('malformed JSON is one line naming the file', async () => {
-    const path = join(dir, 'broken.ndjson');
-    writeFileSync(path, '{"source":"a","created_at":"2025-11-20T09:00:00Z"}\n{"source": oops\n');
-    expectOneLineError(await runCli(['--input', path]), 2, /--input '.*broken\.ndjson': reading failed: Malformed JSON/);
+  it('a JSON array that does not parse is one line naming the file (its rows cannot be told apart)', async () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '[{"source":"a","created_at":"2025-11-20T09:00:00Z"},\n{"source": oops}]\n');
+    expectOneLineError(await runCli(['--input', path]), 2, /--input '.*broken\.json': not a valid JSON array: /);
   });
 
   it('a CSV without created_at names the missing column', async () => {

@@ -90,3 +90,22 @@ describe('impossible timestamps', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
+
+describe('a trend past 10% that is noise', () => {
+  it('reads stable and says why in the text report', async () => {
+    const dir = emptyDir();
+    const { code, stdout } = await runCli(['--input', writeNdjson(dir), '--until', UNTIL, '--threshold', '1000', '--no-color'], { cwd: dir });
+    expect(code).toBe(0);
+    // The hand dataset: +14.31% overall, Welch p 0.371 (see cli-report.test.ts).
+    expect(stdout).toContain('Trend: stable (+14.3%, not significant: p = 0.371)');
+  });
+});
+
+describe('values echoed in errors', () => {
+  it('escape control characters of an unknown option and of variables', async () => {
+    const unknown = await runCli(['--x\u001b[2J']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '', stderr: "perf-monitor: unknown option '--x\\u001b[2J'\n" });
+    const table = await runCli([], { env: { DATABASE_URL: 'postgres://u@127.0.0.1:1/db', PERFMON_TABLE: 'bad\nname' } });
+    expect(table.stderr).toBe("perf-monitor: PERFMON_TABLE 'bad\\nname' is not a table name: use letters, digits and _ (optionally schema.table)\n");
+  });
+});

@@ -43,11 +43,14 @@ describe('a hand-computed report', () => {
     // Sorted samples 100,200,300,400,500,500,600..2000: p50 = [10] = 1000, p95 = [19] = 1900,
     // p99 = [19] + 0.8 * ([20] - [19]) = 1980. Apdex: (11 satisfied + 8 / 2) / 21 = 0.714.
     // Previous: api 20 x 1000 + legacy 100, 200, 300 -> 20,600 / 23 = 895.65;
-    // change (1023.81 - 895.65) / 895.65 = +14.31% -> degrading.
+    // change (1023.81 - 895.65) / 895.65 = +14.31%, but not significant (SPEC §4): Welch's t
+    // 0.909 on 21 vs 23 samples (variances 346,904.8 and 76,798.4), df 27.87, two-sided p 0.371
+    // (computed with mpmath's betainc at 40 digits) >= 0.01 -> stable.
     expect(report.overall).toEqual({
       totalOperations: 22,
       successfulOperations: 20,
       failedOperations: 2,
+      samples: 21, // batch's -10 ms is no sample
       successRate: 90.91,
       errorRate: 9.09,
       avgDuration: 1023.8,
@@ -57,7 +60,7 @@ describe('a hand-computed report', () => {
       minDuration: 100,
       maxDuration: 2000,
       apdex: 0.714,
-      trend: { direction: 'degrading', percentChange: 14.31, previousAvgDuration: 895.7, previousOperations: 23 },
+      trend: { direction: 'stable', percentChange: 14.31, pValue: 0.371, previousAvgDuration: 895.7, previousOperations: 23 },
       timeline: OVERALL_TIMELINE,
     });
     // 24 hours: 30-minute buckets (60 at most), 10:00Z is a multiple of 30 minutes since the epoch.
@@ -69,10 +72,11 @@ describe('a hand-computed report', () => {
         service: 'api',
         status: 'issues',
         operations: { total: 20, successful: 18, failed: 2, successRate: 90 },
-        performance: { avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
+        performance: { samples: 20, avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2, example: 'Timeout' }] },
-        trend: { direction: 'stable', percentChange: 5, previousAvgDuration: 1000, previousOperations: 20 },
+        // Welch: t = 50 / sqrt(350,000 / 20) = 0.378 against 20 x 1000 ms (no spread), df 19: p 0.7096 (mpmath).
+        trend: { direction: 'stable', percentChange: 5, pValue: 0.71, previousAvgDuration: 1000, previousOperations: 20 },
         issues: ['High error rate (10%)', 'Average duration above threshold (1,050ms > 1,000ms)'],
         timeline: timeline({ 0: API_10H, 4: BUCKET_12H }),
         // A tie at 10 calls: by operation. orders.list 100..1000: p50 = 500 + 0.5 * 100,
@@ -88,10 +92,10 @@ describe('a hand-computed report', () => {
         service: 'batch',
         status: 'healthy',
         operations: { total: 2, successful: 2, failed: 0, successRate: 100 },
-        performance: { avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
+        performance: { samples: 1, avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
-        trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: null, previousOperations: 0 },
+        trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
         issues: [],
         timeline: timeline({ 32: BATCH_02H }),
         // '(' sorts before 'n'; the negative duration is no sample.
@@ -104,10 +108,10 @@ describe('a hand-computed report', () => {
         service: 'legacy',
         status: 'silent',
         operations: { total: 0, successful: 0, failed: 0, successRate: null },
-        performance: { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
+        performance: { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
-        trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: 200, previousOperations: 3 },
+        trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 200, previousOperations: 3 },
         issues: ['No operations in this period (silent)'],
         timeline: timeline({}),
         byOperation: [],
@@ -150,6 +154,7 @@ describe('a hand-computed report', () => {
     expect(report.recommendations).toHaveLength(6);
     expect(report.dataQuality).toEqual({ invalidDurations: 1, skippedRows: 0 });
     expect(report.alerts).toBeNull();
+    expect(report.gates).toBeNull();
     expect(report.schemaVersion).toBe(1);
   });
 

@@ -6,6 +6,7 @@ import { toReport } from '../render/report.js';
 import type { SourceResult } from '../sources/types.js';
 import { roundTo } from '../metrics/round.js';
 import { computeTrend } from '../metrics/trend.js';
+import { roundPValue } from '../metrics/significance.js';
 import type { AggregateQuery } from '../sources/types.js';
 import { errorGroup, operation, overall, result, service, statsAvg, statsOf } from './support/stats.js';
 
@@ -97,6 +98,34 @@ describe('trend', () => {
     const trend = computeTrend(statsAvg(20, avg), statsAvg(20, 100));
     expect(trend.direction).toBe(direction);
     expect(roundTo(trend.percentChange ?? NaN, 2)).toBe(change);
+  });
+
+  // +15% on 20 samples a side, equal variances v: t = 15 / sqrt(v / 10), df 38. Expected p-values
+  // from mpmath's regularized incomplete beta at 30 digits (independent of metrics/significance.ts).
+  it.each([
+    [305, 'degrading', 0.00989], // p 0.0098869 < 0.01
+    [306, 'stable', 0.01], // p 0.0099982 shows as 0.01: not below 0.01
+    [307, 'stable', 0.0101], // p 0.0101100
+  ])('+15%% with variance %d is %s (p %d)', (variance, direction, pValue) => {
+    const trend = computeTrend(statsAvg(20, 115, { varDuration: variance }), statsAvg(20, 100, { varDuration: variance }));
+    expect(trend.direction).toBe(direction);
+    expect(roundPValue(trend.pValue)).toBe(pValue);
+  });
+
+  it('reads a large change on noisy data as stable: +20% at p 0.264 (250 samples a side)', () => {
+    const trend = computeTrend(statsAvg(250, 120, { varDuration: 40_000 }), statsAvg(250, 100, { varDuration: 40_000 }));
+    expect(trend).toMatchObject({ direction: 'stable', percentChange: 20 });
+    expect(roundPValue(trend.pValue)).toBe(0.264);
+  });
+
+  it('has p 1 for equal means and p 0 for different means without spread', () => {
+    expect(computeTrend(statsAvg(20, 100, { varDuration: 50 }), statsAvg(20, 100, { varDuration: 50 }))).toMatchObject({ direction: 'stable', pValue: 1 });
+    expect(computeTrend(statsAvg(20, 100), statsAvg(20, 100))).toMatchObject({ direction: 'stable', percentChange: 0, pValue: 1 });
+    expect(computeTrend(statsAvg(20, 130), statsAvg(20, 100))).toMatchObject({ direction: 'degrading', pValue: 0 });
+  });
+
+  it('tests nothing below 20 samples: pValue null', () => {
+    expect(computeTrend(statsAvg(19, 300, { varDuration: 1 }), statsAvg(20, 100, { varDuration: 1 }))).toMatchObject({ direction: 'insufficient_data', pValue: null });
   });
 });
 
@@ -191,7 +220,7 @@ describe('buildReport', () => {
     expect(report.services.map((s) => s.service)).toEqual(['live', 'gone']);
     expect(gone).toMatchObject({ status: 'silent', issues: ['No operations in this period (silent)'] });
     expect(gone?.operations).toEqual({ total: 0, successful: 0, failed: 0, successRate: null });
-    expect(gone?.trend).toEqual({ direction: 'insufficient_data', percentChange: null, previousAvgDuration: 100, previousOperations: 10 });
+    expect(gone?.trend).toEqual({ direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 100, previousOperations: 10 });
     expect(report.healthScore).toBe(90); // 100 - 0 - 0 - 10
     expect(report.issues).toEqual(['gone: No operations in this period (silent)']);
   });

@@ -4,16 +4,18 @@
 // receiver; `mail` is a shim that keeps what it was given. `sh` blocks (a real database) and
 // `npm` lines (CI runs those) are not run here.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, collect, emptyDir, runCli } from './support/cli.js';
-import { writeCsv, writeNdjson } from './support/hand-dataset.js';
+import { rowsEndingAt, writeCsv, writeNdjson } from './support/hand-dataset.js';
 import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const READMES = ['README.md', 'tools/performance-monitoring/README.md'];
+const DOCS = 'tools/performance-monitoring/docs';
+/** Both READMEs and every page under docs/: an example anywhere in them must run. */
+const READMES = ['README.md', 'tools/performance-monitoring/README.md', ...readdirSync(join(ROOT, DOCS)).filter((f) => f.endsWith('.md')).map((f) => `${DOCS}/${f}`)];
 const MONITOR = 'tools/performance-monitoring/monitor.ts';
 
 interface Example {
@@ -50,8 +52,10 @@ beforeAll(async () => {
   scratch = emptyDir('perfmon-readme-');
   symlinkSync(join(ROOT, 'tools'), join(scratch, 'tools'));
   symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));
-  writeNdjson(scratch);
-  const csv = writeCsv(scratch);
+  // Recent rows: the README's `--input` example has no --until (older ones get a notice).
+  const recent = rowsEndingAt(new Date());
+  writeNdjson(scratch, recent);
+  const csv = writeCsv(scratch, recent);
   writeFileSync(join(scratch, 'more-logs.csv'), readFileSync(csv));
   mkdirSync(join(scratch, 'bin'));
   writeFileSync(join(scratch, 'bin', 'mail'), '#!/bin/sh\ncat > "$MAIL_OUT"\n');

@@ -208,7 +208,7 @@ describe('renderText', () => {
       ...first!,
       performance: { ...first!.performance, p95Duration: null, p99Duration: null },
       apdex: null,
-      trend: { direction: 'insufficient_data' as const, percentChange: null, previousAvgDuration: null, previousOperations: 3 },
+      trend: { direction: 'insufficient_data' as const, percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 3 },
     };
     const text = renderText(buildReport({ services: [sparse] }), plain);
     expect(text).toContain(
@@ -289,7 +289,7 @@ describe('renderText', () => {
   });
 
   it('says when nothing fired and a channel had nothing to do', () => {
-    const alerts = { conditions: [], channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }] };
+    const alerts = { conditions: [], silenced: [], channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }] };
     const text = renderText(buildReport({ alerts }), plain);
     expect(text).toContain('Conditions: none\nSlack:\n   Nothing to send\n');
   });

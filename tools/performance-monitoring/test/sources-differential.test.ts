@@ -76,7 +76,7 @@ function expectSameReports(runs: Runs): Record<string, unknown> {
   expect(runs.postgres.stderr).toBe('');
   expect(runs.rpc.stderr).toBe('');
   // The fallback says once, in one line, why it reads rows and how to avoid it.
-  expect(runs.fallback.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed, .*sql\/rpc\.sql.*\n$/);
+  expect(runs.fallback.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*sql\/rpc\.sql\.\n$/);
 
   expect(JSON.parse(runs.file.stdout).source).toEqual({ kind: 'file', aggregation: 'client' });
   expect(JSON.parse(runs.postgres.stdout).source).toEqual({ kind: 'postgres', aggregation: 'server' });

@@ -136,7 +136,7 @@ describe('supabase: transient faults are retried', () => {
     );
     const result = await runCli(ARGS, { env: supabaseEnv(server) });
     expectReport(result, 'client');
-    expect(result.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed, .*tools\/performance-monitoring\/sql\/rpc\.sql.*\n$/);
+    expect(result.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*tools\/performance-monitoring\/sql\/rpc\.sql\.\n$/);
     expect(server.requests[0]).toMatchObject({ method: 'POST', status: 404 });
     expect(server.requests.map((r) => r.fault).filter((f) => f !== null)).toEqual(['status', 'truncate', 'destroy']);
   });
@@ -204,11 +204,11 @@ describe('supabase: failures', () => {
     server.faults.push({ match: isNextPage, skip: 1, times: Infinity, respond: { status: 500 } });
     const result = await runCli(ARGS, { env: supabaseEnv(server) });
     expect(result.stdout).toBe('');
-    // The RPC notice came first; the failure is the last line.
+    // The RPC notice (two lines) came first; the failure is the last line.
     const lines = result.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/RPC is not installed/);
-    expectFailure({ ...result, stderr: `${lines.slice(1).join('\n')}\n` }, /reading integration_logs failed \(HTTP 500, after 3 attempts\)/);
-    expect(lines).toHaveLength(2);
+    expectFailure({ ...result, stderr: `${lines.slice(2).join('\n')}\n` }, /reading integration_logs failed \(HTTP 500, after 3 attempts\)/);
+    expect(lines).toHaveLength(3);
     const pages = server.requests.filter((r) => r.method === 'GET');
     // Pages went through before the failure, and the failing page was tried 3 times.
     expect(pages.filter((r) => r.status === 200 || r.status === 206).length).toBeGreaterThan(1);

@@ -37,17 +37,21 @@ export function emptyDir(prefix = 'perfmon-cli-'): string {
   return dir;
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** `stdin`: what the CLI reads on stdin (piped, then closed); without it stdin is /dev/null. */
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string | Buffer } = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONTROLLED) delete env[name];
   Object.assign(env, options.env);
   const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], {
     cwd: options.cwd ?? emptyDir(),
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     timeout: options.timeoutMs ?? 60_000,
   });
-  return collect(child);
+  // A CLI that exits before reading (a usage error) closes the pipe: EPIPE is no test failure.
+  child.stdin?.on('error', () => {});
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+  return collect(child as ChildProcessByStdio<null, Readable, Readable>);
 }
 
 /** A child's exit code and whole output, once it has closed. */

@@ -95,3 +95,11 @@ export async function writeParquet(dir: string, rows: HandRow[] = HAND_ROWS): Pr
   instance.closeSync();
   return path;
 }
+
+/** The rows moved in time so that UNTIL becomes `end`: for examples run without --until, which
+ *  read the last 24 hours as a user's recent logs would fill them. */
+export function rowsEndingAt(end: Date, rows: HandRow[] = HAND_ROWS): HandRow[] {
+  const shift = end.getTime() - Date.parse(UNTIL);
+  const moved = (at: string | number) => (typeof at === 'number' ? at + shift : new Date(Date.parse(at) + shift).toISOString());
+  return rows.map((row) => ({ ...row, created_at: moved(row.created_at) }));
+}

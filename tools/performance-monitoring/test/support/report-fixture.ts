@@ -10,7 +10,7 @@ export function sampleServices(): ServiceReport[] {
       service: 'hubspot',
       status: 'healthy',
       operations: { total: 523, successful: 510, failed: 13, successRate: 97.51 },
-      performance: { avgDuration: 450, p50Duration: 310, p95Duration: 1850, p99Duration: 2900.5, minDuration: 45, maxDuration: 5200 },
+      performance: { samples: 523, avgDuration: 450, p50Duration: 310, p95Duration: 1850, p99Duration: 2900.5, minDuration: 45, maxDuration: 5200 },
       apdex: 0.942,
       errors: {
         total: 13,
@@ -20,7 +20,7 @@ export function sampleServices(): ServiceReport[] {
           { message: 'Invalid property value', count: 1, example: 'Invalid property value' },
         ],
       },
-      trend: { direction: 'improving', percentChange: -12.4, previousAvgDuration: 513.7, previousOperations: 498 },
+      trend: { direction: 'improving', percentChange: -12.4, pValue: 0.0001, previousAvgDuration: 513.7, previousOperations: 498 },
       issues: [],
       timeline: [],
       byOperation: [],
@@ -29,7 +29,7 @@ export function sampleServices(): ServiceReport[] {
       service: 'unleashed',
       status: 'healthy',
       operations: { total: 412, successful: 404, failed: 8, successRate: 98.06 },
-      performance: { avgDuration: 680, p50Duration: 540, p95Duration: 1200, p99Duration: 1750, minDuration: 80, maxDuration: 2600 },
+      performance: { samples: 412, avgDuration: 680, p50Duration: 540, p95Duration: 1200, p99Duration: 1750, minDuration: 80, maxDuration: 2600 },
       apdex: 0.968,
       errors: {
         total: 8,
@@ -39,7 +39,7 @@ export function sampleServices(): ServiceReport[] {
           { message: 'Unauthorized', count: 2, example: 'Unauthorized' },
         ],
       },
-      trend: { direction: 'stable', percentChange: 2.1, previousAvgDuration: 666, previousOperations: 405 },
+      trend: { direction: 'stable', percentChange: 2.1, pValue: 0.42, previousAvgDuration: 666, previousOperations: 405 },
       issues: [],
       timeline: [],
       byOperation: [],
@@ -48,7 +48,7 @@ export function sampleServices(): ServiceReport[] {
       service: 'n8n',
       status: 'issues',
       operations: { total: 312, successful: 294, failed: 18, successRate: 94.23 },
-      performance: { avgDuration: 1200, p50Duration: 900, p95Duration: 3400, p99Duration: 5100, minDuration: 120, maxDuration: 9800 },
+      performance: { samples: 312, avgDuration: 1200, p50Duration: 900, p95Duration: 3400, p99Duration: 5100, minDuration: 120, maxDuration: 9800 },
       apdex: 0.801,
       errors: {
         total: 18,
@@ -59,7 +59,7 @@ export function sampleServices(): ServiceReport[] {
           { message: 'Credentials expired', count: 3, example: 'Credentials expired' },
         ],
       },
-      trend: { direction: 'degrading', percentChange: 15.3, previousAvgDuration: 1040.8, previousOperations: 300 },
+      trend: { direction: 'degrading', percentChange: 15.3, pValue: 0.0001, previousAvgDuration: 1040.8, previousOperations: 300 },
       issues: ['High error rate (5.8%)', 'Performance degrading (+15.3%)'],
       timeline: [],
       byOperation: [],
@@ -73,10 +73,10 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
     service: name,
     status: 'silent',
     operations: { total: 0, successful: 0, failed: 0, successRate: null },
-    performance: { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
+    performance: { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
     apdex: null,
     errors: { total: 0, errorRate: null, topErrors: [] },
-    trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: 820.5, previousOperations: 57 },
+    trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 820.5, previousOperations: 57 },
     issues: ['No operations in this period (silent)'],
     timeline: [],
     byOperation: [],
@@ -102,6 +102,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       totalOperations: 1247,
       successfulOperations: 1208,
       failedOperations: 39,
+      samples: 1247,
       successRate: 96.87,
       errorRate: 3.13,
       avgDuration: 713.6,
@@ -111,7 +112,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       minDuration: 45,
       maxDuration: 9800,
       apdex: 0.912,
-      trend: { direction: 'stable', percentChange: 2.47, previousAvgDuration: 696.4, previousOperations: 1203 },
+      trend: { direction: 'stable', percentChange: 2.47, pValue: 0.42, previousAvgDuration: 696.4, previousOperations: 1203 },
       timeline: [],
     },
     services: sampleServices(),
@@ -136,13 +137,14 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
     ],
     dataQuality: { invalidDurations: 0, skippedRows: 0 },
     alerts: null,
+    gates: null,
     ...overrides,
   };
 }
 
 /** No operations in the current window and none in the previous one. */
 export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
-  const none = { avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null };
+  const none = { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null };
   return buildReport({
     healthScore: null,
     healthStatus: 'no_data',
@@ -155,7 +157,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
       errorRate: null,
       ...none,
       apdex: null,
-      trend: { direction: 'insufficient_data', percentChange: null, previousAvgDuration: null, previousOperations: 0 },
+      trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
       timeline: [],
     },
     services: [],
@@ -175,6 +177,7 @@ export function sampleAlerts(): AlertsReport {
       { key: 'health_low', severity: 'critical', message: 'Health score 62/100 is below 70' },
       { key: 'service_silent:legacy-sync', severity: 'warning', message: 'legacy-sync: no operations in this period (57 before)' },
     ],
+    silenced: [],
     channels: [
       {
         channel: 'slack',

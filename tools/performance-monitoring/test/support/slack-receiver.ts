@@ -13,6 +13,8 @@ export interface SlackReceiver {
   failNext(count: number, status: 500 | 429, retryAfterSeconds?: number): void;
   /** The next `count` requests get no answer at all (to exercise the client's timeout). */
   hangNext(count: number): void;
+  /** Resolves when the next request has arrived (before it is answered): to kill a sender mid-send. */
+  nextRequest(): Promise<void>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -23,6 +25,7 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
   const failures: { status: number | 'hang'; retryAfter?: number }[] = [];
   const requests: unknown[] = [];
   const messages: Record<string, unknown>[] = [];
+  const waiting: (() => void)[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -34,6 +37,7 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
         body = Buffer.concat(chunks).toString('utf8');
       }
       requests.push(body);
+      for (const resolve of waiting.splice(0)) resolve();
       if (request.method !== 'POST' || request.url !== WEBHOOK_PATH) {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
         return;
@@ -62,6 +66,7 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     hangNext(count) {
       for (let i = 0; i < count; i++) failures.push({ status: 'hang' });
     },
+    nextRequest: () => new Promise<void>((resolve) => waiting.push(resolve)),
     reset() {
       failures.length = 0;
       requests.length = 0;

@@ -1,0 +1,56 @@
+// `--assert` verdicts (SPEC §15): each assertion against the analysis, on the figure as the JSON
+// shows it (so `p95Duration<1500` and a p95 of 1,500.04, shown as 1500, agree with the report).
+import type { Analysis, Figures } from '../metrics/analysis-types.js';
+import { roundApdex, roundMs, roundPercent } from '../metrics/round.js';
+import type { Assertion, AssertionResult, GateMetric, GateOp } from './types.js';
+
+/** A metric of one group, rounded as render/report.ts rounds it. */
+const FIGURE: Record<Exclude<GateMetric, 'healthScore'>, (f: Figures) => number | null> = {
+  errorRate: (f) => roundPercent(f.errorRate),
+  successRate: (f) => roundPercent(f.successRate),
+  avgDuration: (f) => roundMs(f.avgDuration),
+  p50Duration: (f) => roundMs(f.p50),
+  p95Duration: (f) => roundMs(f.p95),
+  p99Duration: (f) => roundMs(f.p99),
+  apdex: (f) => roundApdex(f.apdex),
+  operations: (f) => f.operations,
+};
+
+const HOLDS: Record<GateOp, (actual: number, limit: number) => boolean> = {
+  '<': (a, l) => a < l,
+  '<=': (a, l) => a <= l,
+  '>': (a, l) => a > l,
+  '>=': (a, l) => a >= l,
+};
+
+export function evaluateAssertions(assertions: Assertion[], analysis: Analysis): AssertionResult[] {
+  return assertions.map((assertion) => {
+    const { actual, note } = actualOf(assertion, analysis);
+    const passed = actual !== null && HOLDS[assertion.op](actual, assertion.limit);
+    return { expr: assertion.expr, service: assertion.service, metric: assertion.metric, actual, passed, note };
+  });
+}
+
+interface Actual {
+  actual: number | null;
+  note: string | null;
+}
+
+function actualOf({ service, metric }: Assertion, analysis: Analysis): Actual {
+  if (metric === 'healthScore') return orNote(analysis.health.score, 'no operations in this period');
+  if (service === null) return orNote(FIGURE[metric](analysis.overall.current), missingWhy(metric));
+  const found = analysis.services.find((s) => s.service === service);
+  // A service without data fails whatever the comparison, even `operations<10`: its absence is
+  // what a gate is there to catch.
+  if (!found) return { actual: null, note: `no service '${service}' in this report` };
+  if (found.status === 'silent') return { actual: null, note: `service '${service}' is silent: no operations now` };
+  return orNote(FIGURE[metric](found.current), missingWhy(metric));
+}
+
+function orNote(actual: number | null, why: string): Actual {
+  return actual === null ? { actual, note: why } : { actual, note: null };
+}
+
+function missingWhy(metric: GateMetric): string {
+  return metric === 'errorRate' || metric === 'successRate' ? 'no operations' : 'no duration samples';
+}

@@ -1,0 +1,107 @@
+// `--assert` expressions (SPEC §15): `[service.]metric op number`, parsed at startup into an
+// Assertion, or one line that points at the part of the expression that is wrong.
+import { UsageError } from '../errors.js';
+import { type Assertion, GATE_METRICS, type GateMetric, type GateOp } from './types.js';
+
+const GRAMMAR = 'use [service.]metric op number, e.g. p95Duration<1500 or hubspot.errorRate<2';
+const OPS_TEXT = '<, <=, > or >=';
+/** The first run of comparison characters is the operator; `=`, `==`, `!=`, `=<`, `=>` are refused. */
+const OPERATOR = /[<>=!]+/;
+const NUMBER = /^\d+(\.\d+)?$/;
+
+/** Figures bounded by their unit: a limit outside can never be meant (apdex<85 for 0.85). */
+const RANGE: Partial<Record<GateMetric, { max: number; unit: string }>> = {
+  errorRate: { max: 100, unit: 'a percentage, 0 to 100' },
+  successRate: { max: 100, unit: 'a percentage, 0 to 100' },
+  apdex: { max: 1, unit: 'an Apdex, 0 to 1' },
+  healthScore: { max: 100, unit: 'a score, 0 to 100' },
+};
+
+/** Names people bring from k6 or habit, and the metric they mean. */
+const ALIASES: Record<string, GateMetric> = {
+  'p(50)': 'p50Duration', 'p(95)': 'p95Duration', 'p(99)': 'p99Duration', p50: 'p50Duration', p95: 'p95Duration',
+  p99: 'p99Duration', med: 'p50Duration', median: 'p50Duration', avg: 'avgDuration', rate: 'errorRate', count: 'operations',
+  errors: 'errorRate', health: 'healthScore', score: 'healthScore',
+};
+
+export function parseAssertion(expr: string): Assertion {
+  const fail = (what: string) => new UsageError(`--assert '${expr}': ${what}`);
+  if (expr.trim() === '') throw fail(`empty expression: ${GRAMMAR}`);
+  const match = OPERATOR.exec(expr);
+  if (!match) throw fail(`no comparison operator: ${GRAMMAR} (operators ${OPS_TEXT})`);
+  const opText = match[0];
+  if (!isOp(opText)) throw fail(`unknown operator '${opText}': use ${OPS_TEXT}`);
+  const left = expr.slice(0, match.index).trim();
+  const right = expr.slice(match.index + opText.length).trim();
+  const { service, metric } = parseSubject(left, opText, fail);
+  const limit = parseLimit(right, opText, metric, fail);
+  return { expr, service, metric, op: opText, limit };
+}
+
+function isOp(text: string): text is GateOp {
+  return text === '<' || text === '<=' || text === '>' || text === '>=';
+}
+
+type Fail = (what: string) => UsageError;
+
+/** `hubspot.errorRate`, `api.v2.p95Duration`: the metric is the last dot-segment, the service
+ *  everything before it (service names may contain dots). */
+function parseSubject(left: string, op: string, fail: Fail): { service: string | null; metric: GateMetric } {
+  if (left === '') throw fail(`missing metric before '${op}': ${GRAMMAR}`);
+  const dot = left.lastIndexOf('.');
+  const name = left.slice(dot + 1).trim();
+  const service = dot < 0 ? null : left.slice(0, dot).trim();
+  if (name === '') throw fail(`missing metric after '${left}': use one of ${GATE_METRICS.join(', ')}`);
+  if (service === '') throw fail(`missing service name before '.${name}'`);
+  const metric = GATE_METRICS.find((m) => m === name);
+  if (!metric) {
+    // `p(95)` holds no dot, but `api.p(95)` is the same mistake.
+    const hint = suggest(dot < 0 ? left : name);
+    throw fail(`unknown metric '${name}'${hint ? ` (did you mean ${hint}?)` : `: use one of ${GATE_METRICS.join(', ')}`}`);
+  }
+  if (metric === 'healthScore' && service !== null) {
+    throw fail(`healthScore is the report's own score, not a service's: drop '${service}.'`);
+  }
+  return { service, metric };
+}
+
+function parseLimit(right: string, op: string, metric: GateMetric, fail: Fail): number {
+  if (right === '') throw fail(`missing number after '${op}'`);
+  if (OPERATOR.test(right)) throw fail(`more than one operator: compare one metric with one number`);
+  if (!NUMBER.test(right)) {
+    const unit = /^\d+(\.\d+)?\s*(ms|s|%)$/i.test(right) ? ' (no units: durations are ms, rates percent)' : '';
+    throw fail(`'${right}' is not a number >= 0${unit}`);
+  }
+  const limit = Number(right);
+  const range = RANGE[metric];
+  if (range && limit > range.max) throw fail(`${right} is out of range for ${metric}: use ${range.unit}`);
+  return limit;
+}
+
+/** The metric a misspelt name most likely meant: an alias, the same name in another case, or
+ *  one within two edits. */
+function suggest(name: string): GateMetric | null {
+  const lower = name.toLowerCase();
+  const alias = ALIASES[lower];
+  if (alias) return alias;
+  let best: { metric: GateMetric; distance: number } | null = null;
+  for (const metric of GATE_METRICS) {
+    const distance = editDistance(lower, metric.toLowerCase());
+    if (distance <= 2 && (best === null || distance < best.distance)) best = { metric, distance };
+  }
+  return best?.metric ?? null;
+}
+
+/** Levenshtein distance, two rows. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,162 @@
+// The comparison with a saved baseline (SPEC §15): per service and overall, six figures then and
+// now, their change, and the regressions. Both sides are compared as the JSON shows them (the
+// saved report is rounded already; this run is rounded the same way), so what the report prints
+// is what was decided on.
+import type { Analysis, Figures } from '../metrics/analysis-types.js';
+import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
+import { formatCount, formatNumber } from '../render/style.js';
+import type { Baseline, BaselineEntry, BaselineReport, ComparedFigures, FigureChanges, SixFigures } from './types.js';
+
+/** SPEC §15: the duration rule needs this many samples on both sides, the error-rate rule this
+ *  many failures now, and an error rate up by more than this many percentage points. */
+export const MIN_SAMPLES = 20;
+export const MIN_FAILURES = 5;
+export const ERROR_RATE_POINTS = 1;
+
+export function compareWithBaseline(baseline: Baseline, analysis: Analysis, regressionPct: number): BaselineReport {
+  const rules = { regressionPct };
+  const nowOverall = figuresNow(analysis.overall.current);
+  const overall = compareEntry(null, baseline.overall, nowOverall, rules);
+  if (baseline.overall.operations > 0 && nowOverall.operations === 0) {
+    overall.regression = true;
+    overall.reasons.push(`no operations now (${formatCount(baseline.overall.operations)} in the baseline)`);
+  }
+  return {
+    file: baseline.file,
+    period: baseline.period,
+    threshold: baseline.threshold,
+    regressionPct,
+    notes: notesFor(baseline, analysis),
+    overall,
+    services: compareServices(baseline, analysis, rules),
+  };
+}
+
+interface Rules {
+  regressionPct: number;
+}
+
+function figuresNow(f: Figures): ComparedFigures {
+  return {
+    operations: f.operations,
+    errorRate: roundPercent(f.errorRate),
+    avgDuration: roundMs(f.avgDuration),
+    p95Duration: roundMs(f.p95),
+    p99Duration: roundMs(f.p99),
+    apdex: roundApdex(f.apdex),
+    failures: f.failures,
+    samples: f.samples,
+  };
+}
+
+function compareServices(baseline: Baseline, analysis: Analysis, rules: Rules): BaselineEntry[] {
+  // With --service, only that service of the baseline is this report's business.
+  const saved = baseline.services.filter((s) => analysis.service === null || s.service === analysis.service);
+  const savedByName = new Map(saved.map((s) => [s.service, s.figures]));
+  const nowNames = new Set(analysis.services.map((s) => s.service));
+  const newNames = analysis.services.filter((s) => !savedByName.has(s.service) && s.current.operations > 0).map((s) => s.service);
+  const entries: BaselineEntry[] = [];
+  for (const s of analysis.services) {
+    const then = savedByName.get(s.service) ?? null;
+    const now = figuresNow(s.current);
+    // Silent on both sides (or silent now and never saved): nothing to compare.
+    if (now.operations === 0 && (then === null || then.operations === 0)) continue;
+    const entry = compareEntry(s.service, then, now, rules);
+    if (then !== null && then.operations > 0 && now.operations === 0) {
+      entry.regression = true;
+      entry.reasons.push(`silent now (${formatCount(then.operations)} operations in the baseline)`);
+    }
+    entries.push(entry);
+  }
+  for (const { service, figures } of saved) {
+    if (nowNames.has(service) || figures.operations === 0) continue;
+    const renamed = newNames.length > 0 ? `; new since the baseline: ${newNames.join(', ')} (renamed? save a new baseline)` : '';
+    entries.push({ ...compareEntry(service, figures, null, rules), regression: true, reasons: [`absent now (${formatCount(figures.operations)} operations in the baseline)${renamed}`] });
+  }
+  return entries;
+}
+
+function compareEntry(service: string | null, then: ComparedFigures | null, now: ComparedFigures | null, rules: Rules): BaselineEntry {
+  const reasons = then !== null && now !== null && now.operations > 0 ? regressions(then, now, rules) : [];
+  return {
+    service,
+    then: then && six(then),
+    now: now && six(now),
+    change: changes(then, now),
+    regression: reasons.length > 0,
+    reasons,
+    note: then === null ? 'new since the baseline' : null,
+  };
+}
+
+function six({ operations, errorRate, avgDuration, p95Duration, p99Duration, apdex, samples }: ComparedFigures): SixFigures {
+  return { operations, errorRate, avgDuration, p95Duration, p99Duration, apdex, samples };
+}
+
+function regressions(then: ComparedFigures, now: ComparedFigures, rules: Rules): string[] {
+  const reasons: string[] = [];
+  // Unknown samples (a baseline saved without them) are not enough: the rule is not applied.
+  const enoughSamples = (then.samples ?? 0) >= MIN_SAMPLES && (now.samples ?? 0) >= MIN_SAMPLES;
+  if (enoughSamples) {
+    for (const key of ['p95Duration', 'avgDuration'] as const) {
+      const reason = slower(key, then[key], now[key], rules.regressionPct);
+      if (reason) reasons.push(reason);
+    }
+  }
+  const points = difference(then.errorRate, now.errorRate, 2);
+  if (points !== null && points > ERROR_RATE_POINTS && now.failures >= MIN_FAILURES) {
+    reasons.push(`errorRate +${formatNumber(points, 2)} points (${formatNumber(then.errorRate ?? 0, 2)}% → ${formatNumber(now.errorRate ?? 0, 2)}%, ${formatCount(now.failures)} failures)`);
+  }
+  return reasons;
+}
+
+/** Worse by more than `pct` percent, as the JSON shows the change (0.01 %). */
+function slower(key: string, then: number | null, now: number | null, pct: number): string | null {
+  if (then === null || now === null) return null;
+  const change = percentChange(then, now);
+  // From 0 ms any slower figure is infinitely worse.
+  const worse = change === null ? now > then : change > pct;
+  if (!worse) return null;
+  const ms = (v: number) => `${formatNumber(v, 1)}ms`;
+  return `${key} ${change === null ? 'up from 0' : `+${formatNumber(change, 2)}%`} (${ms(then)} → ${ms(now)}, more than +${formatNumber(pct, 2)}%)`;
+}
+
+function percentChange(then: number | null, now: number | null): number | null {
+  if (then === null || now === null || then === 0) return null;
+  return roundTo(((now - then) / then) * 100, 2);
+}
+
+function difference(then: number | null, now: number | null, decimals: number): number | null {
+  return then === null || now === null ? null : roundTo(now - then, decimals);
+}
+
+function changes(then: ComparedFigures | null, now: ComparedFigures | null): FigureChanges {
+  return {
+    operations: percentChange(then?.operations ?? null, now?.operations ?? null),
+    errorRate: difference(then?.errorRate ?? null, now?.errorRate ?? null, 2),
+    avgDuration: percentChange(then?.avgDuration ?? null, now?.avgDuration ?? null),
+    p95Duration: percentChange(then?.p95Duration ?? null, now?.p95Duration ?? null),
+    p99Duration: percentChange(then?.p99Duration ?? null, now?.p99Duration ?? null),
+    apdex: difference(then?.apdex ?? null, now?.apdex ?? null, 3),
+  };
+}
+
+/** Why the comparison may mislead. It runs anyway: a deploy gate is still worth its error rates
+ *  and durations when the windows or thresholds differ; the notes say what to read with care. */
+function notesFor(baseline: Baseline, analysis: Analysis): string[] {
+  const notes: string[] = [];
+  if (baseline.threshold !== analysis.threshold) {
+    notes.push(`the baseline used --threshold ${baseline.threshold}, this report ${analysis.threshold}: Apdex is not comparable (compared anyway)`);
+  }
+  if (baseline.period.hours !== analysis.period.hours) {
+    notes.push(`the baseline covers ${baseline.period.hours}h, this report ${analysis.period.hours}h: operation counts are not comparable (compared anyway)`);
+  }
+  if (baseline.service !== analysis.service) {
+    const scope = (s: string | null) => (s === null ? 'all services' : `service ${s} only`);
+    notes.push(`the baseline covers ${scope(baseline.service)}, this report ${scope(analysis.service)}: overall figures are not comparable (compared anyway)`);
+  }
+  if (baseline.overall.samples === null) {
+    notes.push(`the baseline has no sample counts (saved by an older version): the p95/avg rule (at least ${MIN_SAMPLES} samples on both sides) was not applied; save a new baseline`);
+  }
+  return notes;
+}
