@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     loadEnvFile();
     const settings = resolveSettings(options, process.env, {
       stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),
+      stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
     });
     notices = createNotices({ write: (text) => process.stderr.write(text), isTty: process.stderr.isTTY === true, secrets: settings.secrets });
     return await run(settings, { now: () => new Date(), stdout: writeStdout, notices });

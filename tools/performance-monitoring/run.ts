@@ -1,7 +1,6 @@
 // One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
 import { shownValue } from './cli/shown.js';
 import { EXIT, type ExitCode } from './errors.js';
-import { evaluateGates } from './gates/evaluate.js';
 import { analyze } from './metrics/analyze.js';
 import type { Analysis } from './metrics/analysis-types.js';
 import type { Report } from './metrics/report-types.js';
@@ -29,14 +28,22 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
     const { sendAlerts } = await import('./alerts/index.js');
     alerts = await sendAlerts(toReport(analysis), settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) });
   }
-  const gates = evaluateGates(analysis, settings.gates);
+  const gates = await evaluateGatesIfAny(analysis, settings);
   for (const note of gates?.baseline?.notes ?? []) io.notices.line(`--baseline: ${note}`);
   const report = toReport(analysis, { alerts, gates });
   const render = await RENDERERS[settings.report.format].load();
-  const text = render(report, { color: settings.report.color, compact: settings.report.compact });
+  const options = { color: settings.report.color, width: settings.report.width, unicode: settings.report.unicode, compact: settings.report.compact };
+  const text = render(report, options);
   if (settings.report.output === null) await io.stdout(text);
   else await writeFileAtomic(settings.report.output, text);
   return exitCodeFor(report, settings);
+}
+
+/** Gates are loaded only when asked for: each module costs --demo start-up time under tsx. */
+async function evaluateGatesIfAny(analysis: Analysis, { gates }: Settings) {
+  if (gates.assertions.length === 0 && gates.baseline === null && gates.failUnder === null) return null;
+  const { evaluateGates } = await import('./gates/evaluate.js');
+  return evaluateGates(analysis, gates);
 }
 
 async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunIo): Promise<Analysis> {

@@ -23,6 +23,10 @@ export interface ReportSettings {
   output: string | null;
   /** --compact JSON. */
   compact: boolean;
+  /** Terminal columns for the text report's sparklines. */
+  width: number;
+  /** Block characters in the sparklines: a UTF-8 locale. */
+  unicode: boolean;
 }
 
 export interface Settings {
@@ -42,6 +46,23 @@ export interface Terminal {
   /** stdout is a terminal that shows colours in this environment (Node's `hasColors`: TERM,
    *  NO_COLOR, FORCE_COLOR); false when stdout is not a terminal. */
   stdoutHasColors: (env: NodeJS.ProcessEnv) => boolean;
+  /** stdout's columns when it is a terminal. */
+  stdoutColumns?: number | undefined;
+}
+
+const DEFAULT_WIDTH = 80;
+
+/** The terminal's columns, else COLUMNS (a positive integer), else 80. */
+function terminalWidth(env: NodeJS.ProcessEnv, terminal: Terminal): number {
+  if (terminal.stdoutColumns !== undefined && terminal.stdoutColumns > 0) return terminal.stdoutColumns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
+}
+
+/** The character set of the locale as POSIX resolves it (LC_ALL, then LC_CTYPE, then LANG) is UTF-8. */
+function utf8Locale(env: NodeJS.ProcessEnv): boolean {
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((value) => value !== undefined && value !== '') ?? '';
+  return /utf-?8/i.test(locale);
 }
 
 /** no-color.org: NO_COLOR counts when set and not empty (Node counts an empty one too). */
@@ -66,8 +87,10 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
       format: options.format,
       failUnder: options.failUnder,
       // SPEC §7: never without a terminal; --no-color always wins.
-      // A file gets no ANSI codes, whatever the terminal.
+      // A file gets no ANSI codes and no terminal width, whatever stdout is.
       color: options.output === null && options.color && terminal.stdoutHasColors(colorEnv(env)),
+      width: terminalWidth(env, options.output === null ? terminal : { stdoutHasColors: terminal.stdoutHasColors }),
+      unicode: utf8Locale(env),
       output: options.output,
       compact: options.compact,
     },

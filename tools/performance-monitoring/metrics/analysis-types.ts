@@ -42,6 +42,19 @@ export interface Finding {
   since: Date | null;
 }
 
+/** The window cut into buckets (SPEC §12): width and every bucket's start, oldest first. */
+export interface TimelineAnalysis {
+  bucketSeconds: number;
+  starts: Date[];
+}
+
+/** One operation of a service (SPEC §13): current figures and trend against the previous window. */
+export interface OperationBreakdown {
+  operation: string;
+  current: Figures;
+  trend: TrendAnalysis;
+}
+
 export interface ServiceAnalysis {
   service: string;
   status: ServiceStatus;
@@ -49,8 +62,12 @@ export interface ServiceAnalysis {
   previous: Figures;
   trend: TrendAnalysis;
   findings: Finding[];
-  /** Its most frequent failure messages, current window, most first. */
-  topErrors: { message: string; count: number }[];
+  /** One entry per timeline start (zeros where it had no operations). */
+  timeline: Figures[];
+  /** Its operations in the current window, most calls first, ties by operation. */
+  byOperation: OperationBreakdown[];
+  /** Its most frequent error groups (SPEC §14), current window, most first. */
+  topErrors: { message: string; count: number; example: string }[];
 }
 
 export interface OperationAnalysis {
@@ -68,12 +85,13 @@ export interface Analysis {
   service: string | null;
   source: { kind: SourceKind; aggregation: Aggregation };
   health: Health;
-  overall: { current: Figures; previous: Figures; trend: TrendAnalysis };
+  timeline: TimelineAnalysis;
+  overall: { current: Figures; previous: Figures; trend: TrendAnalysis; timeline: Figures[] };
   /** Most operations first; silent services last. */
   services: ServiceAnalysis[];
   /** Top operations by average duration, with at least one sample. */
   slowest: OperationAnalysis[];
-  /** Top failure messages over all services. */
+  /** Top error groups over all services. */
   errors: ErrorCountRow[];
   /** System findings, then each service's, in report order (SPEC §5). */
   findings: Finding[];

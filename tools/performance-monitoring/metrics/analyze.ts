@@ -1,16 +1,20 @@
 // From a source's aggregates to the analysis: pure, no I/O, nothing rounded but decisions
 // (SPEC §3-6). Every renderer, alerter and gate reads what this returns.
-import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, WindowName } from '../sources/types.js';
-import type { Analysis, Figures, OperationAnalysis, ServiceAnalysis } from './analysis-types.js';
+import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, TimelineRow, WindowName } from '../sources/types.js';
+import type { Analysis, Figures, OperationAnalysis, OperationBreakdown, ServiceAnalysis, TimelineAnalysis } from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
 import { computeHealth } from './health.js';
 import { byNumberDescThen } from './order.js';
+import { withSince } from './since.js';
 import { EMPTY_STATS, figuresOf } from './stats.js';
+import { bucketSeconds, bucketStarts, fillBuckets } from './timeline.js';
 import { computeTrend } from './trend.js';
 
 export const TOP_SERVICE_ERRORS = 5;
 export const TOP_ERRORS = 10;
 export const TOP_SLOWEST = 10;
+/** Operations named per error group in mostFrequentErrors (SPEC §14). */
+export const TOP_ERROR_OPERATIONS = 3;
 
 export interface AnalysisContext {
   query: AggregateQuery;
@@ -23,21 +27,33 @@ type Windows = Record<WindowName, Stats>;
 interface StatsIndex {
   overall: Windows;
   services: Map<string, Windows>;
+  /** Current-window operations (the slowest list). */
   operations: { service: string; operation: string; stats: Stats }[];
+  /** Both windows of every (service, operation), keyed by service then operation. */
+  serviceOperations: Map<string, Map<string, Windows>>;
 }
+
+/** The timeline of one scope: per-bucket figures, one per start. */
+type Timelines = { starts: number[]; overall: Figures[]; services: Map<string, Figures[]> };
 
 export function analyze(result: SourceResult, context: AnalysisContext): Analysis {
   const { query } = context;
   const index = indexStats(result.stats);
   const current = figuresOf(index.overall.current);
-  const services = serviceAnalyses(index, result.errors, query.threshold);
+  const width = bucketSeconds(query.start, query.end);
+  const timelines = timelinesOf(bucketStarts(query.start, query.end, width), result.timeline);
+  const timeline: TimelineAnalysis = { bucketSeconds: width, starts: timelines.starts.map((s) => new Date(s * 1000)) };
+  const services = serviceAnalyses(index, result.errors, query.threshold, timelines, timeline.starts);
   const health = computeHealth({
     errorRate: current.errorRate,
     avgDuration: current.avgDuration,
     threshold: query.threshold,
     servicesWithIssues: services.filter((s) => s.findings.length > 0).length,
   });
-  const system = systemFindings({ current, healthScore: health.score }, query.threshold);
+  const overallPrevious = figuresOf(index.overall.previous);
+  const system = systemFindings({ current, healthScore: health.score }, query.threshold).map((f) =>
+    withSince(f, { timeline: timelines.overall, starts: timeline.starts, threshold: query.threshold, previousAvg: overallPrevious.avgDuration }),
+  );
   return {
     generatedAt: context.generatedAt,
     period: { start: query.start, end: query.end, hours: context.hours },
@@ -46,7 +62,13 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     service: query.service,
     source: { kind: result.kind, aggregation: result.aggregation },
     health,
-    overall: { current, previous: figuresOf(index.overall.previous), trend: computeTrend(index.overall.current, index.overall.previous) },
+    timeline,
+    overall: {
+      current,
+      previous: overallPrevious,
+      trend: computeTrend(index.overall.current, index.overall.previous),
+      timeline: timelines.overall,
+    },
     services,
     slowest: slowest(index.operations),
     errors: [...result.errors].sort(byNumberDescThen((e) => e.count, (e) => [e.service, e.message])).slice(0, TOP_ERRORS),
@@ -58,26 +80,55 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
 }
 
 function indexStats(rows: StatsRow[]): StatsIndex {
-  const index: StatsIndex = { overall: { current: EMPTY_STATS, previous: EMPTY_STATS }, services: new Map(), operations: [] };
+  const index: StatsIndex = { overall: { current: EMPTY_STATS, previous: EMPTY_STATS }, services: new Map(), operations: [], serviceOperations: new Map() };
   for (const row of rows) {
     if (row.level === 'overall') index.overall[row.window] = row;
     else if (row.level === 'service') {
       const entry = index.services.get(row.service) ?? { current: EMPTY_STATS, previous: EMPTY_STATS };
       entry[row.window] = row;
       index.services.set(row.service, entry);
-    } else if (row.window === 'current') {
-      index.operations.push({ service: row.service, operation: row.operation, stats: row });
+    } else {
+      if (row.window === 'current') index.operations.push({ service: row.service, operation: row.operation, stats: row });
+      const operations = index.serviceOperations.get(row.service) ?? new Map<string, Windows>();
+      const entry = operations.get(row.operation) ?? { current: EMPTY_STATS, previous: EMPTY_STATS };
+      entry[row.window] = row;
+      operations.set(row.operation, entry);
+      index.serviceOperations.set(row.service, operations);
     }
   }
   return index;
 }
 
-function serviceAnalyses(index: StatsIndex, errors: ErrorCountRow[], threshold: number): ServiceAnalysis[] {
+/** The per-bucket figures overall and per service, every start present (zeros where empty). */
+function timelinesOf(starts: number[], rows: TimelineRow[]): Timelines {
+  const empty = (bucketStart: number) => ({ bucketStart, ...EMPTY_STATS });
+  const figures = (list: (Stats & { bucketStart: number })[]) => fillBuckets(starts, list, empty).map(figuresOf);
+  const perService = new Map<string, TimelineRow[]>();
+  for (const row of rows) {
+    if (row.level !== 'service') continue;
+    perService.set(row.service, [...(perService.get(row.service) ?? []), row]);
+  }
+  const services = new Map([...perService].map(([service, list]) => [service, figures(list)]));
+  return { starts, overall: figures(rows.filter((row) => row.level === 'overall')), services };
+}
+
+/** Current-window operations of a service with their trends: calls desc, ties by operation. */
+function byOperation(operations: Map<string, Windows> | undefined): OperationBreakdown[] {
+  return [...(operations ?? [])]
+    .filter(([, windows]) => windows.current.operations > 0)
+    .map(([operation, windows]) => ({ operation, current: figuresOf(windows.current), trend: computeTrend(windows.current, windows.previous) }))
+    .sort(byNumberDescThen((o) => o.current.operations, (o) => [o.operation]));
+}
+
+function serviceAnalyses(index: StatsIndex, errors: ErrorCountRow[], threshold: number, timelines: Timelines, starts: Date[]): ServiceAnalysis[] {
   const services = [...index.services].map(([service, windows]): ServiceAnalysis => {
     const current: Figures = figuresOf(windows.current);
     const previous: Figures = figuresOf(windows.previous);
     const trend = computeTrend(windows.current, windows.previous);
-    const findings = serviceFindings(service, current, previous, trend, threshold);
+    const timeline = timelines.services.get(service) ?? timelines.starts.map(() => figuresOf(EMPTY_STATS));
+    const findings = serviceFindings(service, current, previous, trend, threshold).map((f) =>
+      withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration }),
+    );
     const silent = findings.some((f) => f.kind === 'silent');
     return {
       service,
@@ -86,11 +137,13 @@ function serviceAnalyses(index: StatsIndex, errors: ErrorCountRow[], threshold: 
       previous,
       trend,
       findings,
+      timeline,
+      byOperation: byOperation(index.serviceOperations.get(service)),
       topErrors: errors
         .filter((e) => e.service === service)
         .sort(byNumberDescThen((e) => e.count, (e) => [e.message]))
         .slice(0, TOP_SERVICE_ERRORS)
-        .map(({ message, count }) => ({ message, count })),
+        .map(({ message, count, example }) => ({ message, count, example })),
     };
   });
   return services.sort(byNumberDescThen((s) => s.current.operations, (s) => [s.service]));

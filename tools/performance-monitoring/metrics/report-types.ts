@@ -37,15 +37,40 @@ export interface Durations {
   maxDuration: number | null;
 }
 
+/** One timeline bucket (SPEC §12), at the same index as its start in `timeline.starts`. */
+export interface TimelineEntry {
+  operations: number;
+  failures: number;
+  errorRate: number | null;
+  avgDuration: number | null;
+  p95Duration: number | null;
+}
+
+/** One operation of a service (SPEC §13). */
+export interface OperationReport {
+  operation: string;
+  calls: number;
+  failures: number;
+  errorRate: number | null;
+  avgDuration: number | null;
+  p50Duration: number | null;
+  p95Duration: number | null;
+  p99Duration: number | null;
+  apdex: number | null;
+  trend: { direction: TrendDirection; percentChange: number | null; pValue: number | null };
+}
+
 export interface ServiceReport {
   service: string;
   status: ServiceStatus;
   operations: { total: number; successful: number; failed: number; successRate: number | null };
   performance: Durations;
   apdex: number | null;
-  errors: { total: number; errorRate: number | null; topErrors: { message: string; count: number }[] };
+  errors: { total: number; errorRate: number | null; topErrors: { message: string; count: number; example: string }[] };
   trend: Trend;
   issues: string[];
+  timeline: TimelineEntry[];
+  byOperation: OperationReport[];
 }
 
 export interface OverallReport extends Durations {
@@ -56,6 +81,7 @@ export interface OverallReport extends Durations {
   errorRate: number | null;
   apdex: number | null;
   trend: Trend;
+  timeline: TimelineEntry[];
 }
 
 export interface SlowOperation {
@@ -68,8 +94,13 @@ export interface SlowOperation {
 
 export interface ErrorEntry {
   service: string;
+  /** The error group's fingerprint (SPEC §14). */
   message: string;
   count: number;
+  /** Its most recent raw message. */
+  example: string;
+  /** Up to 3 operations it came from, most failures first. */
+  operations: string[];
 }
 
 export type Severity = 'critical' | 'warning';
@@ -107,6 +138,8 @@ export interface Report {
   healthScore: number | null;
   healthStatus: HealthStatus;
   healthBreakdown: { errorDeduction: number; performanceDeduction: number; serviceIssueDeduction: number };
+  /** The buckets of the current window (SPEC §12): width, and every start, oldest first. */
+  timeline: { bucketSeconds: number; starts: string[] };
   overall: OverallReport;
   services: ServiceReport[];
   slowestOperations: SlowOperation[];

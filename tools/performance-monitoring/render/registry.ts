@@ -7,6 +7,10 @@ export interface RenderOptions {
   color: boolean;
   /** One-line output (json only; validate.ts refuses it elsewhere). */
   compact: boolean;
+  /** Terminal columns, for the sparklines (text only); 80 when unknown. */
+  width?: number;
+  /** Block characters for the sparklines (a UTF-8 locale); ASCII otherwise (text only). */
+  unicode?: boolean;
 }
 
 export type Renderer = (report: Report, options: RenderOptions) => string;

@@ -1,7 +1,18 @@
 // The analysis as the JSON report (SPEC §3, §8): the one place where figures are rounded
 // (0.1 ms, 0.01 %, 0.001 Apdex) and findings get their words. Text and alerts read this too.
-import type { Analysis, Figures, Finding, ServiceAnalysis, TrendAnalysis } from '../metrics/analysis-types.js';
-import type { AlertsReport, Durations, OverallReport, Report, ReportFinding, ServiceReport, Trend } from '../metrics/report-types.js';
+import type { Analysis, Figures, Finding, OperationBreakdown, ServiceAnalysis, TrendAnalysis } from '../metrics/analysis-types.js';
+import type {
+  AlertsReport,
+  Durations,
+  OperationReport,
+  OverallReport,
+  Report,
+  ReportFinding,
+  ServiceReport,
+  TimelineEntry,
+  Trend,
+} from '../metrics/report-types.js';
+import { TOP_ERROR_OPERATIONS } from '../metrics/analyze.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
 import type { GatesReport } from '../gates/types.js';
 import { roundPValue } from '../metrics/significance.js';
@@ -31,7 +42,8 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
       performanceDeduction: roundTo(health.performanceDeduction, 2),
       serviceIssueDeduction: roundTo(health.serviceIssueDeduction, 2),
     },
-    overall: overallReport(analysis.overall.current, analysis.overall.trend),
+    timeline: { bucketSeconds: analysis.timeline.bucketSeconds, starts: analysis.timeline.starts.map((d) => d.toISOString()) },
+    overall: overallReport(analysis.overall.current, analysis.overall.trend, analysis.overall.timeline),
     services: analysis.services.map(serviceReport),
     slowestOperations: analysis.slowest.map((o) => ({
       service: o.service,
@@ -40,7 +52,13 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
       p95Duration: roundTo(o.current.p95 ?? 0, 1),
       count: o.current.operations,
     })),
-    mostFrequentErrors: analysis.errors.map(({ service, message, count }) => ({ service, message, count })),
+    mostFrequentErrors: analysis.errors.map(({ service, message, count, example, operations }) => ({
+      service,
+      message,
+      count,
+      example,
+      operations: operations.slice(0, TOP_ERROR_OPERATIONS).map((o) => o.operation),
+    })),
     issues: analysis.findings.map(issueLine),
     findings: analysis.findings.map(reportFinding),
     recommendations: recommendations(analysis.findings, analysis.threshold),
@@ -80,7 +98,26 @@ function trendReport(trend: TrendAnalysis): Trend {
   };
 }
 
-function overallReport(current: Figures, trend: TrendAnalysis): OverallReport {
+function timelineEntry(f: Figures): TimelineEntry {
+  return { operations: f.operations, failures: f.failures, errorRate: roundPercent(f.errorRate), avgDuration: roundMs(f.avgDuration), p95Duration: roundMs(f.p95) };
+}
+
+function operationReport({ operation, current, trend }: OperationBreakdown): OperationReport {
+  return {
+    operation,
+    calls: current.operations,
+    failures: current.failures,
+    errorRate: roundPercent(current.errorRate),
+    avgDuration: roundMs(current.avgDuration),
+    p50Duration: roundMs(current.p50),
+    p95Duration: roundMs(current.p95),
+    p99Duration: roundMs(current.p99),
+    apdex: roundApdex(current.apdex),
+    trend: { direction: trend.direction, percentChange: roundPercent(trend.percentChange), pValue: roundPValue(trend.pValue) },
+  };
+}
+
+function overallReport(current: Figures, trend: TrendAnalysis, timeline: Figures[]): OverallReport {
   return {
     totalOperations: current.operations,
     successfulOperations: current.operations - current.failures,
@@ -90,6 +127,7 @@ function overallReport(current: Figures, trend: TrendAnalysis): OverallReport {
     ...durations(current),
     apdex: roundApdex(current.apdex),
     trend: trendReport(trend),
+    timeline: timeline.map(timelineEntry),
   };
 }
 
@@ -109,5 +147,7 @@ function serviceReport(s: ServiceAnalysis): ServiceReport {
     errors: { total: current.failures, errorRate: roundPercent(current.errorRate), topErrors: s.topErrors },
     trend: trendReport(s.trend),
     issues: s.findings.map(issueText),
+    timeline: s.timeline.map(timelineEntry),
+    byOperation: s.byOperation.map(operationReport),
   };
 }

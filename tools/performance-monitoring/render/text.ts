@@ -26,6 +26,7 @@ import {
   stripControl as clean,
   type Colors,
 } from './style.js';
+import { formatClock, operationLines, sparklineLines, timelineLines } from './service-tables.js';
 import { baselineLines, gateLines } from './text-gates.js';
 
 const WIDTH = 80;
@@ -36,6 +37,15 @@ const INDENT = '   ';
 export interface TextOptions {
   /** ANSI colours; false means no escape code at all. */
   color: boolean;
+  /** Terminal columns for the sparklines; 80 when not given. */
+  width?: number;
+  /** Block characters in the sparklines; ASCII when false or not given. */
+  unicode?: boolean;
+}
+
+interface SparklineOptions {
+  width: number;
+  unicode: boolean;
 }
 
 interface Section {
@@ -48,7 +58,8 @@ const CHANNEL_LABEL: Record<ChannelOutcome['channel'], string> = { slack: 'Slack
 /** The whole report as text, ending with a newline (write it with `process.stdout.write`). */
 export function renderText(report: Report, options: TextOptions): string {
   const colors = createColors(options.color);
-  const body = sections(report, colors).flatMap((section) => sectionLines(section, colors));
+  const spark = { width: options.width ?? WIDTH, unicode: options.unicode ?? false };
+  const body = sections(report, colors, spark).flatMap((section) => sectionLines(section, colors));
   return [...header(report, colors), ...body, '', HEAVY_RULE].join('\n') + '\n';
 }
 
@@ -72,14 +83,15 @@ function healthLine({ healthScore, healthStatus }: Report, colors: Colors): stri
   return colors[tint](`Health Score: ${formatCount(healthScore)}/100 ${icon}`);
 }
 
-function sections(report: Report, colors: Colors): Section[] {
+function sections(report: Report, colors: Colors, spark: SparklineOptions): Section[] {
   const list: Section[] = [
     { title: 'OVERALL METRICS', lines: overallLines(report) },
-    { title: 'ISSUES', lines: issueLines(report.issues, colors) },
+    { title: 'ISSUES', lines: issueLines(report, colors) },
     { title: 'RECOMMENDATIONS', lines: recommendationLines(report.recommendations) },
-    { title: 'SERVICE PERFORMANCE', lines: serviceLines(report.services, colors) },
+    { title: 'SERVICE PERFORMANCE', lines: serviceLines(report.services, colors, spark) },
+    ...deepDive(report),
     { title: 'SLOWEST OPERATIONS', lines: slowestLines(report.slowestOperations) },
-    { title: 'MOST FREQUENT ERRORS', lines: errorLines(report.mostFrequentErrors) },
+    { title: 'MOST FREQUENT ERRORS', lines: errorLines(report.mostFrequentErrors, report.service !== null) },
   ];
   // SPEC §15: the gates after the report's own sections, before what the alerts did.
   if (report.gates?.baseline) list.push({ title: 'COMPARED WITH BASELINE', lines: baselineLines(report.gates.baseline, colors) });
@@ -123,9 +135,16 @@ function trendText(trend: Trend): string {
   return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
 }
 
-function issueLines(issues: string[], colors: Colors): string[] {
+function issueLines({ issues, findings, period }: Report, colors: Colors): string[] {
   if (issues.length === 0) return [colors.green('✅ No issues found')];
-  return issues.map((issue) => colors.red(`❌ ${clean(issue)}`));
+  // issues[i] and findings[i] are the same issue (both in report order).
+  return issues.map((issue, i) => colors.red(`❌ ${clean(issue)}${sinceText(findings[i]?.since ?? null, period.hours)}`));
+}
+
+/** ` since 14:00 UTC`; a window over 24 hours holds the same time of day twice, so its
+ *  dates are shown: ` since Nov 19 14:00 UTC`. Empty without a since. */
+export function sinceText(since: string | null, hours: number): string {
+  return since === null ? '' : ` since ${formatClock(since, hours)} UTC`;
 }
 
 function recommendationLines(recommendations: string[]): string[] {
@@ -133,9 +152,23 @@ function recommendationLines(recommendations: string[]): string[] {
   return recommendations.map((recommendation) => `💡 ${clean(recommendation)}`);
 }
 
-function serviceLines(services: ServiceReport[], colors: Colors): string[] {
+/** With --service (SPEC §13): its OPERATIONS and TIMELINE tables. */
+function deepDive(report: Report): Section[] {
+  const service = report.service === null ? undefined : report.services[0];
+  if (service === undefined) return [];
+  return [
+    { title: 'OPERATIONS', lines: operationLines(service) },
+    { title: 'TIMELINE', lines: timelineLines(report, service.timeline) },
+  ];
+}
+
+function serviceLines(services: ServiceReport[], colors: Colors, spark: SparklineOptions): string[] {
   if (services.length === 0) return ['No operations in this period'];
-  return services.flatMap((service, i) => [...(i > 0 ? [''] : []), ...serviceBlock(service, colors)]);
+  return services.flatMap((service, i) => [
+    ...(i > 0 ? [''] : []),
+    ...serviceBlock(service, colors),
+    ...(service.status === 'silent' ? [] : sparklineLines(service.timeline, { indent: INDENT, ...spark })),
+  ]);
 }
 
 function serviceBlock(service: ServiceReport, colors: Colors): string[] {
@@ -171,11 +204,13 @@ function slowestLines(operations: SlowOperation[]): string[] {
   ]);
 }
 
-function errorLines(errors: ErrorEntry[]): string[] {
+/** `[n8n] message (N times)`; with --service, `[n8n workflows.execute] …` (its operations). */
+function errorLines(errors: ErrorEntry[], withOperations: boolean): string[] {
   if (errors.length === 0) return ['No errors in this period'];
-  return errors.map(
-    (e, i) => `${i + 1}. [${clean(e.service)}] ${clean(e.message)} (${formatCountOf(e.count, 'time', 'times')})`,
-  );
+  return errors.map((e, i) => {
+    const where = withOperations && e.operations.length > 0 ? `${e.service} ${e.operations.join(', ')}` : e.service;
+    return `${i + 1}. [${clean(where)}] ${clean(e.message)} (${formatCountOf(e.count, 'time', 'times')})`;
+  });
 }
 
 function alertLines(alerts: AlertsReport, colors: Colors): string[] {

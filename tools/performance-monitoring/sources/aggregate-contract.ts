@@ -2,6 +2,7 @@
 // result columns and the values of its discriminating columns. The positional parameters, the
 // RPC's signature (rpc-sql.ts) and the row decoder (rows.ts) are derived from these lists, and
 // test/aggregate-contract.test.ts fails when the SQL's actual columns (both engines) disagree.
+import { bucketSeconds } from '../metrics/timeline.js';
 import type { AggregateQuery } from './types.js';
 
 /** The table the shipped SQL reads; the caller substitutes PERFMON_TABLE for it (aggregate-sql.ts). */
@@ -27,6 +28,13 @@ export const PARAMETERS = [
   { name: 'p_previous_start', sqlType: 'timestamptz', doc: 'previous window start (it ends at p_start)', value: (q) => q.previousStart.toISOString() },
   { name: 'p_service', sqlType: 'text', rpcDefault: 'NULL', doc: 'one service (--service), or NULL for all', value: (q) => q.service },
   { name: 'p_threshold', sqlType: 'integer', rpcDefault: '2000', doc: 'Apdex threshold T, ms', value: (q) => q.threshold },
+  {
+    name: 'p_bucket_seconds',
+    sqlType: 'integer',
+    rpcDefault: '3600',
+    doc: 'timeline bucket width, seconds (buckets aligned to the epoch)',
+    value: (q) => bucketSeconds(q.start, q.end),
+  },
 ] as const satisfies readonly ParameterSpec[];
 
 export type ParameterName = (typeof PARAMETERS)[number]['name'];
@@ -35,7 +43,10 @@ export type ParameterName = (typeof PARAMETERS)[number]['name'];
 export const KINDS = {
   /** Figures of one group (window x level). */
   stats: 'stats',
-  /** Failures of one message in one service, current window (operations = failures = count). */
+  /** Figures of one timeline bucket (current window; level overall or service), SPEC §12. */
+  timeline: 'timeline',
+  /** One operation's failures in one error group of a service, current window (SPEC §14):
+   *  operations = that operation's, failures = the group's; message = the fingerprint. */
   error: 'error',
   /** One row: operations whose created_at is impossible (SPEC §1), counted in `operations`. */
   impossibleTimes: 'impossible_times',
@@ -61,7 +72,11 @@ export const RESULT_COLUMNS = [
   { name: 'level', value: 'text', nullable: true },
   { name: 'service', value: 'text', nullable: true },
   { name: 'operation', value: 'text', nullable: true },
+  /** Start of a timeline row's bucket, epoch seconds; null on other kinds. */
+  { name: 'bucket_start', value: 'count', nullable: true },
   { name: 'message', value: 'text', nullable: true },
+  /** An error group's most recent raw message; null on other kinds. */
+  { name: 'example', value: 'text', nullable: true },
   { name: 'operations', value: 'count', nullable: false },
   { name: 'failures', value: 'count', nullable: false },
   { name: 'samples', value: 'count', nullable: false },

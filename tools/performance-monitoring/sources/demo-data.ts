@@ -57,6 +57,8 @@ interface ErrorProfile {
   message: string;
   weight: number;
   duration: ErrorDuration;
+  /** Appends ` (execution <id>)`, an n8n execution id, so one cause logs many texts (SPEC §14). */
+  executionId?: true;
 }
 
 // 30 s timeouts only where the story moves the average anyway: one of them shifts a
@@ -72,11 +74,11 @@ const ERRORS: ErrorProfile[] = [
   { catalogue: 'shopify', message: 'Rate limit exceeded (429)', weight: 55, duration: 'fast' },
   { catalogue: 'shopify', message: '502 Bad Gateway', weight: 25, duration: 'gateway' },
   { catalogue: 'shopify', message: 'ECONNRESET: connection reset by peer', weight: 20, duration: 'reset' },
-  { catalogue: 'n8n', message: 'Workflow execution timeout', weight: 15, duration: 'workflow_timeout' },
+  { catalogue: 'n8n', message: 'Workflow execution timeout', weight: 15, duration: 'workflow_timeout', executionId: true },
   { catalogue: 'n8n', message: 'ECONNRESET: connection reset by peer', weight: 35, duration: 'reset' },
   { catalogue: 'n8n', message: '503 Service Unavailable', weight: 30, duration: 'gateway' },
   { catalogue: 'n8n', message: 'Invalid API key', weight: 20, duration: 'fast' },
-  { catalogue: 'n8n-burst', message: 'Workflow execution timeout', weight: 80, duration: 'workflow_timeout' },
+  { catalogue: 'n8n-burst', message: 'Workflow execution timeout', weight: 80, duration: 'workflow_timeout', executionId: true },
   { catalogue: 'n8n-burst', message: '503 Service Unavailable', weight: 12, duration: 'gateway' },
   { catalogue: 'n8n-burst', message: 'ECONNRESET: connection reset by peer', weight: 8, duration: 'reset' },
   { catalogue: 'unleashed', message: 'Rate limit exceeded (429)', weight: 42, duration: 'fast' },
@@ -174,7 +176,10 @@ function buildInsert(table: string, endMs: number): string {
   const negatives = values(
     NEGATIVE_DURATIONS.map((n, index) => [index + 1, n.service, n.operation, Math.round(n.hoursBefore * HOUR_MS), n.durationMs]),
   );
-  const errorMessage = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${sqlString(e.message)}`).join(' ')} END`;
+  // n8n execution ids are increasing integers: one per operation here, from its hash.
+  const executionId = `CAST(40000 + floor(${low('seed3')} * 20000) AS BIGINT)`;
+  const messageOf = (e: ErrorProfile) => (e.executionId ? `${sqlString(`${e.message} (execution `)} || ${executionId} || ')'` : sqlString(e.message));
+  const errorMessage = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${messageOf(e)}`).join(' ')} END`;
   const errorKind = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${sqlString(e.duration)}`).join(' ')} END`;
   const inBurst = `service = 'n8n' AND ${end} - created_ms > ${N8N_BURST_TO_MS} AND ${end} - created_ms <= ${N8N_BURST_FROM_MS}`;
 

@@ -4,7 +4,8 @@
 import { RuntimeError } from '../errors.js';
 import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './aggregate-contract.js';
 import { statsInconsistency } from './consistency.js';
-import type { Aggregates, ErrorCountRow, Stats, StatsRow, WindowName } from './types.js';
+import type { Aggregates, ErrorCountRow, ErrorOperationRow, Stats, StatsRow, TimelineRow, WindowName } from './types.js';
+import { compareText } from '../metrics/order.js';
 
 type Row = Record<string, unknown>;
 
@@ -83,18 +84,60 @@ function statsRow(row: Row): StatsRow {
   }
 }
 
-function errorRow(row: Row): ErrorCountRow {
-  return { service: text(row, 'service'), message: text(row, 'message'), count: count(row, 'operations') };
+function timelineRow(row: Row): TimelineRow {
+  if (oneOf(row, 'win', WINDOWS) !== 'current') throw new BadRow('a timeline row is not of the current window');
+  const bucketStart = read(row, 'bucket_start');
+  if (typeof bucketStart !== 'number') throw new BadRow('bucket_start is missing');
+  const level = oneOf(row, 'level', LEVELS);
+  if (level === 'overall') return { level, bucketStart, ...stats(row) };
+  if (level === 'service') return { level, service: text(row, 'service'), bucketStart, ...stats(row) };
+  throw new BadRow('a timeline row is per operation');
+}
+
+function errorRow(row: Row): ErrorOperationRow {
+  const result = {
+    service: text(row, 'service'),
+    message: text(row, 'message'),
+    operation: text(row, 'operation'),
+    count: count(row, 'operations'),
+    groupCount: count(row, 'failures'),
+    example: text(row, 'example'),
+  };
+  if (result.count === 0 || result.count > result.groupCount) throw new BadRow(`an error group's operation has ${result.count} of its ${result.groupCount} failures`);
+  return result;
+}
+
+/** The error groups from their per-operation rows; every row of a group must agree on its total
+ *  and example, and the operations' failures must add up to the total. */
+function errorGroups(rows: ErrorOperationRow[], origin: string): ErrorCountRow[] {
+  const groups = new Map<string, ErrorCountRow & { sum: number }>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.service, row.message]);
+    const group = groups.get(key) ?? { service: row.service, message: row.message, count: row.groupCount, example: row.example, operations: [], sum: 0 };
+    if (group.count !== row.groupCount || group.example !== row.example) {
+      throw new RuntimeError(`${origin} answered an error group whose rows disagree (${row.service}: ${row.message})`);
+    }
+    group.operations.push({ operation: row.operation, count: row.count });
+    group.sum += row.count;
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ sum, ...group }) => {
+    if (sum !== group.count) throw new RuntimeError(`${origin} answered an error group of ${group.count} failures whose operations add up to ${sum}`);
+    group.operations.sort((a, b) => b.count - a.count || compareText(a.operation, b.operation));
+    return group;
+  });
 }
 
 /** The identity of a row: an answer never holds two rows for the same group or message. */
-function rowKey(kind: string, row: StatsRow | ErrorCountRow | null): string {
+function rowKey(kind: string, row: StatsRow | TimelineRow | ErrorOperationRow | null): string {
   if (row === null) return kind;
-  return JSON.stringify([kind, ...Object.values(row).filter((value) => typeof value === 'string')]);
+  const bucket = 'bucketStart' in row ? [row.bucketStart] : [];
+  return JSON.stringify([kind, ...Object.values(row).filter((value) => typeof value === 'string'), ...bucket]);
 }
 
 interface Decoder {
   result: Aggregates;
+  errorRows: ErrorOperationRow[];
   impossibleRows: number;
   seen: Set<string>;
 }
@@ -106,9 +149,10 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
   // Only an RPC installed by an older version of the tool can answer without a declared column.
   if (missing) throw new BadRow(`it lacks the column ${missing.name} (an older sql/rpc.sql? install it again)`);
   const kind = oneOf(row, 'kind', Object.values(KINDS));
-  let decoded: StatsRow | ErrorCountRow | null = null;
+  let decoded: StatsRow | TimelineRow | ErrorOperationRow | null = null;
   if (kind === KINDS.stats) decoder.result.stats.push((decoded = statsRow(row)));
-  else if (kind === KINDS.error) decoder.result.errors.push((decoded = errorRow(row)));
+  else if (kind === KINDS.timeline) decoder.result.timeline.push((decoded = timelineRow(row)));
+  else if (kind === KINDS.error) decoder.errorRows.push((decoded = errorRow(row)));
   else {
     decoder.result.impossibleTimes = count(row, 'operations');
     decoder.impossibleRows += 1;
@@ -121,7 +165,7 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
 /** `origin` names the source in the error, e.g. "PostgreSQL" or "Supabase RPC". */
 export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   if (!Array.isArray(rows)) throw new RuntimeError(`${origin} answered with something other than rows`);
-  const decoder: Decoder = { result: { stats: [], errors: [], impossibleTimes: 0 }, impossibleRows: 0, seen: new Set() };
+  const decoder: Decoder = { result: { stats: [], timeline: [], errors: [], impossibleTimes: 0 }, errorRows: [], impossibleRows: 0, seen: new Set() };
   rows.forEach((raw: unknown, i) => {
     try {
       decodeRow(decoder, raw);
@@ -131,5 +175,6 @@ export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
     }
   });
   if (decoder.impossibleRows !== 1) throw new RuntimeError(`${origin} answered without its ${KINDS.impossibleTimes} row (an older sql/rpc.sql? install it again)`);
+  decoder.result.errors = errorGroups(decoder.errorRows, origin);
   return decoder.result;
 }

@@ -45,15 +45,39 @@ export type StatsRow =
   | ({ window: WindowName; level: 'service'; service: string } & Stats)
   | ({ window: WindowName; level: 'operation'; service: string; operation: string } & Stats);
 
-/** Failures of one message in one service, current window (top 10 per service, ties kept). */
+/** Figures of one timeline bucket of the current window (SPEC §12): overall or one service's. */
+export type TimelineRow =
+  | ({ level: 'overall'; bucketStart: number } & Stats)
+  | ({ level: 'service'; service: string; bucketStart: number } & Stats);
+
+/** Failures of one error group in one service, current window (top 10 per service, ties kept). */
 export interface ErrorCountRow {
   service: string;
+  /** The group's fingerprint (SPEC §14). */
   message: string;
   count: number;
+  /** Its most recent raw message. */
+  example: string;
+  /** The operations it came from with their failures, most first, ties by operation. */
+  operations: { operation: string; count: number }[];
+}
+
+/** One operation's share of an error group, as the aggregation returns it. */
+export interface ErrorOperationRow {
+  service: string;
+  message: string;
+  operation: string;
+  /** This operation's failures in the group. */
+  count: number;
+  /** The group's failures. */
+  groupCount: number;
+  example: string;
 }
 
 export interface Aggregates {
   stats: StatsRow[];
+  /** Only the buckets that hold operations; the analysis fills the empty ones with zeros. */
+  timeline: TimelineRow[];
   errors: ErrorCountRow[];
   /** Operations (same filters as the windows) whose created_at is impossible (±infinity, before
    *  2000, year 10000 on): skipped rows, SPEC §1. Counted by the aggregation over the whole table. */

@@ -6,8 +6,13 @@
 --   $3 p_previous_start timestamptz: previous window start (it ends at p_start)
 --   $4 p_service text: one service (--service), or NULL for all
 --   $5 p_threshold integer: Apdex threshold T, ms
--- Rows: kind 'stats' (per window and level), 'error' (top failure messages, current window) and
--- one 'impossible_times' (operations whose created_at is impossible, SPEC §1: skipped rows).
+--   $6 p_bucket_seconds integer: timeline bucket width, seconds (buckets aligned to the epoch)
+-- Rows: kind 'stats' (per window and level), 'timeline' (per bucket of the current window,
+-- overall and per service; bucket_start in epoch seconds; SPEC §12), 'error' (the top 10 error
+-- groups per service, current window, one row per operation of a group: operations = that
+-- operation's failures, failures = the group's, message = the fingerprint, example = the
+-- group's most recent raw message; SPEC §14) and one 'impossible_times' (operations whose created_at is
+-- impossible, SPEC §1: skipped rows).
 -- Every branch of the final UNION names every column, in the same order.
 -- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
 WITH logs AS NOT MATERIALIZED (
@@ -22,11 +27,17 @@ ops AS NOT MATERIALIZED (
     -- A blank source is still a row of some service: group it, visibly, rather than drop it.
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
+    -- The timeline bucket (its start, epoch seconds) of a current-window row; NULL for the
+    -- previous window, whose rows the bucket grouping sets below then gather in one group
+    -- per level that the final SELECT drops.
+    CASE WHEN created_at >= CAST($1 AS timestamptz)
+      THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
+    END AS bucket,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     -- A duration sample fits the column's integer (SPEC §1); NaN sorts above it in both engines.
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
-    status, level, message
+    status, level, message, created_at
   FROM logs
   WHERE created_at >= CAST($3 AS timestamptz)
     AND created_at < CAST($2 AS timestamptz)
@@ -38,7 +49,9 @@ ops AS NOT MATERIALIZED (
 ),
 stats AS (
   SELECT
-    is_current, service, operation,
+    is_current, service, operation, bucket,
+    -- Whether the row comes from a timeline grouping set (bucket in its key).
+    GROUPING(bucket) = 0 AS in_timeline,
     -- The grouping set each row comes from, named.
     CASE
       WHEN GROUPING(service) = 1 THEN 'overall'
@@ -58,22 +71,67 @@ stats AS (
     count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
-  GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
+  -- The timeline shares this one scan and grouping: two more grouping sets, not a query per bucket.
+  GROUP BY GROUPING SETS (
+    (is_current), (is_current, service), (is_current, service, operation),
+    (is_current, bucket), (is_current, service, bucket)
+  )
 ),
 -- The failures of the current window (`failed AND is_current`), filtered by the bare predicate
 -- of the partial index integration_logs_failures_idx (schema.sql) rather than by `failed`, which
 -- wraps it in COALESCE: PostgreSQL then reads the few failed rows through that index instead of
 -- scanning the table a second time. Same rows: a NULL predicate is no failure either way.
-messages AS (
-  SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
+failed_ops AS (
+  SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message
   FROM ops
   WHERE is_current AND (status = 'error' OR level = 'error')
-  GROUP BY service, COALESCE(message, '(no message)')
+),
+-- Error groups (SPEC §14, docs/error-groups.md): the message with its variable parts replaced
+-- by placeholders, the first rule innermost. Only what RE2 (DuckDB) and ARE (PostgreSQL) read
+-- alike: bracket classes, no \b, \d or lookaround; a token's edges are matched as a character
+-- (or ^/$) and put back with \1/\4, so the hex rule runs twice (for adjacent tokens).
+fingerprinted AS (
+  SELECT service, operation, created_at, message,
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(message,
+      '[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]"''<>]+', '<url>', 'g'),
+      '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]+', '<email>', 'g'),
+      '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', '<uuid>', 'g'),
+      '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?', '<time>', 'g'),
+      '[0-9]{1,2}:[0-9]{2}:[0-9]{2}([.,][0-9]+)?', '<time>', 'g'),
+      '[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}(:[0-9]{1,5})?', '<ip>', 'g'),
+      '(^|[^A-Za-z0-9])"[^"]*"', '\1"<value>"', 'g'),
+      '(^|[^A-Za-z0-9])''[^'']*''', '\1''<value>''', 'g'),
+      '(^|[^A-Za-z0-9_])(0x)?[0-9A-Fa-f]*([0-9][A-Fa-f]|[A-Fa-f][0-9])[0-9A-Fa-f]*([^A-Za-z0-9_]|$)', '\1<hex>\4', 'g'),
+      '(^|[^A-Za-z0-9_])(0x)?[0-9A-Fa-f]*([0-9][A-Fa-f]|[A-Fa-f][0-9])[0-9A-Fa-f]*([^A-Za-z0-9_]|$)', '\1<hex>\4', 'g'),
+      '(^|[^A-Za-z0-9_])[0-9]+([.,][0-9]+)*', '\1<n>', 'g') AS fingerprint
+  FROM failed_ops
+),
+-- One row per (service, group, operation); the group's total and its most recent raw message
+-- (ties: the greater message) ride on every row of the group.
+group_operations AS (
+  SELECT service, fingerprint, operation, count(*) AS failures,
+    max(created_at) AS last_seen,
+    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
+  FROM fingerprinted
+  GROUP BY service, fingerprint, operation
+),
+groups AS (
+  SELECT service, fingerprint, operation, failures,
+    CAST(sum(failures) OVER (PARTITION BY service, fingerprint) AS bigint) AS group_failures,
+    first_value(example) OVER (PARTITION BY service, fingerprint ORDER BY last_seen DESC, example DESC) AS group_example
+  FROM group_operations
+),
+-- The top 10 groups per service (ties at the 10th kept), every operation row of each.
+top_groups AS (
+  SELECT service, fingerprint,
+    rank() OVER (PARTITION BY service ORDER BY group_failures DESC) AS position
+  FROM (SELECT DISTINCT service, fingerprint, group_failures FROM groups) AS g
 ),
 top_messages AS (
-  SELECT service, message, failures,
-    rank() OVER (PARTITION BY service ORDER BY failures DESC) AS position
-  FROM messages
+  SELECT groups.service, groups.fingerprint, operation, failures, group_failures, group_example, position
+  FROM groups
+  JOIN top_groups ON top_groups.service = groups.service AND top_groups.fingerprint = groups.fingerprint
 ),
 -- Operations (same filters as ops) at impossible times: two created_at ranges, read through
 -- the created_at index in PostgreSQL. -infinity and infinity fall in them too.
@@ -86,12 +144,14 @@ impossible AS (
     AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 )
 SELECT
-  CAST('stats' AS text) AS kind,
+  CAST(CASE WHEN in_timeline THEN 'timeline' ELSE 'stats' END AS text) AS kind,
   CAST(CASE WHEN is_current THEN 'current' ELSE 'previous' END AS text) AS win,
   CAST(level AS text) AS level,
   service,
   operation,
+  CAST(bucket AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
+  CAST(NULL AS text) AS example,
   operations,
   failures,
   samples,
@@ -106,16 +166,20 @@ SELECT
   tolerating,
   invalid_durations
 FROM stats
+-- The previous window's rows in the timeline sets (bucket NULL) repeat its 'stats' rows.
+WHERE is_current OR NOT in_timeline
 UNION ALL
 SELECT
   CAST('error' AS text) AS kind,
   CAST('current' AS text) AS win,
   CAST('service' AS text) AS level,
   service,
-  CAST(NULL AS text) AS operation,
-  message,
+  operation,
+  CAST(NULL AS bigint) AS bucket_start,
+  fingerprint AS message,
+  group_example AS example,
   failures AS operations,
-  failures,
+  group_failures AS failures,
   CAST(0 AS bigint) AS samples,
   CAST(NULL AS double precision) AS sum_duration,
   CAST(NULL AS double precision) AS min_duration,
@@ -136,7 +200,9 @@ SELECT
   CAST(NULL AS text) AS level,
   CAST(NULL AS text) AS service,
   CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
+  CAST(NULL AS text) AS example,
   operations,
   CAST(0 AS bigint) AS failures,
   CAST(0 AS bigint) AS samples,

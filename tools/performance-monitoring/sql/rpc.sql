@@ -12,8 +12,8 @@ BEGIN
   FOR old IN
     SELECT p.oid::regprocedure FROM pg_proc p
     WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_summary'
-      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)')
-        OR p.proargnames IS DISTINCT FROM ARRAY['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold']::text[]
+      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer)')
+        OR p.proargnames IS DISTINCT FROM ARRAY['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold', 'p_bucket_seconds']::text[]
         OR p.prorettype <> 'json'::regtype)
   LOOP
     EXECUTE format('DROP FUNCTION %s', old);
@@ -26,7 +26,8 @@ CREATE OR REPLACE FUNCTION public.perf_monitor_summary(
   p_end timestamptz,
   p_previous_start timestamptz,
   p_service text DEFAULT NULL,
-  p_threshold integer DEFAULT 2000
+  p_threshold integer DEFAULT 2000,
+  p_bucket_seconds integer DEFAULT 3600
 ) RETURNS json
 -- plpgsql with custom plans: a LANGUAGE sql function is planned without the parameter values
 -- (it estimated 1,332 rows for 2M, scanned by index, without parallel workers: 1.5x slower).
@@ -46,10 +47,13 @@ ops AS NOT MATERIALIZED (
     (created_at >= CAST($1 AS timestamptz)) AS is_current,
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
+    CASE WHEN created_at >= CAST($1 AS timestamptz)
+      THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
+    END AS bucket,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
-    status, level, message
+    status, level, message, created_at
   FROM logs
   WHERE created_at >= CAST($3 AS timestamptz)
     AND created_at < CAST($2 AS timestamptz)
@@ -60,7 +64,8 @@ ops AS NOT MATERIALIZED (
 ),
 stats AS (
   SELECT
-    is_current, service, operation,
+    is_current, service, operation, bucket,
+    GROUPING(bucket) = 0 AS in_timeline,
     CASE
       WHEN GROUPING(service) = 1 THEN 'overall'
       WHEN GROUPING(operation) = 1 THEN 'service'
@@ -78,18 +83,55 @@ stats AS (
     count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating,
     count(*) FILTER (WHERE invalid) AS invalid_durations
   FROM ops
-  GROUP BY GROUPING SETS ((is_current), (is_current, service), (is_current, service, operation))
+  GROUP BY GROUPING SETS (
+    (is_current), (is_current, service), (is_current, service, operation),
+    (is_current, bucket), (is_current, service, bucket)
+  )
 ),
-messages AS (
-  SELECT service, COALESCE(message, '(no message)') AS message, count(*) AS failures
+failed_ops AS (
+  SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message
   FROM ops
   WHERE is_current AND (status = 'error' OR level = 'error')
-  GROUP BY service, COALESCE(message, '(no message)')
+),
+fingerprinted AS (
+  SELECT service, operation, created_at, message,
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(message,
+      '[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]"''<>]+', '<url>', 'g'),
+      '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]+', '<email>', 'g'),
+      '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', '<uuid>', 'g'),
+      '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?', '<time>', 'g'),
+      '[0-9]{1,2}:[0-9]{2}:[0-9]{2}([.,][0-9]+)?', '<time>', 'g'),
+      '[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}(:[0-9]{1,5})?', '<ip>', 'g'),
+      '(^|[^A-Za-z0-9])"[^"]*"', '\1"<value>"', 'g'),
+      '(^|[^A-Za-z0-9])''[^'']*''', '\1''<value>''', 'g'),
+      '(^|[^A-Za-z0-9_])(0x)?[0-9A-Fa-f]*([0-9][A-Fa-f]|[A-Fa-f][0-9])[0-9A-Fa-f]*([^A-Za-z0-9_]|$)', '\1<hex>\4', 'g'),
+      '(^|[^A-Za-z0-9_])(0x)?[0-9A-Fa-f]*([0-9][A-Fa-f]|[A-Fa-f][0-9])[0-9A-Fa-f]*([^A-Za-z0-9_]|$)', '\1<hex>\4', 'g'),
+      '(^|[^A-Za-z0-9_])[0-9]+([.,][0-9]+)*', '\1<n>', 'g') AS fingerprint
+  FROM failed_ops
+),
+group_operations AS (
+  SELECT service, fingerprint, operation, count(*) AS failures,
+    max(created_at) AS last_seen,
+    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
+  FROM fingerprinted
+  GROUP BY service, fingerprint, operation
+),
+groups AS (
+  SELECT service, fingerprint, operation, failures,
+    CAST(sum(failures) OVER (PARTITION BY service, fingerprint) AS bigint) AS group_failures,
+    first_value(example) OVER (PARTITION BY service, fingerprint ORDER BY last_seen DESC, example DESC) AS group_example
+  FROM group_operations
+),
+top_groups AS (
+  SELECT service, fingerprint,
+    rank() OVER (PARTITION BY service ORDER BY group_failures DESC) AS position
+  FROM (SELECT DISTINCT service, fingerprint, group_failures FROM groups) AS g
 ),
 top_messages AS (
-  SELECT service, message, failures,
-    rank() OVER (PARTITION BY service ORDER BY failures DESC) AS position
-  FROM messages
+  SELECT groups.service, groups.fingerprint, operation, failures, group_failures, group_example, position
+  FROM groups
+  JOIN top_groups ON top_groups.service = groups.service AND top_groups.fingerprint = groups.fingerprint
 ),
 impossible AS (
   SELECT count(*) AS operations
@@ -100,12 +142,14 @@ impossible AS (
     AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
 )
 SELECT
-  CAST('stats' AS text) AS kind,
+  CAST(CASE WHEN in_timeline THEN 'timeline' ELSE 'stats' END AS text) AS kind,
   CAST(CASE WHEN is_current THEN 'current' ELSE 'previous' END AS text) AS win,
   CAST(level AS text) AS level,
   service,
   operation,
+  CAST(bucket AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
+  CAST(NULL AS text) AS example,
   operations,
   failures,
   samples,
@@ -120,16 +164,19 @@ SELECT
   tolerating,
   invalid_durations
 FROM stats
+WHERE is_current OR NOT in_timeline
 UNION ALL
 SELECT
   CAST('error' AS text) AS kind,
   CAST('current' AS text) AS win,
   CAST('service' AS text) AS level,
   service,
-  CAST(NULL AS text) AS operation,
-  message,
+  operation,
+  CAST(NULL AS bigint) AS bucket_start,
+  fingerprint AS message,
+  group_example AS example,
   failures AS operations,
-  failures,
+  group_failures AS failures,
   CAST(0 AS bigint) AS samples,
   CAST(NULL AS double precision) AS sum_duration,
   CAST(NULL AS double precision) AS min_duration,
@@ -150,7 +197,9 @@ SELECT
   CAST(NULL AS text) AS level,
   CAST(NULL AS text) AS service,
   CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
   CAST(NULL AS text) AS message,
+  CAST(NULL AS text) AS example,
   operations,
   CAST(0 AS bigint) AS failures,
   CAST(0 AS bigint) AS samples,
@@ -170,17 +219,17 @@ END
 $perf_monitor$;
 
 -- Functions in public are executable by everyone (and so by Supabase's anon key) unless revoked.
-REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) FROM PUBLIC;
 DO $grants$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) FROM anon;
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) FROM anon;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) FROM authenticated;
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) FROM authenticated;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-    GRANT EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer) TO service_role;
+    GRANT EXECUTE ON FUNCTION public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer) TO service_role;
   END IF;
 END
 $grants$;

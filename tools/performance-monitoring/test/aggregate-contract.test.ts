@@ -9,7 +9,7 @@ import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/aggregate-c
 import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/aggregate-sql.js';
 import { openDuckDb, type DuckDb } from '../sources/duckdb.js';
 import { decodeAggregateRows } from '../sources/rows.js';
-import type { AggregateQuery, Aggregates, StatsRow } from '../sources/types.js';
+import type { AggregateQuery, Aggregates, Stats, StatsRow, TimelineRow } from '../sources/types.js';
 import { emptyDir } from './support/cli.js';
 import { generateRows, loadIntoPostgres, writeNdjsonFile } from './support/dataset.js';
 import { runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
@@ -86,7 +86,7 @@ describe('the result columns', () => {
     const [positional, named] = [await inDuckDb(shipped), await inDuckDb(byName)];
     expect(named.columns).toEqual(EXPECTED_COLUMNS);
     const kinds = new Set(positional.rows.map((r) => r.kind));
-    expect(kinds).toEqual(new Set(['stats', 'error', 'impossible_times']));
+    expect(kinds).toEqual(new Set(['stats', 'timeline', 'error', 'impossible_times']));
     const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
     expect(sorted(named.rows)).toEqual(sorted(positional.rows));
   });
@@ -146,14 +146,25 @@ describe('DuckDB and PostgreSQL on the same rows', () => {
   // Percentiles and variances are computed in double precision by different code: equal to the last bits or so.
   const close = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-12 * Math.abs(b));
   const FLOAT_FIELDS = ['p50', 'p95', 'p99', 'varDuration'] as const;
-  const exactPart = (a: Aggregates) => ({ ...a, stats: a.stats.map(({ p50: _a, p95: _b, p99: _c, varDuration: _v, ...rest }) => rest) });
+  const exact = <R extends Stats>({ p50: _a, p95: _b, p99: _c, varDuration: _v, ...rest }: R) => rest;
+  const exactPart = (a: Aggregates) => ({ ...a, stats: a.stats.map(exact), timeline: a.timeline.map(exact) });
   const key = (r: StatsRow) => JSON.stringify([r.window, r.level, 'service' in r ? r.service : '', 'operation' in r ? r.operation : '']);
+  const bucketKey = (r: TimelineRow) => JSON.stringify([r.level, 'service' in r ? r.service : '', r.bucketStart]);
 
   it.each([null, 'hubspot'])('give the same aggregates (service %s), the variance within 1e-12 relative', async (service) => {
     const query = { ...QUERY, service };
     const [duckdb, postgresql] = [decodeAggregateRows((await inDuckDb(aggregationSql(), query)).rows, 'DuckDB'), await inPostgres(query)];
-    const order = (a: Aggregates) => ({ ...a, stats: [...a.stats].sort((x, y) => key(x).localeCompare(key(y))), errors: [...a.errors].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))) });
+    const order = (a: Aggregates) => ({
+      ...a,
+      stats: [...a.stats].sort((x, y) => key(x).localeCompare(key(y))),
+      timeline: [...a.timeline].sort((x, y) => bucketKey(x).localeCompare(bucketKey(y))),
+      errors: [...a.errors].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    });
     expect(exactPart(order(duckdb))).toEqual(exactPart(order(postgresql)));
+    expect(duckdb.timeline.length).toBeGreaterThan(0);
+    const pgBuckets = new Map(postgresql.timeline.map((r) => [bucketKey(r), r]));
+    const bucketsDiffering = duckdb.timeline.flatMap((r) => FLOAT_FIELDS.filter((f) => !close(r[f], pgBuckets.get(bucketKey(r))?.[f] ?? null)).map((f) => `${bucketKey(r)} ${f}`));
+    expect(bucketsDiffering).toEqual([]);
     // Impossible times: operations only (not the 1970 debug line), --service applied.
     expect({ duckdb: duckdb.impossibleTimes, postgresql: postgresql.impossibleTimes }).toEqual(service === null ? { duckdb: 5, postgresql: 5 } : { duckdb: 4, postgresql: 4 });
     const pgStats = new Map(postgresql.stats.map((r) => [key(r), r]));

@@ -54,12 +54,12 @@ function criticalReport(end = END): Report {
   const n8n = services[2];
   if (n8n) {
     n8n.service = EVIL_SERVICE;
-    n8n.errors.topErrors = [{ message: INJECTION, count: 30 }];
+    n8n.errors.topErrors = [{ message: INJECTION, count: 30, example: INJECTION }];
     n8n.errors.errorRate = 25;
   }
   const report = buildReport({ healthScore: 62, healthStatus: 'needs_attention', services, period: { start: '2025-11-19T10:00:00.000Z', end, hours: 24 } });
   report.overall.errorRate = 12.5;
-  report.mostFrequentErrors = [{ service: EVIL_SERVICE, message: INJECTION, count: 30 }];
+  report.mostFrequentErrors = [{ service: EVIL_SERVICE, message: INJECTION, count: 30, example: INJECTION, operations: [] }];
   const finding = (kind: Report['findings'][number]['kind'], service: string | null, value: number, limit: number) => ({ kind, service, value, limit, since: null, text: kind });
   report.findings = [
     finding('system_error_rate', null, 12.5, 5),

@@ -6,9 +6,10 @@ import { MONITOR, TSX_LOADER } from './support/cli.js';
 
 const ESC = '\u001b[';
 
-/** A developer's FORCE_COLOR would decide for the terminal. */
+/** A developer's FORCE_COLOR, or CI's CI=true (Node's hasColors says no colours under an
+ *  unknown CI), would decide for the terminal. */
 function withoutForceColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { FORCE_COLOR: _forced, ...rest } = env;
+  const { FORCE_COLOR: _forced, CI: _ci, ...rest } = env;
   return rest;
 }
 

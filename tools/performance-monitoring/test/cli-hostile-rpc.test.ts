@@ -15,7 +15,7 @@ const FIGURES = {
   operations: 10, failures: 1, samples: 9, sum_duration: 900, min_duration: 50, max_duration: 200,
   p50: 90, p95: 180, p99: 196, var_duration: 1500, satisfied: 8, tolerating: 0, invalid_durations: 1,
 };
-const NONE = { service: null, operation: null, message: null };
+const NONE = { service: null, operation: null, bucket_start: null, message: null, example: null };
 
 function statsRow(win: string, level: string, extra: Row = {}): Row {
   const names = level === 'overall' ? {} : level === 'service' ? { service: 'api' } : { service: 'api', operation: 'get' };
@@ -28,7 +28,7 @@ const ZEROS = { samples: 0, sum_duration: null, min_duration: null, max_duration
 function answer(change: (rows: Row[]) => Row[] = (rows) => rows): Row[] {
   const rows: Row[] = [];
   for (const win of ['current', 'previous']) for (const level of ['overall', 'service', 'operation']) rows.push(statsRow(win, level));
-  rows.push({ kind: 'error', win: 'current', level: 'service', ...NONE, service: 'api', message: 'Timeout', ...ZEROS, operations: 1, failures: 1 });
+  rows.push({ kind: 'error', win: 'current', level: 'service', ...NONE, service: 'api', operation: 'get', message: 'Timeout', example: 'Timeout', ...ZEROS, operations: 1, failures: 1 });
   rows.push({ kind: 'impossible_times', win: null, level: null, ...NONE, ...ZEROS, operations: 0, failures: 0 });
   return change(rows);
 }
@@ -73,6 +73,16 @@ describe('a Supabase RPC answering', () => {
     ['two rows for one operation', answer((rows) => [...rows, statsRow('previous', 'operation')]), /row 9: it repeats an earlier row/],
     ['a row without var_duration (an older rpc.sql)', overallWith({ var_duration: undefined }), /row 1: it lacks the column var_duration \(an older sql\/rpc\.sql\? install it again\)$/],
     ['no impossible_times row', answer((rows) => rows.slice(0, -1)), /answered without its impossible_times row/],
+    [
+      'a timeline row of the previous window',
+      answer((rows) => [...rows, { ...statsRow('previous', 'overall'), kind: 'timeline', bucket_start: 1_763_546_400 }]),
+      /row 9: a timeline row is not of the current window$/,
+    ],
+    [
+      'an error group whose operations do not add up to it',
+      answer((rows) => rows.map((r) => (r.kind === 'error' ? { ...r, failures: 3 } : r))),
+      /an error group of 3 failures whose operations add up to 1$/,
+    ],
   ])('%s: exit 1, one line naming the origin and the inconsistency, no report', async (_case, body, pattern) => {
     server.answer(JSON.parse(JSON.stringify(body)));
     const { code, stdout, stderr } = await run();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createDemoTable } from '../sources/demo-data.js';
+import { aggregationParams } from '../sources/aggregate-contract.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -51,13 +52,13 @@ interface Stats {
 
 /** The aggregation SQL as the monitor runs it: default 24 h window, threshold 2000. */
 async function aggregate(end: Date) {
-  const params = [
-    new Date(end.getTime() - DAY_MS).toISOString(),
-    end.toISOString(),
-    new Date(end.getTime() - 2 * DAY_MS).toISOString(),
-    null,
-    2000,
-  ];
+  const params = aggregationParams({
+    start: new Date(end.getTime() - DAY_MS),
+    end,
+    previousStart: new Date(end.getTime() - 2 * DAY_MS),
+    service: null,
+    threshold: 2000,
+  });
   const result = await rows(AGGREGATE_SQL, params);
   const stats = (win: string, level: string, service?: string, operation?: string): Stats => {
     const row = result.find(
@@ -174,9 +175,13 @@ describe('createDemoTable', () => {
     }
     const messages = await rows(`SELECT DISTINCT message FROM integration_logs WHERE status = 'error'`);
     expect(messages.map((m) => m.message)).toEqual(
-      expect.arrayContaining(['Rate limit exceeded (429)', 'Workflow execution timeout', '502 Bad Gateway',
+      expect.arrayContaining(['Rate limit exceeded (429)', '502 Bad Gateway',
         '503 Service Unavailable', 'ECONNRESET: connection reset by peer']),
     );
+    // Workflow timeouts name their n8n execution: one cause, many texts (an error group, SPEC §14).
+    const timeouts = messages.map((m) => String(m.message)).filter((m) => m.startsWith('Workflow execution timeout'));
+    expect(timeouts.length).toBeGreaterThan(10);
+    expect(timeouts.every((m) => /^Workflow execution timeout \(execution [45][0-9]{4}\)$/.test(m))).toBe(true);
   });
 
   it('has diurnal traffic: working hours (UTC) busier than the night', async () => {

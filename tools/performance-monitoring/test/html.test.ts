@@ -232,7 +232,7 @@ describe('charts from the timeline', () => {
   it('keeps hostile log text inert: no script runs, nothing is fetched, the text shows as written', async () => {
     const hostile = ['<img src=http://127.0.0.1:9/x onerror=alert(1)>', '</script><script>alert(2)</script>', '"\'><svg onload=alert(3)>'];
     const services: ServiceReport[] = sampleServices().map((s, i) => ({ ...s, service: hostile[i] as string }));
-    const page = renderHtml(withTimeline(buildReport({ services, issues: hostile, mostFrequentErrors: hostile.map((h) => ({ service: h, message: h, count: 1 })) })));
+    const page = renderHtml(withTimeline(buildReport({ services, issues: hostile, mostFrequentErrors: hostile.map((h) => ({ service: h, message: h, count: 1, example: h, operations: [] })) })));
     const { page: opened, consoleErrors, requests } = await open(page, 'hostile', 1400);
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);

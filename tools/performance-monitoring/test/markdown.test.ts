@@ -70,7 +70,7 @@ describe('renderMarkdown', () => {
   it('keeps hostile log text literal: no HTML, no link, no extra column, one line', () => {
     const hostile = 'a | b <script>alert(1)</script> [x](http://evil) https://evil www.evil.com a@evil.com **bold** `code` ~~s~~ $x$ &amp;\nnext';
     const services: ServiceReport[] = sampleServices().map((s, i) => (i === 0 ? { ...s, service: hostile } : s));
-    const report = buildReport({ services, mostFrequentErrors: [{ service: hostile, message: hostile, count: 3 }], issues: [hostile] });
+    const report = buildReport({ services, mostFrequentErrors: [{ service: hostile, message: hostile, count: 3, example: hostile, operations: [] }], issues: [hostile] });
     const markdown = renderMarkdown(report);
     const tokens = allTokens(lex(markdown));
     expect(tokens.filter((t) => ['html', 'link', 'em', 'codespan', 'del'].includes(t.type))).toEqual([]);

@@ -8,7 +8,7 @@ import { roundTo } from '../metrics/round.js';
 import { computeTrend } from '../metrics/trend.js';
 import { roundPValue } from '../metrics/significance.js';
 import type { AggregateQuery } from '../sources/types.js';
-import { operation, overall, result, service, statsAvg, statsOf } from './support/stats.js';
+import { errorGroup, operation, overall, result, service, statsAvg, statsOf } from './support/stats.js';
 
 const end = new Date('2025-11-20T10:00:00.000Z');
 const query = (over: Partial<AggregateQuery> = {}): AggregateQuery => ({
@@ -250,10 +250,10 @@ describe('buildReport', () => {
           operation('current', 'a', 'none', { ...statsAvg(0, 0), operations: 3, sumDuration: null, p95: null }),
         ],
         [
-          { service: 'b', message: 'm', count: 2 },
-          { service: 'a', message: 'n', count: 2 },
-          { service: 'a', message: 'M', count: 2 },
-          { service: 'a', message: 'top', count: 9 },
+          errorGroup('b', 'm', 2),
+          errorGroup('a', 'n', 2),
+          errorGroup('a', 'M', 2),
+          errorGroup('a', 'top', 9),
         ],
       ),
       context(),
@@ -275,7 +275,7 @@ describe('buildReport', () => {
   });
 
   it('keeps the top 5 errors per service and the top 10 overall', () => {
-    const errors = Array.from({ length: 12 }, (_, i) => ({ service: 's', message: `e${String(i).padStart(2, '0')}`, count: 20 - i }));
+    const errors = Array.from({ length: 12 }, (_, i) => errorGroup('s', `e${String(i).padStart(2, '0')}`, 20 - i));
     const report = buildReport(result([overall('current', statsAvg(500, 10, { failures: 200 })), service('current', 's', statsAvg(500, 10, { failures: 200 }))], errors), context());
     expect(report.services[0]?.errors.topErrors.map((e) => e.count)).toEqual([20, 19, 18, 17, 16]);
     expect(report.mostFrequentErrors.map((e) => e.message)).toEqual(['e00', 'e01', 'e02', 'e03', 'e04', 'e05', 'e06', 'e07', 'e08', 'e09']);

@@ -73,7 +73,8 @@ describe('README sample output', () => {
     const text = readFileSync(join(ROOT, 'tools/performance-monitoring/README.md'), 'utf8');
     const start = text.indexOf('```text\n' + '='.repeat(80)) + '```text\n'.length;
     const sample = text.slice(start, text.indexOf('```', start));
-    const { code, stdout } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--no-color']);
+    // A UTF-8 locale (sparklines in block characters) and no terminal (80 columns).
+    const { code, stdout } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--no-color'], { env: { LANG: 'C.UTF-8' } });
     expect(code).toBe(0);
     expect(stdout).toBe(sample);
   });

@@ -251,7 +251,7 @@ describe('renderText', () => {
   it('uses the singular for one call and one time', () => {
     const report = buildReport({
       slowestOperations: [{ service: 'n8n', operation: '(none)', avgDuration: 12.5, p95Duration: 12.5, count: 1 }],
-      mostFrequentErrors: [{ service: 'n8n', message: 'Boom', count: 1 }],
+      mostFrequentErrors: [{ service: 'n8n', message: 'Boom', count: 1, example: 'Boom', operations: [] }],
     });
     const text = renderText(report, plain);
     expect(text).toContain('1. n8n:(none)\n   Avg: 13ms  P95: 13ms (1 call)\n');
@@ -301,7 +301,7 @@ describe('renderText', () => {
       service: `hub${evil}spot`,
       services: [{ ...first!, service: `hub${evil}spot`, issues: [`slow${evil}`] }],
       slowestOperations: [{ service: 'hubspot', operation: `op${evil}`, avgDuration: 1, p95Duration: 1, count: 1 }],
-      mostFrequentErrors: [{ service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2 }],
+      mostFrequentErrors: [{ service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2, example: 'x', operations: [`op${evil}`] }],
       issues: [`hubspot: bad${evil}`],
       recommendations: [`fix${evil}`],
       alerts: sampleAlerts(),
@@ -314,7 +314,98 @@ describe('renderText', () => {
       expect(text.replace(/\u001b\[\d+m/g, '')).not.toContain(ESC); // only our own SGR codes remain
     }
     const text = renderText(report, plain);
-    expect(text).toContain('1. [hubspot] Rate limit31m exceeded]0;pwned[2J (2 times)\n');
+    // With --service, each error group names its operations (cleaned as well).
+    expect(text).toContain('1. [hubspot op]0;pwned[2J] Rate limit31m exceeded]0;pwned[2J (2 times)\n');
     expect(text).toContain('✅ hub]0;pwned[2Jspot 📈\n');
+  });
+});
+
+describe('since when (SPEC §12)', () => {
+  const withSince = (hours: number) =>
+    buildReport({
+      period: { start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours },
+      findings: [
+        { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since: '2025-11-19T14:00:00.000Z', text: 'High error rate (5.8%)' },
+        { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
+      ],
+    });
+
+  it('appends the time of day to an issue within a day, nothing without a since', () => {
+    const text = renderText(withSince(24), plain);
+    expect(text).toContain('❌ n8n: High error rate (5.8%) since 14:00 UTC\n❌ n8n: Performance degrading (+15.3%)\n');
+  });
+
+  it('adds the date when the window is longer than a day', () => {
+    expect(renderText(withSince(48), plain)).toContain('❌ n8n: High error rate (5.8%) since Nov 19 14:00 UTC\n');
+  });
+});
+
+describe('timeline in the text report (SPEC §12, §13)', () => {
+  const STARTS = ['2025-11-19T10:00:00.000Z', '2025-11-19T10:30:00.000Z', '2025-11-19T11:00:00.000Z', '2025-11-19T11:30:00.000Z'];
+  const bucket = (operations: number, failures: number, p95: number | null) => ({
+    operations,
+    failures,
+    errorRate: operations === 0 ? null : (failures * 100) / operations,
+    avgDuration: p95 === null ? null : p95 / 2,
+    p95Duration: p95,
+  });
+  // Levels v / max * 7, rounded: ops 0, 4, 8, 2 -> 0, 4, 7, 2; errors (null), 25%, 50%, 0% ->
+  // gap, 4, 7, 0; p95 (null), 100, 700, 350 -> gap, 1, 7, 4.
+  const TIMELINE = [bucket(0, 0, null), bucket(4, 1, 100), bucket(8, 4, 700), bucket(2, 0, 350)];
+  const withTimeline = (service: string | null) => {
+    const [first] = sampleServices();
+    const hubspot = {
+      ...first!,
+      timeline: TIMELINE,
+      byOperation: [
+        { operation: 'contacts.batch', calls: 10, failures: 1, errorRate: 10, avgDuration: 2340, p50Duration: 2000, p95Duration: 4100, p99Duration: 4900, apdex: 0.55, trend: { direction: 'degrading' as const, percentChange: 15.25, pValue: 0.001 } },
+        { operation: 'owners.get', calls: 4, failures: 0, errorRate: 0, avgDuration: 80, p50Duration: 75, p95Duration: 120, p99Duration: 130, apdex: 1, trend: { direction: 'insufficient_data' as const, percentChange: null, pValue: null } },
+      ],
+    };
+    return buildReport({
+      service,
+      timeline: { bucketSeconds: 1800, starts: STARTS },
+      services: [hubspot],
+      mostFrequentErrors: [{ service: 'hubspot', message: 'Timeout after <n>ms', count: 3, example: 'Timeout after 31ms', operations: ['contacts.batch', 'owners.get'] }],
+    });
+  };
+
+  it('draws a sparkline row per figure under the service block, scaled per row', () => {
+    const text = renderText(withTimeline(null), { color: false, unicode: true });
+    expect(text).toContain('   Trend: improving (-12.4%)\n   Ops     ▁▅█▃\n   Errors   ▅█▁\n   P95      ▂█▅\n');
+  });
+
+  it('falls back to ASCII levels, and keeps the most recent buckets that fit the width', () => {
+    const text = renderText(withTimeline(null), { color: false, unicode: false, width: 3 + 8 + 2 });
+    expect(text).toContain('   Ops     #-\n   Errors  #_\n   P95     #=\n');
+  });
+
+  it('adds OPERATIONS and TIMELINE tables with --service, and the operations of each error group', () => {
+    const text = renderText(withTimeline('hubspot'), { color: false });
+    expect(text).toContain(
+      [
+        'OPERATIONS',
+        '-'.repeat(80),
+        'Operation       Calls  Failed  Errors      Avg      P95      P99  Apdex       Trend (avg)',
+        'contacts.batch     10       1   10.0%  2,340ms  4,100ms  4,900ms   0.55  degrading +15.3%',
+        'owners.get          4       0    0.0%     80ms    120ms    130ms   1.00               n/a',
+        '',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      [
+        'TIMELINE',
+        '-'.repeat(80),
+        'Buckets of 30m, UTC',
+        'Start  Operations  Errors    Avg    P95',
+        '10:00           0     n/a    n/a    n/a',
+        '10:30           4   25.0%   50ms  100ms',
+        '11:00           8   50.0%  350ms  700ms',
+        '11:30           2    0.0%  175ms  350ms',
+        '',
+      ].join('\n'),
+    );
+    expect(text).toContain('1. [hubspot contacts.batch, owners.get] Timeout after <n>ms (3 times)\n');
+    expect(renderText(withTimeline(null), { color: false })).toContain('1. [hubspot] Timeout after <n>ms (3 times)\n');
   });
 });

@@ -133,8 +133,10 @@ describe('the same report from a file, PostgreSQL, Supabase RPC and Supabase fal
     const fetched = countRows(ROWS, PREVIOUS_START, END);
     expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(fetched / 1000));
     const pageBytes = pages.reduce((n, p) => n + p.bytes, 0);
-    expect(rpcCall.bytes).toBeLessThan(16 * 1024);
-    expect(rpcCall.bytes * 50).toBeLessThan(pageBytes);
+    // The timeline's rows (a bucket per 30 minutes, overall and per service) are most of it.
+    expect(rpcCall.bytes).toBeLessThan(32 * 1024);
+    // Its size depends on services and buckets, not on rows: 10x smaller already at this size.
+    expect(rpcCall.bytes * 10).toBeLessThan(pageBytes);
     console.info(
       `differential: ${ROWS.length} rows generated, ${fetched} in both windows, ${current} operations now; ` +
         `fallback ${pages.length} GET pages, ${pageBytes} body bytes; RPC ${rpcCall.bytes} body bytes`,

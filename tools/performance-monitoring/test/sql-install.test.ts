@@ -19,7 +19,7 @@ import { startPostgrestServer, type PostgrestServer } from './support/postgrest-
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
 const RPC = join(SQL_DIR, 'rpc.sql');
-const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer)';
+const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer)';
 /** sql/rpc.sql as shipped at commit 5b5982a, before the variance and the impossible-times row. */
 const RPC_5B5982A = fileURLToPath(new URL('./fixtures/rpc-5b5982a.sql', import.meta.url));
 const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role'];
@@ -32,6 +32,7 @@ const RPC_ARGS = {
   p_previous_start: '2025-11-18T10:00:00.000Z',
   p_service: null,
   p_threshold: 1000,
+  p_bucket_seconds: 1800,
 };
 
 let pg: PgServer;
@@ -69,7 +70,7 @@ async function describeInstall(sql: postgres.Sql) {
   const indexes = await sql<{ indexname: string; indexdef: string }[]>`
     SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'integration_logs' ORDER BY indexname`;
   const [fn] = await sql<{ config: string[] | null; volatility: string }[]>`
-    SELECT proconfig AS config, provolatile AS volatility FROM pg_proc WHERE oid = ${SIGNATURE}::regprocedure`;
+    SELECT proconfig AS config, provolatile AS volatility FROM pg_proc WHERE oid = to_regprocedure(${SIGNATURE})`;
   const counts = await sql<{ proname: string; n: number }[]>`
     SELECT proname, count(*)::int AS n FROM pg_proc WHERE proname = 'perf_monitor_summary' GROUP BY proname`;
   return { indexes: indexes.map((i) => i.indexdef.replace(/^.* USING /, `${i.indexname} USING `)), fn, overloads: counts[0]?.n ?? 0 };
@@ -82,8 +83,8 @@ const canExecute = async (sql: postgres.Sql, role: string) =>
 async function callAs(sql: postgres.Sql, role: string): Promise<unknown> {
   return sql.begin(async (tx) => {
     await tx.unsafe(`SET LOCAL ROLE ${role}`);
-    const [row] = await tx.unsafe<{ summary: unknown }[]>(`SELECT ${SIGNATURE.replace(/\(.*\)/, '')}($1, $2, $3, $4, $5) AS summary`, [
-      RPC_ARGS.p_start, RPC_ARGS.p_end, RPC_ARGS.p_previous_start, RPC_ARGS.p_service, RPC_ARGS.p_threshold,
+    const [row] = await tx.unsafe<{ summary: unknown }[]>(`SELECT ${SIGNATURE.replace(/\(.*\)/, '')}($1, $2, $3, $4, $5, $6) AS summary`, [
+      RPC_ARGS.p_start, RPC_ARGS.p_end, RPC_ARGS.p_previous_start, RPC_ARGS.p_service, RPC_ARGS.p_threshold, RPC_ARGS.p_bucket_seconds,
     ]);
     return row?.summary;
   });
@@ -113,7 +114,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
       expect(await canExecute(sql, 'reporter')).toBe(false);
       await expect(callAs(sql, 'reporter')).rejects.toMatchObject({ code: '42501' });
       // The owner can, and gets a JSON array (empty table: only the count of impossible times, 0).
-      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({ stats: [], errors: [], impossibleTimes: 0 });
+      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({ stats: [], timeline: [], errors: [], impossibleTimes: 0 });
     });
   });
 
@@ -197,9 +198,13 @@ describe('upgrading an installed RPC', () => {
     for (const file of [SCHEMA, RPC_5B5982A]) expect((await runSqlFile(url, file)).stderr.replace(/^psql:.*NOTICE:.*already exists, skipping\n/gm, '')).toBe('');
     await loadIntoPostgres(url, generateRows({ operationsPerWindow: 300, until: UNTIL, seed: 5 }));
     await withSql(url, async (sql) => {
-      // The old version answers rows without var_duration nor the impossible-times row: refused, with the fix.
-      await expect(callAs(sql, 'service_role').then((rows) => decodeAggregateRows(rows, 'Supabase RPC'))).rejects.toThrow(
-        /^Supabase RPC answered an unexpected row 1: it lacks the column var_duration \(an older sql\/rpc\.sql\? install it again\)$/,
+      // The old version (5 arguments) answers rows without bucket_start, var_duration nor the
+      // impossible-times row: refused, naming the first declared column it lacks, with the fix.
+      const [old] = await sql.unsafe<{ summary: unknown }[]>(`SELECT public.perf_monitor_summary($1, $2, $3, $4, $5) AS summary`, [
+        RPC_ARGS.p_start, RPC_ARGS.p_end, RPC_ARGS.p_previous_start, RPC_ARGS.p_service, RPC_ARGS.p_threshold,
+      ]);
+      expect(() => decodeAggregateRows(old?.summary, 'Supabase RPC')).toThrow(
+        /^Supabase RPC answered an unexpected row 1: it lacks the column bucket_start \(an older sql\/rpc\.sql\? install it again\)$/,
       );
       // An even older version with another signature, executable by anon: PostgREST would hold two (PGRST203).
       await sql.unsafe(`CREATE FUNCTION public.perf_monitor_summary(p_start timestamptz, p_end timestamptz, p_service text)
@@ -214,8 +219,8 @@ describe('upgrading an installed RPC', () => {
         SELECT oid::regprocedure::text AS signature, proargnames AS args FROM pg_proc WHERE proname = 'perf_monitor_summary'`;
       expect(functions).toEqual([
         {
-          signature: 'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer)',
-          args: ['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold'],
+          signature: 'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer,integer)',
+          args: ['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold', 'p_bucket_seconds'],
         },
       ]);
       expect({

@@ -20,6 +20,8 @@ export interface CliResult {
 export const CONTROLLED = [
   'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR',
   'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
+  // The sparklines' characters and width (SPEC §12).
+  'LANG', 'LC_ALL', 'LC_CTYPE', 'COLUMNS',
 ];
 
 const made: string[] = [];

@@ -16,12 +16,14 @@ export function sampleServices(): ServiceReport[] {
         total: 13,
         errorRate: 2.49,
         topErrors: [
-          { message: 'Rate limit exceeded', count: 12 },
-          { message: 'Invalid property value', count: 1 },
+          { message: 'Rate limit exceeded', count: 12, example: 'Rate limit exceeded' },
+          { message: 'Invalid property value', count: 1, example: 'Invalid property value' },
         ],
       },
       trend: { direction: 'improving', percentChange: -12.4, pValue: 0.0001, previousAvgDuration: 513.7, previousOperations: 498 },
       issues: [],
+      timeline: [],
+      byOperation: [],
     },
     {
       service: 'unleashed',
@@ -33,12 +35,14 @@ export function sampleServices(): ServiceReport[] {
         total: 8,
         errorRate: 1.94,
         topErrors: [
-          { message: 'Connection timeout', count: 6 },
-          { message: 'Unauthorized', count: 2 },
+          { message: 'Connection timeout', count: 6, example: 'Connection timeout' },
+          { message: 'Unauthorized', count: 2, example: 'Unauthorized' },
         ],
       },
       trend: { direction: 'stable', percentChange: 2.1, pValue: 0.42, previousAvgDuration: 666, previousOperations: 405 },
       issues: [],
+      timeline: [],
+      byOperation: [],
     },
     {
       service: 'n8n',
@@ -50,13 +54,15 @@ export function sampleServices(): ServiceReport[] {
         total: 18,
         errorRate: 5.77,
         topErrors: [
-          { message: 'Workflow execution timeout', count: 8 },
-          { message: 'Node "HTTP Request" failed', count: 7 },
-          { message: 'Credentials expired', count: 3 },
+          { message: 'Workflow execution timeout', count: 8, example: 'Workflow execution timeout' },
+          { message: 'Node "HTTP Request" failed', count: 7, example: 'Node "HTTP Request" failed' },
+          { message: 'Credentials expired', count: 3, example: 'Credentials expired' },
         ],
       },
       trend: { direction: 'degrading', percentChange: 15.3, pValue: 0.0001, previousAvgDuration: 1040.8, previousOperations: 300 },
       issues: ['High error rate (5.8%)', 'Performance degrading (+15.3%)'],
+      timeline: [],
+      byOperation: [],
     },
   ];
 }
@@ -72,6 +78,8 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
     errors: { total: 0, errorRate: null, topErrors: [] },
     trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 820.5, previousOperations: 57 },
     issues: ['No operations in this period (silent)'],
+    timeline: [],
+    byOperation: [],
   };
 }
 
@@ -88,6 +96,8 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
     healthScore: 87,
     healthStatus: 'good',
     healthBreakdown: { errorDeduction: 3.13, performanceDeduction: 0, serviceIssueDeduction: 10 },
+    // No buckets: renderers must cope with an empty timeline (tests that need one add it).
+    timeline: { bucketSeconds: 1800, starts: [] },
     overall: {
       totalOperations: 1247,
       successfulOperations: 1208,
@@ -103,6 +113,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       maxDuration: 9800,
       apdex: 0.912,
       trend: { direction: 'stable', percentChange: 2.47, pValue: 0.42, previousAvgDuration: 696.4, previousOperations: 1203 },
+      timeline: [],
     },
     services: sampleServices(),
     slowestOperations: [
@@ -111,9 +122,9 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       { service: 'n8n', operation: 'workflows.execute', avgDuration: 1650, p95Duration: 3900, count: 52 },
     ],
     mostFrequentErrors: [
-      { service: 'hubspot', message: 'Rate limit exceeded', count: 12 },
-      { service: 'n8n', message: 'Workflow execution timeout', count: 8 },
-      { service: 'unleashed', message: 'Connection timeout', count: 6 },
+      { service: 'hubspot', message: 'Rate limit exceeded', count: 12, example: 'Rate limit exceeded', operations: [] },
+      { service: 'n8n', message: 'Workflow execution timeout', count: 8, example: 'Workflow execution timeout', operations: [] },
+      { service: 'unleashed', message: 'Connection timeout', count: 6, example: 'Connection timeout', operations: [] },
     ],
     issues: ['n8n: High error rate (5.8%)', 'n8n: Performance degrading (+15.3%)'],
     findings: [
@@ -147,6 +158,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
       ...none,
       apdex: null,
       trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
+      timeline: [],
     },
     services: [],
     slowestOperations: [],

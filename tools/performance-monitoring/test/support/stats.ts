@@ -75,5 +75,10 @@ export function operation(window: WindowName, name: string, op: string, stats: S
 }
 
 export function result(stats: StatsRow[], errors: ErrorCountRow[] = []): SourceResult {
-  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, errors, impossibleTimes: 0 };
+  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, timeline: [], errors, impossibleTimes: 0 };
+}
+
+/** An error group of one operation whose example is its fingerprint. */
+export function errorGroup(serviceName: string, message: string, count: number, operationName = 'op'): ErrorCountRow {
+  return { service: serviceName, message, count, example: message, operations: [{ operation: operationName, count }] };
 }
