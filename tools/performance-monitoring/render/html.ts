@@ -19,6 +19,7 @@ import {
   stripControl,
 } from './style.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
+import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 
 /** One bucket of the timeline (SPEC §12). */
 export interface TimelineBucket {
@@ -158,6 +159,22 @@ function services(report: TimedReport, charted: boolean): string {
   return section('services', 'Service performance', `${table}\n<div class="cards">${cards}</div>`);
 }
 
+/** With --service, the OPERATIONS and TIMELINE tables of the text report (SPEC §13). */
+function deepDive(report: Report): string {
+  const service = report.service === null ? undefined : report.services[0];
+  if (service === undefined) return '';
+  const columns = (headers: string[]): Column[] => headers.map((h, i) => [h, i === 0 ? 'text' : 'number']);
+  const rows = (cells: string[][], sorts: (number | string | null)[][]) =>
+    cells.map((row, r) => `<tr>${row.map((c, i) => cell(text(c), sorts[r]?.[i] ?? null, i === 0 ? '' : 'num')).join('')}</tr>`);
+  const ops = service.byOperation;
+  const opSorts = ops.map((o) => [o.operation, o.calls, o.failures, o.errorRate, o.avgDuration, o.p95Duration, o.p99Duration, o.apdex, o.trend.percentChange]);
+  const buckets = service.timeline;
+  const tlSorts = report.timeline.starts.map((start, i) => [start, buckets[i]?.operations ?? 0, buckets[i]?.errorRate ?? null, buckets[i]?.avgDuration ?? null, buckets[i]?.p95Duration ?? null]);
+  const opsBody = ops.length === 0 ? '<p class="none">No operations in this period</p>' : sortableTable('operations-table', columns(OPERATION_HEADERS), rows(operationRows(service), opSorts));
+  const tlBody = tlSorts.length === 0 ? '<p class="none">No buckets</p>' : sortableTable('timeline-table', columns(TIMELINE_HEADERS), rows(timelineRows(report, buckets), tlSorts));
+  return `${section('operations', 'Operations', opsBody)}\n${section('timeline', 'Timeline (UTC)', tlBody)}`;
+}
+
 function slowest(report: Report): string {
   if (report.slowestOperations.length === 0) return section('slowest', 'Slowest operations', '<p class="none">No operations with durations</p>');
   const rows = report.slowestOperations.map(
@@ -256,6 +273,7 @@ ${overall(report)}
 ${list('issues', 'Issues', report.issues, '❌', '✅ No issues found')}
 ${list('recommendations', 'Recommendations', report.recommendations, '💡', 'No recommendations')}
 ${services(timed, data !== null)}
+${deepDive(report)}
 ${slowest(report)}
 ${errors(report)}
 ${gates(report)}

@@ -17,6 +17,7 @@ import {
   stripControl,
 } from './style.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
+import { operationRows, OPERATION_HEADERS, timelineRows, TIMELINE_HEADERS } from './deep-dive-rows.js';
 
 /** Rows of one table or items of one list before "…and N more". */
 export const MAX_ROWS = 100;
@@ -151,6 +152,18 @@ function baseline(b: BaselineReport): string[] {
   return [...head, ...table(BASELINE_HEADERS, shown.map((row) => row.map(escapeMarkdown)), right), ...more];
 }
 
+/** With --service, the OPERATIONS and TIMELINE tables of the text report (SPEC §13). */
+function deepDive(report: Report): [string, string[]][] {
+  const service = report.service === null ? undefined : report.services[0];
+  if (service === undefined) return [];
+  const { shown, more } = cut(operationRows(service));
+  const right = (n: number) => Array.from({ length: n }, (_, i) => i > 0);
+  const ops = shown.length === 0 ? ['No operations in this period'] : [...table(OPERATION_HEADERS, shown.map((r) => [escapeMarkdown(r[0] ?? ''), ...r.slice(1)]), right(OPERATION_HEADERS.length)), ...more];
+  const buckets = timelineRows(report, service.timeline);
+  const timeline = buckets.length === 0 ? ['No buckets'] : table(TIMELINE_HEADERS, buckets, right(TIMELINE_HEADERS.length));
+  return [['Operations', ops], ['Timeline (UTC)', timeline]];
+}
+
 /** The whole report as Markdown, ending with a newline. */
 export function renderMarkdown(report: Report): string {
   const sections: [string, string[]][] = [
@@ -158,6 +171,7 @@ export function renderMarkdown(report: Report): string {
     ['Issues', bullets(report.issues, '❌', '✅ No issues found')],
     ['Recommendations', bullets(report.recommendations, '💡', 'No recommendations')],
     ['Service performance', services(report)],
+    ...deepDive(report),
     ['Slowest operations', slowest(report)],
     ['Most frequent errors', errors(report)],
   ];

@@ -202,6 +202,26 @@ describe('gates in the page', () => {
   });
 });
 
+describe('--service deep dive in the page', () => {
+  it('has the OPERATIONS and TIMELINE tables with the JSON\'s figures', async () => {
+    const args = ['--demo', '--until', '2025-11-20T12:00:00Z', '--service', 'n8n'];
+    const file = join(scratch, 'n8n.html');
+    const [json, out] = await Promise.all([runCli([...args, '--format', 'json']), runCli([...args, '--format', 'html', '--output', file])]);
+    expect(out.code).toBe(0);
+    const report = JSON.parse(json.stdout) as Report;
+    const service = report.services[0] as ServiceReport;
+    const { page, consoleErrors, requests } = await open(readFileSync(file, 'utf8'), 'n8n', 1400);
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toEqual([]);
+    const ops = await tableRows(page, 'operations-table');
+    expect(ops.map((r) => [r[0]?.[0], Number(r[1]?.[1]), Number(r[2]?.[1])])).toEqual(service.byOperation.map((o) => [o.operation, o.calls, o.failures]));
+    const buckets = await tableRows(page, 'timeline-table');
+    expect(buckets.map((r) => Number(r[1]?.[1]))).toEqual(service.timeline.map((b) => b.operations));
+    expect(buckets.map((r) => r[0]?.[1])).toEqual(report.timeline.starts);
+    await page.close();
+  });
+});
+
 describe('charts from the timeline', () => {
   const report = withTimeline(buildReport({ services: [...sampleServices(), silentService()] }));
   const html = renderHtml(report);

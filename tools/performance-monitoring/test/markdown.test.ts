@@ -129,4 +129,19 @@ describe('--format markdown (CLI)', () => {
     expect(compared.rows[0]?.[2]).toBe('7,675 → 7,538 (-1.8%)');
     expect(compared.rows.filter((r) => r[1]?.startsWith('❌')).map((r) => r[0])).toEqual(['unleashed']);
   });
+
+  it('with --service adds the OPERATIONS and TIMELINE tables (SPEC §13) with the JSON\'s figures', async () => {
+    const args = ['--demo', '--until', '2025-11-20T12:00:00Z', '--service', 'n8n'];
+    const [md, json] = await Promise.all([runCli([...args, '--format', 'markdown']), runCli([...args, '--format', 'json'])]);
+    expect(md.code).toBe(0);
+    const report = JSON.parse(json.stdout) as Report;
+    const service = report.services[0] as ServiceReport;
+    const ops = tableWith(md.stdout, 'Operation', 'Calls');
+    expect(ops.rows.map((r) => [r[0], r[1], r[2]])).toEqual(service.byOperation.map((o) => [o.operation, o.calls.toLocaleString('en-US'), String(o.failures)]));
+    // Read off the demo's text report by hand once.
+    expect(ops.rows[0]?.slice(0, 4)).toEqual(['workflows.execute', '640', '77', '12.0%']);
+    const timeline = tableWith(md.stdout, 'Start', 'Operations');
+    expect(timeline.rows).toHaveLength(report.timeline.starts.length);
+    expect(timeline.rows.map((r) => Number(r[1]?.replace(/,/g, '')))).toEqual(service.timeline.map((b) => b.operations));
+  });
 });

@@ -1,0 +1,30 @@
+// The --service deep dive (SPEC §13) as plain cells for the Markdown and HTML reports: one row
+// per operation and one per timeline bucket, formatted as the text report's tables. Callers
+// escape the operation names for their own markup.
+import type { Report, ServiceReport, TimelineEntry } from '../metrics/report-types.js';
+import { formatClock } from './service-tables.js';
+import { formatChange, formatCount, formatFixed, formatMs, formatPercent, stripControl } from './style.js';
+
+export const OPERATION_HEADERS = ['Operation', 'Calls', 'Failed', 'Errors', 'Avg', 'P95', 'P99', 'Apdex', 'Trend (avg)'];
+export const TIMELINE_HEADERS = ['Start', 'Operations', 'Errors', 'Avg', 'P95'];
+
+export function operationRows(service: ServiceReport): string[][] {
+  return service.byOperation.map((o) => [
+    stripControl(o.operation),
+    formatCount(o.calls),
+    formatCount(o.failures),
+    formatPercent(o.errorRate, 1),
+    formatMs(o.avgDuration),
+    formatMs(o.p95Duration),
+    formatMs(o.p99Duration),
+    formatFixed(o.apdex, 2),
+    o.trend.direction === 'insufficient_data' ? 'n/a' : `${o.trend.direction} ${formatChange(o.trend.percentChange)}`,
+  ]);
+}
+
+export function timelineRows(report: Report, timeline: TimelineEntry[]): string[][] {
+  return report.timeline.starts.map((start, i) => {
+    const b = timeline[i];
+    return [formatClock(start, report.period.hours), formatCount(b?.operations ?? 0), formatPercent(b?.errorRate ?? null, 1), formatMs(b?.avgDuration ?? null), formatMs(b?.p95Duration ?? null)];
+  });
+}
