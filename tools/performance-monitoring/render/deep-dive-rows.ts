@@ -1,9 +1,17 @@
-// The --service deep dive (SPEC §13) as plain cells for the Markdown and HTML reports: one row
-// per operation and one per timeline bucket, formatted as the text report's tables. Callers
-// escape the operation names for their own markup.
+// The --service deep dive (SPEC §13) as plain cells, for the text, Markdown and HTML reports:
+// one row per operation and one per timeline bucket. Operation names are stripped of control
+// characters; callers escape them for their own markup.
 import type { Report, ServiceReport, TimelineEntry } from '../metrics/report-types.js';
-import { formatClock } from './service-tables.js';
 import { formatChange, formatCount, formatFixed, formatMs, formatPercent, stripControl } from './style.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `14:00` within a day; `Nov 19 14:00` for windows over 24 hours (a time of day repeats). */
+export function formatClock(iso: string, hours: number): string {
+  const at = new Date(iso);
+  const time = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+  return hours > 24 ? `${MONTHS[at.getUTCMonth()] ?? ''} ${at.getUTCDate()} ${time}` : time;
+}
 
 export const OPERATION_HEADERS = ['Operation', 'Calls', 'Failed', 'Errors', 'Avg', 'P95', 'P99', 'Apdex', 'Trend (avg)'];
 export const TIMELINE_HEADERS = ['Start', 'Operations', 'Errors', 'Avg', 'P95'];

@@ -26,7 +26,8 @@ import {
   stripControl as clean,
   type Colors,
 } from './style.js';
-import { formatClock, operationLines, sparklineLines, timelineLines } from './service-tables.js';
+import { formatClock } from './deep-dive-rows.js';
+import { operationLines, sparklineLines, timelineLines } from './service-tables.js';
 import { baselineLines, gateLines } from './text-gates.js';
 
 const WIDTH = 80;

@@ -8,7 +8,7 @@
 // Deterministic (seeded), so the expected alerts are the same on every run.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatasetRow } from './dataset.js';
+import { type DatasetRow, mulberry32 } from './dataset.js';
 
 export const DAY_START = '2025-11-20T00:00:00.000Z';
 export const PER_HOUR = 120;
@@ -22,22 +22,10 @@ export const SERVICES = [
 export const ERROR_BURST = { service: 'billing', from: '2025-11-20T06:00:00.000Z', to: '2025-11-20T07:00:00.000Z', failureRate: 0.4 } as const;
 export const LATENCY = { service: 'search', from: '2025-11-20T14:00:00.000Z', to: '2025-11-20T16:00:00.000Z', factor: 2 } as const;
 
-/** mulberry32: a small seeded PRNG, enough for test noise. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const within = (ms: number, span: { from: string; to: string }) => ms >= Date.parse(span.from) && ms < Date.parse(span.to);
 
 export function replayDay(hours = 24, seed = 20251120): DatasetRow[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const rows: DatasetRow[] = [];
   const start = Date.parse(DAY_START);
