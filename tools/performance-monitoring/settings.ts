@@ -40,6 +40,8 @@ export interface Settings {
   scope: string;
   /** Every secret the run knows of, for the redactor. */
   secrets: string[];
+  /** --refresh-rollups: refresh the rollups instead of a report. */
+  refreshRollups: boolean;
 }
 
 export interface Terminal {
@@ -105,6 +107,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     },
     scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
     secrets: secretsFrom(env),
+    refreshRollups: options.refreshRollups,
   };
 }
 

@@ -53,6 +53,8 @@ export interface Options {
   output: string | null;
   /** --compact: one-line JSON. */
   compact: boolean;
+  /** --refresh-rollups: refresh the rollups (sql/rollup.sql), no report. */
+  refreshRollups: boolean;
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -237,5 +239,6 @@ export function validateOptions(raw: RawOptions, args: string[] = []): Options {
     color: raw.color,
     output: raw.output === undefined ? null : parseOutput(raw.output),
     compact: parseCompact(raw.compact, format),
+    refreshRollups: raw.refreshRollups === true,
   };
 }

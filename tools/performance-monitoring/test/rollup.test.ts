@@ -1,7 +1,8 @@
 // sql/rollup.sql on real PostgreSQL (SPEC §17): it is what its generator writes, installs twice
 // cleanly with least privilege, the refresh builds exact hourly rows for a hand dataset (and the
 // same counts and error groups as aggregate.sql for those rows), picks up late rows within the
-// lag, gives the same table under concurrent calls, and fills the table when real pg_cron runs it.
+// lag, gives the same table under concurrent calls, and fills the table when real pg_cron runs it;
+// `monitor.ts --refresh-rollups` calls it once (exit 0, 1 or 2 with one stderr line).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationSql } from '../sources/aggregate-sql.js';
 import { REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
+import { emptyDir, runCli } from './support/cli.js';
 import { installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
 import { pgCronAvailable } from './support/system.js';
 
@@ -360,4 +362,33 @@ describe('perf_monitor_refresh_rollups', () => {
       expect(state?.watermark).toBe(iso(h0 + 5 * HOUR));
     });
   }, 150_000);
+});
+
+describe('monitor.ts --refresh-rollups', () => {
+  it('with DATABASE_URL: refreshes once, one stderr line with the hours and the watermark, nothing on stdout', async () => {
+    const { url, h0 } = await handDatabase('rollup_cli');
+    const cwd = emptyDir();
+    const first = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
+    const hourNow = iso(h0 + 5 * HOUR);
+    expect(first).toEqual({ code: 0, stdout: '', stderr: `perf-monitor: rollups: 5 hours built; rolled up to ${hourNow}\n` });
+    await withSql(url, async (sql) => expect(await rollupTable(sql)).toEqual(expectedRows(h0)));
+    const again = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
+    expect(again).toEqual({ code: 0, stdout: '', stderr: `perf-monitor: rollups: 2 hours built; rolled up to ${hourNow}\n` });
+  });
+
+  it('without rollup.sql installed: exit 1, one line saying to install it; other sources: exit 2', async () => {
+    const url = await pg.createDatabase('rollup_cli_missing');
+    await runSqlFile(url, SCHEMA);
+    const cwd = emptyDir();
+    const missing = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
+    expect(missing).toEqual({
+      code: 1, stdout: '',
+      stderr: `perf-monitor: PostgreSQL at 127.0.0.1:${pg.port}: perf_monitor_refresh_rollups() is not installed: run tools/performance-monitoring/sql/rollup.sql\n`,
+    });
+    const demo = await runCli(['--refresh-rollups', '--demo'], { cwd });
+    expect(demo).toEqual({
+      code: 2, stdout: '',
+      stderr: "perf-monitor: --refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the demo source; or schedule sql/rollup.sql's refresh with pg_cron\n",
+    });
+  });
 });
