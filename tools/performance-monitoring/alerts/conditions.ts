@@ -2,6 +2,7 @@
 // figure is now. Pure: the same report always gives the same conditions, critical ones first.
 // Messages are plain text; renderers escape them.
 import type { AlertCondition, Report } from '../metrics/report-types.js';
+import { formatChange, formatCount, formatMs, formatPercent } from '../render/style.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
 export const ERROR_RATE_CRITICAL_ABOVE = 10;
@@ -17,9 +18,10 @@ export interface ConditionContext {
   silentBefore?: Iterable<string>;
 }
 
-const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')}ms`;
-const pct = (value: number) => `${value.toFixed(1)}%`;
-const signed = (value: number | null) => (value === null ? '' : ` (${value >= 0 ? '+' : ''}${value.toFixed(1)}%)`);
+// The style table's formats (render/style.ts), with one decimal: alert lines are short.
+const ms = (value: number) => formatMs(value);
+const pct = (value: number) => formatPercent(value, 1);
+const signed = (value: number | null) => (value === null ? '' : ` (${formatChange(value, 1)})`);
 
 type Finding = Report['findings'][number];
 
@@ -38,7 +40,7 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
   for (const { value } of ofKind(report, 'system_error_rate')) {
     if (value === null || value <= ERROR_RATE_CRITICAL_ABOVE) continue;
     const top = report.mostFrequentErrors[0];
-    const detail = top ? `; top error: [${top.service}] ${top.message} (${top.count.toLocaleString('en-US')} times)` : '';
+    const detail = top ? `; top error: [${top.service}] ${top.message} (${formatCount(top.count)} times)` : '';
     critical.push({ key: 'error_rate_high', severity: 'critical', message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}` });
   }
   if (ofKind(report, 'no_operations').length > 0) {
@@ -71,13 +73,13 @@ function serviceConditions(report: Report): AlertCondition[] {
     return [{
       key: `service_error_rate:${service.service}`,
       severity: 'warning' as const,
-      message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${service.errors.total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} operations)`,
+      message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${formatCount(service.errors.total)} of ${formatCount(total)} operations)`,
     }];
   });
   const silent = ofKind(report, 'silent').filter((f) => f.service !== null).map((f) => ({
     key: `service_silent:${f.service}`,
     severity: 'warning' as const,
-    message: `${f.service}: no operations in this period (${(byName.get(f.service ?? '')?.trend.previousOperations ?? 0).toLocaleString('en-US')} in the previous one)`,
+    message: `${f.service}: no operations in this period (${formatCount(byName.get(f.service ?? '')?.trend.previousOperations ?? 0)} in the previous one)`,
   }));
   return [...degrading, ...errorRate, ...silent];
 }
@@ -114,7 +116,7 @@ const trendNow = (trend: Report['overall']['trend']) => `${trend.direction.repla
 export function resolvedText(report: Report, key: string): string {
   const [kind = '', name = ''] = splitKey(key);
   const service = report.services.find((s) => s.service === name);
-  const count = (n: number) => n.toLocaleString('en-US');
+  const count = formatCount;
   switch (kind) {
     case 'health_low':
       return `health score back to ${report.healthScore === null ? 'n/a' : `${report.healthScore}/100`}`;

@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
 import { deliveryBudget } from './budget.js';
 import type { EmailConfig } from './config.js';
-import { clip, escapeHtml as esc } from './escape.js';
+import { clip, escapeHtml as esc } from '../render/escape.js';
 import type { AlertMessage, MessageLine } from './message.js';
 import { redactedReason } from './redact.js';
 import type { Delivery } from './slack.js';

@@ -1,5 +1,6 @@
 // What one alert message says, independent of the channel: Slack and e-mail render this same
 // model, so both carry the same facts. Strings here are raw; each renderer escapes them.
+import { SERVICE_STYLE, TREND_ICON, formatChange, formatMs, formatPercent } from '../render/style.js';
 import type { Report, ServiceReport, Severity } from '../metrics/report-types.js';
 import { resolvedText } from './conditions.js';
 import type { ChannelPlan } from './plan.js';
@@ -35,17 +36,16 @@ export interface AlertMessage {
 
 export const WORST_SERVICES = 5;
 
-const num = (value: number) => Math.round(value).toLocaleString('en-US');
-const TREND_ICON = { improving: '📈', degrading: '📉', stable: '➡️', insufficient_data: '·' } as const;
 
 function serviceLine(service: ServiceReport): ServiceLine {
   const { trend } = service;
-  const change = trend.percentChange === null ? '' : ` ${trend.percentChange >= 0 ? '+' : ''}${trend.percentChange.toFixed(1)}%`;
+  const change = trend.percentChange === null ? '' : formatChange(trend.percentChange, 1);
+  const trendText = [TREND_ICON[trend.direction], trend.direction.replace('_', ' '), change].filter((part) => part !== '').join(' ');
   return {
     service: service.service,
-    errorRate: service.errors.errorRate === null ? 'n/a' : `${service.errors.errorRate.toFixed(1)}%`,
-    p95: service.performance.p95Duration === null ? 'n/a' : `${num(service.performance.p95Duration)}ms`,
-    trend: service.status === 'silent' ? '❌ silent' : `${TREND_ICON[trend.direction]} ${trend.direction.replace('_', ' ')}${change}`,
+    errorRate: formatPercent(service.errors.errorRate, 1),
+    p95: formatMs(service.performance.p95Duration),
+    trend: service.status === 'silent' ? `${SERVICE_STYLE.silent.icon} silent` : trendText,
     topError: service.errors.topErrors[0]?.message ?? null,
   };
 }

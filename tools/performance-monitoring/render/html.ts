@@ -4,7 +4,7 @@
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { escapeHtml } from '../alerts/escape.js';
+import { escapeHtml } from './escape.js';
 import type { Report, ServiceReport, Trend } from '../metrics/report-types.js';
 import {
   HEALTH_STYLE,

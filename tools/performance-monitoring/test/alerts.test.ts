@@ -5,7 +5,7 @@ import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
 import { parseAlertRepeat } from '../cli/validate.js';
 import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
-import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../alerts/escape.js';
+import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../render/escape.js';
 import { buildMessage } from '../alerts/message.js';
 import { applyDelivery, planChannel, settleInterrupted, type ChannelState } from '../alerts/plan.js';
 import { redactedReason, secretsOf } from '../alerts/redact.js';
