@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationSql } from '../sources/aggregate-sql.js';
 import { REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
 import { emptyDir, runCli } from './support/cli.js';
-import { installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
+import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
 import { pgCronAvailable } from './support/system.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -38,22 +38,9 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await work(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
+/** Both files install twice cleanly: psql prints no errors, warnings or notices worth a user's attention. */
 async function installTwice(url: string): Promise<void> {
-  for (let round = 1; round <= 2; round++) {
-    for (const file of [SCHEMA, ROLLUP]) {
-      const { stderr } = await runSqlFile(url, file);
-      expect({ round, file, stderr: stderr.replace(/^psql:.*NOTICE:.*(already exists, skipping|does not exist, skipping)\n/gm, '') }).toEqual({ round, file, stderr: '' });
-    }
-  }
+  for (const run of await installFilesTwice(url, [SCHEMA, ROLLUP], /^psql:.*NOTICE:.*(already exists, skipping|does not exist, skipping)\n/gm)) expect(run).toEqual({ ...run, stderr: '' });
 }
 
 /** The start of the current hour, by the database's clock. */

@@ -13,7 +13,7 @@ import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
 import { RPC_FILE, RPC_SIGNATURE, rpcSql } from '../sources/rpc-sql.js';
 import { decodeAggregateRows } from '../sources/rows.js';
 import { generateRows, loadIntoPostgres } from './support/dataset.js';
-import { installSupabaseRoles, runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
+import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
 import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -47,23 +47,9 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await work(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
+/** Both files install twice cleanly: psql prints no errors, warnings or notices worth a user's attention. */
 async function installTwice(url: string): Promise<void> {
-  for (let round = 1; round <= 2; round++) {
-    for (const file of [SCHEMA, RPC]) {
-      const { stderr } = await runSqlFile(url, file);
-      // psql prints no errors, warnings or notices worth a user's attention.
-      expect({ round, file, stderr: stderr.replace(/^psql:.*NOTICE:.*already exists, skipping\n/gm, '') }).toEqual({ round, file, stderr: '' });
-    }
-  }
+  for (const run of await installFilesTwice(url, [SCHEMA, RPC], /^psql:.*NOTICE:.*already exists, skipping\n/gm)) expect(run).toEqual({ ...run, stderr: '' });
 }
 
 async function describeInstall(sql: postgres.Sql) {

@@ -380,6 +380,31 @@ export async function runSqlFile(databaseUrl: string, path: string): Promise<Run
   });
 }
 
+/** One connection for `work`, always closed. */
+export async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Run `files` in order, twice (the shipped SQL is idempotent), and return what psql printed on
+ * stderr each time, minus the lines `expectedNotice` matches (e.g. "already exists, skipping").
+ */
+export async function installTwice(url: string, files: string[], expectedNotice: RegExp): Promise<{ round: number; file: string; stderr: string }[]> {
+  const runs: { round: number; file: string; stderr: string }[] = [];
+  for (let round = 1; round <= 2; round++) {
+    for (const file of files) {
+      const { stderr } = await runSqlFile(url, file);
+      runs.push({ round, file, stderr: stderr.replace(expectedNotice, '') });
+    }
+  }
+  return runs;
+}
+
 /**
  * Create Supabase's API roles (`anon`, `authenticated`, `service_role`; cluster-wide, idempotent)
  * and give them, in this database, the privileges a Supabase project gives them in `public`:
