@@ -50,6 +50,9 @@ export const KINDS = {
   error: 'error',
   /** One row: operations whose created_at is impossible (SPEC §1), counted in `operations`. */
   impossibleTimes: 'impossible_times',
+  /** One row when the report read hourly rollups (rollup-read-sql.ts, SPEC §17): bucket_start =
+   *  the watermark used, epoch seconds (every hour before it came from the rollup). */
+  rollup: 'rollup',
 } as const;
 
 export const WINDOWS = ['current', 'previous'] as const;

@@ -3,6 +3,9 @@
 // and fingerprint rules are the report's, never a copy (SPEC §1, §14, §17). `npx tsx
 // tools/performance-monitoring/sql/build-rollup.ts` writes it, and a test fails when it is stale.
 import { aggregationSql } from './aggregate-sql.js';
+import { BUCKET_KEY, BUCKET_WIDTH } from './histogram-sql.js';
+import { BLOCK_SPANS } from './rollup-spans.js';
+import { cte, splitCtes, substitute } from './sql-ctes.js';
 
 export const ROLLUP_FILE = new URL('../sql/rollup.sql', import.meta.url);
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';
@@ -22,38 +25,13 @@ const PARAMETER_VALUES: Readonly<Record<string, string>> = {
   'CAST($6 AS integer)': '3600',
 };
 
-/** The named CTEs of aggregate.sql, each `name AS (...)` from its first line to its `)`. */
+/** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set. */
 export function reusedCtes(sql: string = aggregationSql()): string {
-  const lines = sql.split('\n').filter((line) => !/^\s*--/.test(line));
-  const found = new Map<string, string>();
-  for (let i = 0; i < lines.length; i++) {
-    const head = /^(?:WITH )?([a-z_]+) AS (NOT MATERIALIZED )?\($/.exec(lines[i] ?? '');
-    if (!head?.[1]) continue;
-    const end = lines.findIndex((line, j) => j > i && /^\),?$/.test(line));
-    if (end < 0) throw new Error(`aggregate.sql: CTE ${head[1]} has no closing line`);
-    found.set(head[1], [`${head[1]} AS ${head[2] ?? ''}(`, ...lines.slice(i + 1, end), ')'].join('\n'));
-  }
-  const parts = REUSED_CTES.map((name) => {
-    const cte = found.get(name);
-    if (cte === undefined) throw new Error(`aggregate.sql has no CTE ${name}, which rollup-sql.ts reads through`);
-    return cte;
-  });
-  let text = parts.join(',\n');
-  for (const [parameter, value] of Object.entries(PARAMETER_VALUES)) text = text.split(parameter).join(value);
+  const parts = splitCtes(sql);
+  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), PARAMETER_VALUES);
   if (/\$[0-9]/.test(text)) throw new Error('aggregate.sql: a parameter in the reused CTEs has no value in rollup-sql.ts');
   return text;
 }
-
-/** The histogram key of an integer duration `d` (ms): the inclusive upper end of its bucket. */
-const BUCKET_KEY = `CASE
-      WHEN dur <= 1000 THEN CAST(dur AS bigint)
-      ELSE (CAST(dur - 1 AS bigint) / w + 1) * w
-    END`;
-const BUCKET_WIDTH = `CASE
-      WHEN dur <= 10000 THEN 10 WHEN dur <= 100000 THEN 100 WHEN dur <= 1000000 THEN 1000
-      WHEN dur <= 10000000 THEN 10000 WHEN dur <= 100000000 THEN 100000
-      WHEN dur <= 1000000000 THEN 1000000 ELSE 10000000
-    END`;
 
 function grants(object: string, kind: 'FUNCTION' | 'TABLE', serviceRole: string): string {
   const on = `${kind} ${object}`;
@@ -82,8 +60,8 @@ function buildStatement(): string {
 )
 WITH ${reusedCtes()},
 keyed AS (
-  SELECT bucket, service, operation, failed, ${BUCKET_KEY} AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, dur, ${BUCKET_WIDTH} AS w FROM ops WHERE dur IS NOT NULL) AS d
+  SELECT bucket, service, operation, failed, ${BUCKET_KEY('dur')} AS bucket_key
+  FROM (SELECT bucket, service, operation, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE dur IS NOT NULL) AS d
 ),
 bucket_counts AS (
   SELECT bucket, service, operation, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
@@ -137,6 +115,79 @@ LEFT JOIN histograms USING (bucket, service, operation)
 LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 }
 
+export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
+
+/** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
+ *  p_watermark, from the hourly rows: counts and sums added, min of mins, max of maxes,
+ *  histograms added key by key, fingerprints added with the latest example (docs/rollups.md). */
+function blocksFunction(): string {
+  const seconds = 'v_span * 3600';
+  const block = (t: string, round: 'floor' | 'ceil') => `to_timestamp(${round}(date_part('epoch', ${t}) / (${seconds})) * (${seconds}))`;
+  const merged = (keys: string, counts: string) => `(SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.${keys}, x.${counts}) AS h(k, n)
+        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
+        GROUP BY h.k) AS m)`;
+  return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp
+SET jit = off
+AS $perf_monitor$
+DECLARE
+  v_span integer;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  FOREACH v_span IN ARRAY ARRAY[${BLOCK_SPANS.join(', ')}] LOOP
+    v_from := ${block('p_from', 'floor')};
+    v_to := least(${block('p_to', 'ceil')}, ${block('p_watermark', 'floor')});
+    CONTINUE WHEN v_from >= v_to;
+    DELETE FROM public.perf_monitor_rollup_block AS b
+    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+    INSERT INTO public.perf_monitor_rollup_block (
+      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
+      min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+      failure_histogram_keys, failure_histogram_counts, fingerprints
+    )
+    WITH source AS MATERIALIZED (
+      SELECT ${block('r.hour', 'floor')} AS block, r.*
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+    ),
+    fingerprint_maps AS (
+      SELECT block, service, operation,
+        jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
+      FROM (
+        SELECT x.block, x.service, x.operation, f.key AS fingerprint,
+          sum(CAST(f.value->>'count' AS bigint)) AS n,
+          max(f.value->>'last_at') AS last_at,
+          (array_agg(f.value->>'example' ORDER BY f.value->>'last_at' DESC, f.value->>'example' DESC))[1] AS example
+        FROM source AS x, jsonb_each(x.fingerprints) AS f
+        GROUP BY x.block, x.service, x.operation, f.key
+      ) AS g
+      GROUP BY block, service, operation
+    )
+    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares,
+      s.min_duration, s.max_duration, s.invalid_durations,
+      COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
+      COALESCE(fm.fingerprints, '{}')
+    FROM (
+      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures,
+        sum(samples) AS samples, sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations
+      FROM source
+      GROUP BY block, service, operation
+    ) AS s
+    CROSS JOIN LATERAL ${merged('histogram_keys', 'histogram_counts')} AS h
+    CROSS JOIN LATERAL ${merged('failure_histogram_keys', 'failure_histogram_counts')} AS fh
+    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+  END LOOP;
+END
+$perf_monitor$;`;
+}
+
 export function rollupSql(): string {
   return `-- GENERATED by \`npx tsx tools/performance-monitoring/sql/build-rollup.ts\` from rollup-sql.ts
 -- and aggregate.sql (whose CTEs the refresh reads through): edit those, not this file.
@@ -170,6 +221,15 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup (
   PRIMARY KEY (hour, service, operation)
 );
 
+-- Blocks: the hourly rows merged over 3 hours, a day and a week (span_hours; epoch-aligned),
+-- each built once all its hours are before the watermark, so a long window reads a few rows per
+-- (service, operation) instead of one per hour. Same columns and merge rules as the hourly rows.
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_block (
+  span_hours               integer     NOT NULL,
+  LIKE public.perf_monitor_rollup,
+  PRIMARY KEY (span_hours, hour, service, operation)
+);
+
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
   id         boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -181,9 +241,13 @@ INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id)
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
 -- policy denies them even if a grant comes back; the owner and service_role bypass it.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
 
 DROP FUNCTION IF EXISTS ${REFRESH_SIGNATURE};
+DROP FUNCTION IF EXISTS ${BLOCKS_SIGNATURE};
+
+${blocksFunction()}
 
 -- Rebuilds whole hours: from the watermark minus p_lag (late rows) up to the last complete hour,
 -- at most p_max_hours per call. A concurrent call returns at once (0 hours).
@@ -235,6 +299,7 @@ BEGIN
   DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_from AND r.hour < v_to;
 ${buildStatement()}
 
+  PERFORM public.perf_monitor_rollup_blocks(v_from, v_to, greatest(v_mark, v_to));
   UPDATE public.perf_monitor_rollup_state AS s
   SET watermark = greatest(v_mark, v_to), updated_at = now();
   RETURN QUERY SELECT CAST(extract(epoch FROM v_to - v_from) / 3600 AS integer), greatest(v_mark, v_to);
@@ -243,7 +308,18 @@ $perf_monitor$;
 
 ${grants(REFRESH_SIGNATURE, 'FUNCTION', 'EXECUTE')}
 
+${grants(BLOCKS_SIGNATURE, 'FUNCTION', 'EXECUTE')}
+
 ${grants('public.perf_monitor_rollup', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+${grants('public.perf_monitor_rollup_block', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+-- An upgrade from a version without blocks: build them for what is already rolled up.
+SELECT public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
+FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
+WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+GROUP BY s.watermark
+HAVING count(*) > 0;
 
 ${grants('public.perf_monitor_rollup_state', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
 

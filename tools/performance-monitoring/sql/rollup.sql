@@ -30,6 +30,15 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup (
   PRIMARY KEY (hour, service, operation)
 );
 
+-- Blocks: the hourly rows merged over 3 hours, a day and a week (span_hours; epoch-aligned),
+-- each built once all its hours are before the watermark, so a long window reads a few rows per
+-- (service, operation) instead of one per hour. Same columns and merge rules as the hourly rows.
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_block (
+  span_hours               integer     NOT NULL,
+  LIKE public.perf_monitor_rollup,
+  PRIMARY KEY (span_hours, hour, service, operation)
+);
+
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
   id         boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -41,9 +50,78 @@ INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id)
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
 -- policy denies them even if a grant comes back; the owner and service_role bypass it.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
 
 DROP FUNCTION IF EXISTS public.perf_monitor_refresh_rollups(interval, integer);
+DROP FUNCTION IF EXISTS public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz);
+
+CREATE FUNCTION public.perf_monitor_rollup_blocks(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp
+SET jit = off
+AS $perf_monitor$
+DECLARE
+  v_span integer;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  FOREACH v_span IN ARRAY ARRAY[3, 24, 168] LOOP
+    v_from := to_timestamp(floor(date_part('epoch', p_from) / (v_span * 3600)) * (v_span * 3600));
+    v_to := least(to_timestamp(ceil(date_part('epoch', p_to) / (v_span * 3600)) * (v_span * 3600)), to_timestamp(floor(date_part('epoch', p_watermark) / (v_span * 3600)) * (v_span * 3600)));
+    CONTINUE WHEN v_from >= v_to;
+    DELETE FROM public.perf_monitor_rollup_block AS b
+    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+    INSERT INTO public.perf_monitor_rollup_block (
+      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
+      min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+      failure_histogram_keys, failure_histogram_counts, fingerprints
+    )
+    WITH source AS MATERIALIZED (
+      SELECT to_timestamp(floor(date_part('epoch', r.hour) / (v_span * 3600)) * (v_span * 3600)) AS block, r.*
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+    ),
+    fingerprint_maps AS (
+      SELECT block, service, operation,
+        jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
+      FROM (
+        SELECT x.block, x.service, x.operation, f.key AS fingerprint,
+          sum(CAST(f.value->>'count' AS bigint)) AS n,
+          max(f.value->>'last_at') AS last_at,
+          (array_agg(f.value->>'example' ORDER BY f.value->>'last_at' DESC, f.value->>'example' DESC))[1] AS example
+        FROM source AS x, jsonb_each(x.fingerprints) AS f
+        GROUP BY x.block, x.service, x.operation, f.key
+      ) AS g
+      GROUP BY block, service, operation
+    )
+    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares,
+      s.min_duration, s.max_duration, s.invalid_durations,
+      COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
+      COALESCE(fm.fingerprints, '{}')
+    FROM (
+      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures,
+        sum(samples) AS samples, sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations
+      FROM source
+      GROUP BY block, service, operation
+    ) AS s
+    CROSS JOIN LATERAL (SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
+        GROUP BY h.k) AS m) AS h
+    CROSS JOIN LATERAL (SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.failure_histogram_keys, x.failure_histogram_counts) AS h(k, n)
+        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
+        GROUP BY h.k) AS m) AS fh
+    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+  END LOOP;
+END
+$perf_monitor$;
 
 -- Rebuilds whole hours: from the watermark minus p_lag (late rows) up to the last complete hour,
 -- at most p_max_hours per call. A concurrent call returns at once (0 hours).
@@ -145,15 +223,8 @@ fingerprinted AS (
   FROM failed_ops
 ),
 keyed AS (
-  SELECT bucket, service, operation, failed, CASE
-      WHEN dur <= 1000 THEN CAST(dur AS bigint)
-      ELSE (CAST(dur - 1 AS bigint) / w + 1) * w
-    END AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, dur, CASE
-      WHEN dur <= 10000 THEN 10 WHEN dur <= 100000 THEN 100 WHEN dur <= 1000000 THEN 1000
-      WHEN dur <= 10000000 THEN 10000 WHEN dur <= 100000000 THEN 100000
-      WHEN dur <= 1000000000 THEN 1000000 ELSE 10000000
-    END AS w FROM ops WHERE dur IS NOT NULL) AS d
+  SELECT bucket, service, operation, failed, (CAST(floor((dur - 1) / w) AS bigint) + 1) * w AS bucket_key
+  FROM (SELECT bucket, service, operation, failed, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops WHERE dur IS NOT NULL) AS d
 ),
 bucket_counts AS (
   SELECT bucket, service, operation, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
@@ -206,6 +277,7 @@ FROM stats
 LEFT JOIN histograms USING (bucket, service, operation)
 LEFT JOIN fingerprint_maps USING (bucket, service, operation);
 
+  PERFORM public.perf_monitor_rollup_blocks(v_from, v_to, greatest(v_mark, v_to));
   UPDATE public.perf_monitor_rollup_state AS s
   SET watermark = greatest(v_mark, v_to), updated_at = now();
   RETURN QUERY SELECT CAST(extract(epoch FROM v_to - v_from) / 3600 AS integer), greatest(v_mark, v_to);
@@ -227,6 +299,21 @@ BEGIN
 END
 $grants$;
 
+REVOKE ALL ON FUNCTION public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz) FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE ALL ON FUNCTION public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz) FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE ALL ON FUNCTION public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz) FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT EXECUTE ON FUNCTION public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz) TO service_role;
+  END IF;
+END
+$grants$;
+
 REVOKE ALL ON TABLE public.perf_monitor_rollup FROM PUBLIC;
 DO $grants$
 BEGIN
@@ -241,6 +328,28 @@ BEGIN
   END IF;
 END
 $grants$;
+
+REVOKE ALL ON TABLE public.perf_monitor_rollup_block FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE ALL ON TABLE public.perf_monitor_rollup_block FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE ALL ON TABLE public.perf_monitor_rollup_block FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup_block TO service_role;
+  END IF;
+END
+$grants$;
+
+-- An upgrade from a version without blocks: build them for what is already rolled up.
+SELECT public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
+FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
+WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+GROUP BY s.watermark
+HAVING count(*) > 0;
 
 REVOKE ALL ON TABLE public.perf_monitor_rollup_state FROM PUBLIC;
 DO $grants$
