@@ -6,6 +6,8 @@ export const EXIT = {
   usage: 2,
   failUnder: 3,
   alertFailed: 4,
+  /** Ctrl-C (SIGINT) stopped `--refresh-rollups` between its steps: 128 + 2, as a shell reports it. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

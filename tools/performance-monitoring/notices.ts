@@ -10,6 +10,8 @@ export interface Notices {
   progress(text: string): void;
   /** Ends the progress line, if one is shown. */
   endProgress(): void;
+  /** Erases the progress line, if one is shown: what follows takes its place. */
+  clearProgress(): void;
 }
 
 export interface NoticeTarget {
@@ -40,5 +42,9 @@ export function createNotices(target: NoticeTarget): Notices {
       showing = true;
     },
     endProgress,
+    clearProgress() {
+      if (showing) target.write(`\r${CLEAR_TO_END}`);
+      showing = false;
+    },
   };
 }

@@ -22,7 +22,7 @@ export interface RunIo {
 export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
   if (settings.refreshRollups) {
     const { refreshRollups } = await import('./sources/rollup-refresh.js');
-    return refreshRollups(settings.source, (text) => io.notices.line(text));
+    return refreshRollups(settings.source, io.notices);
   }
   const query = windowQuery(settings.report, io.now());
   const analysis = await analyzeSource(settings, query, io);

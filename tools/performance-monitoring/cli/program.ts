@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .option('--assert <expr...>', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500')
     .option('--baseline <report.json>', 'compare with a saved --format json report; exit 3 on a regression')
     .option('--regression <pct>', 'with --baseline: p95/avg worse by more than this is a regression (default: 10)')
-    .option('--refresh-rollups', 'with DATABASE_URL: refresh the hourly rollups (sql/rollup.sql) once, no report')
+    .option('--refresh-rollups', 'with DATABASE_URL: refresh the hourly rollups (sql/rollup.sql) up to the last complete hour, no report')
     .option('--no-color', 'no ANSI colours (also NO_COLOR; never when not a terminal)')
     .addHelpText('after', AFTER_HELP)
     .configureHelp({ helpWidth: 80 })

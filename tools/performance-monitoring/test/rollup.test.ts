@@ -2,7 +2,8 @@
 // cleanly with least privilege, the refresh builds exact hourly rows for a hand dataset (and the
 // same counts and error groups as aggregate.sql for those rows), picks up late rows within the
 // lag, gives the same table under concurrent calls, and fills the table when real pg_cron runs it;
-// `monitor.ts --refresh-rollups` calls it once (exit 0, 1 or 2 with one stderr line).
+// `monitor.ts --refresh-rollups` calls it (exit 0, 1 or 2 with one stderr line; its steps and
+// progress: cli-refresh-rollups.test.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -372,7 +373,7 @@ describe('perf_monitor_refresh_rollups', () => {
 });
 
 describe('monitor.ts --refresh-rollups', () => {
-  it('with DATABASE_URL: refreshes once, one stderr line with the hours and the watermark, nothing on stdout', async () => {
+  it('with DATABASE_URL: refreshes (one step here), one stderr line with the hours and the watermark, nothing on stdout', async () => {
     const { url, h0 } = await handDatabase('rollup_cli');
     const cwd = emptyDir();
     const first = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
