@@ -93,7 +93,7 @@ export class PostgresSource implements Source {
       case '42703':
         return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${shownText(describeError(error))}): see tools/performance-monitoring/sql/schema.sql`;
       case '57014':
-        return `PostgreSQL: the query timed out after ${this.timeout} ms (PERFMON_TIMEOUT_MS); try a shorter --hours or check the indexes in sql/schema.sql`;
+        return `PostgreSQL: the query hit its statement timeout of ${this.timeout} ms (PERFMON_TIMEOUT_MS): install the rollups (tools/performance-monitoring/sql/rollup.sql, refreshed by pg_cron or --refresh-rollups) or narrow --hours`;
       case 'ECONNREFUSED':
         return `PostgreSQL at ${where}: connection refused`;
       case 'CLIENT_TIMEOUT':

@@ -7,6 +7,14 @@ import { aggregationSql } from './aggregate-sql.js';
 export const RPC_FILE = new URL('../sql/rpc.sql', import.meta.url);
 export const RPC_FUNCTION = 'public.perf_monitor_summary';
 
+/** The RPC's own statement timeout. A function setting, so that PostgREST (12.0+; 12.2+ through
+ *  db-hoisted-tx-settings, which lists statement_timeout by default) hoists it into the call's
+ *  transaction, overriding the API role's 8 s; PostgreSQL alone applies a function's
+ *  statement_timeout only to statements after the call. 25 s: under the CLI's default client
+ *  timeout (PERFMON_TIMEOUT_MS 30 s), so the database cancels and says so before the client gives
+ *  up, and far under the API's 60 s cap. */
+export const RPC_STATEMENT_TIMEOUT = '25s';
+
 /** The function's identity, as REVOKE, GRANT and regprocedure take it. */
 export const RPC_SIGNATURE = `${RPC_FUNCTION}(${PARAMETERS.map((p) => p.sqlType).join(', ')})`;
 
@@ -62,6 +70,8 @@ LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 SET jit = off
 SET plan_cache_mode = force_custom_plan
+-- Its own statement timeout, above Supabase's 8 s API default: PostgREST 12+ applies it per call.
+SET statement_timeout = '${RPC_STATEMENT_TIMEOUT}'
 AS $perf_monitor$
 BEGIN
 RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (

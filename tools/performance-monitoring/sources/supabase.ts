@@ -9,6 +9,7 @@ import { rpcArguments } from './aggregate-contract.js';
 import { DEFAULT_TABLE } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
 import { decodeAggregateRows } from './rows.js';
+import { RPC_STATEMENT_TIMEOUT } from './rpc-sql.js';
 import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
@@ -70,6 +71,12 @@ export class SupabaseSource implements Source {
         this.notice(`the ${RPC_NAME} RPC is not installed: rows are read and aggregated here.`);
         this.notice('For aggregation in the database, install tools/performance-monitoring/sql/rpc.sql.');
         return null;
+      }
+      // PostgREST answers a statement timeout with HTTP 500 and SQLSTATE 57014 (so it was retried).
+      if (error.code === '57014') {
+        throw new RuntimeError(
+          `Supabase at ${this.settings.url.host}: the RPC hit its statement timeout (${RPC_STATEMENT_TIMEOUT}, set by rpc.sql; before PostgREST 12, the API role's: 8s by default), after ${DEFAULT_ATTEMPTS} attempts: install the rollups (tools/performance-monitoring/sql/rollup.sql) or narrow --hours`,
+        );
       }
       throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
     }

@@ -35,6 +35,8 @@ LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 SET jit = off
 SET plan_cache_mode = force_custom_plan
+-- Its own statement timeout, above Supabase's 8 s API default: PostgREST 12+ applies it per call.
+SET statement_timeout = '25s'
 AS $perf_monitor$
 BEGIN
 RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (

@@ -260,7 +260,7 @@ describe('postgres: failures', () => {
   it('a query slower than PERFMON_TIMEOUT_MS: timed out', async () => {
     const started = performance.now();
     const result = await runCli(ARGS, { env: pgEnv(rpcUrl, { PERFMON_TABLE: 'slow_logs', PERFMON_TIMEOUT_MS: '1000' }) });
-    expectFailure(result, /timed out after 1000 ms \(PERFMON_TIMEOUT_MS\)/);
+    expectFailure(result, /^perf-monitor: PostgreSQL: the query hit its statement timeout of 1000 ms \(PERFMON_TIMEOUT_MS\): install the rollups \(tools\/performance-monitoring\/sql\/rollup\.sql, refreshed by pg_cron or --refresh-rollups\) or narrow --hours\n$/);
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 

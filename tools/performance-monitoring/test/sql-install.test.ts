@@ -93,7 +93,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
           'integration_logs_pkey USING btree (id)',
           'integration_logs_source_created_at_idx USING btree (source, created_at)',
         ],
-        fn: { config: ['search_path=public, pg_temp', 'jit=off', 'plan_cache_mode=force_custom_plan'], volatility: 's' },
+        fn: { config: ['search_path=public, pg_temp', 'jit=off', 'plan_cache_mode=force_custom_plan', 'statement_timeout=25s'], volatility: 's' },
         overloads: 1,
       });
       await sql`CREATE ROLE reporter LOGIN`;

@@ -3,7 +3,8 @@
 // (see ./postgres.ts). No PostgREST binary can be installed here (no Docker; not in Debian or
 // npm), so this follows PostgREST's documentation (https://docs.postgrest.org/en/stable/):
 // GET of a table with filters, order, limit/offset, db-max-rows (Supabase: 1,000) and
-// `Prefer: count=planned`; POST /rpc/<fn> with named arguments, for functions returning a value;
+// `Prefer: count=planned`; POST /rpc/<fn> with named arguments, for functions returning a value,
+// with the function's hoisted settings (db-hoisted-tx-settings' default) applied to the call;
 // Supabase's key check (`apikey`, 401) and the role from `Authorization: Bearer`.
 // Requests are parsed in ./postgrest-request.ts, run as ./postgrest-sql.ts builds them, answered
 // with ./postgrest-errors.ts's bodies; ./postgrest-faults.ts injects faults. This file is HTTP.
@@ -25,7 +26,7 @@ import postgres from 'postgres';
 import { JSON_CT, apiError, errorReply, fromPgError, pgErrorCode } from './postgrest-errors.js';
 import { FaultList, cannedReply, faultKind, type Fault, type FaultKind } from './postgrest-faults.js';
 import { authenticate, headerValue, parseReadQuery, parseRpcArgs, readBody, rowRange, wantsPlannedCount, type Auth } from './postgrest-request.js';
-import { ROUTINES_SQL, callStatement, chooseRoutine, pageStatement, planRows, plannedCountStatement, type RoutineInfo } from './postgrest-sql.js';
+import { HOISTED_TX_SETTINGS, ROUTINES_SQL, callStatement, chooseRoutine, hoistStatement, pageStatement, planRows, plannedCountStatement, type RoutineInfo } from './postgrest-sql.js';
 
 export type { CannedResponse, Fault, FaultAction, FaultRequest } from './postgrest-faults.js';
 export { pgErrorStatus } from './postgrest-errors.js';
@@ -177,8 +178,11 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     if ([...searchParams.keys()].length > 0) throw apiError(400, 'PGRST100', 'query parameters on a function call are not supported by this test server');
     const args = parseRpcArgs(rawBody);
     return asRole(auth, false, async (tx) => {
-      const routines = (await tx.unsafe(ROUTINES_SQL, [name])).map((r) => JSON.parse(String(r.info)) as RoutineInfo);
-      const call = callStatement(name, chooseRoutine(name, routines, args), args);
+      const routines = (await tx.unsafe(ROUTINES_SQL, [name, HOISTED_TX_SETTINGS])).map((r) => JSON.parse(String(r.info)) as RoutineInfo);
+      const routine = chooseRoutine(name, routines, args);
+      const hoist = hoistStatement(routine);
+      if (hoist) await tx.unsafe(hoist.text, hoist.values);
+      const call = callStatement(name, routine, args);
       const rows = await tx.unsafe(call.text, call.values);
       return { status: 200, headers: { 'Content-Type': JSON_CT }, body: String((rows[0] as { body: string | null } | undefined)?.body ?? 'null') };
     });

@@ -85,9 +85,17 @@ export interface RoutineInfo {
   nargdefaults: number;
   /** Input arguments in declaration order, with their types. */
   args: Array<{ name: string; type: string }>;
+  /** The function's SET settings PostgREST hoists into the call's transaction, as [name, value]. */
+  hoisted: Array<[string, string]>;
 }
 
-/** One row per function `public.<$1>`, column `info`: a RoutineInfo as JSON text. */
+/** PostgREST's default db-hoisted-tx-settings, in its comma-separated form (12.2+; 12.0 hoisted
+ *  statement_timeout alone). */
+export const HOISTED_TX_SETTINGS = 'statement_timeout,plan_filter.statement_cost_limit,default_transaction_isolation';
+
+/** One row per function `public.<$1>`, column `info`: a RoutineInfo as JSON text; `$2` is the
+ *  hoisted settings' allow-list, matched against proconfig as PostgREST's schema cache does
+ *  (`setting ~ ANY(...)`, src/library/PostgREST/SchemaCache.hs). */
 export const ROUTINES_SQL = `SELECT json_build_object(
     'retset', p.proretset,
     'typtype', t.typtype,
@@ -99,7 +107,11 @@ export const ROUTINES_SQL = `SELECT json_build_object(
                   coalesce(p.proargmodes, array_fill('i'::"char", ARRAY[p.pronargs::int])),
                   coalesce(p.proargnames, array_fill(NULL::text, ARRAY[p.pronargs::int])))
            WITH ORDINALITY AS a(type, mode, name, ord)
-      WHERE a.mode IN ('i', 'b', 'v')), '[]'::json)
+      WHERE a.mode IN ('i', 'b', 'v')), '[]'::json),
+    'hoisted', coalesce((
+      SELECT json_agg(json_build_array(substr(setting, 1, strpos(setting, '=') - 1), substr(setting, strpos(setting, '=') + 1)))
+      FROM unnest(p.proconfig) setting
+      WHERE setting ~ ANY(string_to_array($2, ','))), '[]'::json)
   )::text AS info
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -135,6 +147,15 @@ export function chooseRoutine(name: string, routines: RoutineInfo[], args: Recor
     throw unsupported('functions returning rows, records or void');
   }
   return routine;
+}
+
+/** The function's hoisted settings as transaction-scoped settings, run before the call as
+ *  PostgREST does: so a function's statement_timeout bounds the call itself (PostgreSQL applies
+ *  a function's own SET only inside it, after the statement's timer has started). */
+export function hoistStatement(routine: RoutineInfo): Statement | null {
+  if (routine.hoisted.length === 0) return null;
+  const p = new Params();
+  return { text: `SELECT ${routine.hoisted.map(([name, value]) => `set_config(${p.add(name)}, ${p.add(value)}, true)`).join(', ')}`, values: p.values };
 }
 
 /** One row, column `body`: the function's value as JSON text. Arguments are converted by
