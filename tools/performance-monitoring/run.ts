@@ -1,4 +1,5 @@
 // One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
+import { coverageNotice } from './sources/rollup-coverage.js';
 import { shownValue } from './cli/shown.js';
 import { EXIT, type ExitCode } from './errors.js';
 import { analyze } from './metrics/analyze.js';
@@ -58,6 +59,8 @@ async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunI
       const n = result.impossibleTimes;
       io.notices.line(`skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`);
     }
+    const coverage = coverageNotice(query, result.rollup);
+    if (coverage !== null) io.notices.line(coverage);
     const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
     if (query.service !== null && noOperations(analysis)) await suggestServices(source, query, io.notices);
     return analysis;

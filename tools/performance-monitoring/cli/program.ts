@@ -26,6 +26,7 @@ export interface RawOptions {
   output?: string;
   compact?: boolean;
   refreshRollups?: boolean;
+  exact?: boolean;
 }
 
 export const VERSION = '1.0.0';
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
     .option('--assert <expr...>', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500')
     .option('--baseline <report.json>', 'compare with a saved --format json report; exit 3 on a regression')
     .option('--regression <pct>', 'with --baseline: p95/avg worse by more than this is a regression (default: 10)')
+    .option('--exact', 'read raw rows even where the hourly rollups (sql/rollup.sql) cover the window: exact percentiles, slower')
     .option('--refresh-rollups', 'with DATABASE_URL: refresh the hourly rollups (sql/rollup.sql) up to the last complete hour, no report')
     .option('--no-color', 'no ANSI colours (also NO_COLOR; never when not a terminal)')
     .addHelpText('after', AFTER_HELP)

@@ -55,6 +55,8 @@ export interface Options {
   compact: boolean;
   /** --refresh-rollups: refresh the rollups (sql/rollup.sql), no report. */
   refreshRollups: boolean;
+  /** --exact: raw rows only, never the rollups (SPEC §17). */
+  exact: boolean;
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -240,5 +242,6 @@ export function validateOptions(raw: RawOptions, args: string[] = []): Options {
     output: raw.output === undefined ? null : parseOutput(raw.output),
     compact: parseCompact(raw.compact, format),
     refreshRollups: raw.refreshRollups === true,
+    exact: raw.exact === true,
   };
 }

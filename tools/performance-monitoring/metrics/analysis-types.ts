@@ -1,7 +1,7 @@
 // The analysis: what the metrics module derives from a source's aggregates, unrounded, with the
 // kinds, values, limits, sample counts and sums every renderer, alerter and gate reads. The JSON
 // report (render/report.ts) is one rendering of it, and the only place figures are rounded.
-import type { Aggregation, ErrorCountRow, SourceKind, Stats } from '../sources/types.js';
+import type { Aggregation, Percentiles, ErrorCountRow, SourceKind, Stats } from '../sources/types.js';
 import type { Health } from './health.js';
 
 export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
@@ -83,7 +83,7 @@ export interface Analysis {
   threshold: number;
   /** The --service filter, or null for all services. */
   service: string | null;
-  source: { kind: SourceKind; aggregation: Aggregation };
+  source: { kind: SourceKind; aggregation: Aggregation; percentiles: Percentiles };
   health: Health;
   timeline: TimelineAnalysis;
   overall: { current: Figures; previous: Figures; trend: TrendAnalysis; timeline: Figures[] };

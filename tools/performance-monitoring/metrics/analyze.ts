@@ -60,7 +60,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     previousPeriod: { start: query.previousStart, end: query.start },
     threshold: query.threshold,
     service: query.service,
-    source: { kind: result.kind, aggregation: result.aggregation },
+    source: { kind: result.kind, aggregation: result.aggregation, percentiles: result.aggregation === 'rollup' ? 'approximate' : 'exact' },
     health,
     timeline,
     overall: {

@@ -1,7 +1,7 @@
 // The JSON report: the analysis as the wire shows it (rounded, SPEC §3), what `--format json`
 // prints and text, alerts and scripts read. Field names are the public JSON contract (SPEC §8,
 // report.schema.json); render/report.ts builds it from the analysis.
-import type { Aggregation, SourceKind } from '../sources/types.js';
+import type { Aggregation, Percentiles, SourceKind } from '../sources/types.js';
 import type { GatesReport } from '../gates/types.js';
 import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from './analysis-types.js';
 
@@ -134,7 +134,7 @@ export interface Report {
   previousPeriod: { start: string; end: string };
   threshold: number;
   service: string | null;
-  source: { kind: SourceKind; aggregation: Aggregation };
+  source: { kind: SourceKind; aggregation: Aggregation; percentiles: Percentiles };
   healthScore: number | null;
   healthStatus: HealthStatus;
   healthBreakdown: { errorDeduction: number; performanceDeduction: number; serviceIssueDeduction: number };

@@ -5,6 +5,9 @@ import { RuntimeError, describeError } from '../errors.js';
 import { withRetry } from '../net/retry.js';
 import { shownText } from '../net/shown.js';
 import { aggregationParams, aggregationSql } from './aggregate-sql.js';
+import { PROBE_SQL } from './rollup-cover-sql.js';
+import { rollupsMayAnswer } from './rollup-coverage.js';
+import { rollupReadSql } from './rollup-read-sql.js';
 import { decodeAggregateRows } from './rows.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
 
@@ -23,6 +26,8 @@ export class PostgresSource implements Source {
     private readonly url: URL,
     private readonly table: string,
     private readonly timeout: number,
+    /** false with --exact: raw rows only. */
+    private readonly rollups: boolean = true,
   ) {}
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
@@ -31,7 +36,9 @@ export class PostgresSource implements Source {
     }).catch((error: unknown) => {
       throw new RuntimeError(this.explain(error));
     });
-    return { kind: this.kind, aggregation: 'server', skippedRows: 0, ...decodeAggregateRows(rows, 'PostgreSQL') };
+    const decoded = decodeAggregateRows(rows.rows, 'PostgreSQL');
+    const rollup = decoded.rollup ?? rows.rollup;
+    return { kind: this.kind, aggregation: decoded.rollup ? 'rollup' : 'server', skippedRows: 0, ...decoded, rollup };
   }
 
   async close(): Promise<void> {
@@ -42,13 +49,13 @@ export class PostgresSource implements Source {
 
   /** One query on a fresh connection, cut off client-side too: statement_timeout cannot fire when
    *  the connection itself stalls (a dropped network, a proxy holding the session). */
-  private async attempt(query: AggregateQuery): Promise<unknown> {
+  private async attempt(query: AggregateQuery): Promise<Answer> {
     const sql = await this.connect();
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'CLIENT_TIMEOUT' })), this.timeout + 1_000);
     });
-    const pending = Promise.resolve(sql.unsafe(aggregationSql(this.table), aggregationParams(query)));
+    const pending = this.read(sql, query);
     // Once the race is lost, ending the connection rejects the query: nobody waits for it any more.
     pending.catch(() => {});
     try {
@@ -59,6 +66,18 @@ export class PostgresSource implements Source {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The rollup read when the rollups cover some of the window (the probe says), else the raw one;
+   *  `rollup` is what the probe saw, for the coverage notice. */
+  private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
+    const params = aggregationParams(query);
+    const probe = this.rollups && rollupsMayAnswer(query, this.table) ? await probeRollups(sql, query) : null;
+    if (probe?.covers) {
+      return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
+    }
+    const rollup = probe === null ? null : { watermark: probe.watermark === null ? null : probe.watermark.getTime() / 1000 };
+    return { rows: await sql.unsafe(aggregationSql(this.table), params), rollup };
   }
 
   private async connect(): Promise<Sql> {
@@ -107,6 +126,26 @@ export class PostgresSource implements Source {
       default:
         return `PostgreSQL at ${where}: query failed: ${shownText(describeError(error))}`;
     }
+  }
+}
+
+interface Answer {
+  rows: unknown;
+  rollup: { watermark: number | null } | null;
+}
+
+type Probe = { watermark: Date; covers: true } | { watermark: Date | null; covers: false };
+
+/** The rollup's watermark, or null where rollup.sql is not installed (or not readable by this user). */
+async function probeRollups(sql: Sql, query: AggregateQuery): Promise<Probe | null> {
+  try {
+    const [row] = await sql.unsafe<{ watermark: Date | string | null; covers: boolean | null }[]>(PROBE_SQL, [query.previousStart.toISOString()]);
+    if (!row) return null;
+    const watermark = row.watermark === null ? null : new Date(row.watermark);
+    return watermark !== null && row.covers === true ? { watermark, covers: true } : { watermark, covers: false };
+  } catch (error) {
+    if (errorCode(error) === '42P01' || errorCode(error) === '42501') return null;
+    throw error;
   }
 }
 

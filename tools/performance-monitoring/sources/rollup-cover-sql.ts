@@ -88,3 +88,12 @@ export const ROW_IS_CURRENT = `(hour >= ${CURRENT_LO})`;
 export const ROW_BUCKET = `CASE WHEN hour >= ${CURRENT_LO}
       THEN CAST(floor(date_part('epoch', hour) / ${BUCKET_SECONDS}) AS bigint) * ${BUCKET_SECONDS}
     END`;
+
+/** Whether rollups ending at `watermark` hold at least one complete hour of a window pair that
+ *  starts at `previousStart` (both SQL expressions); else the raw read is as cheap, and exact. */
+export const rollupCovers = (watermark: string, previousStart: string) => `(${watermark} > ${ceilTo(previousStart, 1)})`;
+
+/** The probe before a read: the rollup's watermark, and whether it covers the query ($1: p_previous_start).
+ *  Fails with undefined_table (42P01) where rollup.sql is not installed. */
+export const PROBE_SQL = `SELECT watermark, ${rollupCovers('watermark', 'CAST($1 AS timestamptz)')} AS covers
+FROM public.perf_monitor_rollup_state`;

@@ -153,7 +153,12 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
   if (kind === KINDS.stats) decoder.result.stats.push((decoded = statsRow(row)));
   else if (kind === KINDS.timeline) decoder.result.timeline.push((decoded = timelineRow(row)));
   else if (kind === KINDS.error) decoder.errorRows.push((decoded = errorRow(row)));
-  else {
+  else if (kind === KINDS.rollup) {
+    if (decoder.result.rollup !== null) throw new BadRow('it repeats the rollup row');
+    const watermark = read(row, 'bucket_start');
+    if (typeof watermark === 'string' || (watermark !== null && watermark % 3600 !== 0)) throw new BadRow('the rollup watermark is not a whole hour');
+    decoder.result.rollup = { watermark: watermark as number | null };
+  } else {
     decoder.result.impossibleTimes = count(row, 'operations');
     decoder.impossibleRows += 1;
   }
@@ -165,7 +170,7 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
 /** `origin` names the source in the error, e.g. "PostgreSQL" or "Supabase RPC". */
 export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   if (!Array.isArray(rows)) throw new RuntimeError(`${origin} answered with something other than rows`);
-  const decoder: Decoder = { result: { stats: [], timeline: [], errors: [], impossibleTimes: 0 }, errorRows: [], impossibleRows: 0, seen: new Set() };
+  const decoder: Decoder = { result: { stats: [], timeline: [], errors: [], impossibleTimes: 0, rollup: null }, errorRows: [], impossibleRows: 0, seen: new Set() };
   rows.forEach((raw: unknown, i) => {
     try {
       decodeRow(decoder, raw);

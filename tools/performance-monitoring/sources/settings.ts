@@ -12,8 +12,8 @@ import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 export type SourceSettings =
   | { kind: 'demo' }
   | { kind: 'file'; paths: string[]; inputFormat: InputFormat | null }
-  | { kind: 'postgres'; url: URL; table: string; timeoutMs: number }
-  | { kind: 'supabase'; url: URL; key: string; table: string; timeoutMs: number };
+  | { kind: 'postgres'; url: URL; table: string; timeoutMs: number; rollups: boolean }
+  | { kind: 'supabase'; url: URL; key: string; table: string; timeoutMs: number; rollups: boolean };
 
 /** The options that choose a source. */
 export interface SourceChoice {
@@ -21,6 +21,8 @@ export interface SourceChoice {
   input: string[];
   inputFormat: InputFormat | null;
   source: SourceKind | null;
+  /** --exact: never read the rollups. */
+  exact: boolean;
 }
 
 export const NO_SOURCE_MESSAGE = [
@@ -36,9 +38,9 @@ export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessE
     case 'file':
       return { kind: 'file', paths: choice.input, inputFormat: choice.inputFormat };
     case 'postgres':
-      return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env) };
+      return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };
     case 'supabase':
-      return { kind: 'supabase', url: supabaseUrl(env), key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table: tableName(env), timeoutMs: timeoutMs(env) };
+      return { kind: 'supabase', url: supabaseUrl(env), key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };
   }
 }
 

@@ -1,7 +1,11 @@
 // What every source hands to the metrics module: the rows of sql/aggregate.sql, decoded.
 
 export type SourceKind = 'demo' | 'file' | 'supabase' | 'postgres';
-export type Aggregation = 'server' | 'client';
+/** Where the figures were computed: in the database from raw rows, in-process (DuckDB), or in the
+ *  database from the hourly rollups plus the raw rows at the window's edges (SPEC §17). */
+export type Aggregation = 'server' | 'client' | 'rollup';
+/** Percentiles from sorted durations, or from the rollup's histogram (within 0.5%, docs/rollups.md). */
+export type Percentiles = 'exact' | 'approximate';
 export type WindowName = 'current' | 'previous';
 
 /** The question every source answers: both windows, optionally one service. */
@@ -82,6 +86,9 @@ export interface Aggregates {
   /** Operations (same filters as the windows) whose created_at is impossible (±infinity, before
    *  2000, year 10000 on): skipped rows, SPEC §1. Counted by the aggregation over the whole table. */
   impossibleTimes: number;
+  /** The rollups, when the answer says they are installed (its 'rollup' row): their watermark,
+   *  epoch seconds (every hour before it rolled up), null before the first refresh. */
+  rollup: { watermark: number | null } | null;
 }
 
 export interface SourceResult extends Aggregates {

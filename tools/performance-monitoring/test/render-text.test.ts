@@ -185,7 +185,7 @@ describe('renderText', () => {
   it('prints decimal hours and the client aggregation', () => {
     const report = buildReport({
       period: { start: '2025-11-20T09:30:00.000Z', end: '2025-11-20T10:00:00.000Z', hours: 0.5 },
-      source: { kind: 'supabase', aggregation: 'client' },
+      source: { kind: 'supabase', aggregation: 'client', percentiles: 'exact' },
     });
     const text = renderText(report, plain);
     expect(text).toContain('Period: 2025-11-20T09:30:00.000Z - 2025-11-20T10:00:00.000Z (0.5h)\n');

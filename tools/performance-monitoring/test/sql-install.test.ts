@@ -100,7 +100,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
       expect(await canExecute(sql, 'reporter')).toBe(false);
       await expect(callAs(sql, 'reporter')).rejects.toMatchObject({ code: '42501' });
       // The owner can, and gets a JSON array (empty table: only the count of impossible times, 0).
-      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({ stats: [], timeline: [], errors: [], impossibleTimes: 0 });
+      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({ stats: [], timeline: [], errors: [], impossibleTimes: 0, rollup: null });
     });
   });
 

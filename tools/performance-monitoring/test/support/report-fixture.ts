@@ -92,7 +92,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
     previousPeriod: { start: '2025-11-18T10:00:00.000Z', end: '2025-11-19T10:00:00.000Z' },
     threshold: 2000,
     service: null,
-    source: { kind: 'demo', aggregation: 'server' },
+    source: { kind: 'demo', aggregation: 'server', percentiles: 'exact' },
     healthScore: 87,
     healthStatus: 'good',
     healthBreakdown: { errorDeduction: 3.13, performanceDeduction: 0, serviceIssueDeduction: 10 },

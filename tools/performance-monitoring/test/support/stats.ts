@@ -75,7 +75,7 @@ export function operation(window: WindowName, name: string, op: string, stats: S
 }
 
 export function result(stats: StatsRow[], errors: ErrorCountRow[] = []): SourceResult {
-  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, timeline: [], errors, impossibleTimes: 0 };
+  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, timeline: [], errors, impossibleTimes: 0, rollup: null };
 }
 
 /** An error group of one operation whose example is its fingerprint. */
