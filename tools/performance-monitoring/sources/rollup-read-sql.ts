@@ -44,54 +44,72 @@ const interpolated = (name: string) =>
 
 /** The CTEs that replace and extend aggregate.sql's, after its failed_ops and fingerprinted. */
 function mergingCtes(): string {
-  return `keys AS (
-  SELECT is_current, service, operation, bucket, bucket_key,
-    CAST(n AS double precision) AS n, CAST(n_failed AS double precision) AS n_failed
-  FROM rollup_histogram
-  UNION ALL
-  SELECT is_current, service, operation, bucket, bucket_key,
-    CAST(count(*) AS double precision) AS n, CAST(count(*) FILTER (WHERE failed) AS double precision) AS n_failed
+  return `raw_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
   FROM (
     SELECT is_current, service, operation, bucket, failed, ${BUCKET_KEY('dur')} AS bucket_key
     FROM (SELECT is_current, service, operation, bucket, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE dur IS NOT NULL) AS d
   ) AS k
   GROUP BY is_current, service, operation, bucket, bucket_key
 ),
+-- Every sample's bucket, in double precision (exact to 2^53, and cheaper to add than numeric).
+-- The failed samples' buckets apart (failed_keys): only Apdex needs them, and they are a third
+-- of the rollup's pairs (sparse), which then stay out of the percentiles' sort.
+keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, CAST(n AS double precision) AS n
+  FROM rollup_histogram WHERE n > 0
+  UNION ALL
+  SELECT is_current, service, operation, bucket, bucket_key, CAST(n AS double precision) FROM raw_keys
+),
+failed_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, n_failed FROM rollup_histogram WHERE n_failed > 0
+  UNION ALL
+  SELECT is_current, service, operation, bucket, bucket_key, n_failed FROM raw_keys WHERE n_failed > 0
+),
+failed_apdex AS (
+  SELECT is_current, service, operation, bucket, GROUPING(service, operation, bucket) AS gset,
+    sum(n_failed) FILTER (WHERE bucket_key <= ${THRESHOLD}) AS satisfied,
+    sum(n_failed) FILTER (WHERE bucket_key > ${THRESHOLD} AND bucket_key <= 4 * ${THRESHOLD}) AS tolerating
+  FROM failed_keys
+  GROUP BY GROUPING SETS (
+    ${GROUPS}
+  )
+),
 -- The histogram of every group, level by level: operations from the keys, services and overall
 -- from the operations; the timeline's service buckets from the keys, overall buckets from those.
 -- (Two passes over the keys into small hash tables beat one GROUPING SETS pass into five.)
 operation_keys AS (
-  SELECT is_current, service, operation, bucket_key, sum(n) AS n, sum(n_failed) AS n_failed
+  SELECT is_current, service, operation, bucket_key, sum(n) AS n
   FROM keys
   GROUP BY is_current, service, operation, bucket_key
 ),
 service_keys AS (
-  SELECT is_current, service, bucket_key, sum(n) AS n, sum(n_failed) AS n_failed
+  SELECT is_current, service, bucket_key, sum(n) AS n
   FROM operation_keys
   GROUP BY is_current, service, bucket_key
 ),
 service_bucket_keys AS (
-  SELECT is_current, service, bucket, bucket_key, sum(n) AS n, sum(n_failed) AS n_failed
+  SELECT is_current, service, bucket, bucket_key, sum(n) AS n
   FROM keys
   WHERE is_current
   GROUP BY is_current, service, bucket, bucket_key
 ),
 -- gset: GROUPING(service, operation, bucket) of the group's grouping set in totals below.
 key_counts AS (
-  SELECT 1 AS gset, is_current, service, operation, CAST(NULL AS bigint) AS bucket, bucket_key, n, n_failed FROM operation_keys
+  SELECT 1 AS gset, is_current, service, operation, CAST(NULL AS bigint) AS bucket, bucket_key, n FROM operation_keys
   UNION ALL
-  SELECT 3, is_current, service, CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, n, n_failed FROM service_keys
+  SELECT 3, is_current, service, CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, n FROM service_keys
   UNION ALL
-  SELECT 7, is_current, CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, sum(n), sum(n_failed)
+  SELECT 7, is_current, CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, sum(n)
   FROM service_keys GROUP BY is_current, bucket_key
   UNION ALL
-  SELECT 2, is_current, service, CAST(NULL AS text), bucket, bucket_key, n, n_failed FROM service_bucket_keys
+  SELECT 2, is_current, service, CAST(NULL AS text), bucket, bucket_key, n FROM service_bucket_keys
   UNION ALL
-  SELECT 6, is_current, CAST(NULL AS text), CAST(NULL AS text), bucket, bucket_key, sum(n), sum(n_failed)
+  SELECT 6, is_current, CAST(NULL AS text), CAST(NULL AS text), bucket, bucket_key, sum(n)
   FROM service_bucket_keys GROUP BY is_current, bucket, bucket_key
 ),
 ranked AS (
-  SELECT gset, is_current, service, operation, bucket, bucket_key, n, n_failed,
+  SELECT gset, is_current, service, operation, bucket, bucket_key, n,
     ${BUCKET_VALUE('bucket_key')} AS value,
     sum(n) OVER (PARTITION BY gset, is_current, service, operation, bucket ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
     sum(n) OVER (PARTITION BY gset, is_current, service, operation, bucket) AS total
@@ -104,8 +122,8 @@ distribution AS (
     ${percentile('p50', 50)},
     ${percentile('p95', 95)},
     ${percentile('p99', 99)},
-    sum(n - n_failed) FILTER (WHERE bucket_key <= ${THRESHOLD}) AS satisfied,
-    sum(n - n_failed) FILTER (WHERE bucket_key > ${THRESHOLD} AND bucket_key <= 4 * ${THRESHOLD}) AS tolerating
+    sum(n) FILTER (WHERE bucket_key <= ${THRESHOLD}) AS satisfying,
+    sum(n) FILTER (WHERE bucket_key > ${THRESHOLD} AND bucket_key <= 4 * ${THRESHOLD}) AS tolerating
   FROM ranked
   GROUP BY gset, is_current, service, operation, bucket
 ),
@@ -150,11 +168,12 @@ stats AS (
       THEN CAST(t.samples * t.sum_squares - t.sum_duration * t.sum_duration AS double precision)
         / (CAST(t.samples AS double precision) * (t.samples - 1))
     END AS var_duration,
-    CAST(COALESCE(d.satisfied, 0) AS bigint) AS satisfied,
-    CAST(COALESCE(d.tolerating, 0) AS bigint) AS tolerating,
+    CAST(COALESCE(d.satisfying, 0) - COALESCE(f.satisfied, 0) AS bigint) AS satisfied,
+    CAST(COALESCE(d.tolerating, 0) - COALESCE(f.tolerating, 0) AS bigint) AS tolerating,
     CAST(t.invalid_durations AS bigint) AS invalid_durations
   FROM totals AS t
   LEFT JOIN distribution AS d ON ${GROUP_OF('d', 't')}
+  LEFT JOIN failed_apdex AS f ON ${GROUP_OF('f', 't')}
 ),
 -- Error groups: the rollup's fingerprint counts of the current window's hours, and the raw edge
 -- failures fingerprinted as aggregate.sql does; per operation, the most recent example wins.
