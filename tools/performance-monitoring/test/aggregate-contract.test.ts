@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/aggregate-contract.js';
 import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/aggregate-sql.js';
 import { openDuckDb, type DuckDb } from '../sources/duckdb.js';
+import { rollupReadSql } from '../sources/rollup-read-sql.js';
 import { decodeAggregateRows } from '../sources/rows.js';
 import type { AggregateQuery, Aggregates, Stats, StatsRow, TimelineRow } from '../sources/types.js';
 import { emptyDir } from './support/cli.js';
@@ -32,6 +33,7 @@ const IMPOSSIBLE = `INSERT INTO integration_logs (source, operation, level, stat
   ('n8n', 'b', 'info', 'success', NULL, NULL, CAST('12000-06-01 00:00:00+00' AS timestamptz)),
   ('n8n', 'b', 'debug', 'info', NULL, NULL, CAST('1970-01-01 00:00:00+00' AS timestamptz))`;
 const SCHEMA = new URL('../sql/schema.sql', import.meta.url).pathname;
+const ROLLUP = new URL('../sql/rollup.sql', import.meta.url).pathname;
 const EXPECTED_COLUMNS = RESULT_COLUMNS.map((column) => column.name);
 
 let pg: PgServer;
@@ -42,6 +44,7 @@ beforeAll(async () => {
   pg = await startPostgres();
   const url = await pg.createDatabase('contract');
   await runSqlFile(url, SCHEMA);
+  await runSqlFile(url, ROLLUP);
   await loadIntoPostgres(url, ROWS);
   sql = postgres(url, { max: 1, onnotice: () => {} });
   await sql.unsafe(IMPOSSIBLE);
@@ -70,6 +73,13 @@ async function inPostgres(query = QUERY): Promise<Aggregates> {
 describe('the result columns', () => {
   it('PostgreSQL returns the declared columns, in order, with the declared types', async () => {
     const described = await sql.unsafe(aggregationSql(), aggregationParams(QUERY)).describe();
+    const typeNames = new Map((await sql<{ oid: number; name: string }[]>`SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (25, 20, 701)`).map((t) => [t.oid, t.name]));
+    expect(described.columns.map((c) => [c.name, typeNames.get(c.type)])).toEqual(RESULT_COLUMNS.map((c) => [c.name, COLUMN_TYPES[c.value].postgres]));
+  });
+
+  it('the rollup read (PostgreSQL) returns the same declared columns and types', async () => {
+    const params = [...aggregationParams(QUERY), UNTIL];
+    const described = await sql.unsafe(rollupReadSql('postgres'), params).describe();
     const typeNames = new Map((await sql<{ oid: number; name: string }[]>`SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (25, 20, 701)`).map((t) => [t.oid, t.name]));
     expect(described.columns.map((c) => [c.name, typeNames.get(c.type)])).toEqual(RESULT_COLUMNS.map((c) => [c.name, COLUMN_TYPES[c.value].postgres]));
   });
