@@ -22,7 +22,7 @@ describe('--demo', () => {
     const report = JSON.parse(stdout);
     expectValid(report);
     expect(Number.isInteger(report.healthScore)).toBe(true);
-    expect(report.source).toEqual({ kind: 'demo', aggregation: 'client' });
+    expect(report.source).toEqual({ kind: 'demo', aggregation: 'client', percentiles: 'exact' });
     expect(report.services.length).toBeGreaterThanOrEqual(5);
   });
 

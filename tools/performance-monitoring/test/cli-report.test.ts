@@ -36,7 +36,7 @@ describe('a hand-computed report', () => {
     const report = JSON.parse(stdout);
     expect(report.period).toEqual({ start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours: 24 });
     expect(report.previousPeriod).toEqual({ start: '2025-11-18T10:00:00.000Z', end: '2025-11-19T10:00:00.000Z' });
-    expect(report.source).toEqual({ kind: 'file', aggregation: 'client' });
+    expect(report.source).toEqual({ kind: 'file', aggregation: 'client', percentiles: 'exact' });
     expect(report.threshold).toBe(1000);
     // 22 operations (api 20, batch 2); 2 failed -> 9.0909%.
     // Samples: api 100..2000 (sum 21,000) and batch 500 -> 21,500 / 21 = 1023.81.

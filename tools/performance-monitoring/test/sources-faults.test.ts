@@ -110,7 +110,7 @@ function expectFailure(result: CliResult, pattern: RegExp): void {
 function expectReport(result: CliResult, aggregation: 'server' | 'client'): void {
   expect(result.code, result.stderr).toBe(0);
   const report = JSON.parse(result.stdout) as { source: unknown; overall: { totalOperations: number } };
-  expect(report.source).toEqual({ kind: 'supabase', aggregation });
+  expect(report.source).toEqual({ kind: 'supabase', aggregation, percentiles: 'exact' });
   expect(report.overall.totalOperations).toBe(CURRENT_OPERATIONS);
   expectNoSecrets(result);
 }
