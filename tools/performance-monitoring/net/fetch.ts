@@ -1,5 +1,6 @@
 // A fetch for HTTP clients (supabase-js): per-attempt timeout, retries on network errors, 429
-// and 5xx with backoff and jitter (honouring Retry-After), none on other 4xx (SPEC §11).
+// and 5xx with backoff and jitter (honouring Retry-After), none on other 4xx (SPEC §11) nor on a
+// database statement timeout (it would time out again).
 // Requests go through safeFetch's rules: no redirect to another origin, bodies read bounded.
 import { BodyTooLarge, readBody, withBody } from './body.js';
 import { isRetryableStatus, parseRetryAfter, withRetry } from './retry.js';
@@ -26,6 +27,20 @@ export interface RetryingFetch {
 class RetryableResponse extends Error {
   constructor(readonly response: Response) {
     super(`HTTP ${response.status}`);
+  }
+}
+
+/** PostgREST's answer to a statement timeout: HTTP 500 with SQLSTATE 57014, in its
+ *  `Proxy-Status: PostgREST; error=57014` header or its JSON body's code. Retrying it would only
+ *  wait out the same timeout again (three times 25 s for the RPC). */
+function isStatementTimeout(response: Response, body: Uint8Array): boolean {
+  if (response.status !== 500) return false;
+  if (/\berror=57014\b/.test(response.headers.get('proxy-status') ?? '')) return true;
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof parsed === 'object' && parsed !== null && (parsed as { code?: unknown }).code === '57014';
+  } catch {
+    return false;
   }
 }
 
@@ -67,7 +82,7 @@ export function retryingFetch(timeoutMs: number, options: { baseDelayMs?: number
     const body = await readBody(response).catch((error: unknown) => failed(error, 'answer not finished'));
     bytes += body.byteLength;
     const copy = withBody(response, body);
-    if (isRetryableStatus(copy.status)) throw new RetryableResponse(copy);
+    if (isRetryableStatus(copy.status) && !isStatementTimeout(copy, body)) throw new RetryableResponse(copy);
     return copy;
   };
 

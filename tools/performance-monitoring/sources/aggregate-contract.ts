@@ -14,7 +14,7 @@ export interface ParameterSpec {
   /** The RPC's argument name (PostgREST passes arguments by name). */
   readonly name: string;
   /** Its SQL type: every `$n` in the SQL is written `CAST($n AS <sqlType>)`. */
-  readonly sqlType: 'timestamptz' | 'text' | 'integer';
+  readonly sqlType: 'timestamptz' | 'text' | 'integer' | 'boolean';
   /** The RPC argument's DEFAULT, as SQL, or undefined for a required argument. */
   readonly rpcDefault?: string;
   readonly doc: string;
@@ -39,6 +39,20 @@ export const PARAMETERS = [
 
 export type ParameterName = (typeof PARAMETERS)[number]['name'];
 
+/** How the RPC reads, not what: its arguments after PARAMETERS' (by name; aggregate.sql and the
+ *  rollup read never see them, their `$n` stay PARAMETERS'). */
+export interface RpcOptions {
+  /** --exact: raw rows only, never the rollups. */
+  exact: boolean;
+}
+
+export const RPC_OPTIONS = [
+  { name: 'p_exact', sqlType: 'boolean', rpcDefault: 'false', doc: '--exact: read raw rows only, never the rollups', value: (o: RpcOptions) => o.exact },
+] as const satisfies readonly (Omit<ParameterSpec, 'value'> & { value: (options: RpcOptions) => boolean })[];
+
+/** Every argument of the RPC, in its signature's order. */
+export const RPC_PARAMETERS: readonly Omit<ParameterSpec, 'value'>[] = [...PARAMETERS, ...RPC_OPTIONS];
+
 /** Values of the `kind` column: what a row carries. */
 export const KINDS = {
   /** Figures of one group (window x level). */
@@ -50,8 +64,10 @@ export const KINDS = {
   error: 'error',
   /** One row: operations whose created_at is impossible (SPEC §1), counted in `operations`. */
   impossibleTimes: 'impossible_times',
-  /** One row when the report read hourly rollups (rollup-read-sql.ts, SPEC §17): bucket_start =
-   *  the watermark used, epoch seconds (every hour before it came from the rollup). */
+  /** One row when the rollups are installed (SPEC §17): bucket_start = their watermark, epoch
+   *  seconds (every hour before it is rolled up), NULL before the first refresh; operations = the
+   *  complete hours of both windows this answer read from them: at least 1 from the rollup read
+   *  (rollup-read-sql.ts), 0 when raw rows alone were read (the RPC's raw body, or postgres.ts's). */
   rollup: 'rollup',
 } as const;
 
@@ -109,7 +125,10 @@ export function aggregationParams(query: AggregateQuery): ParameterValue[] {
   return PARAMETERS.map((parameter) => parameter.value(query));
 }
 
-/** The same parameters by name, as the RPC takes them. */
-export function rpcArguments(query: AggregateQuery): Record<ParameterName, ParameterValue> {
-  return Object.fromEntries(PARAMETERS.map((parameter) => [parameter.name, parameter.value(query)])) as Record<ParameterName, ParameterValue>;
+/** The same parameters by name, and the RPC's options, as the RPC takes them. */
+export function rpcArguments(query: AggregateQuery, options: RpcOptions): Record<string, ParameterValue | boolean> {
+  return {
+    ...Object.fromEntries(PARAMETERS.map((parameter) => [parameter.name, parameter.value(query)])),
+    ...Object.fromEntries(RPC_OPTIONS.map((option) => [option.name, option.value(options)])),
+  };
 }

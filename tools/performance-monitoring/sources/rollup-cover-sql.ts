@@ -53,6 +53,11 @@ function cover(start: string, end: string, current: boolean): WindowCover {
 const PREVIOUS = cover(PREVIOUS_START, START, false);
 const CURRENT = cover(START, END, true);
 
+/** The complete hours of both windows a read takes from the rollups (its 'rollup' row's operations). */
+export const ROLLED_UP_HOURS = `CAST((${[PREVIOUS, CURRENT]
+  .map(({ hours }) => `${epochSeconds(hours.hi)} - ${epochSeconds(hours.lo)}`)
+  .join(' + ')}) / 3600 AS bigint)`;
+
 /** The start of the current window's first rolled-up hour: rows from it on are the current window's. */
 export const CURRENT_LO = CURRENT.hours.lo;
 

@@ -14,7 +14,7 @@
 import { aggregationSql } from './aggregate-sql.js';
 import { KINDS } from './aggregate-contract.js';
 import { BUCKET_KEY, BUCKET_VALUE, BUCKET_WIDTH } from './histogram-sql.js';
-import { RAW_ROWS, ROLLUP_END, ROW_BUCKET, ROW_IS_CURRENT, THRESHOLD, usedCurrentRows, usedRows } from './rollup-cover-sql.js';
+import { RAW_ROWS, ROLLED_UP_HOURS, ROLLUP_END, ROW_BUCKET, ROW_IS_CURRENT, THRESHOLD, usedCurrentRows, usedRows } from './rollup-cover-sql.js';
 import { cte, splitCtes } from './sql-ctes.js';
 
 const READER = 'rollup-read-sql.ts';
@@ -195,14 +195,15 @@ group_operations AS (
 )`;
 }
 
-/** The 'rollup' row: the watermark the read used, epoch seconds, in bucket_start. */
+/** The 'rollup' row: the watermark the read used, epoch seconds, in bucket_start; the hours read
+ *  from the rollups in operations (aggregate-contract.ts KINDS). */
 function rollupRow(final: string): string {
   const impossible = final.lastIndexOf('UNION ALL');
   const template = final.slice(impossible + 'UNION ALL'.length).trim();
   const row = template
     .replace(`CAST('${KINDS.impossibleTimes}' AS text) AS kind`, `CAST('${KINDS.rollup}' AS text) AS kind`)
     .replace('CAST(NULL AS bigint) AS bucket_start', `CAST(floor(extract(epoch FROM ${ROLLUP_END})) AS bigint) AS bucket_start`)
-    .replace(/^  operations,$/m, '  CAST(0 AS bigint) AS operations,')
+    .replace(/^  operations,$/m, `  ${ROLLED_UP_HOURS} AS operations,`)
     .replace(/\nFROM impossible$/, '');
   if (row === template || /FROM impossible/.test(row) || !row.includes(KINDS.rollup)) throw new Error(`aggregate.sql's last branch is not the impossible_times row ${READER} expects`);
   return `${final}\nUNION ALL\n${row}`;

@@ -157,7 +157,9 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
     if (decoder.result.rollup !== null) throw new BadRow('it repeats the rollup row');
     const watermark = read(row, 'bucket_start');
     if (typeof watermark === 'string' || (watermark !== null && watermark % 3600 !== 0)) throw new BadRow('the rollup watermark is not a whole hour');
-    decoder.result.rollup = { watermark: watermark as number | null };
+    const hours = count(row, 'operations');
+    if (hours > 0 && watermark === null) throw new BadRow('it read rollup hours without a rollup watermark');
+    decoder.result.rollup = { watermark: watermark as number | null, hours };
   } else {
     decoder.result.impossibleTimes = count(row, 'operations');
     decoder.impossibleRows += 1;

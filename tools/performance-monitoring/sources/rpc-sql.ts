@@ -1,8 +1,11 @@
-// sql/rpc.sql is generated from sql/aggregate.sql (one source of truth for the SQL text) and
-// from the declared parameters (aggregate-contract.ts): `npm run sql:rpc` writes it, and a test
-// fails when it is stale.
-import { PARAMETERS } from './aggregate-contract.js';
+// sql/rpc.sql is generated from sql/aggregate.sql and the rollup read built from it (one source
+// of truth for the SQL text) and from the declared parameters (aggregate-contract.ts): `npm run
+// sql:rpc` writes it, and a test fails when it is stale.
+import { COLUMN_TYPES, KINDS, RESULT_COLUMNS, RPC_PARAMETERS } from './aggregate-contract.js';
 import { aggregationSql } from './aggregate-sql.js';
+import { ROLLUP_END, rollupCovers } from './rollup-cover-sql.js';
+import { rollupReadSql } from './rollup-read-sql.js';
+import { substitute } from './sql-ctes.js';
 
 export const RPC_FILE = new URL('../sql/rpc.sql', import.meta.url);
 export const RPC_FUNCTION = 'public.perf_monitor_summary';
@@ -15,11 +18,16 @@ export const RPC_FUNCTION = 'public.perf_monitor_summary';
  *  up, and far under the API's 60 s cap. */
 export const RPC_STATEMENT_TIMEOUT = '25s';
 
+/** work_mem for a report's read (the RPC's, and postgres.ts's connection): at the 4 MB default the
+ *  rollup read's hash aggregates spill to sorts, 2-3x slower. A function's SET clause PostgreSQL
+ *  applies itself, whatever PostgREST hoists. */
+export const READ_WORK_MEM = '64MB';
+
 /** The function's identity, as REVOKE, GRANT and regprocedure take it. */
-export const RPC_SIGNATURE = `${RPC_FUNCTION}(${PARAMETERS.map((p) => p.sqlType).join(', ')})`;
+export const RPC_SIGNATURE = `${RPC_FUNCTION}(${RPC_PARAMETERS.map((p) => p.sqlType).join(', ')})`;
 
 function argumentList(): string {
-  return PARAMETERS.map((p) => `  ${p.name} ${p.sqlType}${'rpcDefault' in p ? ` DEFAULT ${p.rpcDefault}` : ''}`).join(',\n');
+  return RPC_PARAMETERS.map((p) => `  ${p.name} ${p.sqlType}${'rpcDefault' in p ? ` DEFAULT ${p.rpcDefault}` : ''}`).join(',\n');
 }
 
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -28,7 +36,7 @@ const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
  *  names, or return type) would otherwise stay next to the new one, and PostgREST refuses to
  *  choose between overloads (PGRST203); CREATE OR REPLACE cannot rename arguments either. */
 function dropOtherVersions(): string {
-  const names = `ARRAY[${PARAMETERS.map((p) => sqlText(p.name)).join(', ')}]::text[]`;
+  const names = `ARRAY[${RPC_PARAMETERS.map((p) => sqlText(p.name)).join(', ')}]::text[]`;
   return `DO $drop_old$
 DECLARE
   old regprocedure;
@@ -46,13 +54,39 @@ END
 $drop_old$;`;
 }
 
-export function rpcSql(): string {
-  const body = aggregationSql()
+const STATE_TABLE = 'public.perf_monitor_rollup_state';
+const WATERMARK = 'v_watermark';
+
+/** SQL text as a function body holds it: without comment lines. */
+const bodyOf = (sql: string) =>
+  sql
     .split('\n')
     .filter((line) => !/^\s*--/.test(line))
     .join('\n')
     .trim();
-  return `-- GENERATED from aggregate.sql by \`npm run sql:rpc\`: edit aggregate.sql, not this file.
+
+/** The 'rollup' row the raw body adds where the rollups are installed: their watermark, 0 hours
+ *  read from them (aggregate-contract.ts KINDS); every other column zero or NULL. */
+function rawRollupRow(): string {
+  const value = (column: (typeof RESULT_COLUMNS)[number]): string => {
+    if (column.name === 'kind') return `CAST('${KINDS.rollup}' AS text)`;
+    if (column.name === 'bucket_start') return `CAST(floor(extract(epoch FROM ${WATERMARK})) AS bigint)`;
+    return column.nullable ? `CAST(NULL AS ${COLUMN_TYPES[column.value].postgres})` : `CAST(0 AS ${COLUMN_TYPES[column.value].postgres})`;
+  };
+  return `SELECT\n${RESULT_COLUMNS.map((column) => `  ${value(column)} AS ${column.name}`).join(',\n')}\nWHERE v_installed`;
+}
+
+const asJson = (body: string) => `RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
+${body}
+) AS summary);`;
+
+export function rpcSql(): string {
+  const raw = bodyOf(aggregationSql());
+  // $1..$6 are the function's own arguments; the read's $7 is the watermark read here.
+  const rollupRead = substitute(bodyOf(rollupReadSql('postgres')), { [ROLLUP_END]: WATERMARK });
+  if (/\$7\b/.test(rollupRead)) throw new Error('rollupReadSql still takes $7 in a form rpc-sql.ts does not replace');
+  return `-- GENERATED from aggregate.sql (and the rollup read built from it, sources/rollup-read-sql.ts) by
+-- \`npm run sql:rpc\`: edit those, not this file.
 -- perf-monitor's server-side aggregation for Supabase: one call returns every aggregate row as
 -- one JSON array (so PostgREST's max-rows never truncates it). Idempotent, and an upgrade: it
 -- replaces any older version of the function, in one transaction.
@@ -72,11 +106,27 @@ SET jit = off
 SET plan_cache_mode = force_custom_plan
 -- Its own statement timeout, above Supabase's 8 s API default: PostgREST 12+ applies it per call.
 SET statement_timeout = '${RPC_STATEMENT_TIMEOUT}'
+-- The rollup read's hash aggregates spill to sorts at the 4 MB default (2-3x slower).
+SET work_mem = '${READ_WORK_MEM}'
 AS $perf_monitor$
+DECLARE
+  -- rollup.sql is installed (and readable): the answer carries its 'rollup' row.
+  v_installed boolean := false;
+  ${WATERMARK} timestamptz;
 BEGIN
-RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
-${body}
-) AS summary);
+  -- The rollups answer when not told to be exact, when the timeline's buckets are whole hours and
+  -- when their watermark covers some of the window. The rollup tables are named in static SQL:
+  -- plpgsql resolves them only when a statement runs, so without rollup.sql none of it does.
+  IF NOT p_exact AND p_bucket_seconds % 3600 = 0 AND to_regclass('${STATE_TABLE}') IS NOT NULL
+     AND has_table_privilege('${STATE_TABLE}', 'SELECT') THEN
+    v_installed := true;
+    SELECT watermark INTO ${WATERMARK} FROM ${STATE_TABLE};
+    IF ${rollupCovers(WATERMARK, 'p_previous_start')} THEN
+      ${asJson(rollupRead)}
+    END IF;
+  END IF;
+  -- Raw rows alone; with the 'rollup' row (0 hours) where rollups are installed, for the client's coverage line.
+  ${asJson(`${raw}\nUNION ALL\n${rawRollupRow()}`)}
 END
 $perf_monitor$;
 

@@ -21,6 +21,8 @@ export interface SupabaseSettings {
   key: string;
   table: string;
   timeoutMs: number;
+  /** false with --exact: the RPC reads raw rows only, never the rollups. */
+  rollups: boolean;
   /** Progress line updates (stderr is a TTY), or null. */
   progress: ((line: string, done: boolean) => void) | null;
   retryBaseDelayMs?: number;
@@ -45,7 +47,9 @@ export class SupabaseSource implements Source {
     // The RPC is defined over integration_logs; another PERFMON_TABLE is read row by row.
     if (this.settings.table === DEFAULT_TABLE) {
       const server = await this.viaRpc(client, query);
-      if (server) return { kind: this.kind, aggregation: 'server', skippedRows: 0, ...server };
+      // The RPC read the rollups when its 'rollup' row counts hours read from them.
+      const aggregation = server?.rollup && server.rollup.hours > 0 ? 'rollup' : 'server';
+      if (server) return { kind: this.kind, aggregation, skippedRows: 0, ...server };
     }
     return this.viaRows(client, query);
   }
@@ -64,7 +68,7 @@ export class SupabaseSource implements Source {
   }
 
   private async viaRpc(client: SupabaseClient, query: AggregateQuery): Promise<Aggregates | null> {
-    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query)));
+    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query, { exact: !this.settings.rollups })));
     if (error) {
       if (RPC_MISSING.has(error.code ?? '')) {
         // Two lines of at most 100 columns with the sink's `perf-monitor: ` prefix (issue 16).
@@ -72,10 +76,10 @@ export class SupabaseSource implements Source {
         this.notice('For aggregation in the database, install tools/performance-monitoring/sql/rpc.sql.');
         return null;
       }
-      // PostgREST answers a statement timeout with HTTP 500 and SQLSTATE 57014 (so it was retried).
+      // PostgREST answers a statement timeout with HTTP 500 and SQLSTATE 57014 (not retried: net/fetch.ts).
       if (error.code === '57014') {
         throw new RuntimeError(
-          `Supabase at ${this.settings.url.host}: the RPC hit its statement timeout (${RPC_STATEMENT_TIMEOUT}, set by rpc.sql; before PostgREST 12, the API role's: 8s by default), after ${DEFAULT_ATTEMPTS} attempts: install the rollups (tools/performance-monitoring/sql/rollup.sql) or narrow --hours`,
+          `Supabase at ${this.settings.url.host}: the RPC hit its statement timeout (${RPC_STATEMENT_TIMEOUT}, set by rpc.sql; before PostgREST 12, the API role's: 8s by default): install the rollups (tools/performance-monitoring/sql/rollup.sql) or narrow --hours`,
         );
       }
       throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
@@ -151,7 +155,8 @@ export class SupabaseSource implements Source {
     const message = shownText(String(failure.message ?? ''));
     if (failure.code === 'BAD_ANSWER') return `${where}: ${doing} got an unusable answer: ${message}`;
     const code = failure.code ? ` ${shownText(String(failure.code), 40)}` : '';
-    const retried = isRetryableStatus(failure.status) ? `, after ${DEFAULT_ATTEMPTS} attempts` : '';
+    // A statement timeout (57014) is answered once: net/fetch.ts does not retry it.
+    const retried = isRetryableStatus(failure.status) && failure.code !== '57014' ? `, after ${DEFAULT_ATTEMPTS} attempts` : '';
     return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried})${message ? `: ${message}` : ''}`;
   }
 }

@@ -87,8 +87,9 @@ export interface Aggregates {
    *  2000, year 10000 on): skipped rows, SPEC §1. Counted by the aggregation over the whole table. */
   impossibleTimes: number;
   /** The rollups, when the answer says they are installed (its 'rollup' row): their watermark,
-   *  epoch seconds (every hour before it rolled up), null before the first refresh. */
-  rollup: { watermark: number | null } | null;
+   *  epoch seconds (every hour before it rolled up), null before the first refresh; and the
+   *  complete hours this answer read from them (0: raw rows alone, exact percentiles). */
+  rollup: { watermark: number | null; hours: number } | null;
 }
 
 export interface SourceResult extends Aggregates {

@@ -19,7 +19,7 @@ import { startPostgrestServer, type PostgrestServer } from './support/postgrest-
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
 const RPC = join(SQL_DIR, 'rpc.sql');
-const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer)';
+const SIGNATURE = 'public.perf_monitor_summary(timestamptz, timestamptz, timestamptz, text, integer, integer, boolean)';
 /** sql/rpc.sql as shipped at commit 5b5982a, before the variance and the impossible-times row. */
 const RPC_5B5982A = fileURLToPath(new URL('./fixtures/rpc-5b5982a.sql', import.meta.url));
 const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role'];
@@ -93,7 +93,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
           'integration_logs_pkey USING btree (id)',
           'integration_logs_source_created_at_idx USING btree (source, created_at)',
         ],
-        fn: { config: ['search_path=public, pg_temp', 'jit=off', 'plan_cache_mode=force_custom_plan', 'statement_timeout=25s'], volatility: 's' },
+        fn: { config: ['search_path=public, pg_temp', 'jit=off', 'plan_cache_mode=force_custom_plan', 'statement_timeout=25s', 'work_mem=64MB'], volatility: 's' },
         overloads: 1,
       });
       await sql`CREATE ROLE reporter LOGIN`;
@@ -205,8 +205,8 @@ describe('upgrading an installed RPC', () => {
         SELECT oid::regprocedure::text AS signature, proargnames AS args FROM pg_proc WHERE proname = 'perf_monitor_summary'`;
       expect(functions).toEqual([
         {
-          signature: 'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer,integer)',
-          args: ['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold', 'p_bucket_seconds'],
+          signature: 'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer,integer,boolean)',
+          args: ['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold', 'p_bucket_seconds', 'p_exact'],
         },
       ]);
       expect({
