@@ -207,50 +207,66 @@ rollup_fingerprints AS NOT MATERIALIZED (
       OR (span_hours = 168 AND (hour >= to_timestamp(ceil(extract(epoch FROM to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 604800) * 604800) AND hour < CASE WHEN CAST($6 AS integer) % 604800 = 0 THEN greatest(to_timestamp(ceil(extract(epoch FROM to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 604800) * 604800), to_timestamp(floor(extract(epoch FROM greatest(to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), v_watermark)) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 604800) * 604800)) ELSE to_timestamp(ceil(extract(epoch FROM to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 604800) * 604800) END)))
     AND (CAST($4 AS text) IS NULL OR service = CAST($4 AS text)) AND failures > 0
 ),
-keys AS (
-  SELECT is_current, service, operation, bucket, bucket_key,
-    CAST(n AS double precision) AS n, CAST(n_failed AS double precision) AS n_failed
-  FROM rollup_histogram
-  UNION ALL
-  SELECT is_current, service, operation, bucket, bucket_key,
-    CAST(count(*) AS double precision) AS n, CAST(count(*) FILTER (WHERE failed) AS double precision) AS n_failed
+raw_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
   FROM (
     SELECT is_current, service, operation, bucket, failed, (CAST(floor((dur - 1) / w) AS bigint) + 1) * w AS bucket_key
     FROM (SELECT is_current, service, operation, bucket, failed, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops WHERE dur IS NOT NULL) AS d
   ) AS k
   GROUP BY is_current, service, operation, bucket, bucket_key
 ),
+keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, CAST(n AS double precision) AS n
+  FROM rollup_histogram WHERE n > 0
+  UNION ALL
+  SELECT is_current, service, operation, bucket, bucket_key, CAST(n AS double precision) FROM raw_keys
+),
+failed_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, n_failed FROM rollup_histogram WHERE n_failed > 0
+  UNION ALL
+  SELECT is_current, service, operation, bucket, bucket_key, n_failed FROM raw_keys WHERE n_failed > 0
+),
+failed_apdex AS (
+  SELECT is_current, service, operation, bucket, GROUPING(service, operation, bucket) AS gset,
+    sum(n_failed) FILTER (WHERE bucket_key <= CAST($5 AS integer)) AS satisfied,
+    sum(n_failed) FILTER (WHERE bucket_key > CAST($5 AS integer) AND bucket_key <= 4 * CAST($5 AS integer)) AS tolerating
+  FROM failed_keys
+  GROUP BY GROUPING SETS (
+    (is_current), (is_current, service), (is_current, service, operation),
+    (is_current, bucket), (is_current, service, bucket)
+  )
+),
 operation_keys AS (
-  SELECT is_current, service, operation, bucket_key, sum(n) AS n, sum(n_failed) AS n_failed
+  SELECT is_current, service, operation, bucket_key, sum(n) AS n
   FROM keys
   GROUP BY is_current, service, operation, bucket_key
 ),
 service_keys AS (
-  SELECT is_current, service, bucket_key, sum(n) AS n, sum(n_failed) AS n_failed
+  SELECT is_current, service, bucket_key, sum(n) AS n
   FROM operation_keys
   GROUP BY is_current, service, bucket_key
 ),
 service_bucket_keys AS (
-  SELECT is_current, service, bucket, bucket_key, sum(n) AS n, sum(n_failed) AS n_failed
+  SELECT is_current, service, bucket, bucket_key, sum(n) AS n
   FROM keys
   WHERE is_current
   GROUP BY is_current, service, bucket, bucket_key
 ),
 key_counts AS (
-  SELECT 1 AS gset, is_current, service, operation, CAST(NULL AS bigint) AS bucket, bucket_key, n, n_failed FROM operation_keys
+  SELECT 1 AS gset, is_current, service, operation, CAST(NULL AS bigint) AS bucket, bucket_key, n FROM operation_keys
   UNION ALL
-  SELECT 3, is_current, service, CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, n, n_failed FROM service_keys
+  SELECT 3, is_current, service, CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, n FROM service_keys
   UNION ALL
-  SELECT 7, is_current, CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, sum(n), sum(n_failed)
+  SELECT 7, is_current, CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS bigint), bucket_key, sum(n)
   FROM service_keys GROUP BY is_current, bucket_key
   UNION ALL
-  SELECT 2, is_current, service, CAST(NULL AS text), bucket, bucket_key, n, n_failed FROM service_bucket_keys
+  SELECT 2, is_current, service, CAST(NULL AS text), bucket, bucket_key, n FROM service_bucket_keys
   UNION ALL
-  SELECT 6, is_current, CAST(NULL AS text), CAST(NULL AS text), bucket, bucket_key, sum(n), sum(n_failed)
+  SELECT 6, is_current, CAST(NULL AS text), CAST(NULL AS text), bucket, bucket_key, sum(n)
   FROM service_bucket_keys GROUP BY is_current, bucket, bucket_key
 ),
 ranked AS (
-  SELECT gset, is_current, service, operation, bucket, bucket_key, n, n_failed,
+  SELECT gset, is_current, service, operation, bucket, bucket_key, n,
     (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
     sum(n) OVER (PARTITION BY gset, is_current, service, operation, bucket ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
     sum(n) OVER (PARTITION BY gset, is_current, service, operation, bucket) AS total
@@ -267,8 +283,8 @@ distribution AS (
     min(value) FILTER (WHERE below > floor(99 * (total - 1) / 100.0)) AS p99_low,
     min(value) FILTER (WHERE below > ceil(99 * (total - 1) / 100.0)) AS p99_high,
     max(99 * (total - 1) - 100 * floor(99 * (total - 1) / 100.0)) / 100.0 AS p99_fraction,
-    sum(n - n_failed) FILTER (WHERE bucket_key <= CAST($5 AS integer)) AS satisfied,
-    sum(n - n_failed) FILTER (WHERE bucket_key > CAST($5 AS integer) AND bucket_key <= 4 * CAST($5 AS integer)) AS tolerating
+    sum(n) FILTER (WHERE bucket_key <= CAST($5 AS integer)) AS satisfying,
+    sum(n) FILTER (WHERE bucket_key > CAST($5 AS integer) AND bucket_key <= 4 * CAST($5 AS integer)) AS tolerating
   FROM ranked
   GROUP BY gset, is_current, service, operation, bucket
 ),
@@ -312,11 +328,12 @@ stats AS (
       THEN CAST(t.samples * t.sum_squares - t.sum_duration * t.sum_duration AS double precision)
         / (CAST(t.samples AS double precision) * (t.samples - 1))
     END AS var_duration,
-    CAST(COALESCE(d.satisfied, 0) AS bigint) AS satisfied,
-    CAST(COALESCE(d.tolerating, 0) AS bigint) AS tolerating,
+    CAST(COALESCE(d.satisfying, 0) - COALESCE(f.satisfied, 0) AS bigint) AS satisfied,
+    CAST(COALESCE(d.tolerating, 0) - COALESCE(f.tolerating, 0) AS bigint) AS tolerating,
     CAST(t.invalid_durations AS bigint) AS invalid_durations
   FROM totals AS t
   LEFT JOIN distribution AS d ON d.gset = t.gset AND d.is_current = t.is_current AND COALESCE(d.service, '') = COALESCE(t.service, '') AND COALESCE(d.operation, '') = COALESCE(t.operation, '') AND COALESCE(d.bucket, -1) = COALESCE(t.bucket, -1)
+  LEFT JOIN failed_apdex AS f ON f.gset = t.gset AND f.is_current = t.is_current AND COALESCE(f.service, '') = COALESCE(t.service, '') AND COALESCE(f.operation, '') = COALESCE(t.operation, '') AND COALESCE(f.bucket, -1) = COALESCE(t.bucket, -1)
 ),
 fingerprint_parts AS (
   SELECT service, fingerprint, operation, n AS failures, last_at AS last_seen, example
