@@ -344,12 +344,17 @@ BEGIN
 END
 $grants$;
 
--- An upgrade from a version without blocks: build them for what is already rolled up.
-SELECT public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
-FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
-WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
-GROUP BY s.watermark
-HAVING count(*) > 0;
+-- An upgrade from a version without blocks: build them for what is already rolled up (PERFORM
+-- in a DO block: psql prints no result table).
+DO $upgrade$
+BEGIN
+  PERFORM public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
+  FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
+  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+  GROUP BY s.watermark
+  HAVING count(*) > 0;
+END
+$upgrade$;
 
 REVOKE ALL ON TABLE public.perf_monitor_rollup_state FROM PUBLIC;
 DO $grants$

@@ -3,14 +3,14 @@
 // same counts and error groups as aggregate.sql for those rows), picks up late rows within the
 // lag, gives the same table under concurrent calls, and fills the table when real pg_cron runs it;
 // `monitor.ts --refresh-rollups` calls it (exit 0, 1 or 2 with one stderr line; its steps and
-// progress: cli-refresh-rollups.test.ts).
+// progress: cli-refresh-rollups.test.ts; the 3 h, 1 d and 7 d blocks: rollup-blocks.test.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationSql } from '../sources/aggregate-sql.js';
-import { REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
+import { BLOCKS_SIGNATURE, REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
 import { emptyDir, runCli } from './support/cli.js';
 import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
 import { pgCronAvailable } from './support/system.js';
@@ -111,9 +111,10 @@ function expectedRows(h0: number) {
       // 100² + 1234² + 30012² + 29877² = 10,000 + 1,522,756 + 900,720,144 + 892,635,129
       operations: '5', failures: '2', samples: '4', sum_duration: '61223', sum_squares: '1794888029', min_duration: 100, max_duration: 30012,
       invalid_durations: '1',
-      // 1234 in (1230, 1240]; 29877 in (29800, 29900]; 30012 in (30000, 30100]
-      histogram_keys: ['100', '1240', '29900', '30100'], histogram_counts: ['1', '1', '1', '1'],
-      failure_histogram_keys: ['29900', '30100'], failure_histogram_counts: ['1', '1'],
+      // 100 exact; 1234 in (1230, 1240] (width 10 in (1000, 2000]); width 200 in (20000, 50000]:
+      // 29877 in (29800, 30000], 30012 in (30000, 30200]
+      histogram_keys: ['100', '1240', '30000', '30200'], histogram_counts: ['1', '1', '1', '1'],
+      failure_histogram_keys: ['30000', '30200'], failure_histogram_counts: ['1', '1'],
       fingerprints: {
         'Timeout after <n>ms for job <hex>': { count: 2, example: 'Timeout after 29877ms for job 11c0ffee', last_at: usIso(h0 + 4 * MIN) },
       },
@@ -181,11 +182,13 @@ describe('rollup.sql', () => {
     await installTwice(url);
     await withSql(url, async (sql) => {
       await sql`CREATE ROLE rollup_reader LOGIN`;
-      const [rights] = await sql<{ execute: boolean; rollup: boolean; state: boolean }[]>`
+      const [rights] = await sql<{ execute: boolean; blocks: boolean; rollup: boolean; block: boolean; state: boolean }[]>`
         SELECT has_function_privilege('rollup_reader', ${REFRESH_SIGNATURE}, 'EXECUTE') AS execute,
+          has_function_privilege('rollup_reader', ${BLOCKS_SIGNATURE}, 'EXECUTE') AS blocks,
           has_table_privilege('rollup_reader', 'public.perf_monitor_rollup', 'SELECT') AS rollup,
+          has_table_privilege('rollup_reader', 'public.perf_monitor_rollup_block', 'SELECT') AS block,
           has_table_privilege('rollup_reader', 'public.perf_monitor_rollup_state', 'SELECT') AS state`;
-      expect(rights).toEqual({ execute: false, rollup: false, state: false });
+      expect(rights).toEqual({ execute: false, blocks: false, rollup: false, block: false, state: false });
       const [state] = await sql`SELECT count(*)::int AS n, max(watermark) AS watermark FROM perf_monitor_rollup_state`;
       expect(state).toEqual({ n: 1, watermark: null });
     });
@@ -196,15 +199,16 @@ describe('rollup.sql', () => {
     await installSupabaseRoles(url);
     await installTwice(url);
     await withSql(url, async (sql) => {
-      const rights = await sql<{ role: string; execute: boolean; rollup: boolean; write: boolean }[]>`
+      const rights = await sql<{ role: string; execute: boolean; rollup: boolean; block: boolean; write: boolean }[]>`
         SELECT r AS role, has_function_privilege(r, ${REFRESH_SIGNATURE}, 'EXECUTE') AS execute,
           has_table_privilege(r, 'public.perf_monitor_rollup', 'SELECT') AS rollup,
+          has_table_privilege(r, 'public.perf_monitor_rollup_block', 'SELECT') AS block,
           has_table_privilege(r, 'public.perf_monitor_rollup_state', 'UPDATE') AS write
         FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) AS r ORDER BY r`;
       expect(rights).toEqual([
-        { role: 'anon', execute: false, rollup: false, write: false },
-        { role: 'authenticated', execute: false, rollup: false, write: false },
-        { role: 'service_role', execute: true, rollup: true, write: true },
+        { role: 'anon', execute: false, rollup: false, block: false, write: false },
+        { role: 'authenticated', execute: false, rollup: false, block: false, write: false },
+        { role: 'service_role', execute: true, rollup: true, block: true, write: true },
       ]);
       // service_role can run it, as the CLI or an RPC call would.
       const built = await sql.begin(async (tx) => {
@@ -265,19 +269,23 @@ describe('perf_monitor_refresh_rollups', () => {
     });
   });
 
-  it('puts each duration in the bucket whose key is its inclusive upper end (3 significant digits)', async () => {
+  it('puts each duration in the bucket whose key is its inclusive upper end (exact to 200 ms, then widths D/100, D/50, D/20 per decade D)', async () => {
     const url = await pg.createDatabase('rollup_buckets');
     for (const file of [SCHEMA, ROLLUP]) await runSqlFile(url, file);
     await withSql(url, async (sql) => {
       const h0 = (await currentHour(sql)) - HOUR;
-      const durations = [0, 999, 1000, 1001, 1010, 1011, 9991, 10000, 10001, 123456, 2147483647];
+      const durations = [0, 200, 201, 500, 501, 502, 999, 1000, 1001, 1005, 1010, 1011, 2000, 2001, 9951, 10000, 10001, 123456, 2147483647];
       await insertRows(sql, durations.map((d, i) => ({ source: 'b', operation: 'op', level: 'info', status: 'success', message: null, duration_ms: d, at: h0 + i * MIN })));
       await refresh(sql);
       const [row] = await sql<{ keys: string[]; counts: string[] }[]>`SELECT histogram_keys::text[] AS keys, histogram_counts::text[] AS counts FROM perf_monitor_rollup`;
+      // Computed by hand, key = ceil(d / w) * w: 0 and 200 exact; (200, 500] width 2: 201 -> 202,
+      // 500 -> 500; (500, 1000] width 5: 501, 502 -> 505, 999, 1000 -> 1000; (1000, 2000] width 10:
+      // 1001, 1005, 1010 -> 1010, 1011 -> 1020, 2000 -> 2000; (2000, 5000] width 20: 2001 -> 2020;
+      // (5000, 10000] width 50: 9951, 10000 -> 10000; (10000, 20000] width 100: 10001 -> 10100;
+      // (100000, 200000] width 1000: 123456 -> 124000; (2e9, 5e9] width 2e7: 2147483647 -> 2160000000.
       expect(row).toEqual({
-        // 1001 and 1010 in (1000, 1010]; 9991 and 10000 in (9990, 10000]; 10001 in (10000, 10100]
-        keys: ['0', '999', '1000', '1010', '1020', '10000', '10100', '124000', '2150000000'],
-        counts: ['1', '1', '1', '2', '1', '2', '1', '1', '1'],
+        keys: ['0', '200', '202', '500', '505', '1000', '1010', '1020', '2000', '2020', '10000', '10100', '124000', '2160000000'],
+        counts: ['1', '1', '1', '1', '2', '2', '3', '1', '1', '1', '2', '1', '1', '1'],
       });
     });
   });

@@ -1,0 +1,124 @@
+// Test support for the rollup tests: seeded rows put into integration_logs in one multi-row
+// INSERT per chunk, the refresh called to a given hour, the histogram ladder written out again by
+// hand from docs/rollups.md (never imported from sources/, so a test checks the code against it),
+// and a comparison of a report read through the rollups with the same report read with --exact.
+import type postgres from 'postgres';
+import { expect } from 'vitest';
+
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+
+export interface LogRow {
+  source: string;
+  operation: string | null;
+  level: string;
+  status: string;
+  message: string | null;
+  duration_ms: number | null;
+  /** created_at, epoch ms */
+  at: number;
+}
+
+/** mulberry32: a small seeded generator, so every run puts in the same rows. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A standard normal deviate (Box-Muller). */
+export function normal(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+export async function insertRows(sql: postgres.Sql, rows: LogRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 5000) {
+    const chunk = rows.slice(i, i + 5000).map((r) => ({
+      source: r.source, operation: r.operation, level: r.level, status: r.status, message: r.message,
+      duration_ms: r.duration_ms, created_at: new Date(r.at).toISOString(),
+    }));
+    await sql`INSERT INTO integration_logs ${sql(chunk, 'source', 'operation', 'level', 'status', 'message', 'duration_ms', 'created_at')}`;
+  }
+}
+
+/** The start of the current hour, by the database's clock. */
+export async function currentHour(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
+  return Number(row?.ms);
+}
+
+/** The first refresh over the whole history (up to maxHours hours from its first hour); the watermark, epoch ms. */
+export async function refresh(sql: postgres.Sql, lag = '2 hours', maxHours = 2000): Promise<{ hoursBuilt: number; watermark: number }> {
+  const [row] = await sql<{ hours_built: number; ms: string }[]>`
+    SELECT hours_built, extract(epoch FROM watermark) * 1000 AS ms FROM perf_monitor_refresh_rollups(${lag}::interval, ${maxHours})`;
+  return { hoursBuilt: Number(row?.hours_built), watermark: Number(row?.ms) };
+}
+
+/** The bucket (lo, hi] holding the integer duration d, by docs/rollups.md's table: exact to 200 ms,
+ *  then in each decade (D, 10D]: (D, 2D] by D/100, (2D, 5D] by D/50, (5D, 10D] by D/20. */
+export function bucketOf(d: number): { lo: number; hi: number } {
+  if (d <= 200) return { lo: d - 1, hi: d };
+  let decade = 100;
+  while (d > 10 * decade) decade *= 10;
+  const width = d <= 2 * decade ? decade / 100 : d <= 5 * decade ? decade / 50 : decade / 20;
+  const hi = Math.ceil(d / width) * width;
+  return { lo: hi - width, hi };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const PERCENTILE = /^p(50|95|99)Duration$/;
+/** Figures decided on the percentiles and Apdex (health score, issues, findings, recommendations):
+ *  they may legitimately differ between the two reads, so they are not compared. */
+const DERIVED = new Set(['healthScore', 'healthStatus', 'healthBreakdown', 'issues', 'findings', 'recommendations', 'status', 'generatedAt', 'source']);
+
+export interface Differences {
+  /** Largest |rollup - exact| / exact over every percentile compared. */
+  maxRelative: number;
+  /** Percentiles compared. */
+  percentiles: number;
+  /** Apdex figures compared, by their JSON path. */
+  apdex: { path: string; rollup: number | null; exact: number | null }[];
+}
+
+/** Walks a rollup report and an exact one: every figure equal, except the percentiles (within the
+ *  histogram's bound: 0.5% plus the JSON's 0.1 ms rounding, and so within SPEC §17's 1%), the
+ *  Apdex figures (returned for the caller to judge) and DERIVED. */
+export function compareReports(rollup: Json, exact: Json): Differences {
+  const out: Differences = { maxRelative: 0, percentiles: 0, apdex: [] };
+  const walk = (a: Json, b: Json, path: string): void => {
+    if (Array.isArray(b)) {
+      expect(Array.isArray(a), path).toBe(true);
+      expect((a as Json[]).length, `${path}.length`).toBe(b.length);
+      b.forEach((item, i) => walk((a as Json[])[i] ?? null, item, `${path}[${i}]`));
+      return;
+    }
+    if (b !== null && typeof b === 'object') {
+      expect(a !== null && typeof a === 'object' && !Array.isArray(a), path).toBe(true);
+      const ao = a as Record<string, Json>;
+      expect(Object.keys(ao).sort(), `${path} keys`).toEqual(Object.keys(b).sort());
+      for (const [key, value] of Object.entries(b)) {
+        const at = `${path}.${key}`;
+        if (DERIVED.has(key)) continue;
+        if (key === 'apdex') out.apdex.push({ path: at, rollup: ao[key] as number | null, exact: value as number | null });
+        else if (PERCENTILE.test(key) && typeof value === 'number') {
+          const got = ao[key];
+          expect(typeof got, at).toBe('number');
+          const relative = value === 0 ? Math.abs(got as number) : Math.abs((got as number) - value) / value;
+          expect(relative, `${at}: rollup ${String(got)}, exact ${value}`).toBeLessThanOrEqual(Math.min(0.01, 0.005 + 0.05 / Math.max(value, 1)));
+          out.maxRelative = Math.max(out.maxRelative, relative);
+          out.percentiles++;
+        } else walk(ao[key] ?? null, value, at);
+      }
+      return;
+    }
+    expect(a, path).toEqual(b);
+  };
+  walk(rollup, exact, '$');
+  return out;
+}
