@@ -24,7 +24,7 @@ export async function createSource(settings: SourceSettings, notices: Notices): 
         notices.progress(line);
         if (done) notices.endProgress();
       };
-      return new SupabaseSource({ url: settings.url, key: settings.key, table: settings.table, timeoutMs: settings.timeoutMs, progress }, notice);
+      return new SupabaseSource({ url: settings.url, key: settings.key, table: settings.table, timeoutMs: settings.timeoutMs, progress, rollups: settings.rollups }, notice);
     }
   }
 }
