@@ -78,10 +78,10 @@ function expectSameReports(runs: Runs): Record<string, unknown> {
   // The fallback says once, in one line, why it reads rows and how to avoid it.
   expect(runs.fallback.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*sql\/rpc\.sql\.\n$/);
 
-  expect(JSON.parse(runs.file.stdout).source).toEqual({ kind: 'file', aggregation: 'client' });
-  expect(JSON.parse(runs.postgres.stdout).source).toEqual({ kind: 'postgres', aggregation: 'server' });
-  expect(JSON.parse(runs.rpc.stdout).source).toEqual({ kind: 'supabase', aggregation: 'server' });
-  expect(JSON.parse(runs.fallback.stdout).source).toEqual({ kind: 'supabase', aggregation: 'client' });
+  expect(JSON.parse(runs.file.stdout).source).toEqual({ kind: 'file', aggregation: 'client', percentiles: 'exact' });
+  expect(JSON.parse(runs.postgres.stdout).source).toEqual({ kind: 'postgres', aggregation: 'server', percentiles: 'exact' });
+  expect(JSON.parse(runs.rpc.stdout).source).toEqual({ kind: 'supabase', aggregation: 'server', percentiles: 'exact' });
+  expect(JSON.parse(runs.fallback.stdout).source).toEqual({ kind: 'supabase', aggregation: 'client', percentiles: 'exact' });
 
   const reference = comparable(runs.file.stdout);
   expect(comparable(runs.postgres.stdout)).toEqual(reference);
