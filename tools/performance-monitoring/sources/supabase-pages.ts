@@ -1,6 +1,7 @@
-// Reads every row of both windows through PostgREST: keyset pagination on (created_at, id), so
-// the result is complete whatever the server's max-rows and stable while rows are inserted;
-// the range is split into time slices fetched concurrently.
+// Reads every row of both windows (or of the created_at ranges the rollups leave to raw rows)
+// through PostgREST: keyset pagination on (created_at, id), so the result is complete whatever
+// the server's max-rows and stable while rows are inserted; the range is split into time slices
+// fetched concurrently.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { pageProblem } from './page-checks.js';
 import type { LogRow } from './row-loader.js';
@@ -14,12 +15,16 @@ export interface PageRequest {
   start: Date;
   end: Date;
   service: string | null;
+  /** Only these created_at ranges of [start, end), [from, to) each (rollup-plan.ts); all when absent. */
+  ranges?: [Date, Date][];
 }
 
 export interface PageError {
   status: number;
   code: string;
   message: string;
+  /** The table read when it is not PERFMON_TABLE (the rollup tables). */
+  table?: string;
 }
 
 export class PageFailure extends Error {
@@ -116,10 +121,19 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
   }
 }
 
-export async function readAllRows(client: SupabaseClient, request: PageRequest, sink: PageSink): Promise<void> {
-  const slices = timeSlices(request.start, request.end, SLICES);
+/** SLICES slices over `ranges`, each range cut into a share of them by its length (one at least). */
+export function rangeSlices(ranges: [Date, Date][], count: number): [Date, Date][] {
+  const length = ([from, to]: [Date, Date]) => to.getTime() - from.getTime();
+  const total = ranges.reduce((n, range) => n + length(range), 0);
+  return ranges.flatMap((range) => timeSlices(range[0], range[1], Math.max(1, Math.round((count * length(range)) / total))));
+}
+
+/** Reads until done; `outer` aborted (another read of the same report failed) stops it quietly. */
+export async function readAllRows(client: SupabaseClient, request: PageRequest, sink: PageSink, outer?: AbortSignal): Promise<void> {
+  const slices = request.ranges ? rangeSlices(request.ranges, SLICES) : timeSlices(request.start, request.end, SLICES);
   // The first failure ends the read: the other slices stop, their requests in flight are aborted.
   const stop = new AbortController();
+  outer?.addEventListener('abort', () => stop.abort(), { once: true });
   await Promise.all(
     slices.map(([from, to]) =>
       readSlice(client, request, from, to, sink, stop.signal).catch((error: unknown) => {
@@ -128,4 +142,20 @@ export async function readAllRows(client: SupabaseClient, request: PageRequest, 
       }),
     ),
   );
+}
+
+/** Runs reads of one report concurrently: the first failure stops the others (their requests in
+ *  flight are aborted) and is thrown once they have all ended, so none appends after it. */
+export async function readTogether(reads: ((stop: AbortSignal) => Promise<void>)[]): Promise<void> {
+  const stop = new AbortController();
+  const results = await Promise.allSettled(
+    reads.map((read) =>
+      read(stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      }),
+    ),
+  );
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -1,16 +1,21 @@
 // SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY: the perf_monitor_summary RPC aggregates in the
-// database; without it, every row of both windows is paged in and aggregated locally.
+// database; without it, every row of both windows is paged in and aggregated locally (or, where
+// the rollups cover the window, their rows and the raw rows at its edges: rollup-plan.ts).
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { RuntimeError } from '../errors.js';
 import { type RetryingFetch, retryingFetch } from '../net/fetch.js';
 import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../net/retry.js';
 import { shownText } from '../net/shown.js';
+import { bucketSeconds } from '../metrics/timeline.js';
 import { rpcArguments } from './aggregate-contract.js';
 import { DEFAULT_TABLE } from './aggregate-sql.js';
 import { RowLoader } from './row-loader.js';
+import { rollupsMayAnswer } from './rollup-coverage.js';
+import { readRollupRows, readRollupState, rollupReads } from './rollup-pages.js';
+import { fallbackPlan } from './rollup-plan.js';
 import { decodeAggregateRows } from './rows.js';
 import { RPC_STATEMENT_TIMEOUT } from './rpc-sql.js';
-import { type PageError, PageFailure, readAllRows } from './supabase-pages.js';
+import { type PageError, PageFailure, readAllRows, readTogether } from './supabase-pages.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
 export const RPC_NAME = 'perf_monitor_summary';
@@ -21,7 +26,7 @@ export interface SupabaseSettings {
   key: string;
   table: string;
   timeoutMs: number;
-  /** false with --exact: the RPC reads raw rows only, never the rollups. */
+  /** false with --exact: neither the RPC nor the fallback reads the rollups. */
   rollups: boolean;
   /** Progress line updates (stderr is a TTY), or null. */
   progress: ((line: string, done: boolean) => void) | null;
@@ -89,30 +94,48 @@ export class SupabaseSource implements Source {
 
   private async viaRows(client: SupabaseClient, query: AggregateQuery): Promise<SourceResult> {
     const loader = await RowLoader.open();
+    const failed = (error: unknown) => {
+      if (error instanceof PageFailure) throw new RuntimeError(this.explain(error.failure, `reading ${error.failure.table ?? this.settings.table}`));
+      throw error;
+    };
     try {
+      // Rollups installed and covering some of the windows (and no --exact): their rows, and raw
+      // rows only where they hold none (the edges, the hours after the watermark).
+      const state = this.settings.rollups && rollupsMayAnswer(query, this.settings.table) ? await this.call(() => readRollupState(client)).catch(failed) : null;
+      const watermark = state?.watermark ?? null;
+      const plan = watermark !== null && (await loader.rollupsCover(query, watermark)) ? fallbackPlan(query, watermark, bucketSeconds(query.start, query.end)) : null;
       let fetched = 0;
       let estimated = 0;
       let skippedRows = 0;
       const { progress } = this.settings;
-      await this.call(() =>
-        readAllRows(client, { table: this.settings.table, start: query.previousStart, end: query.end, service: query.service }, {
+      const fetchedRows = (rows: number) => {
+        fetched += rows;
+        progress?.(`fetched ${fetched.toLocaleString('en-US')} of ~${Math.max(estimated, fetched).toLocaleString('en-US')} rows`, false);
+      };
+      const request = { table: this.settings.table, start: query.previousStart, end: query.end, service: query.service, ranges: plan?.raw };
+      const raw = (stop: AbortSignal) =>
+        readAllRows(client, request, {
           rows: (rows) => {
             loader.append(rows);
-            fetched += rows.length;
-            progress?.(`fetched ${fetched.toLocaleString('en-US')} of ~${Math.max(estimated, fetched).toLocaleString('en-US')} rows`, false);
+            fetchedRows(rows.length);
           },
           estimate: (rows) => (estimated += rows),
           skipped: (rows) => (skippedRows += rows),
-        }),
-      ).catch((error: unknown) => {
-        if (error instanceof PageFailure) throw new RuntimeError(this.explain(error.failure, `reading ${this.settings.table}`));
-        throw error;
-      });
+        }, stop);
+      if (plan) await loader.openRollups();
+      const rollupRows = plan === null ? [] : rollupReads(plan.rollup, plan.currentLo, query.service).map((read) => (stop: AbortSignal) =>
+        readRollupRows(client, read, (rows) => {
+          loader.appendRollups(rows);
+          fetchedRows(rows.length);
+        }, stop));
+      await this.call(() => readTogether([raw, ...rollupRows])).catch(failed);
       progress?.(`fetched ${fetched.toLocaleString('en-US')} rows`, true);
-      const { skippedRows: unreadableTimes, ...aggregates } = await loader.aggregate(query);
+      const { skippedRows: unreadableTimes, ...aggregates } = plan && watermark !== null ? await loader.aggregateWithRollups(query, watermark) : await loader.aggregate(query);
       skippedRows += unreadableTimes;
       if (skippedRows > 0) this.notice(`skipped ${skippedRows.toLocaleString('en-US')} rows with an unusable source, created_at or duration_ms`);
-      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+      // Installed but not read (empty, or ending before the windows): the coverage notice says so.
+      const rollup = plan ? aggregates.rollup : state && { watermark: watermark === null ? null : watermark / 1000, hours: 0 };
+      return { kind: this.kind, aggregation: plan ? 'rollup' : 'client', skippedRows, ...aggregates, rollup };
     } finally {
       loader.close();
     }
@@ -149,6 +172,7 @@ export class SupabaseSource implements Source {
       return `${where}: ${doing} was refused (HTTP ${failure.status}): check SUPABASE_SERVICE_ROLE_KEY is the project's service role key`;
     }
     if (failure.code === '42P01' || failure.code === 'PGRST205') {
+      if (failure.table) return `${where}: table ${failure.table} not found: run tools/performance-monitoring/sql/rollup.sql again (or pass --exact)`;
       return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
     }
     // The server's words, clipped and without control characters: it may send anything.

@@ -19,7 +19,7 @@ export interface OrderTerm {
 }
 
 export interface ReadQuery {
-  /** Column names; empty for `*`. */
+  /** Column names, each maybe with a cast (`name::type`); empty for `*`. */
   select: string[];
   filters: Filter[];
   order: OrderTerm[];
@@ -161,8 +161,15 @@ function parseSelect(raw: string | null): string[] {
   const columns: string[] = [];
   for (;;) {
     const column = checkColumnName(c.word(':,()!', fail), fail);
-    if (!c.done && c.peek() !== ',') throw unsupported('aliases, casts, resource embedding and aggregates in select');
-    columns.push(column);
+    // `column::type` (PostgREST's cast; the value keeps the column's name), e.g. numeric as text.
+    let cast = '';
+    if (c.s.startsWith('::', c.i)) {
+      c.i += 2;
+      cast = c.until(',');
+      if (!/^[a-z][a-z0-9_]*$/.test(cast)) throw parseError('select', raw, 'expected "column::type" with a type name');
+    }
+    if (!c.done && c.peek() !== ',') throw unsupported('aliases, resource embedding and aggregates in select');
+    columns.push(cast ? `${column}::${cast}` : column);
     if (c.done) return columns;
     c.i++;
   }

@@ -45,7 +45,11 @@ function whereSql(filters: Filter[], alias: string, p: Params): string {
 }
 
 function selectSql(columns: string[], alias: string): string {
-  return columns.length === 0 ? `${qi(alias)}.*` : columns.map((c) => `${qi(alias)}.${qi(c)}`).join(', ');
+  const item = (c: string) => {
+    const [column = '', cast] = c.split('::');
+    return cast ? `CAST(${qi(alias)}.${qi(column)} AS ${cast}) AS ${qi(column)}` : `${qi(alias)}.${qi(column)}`;
+  };
+  return columns.length === 0 ? `${qi(alias)}.*` : columns.map(item).join(', ');
 }
 
 function orderSql(order: OrderTerm[], alias: string): string {
