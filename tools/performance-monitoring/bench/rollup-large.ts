@@ -131,6 +131,10 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
       if (call.watermark === null || call.watermark >= (await currentHour(sql))) break;
     }
     const firstBuild = { totalMs: performance.now() - buildStart, calls };
+    const slowest = Math.max(...calls.map((c) => c.ms));
+    if (slowest > 30_000) {
+      h.notes.push(`rollup first build: a call of ${calls.reduce((n, c) => Math.max(n, c.hoursBuilt), 0)} h took ${(slowest / 1000).toFixed(1)} s: \`monitor.ts --refresh-rollups\` runs it under PERFMON_TIMEOUT_MS (30 s by default) and would time out; raise it for the first build, or call the function with a smaller p_max_hours`);
+    }
     loadAverage.afterBuild = load();
     await sql.unsafe('VACUUM ANALYZE perf_monitor_rollup');
     const [size] = await sql.unsafe<{ bytes: string; n: string }[]>(`SELECT pg_total_relation_size('public.perf_monitor_rollup') AS bytes, (SELECT count(*) FROM perf_monitor_rollup) AS n`);

@@ -420,7 +420,9 @@ async function benchSize(n: number): Promise<void> {
 const startedAt = new Date();
 const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
 const pageFaults = pageFaultCost();
-log(`perf-monitor bench: sizes ${options.sizes.map(sizeLabel).join(', ')}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
+const sizesText = [...options.only].some((id) => SIZE_SOURCES.includes(id)) ? `sizes ${options.sizes.map(sizeLabel).join(', ')}` : 'no --sizes sources';
+const rollupText = options.rollup ? `, rollup case ${options.rollupDays} days x ${sizeLabel(options.rollupPerDay)}/day` : '';
+log(`perf-monitor bench: ${sizesText}${rollupText}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
 log(`data in ${dataDir}${tempDataDir ? ' (temporary)' : ' (kept)'}; results to ${options.out}`);
 
 try {
