@@ -2,6 +2,7 @@
 // PostgreSQL plan summary, and the JSON file with every figure.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { renderRollup, type RollupFigures } from './rollup-report.js';
 
 export interface Measurement {
   /** parquet, ndjson, postgres, postgres-service, postgres-1h, rpc, fallback, baseline, demo, help, floor */
@@ -78,6 +79,8 @@ export interface Results {
   unpaged: UnpagedCheck[];
   ratios: Array<{ size: string; baselineS: number; fallbackS: number | null; rpcS: number | null; fallbackSpeedup: number | null; rpcSpeedup: number | null }>;
   targets: TargetLine[];
+  /** The rollup case (--large, --only rollup); null when not run. */
+  rollup: RollupFigures | null;
   notes: string[];
 }
 
@@ -238,6 +241,7 @@ export function renderTable(results: Results): string {
     out.push(`  scans: ${plan.scans.join('; ')}`);
     if (plan.diskSorts.length > 0) out.push(`  sorts spilled to disk: ${plan.diskSorts.join('; ')}`);
   }
+  if (results.rollup) out.push(...renderRollup(results.rollup));
   out.push('');
   out.push('Targets (time above the floor, median):');
   for (const t of results.targets) {

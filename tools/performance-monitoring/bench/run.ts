@@ -4,13 +4,16 @@
 //
 //   npm run bench -- [--sizes 10k,100k,1m] [--large] [--runs 3] [--only parquet,ndjson,...]
 //                    [--out bench/results/latest.json] [--data-dir DIR]
+//                    [--rollup-days 60] [--rollup-per-day 1m]
 //
 // Sources (--only): parquet, ndjson, postgres, postgres-service, postgres-1h, rpc, fallback,
-// baseline, demo, help. The floor (the runner starting an empty file) is always measured.
+// baseline, demo, help, rollup. The floor (the runner starting an empty file) is always measured.
+// --large adds the rollup case (bench/rollup-large.ts: 60 days x 1M operations/day in
+// PostgreSQL); `--only rollup` runs it alone. 10M per window: `--sizes 10k,100k,1m,10m`.
 // --data-dir keeps the generated files there and reuses them next time (default: a temp dir,
 // removed at the end). Everything listens on and talks to 127.0.0.1 only.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +29,14 @@ import {
 } from './datasets.js';
 import { BASELINE, cleanupScratch, emptyScript, killCurrent, measure, median, monitorCommand, pageFaultCost, rssMethod, runOnce, type Command, type RunResult, type Series } from './measure.js';
 import { computeRatios, computeTargets, renderTable, summarizePlan, writeResults, type Measurement, type PlanSummary, type Results, type UnpagedCheck } from './report.js';
+import { benchRollupLarge, stopRollupBench } from './rollup-large.js';
+import { rollupTargets, type RollupFigures } from './rollup-report.js';
 
-const ALL_SOURCES = ['parquet', 'ndjson', 'postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback', 'baseline', 'demo', 'help'] as const;
+const ALL_SOURCES = ['parquet', 'ndjson', 'postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback', 'baseline', 'demo', 'help', 'rollup'] as const;
 type SourceId = (typeof ALL_SOURCES)[number];
 const PG_SOURCES: SourceId[] = ['postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback', 'baseline'];
+/** The sources run on the --sizes datasets. */
+const SIZE_SOURCES: SourceId[] = ['parquet', 'ndjson', ...PG_SOURCES];
 const INDEXES = ['integration_logs_created_at_idx', 'integration_logs_source_created_at_idx'];
 /** The fallback pages every row through HTTP; the baseline is slower still. */
 const FALLBACK_MAX = 1_000_000;
@@ -45,6 +52,12 @@ function parseSize(text: string): number {
   const n = Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1));
   if (n < 10 || n > 20_000_000) throw new InvalidArgumentError(`size '${text}' must be between 10 and 20m`);
   return n;
+}
+
+function parseDays(text: string): number {
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 2 || days > 366 || days % 2 !== 0) throw new InvalidArgumentError('--rollup-days must be an even whole number from 2 to 366');
+  return days;
 }
 
 function parseRuns(text: string): number {
@@ -66,6 +79,10 @@ interface BenchOptions {
   only: Set<SourceId>;
   out: string;
   dataDir: string | null;
+  /** Run the rollup case: --large with rollup among the sources, or --only naming rollup. */
+  rollup: boolean;
+  rollupDays: number;
+  rollupPerDay: number;
 }
 
 /** Bad options: `bench: <what>` and the usage on stderr, exit 2; --help on stdout, exit 0. */
@@ -73,7 +90,9 @@ function parseOptions(argv: string[]): BenchOptions {
   const program = new Program('npm run bench --')
     .description('benchmark of perf-monitor: every source on generated datasets, next to the floor and the naive baseline')
     .option('--sizes <list>', 'operations per window, comma-separated (default: 10k,100k,1m)', (v) => v.split(',').map(parseSize))
-    .option('--large', 'add 10m operations per window')
+    .option('--large', 'add the rollup case: 60 days x 1M operations a day in PostgreSQL (10M per window: --sizes ...,10m)')
+    .option('--rollup-days <n>', 'days of data in the rollup case, even (default: 60)', parseDays)
+    .option('--rollup-per-day <size>', 'operations a day in the rollup case (default: 1m)', parseSize)
     .option('--runs <n>', 'measured runs per source, after one warm-up (default: 3)', parseRuns)
     .option('--only <list>', `sources, comma-separated (default: all): ${ALL_SOURCES.join(',')}`, parseOnly)
     .option('--out <file>', 'where the results JSON goes (default: bench/results/latest.json)')
@@ -87,11 +106,13 @@ function parseOptions(argv: string[]): BenchOptions {
   } catch (error) {
     process.exit(error instanceof CommanderError && error.exitCode === 0 ? 0 : 2);
   }
-  const o = program.opts<{ sizes?: number[]; large?: boolean; runs?: number; only?: Set<SourceId>; out?: string; dataDir?: string }>();
+  const o = program.opts<{ sizes?: number[]; large?: boolean; runs?: number; only?: Set<SourceId>; out?: string; dataDir?: string; rollupDays?: number; rollupPerDay?: number }>();
   const large = o.large ?? false;
   const sizes = o.sizes ?? [10_000, 100_000, 1_000_000];
-  if (large && !sizes.includes(10_000_000)) sizes.push(10_000_000);
   return {
+    rollup: o.only ? o.only.has('rollup') : large,
+    rollupDays: o.rollupDays ?? 60,
+    rollupPerDay: o.rollupPerDay ?? 1_000_000,
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     large,
     runs: o.runs ?? 3,
@@ -109,6 +130,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 let pg: PgServer | null = null;
 let rest: PostgrestServer | null = null;
 const tempDataDir = options.dataDir === null ? mkdtempSync(join(tmpdir(), 'perfmon-bench-data-')) : null;
+// As root, the rollup case's cluster runs as `postgres`, who must be able to enter the dir.
+if (tempDataDir) chmodSync(tempDataDir, 0o711);
 const dataDir = options.dataDir ?? (tempDataDir as string);
 
 async function cleanup(): Promise<void> {
@@ -117,6 +140,7 @@ async function cleanup(): Promise<void> {
   rest = null;
   await pg?.stop().catch(() => {});
   pg = null;
+  await stopRollupBench();
   cleanupScratch();
   if (tempDataDir) rmSync(tempDataDir, { recursive: true, force: true });
 }
@@ -139,6 +163,7 @@ const plans: PlanSummary[] = [];
 const unpaged: UnpagedCheck[] = [];
 const datasets: Array<Record<string, unknown>> = [];
 const notes: string[] = [];
+let rollupFigures: RollupFigures | null = null;
 
 interface JsonReport {
   healthScore: number | null;
@@ -173,9 +198,9 @@ function exitZero(state: { check: string; signature: string | null }) {
 }
 
 async function bench(
-  id: SourceId | 'floor',
+  id: string,
   label: string,
-  data: DatasetFiles | null,
+  data: Pick<DatasetFiles, 'label' | 'n'> | null,
   command: Command,
   check: (state: { check: string; signature: string | null }) => (r: RunResult) => void,
   server: PostgrestServer | null = null,
@@ -395,7 +420,9 @@ async function benchSize(n: number): Promise<void> {
 const startedAt = new Date();
 const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
 const pageFaults = pageFaultCost();
-log(`perf-monitor bench: sizes ${options.sizes.map(sizeLabel).join(', ')}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
+const sizesText = [...options.only].some((id) => SIZE_SOURCES.includes(id)) ? `sizes ${options.sizes.map(sizeLabel).join(', ')}` : 'no --sizes sources';
+const rollupText = options.rollup ? `, rollup case ${options.rollupDays} days x ${sizeLabel(options.rollupPerDay)}/day` : '';
+log(`perf-monitor bench: ${sizesText}${rollupText}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
 log(`data in ${dataDir}${tempDataDir ? ' (temporary)' : ' (kept)'}; results to ${options.out}`);
 
 try {
@@ -408,9 +435,18 @@ try {
     log('\n== starting PostgreSQL');
     pg = await startPostgres({ extraConfig: ['max_wal_size = 4GB', 'maintenance_work_mem = 512MB', 'checkpoint_timeout = 30min'] });
   }
-  for (const n of options.sizes) {
-    if (interrupted) break;
-    await benchSize(n);
+  if ([...options.only].some((id) => SIZE_SOURCES.includes(id))) {
+    for (const n of options.sizes) {
+      if (interrupted) break;
+      await benchSize(n);
+    }
+  }
+  if (options.rollup && !interrupted) {
+    rollupFigures = await benchRollupLarge(
+      { log, notes, interrupted: () => interrupted, measure: (id, label, data, command, check, server) => bench(id, label, data, command, check, server) },
+      dataDir, options.rollupDays, options.rollupPerDay, options.runs,
+    );
+    await stopRollupBench();
   }
   log('\n== floor again');
   await bench('floor', 'floor (empty .ts)', null, { script: emptyScript(), args: [] }, exitZero);
@@ -458,7 +494,7 @@ const results: Results = {
     rssMethod,
     pageFaults,
   },
-  options: { sizes: options.sizes.map(sizeLabel), runs: options.runs, only: [...options.only], until: BENCH_UNTIL, hours: BENCH_HOURS, currentStart: new Date(CURRENT_START_MS).toISOString() },
+  options: { sizes: options.sizes.map(sizeLabel), runs: options.runs, only: [...options.only], until: BENCH_UNTIL, hours: BENCH_HOURS, currentStart: new Date(CURRENT_START_MS).toISOString(), large: options.large, rollup: options.rollup ? { days: options.rollupDays, perDay: options.rollupPerDay } : null },
   datasets,
   floorMs,
   floorCpuMs,
@@ -466,7 +502,8 @@ const results: Results = {
   plans,
   unpaged,
   ratios: partial.ratios,
-  targets: computeTargets(partial),
+  targets: [...computeTargets(partial), ...(rollupFigures ? rollupTargets(rollupFigures, measurements) : [])],
+  rollup: rollupFigures,
   notes,
 };
 process.stdout.write(renderTable(results));

@@ -1,0 +1,84 @@
+// The rollup case's figures (bench/rollup-large.ts): their types, the printed section and the
+// targets of issue 13 (30-day report from rollups, hourly increment, rollup size).
+import type { Measurement, TargetLine } from './report.js';
+
+export interface RefreshCall {
+  ms: number;
+  hoursBuilt: number;
+  watermark: string | null;
+}
+
+export interface RollupFigures {
+  days: number;
+  perDay: number;
+  /** Operations per report window (days/2 days). */
+  perWindow: number;
+  rows: number;
+  until: string;
+  hours: number;
+  /** Dataset generation and load (INSERT ... generate_series, indexes, VACUUM ANALYZE); from the marker when reused. */
+  loadMs: number;
+  reused: boolean;
+  /** integration_logs: pg_total_relation_size (heap, TOAST, indexes), heap alone (main fork), indexes. */
+  rawBytes: { total: number; heap: number; indexes: number };
+  /** The first full build: refresh calls with the defaults until the watermark is the current hour. */
+  firstBuild: { totalMs: number; calls: RefreshCall[] };
+  /** pg_total_relation_size('public.perf_monitor_rollup') after the build (and a VACUUM), its rows. */
+  rollupBytes: number;
+  rollupRows: number;
+  /** A refresh with no new hour: re-reads the lag (2 h). */
+  steady: { medianMs: number; calls: RefreshCall[] };
+  /** A refresh after one more hour closed (watermark moved back one hour first): the lag plus that hour. */
+  increment: { medianMs: number; calls: RefreshCall[]; rowsReread: number };
+  /** Whether this CLI has --exact (the read path); without it the default run reads raw rows. */
+  exactFlag: boolean;
+  /** source.aggregation of each report row, by measurement id. */
+  aggregation: Record<string, string | null>;
+  loadAverage: Record<string, string>;
+}
+
+const s = (ms: number) => (ms / 1000).toFixed(3);
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GB`;
+
+function readRow(measurements: Measurement[], id: string): Measurement | undefined {
+  return measurements.find((m) => m.id === id && m.error === null);
+}
+
+export function renderRollup(f: RollupFigures): string[] {
+  const out: string[] = [];
+  const perCall = f.firstBuild.calls.map((c) => `${s(c.ms)} s/${c.hoursBuilt} h`).join(', ');
+  out.push('');
+  out.push(`Rollups, ${f.days} days x ${f.perDay.toLocaleString('en-US')} operations/day (${f.rows.toLocaleString('en-US')} rows), data ending ${f.until}, report --hours ${f.hours}:`);
+  out.push(`  load (generate_series INSERT, indexes, VACUUM ANALYZE): ${s(f.loadMs)} s${f.reused ? ' (reused: the figure of the run that loaded it)' : ''}`);
+  out.push(`  raw table: ${gb(f.rawBytes.total)} with indexes (heap ${gb(f.rawBytes.heap)}, indexes ${gb(f.rawBytes.indexes)})`);
+  out.push(`  first full build: ${s(f.firstBuild.totalMs)} s in ${f.firstBuild.calls.length} calls of perf_monitor_refresh_rollups() (${perCall})`);
+  out.push(`  rollup table: ${mb(f.rollupBytes)}, ${f.rollupRows.toLocaleString('en-US')} rows = ${((100 * f.rollupBytes) / f.rawBytes.total).toFixed(2)}% of the raw table with indexes (${((100 * f.rollupBytes) / f.rawBytes.heap).toFixed(2)}% of its heap)`);
+  out.push(`  refresh with no new hour (re-reads the 2 h lag): median ${s(f.steady.medianMs)} s (${f.steady.calls.map((c) => `${s(c.ms)} s/${c.hoursBuilt} h`).join(', ')})`);
+  out.push(`  hourly increment (one more hour closed + the 2 h lag, ${f.increment.rowsReread.toLocaleString('en-US')} rows re-read): median ${s(f.increment.medianMs)} s (${f.increment.calls.map((c) => `${s(c.ms)} s/${c.hoursBuilt} h`).join(', ')})`);
+  out.push(`  report rows' source.aggregation: ${Object.entries(f.aggregation).map(([id, a]) => `${id} ${a ?? '?'}`).join(', ')}${f.exactFlag ? '' : ' (this CLI has no --exact: the rollup read path is not in it, every report row read raw rows)'}`);
+  out.push(`  load average: ${Object.entries(f.loadAverage).map(([at, l]) => `${at} ${l}`).join('; ')}`);
+  return out;
+}
+
+/** Issue 13's targets; a report-time target is n/a when the row did not read the rollups. */
+export function rollupTargets(f: RollupFigures, measurements: Measurement[]): TargetLine[] {
+  const lines: TargetLine[] = [];
+  for (const [via, id] of [['CLI', 'rollup-cli'], ['RPC', 'rollup-rpc']] as const) {
+    const fast = readRow(measurements, id);
+    const exact = readRow(measurements, `${id}-exact`);
+    const fromRollup = f.aggregation[id] === 'rollup';
+    const what = fast ? `${s(fast.aboveFloorMs)} s, aggregation ${f.aggregation[id] ?? '?'}` : 'not measured';
+    lines.push({ target: `${via} report --hours ${f.hours} (${f.days}d x ${f.perDay}/day) from rollups <= 1.000 s`, measured: what, pass: fast && fromRollup ? fast.aboveFloorMs <= 1000 : null });
+    const ratio = fast && exact ? exact.aboveFloorMs / Math.max(fast.aboveFloorMs, 1) : null;
+    lines.push({
+      target: `${via} report --hours ${f.hours}: rollups >= 30x faster than --exact`,
+      measured: ratio === null ? (f.exactFlag ? 'not measured' : 'no --exact in this CLI') : `x${ratio.toFixed(1)} (--exact ${s((exact as Measurement).aboveFloorMs)} s)`,
+      pass: ratio !== null && fromRollup ? ratio >= 30 : null,
+    });
+  }
+  lines.push({ target: 'rollup refresh: hourly increment <= 2.000 s', measured: `${s(f.increment.medianMs)} s`, pass: f.increment.medianMs <= 2000 });
+  const share = (100 * f.rollupBytes) / f.rawBytes.total;
+  lines.push({ target: 'rollup table <= 5% of the raw table (both with indexes)', measured: `${share.toFixed(2)}% (${mb(f.rollupBytes)} of ${gb(f.rawBytes.total)})`, pass: share <= 5 });
+  return lines;
+}
