@@ -115,6 +115,9 @@ LEFT JOIN histograms USING (bucket, service, operation)
 LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 }
 
+/** The histogram layout's version: 2 is the 1-2-5 ladder (1 was exact to 1,000 ms, then 3 digits). */
+export const HISTOGRAM_LAYOUT = 2;
+
 export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
 
 /** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
@@ -237,6 +240,17 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
   updated_at timestamptz
 );
 INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING;
+-- The histogram's layout (sources/histogram-sql.ts): rows of another layout cannot be merged with
+-- these, so an upgrade that changes it empties the rollups; the refresh builds them again.
+ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_layout integer;
+DO $layout$
+BEGIN
+  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM ${HISTOGRAM_LAYOUT}) THEN
+    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block;
+    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = ${HISTOGRAM_LAYOUT};
+  END IF;
+END
+$layout$;
 
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
 -- policy denies them even if a grant comes back; the owner and service_role bypass it.
