@@ -20,16 +20,7 @@ export interface LogRow {
 }
 
 /** mulberry32: a small seeded generator, so every run puts in the same rows. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as random } from './dataset.js';
 
 /** A standard normal deviate (Box-Muller). */
 export function normal(rand: () => number): number {
