@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findPgBinDir, freePort } from '../test/support/postgres.js';
+import { cleanEnv, findPgBinDir, freePort, unprivilegedAccount, type RunAs } from '../test/support/postgres.js';
 
 export interface KeptCluster {
   /** `postgres://postgres:<password>@127.0.0.1:<port>/<db>`. */
@@ -17,33 +17,6 @@ export interface KeptCluster {
   /** True when the data directory was created by this call (nothing to reuse). */
   readonly fresh: boolean;
   stop(): Promise<void>;
-}
-
-interface RunAs {
-  uid: number;
-  gid: number;
-}
-
-function runAsAccount(): RunAs | null {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
-  for (const name of ['postgres', 'nobody']) {
-    try {
-      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-      if (Number.isInteger(uid) && Number.isInteger(gid)) return { uid, gid };
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error('running as root, but neither `postgres` nor `nobody` exists to run PostgreSQL');
-}
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG') && v !== undefined) env[k] = v;
-  env.LC_ALL = 'C';
-  env.LANG = 'C';
-  return env;
 }
 
 function pgTool(runAs: RunAs | null, tool: string, args: string[], cwd: string): void {
@@ -66,7 +39,7 @@ function pgTool(runAs: RunAs | null, tool: string, args: string[], cwd: string):
  * postgresql.conf when the cluster is created; the server then listens on a free port.
  */
 export async function startKeptCluster(baseDir: string, config: string[]): Promise<KeptCluster> {
-  const runAs = runAsAccount();
+  const runAs = unprivilegedAccount();
   const dataDir = join(baseDir, 'data');
   const sockDir = join(baseDir, 'sock');
   const logFile = join(baseDir, 'postgres.log');

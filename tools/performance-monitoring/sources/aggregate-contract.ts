@@ -120,6 +120,21 @@ export const COLUMN_TYPES: Record<ColumnValue, { postgres: string; duckdb: strin
   number: { postgres: 'double precision', duckdb: 'DOUBLE' },
 };
 
+/** The 'rollup' row (KINDS.rollup) as one SELECT without FROM: the watermark (a timestamptz
+ *  expression) in bucket_start as epoch seconds, `hours` (a bigint expression) in operations, every
+ *  other column NULL where nullable, else 0. The one text of it, for the rollup read
+ *  (rollup-read-sql.ts) and the RPC's raw body (rpc-sql.ts); PostgreSQL and DuckDB both take it. */
+export function rollupRowSql(watermark: string, hours: string): string {
+  const value = (column: (typeof RESULT_COLUMNS)[number]): string => {
+    const type = COLUMN_TYPES[column.value].postgres;
+    if (column.name === 'kind') return `CAST('${KINDS.rollup}' AS ${type})`;
+    if (column.name === 'bucket_start') return `CAST(floor(extract(epoch FROM ${watermark})) AS ${type})`;
+    if (column.name === 'operations') return hours;
+    return column.nullable ? `CAST(NULL AS ${type})` : `CAST(0 AS ${type})`;
+  };
+  return `SELECT\n${RESULT_COLUMNS.map((column) => `  ${value(column)} AS ${column.name}`).join(',\n')}`;
+}
+
 /** The positional parameters `$1..$n` of the SQL for one query. */
 export function aggregationParams(query: AggregateQuery): ParameterValue[] {
   return PARAMETERS.map((parameter) => parameter.value(query));

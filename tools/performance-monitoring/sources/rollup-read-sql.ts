@@ -12,7 +12,7 @@
 //   rollup_histogram(is_current, bucket, service, operation, bucket_key, n, n_failed)
 //   rollup_fingerprints(service, operation, fingerprint, n, example, last_at)   current window only
 import { aggregationSql } from './aggregate-sql.js';
-import { KINDS } from './aggregate-contract.js';
+import { rollupRowSql } from './aggregate-contract.js';
 import { BUCKET_KEY, BUCKET_VALUE, BUCKET_WIDTH } from './histogram-sql.js';
 import { RAW_ROWS, ROLLED_UP_HOURS, ROLLUP_END, ROW_BUCKET, ROW_IS_CURRENT, THRESHOLD, usedCurrentRows, usedRows } from './rollup-cover-sql.js';
 import { cte, splitCtes } from './sql-ctes.js';
@@ -195,20 +195,6 @@ group_operations AS (
 )`;
 }
 
-/** The 'rollup' row: the watermark the read used, epoch seconds, in bucket_start; the hours read
- *  from the rollups in operations (aggregate-contract.ts KINDS). */
-function rollupRow(final: string): string {
-  const impossible = final.lastIndexOf('UNION ALL');
-  const template = final.slice(impossible + 'UNION ALL'.length).trim();
-  const row = template
-    .replace(`CAST('${KINDS.impossibleTimes}' AS text) AS kind`, `CAST('${KINDS.rollup}' AS text) AS kind`)
-    .replace('CAST(NULL AS bigint) AS bucket_start', `CAST(floor(extract(epoch FROM ${ROLLUP_END})) AS bigint) AS bucket_start`)
-    .replace(/^  operations,$/m, `  ${ROLLED_UP_HOURS} AS operations,`)
-    .replace(/\nFROM impossible$/, '');
-  if (row === template || /FROM impossible/.test(row) || !row.includes(KINDS.rollup)) throw new Error(`aggregate.sql's last branch is not the impossible_times row ${READER} expects`);
-  return `${final}\nUNION ALL\n${row}`;
-}
-
 export type Engine = 'postgres' | 'duckdb';
 
 /** The read SQL for `engine`; `table` is PERFMON_TABLE for the raw rows. */
@@ -226,7 +212,8 @@ export function rollupReadSql(engine: Engine, table?: string): string {
     mergingCtes(),
     reused('groups'), reused('top_groups'), reused('top_messages'), reused('impossible'),
   ];
-  return `WITH ${ctes.join(',\n')}\n${rollupRow(parts.final)}`;
+  // The 'rollup' row: the watermark the read used, and the hours it read from the rollups.
+  return `WITH ${ctes.join(',\n')}\n${parts.final}\nUNION ALL\n${rollupRowSql(ROLLUP_END, ROLLED_UP_HOURS)}`;
 }
 
 /** Where each engine keeps the rollup: PostgreSQL in its two tables (hourly rows, and blocks),

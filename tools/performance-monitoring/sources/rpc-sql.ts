@@ -1,7 +1,7 @@
 // sql/rpc.sql is generated from sql/aggregate.sql and the rollup read built from it (one source
 // of truth for the SQL text) and from the declared parameters (aggregate-contract.ts): `npm run
 // sql:rpc` writes it, and a test fails when it is stale.
-import { COLUMN_TYPES, KINDS, RESULT_COLUMNS, RPC_PARAMETERS } from './aggregate-contract.js';
+import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { aggregationSql } from './aggregate-sql.js';
 import { ROLLUP_END, rollupCovers } from './rollup-cover-sql.js';
 import { rollupReadSql } from './rollup-read-sql.js';
@@ -65,17 +65,6 @@ const bodyOf = (sql: string) =>
     .join('\n')
     .trim();
 
-/** The 'rollup' row the raw body adds where the rollups are installed: their watermark, 0 hours
- *  read from them (aggregate-contract.ts KINDS); every other column zero or NULL. */
-function rawRollupRow(): string {
-  const value = (column: (typeof RESULT_COLUMNS)[number]): string => {
-    if (column.name === 'kind') return `CAST('${KINDS.rollup}' AS text)`;
-    if (column.name === 'bucket_start') return `CAST(floor(extract(epoch FROM ${WATERMARK})) AS bigint)`;
-    return column.nullable ? `CAST(NULL AS ${COLUMN_TYPES[column.value].postgres})` : `CAST(0 AS ${COLUMN_TYPES[column.value].postgres})`;
-  };
-  return `SELECT\n${RESULT_COLUMNS.map((column) => `  ${value(column)} AS ${column.name}`).join(',\n')}\nWHERE v_installed`;
-}
-
 const asJson = (body: string) => `RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
 ${body}
 ) AS summary);`;
@@ -126,7 +115,7 @@ BEGIN
     END IF;
   END IF;
   -- Raw rows alone; with the 'rollup' row (0 hours) where rollups are installed, for the client's coverage line.
-  ${asJson(`${raw}\nUNION ALL\n${rawRollupRow()}`)}
+  ${asJson(`${raw}\nUNION ALL\n${rollupRowSql(WATERMARK, 'CAST(0 AS bigint)')}\nWHERE v_installed`)}
 END
 $perf_monitor$;
 
