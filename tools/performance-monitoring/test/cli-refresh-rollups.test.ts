@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_LOCK_KEY } from '../sources/rollup-sql.js';
 import { CONTROLLED, MONITOR, TSX_LOADER, emptyDir, runCli } from './support/cli.js';
 import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
+import { rollupTable } from './support/rollup-rows.js';
 
 const SQL_DIR = new URL('../sql/', import.meta.url);
 const HOUR = 3_600_000;
@@ -49,18 +50,6 @@ async function database(name: string): Promise<{ url: string; h0: number; hourNo
   });
 }
 
-async function rollupTable(url: string) {
-  return withSql(url, async (sql) => {
-    const rows = await sql<Record<string, unknown>[]>`
-      SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS hour, service, operation,
-        operations::text, failures::text, samples::text, sum_duration::text, sum_squares::text, min_duration, max_duration,
-        invalid_durations::text, histogram_keys::text[], histogram_counts::text[], failure_histogram_keys::text[],
-        failure_histogram_counts::text[], fingerprints
-      FROM perf_monitor_rollup ORDER BY hour, service, operation`;
-    return rows.map((r) => ({ ...r }));
-  });
-}
-
 /** The same rows rolled up by one call of the function, large enough for all of them. */
 let single: Record<string, unknown>[];
 
@@ -70,7 +59,7 @@ beforeAll(async () => {
     const [row] = await sql<{ hours_built: number }[]>`SELECT hours_built FROM perf_monitor_refresh_rollups('2 hours', 168)`;
     expect(row?.hours_built).toBe(HOURS);
   });
-  single = await rollupTable(url);
+  single = await withSql(url, rollupTable);
   // 74 hours of hubspot, 15 of them (every fifth, 0 to 70) with n8n too.
   expect(single).toHaveLength(HOURS + 15);
 });
@@ -134,11 +123,11 @@ describe('monitor.ts --refresh-rollups over three days', () => {
     const cwd = emptyDir();
     const first = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
     expect(first).toEqual({ code: 0, stdout: '', stderr: `perf-monitor: rollups: 74 hours built; rolled up to ${iso(hourNow)}\n` });
-    expect(await rollupTable(url)).toEqual(single);
+    expect(await withSql(url, rollupTable)).toEqual(single);
     // Up to date: one call, re-reading the 2 hours of lag.
     const again = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
     expect(again).toEqual({ code: 0, stdout: '', stderr: `perf-monitor: rollups: 2 hours built; rolled up to ${iso(hourNow)}\n` });
-    expect(await rollupTable(url)).toEqual(single);
+    expect(await withSql(url, rollupTable)).toEqual(single);
   });
 
   it('on a terminal: a progress line after each step, redrawn with \\r and cleared before the final line', async () => {
@@ -155,7 +144,7 @@ describe('monitor.ts --refresh-rollups over three days', () => {
         // The terminal turns \n into \r\n.
         `perf-monitor: rollups: 74 hours built; rolled up to ${iso(hourNow)}\r\n`,
     );
-    expect(await rollupTable(url)).toEqual(single);
+    expect(await withSql(url, rollupTable)).toEqual(single);
   });
 
   it('Ctrl-C during a step: stops after it, exit 130, its hours kept; the next run goes on from there', async () => {
@@ -170,11 +159,11 @@ describe('monitor.ts --refresh-rollups over three days', () => {
         `\r${ESC_K}` +
         `perf-monitor: rollups: 24 hours built, then interrupted (50 hours to go: run it again); rolled up to ${iso(h0 + 24 * HOUR)}\r\n`,
     );
-    expect(await rollupTable(url)).toEqual(single.filter((row) => String(row.hour) < iso(h0 + 24 * HOUR)));
+    expect(await withSql(url, rollupTable)).toEqual(single.filter((row) => String(row.hour) < iso(h0 + 24 * HOUR)));
     // The next run starts at the watermark, minus the lag: 2 + 50 hours.
     const rest = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url } });
     expect(rest).toEqual({ code: 0, stdout: '', stderr: `perf-monitor: rollups: 52 hours built; rolled up to ${iso(hourNow)}\n` });
-    expect(await rollupTable(url)).toEqual(single);
+    expect(await withSql(url, rollupTable)).toEqual(single);
   });
 
   it('a second Ctrl-C quits at once, killed by SIGINT, while the step still waits', async () => {
@@ -202,6 +191,6 @@ describe('monitor.ts --refresh-rollups over three days', () => {
     } finally {
       await other.end({ timeout: 5 });
     }
-    expect(await rollupTable(url)).toEqual(single);
+    expect(await withSql(url, rollupTable)).toEqual(single);
   });
 });

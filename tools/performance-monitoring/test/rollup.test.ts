@@ -13,6 +13,7 @@ import { aggregationSql } from '../sources/aggregate-sql.js';
 import { BLOCKS_SIGNATURE, REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
 import { emptyDir, runCli } from './support/cli.js';
 import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
+import { insertRows, rollupTable, type LogRow } from './support/rollup-rows.js';
 import { pgCronAvailable } from './support/system.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -48,23 +49,6 @@ async function installTwice(url: string): Promise<void> {
 async function currentHour(sql: postgres.Sql): Promise<number> {
   const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
   return Number(row?.ms);
-}
-
-interface LogRow {
-  source: string;
-  operation: string | null;
-  level: string;
-  status: string;
-  message: string | null;
-  duration_ms: number | null;
-  at: number;
-}
-
-async function insertRows(sql: postgres.Sql, rows: LogRow[]): Promise<void> {
-  for (const r of rows) {
-    await sql`INSERT INTO integration_logs (source, operation, level, status, message, duration_ms, created_at)
-      VALUES (${r.source}, ${r.operation}, ${r.level}, ${r.status}, ${r.message}, ${r.duration_ms}, ${new Date(r.at).toISOString()})`;
-  }
 }
 
 const MIN = 60_000;
@@ -131,16 +115,6 @@ function expectedRows(h0: number) {
       fingerprints: { 'Rate limit exceeded': { count: 1, example: 'Rate limit exceeded', last_at: usIso(h0 + 2 * HOUR + 20 * MIN) } },
     }),
   ];
-}
-
-async function rollupTable(sql: postgres.Sql) {
-  const rows = await sql<Record<string, unknown>[]>`
-    SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS hour, service, operation,
-      operations::text, failures::text, samples::text, sum_duration::text, sum_squares::text, min_duration, max_duration,
-      invalid_durations::text, histogram_keys::text[], histogram_counts::text[], failure_histogram_keys::text[],
-      failure_histogram_counts::text[], fingerprints
-    FROM perf_monitor_rollup ORDER BY hour, service, operation`;
-  return rows.map((r) => ({ ...r }));
 }
 
 interface Refresh {

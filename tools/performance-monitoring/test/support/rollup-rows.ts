@@ -38,6 +38,17 @@ export async function insertRows(sql: postgres.Sql, rows: LogRow[]): Promise<voi
 }
 
 /** The start of the current hour, by the database's clock. */
+/** The hourly rollup table, every column as text (bigints and sums exactly), in a stable order. */
+export async function rollupTable(sql: postgres.Sql): Promise<Record<string, unknown>[]> {
+  const rows = await sql<Record<string, unknown>[]>`
+    SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS hour, service, operation,
+      operations::text, failures::text, samples::text, sum_duration::text, sum_squares::text, min_duration, max_duration,
+      invalid_durations::text, histogram_keys::text[], histogram_counts::text[], failure_histogram_keys::text[],
+      failure_histogram_counts::text[], fingerprints
+    FROM perf_monitor_rollup ORDER BY hour, service, operation`;
+  return rows.map((r) => ({ ...r }));
+}
+
 export async function currentHour(sql: postgres.Sql): Promise<number> {
   const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
   return Number(row?.ms);
