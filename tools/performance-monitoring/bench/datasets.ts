@@ -323,7 +323,7 @@ export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Pro
   }
   const quotedPath = `'${data.csv.replace(/'/g, "''")}'`;
   await psql(databaseUrl, `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`);
-  await runSqlFile(databaseUrl, SCHEMA_SQL);
+  await runSqlFile(databaseUrl, SCHEMA_SQL, 30 * 60_000);
   await psql(databaseUrl, 'VACUUM ANALYZE integration_logs');
   const check = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {

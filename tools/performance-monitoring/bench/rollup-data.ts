@@ -169,7 +169,8 @@ export async function ensureRollupDataset(databaseUrl: string, days: number, per
     });
     const inserted = performance.now();
     log(`  rows inserted in ${((inserted - started) / 1000).toFixed(1)} s; creating the indexes (schema.sql)`);
-    await runSqlFile(databaseUrl, SCHEMA_SQL);
+    // 60M rows: 1.5-3 min on two idle cores, more when they are busy (psql's default here is 2 min).
+    await runSqlFile(databaseUrl, SCHEMA_SQL, 30 * 60_000);
     const indexed = performance.now();
     log(`  indexes in ${((indexed - inserted) / 1000).toFixed(1)} s; VACUUM ANALYZE`);
     await sql.unsafe('VACUUM ANALYZE integration_logs');

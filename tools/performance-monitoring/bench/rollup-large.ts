@@ -130,7 +130,7 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
     const rawBytes = { total: Number(raw?.total), heap: Number(raw?.heap), indexes: Number(raw?.indexes) };
     h.log(`  raw table ${(rawBytes.total / 2 ** 30).toFixed(2)} GB (heap ${(rawBytes.heap / 2 ** 30).toFixed(2)} GB, indexes ${(rawBytes.indexes / 2 ** 30).toFixed(2)} GB)`);
 
-    await runSqlFile(url, ROLLUP_SQL);
+    await runSqlFile(url, ROLLUP_SQL, 30 * 60_000);
     await sql.unsafe('TRUNCATE perf_monitor_rollup, perf_monitor_rollup_block');
     await sql.unsafe('UPDATE perf_monitor_rollup_state SET watermark = NULL, updated_at = NULL');
     h.log('  first full build of the rollups (perf_monitor_refresh_rollups() with its defaults, until caught up)...');

@@ -425,6 +425,7 @@ const rollupText = options.rollup ? `, rollup case ${options.rollupDays} days x 
 log(`perf-monitor bench: ${sizesText}${rollupText}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
 log(`data in ${dataDir}${tempDataDir ? ' (temporary)' : ' (kept)'}; results to ${options.out}`);
 
+let failure: string | null = null;
 try {
   log('\n== floor, --help, --demo');
   await bench('floor', 'floor (empty .ts)', null, { script: emptyScript(), args: [] }, exitZero);
@@ -450,10 +451,17 @@ try {
   }
   log('\n== floor again');
   await bench('floor', 'floor (empty .ts)', null, { script: emptyScript(), args: [] }, exitZero);
+} catch (error) {
+  // A set-up step failed (a dataset, a server): one line, the servers stopped, no results file.
+  failure = error instanceof Error ? error.message : String(error);
 } finally {
   if (!interrupted) await cleanup();
 }
 if (interrupted) process.exit(130);
+if (failure !== null) {
+  log(`bench: failed: ${failure.split('\n').slice(0, 3).join(' / ')}`);
+  process.exit(1);
+}
 
 // ---- results ---------------------------------------------------------------------------------------
 

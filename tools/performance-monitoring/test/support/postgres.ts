@@ -372,11 +372,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
  * Run a .sql file the way a user would: `psql -v ON_ERROR_STOP=1 -f FILE` against the URL.
  * Rejects with psql's stderr when a statement fails.
  */
-export async function runSqlFile(databaseUrl: string, path: string): Promise<RunResult> {
+export async function runSqlFile(databaseUrl: string, path: string, timeoutMs = 120_000): Promise<RunResult> {
   const psql = join(findPgBinDir(), 'psql');
   return run(psql, ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname', databaseUrl, '-f', path], {
     env: cleanEnv({ PGCONNECT_TIMEOUT: '10' }),
     cwd: process.cwd(),
+    timeoutMs,
   });
 }
 
