@@ -26,6 +26,7 @@ import { startPostgrestServer, type PostgrestServer } from '../test/support/post
 import { startKeptCluster, type KeptCluster } from './pg-cluster.js';
 import { monitorCommand, runOnce, median, type Command, type RunResult } from './measure.js';
 import type { Measurement } from './report.js';
+import { STEP_HOURS } from '../sources/rollup-refresh.js';
 import { ensureRollupDataset } from './rollup-data.js';
 import type { RefreshCall, RollupFigures } from './rollup-report.js';
 
@@ -145,7 +146,8 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
     const firstBuild = { totalMs: performance.now() - buildStart, calls };
     const slowest = Math.max(...calls.map((c) => c.ms));
     if (slowest > 30_000) {
-      h.notes.push(`rollup first build: a call of ${calls.reduce((n, c) => Math.max(n, c.hoursBuilt), 0)} h took ${(slowest / 1000).toFixed(1)} s: \`monitor.ts --refresh-rollups\` runs it under PERFMON_TIMEOUT_MS (30 s by default) and would time out; raise it for the first build, or call the function with a smaller p_max_hours`);
+      const hours = calls.reduce((n, c) => Math.max(n, c.hoursBuilt), 0);
+      h.notes.push(`rollup first build: a call of ${hours} h took ${(slowest / 1000).toFixed(1)} s: \`monitor.ts --refresh-rollups\` builds ${STEP_HOURS} h a call (about ${((slowest * STEP_HOURS) / hours / 1000).toFixed(1)} s here), each under PERFMON_TIMEOUT_MS (30 s by default); a direct call under a shorter statement timeout needs a smaller p_max_hours`);
     }
     loadAverage.afterBuild = load();
     await sql.unsafe('VACUUM ANALYZE perf_monitor_rollup');
