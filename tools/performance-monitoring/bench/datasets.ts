@@ -306,6 +306,10 @@ function psql(databaseUrl: string, command: string): Promise<void> {
   });
 }
 
+/** psql's limit for building the indexes of a large table or installing SQL over one (test
+ *  support's default, 2 min, killed the index build of 60M rows on a busy machine). */
+export const LARGE_SQL_TIMEOUT_MS = 30 * 60_000;
+
 /**
  * Loads the dataset into `databaseUrl` as a user would set it up: Supabase's API roles, the
  * shipped schema.sql (table and indexes); the bulk load runs without the indexes, which
@@ -323,7 +327,7 @@ export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Pro
   }
   const quotedPath = `'${data.csv.replace(/'/g, "''")}'`;
   await psql(databaseUrl, `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`);
-  await runSqlFile(databaseUrl, SCHEMA_SQL, 30 * 60_000);
+  await runSqlFile(databaseUrl, SCHEMA_SQL, LARGE_SQL_TIMEOUT_MS);
   await psql(databaseUrl, 'VACUUM ANALYZE integration_logs');
   const check = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {

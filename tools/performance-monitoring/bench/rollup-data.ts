@@ -17,7 +17,7 @@
 import postgres from 'postgres';
 import { SCHEMA_SQL } from '../test/support/dataset.js';
 import { installSupabaseRoles, runSqlFile } from '../test/support/postgres.js';
-import { OPERATIONS, SERVICES } from './datasets.js';
+import { LARGE_SQL_TIMEOUT_MS, OPERATIONS, SERVICES } from './datasets.js';
 
 /** Bumped whenever the generated rows change, so a kept table is regenerated. */
 export const ROLLUP_GENERATOR_VERSION = 1;
@@ -169,8 +169,7 @@ export async function ensureRollupDataset(databaseUrl: string, days: number, per
     });
     const inserted = performance.now();
     log(`  rows inserted in ${((inserted - started) / 1000).toFixed(1)} s; creating the indexes (schema.sql)`);
-    // 60M rows: 1.5-3 min on two idle cores, more when they are busy (psql's default here is 2 min).
-    await runSqlFile(databaseUrl, SCHEMA_SQL, 30 * 60_000);
+    await runSqlFile(databaseUrl, SCHEMA_SQL, LARGE_SQL_TIMEOUT_MS);
     const indexed = performance.now();
     log(`  indexes in ${((indexed - inserted) / 1000).toFixed(1)} s; VACUUM ANALYZE`);
     await sql.unsafe('VACUUM ANALYZE integration_logs');

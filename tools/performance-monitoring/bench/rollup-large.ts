@@ -21,12 +21,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { RPC_SQL } from '../test/support/dataset.js';
-import { runSqlFile } from '../test/support/postgres.js';
+import { RPC_SIGNATURE } from '../sources/rpc-sql.js';
+import { STEP_HOURS } from '../sources/rollup-refresh.js';
+import { runSqlFile, withSql } from '../test/support/postgres.js';
 import { startPostgrestServer, type PostgrestServer } from '../test/support/postgrest-server.js';
 import { startKeptCluster, type KeptCluster } from './pg-cluster.js';
 import { monitorCommand, runOnce, median, type Command, type RunResult } from './measure.js';
 import type { Measurement } from './report.js';
-import { STEP_HOURS } from '../sources/rollup-refresh.js';
+import { LARGE_SQL_TIMEOUT_MS } from './datasets.js';
 import { ensureRollupDataset } from './rollup-data.js';
 import type { RefreshCall, RollupFigures } from './rollup-report.js';
 
@@ -87,18 +89,6 @@ interface JsonReport {
   source: { kind: string; aggregation: string };
 }
 
-/** perf_monitor_summary's argument types in rpc.sql (ALTER FUNCTION names it by them). */
-const RPC_ARGUMENT_TYPES = 'timestamptz, timestamptz, timestamptz, text, integer, integer, boolean';
-
-async function runStatement(url: string, statement: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 /** The monitor's --help names --exact once the read path is in. */
 async function hasExactFlag(): Promise<boolean> {
   const r = await runOnce(monitorCommand(['--help']));
@@ -131,7 +121,7 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
     const rawBytes = { total: Number(raw?.total), heap: Number(raw?.heap), indexes: Number(raw?.indexes) };
     h.log(`  raw table ${(rawBytes.total / 2 ** 30).toFixed(2)} GB (heap ${(rawBytes.heap / 2 ** 30).toFixed(2)} GB, indexes ${(rawBytes.indexes / 2 ** 30).toFixed(2)} GB)`);
 
-    await runSqlFile(url, ROLLUP_SQL, 30 * 60_000);
+    await runSqlFile(url, ROLLUP_SQL, LARGE_SQL_TIMEOUT_MS);
     await sql.unsafe('TRUNCATE perf_monitor_rollup, perf_monitor_rollup_block');
     await sql.unsafe('UPDATE perf_monitor_rollup_state SET watermark = NULL, updated_at = NULL');
     h.log('  first full build of the rollups (perf_monitor_refresh_rollups() with its defaults, until caught up)...');
@@ -222,7 +212,7 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
     // only, to measure what --exact costs (rpc.sql restores it).
     const lift = row.id === 'rollup-rpc-exact';
     if (lift) {
-      await runStatement(url, `ALTER FUNCTION public.perf_monitor_summary(${RPC_ARGUMENT_TYPES}) SET statement_timeout = 0`);
+      await withSql(url, (sql) => sql.unsafe(`ALTER FUNCTION ${RPC_SIGNATURE} SET statement_timeout = 0`));
       h.notes.push(`rollup case: the ${row.label} row ran with the RPC's statement_timeout lifted (25 s shipped), to measure the raw read`);
     }
     const m = await h.measure(row.id, row.label, size, monitorCommand(row.args, row.env), check(row.id), row.server);

@@ -13,7 +13,7 @@ import { aggregationSql } from '../sources/aggregate-sql.js';
 import { BLOCKS_SIGNATURE, REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
 import { emptyDir, runCli } from './support/cli.js';
 import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { insertRows, rollupTable, type LogRow } from './support/rollup-rows.js';
+import { currentHour, insertRows, rollupTable, type LogRow } from './support/rollup-rows.js';
 import { pgCronAvailable } from './support/system.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -46,11 +46,6 @@ async function installTwice(url: string): Promise<void> {
 }
 
 /** The start of the current hour, by the database's clock. */
-async function currentHour(sql: postgres.Sql): Promise<number> {
-  const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
-  return Number(row?.ms);
-}
-
 const MIN = 60_000;
 
 /** The hand dataset: hour h0 (five hours ago) and h0 + 2h, one row in the current hour. */

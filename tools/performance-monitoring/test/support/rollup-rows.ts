@@ -37,7 +37,6 @@ export async function insertRows(sql: postgres.Sql, rows: LogRow[]): Promise<voi
   }
 }
 
-/** The start of the current hour, by the database's clock. */
 /** The hourly rollup table, every column as text (bigints and sums exactly), in a stable order. */
 export async function rollupTable(sql: postgres.Sql): Promise<Record<string, unknown>[]> {
   const rows = await sql<Record<string, unknown>[]>`
@@ -49,6 +48,7 @@ export async function rollupTable(sql: postgres.Sql): Promise<Record<string, unk
   return rows.map((r) => ({ ...r }));
 }
 
+/** The start of the current hour, by the database's clock. */
 export async function currentHour(sql: postgres.Sql): Promise<number> {
   const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
   return Number(row?.ms);
