@@ -3,9 +3,9 @@
 import { CommanderError } from 'commander';
 import { buildProgram, type RawOptions } from './cli/program.js';
 import { validateOptions } from './cli/validate.js';
-import { EXIT, RuntimeError, UserError, describeError } from './errors.js';
-import { type Notices, createNotices } from './notices.js';
-import { secretsFrom } from './redact.js';
+import { EXIT, RuntimeError, UserError, describeError } from './base/errors.js';
+import { type Notices, createNotices } from './base/notices.js';
+import { secretsFrom } from './base/redact.js';
 
 /** Before settings exist, secrets come straight from the environment. */
 const earlyNotices = (): Notices =>
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const options = validateOptions(program.opts<RawOptions>(), program.args);
     // Loaded after parsing, so --help and --version stay instant.
-    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([import('./config.js'), import('./settings.js'), import('./run.js')]);
+    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([import('./base/env.js'), import('./settings.js'), import('./run.js')]);
     loadEnvFile();
     const settings = resolveSettings(options, process.env, {
       stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),

@@ -1,14 +1,14 @@
 // One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
 import { coverageNotice } from './sources/rollup-coverage.js';
-import { shownValue } from './cli/shown.js';
-import { EXIT, type ExitCode } from './errors.js';
+import { shownValue } from './text/safe-text.js';
+import { EXIT, type ExitCode } from './base/errors.js';
 import { analyze } from './metrics/analyze.js';
 import type { Analysis } from './metrics/analysis-types.js';
-import type { Report } from './metrics/report-types.js';
-import type { Notices } from './notices.js';
+import type { Report } from './report/types.js';
+import type { Notices } from './base/notices.js';
 import { RENDERERS } from './render/registry.js';
-import { writeFileAtomic } from './output.js';
-import { toReport } from './render/report.js';
+import { writeFileAtomic } from './base/atomic-write.js';
+import { toReport } from './report/build.js';
 import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
 import type { AggregateQuery, Source } from './sources/types.js';
@@ -22,7 +22,7 @@ export interface RunIo {
 
 export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
   if (settings.refreshRollups) {
-    const { refreshRollups } = await import('./sources/rollup-refresh.js');
+    const { refreshRollups } = await import('./refresh-rollups.js');
     return refreshRollups(settings.source, io.notices);
   }
   const query = windowQuery(settings.report, io.now());

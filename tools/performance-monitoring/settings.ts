@@ -5,7 +5,7 @@ import { type AlertConfig, alertConfigFromEnv } from './alerts/config.js';
 import type { Format, Options } from './cli/validate.js';
 import { loadBaseline } from './gates/baseline-file.js';
 import type { GateSettings } from './gates/types.js';
-import { secretsFrom } from './redact.js';
+import { secretsFrom } from './base/redact.js';
 import { type SourceSettings, resolveSourceSettings, sourceIdentity } from './sources/settings.js';
 import type { AggregateQuery } from './sources/types.js';
 

@@ -1,8 +1,8 @@
 // SPEC §9 alert conditions, read from a finished report, and what a resolved notice says the
 // figure is now. Pure: the same report always gives the same conditions, critical ones first.
 // Messages are plain text; renderers escape them.
-import type { AlertCondition, Report } from '../metrics/report-types.js';
-import { formatChange, formatCount, formatMs, formatPercent } from '../render/style.js';
+import type { AlertCondition, Report } from '../report/types.js';
+import { formatChange, formatCount, formatMs, formatPercent } from '../text/format.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
 export const ERROR_RATE_CRITICAL_ABOVE = 10;
@@ -18,7 +18,7 @@ export interface ConditionContext {
   silentBefore?: Iterable<string>;
 }
 
-// The style table's formats (render/style.ts), with one decimal: alert lines are short.
+// The style table's formats (text/format.ts), with one decimal: alert lines are short.
 const ms = (value: number) => formatMs(value);
 const pct = (value: number) => formatPercent(value, 1);
 const signed = (value: number | null) => (value === null ? '' : ` (${formatChange(value, 1)})`);

@@ -1,12 +1,12 @@
 // Alert configuration from the environment and the parsed --alert-* options, validated before
 // any query runs (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret.
 import type { AlertSilence } from '../cli/validate.js';
-import { shownValue } from '../cli/shown.js';
-import { envValue, timeoutMs as timeoutFromEnv } from '../config.js';
-import { UsageError } from '../errors.js';
+import { shownValue } from '../text/safe-text.js';
+import { envValue, timeoutMs as timeoutFromEnv } from '../base/env.js';
+import { UsageError } from '../base/errors.js';
 import { secretsOf } from './redact.js';
 
-export { DEFAULT_REPEAT, parseDuration } from '../cli/duration.js';
+export { DEFAULT_REPEAT, parseDuration } from '../text/duration.js';
 
 export interface SlackConfig {
   webhookUrl: string;

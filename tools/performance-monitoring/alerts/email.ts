@@ -1,10 +1,10 @@
 // E-mail delivery through nodemailer: a text part and an HTML part with the same content.
 import nodemailer from 'nodemailer';
-import { describeError } from '../errors.js';
+import { describeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
 import { deliveryBudget } from './budget.js';
 import type { EmailConfig } from './config.js';
-import { clip, escapeHtml as esc } from '../render/escape.js';
+import { clip, escapeHtml as esc } from '../text/markup.js';
 import type { AlertMessage, MessageLine } from './message.js';
 import { redactedReason } from './redact.js';
 import type { Delivery } from './slack.js';

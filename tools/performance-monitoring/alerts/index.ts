@@ -2,7 +2,7 @@
 // held over or resolved, deliver, and remember it. Delivery failures are recorded, never thrown:
 // the report is still printed and the caller exits 4 when any channel has `failed` (SPEC §9-10).
 // State trouble never stops delivery: alerts go out without dedupe, one stderr line says so.
-import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../metrics/report-types.js';
+import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../report/types.js';
 import { DEFAULT_ATTEMPTS } from '../net/retry.js';
 import type { AlertConfig } from './config.js';
 import { evaluateConditions, silentServices } from './conditions.js';

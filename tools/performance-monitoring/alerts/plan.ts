@@ -8,7 +8,7 @@
 // - a pending one that stops holding is forgotten (it was never sent);
 // - a muted (silenced) key is neither sent nor resolved; only the time it last held is kept.
 // A failed delivery never counts as sent: the same plan comes back on the next run.
-import type { AlertCondition, Severity } from '../metrics/report-types.js';
+import type { AlertCondition, Severity } from '../report/types.js';
 
 export type EntryStatus = 'pending' | 'firing' | 'resolving' | 'resolved';
 

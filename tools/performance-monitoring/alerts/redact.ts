@@ -1,2 +1,2 @@
 // Delivery errors go through the tool's one redactor (../redact.ts).
-export { redactedReason, secretsOf } from '../redact.js';
+export { redactedReason, secretsOf } from '../base/redact.js';

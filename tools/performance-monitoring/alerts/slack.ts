@@ -4,7 +4,7 @@ import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
 import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
 import { deliveryBudget } from './budget.js';
-import { clip, escapeMrkdwn as esc, fitLines } from '../render/escape.js';
+import { clip, escapeMrkdwn as esc, fitLines } from '../text/markup.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
 

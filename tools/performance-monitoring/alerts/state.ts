@@ -4,7 +4,7 @@
 // the same minute never both send. Version 1 files (before --alert-for) still load.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError } from '../errors.js';
+import { describeError } from '../base/errors.js';
 import { acquireLock, LockUnusableError } from './lock.js';
 import type { ChannelState, StateEntry } from './plan.js';
 

@@ -13,8 +13,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import postgres from 'postgres';
-import { DATASET_COLUMNS, OPERATION_SQL, SCHEMA_SQL, prepareSupabaseLike } from '../test/support/dataset.js';
-import { findPgBinDir, runSqlFile } from '../test/support/postgres.js';
+import { DATASET_COLUMNS, OPERATION_SQL, SCHEMA_SQL, prepareSupabaseLike } from '../harness/dataset.js';
+import { findPgBinDir, runSqlFile } from '../harness/postgres.js';
 
 /** Bumped whenever the generated rows change, so kept files are regenerated. */
 export const GENERATOR_VERSION = 1;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CONTROLLED as CLI_CONTROLLED, MONITOR, TSX_LOADER } from '../test/support/cli.js';
+import { CONTROLLED as CLI_CONTROLLED, MONITOR, TSX_LOADER } from '../harness/cli.js';
 
 export { MONITOR, TSX_LOADER };
 export const BASELINE = fileURLToPath(new URL('./baseline.ts', import.meta.url));

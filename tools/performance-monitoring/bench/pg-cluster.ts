@@ -1,4 +1,4 @@
-// The rollup bench's PostgreSQL cluster: like test/support/postgres.ts (Debian's binaries,
+// The rollup bench's PostgreSQL cluster: like harness/postgres.ts (Debian's binaries,
 // 127.0.0.1, scram-sha-256, as the `postgres` user when run as root), but kept in a directory
 // that outlives the run, so a 60M-row table is loaded once and reused with --data-dir.
 // stop() is a fast shutdown that keeps the data; a detached watchdog does the same if the bench
@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, findPgBinDir, freePort, unprivilegedAccount, type RunAs } from '../test/support/postgres.js';
+import { cleanEnv, findPgBinDir, freePort, unprivilegedAccount, type RunAs } from '../harness/postgres.js';
 
 export interface KeptCluster {
   /** `postgres://postgres:<password>@127.0.0.1:<port>/<db>`. */

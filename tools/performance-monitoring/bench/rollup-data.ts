@@ -15,8 +15,8 @@
 // evenly; the data ends at `until` (now truncated to the minute, never on the hour, so a
 // report's windows have partial hours at both edges).
 import postgres from 'postgres';
-import { SCHEMA_SQL } from '../test/support/dataset.js';
-import { installSupabaseRoles, runSqlFile } from '../test/support/postgres.js';
+import { SCHEMA_SQL } from '../harness/dataset.js';
+import { installSupabaseRoles, runSqlFile } from '../harness/postgres.js';
 import { LARGE_SQL_TIMEOUT_MS, OPERATIONS, SERVICES } from './datasets.js';
 
 /** Bumped whenever the generated rows change, so a kept table is regenerated. */

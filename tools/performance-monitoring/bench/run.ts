@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError, InvalidArgumentError } from 'commander';
 import postgres from 'postgres';
-import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
-import { startPostgres, runSqlFile, type PgServer } from '../test/support/postgres.js';
-import { OPERATION_SQL, RPC_SQL } from '../test/support/dataset.js';
-import { startPostgrestServer, type PostgrestServer } from '../test/support/postgrest-server.js';
+import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
+import { startPostgres, runSqlFile, type PgServer } from '../harness/postgres.js';
+import { OPERATION_SQL, RPC_SQL } from '../harness/dataset.js';
+import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
 import {
   BENCH_HOURS, BENCH_UNTIL, CURRENT_START_MS, ONE_SERVICE, SERVICES, WINDOW_END_MS,
   generateDataset, loadPostgres, sizeLabel, type DatasetFiles,

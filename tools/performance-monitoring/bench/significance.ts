@@ -8,12 +8,12 @@
 // new rule is the product's own `computeTrend`.
 import { parseArgs } from 'node:util';
 import type { Stats } from '../sources/types.js';
-import type { TrendDirection } from '../metrics/report-types.js';
-import { roundTo } from '../metrics/round.js';
+import type { TrendDirection } from '../report/types.js';
+import { roundTo } from '../text/round.js';
 import { createDemoTable } from '../sources/demo-data.js';
 import { openDuckDb } from '../sources/duckdb.js';
 import { computeTrend } from '../metrics/trend.js';
-import { mulberry32 } from '../test/support/dataset.js';
+import { mulberry32 } from '../harness/dataset.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
 type WindowStats = Stats & { varDuration: number | null };

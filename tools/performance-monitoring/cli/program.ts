@@ -1,7 +1,7 @@
 // The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
 import { Command, Option } from 'commander';
 import { FORMATS, RENDERERS } from '../render/registry.js';
-import { escaped } from './shown.js';
+import { escaped } from '../text/safe-text.js';
 
 export interface RawOptions {
   service?: string;

@@ -1,7 +1,7 @@
 // Option values checked and typed (SPEC §7): one clear line naming option, value and what is allowed.
-import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from './duration.js';
-import { UsageError } from '../errors.js';
-import { shownValue } from './shown.js';
+import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from '../text/duration.js';
+import { UsageError } from '../base/errors.js';
+import { shownValue } from '../text/safe-text.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';

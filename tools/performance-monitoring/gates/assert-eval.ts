@@ -1,10 +1,10 @@
 // `--assert` verdicts (SPEC §15): each assertion against the analysis, on the figure as the JSON
 // shows it (so `p95Duration<1500` and a p95 of 1,500.04, shown as 1500, agree with the report).
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
-import { roundApdex, roundMs, roundPercent } from '../metrics/round.js';
+import { roundApdex, roundMs, roundPercent } from '../text/round.js';
 import type { Assertion, AssertionResult, GateMetric, GateOp } from './types.js';
 
-/** A metric of one group, rounded as render/report.ts rounds it. */
+/** A metric of one group, rounded as report/build.ts rounds it. */
 const FIGURE: Record<Exclude<GateMetric, 'healthScore'>, (f: Figures) => number | null> = {
   errorRate: (f) => roundPercent(f.errorRate),
   successRate: (f) => roundPercent(f.successRate),

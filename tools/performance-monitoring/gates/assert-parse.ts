@@ -1,6 +1,6 @@
 // `--assert` expressions (SPEC §15): `[service.]metric op number`, parsed at startup into an
 // Assertion, or one line that points at the part of the expression that is wrong.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { type Assertion, GATE_METRICS, type GateMetric, type GateOp } from './types.js';
 
 const GRAMMAR = 'use [service.]metric op number, e.g. p95Duration<1500 or hubspot.errorRate<2';

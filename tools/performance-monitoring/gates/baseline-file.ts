@@ -3,7 +3,7 @@
 // schema: a report from a newer build with more fields, or from an older one without the
 // sample counts, still compares; anything else is one line and exit 2.
 import { readFileSync } from 'node:fs';
-import { UsageError, describeError } from '../errors.js';
+import { UsageError, describeError } from '../base/errors.js';
 import type { Baseline, ComparedFigures } from './types.js';
 
 /** Every schemaVersion this tool has written. */

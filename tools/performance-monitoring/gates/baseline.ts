@@ -3,8 +3,8 @@
 // saved report is rounded already; this run is rounded the same way), so what the report prints
 // is what was decided on.
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
-import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
-import { formatCount, formatNumber } from '../render/style.js';
+import { roundApdex, roundMs, roundPercent, roundTo } from '../text/round.js';
+import { formatCount, formatNumber } from '../text/format.js';
 import type { Baseline, BaselineEntry, BaselineReport, ComparedFigures, FigureChanges, SixFigures } from './types.js';
 
 /** SPEC §15: the duration rule needs this many samples on both sides, the error-rate rule this

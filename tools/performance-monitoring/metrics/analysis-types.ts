@@ -1,6 +1,6 @@
 // The analysis: what the metrics module derives from a source's aggregates, unrounded, with the
 // kinds, values, limits, sample counts and sums every renderer, alerter and gate reads. The JSON
-// report (render/report.ts) is one rendering of it, and the only place figures are rounded.
+// report (report/build.ts) is one rendering of it, and the only place figures are rounded.
 import type { Aggregation, Percentiles, ErrorCountRow, SourceKind, Stats } from '../sources/types.js';
 import type { Health } from './health.js';
 

@@ -4,7 +4,7 @@ import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, Time
 import type { Analysis, Figures, OperationAnalysis, OperationBreakdown, ServiceAnalysis, TimelineAnalysis } from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
 import { computeHealth } from './health.js';
-import { byNumberDescThen } from './order.js';
+import { byNumberDescThen } from '../text/order.js';
 import { withSince } from './since.js';
 import { EMPTY_STATS, figuresOf } from './stats.js';
 import { bucketSeconds, bucketStarts, fillBuckets } from './timeline.js';

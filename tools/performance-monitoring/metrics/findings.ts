@@ -2,7 +2,7 @@
 // figure and the limit. Pure. Decided on the figures as the report shows them (0.1 ms, 0.01 %),
 // so the text, the JSON and the alerts never disagree about a value at its limit.
 import type { Finding, Figures, ServiceFindingKind, SystemFindingKind, TrendAnalysis } from './analysis-types.js';
-import { roundMs, roundPercent } from './round.js';
+import { roundMs, roundPercent } from '../text/round.js';
 
 /** Limits of SPEC §5-6, named once for metrics, alerts and renderers. */
 export const LIMITS = {

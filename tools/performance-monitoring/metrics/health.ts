@@ -1,6 +1,6 @@
 // Health score 0-100 and its breakdown (SPEC §6).
 import type { HealthStatus } from './analysis-types.js';
-import { roundTo } from './round.js';
+import { roundTo } from '../text/round.js';
 
 export interface HealthInputs {
   /** Overall error rate, percent; null when there were no operations. */

@@ -2,7 +2,7 @@
 //
 // Pure arithmetic, no I/O. The Student t tail is the regularized incomplete beta function,
 // evaluated by the continued fraction of Numerical Recipes (modified Lentz), with log-gamma
-// differences kept free of cancellation. Against mpmath (test/support/significance-reference.py, a
+// differences kept free of cancellation. Against mpmath (harness/significance-reference.py, a
 // grid of 456 (t, df) points, df 1 to 1e12, t 0.001 to 300): relative error <= 3e-11 up to
 // df = 1e6 and <= 3e-9 up to df = 1e9; 2e-5 in the worst case at df = 1e12 (<= 1e-11 there for
 // |t| < 3.3, i.e. around p = 0.01). The JSON shows 3 digits.

@@ -3,7 +3,7 @@
 // shows them (as findings.ts decides). Pure.
 import type { Figures, Finding } from './analysis-types.js';
 import { LIMITS } from './findings.js';
-import { roundMs, roundPercent } from './round.js';
+import { roundMs, roundPercent } from '../text/round.js';
 
 /** Over its limit (true), within it (false), or no figure in this bucket (null: no operations or
  *  no samples), for one finding kind; null for kinds that have no per-bucket figure. */

@@ -4,7 +4,7 @@
 import type { Stats } from '../sources/types.js';
 import type { TrendAnalysis, TrendDirection } from './analysis-types.js';
 import { LIMITS } from './findings.js';
-import { roundTo } from './round.js';
+import { roundTo } from '../text/round.js';
 import { isSignificant, welchTTest } from './significance.js';
 import { averageDuration } from './stats.js';
 

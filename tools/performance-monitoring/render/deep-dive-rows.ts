@@ -1,8 +1,8 @@
 // The --service deep dive (SPEC §13) as plain cells, for the text, Markdown and HTML reports:
 // one row per operation and one per timeline bucket. Operation names are stripped of control
 // characters; callers escape them for their own markup.
-import type { Report, ServiceReport, TimelineEntry } from '../metrics/report-types.js';
-import { formatChange, formatCount, formatFixed, formatMs, formatPercent, stripControl } from './style.js';
+import type { Report, ServiceReport, TimelineEntry } from '../report/types.js';
+import { formatChange, formatCount, formatFixed, formatMs, formatPercent, stripControl } from '../text/format.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -2,7 +2,7 @@
 // gate (the text report's wording, no colour) and the baseline comparison as a table, one row
 // per entry with then → now (change) per figure. Callers escape for their own markup.
 import type { BaselineEntry, BaselineReport, GatesReport, SixFigures } from '../gates/types.js';
-import { createColors, formatCount, formatNumber, stripControl } from './style.js';
+import { createColors, formatCount, formatNumber, stripControl } from '../text/format.js';
 import { gateLines } from './text-gates.js';
 
 /** `✅ p95Duration<1500: 1,234.5ms`, one per gate, as the text report's GATES section says it. */

@@ -4,8 +4,8 @@
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { escapeHtml } from './escape.js';
-import type { Report, ServiceReport, Trend } from '../metrics/report-types.js';
+import { escapeHtml } from '../text/markup.js';
+import type { Report, ServiceReport, Trend } from '../report/types.js';
 import {
   HEALTH_STYLE,
   SERVICE_STYLE,
@@ -17,7 +17,7 @@ import {
   formatNumber,
   formatPercent,
   stripControl,
-} from './style.js';
+} from '../text/format.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 

@@ -1,5 +1,5 @@
 // JSON output: one object per report-schema.json, for jq, cron jobs and dashboards.
-import type { Report } from '../metrics/report-types.js';
+import type { Report } from '../report/types.js';
 
 /** Indented, or one line with `compact` (for appending to a log file, one report a line). */
 export function renderJson(report: Report, options: { compact?: boolean } = {}): string {

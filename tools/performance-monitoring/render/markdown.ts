@@ -2,7 +2,7 @@
 // for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (SPEC §16). Lists are cut and
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
 import type { BaselineReport } from '../gates/types.js';
-import type { AlertsReport, Report, ServiceReport, Trend } from '../metrics/report-types.js';
+import type { AlertsReport, Report, ServiceReport, Trend } from '../report/types.js';
 import {
   HEALTH_STYLE,
   SERVICE_STYLE,
@@ -15,7 +15,7 @@ import {
   formatNumber,
   formatPercent,
   stripControl,
-} from './style.js';
+} from '../text/format.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { operationRows, OPERATION_HEADERS, timelineRows, TIMELINE_HEADERS } from './deep-dive-rows.js';
 

@@ -3,8 +3,8 @@
 // One gauge family per figure; the overall figure is the sample without a `service` label
 // (with --service, that service's sample only).
 // Durations in seconds and rates as ratios (Prometheus naming); no client timestamps.
-import type { Report } from '../metrics/report-types.js';
-import { roundTo } from '../metrics/round.js';
+import type { Report } from '../report/types.js';
+import { roundTo } from '../text/round.js';
 
 /** Every metric name the tool emits: the Grafana dashboard test checks its queries against it. */
 export const METRIC = {

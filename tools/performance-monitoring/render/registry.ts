@@ -1,6 +1,6 @@
 // Output formats: the one list `--format`'s help, validation and dispatch come from. Each
 // renderer is loaded on demand, so `--help` and parsing never pay for it.
-import type { Report } from '../metrics/report-types.js';
+import type { Report } from '../report/types.js';
 
 export interface RenderOptions {
   /** ANSI colours (text only). */

@@ -9,7 +9,7 @@ import type {
   ServiceReport,
   SlowOperation,
   Trend,
-} from '../metrics/report-types.js';
+} from '../report/types.js';
 import { LIMITS } from '../metrics/findings.js';
 import {
   HEALTH_STYLE,
@@ -25,7 +25,7 @@ import {
   formatPercent,
   stripControl as clean,
   type Colors,
-} from './style.js';
+} from '../text/format.js';
 import { formatClock } from './deep-dive-rows.js';
 import { operationLines, sparklineLines, timelineLines } from './service-tables.js';
 import { baselineLines, gateLines } from './text-gates.js';

@@ -1,5 +1,5 @@
 // Builds the source its settings name; each is imported on demand, so only its client library loads.
-import type { Notices } from '../notices.js';
+import type { Notices } from '../base/notices.js';
 import type { SourceSettings } from './settings.js';
 import type { Source } from './types.js';
 
@@ -11,7 +11,7 @@ export async function createSource(settings: SourceSettings, notices: Notices): 
       return new DemoSource();
     }
     case 'file': {
-      const { FileSource } = await import('./file.js');
+      const { FileSource } = await import('./file/source.js');
       return new FileSource(settings, notice);
     }
     case 'postgres': {
@@ -19,7 +19,7 @@ export async function createSource(settings: SourceSettings, notices: Notices): 
       return new PostgresSource(settings.url, settings.table, settings.timeoutMs, settings.rollups);
     }
     case 'supabase': {
-      const { SupabaseSource } = await import('./supabase.js');
+      const { SupabaseSource } = await import('./supabase/source.js');
       const progress = (line: string, done: boolean) => {
         notices.progress(line);
         if (done) notices.endProgress();

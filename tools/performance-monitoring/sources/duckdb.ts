@@ -2,8 +2,8 @@
 // Loaded on demand, so `--help` and the database sources never pay for it.
 import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { RuntimeError, describeError } from '../errors.js';
-import { aggregationParams, aggregationSql } from './aggregate-sql.js';
+import { RuntimeError, describeError } from '../base/errors.js';
+import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { decodeAggregateRows } from './rows.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 

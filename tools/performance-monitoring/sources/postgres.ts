@@ -1,15 +1,15 @@
 // DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
-import { shownValue } from '../cli/shown.js';
+import { shownValue } from '../text/safe-text.js';
 import type postgresType from 'postgres';
-import { RuntimeError, describeError } from '../errors.js';
+import { RuntimeError, describeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
-import { shownText } from '../net/shown.js';
-import { aggregationParams, aggregationSql } from './aggregate-sql.js';
-import { PROBE_SQL } from './rollup-cover-sql.js';
+import { shownText } from '../text/server-text.js';
+import { aggregationParams, aggregationSql } from './sql/aggregate.js';
+import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupsMayAnswer } from './rollup-coverage.js';
-import { rollupReadSql } from './rollup-read-sql.js';
+import { rollupReadSql } from './sql/rollup-read.js';
 import { decodeAggregateRows } from './rows.js';
-import { READ_WORK_MEM } from './rpc-sql.js';
+import { READ_WORK_MEM } from './sql/rpc.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
 type Sql = postgresType.Sql;

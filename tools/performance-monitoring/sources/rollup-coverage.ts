@@ -1,7 +1,7 @@
 // When a report may read the rollups, and what it tells the user about their coverage (SPEC §17).
 // Pure: the sources decide with the database's watermark, run.ts words the notice.
 import { bucketSeconds } from '../metrics/timeline.js';
-import { DEFAULT_TABLE } from './aggregate-contract.js';
+import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 
 const HOUR = 3_600_000;

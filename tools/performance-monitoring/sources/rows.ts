@@ -1,11 +1,11 @@
 // Decodes the rows of sql/aggregate.sql as any driver returns them (number, bigint or numeric
 // text), by the columns declared in aggregate-contract.ts, checking each: a server's answer is
 // input too, and a wrong or inconsistent one must not become a report (consistency.ts).
-import { RuntimeError } from '../errors.js';
-import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './aggregate-contract.js';
+import { RuntimeError } from '../base/errors.js';
+import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './sql/aggregate-contract.js';
 import { statsInconsistency } from './consistency.js';
 import type { Aggregates, ErrorCountRow, ErrorOperationRow, Stats, StatsRow, TimelineRow, WindowName } from './types.js';
-import { compareText } from '../metrics/order.js';
+import { compareText } from '../text/order.js';
 
 type Row = Record<string, unknown>;
 

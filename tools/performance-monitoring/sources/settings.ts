@@ -1,11 +1,11 @@
 // Which source answers, and its settings (SPEC §1), resolved once from the options and the
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
-import { shownValue } from '../cli/shown.js';
+import { shownValue } from '../text/safe-text.js';
 import type { InputFormat } from '../cli/validate.js';
-import { envValue, timeoutMs } from '../config.js';
-import { UsageError } from '../errors.js';
-import { DEFAULT_TABLE, quoteTableName } from './aggregate-sql.js';
+import { envValue, timeoutMs } from '../base/env.js';
+import { UsageError } from '../base/errors.js';
+import { DEFAULT_TABLE, quoteTableName } from './sql/aggregate.js';
 import type { SourceKind } from './types.js';
 import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 

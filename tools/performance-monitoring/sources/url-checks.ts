@@ -1,7 +1,7 @@
 // Checks of a source URL that would otherwise fail later with a misleading message: pure
 // functions of the parsed URL, throwing UsageError (exit 2) with one line that names the fix.
-import { UsageError } from '../errors.js';
-import { shownText } from '../net/shown.js';
+import { UsageError } from '../base/errors.js';
+import { shownText } from '../text/server-text.js';
 
 /** libpq's sslmode values; postgres.js treats verify-ca as verify-full (stricter, never weaker). */
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;

@@ -1,4 +1,4 @@
--- GENERATED from aggregate.sql (and the rollup read built from it, sources/rollup-read-sql.ts) by
+-- GENERATED from aggregate.sql (and the rollup read built from it, sources/sql/rollup-read.ts) by
 -- `npm run sql:rpc`: edit those, not this file.
 -- perf-monitor's server-side aggregation for Supabase: one call returns every aggregate row as
 -- one JSON array (so PostgREST's max-rows never truncates it). Idempotent, and an upgrade: it

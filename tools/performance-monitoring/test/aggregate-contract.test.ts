@@ -1,19 +1,19 @@
-// sql/aggregate.sql against its declaration (sources/aggregate-contract.ts): the columns both
+// sql/aggregate.sql against its declaration (sources/sql/aggregate-contract.ts): the columns both
 // engines actually return (names, order, types), each UNION branch naming the same columns, the
 // parameters as declared, the table named in exactly one place; and the same rows giving the
 // same decoded aggregates in DuckDB and PostgreSQL (the variance within float rounding).
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/aggregate-contract.js';
-import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/aggregate-sql.js';
+import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/sql/aggregate-contract.js';
+import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/sql/aggregate.js';
 import { openDuckDb, type DuckDb } from '../sources/duckdb.js';
-import { rollupReadSql } from '../sources/rollup-read-sql.js';
+import { rollupReadSql } from '../sources/sql/rollup-read.js';
 import { decodeAggregateRows } from '../sources/rows.js';
 import type { AggregateQuery, Aggregates, Stats, StatsRow, TimelineRow } from '../sources/types.js';
-import { emptyDir } from './support/cli.js';
-import { generateRows, loadIntoPostgres, writeNdjsonFile } from './support/dataset.js';
-import { runSqlFile, startPostgres, type PgServer } from './support/postgres.js';
+import { emptyDir } from '../harness/cli.js';
+import { generateRows, loadIntoPostgres, writeNdjsonFile } from '../harness/dataset.js';
+import { runSqlFile, startPostgres, type PgServer } from '../harness/postgres.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const QUERY: AggregateQuery = {

@@ -6,11 +6,11 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertConfigFromEnv, sendAlerts, type AlertConfig } from '../alerts/index.js';
-import { parseDuration } from '../cli/duration.js';
-import type { AlertsReport, Report } from '../metrics/report-types.js';
-import { buildReport, sampleServices } from './support/report-fixture.js';
-import { startSlackReceiver, WEBHOOK_PATH, type SlackReceiver } from './support/slack-receiver.js';
-import { startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
+import { parseDuration } from '../text/duration.js';
+import type { AlertsReport, Report } from '../report/types.js';
+import { buildReport, sampleServices } from '../harness/report-fixture.js';
+import { startSlackReceiver, WEBHOOK_PATH, type SlackReceiver } from '../harness/slack-receiver.js';
+import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
 
 const END = '2025-11-20T10:00:00.000Z';
 const SCOPE = 'demo|service=*';

@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram, type RawOptions } from '../cli/program.js';
 import { validateOptions } from '../cli/validate.js';
-import { createNotices } from '../notices.js';
+import { createNotices } from '../base/notices.js';
 import { run, type RunIo } from '../run.js';
 import { resolveSettings } from '../settings.js';
-import { collect, emptyDir, MONITOR, TSX_LOADER } from './support/cli.js';
-import { cronTimes, writeReplayDay } from './support/replay-day.js';
-import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
-import { startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
+import { collect, emptyDir, MONITOR, TSX_LOADER } from '../harness/cli.js';
+import { cronTimes, writeReplayDay } from '../harness/replay-day.js';
+import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
 import { spawn } from 'node:child_process';
 
 let slack: SlackReceiver;

@@ -1,17 +1,17 @@
 // Pure parts of --alert: conditions, configuration, the no-storm rules, rendering limits, escaping.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
 import { parseAlertRepeat } from '../cli/validate.js';
 import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
-import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../render/escape.js';
+import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../text/markup.js';
 import { buildMessage } from '../alerts/message.js';
 import { applyDelivery, planChannel, settleInterrupted, type ChannelState } from '../alerts/plan.js';
 import { redactedReason, secretsOf } from '../alerts/redact.js';
 import { fitBlocks, SLACK_LIMITS, slackPayload } from '../alerts/slack.js';
-import type { Report } from '../metrics/report-types.js';
-import { buildNoDataReport, buildReport, sampleServices, silentService } from './support/report-fixture.js';
+import type { Report } from '../report/types.js';
+import { buildNoDataReport, buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
 
 type Finding = Report['findings'][number];
 const finding = (kind: Finding['kind'], service: string | null, value: number | null, limit: number | null): Finding =>

@@ -7,10 +7,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collect, emptyDir, MONITOR, runCli, TSX_LOADER, type CliResult } from './support/cli.js';
-import { writeNdjson } from './support/hand-dataset.js';
-import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
-import { startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
+import { collect, emptyDir, MONITOR, runCli, TSX_LOADER, type CliResult } from '../harness/cli.js';
+import { writeNdjson } from '../harness/hand-dataset.js';
+import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
 
 let slack: SlackReceiver;
 let smtp: TestSmtpServer;

@@ -3,10 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emptyDir, runCli } from './support/cli.js';
-import { HAND_ROWS, THRESHOLD, UNTIL, writeNdjson } from './support/hand-dataset.js';
-import { WEBHOOK_PATH, startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
-import { startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { HAND_ROWS, THRESHOLD, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
+import { WEBHOOK_PATH, startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
 
 let slack: SlackReceiver;
 let smtp: TestSmtpServer;

@@ -2,7 +2,7 @@
 // real pseudo-terminal from util-linux `script`.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MONITOR, TSX_LOADER } from './support/cli.js';
+import { MONITOR, TSX_LOADER } from '../harness/cli.js';
 
 const ESC = '\u001b[';
 

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli } from './support/cli.js';
-import { UNTIL, writeNdjson } from './support/hand-dataset.js';
+import { comparable, emptyDir, runCli } from '../harness/cli.js';
+import { UNTIL, writeNdjson } from '../harness/hand-dataset.js';
 
 const schema = JSON.parse(readFileSync(new URL('../report.schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(schema);

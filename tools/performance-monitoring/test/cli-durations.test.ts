@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli } from './support/cli.js';
+import { comparable, emptyDir, runCli } from '../harness/cli.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const ARGS = ['--until', UNTIL, '--hours', '24', '--format', 'json'];

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { runCli } from '../harness/cli.js';
 
 const ROWS = [
   { id: 1, source: 'api', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 100, created_at: '2025-11-20T08:00:00+00:00' },

@@ -4,9 +4,9 @@
 // apdex 0.714286 (JSON 0.714), health 68. api: 20 operations, errorRate 10, p95 1905, apdex 0.7.
 // batch: 2 operations. legacy: silent.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, runCli } from './support/cli.js';
-import { HAND_ROWS, THRESHOLD, UNTIL, writeNdjson } from './support/hand-dataset.js';
-import { startSlackReceiver } from './support/slack-receiver.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { HAND_ROWS, THRESHOLD, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
+import { startSlackReceiver } from '../harness/slack-receiver.js';
 
 let ndjson: string;
 const args = (...asserts: string[]) => ['--input', ndjson, '--until', UNTIL, '--threshold', THRESHOLD, ...asserts.flatMap((a) => ['--assert', a])];

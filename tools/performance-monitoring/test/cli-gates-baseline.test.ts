@@ -7,8 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, runCli } from './support/cli.js';
-import { THRESHOLD, UNTIL, writeNdjson } from './support/hand-dataset.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { THRESHOLD, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
 
 const THEN_UNTIL = '2025-11-19T10:00:00Z';
 let dir: string;

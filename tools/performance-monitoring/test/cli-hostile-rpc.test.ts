@@ -3,8 +3,8 @@
 // counts, a negative variance, ...) is a runtime failure: exit 1, one stderr line naming the
 // origin and the inconsistency, no report. Through the real CLI against our own server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
-import { RPC_PATH, startHostileRpc, type HostileRpc } from './support/hostile-rpc.js';
+import { runCli } from '../harness/cli.js';
+import { RPC_PATH, startHostileRpc, type HostileRpc } from '../harness/hostile-rpc.js';
 
 const ARGS = ['--format', 'json', '--until', '2025-11-20T10:00:00.000Z'];
 

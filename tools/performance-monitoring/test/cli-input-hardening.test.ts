@@ -3,8 +3,8 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
-import { HAND_ROWS, UNTIL, writeCsv, writeJsonArray, writeNdjson } from './support/hand-dataset.js';
+import { comparable, emptyDir, runCli, type CliResult } from '../harness/cli.js';
+import { HAND_ROWS, UNTIL, writeCsv, writeJsonArray, writeNdjson } from '../harness/hand-dataset.js';
 
 let dir: string;
 let ndjson: string;

@@ -3,8 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, runCli } from './support/cli.js';
-import { UNTIL, writeNdjson } from './support/hand-dataset.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { UNTIL, writeNdjson } from '../harness/hand-dataset.js';
 
 let dir: string;
 let ndjson: string;

@@ -2,8 +2,8 @@
 // colour, stdout that fails, and the one notice prefix — each through the real CLI.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { HAND_ROWS, UNTIL, writeNdjson } from './support/hand-dataset.js';
-import { MONITOR, TSX_LOADER, emptyDir, runCli } from './support/cli.js';
+import { HAND_ROWS, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
+import { MONITOR, TSX_LOADER, emptyDir, runCli } from '../harness/cli.js';
 
 describe('--help', () => {
   it('names the command as typed, fits 80 columns, shows numeric defaults and the variables', async () => {

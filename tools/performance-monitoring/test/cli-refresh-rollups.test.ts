@@ -6,10 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFRESH_LOCK_KEY } from '../sources/rollup-sql.js';
-import { CONTROLLED, MONITOR, TSX_LOADER, emptyDir, runCli } from './support/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { rollupTable } from './support/rollup-rows.js';
+import { REFRESH_LOCK_KEY } from '../sources/sql/rollup.js';
+import { CONTROLLED, MONITOR, TSX_LOADER, emptyDir, runCli } from '../harness/cli.js';
+import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { rollupTable } from '../harness/rollup-rows.js';
 
 const SQL_DIR = new URL('../sql/', import.meta.url);
 const HOUR = 3_600_000;

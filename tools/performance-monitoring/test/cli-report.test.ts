@@ -1,8 +1,8 @@
 // The report of a dataset computed by hand (support/hand-dataset.ts), through the real CLI,
 // from every file format. T = 1000 ms, window [2025-11-19T10:00Z, 2025-11-20T10:00Z).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli } from './support/cli.js';
-import { THRESHOLD, UNTIL, writeCsv, writeJsonArray, writeNdjson, writeParquet } from './support/hand-dataset.js';
+import { comparable, emptyDir, runCli } from '../harness/cli.js';
+import { THRESHOLD, UNTIL, writeCsv, writeJsonArray, writeNdjson, writeParquet } from '../harness/hand-dataset.js';
 
 const ARGS = ['--until', UNTIL, '--threshold', THRESHOLD, '--format', 'json'];
 

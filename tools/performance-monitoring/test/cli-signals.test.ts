@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emptyDir } from './support/cli.js';
+import { emptyDir } from '../harness/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

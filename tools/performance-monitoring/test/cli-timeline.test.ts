@@ -2,7 +2,7 @@
 // locale (LC_ALL, then LC_CTYPE, then LANG), the width from COLUMNS without a terminal, and
 // the --service deep dive (SPEC §12, §13).
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { runCli } from '../harness/cli.js';
 
 const ARGS = ['--demo', '--until', '2025-11-20T10:00:00Z', '--no-color'];
 const sparkRows = (stdout: string) => stdout.split('\n').filter((line) => /^ {3}(Ops|Errors|P95) {2,}/.test(line));

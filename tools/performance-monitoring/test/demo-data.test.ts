@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createDemoTable } from '../sources/demo-data.js';
-import { aggregationParams } from '../sources/aggregate-contract.js';
+import { aggregationParams } from '../sources/sql/aggregate-contract.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

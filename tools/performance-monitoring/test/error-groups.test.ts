@@ -3,11 +3,11 @@
 // hand; words are never merged; each group keeps its most recent message and its operations.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
+import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
 import { openDuckDb, type DuckDb } from '../sources/duckdb.js';
 import { decodeAggregateRows } from '../sources/rows.js';
 import type { AggregateQuery, Aggregates } from '../sources/types.js';
-import { startPostgres, type PgServer } from './support/postgres.js';
+import { startPostgres, type PgServer } from '../harness/postgres.js';
 
 const QUERY: AggregateQuery = {
   start: new Date('2025-11-19T10:00:00.000Z'),

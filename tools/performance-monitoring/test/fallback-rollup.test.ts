@@ -1,6 +1,6 @@
 // Issue 13 item 3, the Supabase fallback with rollups: without the RPC, but with rollup.sql
 // installed and refreshed, the fallback pages the rollup rows and only the raw rows at the
-// windows' edges (sources/rollup-plan.ts), and DuckDB runs the rollup read SQL over them. The
+// windows' edges (sources/supabase/rollup-plan.ts), and DuckDB runs the rollup read SQL over them. The
 // peers are real: PostgreSQL with schema.sql and rollup.sql (not rpc.sql) and the PostgREST test
 // server; the real CLI, against itself with --exact (every raw row, aggregated by aggregate.sql).
 // And the plan's ranges select exactly the rows the read SQL's own predicates select.
@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bucketSeconds } from '../metrics/timeline.js';
-import { aggregationParams } from '../sources/aggregate-sql.js';
+import { aggregationParams } from '../sources/sql/aggregate.js';
 import { openDuckDb } from '../sources/duckdb.js';
-import { RAW_ROWS, usedRows } from '../sources/rollup-cover-sql.js';
-import { fallbackPlan } from '../sources/rollup-plan.js';
-import { BLOCK_SPANS } from '../sources/rollup-spans.js';
+import { RAW_ROWS, usedRows } from '../sources/sql/rollup-cover.js';
+import { fallbackPlan } from '../sources/supabase/rollup-plan.js';
+import { BLOCK_SPANS } from '../sources/sql/rollup-spans.js';
 import type { AggregateQuery } from '../sources/types.js';
-import { runCli, type CliResult } from './support/cli.js';
-import { countOperations, countRows, generateRows, loadIntoPostgres, SCHEMA_SQL } from './support/dataset.js';
-import { installSupabaseRoles, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from './support/postgrest-server.js';
+import { runCli, type CliResult } from '../harness/cli.js';
+import { countOperations, countRows, generateRows, loadIntoPostgres, SCHEMA_SQL } from '../harness/dataset.js';
+import { installSupabaseRoles, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from '../harness/postgrest-server.js';
 
 const ROLLUP_SQL = join(fileURLToPath(new URL('../sql/', import.meta.url)), 'rollup.sql');
 const HOUR = 3_600_000;

@@ -6,10 +6,10 @@ import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../metrics/report-types.js';
-import { emptyDir, runCli } from './support/cli.js';
-import { freePort } from './support/postgres.js';
-import { nodeExporterPath, promtoolPath } from './support/system.js';
+import type { Report } from '../report/types.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { freePort } from '../harness/postgres.js';
+import { nodeExporterPath, promtoolPath } from '../harness/system.js';
 
 const DASHBOARD = fileURLToPath(new URL('../grafana/perf-monitor.json', import.meta.url));
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { METRIC } from '../render/openmetrics.js';
-import { emptyDir } from './support/cli.js';
-import { promtoolPath } from './support/system.js';
+import { emptyDir } from '../harness/cli.js';
+import { promtoolPath } from '../harness/system.js';
 
 const FILE = fileURLToPath(new URL('../grafana/perf-monitor.json', import.meta.url));
 

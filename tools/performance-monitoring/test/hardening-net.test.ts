@@ -1,13 +1,13 @@
 // Issue 14, the network paths (items 1, 2, 5, 12) and issue 16's RPC-missing notice, through the
-// real CLI against hostile HTTP servers of our own on 127.0.0.1 (test/support/hostile-http.ts).
+// real CLI against hostile HTTP servers of our own on 127.0.0.1 (harness/hostile-http.ts).
 // Every failure is one stderr line naming the source and the cause, no report, no secret.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyDir, runCli } from './support/cli.js';
+import { emptyDir, runCli } from '../harness/cli.js';
 import {
   RPC_PATH, TABLE_PATH, type HostileServer, logRows, redirect, requestedRange, rpcNotFound, sendJson, startServer, streamBody,
-} from './support/hostile-http.js';
+} from '../harness/hostile-http.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const ARGS = ['--format', 'json', '--until', UNTIL];
@@ -192,7 +192,7 @@ describe('error bodies are read and shown bounded (item 5)', () => {
       sent.push(streamBody(response, 500, 100 * 1024 * 1024, '<html>'.repeat(10_000)));
     });
     const rssFile = join(emptyDir(), 'maxrss');
-    const preload = new URL('./support/max-rss.mjs', import.meta.url).href;
+    const preload = new URL('../harness/max-rss.mjs', import.meta.url).href;
     const { code, stdout, stderr } = await runCli(ARGS, {
       env: supabaseEnv(server.url, { NODE_OPTIONS: `--import=${preload}`, PERFMON_TEST_MAXRSS_FILE: rssFile }),
       ...CLI_TIMEOUT,

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report, ServiceReport } from '../metrics/report-types.js';
+import type { Report, ServiceReport } from '../report/types.js';
 import { type TimelineBucket, renderHtml } from '../render/html.js';
-import { emptyDir, runCli } from './support/cli.js';
-import { buildReport, sampleServices, silentService } from './support/report-fixture.js';
-import { chromiumPath } from './support/system.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
+import { chromiumPath } from '../harness/system.js';
 
 const scratch = emptyDir('perfmon-html-');
 let browser: Browser;

@@ -3,10 +3,10 @@
 import { join } from 'node:path';
 import { type Token, type Tokens, marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import type { Report, ServiceReport } from '../metrics/report-types.js';
+import type { Report, ServiceReport } from '../report/types.js';
 import { MAX_ROWS, renderMarkdown } from '../render/markdown.js';
-import { emptyDir, runCli } from './support/cli.js';
-import { buildReport, sampleServices } from './support/report-fixture.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { buildReport, sampleServices } from '../harness/report-fixture.js';
 
 const lex = (markdown: string) => marked.lexer(markdown, { gfm: true });
 

@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { computeHealth, errorDeduction, performanceDeduction, serviceIssueDeduction, statusOf } from '../metrics/health.js';
 import { type AnalysisContext, analyze } from '../metrics/analyze.js';
-import { toReport } from '../render/report.js';
+import { toReport } from '../report/build.js';
 import type { SourceResult } from '../sources/types.js';
-import { roundTo } from '../metrics/round.js';
+import { roundTo } from '../text/round.js';
 import { computeTrend } from '../metrics/trend.js';
 import { roundPValue } from '../metrics/significance.js';
 import type { AggregateQuery } from '../sources/types.js';
-import { errorGroup, operation, overall, result, service, statsAvg, statsOf } from './support/stats.js';
+import { errorGroup, operation, overall, result, service, statsAvg, statsOf } from '../harness/stats.js';
 
 const end = new Date('2025-11-20T10:00:00.000Z');
 const query = (over: Partial<AggregateQuery> = {}): AggregateQuery => ({

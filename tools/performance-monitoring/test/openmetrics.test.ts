@@ -4,12 +4,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report, ServiceReport } from '../metrics/report-types.js';
+import type { Report, ServiceReport } from '../report/types.js';
 import { METRIC, escapeLabelValue, renderOpenMetrics } from '../render/openmetrics.js';
-import { emptyDir, runCli } from './support/cli.js';
-import { freePort } from './support/postgres.js';
-import { buildReport, sampleServices, silentService } from './support/report-fixture.js';
-import { nodeExporterPath, promtoolPath } from './support/system.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { freePort } from '../harness/postgres.js';
+import { buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
+import { nodeExporterPath, promtoolPath } from '../harness/system.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 
@@ -50,7 +50,7 @@ function valueOf(samples: PromSample[], name: string, service: string | null): n
 describe('renderOpenMetrics', () => {
   it('writes the fixture figures in seconds and ratios, the overall one without a service label', () => {
     const samples = parseSamples(renderOpenMetrics(buildReport()));
-    // Figures of test/support/report-fixture.ts converted by hand: 1850 ms -> 1.85 s, 2.49% -> 0.0249.
+    // Figures of harness/report-fixture.ts converted by hand: 1850 ms -> 1.85 s, 2.49% -> 0.0249.
     expect(valueOf(samples, 'perfmon_duration_p95_seconds', 'hubspot')).toBe(1.85);
     expect(valueOf(samples, 'perfmon_duration_p99_seconds', 'hubspot')).toBe(2.9005);
     expect(valueOf(samples, 'perfmon_duration_p50_seconds', 'n8n')).toBe(0.9);

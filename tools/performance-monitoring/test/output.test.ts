@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORMATS } from '../render/registry.js';
-import { comparable, emptyDir, runCli } from './support/cli.js';
+import { comparable, emptyDir, runCli } from '../harness/cli.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 

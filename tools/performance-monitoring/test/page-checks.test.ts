@@ -1,7 +1,7 @@
-// The fallback's page checks (sources/page-checks.ts) on the cases the CLI tests do not reach:
+// The fallback's page checks (sources/supabase/page-checks.ts) on the cases the CLI tests do not reach:
 // PostgreSQL's microsecond timestamps and offsets, uuid and text ids, rows without a position.
 import { describe, expect, it } from 'vitest';
-import { compareIds, instantOf, pageProblem, type PageBounds } from '../sources/page-checks.js';
+import { compareIds, instantOf, pageProblem, type PageBounds } from '../sources/supabase/page-checks.js';
 
 const bounds = (over: Partial<PageBounds> = {}): PageBounds => ({
   from: new Date('2025-11-20T00:00:00Z'),

@@ -1,4 +1,4 @@
-// The PostgREST test server (test/support/postgrest-server.ts) on a real PostgreSQL, driven by
+// The PostgREST test server (harness/postgrest-server.ts) on a real PostgreSQL, driven by
 // the real @supabase/supabase-js client the way the supabase source drives it (keyset pages with
 // the tool's logic tree, the 1,000-row cap, count=planned, rpc() with named arguments, keys,
 // faults), so the source's tests stand on solid ground.
@@ -7,8 +7,8 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { installSupabaseRoles, startPostgres, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
+import { installSupabaseRoles, startPostgres, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
 
 const SERVICE_KEY = 'test-service-role-key';
 const ANON_KEY = 'test-anon-key';
@@ -139,7 +139,7 @@ describe('reads', () => {
   });
 
   it("keyset pages with the tool's logic tree: operations after (created_at, id), every row exactly once", async () => {
-    // The supabase source's filter (sources/supabase-pages.ts), with quoted values; here an
+    // The supabase source's filter (sources/supabase/pages.ts), with quoted values; here an
     // "operation" is a row with a duration or an error.
     const IS_OPERATION = 'duration_ms.not.is.null,status.in.(error)';
     const after = (c: { id: number; created_at: string }) =>

@@ -8,9 +8,9 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFile
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, collect, emptyDir, runCli } from './support/cli.js';
-import { rowsEndingAt, writeCsv, writeNdjson } from './support/hand-dataset.js';
-import { startSlackReceiver, type SlackReceiver } from './support/slack-receiver.js';
+import { type CliResult, collect, emptyDir, runCli } from '../harness/cli.js';
+import { rowsEndingAt, writeCsv, writeNdjson } from '../harness/hand-dataset.js';
+import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS = 'tools/performance-monitoring/docs';

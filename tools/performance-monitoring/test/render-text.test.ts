@@ -7,11 +7,11 @@ import {
   formatMs,
   formatPercent,
   stripControl,
-} from '../render/style.js';
+} from '../text/format.js';
 // The renderer rounds with the report's own rounding.
-import { roundTo as roundHalfUp } from '../metrics/round.js';
+import { roundTo as roundHalfUp } from '../text/round.js';
 import { renderText } from '../render/text.js';
-import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from './support/report-fixture.js';
+import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from '../harness/report-fixture.js';
 
 const ESC = '\u001b';
 const plain = { color: false };

@@ -8,9 +8,9 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { HOUR, MINUTE, bucketOf, compareReports, currentHour, insertRows, normal, random, refresh, type LogRow } from './support/rollup-rows.js';
+import { runCli } from '../harness/cli.js';
+import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { HOUR, MINUTE, bucketOf, compareReports, currentHour, insertRows, normal, random, refresh, type LogRow } from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const WINDOW = 48 * HOUR;

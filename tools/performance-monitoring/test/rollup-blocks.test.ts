@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { HOUR, MINUTE, currentHour, insertRows, normal, random, refresh, type LogRow } from './support/rollup-rows.js';
+import { installTwice, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { HOUR, MINUTE, currentHour, insertRows, normal, random, refresh, type LogRow } from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');

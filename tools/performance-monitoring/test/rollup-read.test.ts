@@ -7,9 +7,9 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { comparable, runCli } from './support/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { HOUR, MINUTE, compareReports, currentHour, insertRows, normal, random, refresh, type LogRow } from './support/rollup-rows.js';
+import { comparable, runCli } from '../harness/cli.js';
+import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { HOUR, MINUTE, compareReports, currentHour, insertRows, normal, random, refresh, type LogRow } from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregationSql } from '../sources/aggregate-sql.js';
-import { BLOCKS_SIGNATURE, REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/rollup-sql.js';
-import { emptyDir, runCli } from './support/cli.js';
-import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { currentHour, insertRows, rollupTable, type LogRow } from './support/rollup-rows.js';
-import { pgCronAvailable } from './support/system.js';
+import { aggregationSql } from '../sources/sql/aggregate.js';
+import { BLOCKS_SIGNATURE, REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/sql/rollup.js';
+import { emptyDir, runCli } from '../harness/cli.js';
+import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { currentHour, insertRows, rollupTable, type LogRow } from '../harness/rollup-rows.js';
+import { pgCronAvailable } from '../harness/system.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
@@ -142,7 +142,7 @@ async function handDatabase(name: string): Promise<{ url: string; h0: number }> 
 
 describe('rollup.sql', () => {
   it('is what the generator writes from aggregate.sql', () => {
-    // Stale: run `npx tsx tools/performance-monitoring/sql/build-rollup.ts`.
+    // Stale: run `npx tsx tools/performance-monitoring/sources/sql/build-rollup.ts`.
     expect(readFileSync(ROLLUP_FILE, 'utf8')).toBe(rollupSql());
   });
 

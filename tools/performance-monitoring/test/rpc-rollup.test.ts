@@ -5,10 +5,10 @@
 // the stderr coverage line; --exact reads raw rows only and says nothing about rollups.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
-import { generateRows, supabaseLikeDatabase } from './support/dataset.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
+import { runCli } from '../harness/cli.js';
+import { generateRows, supabaseLikeDatabase } from '../harness/dataset.js';
+import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
 
 const HOUR = 3_600_000;
 const ROLLUP_SQL = fileURLToPath(new URL('../sql/rollup.sql', import.meta.url));

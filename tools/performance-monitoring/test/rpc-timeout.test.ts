@@ -3,11 +3,11 @@
 // database is one line on stderr (exit 1, nothing on stdout) naming the timeout and saying to
 // install the rollups or narrow --hours, through Supabase (the RPC) and PostgreSQL alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RPC_SIGNATURE } from '../sources/rpc-sql.js';
-import { runCli } from './support/cli.js';
-import { generateRows, supabaseLikeDatabase } from './support/dataset.js';
-import { startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
+import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
+import { runCli } from '../harness/cli.js';
+import { generateRows, supabaseLikeDatabase } from '../harness/dataset.js';
+import { startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const ARGS = ['--format', 'json', '--until', UNTIL, '--threshold', '1000'];

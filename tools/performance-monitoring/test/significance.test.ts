@@ -1,6 +1,6 @@
 // Welch's t-test (metrics/significance.ts) against reference values computed independently.
 //
-// Reference: test/support/significance-reference.py (python3 + mpmath 1.3.0 at 40 digits: the
+// Reference: harness/significance-reference.py (python3 + mpmath 1.3.0 at 40 digits: the
 // regularized incomplete beta of mpmath, hypergeometric series, not our continued fraction;
 // variances of raw data from exact fractions). Published figures are cited where a case has them.
 import { describe, expect, it } from 'vitest';

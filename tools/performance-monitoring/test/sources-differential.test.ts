@@ -4,10 +4,10 @@
 // CLI, must be identical apart from `source` and `generatedAt`.
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
-import { countOperations, countRows, generateRows, writeNdjsonFile, supabaseLikeDatabase } from './support/dataset.js';
-import { startPostgres, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from './support/postgrest-server.js';
+import { comparable, emptyDir, runCli, type CliResult } from '../harness/cli.js';
+import { countOperations, countRows, generateRows, writeNdjsonFile, supabaseLikeDatabase } from '../harness/dataset.js';
+import { startPostgres, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from '../harness/postgrest-server.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const HOURS = 24;

@@ -4,10 +4,10 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from './support/cli.js';
-import { countOperations, generateRows, supabaseLikeDatabase } from './support/dataset.js';
-import { freePort, startPostgres, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type FaultRequest, type PostgrestServer } from './support/postgrest-server.js';
+import { runCli, type CliResult } from '../harness/cli.js';
+import { countOperations, generateRows, supabaseLikeDatabase } from '../harness/dataset.js';
+import { freePort, startPostgres, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type FaultRequest, type PostgrestServer } from '../harness/postgrest-server.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const END = new Date(UNTIL);

@@ -9,12 +9,12 @@ import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregationParams, aggregationSql } from '../sources/aggregate-sql.js';
-import { RPC_FILE, RPC_SIGNATURE, rpcSql } from '../sources/rpc-sql.js';
+import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
+import { RPC_FILE, RPC_SIGNATURE, rpcSql } from '../sources/sql/rpc.js';
 import { decodeAggregateRows } from '../sources/rows.js';
-import { generateRows, loadIntoPostgres } from './support/dataset.js';
-import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from './support/postgrest-server.js';
+import { generateRows, loadIntoPostgres } from '../harness/dataset.js';
+import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');

@@ -1,4 +1,4 @@
-// The set-up step `npm test` runs first (test/system/setup.ts), on machines whose components are
+// The set-up step `npm test` runs first (harness/system/setup.ts), on machines whose components are
 // hidden: a scratch tree stands for `/` and PATH is an empty dir, so nothing real is found.
 // As non-root without sudo it names the command to run and fails; as root it says what it
 // installs (dry run: nothing is installed here); with everything there it is silent and idle.
@@ -7,13 +7,13 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type CliResult, collect, emptyDir, TSX_LOADER } from './support/cli.js';
-import { requireComponent } from './support/system.js';
-import type { Identity } from './system/plan.js';
-import type { SystemView } from './system/probe.js';
-import { type Installer, runSetup } from './system/setup.js';
+import { type CliResult, collect, emptyDir, TSX_LOADER } from '../harness/cli.js';
+import { requireComponent } from '../harness/system.js';
+import type { Identity } from '../harness/system/plan.js';
+import type { SystemView } from '../harness/system/probe.js';
+import { type Installer, runSetup } from '../harness/system/setup.js';
 
-const SETUP = fileURLToPath(new URL('./system/setup.ts', import.meta.url));
+const SETUP = fileURLToPath(new URL('../harness/system/setup.ts', import.meta.url));
 const ALL_PACKAGES = 'postgresql postgresql-15-cron chromium prometheus prometheus-node-exporter jq';
 const ALL_NAMES = 'postgresql, pg_cron, chromium, promtool, node_exporter, jq';
 

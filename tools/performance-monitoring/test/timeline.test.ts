@@ -4,7 +4,7 @@ import type { Figures, Finding } from '../metrics/analysis-types.js';
 import { withSince } from '../metrics/since.js';
 import { figuresOf } from '../metrics/stats.js';
 import { bucketSeconds, bucketStarts } from '../metrics/timeline.js';
-import { statsAvg } from './support/stats.js';
+import { statsAvg } from '../harness/stats.js';
 
 const window = (end: string, hours: number) => {
   const until = new Date(end);

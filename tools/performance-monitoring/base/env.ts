@@ -1,0 +1,28 @@
+// Settings from the environment and `.env` (SPEC §1): loaded quietly, the real environment wins.
+import { shownValue } from '../text/safe-text.js';
+import { config as loadDotenv } from 'dotenv';
+import { UsageError } from './errors.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Reads `.env` in the working directory into process.env without overriding what is set. */
+export function loadEnvFile(): void {
+  // quiet: dotenv would otherwise print a banner on stdout, which belongs to the report.
+  loadDotenv({ quiet: true, override: false });
+}
+
+/** A set, non-blank variable, or undefined. */
+export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+export function timeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = envValue(env, 'PERFMON_TIMEOUT_MS');
+  if (raw === undefined) return DEFAULT_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw) || ms < 1 || ms > 600_000) {
+    throw new UsageError(`PERFMON_TIMEOUT_MS ${shownValue(raw)} is not valid: use a whole number of milliseconds from 1 to 600000`);
+  }
+  return ms;
+}

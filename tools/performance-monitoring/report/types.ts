@@ -1,0 +1,154 @@
+// The JSON report: the analysis as the wire shows it (rounded, SPEC §3), what `--format json`
+// prints and text, alerts and scripts read. Field names are the public JSON contract (SPEC §8,
+// report.schema.json); report/build.ts builds it from the analysis.
+import type { Aggregation, Percentiles, SourceKind } from '../sources/types.js';
+import type { GatesReport } from '../gates/types.js';
+import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from '../metrics/analysis-types.js';
+
+export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
+
+/** SPEC §5 `findings[]`: an issue for programs, its figure rounded as the JSON rounds it. */
+export interface ReportFinding {
+  kind: FindingKind;
+  service: string | null;
+  value: number | null;
+  limit: number | null;
+  since: string | null;
+  text: string;
+}
+
+export interface Trend {
+  direction: TrendDirection;
+  percentChange: number | null;
+  /** Welch's two-sided p-value, 3 significant digits; null with insufficient data. */
+  pValue: number | null;
+  previousAvgDuration: number | null;
+  previousOperations: number;
+}
+
+export interface Durations {
+  /** Operations with a usable duration, which the figures below are over (baseline rules). */
+  samples: number;
+  avgDuration: number | null;
+  p50Duration: number | null;
+  p95Duration: number | null;
+  p99Duration: number | null;
+  minDuration: number | null;
+  maxDuration: number | null;
+}
+
+/** One timeline bucket (SPEC §12), at the same index as its start in `timeline.starts`. */
+export interface TimelineEntry {
+  operations: number;
+  failures: number;
+  errorRate: number | null;
+  avgDuration: number | null;
+  p95Duration: number | null;
+}
+
+/** One operation of a service (SPEC §13). */
+export interface OperationReport {
+  operation: string;
+  calls: number;
+  failures: number;
+  errorRate: number | null;
+  avgDuration: number | null;
+  p50Duration: number | null;
+  p95Duration: number | null;
+  p99Duration: number | null;
+  apdex: number | null;
+  trend: { direction: TrendDirection; percentChange: number | null; pValue: number | null };
+}
+
+export interface ServiceReport {
+  service: string;
+  status: ServiceStatus;
+  operations: { total: number; successful: number; failed: number; successRate: number | null };
+  performance: Durations;
+  apdex: number | null;
+  errors: { total: number; errorRate: number | null; topErrors: { message: string; count: number; example: string }[] };
+  trend: Trend;
+  issues: string[];
+  timeline: TimelineEntry[];
+  byOperation: OperationReport[];
+}
+
+export interface OverallReport extends Durations {
+  totalOperations: number;
+  successfulOperations: number;
+  failedOperations: number;
+  successRate: number | null;
+  errorRate: number | null;
+  apdex: number | null;
+  trend: Trend;
+  timeline: TimelineEntry[];
+}
+
+export interface SlowOperation {
+  service: string;
+  operation: string;
+  avgDuration: number;
+  p95Duration: number;
+  count: number;
+}
+
+export interface ErrorEntry {
+  service: string;
+  /** The error group's fingerprint (SPEC §14). */
+  message: string;
+  count: number;
+  /** Its most recent raw message. */
+  example: string;
+  /** Up to 3 operations it came from, most failures first. */
+  operations: string[];
+}
+
+export type Severity = 'critical' | 'warning';
+
+export interface AlertCondition {
+  /** Stable key for de-duplication, e.g. `health_low`, `service_silent:n8n`. */
+  key: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface ChannelOutcome {
+  channel: 'slack' | 'email';
+  sent: string[];
+  suppressed: { key: string; nextSendAt: string }[];
+  resolved: string[];
+  failed: { keys: string[]; reason: string } | null;
+}
+
+export interface AlertsReport {
+  conditions: AlertCondition[];
+  /** --alert-silence in effect (from this run or kept in the state): never sent until `until`. */
+  silenced: { key: string; until: string; conditions: string[] }[];
+  channels: ChannelOutcome[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  generatedAt: string;
+  period: { start: string; end: string; hours: number };
+  previousPeriod: { start: string; end: string };
+  threshold: number;
+  service: string | null;
+  source: { kind: SourceKind; aggregation: Aggregation; percentiles: Percentiles };
+  healthScore: number | null;
+  healthStatus: HealthStatus;
+  healthBreakdown: { errorDeduction: number; performanceDeduction: number; serviceIssueDeduction: number };
+  /** The buckets of the current window (SPEC §12): width, and every start, oldest first. */
+  timeline: { bucketSeconds: number; starts: string[] };
+  overall: OverallReport;
+  services: ServiceReport[];
+  slowestOperations: SlowOperation[];
+  mostFrequentErrors: ErrorEntry[];
+  issues: string[];
+  findings: ReportFinding[];
+  recommendations: string[];
+  dataQuality: { invalidDurations: number; skippedRows: number };
+  alerts: AlertsReport | null;
+  /** SPEC §15; null without --fail-under, --assert or --baseline. */
+  gates: GatesReport | null;
+}

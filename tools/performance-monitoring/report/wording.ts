@@ -1,0 +1,76 @@
+// The words of findings (SPEC §5): each finding kind's issue text and its one recommendation.
+// Texts show the figures as the JSON does (0.1 ms, 0.01 %), so they never contradict it.
+import type { Finding, FindingKind } from '../metrics/analysis-types.js';
+import { LIMITS } from '../metrics/findings.js';
+import { roundMs, roundPercent } from '../text/round.js';
+import { formatMs, formatMsOver, formatPercentUpTo, formatSignedPercentUpTo } from '../text/format.js';
+
+const shownMs = (value: number | null) => roundMs(value) ?? 0;
+const shownPercent = (value: number | null) => roundPercent(value) ?? 0;
+
+/** The issue text of a finding, without its service prefix. */
+export function issueText(f: Finding): string {
+  const limit = f.limit ?? 0;
+  switch (f.kind) {
+    case 'high_error_rate':
+      return `High error rate (${formatPercentUpTo(shownPercent(f.value))})`;
+    case 'slow_average':
+      return `Average duration above threshold (${formatMsOver(shownMs(f.value), limit)} > ${formatMs(limit)})`;
+    case 'slow_p95':
+      return `P95 duration very slow (${formatMsOver(shownMs(f.value), limit)})`;
+    case 'degrading':
+      return `Performance degrading (${formatSignedPercentUpTo(shownPercent(f.value))})`;
+    case 'silent':
+      return 'No operations in this period (silent)';
+    case 'system_error_rate':
+      return `High overall error rate (${formatPercentUpTo(shownPercent(f.value))})`;
+    case 'system_slow_average':
+      return `Overall average duration above threshold (${formatMsOver(shownMs(f.value), limit)} > ${formatMs(limit)})`;
+    case 'health_low':
+      return `Health score below ${limit} (${f.value ?? 'n/a'}/100)`;
+    case 'no_operations':
+      return 'No operations in this period';
+  }
+}
+
+/** `n8n: High error rate (8.78%)`: the string in the report's `issues`. */
+export function issueLine(f: Finding): string {
+  return f.service === null ? issueText(f) : `${f.service}: ${issueText(f)}`;
+}
+
+/** The one recommendation of an issue kind; `services` are those with that issue, in report order. */
+export function recommendation(kind: FindingKind, services: string[], threshold: number): string {
+  const list = services.join(', ');
+  switch (kind) {
+    case 'high_error_rate':
+      return `Investigate errors in ${list}, starting with the most frequent ones`;
+    case 'slow_average':
+      return `Optimize slow operations in ${list} (average above ${formatMs(threshold)})`;
+    case 'slow_p95':
+      return `Reduce tail latency in ${list}: check the slowest operations, timeouts and retries`;
+    case 'degrading':
+      return `Review recent changes to ${list}: average duration rose against the previous period`;
+    case 'silent':
+      return `Check that ${list} ${services.length === 1 ? 'is' : 'are'} still running and logging: active in the previous period, silent now`;
+    case 'system_error_rate':
+      return `Bring the overall error rate under ${LIMITS.errorRate}%: fix the services with the most errors first`;
+    case 'system_slow_average':
+      return `Bring the overall average duration under ${formatMs(threshold)}: start with the slowest operations`;
+    case 'health_low':
+      return `Resolve the issues above to bring the health score back to ${LIMITS.healthScore} or more`;
+    case 'no_operations':
+      return 'Check that the integrations are running and logging operations, or widen --hours';
+  }
+}
+
+/** One recommendation per finding kind, in order of first appearance (system kinds come first,
+ *  as the findings do), each naming its services in report order. */
+export function recommendations(findings: Finding[], threshold: number): string[] {
+  const services = new Map<FindingKind, string[]>();
+  for (const f of findings) {
+    const names = services.get(f.kind) ?? [];
+    if (f.service !== null) names.push(f.service);
+    services.set(f.kind, names);
+  }
+  return [...services].map(([kind, names]) => recommendation(kind, names, threshold));
+}

@@ -1,0 +1,109 @@
+// Which files --input reads: each path checked once and handed to DuckDB as the absolute path
+// that was checked; `-` (stdin) copied to a scratch file first. One rule for a path that cannot
+// be used, whatever the cause (missing, a directory, no permission, a symlink loop): exit 2.
+import { closeSync, createWriteStream, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { shownPath } from '../../text/safe-text.js';
+import { UsageError } from '../../base/errors.js';
+import { formatOf, type FileFormat } from './formats.js';
+import { readHead } from './input-stream.js';
+import type { InputFormat } from '../../cli/validate.js';
+
+export const STDIN = '-';
+
+export interface InputFile {
+  /** As the user typed it, for messages: a path, or `-` for stdin. */
+  name: string;
+  /** The absolute path DuckDB reads (for stdin, its copy in the scratch dir). */
+  path: string;
+  format: FileFormat;
+}
+
+/** What stdin must offer: a stream, and whether a person is typing into it. */
+export type Stdin = NodeJS.ReadableStream & { isTTY?: boolean };
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file (a part of the path is not a directory)',
+  EACCES: 'cannot read: permission denied',
+  EPERM: 'cannot read: permission denied',
+  ELOOP: 'cannot read: too many levels of symbolic links',
+  ENAMETOOLONG: 'cannot read: the name is too long',
+};
+
+/** Checks every path before anything is read; `-` may appear once, and not from a terminal. */
+export function checkInputPaths(paths: string[], inputFormat: InputFormat | null, stdin: Stdin): void {
+  if (paths.filter((p) => p === STDIN).length > 1) throw new UsageError('--input - (stdin) can be given only once');
+  for (const path of paths) {
+    if (path === STDIN) {
+      if (stdin.isTTY) throw new UsageError('--input -: stdin is a terminal; pipe the logs in, e.g. cat logs.ndjson | monitor.ts --input -');
+      continue;
+    }
+    formatOf(path, inputFormat);
+    checkReadable(path);
+  }
+}
+
+function checkReadable(path: string): void {
+  const shown = `--input ${shownPath(path)}`;
+  // DuckDB reads a path with these characters as a pattern, and would read other files too.
+  if (/[*?[]/.test(path)) throw new UsageError(`${shown}: names with *, ? or [ are not supported; let the shell expand patterns`);
+  const absolute = resolve(path);
+  try {
+    // stat first: opening a named pipe would wait for a writer.
+    if (!statSync(absolute).isFile()) throw new UsageError(`${shown}: not a regular file (for a pipe, use --input - and redirect it to stdin)`);
+    closeSync(openSync(absolute, 'r'));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`${shown}: ${REASONS[code] ?? `cannot read: ${code || 'unknown error'}`}`);
+  }
+}
+
+/** A scratch directory for stdin's copy and repaired files, made on first use. */
+export class Scratch {
+  private dir: string | undefined;
+
+  path(name: string): string {
+    this.dir ??= mkdtempSync(join(tmpdir(), 'perfmon-input-'));
+    return join(this.dir, name);
+  }
+
+  remove(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
+
+/** The files to read, in order; stdin is copied (DuckDB's readers seek, a pipe cannot). */
+export async function resolveInputs(paths: string[], inputFormat: InputFormat | null, stdin: Stdin, scratch: Scratch): Promise<InputFile[]> {
+  const inputs: InputFile[] = [];
+  for (const name of paths) {
+    if (name === STDIN) inputs.push(await copyStdin(stdin, inputFormat, scratch));
+    else inputs.push({ name, path: resolve(name), format: formatOf(name, inputFormat) });
+  }
+  return inputs;
+}
+
+async function copyStdin(stdin: Stdin, inputFormat: InputFormat | null, scratch: Scratch): Promise<InputFile> {
+  const raw = scratch.path('stdin');
+  await pipeline(stdin, createWriteStream(raw));
+  // gzip'd logs piped in: DuckDB (and readHead) decompress by the name's ending.
+  const magic = await readHead(raw, 2);
+  const gzip = magic?.[0] === 0x1f && magic[1] === 0x8b;
+  const probe = gzip ? `${raw}.gz` : raw;
+  if (gzip) renameSync(raw, probe);
+  const format = inputFormat ?? guessFormat(await readHead(probe, 65_536));
+  const path = scratch.path(`stdin.${format}${gzip ? '.gz' : ''}`);
+  renameSync(probe, path);
+  return { name: STDIN, path, format };
+}
+
+/** The first non-blank character: `{` NDJSON, `[` a JSON array, anything else CSV; empty: NDJSON (no rows). */
+export function guessFormat(head: Buffer | null): FileFormat {
+  const first = (head ?? Buffer.alloc(0)).toString('utf8').replace(/^\ufeff/, '').trimStart()[0];
+  if (first === undefined || first === '{') return 'ndjson';
+  return first === '[' ? 'json' : 'csv';
+}

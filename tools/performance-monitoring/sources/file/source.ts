@@ -1,0 +1,122 @@
+// --input FILE...: log files (or stdin) read by in-process DuckDB, aggregated by the shared SQL.
+// What cannot be used is skipped and counted, with one stderr line per kind of cause.
+import { shownPath, shownText } from '../../text/safe-text.js';
+import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
+import { openDuckDb, aggregateInDuckDb, type DuckDb } from '../duckdb.js';
+import { loadInput } from './load.js';
+import { STDIN, Scratch, checkInputPaths, resolveInputs, type InputFile, type Stdin } from './input-paths.js';
+import type { AggregateQuery, Source, SourceResult } from '../types.js';
+import type { InputFormat } from '../../cli/validate.js';
+
+/** What the file source reads: the --input paths (`-` is stdin) and --input-format. */
+export interface FileSettings {
+  paths: string[];
+  inputFormat: InputFormat | null;
+}
+
+const TABLE = 'integration_logs';
+const OPERATION = "(duration_ms IS NOT NULL OR status IN ('success', 'error'))";
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const shownInput = (input: InputFile) => `--input ${input.name === STDIN ? '- (stdin)' : shownPath(input.name)}`;
+
+export class FileSource implements Source {
+  readonly kind = 'file' as const;
+  private db: DuckDb | undefined;
+  private readonly scratch = new Scratch();
+  private loaded: Promise<{ db: DuckDb; skippedRows: number }> | undefined;
+
+  constructor(
+    private readonly settings: FileSettings,
+    private readonly onNotice: (line: string) => void,
+    private readonly stdin: Stdin = process.stdin,
+  ) {}
+
+  async aggregate(query: AggregateQuery): Promise<SourceResult> {
+    // Files are read once (stdin can be read only once); a second question (the run asks
+    // again without --service to suggest names) reuses the tables, and says nothing twice.
+    const first = this.loaded === undefined;
+    const { db, skippedRows } = await (this.loaded ??= this.load());
+    return readingTheInput(async () => {
+      const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
+      if (first) await this.hintAtTimeSpan(db, query);
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+    });
+  }
+
+  private async load(): Promise<{ db: DuckDb; skippedRows: number }> {
+    const { paths, inputFormat } = this.settings;
+    checkInputPaths(paths, inputFormat, this.stdin);
+    const inputs = await resolveInputs(paths, inputFormat, this.stdin, this.scratch);
+    const db = (this.db ??= await openDuckDb());
+    let skippedRows = 0;
+    const names: string[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const name = `input_${i}`;
+      const loaded = await loadInput(db, input, name, this.scratch);
+      if (loaded.first) {
+        this.onNotice(`${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${shownText(loaded.first.reason)})`);
+      }
+      skippedRows += loaded.unreadable;
+      names.push(name);
+    }
+    // Text inputs now live in DuckDB tables; copies and repaired files are no longer needed.
+    this.scratch.remove();
+    // Parquet is read from here on (views): a damaged file still fails as bad input.
+    return readingTheInput(async () => {
+      await db.connection.run(`CREATE OR REPLACE TEMP VIEW input_rows AS ${names.map((n) => `SELECT * FROM ${n}`).join('\nUNION ALL\n')}`);
+      await db.connection.run(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable, seconds_like) FROM input_rows WHERE NOT unusable`);
+      skippedRows += await this.countUnusable(db, inputs);
+      return { db, skippedRows };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+    this.loaded = undefined;
+    this.scratch.remove();
+  }
+
+  /** Rows read but unusable (SPEC §1): one line for all files, one more per file whose times look like epoch seconds. */
+  private async countUnusable(db: DuckDb, inputs: InputFile[]): Promise<number> {
+    let total = 0;
+    for (const [i, input] of inputs.entries()) {
+      const [counts] = (await db.connection.runAndReadAll(
+        `SELECT count(*) FILTER (WHERE unusable) AS unusable, count(*) FILTER (WHERE seconds_like) AS seconds FROM input_${i}`,
+      )).getRowObjectsJS();
+      total += Number(counts?.unusable ?? 0);
+      const seconds = Number(counts?.seconds ?? 0);
+      if (seconds > 0) {
+        this.onNotice(`${shownInput(input)}: created_at of ${plural(seconds, 'row', 'rows')} looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): multiply by 1000 or write ISO-8601`);
+      }
+    }
+    if (total > 0) this.onNotice(`skipped ${plural(total, 'input row', 'input rows')} with an unusable created_at, source or duration_ms`);
+    return total;
+  }
+
+  /** No operation in the window although the files hold some: say when they happened, and how to look there. */
+  private async hintAtTimeSpan(db: DuckDb, query: AggregateQuery): Promise<void> {
+    const at = (date: Date) => `CAST('${date.toISOString()}' AS TIMESTAMPTZ)`;
+    const [span] = (await db.connection.runAndReadAll(
+      `SELECT epoch_ms(min(created_at)) AS first, epoch_ms(max(created_at)) AS last,
+         count(*) FILTER (WHERE created_at >= ${at(query.start)} AND created_at < ${at(query.end)}) AS inside
+       FROM ${TABLE} WHERE ${OPERATION}`,
+    )).getRowObjectsJS();
+    if (span?.first === null || span?.first === undefined || Number(span.inside) > 0) return;
+    const [first, last] = [new Date(Number(span.first)), new Date(Number(span.last))];
+    // The window's end is exclusive: the next whole minute after the last operation covers it.
+    const until = new Date(Math.floor(last.getTime() / 60_000) * 60_000 + 60_000).toISOString().replace('.000Z', 'Z');
+    this.onNotice(`no operations in the window; the input spans ${first.toISOString()} .. ${last.toISOString()}: try --until ${until}`);
+  }
+}
+
+/** DuckDB's read errors name malformed files: bad input, exit 2, one line. */
+async function readingTheInput<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RuntimeError) throw error;
+    throw new UsageError(`--input: reading the input failed: ${shownText(describeError(error).replace(/^[A-Za-z ]*Error: /, ''))}`);
+  }
+}

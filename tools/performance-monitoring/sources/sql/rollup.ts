@@ -1,0 +1,347 @@
+// sql/rollup.sql is generated: its refresh reads rows through aggregate.sql's own CTEs (logs,
+// ops, failed_ops, fingerprinted), so the rollup's service, operation, failure, valid-duration
+// and fingerprint rules are the report's, never a copy (SPEC §1, §14, §17). `npx tsx
+// tools/performance-monitoring/sources/sql/build-rollup.ts` writes it, and a test fails when it is stale.
+import { aggregationSql } from './aggregate.js';
+import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
+import { BLOCK_SPANS } from './rollup-spans.js';
+import { cte, splitCtes, substitute } from './ctes.js';
+
+export const ROLLUP_FILE = new URL('../../sql/rollup.sql', import.meta.url);
+export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';
+/** pg_try_advisory_xact_lock key of the refresh: one refresh at a time per database. */
+export const REFRESH_LOCK_KEY = 7450213906413;
+
+/** The CTEs of aggregate.sql the rollup reads through, in their order there. */
+const REUSED_CTES = ['logs', 'ops', 'failed_ops', 'fingerprinted'] as const;
+
+/** aggregate.sql's parameters as the refresh sets them, for one range of whole hours
+ *  [v_from, v_to): every row is "current" and the timeline bucket is the hour. */
+const PARAMETER_VALUES: Readonly<Record<string, string>> = {
+  'CAST($1 AS timestamptz)': 'v_from',
+  'CAST($2 AS timestamptz)': 'v_to',
+  'CAST($3 AS timestamptz)': 'v_from',
+  'CAST($4 AS text)': 'CAST(NULL AS text)',
+  'CAST($6 AS integer)': '3600',
+};
+
+/** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set. */
+export function reusedCtes(sql: string = aggregationSql()): string {
+  const parts = splitCtes(sql);
+  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), PARAMETER_VALUES);
+  if (/\$[0-9]/.test(text)) throw new Error('aggregate.sql: a parameter in the reused CTEs has no value in rollup-sql.ts');
+  return text;
+}
+
+function grants(object: string, kind: 'FUNCTION' | 'TABLE', serviceRole: string): string {
+  const on = `${kind} ${object}`;
+  return `REVOKE ALL ON ${on} FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE ALL ON ${on} FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE ALL ON ${on} FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT ${serviceRole} ON ${on} TO service_role;
+  END IF;
+END
+$grants$;`;
+}
+
+/** The rows of the hours [v_from, v_to), as INSERT ... SELECT. */
+function buildStatement(): string {
+  return `INSERT INTO public.perf_monitor_rollup (
+  hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
+  min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+  failure_histogram_keys, failure_histogram_counts, fingerprints
+)
+WITH ${reusedCtes()},
+keyed AS (
+  SELECT bucket, service, operation, failed, ${BUCKET_KEY('dur')} AS bucket_key
+  FROM (SELECT bucket, service, operation, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE dur IS NOT NULL) AS d
+),
+bucket_counts AS (
+  SELECT bucket, service, operation, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
+  FROM keyed
+  GROUP BY bucket, service, operation, bucket_key
+),
+histograms AS (
+  SELECT bucket, service, operation,
+    array_agg(bucket_key ORDER BY bucket_key) AS keys,
+    array_agg(n ORDER BY bucket_key) AS counts,
+    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE n_failed > 0) AS failed_keys,
+    array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE n_failed > 0) AS failed_counts
+  FROM bucket_counts
+  GROUP BY bucket, service, operation
+),
+fingerprint_groups AS (
+  SELECT CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600 AS bucket,
+    service, operation, fingerprint, count(*) AS n, max(created_at) AS last_at,
+    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
+  FROM fingerprinted
+  GROUP BY 1, service, operation, fingerprint
+),
+fingerprint_maps AS (
+  SELECT bucket, service, operation,
+    jsonb_object_agg(fingerprint, jsonb_build_object(
+      'count', n, 'example', example,
+      'last_at', to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))) AS fingerprints
+  FROM fingerprint_groups
+  GROUP BY bucket, service, operation
+),
+stats AS (
+  SELECT bucket, service, operation,
+    count(*) AS operations,
+    count(*) FILTER (WHERE failed) AS failures,
+    count(dur) AS samples,
+    sum(dur) AS sum_duration,
+    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
+    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
+    min(dur) AS min_duration,
+    max(dur) AS max_duration,
+    count(*) FILTER (WHERE invalid) AS invalid_durations
+  FROM ops
+  GROUP BY bucket, service, operation
+)
+SELECT to_timestamp(stats.bucket), stats.service, stats.operation, operations, failures, samples,
+  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations,
+  COALESCE(keys, '{}'), COALESCE(counts, '{}'), COALESCE(failed_keys, '{}'), COALESCE(failed_counts, '{}'),
+  COALESCE(fingerprints, '{}')
+FROM stats
+LEFT JOIN histograms USING (bucket, service, operation)
+LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
+}
+
+/** The histogram layout's version: 2 is the 1-2-5 ladder (1 was exact to 1,000 ms, then 3 digits). */
+export const HISTOGRAM_LAYOUT = 2;
+
+export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
+
+/** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
+ *  p_watermark, from the hourly rows: counts and sums added, min of mins, max of maxes,
+ *  histograms added key by key, fingerprints added with the latest example (docs/rollups.md). */
+function blocksFunction(): string {
+  const seconds = 'v_span * 3600';
+  const block = (t: string, round: 'floor' | 'ceil') => `to_timestamp(${round}(date_part('epoch', ${t}) / (${seconds})) * (${seconds}))`;
+  const merged = (keys: string, counts: string) => `(SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.${keys}, x.${counts}) AS h(k, n)
+        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
+        GROUP BY h.k) AS m)`;
+  return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp
+SET jit = off
+AS $perf_monitor$
+DECLARE
+  v_span integer;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  FOREACH v_span IN ARRAY ARRAY[${BLOCK_SPANS.join(', ')}] LOOP
+    v_from := ${block('p_from', 'floor')};
+    v_to := least(${block('p_to', 'ceil')}, ${block('p_watermark', 'floor')});
+    CONTINUE WHEN v_from >= v_to;
+    DELETE FROM public.perf_monitor_rollup_block AS b
+    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+    INSERT INTO public.perf_monitor_rollup_block (
+      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
+      min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+      failure_histogram_keys, failure_histogram_counts, fingerprints
+    )
+    WITH source AS MATERIALIZED (
+      SELECT ${block('r.hour', 'floor')} AS block, r.*
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+    ),
+    fingerprint_maps AS (
+      SELECT block, service, operation,
+        jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
+      FROM (
+        SELECT x.block, x.service, x.operation, f.key AS fingerprint,
+          sum(CAST(f.value->>'count' AS bigint)) AS n,
+          max(f.value->>'last_at') AS last_at,
+          (array_agg(f.value->>'example' ORDER BY f.value->>'last_at' DESC, f.value->>'example' DESC))[1] AS example
+        FROM source AS x, jsonb_each(x.fingerprints) AS f
+        GROUP BY x.block, x.service, x.operation, f.key
+      ) AS g
+      GROUP BY block, service, operation
+    )
+    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares,
+      s.min_duration, s.max_duration, s.invalid_durations,
+      COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
+      COALESCE(fm.fingerprints, '{}')
+    FROM (
+      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures,
+        sum(samples) AS samples, sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations
+      FROM source
+      GROUP BY block, service, operation
+    ) AS s
+    CROSS JOIN LATERAL ${merged('histogram_keys', 'histogram_counts')} AS h
+    CROSS JOIN LATERAL ${merged('failure_histogram_keys', 'failure_histogram_counts')} AS fh
+    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+  END LOOP;
+END
+$perf_monitor$;`;
+}
+
+export function rollupSql(): string {
+  return `-- GENERATED by \`npx tsx tools/performance-monitoring/sources/sql/build-rollup.ts\` from rollup-sql.ts
+-- and aggregate.sql (whose CTEs the refresh reads through): edit those, not this file.
+-- perf-monitor's hourly rollups (SPEC §17, docs/rollups.md): per-hour, per-(service, operation)
+-- aggregates of integration_logs, and perf_monitor_refresh_rollups() to keep them current.
+-- Idempotent: safe to run again; an upgrade replaces the function.
+--   Supabase: paste into the SQL editor and run.   PostgreSQL: psql "$DATABASE_URL" -f rollup.sql
+BEGIN;
+
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup (
+  hour                     timestamptz NOT NULL,
+  service                  text        NOT NULL,
+  operation                text        NOT NULL,
+  operations               bigint      NOT NULL,
+  failures                 bigint      NOT NULL,
+  samples                  bigint      NOT NULL,
+  sum_duration             numeric     NOT NULL,
+  sum_squares              numeric     NOT NULL,
+  min_duration             integer,
+  max_duration             integer,
+  invalid_durations        bigint      NOT NULL,
+  -- The duration histogram (docs/rollups.md): ascending bucket keys (each the inclusive upper
+  -- end of its bucket, ms) and their counts, over all samples; failure_*: the samples of failed
+  -- operations only (so Apdex, which counts failures as frustrated, can be computed).
+  histogram_keys           bigint[]    NOT NULL,
+  histogram_counts         bigint[]    NOT NULL,
+  failure_histogram_keys   bigint[]    NOT NULL,
+  failure_histogram_counts bigint[]    NOT NULL,
+  -- fingerprint -> {count, example (most recent message), last_at (UTC ISO, microseconds)}
+  fingerprints             jsonb       NOT NULL,
+  PRIMARY KEY (hour, service, operation)
+);
+
+-- Blocks: the hourly rows merged over 3 hours, a day and a week (span_hours; epoch-aligned),
+-- each built once all its hours are before the watermark, so a long window reads a few rows per
+-- (service, operation) instead of one per hour. Same columns and merge rules as the hourly rows.
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_block (
+  span_hours               integer     NOT NULL,
+  LIKE public.perf_monitor_rollup,
+  PRIMARY KEY (span_hours, hour, service, operation)
+);
+
+-- One row: every hour before watermark is rolled up (NULL: nothing yet).
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
+  id         boolean PRIMARY KEY DEFAULT true CHECK (id),
+  watermark  timestamptz,
+  updated_at timestamptz
+);
+INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING;
+-- The histogram's layout (sources/sql/histogram.ts): rows of another layout cannot be merged with
+-- these, so an upgrade that changes it empties the rollups; the refresh builds them again.
+ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_layout integer;
+DO $layout$
+BEGIN
+  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM ${HISTOGRAM_LAYOUT}) THEN
+    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block;
+    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = ${HISTOGRAM_LAYOUT};
+  END IF;
+END
+$layout$;
+
+-- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
+-- policy denies them even if a grant comes back; the owner and service_role bypass it.
+ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
+
+DROP FUNCTION IF EXISTS ${REFRESH_SIGNATURE};
+DROP FUNCTION IF EXISTS ${BLOCKS_SIGNATURE};
+
+${blocksFunction()}
+
+-- Rebuilds whole hours: from the watermark minus p_lag (late rows) up to the last complete hour,
+-- at most p_max_hours per call. A concurrent call returns at once (0 hours).
+CREATE FUNCTION ${REFRESH_SIGNATURE.replace('(interval, integer)', '')}(
+  p_lag interval DEFAULT '2 hours',
+  p_max_hours integer DEFAULT 168
+) RETURNS TABLE (hours_built integer, watermark timestamptz)
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp
+SET jit = off
+SET plan_cache_mode = force_custom_plan
+AS $perf_monitor$
+#variable_conflict use_column
+DECLARE
+  v_mark timestamptz;
+  v_limit timestamptz;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  IF p_lag IS NULL OR p_lag < interval '0' THEN
+    RAISE EXCEPTION 'perf_monitor_refresh_rollups: p_lag must be an interval of 0 or more, not %', p_lag;
+  END IF;
+  IF p_max_hours IS NULL OR p_max_hours < 1 THEN
+    RAISE EXCEPTION 'perf_monitor_refresh_rollups: p_max_hours must be 1 or more, not %', p_max_hours;
+  END IF;
+  IF NOT pg_try_advisory_xact_lock(${REFRESH_LOCK_KEY}) THEN
+    RETURN QUERY SELECT 0, s.watermark FROM public.perf_monitor_rollup_state AS s;
+    RETURN;
+  END IF;
+  SELECT s.watermark INTO v_mark FROM public.perf_monitor_rollup_state AS s FOR UPDATE;
+  -- Hours by the epoch, so a session time zone with a half-hour offset changes nothing.
+  v_limit := to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600);
+  IF v_mark IS NULL THEN
+    SELECT to_timestamp(floor(extract(epoch FROM min(l.created_at)) / 3600) * 3600) INTO v_from
+    FROM "integration_logs" AS l
+    WHERE l.created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz) AND l.created_at < v_limit;
+  ELSE
+    v_from := to_timestamp(floor(extract(epoch FROM v_mark - p_lag) / 3600) * 3600);
+  END IF;
+  IF v_from IS NULL OR v_from >= v_limit THEN
+    RETURN QUERY SELECT 0, v_mark;
+    RETURN;
+  END IF;
+  v_to := least(v_limit, v_from + p_max_hours * interval '1 hour');
+  IF v_mark IS NOT NULL AND v_to <= v_mark AND v_mark < v_limit THEN
+    RAISE EXCEPTION 'perf_monitor_refresh_rollups: p_max_hours (%) must cover more than p_lag (%), or the watermark never moves', p_max_hours, p_lag;
+  END IF;
+
+  DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_from AND r.hour < v_to;
+${buildStatement()}
+
+  PERFORM public.perf_monitor_rollup_blocks(v_from, v_to, greatest(v_mark, v_to));
+  UPDATE public.perf_monitor_rollup_state AS s
+  SET watermark = greatest(v_mark, v_to), updated_at = now();
+  RETURN QUERY SELECT CAST(extract(epoch FROM v_to - v_from) / 3600 AS integer), greatest(v_mark, v_to);
+END
+$perf_monitor$;
+
+${grants(REFRESH_SIGNATURE, 'FUNCTION', 'EXECUTE')}
+
+${grants(BLOCKS_SIGNATURE, 'FUNCTION', 'EXECUTE')}
+
+${grants('public.perf_monitor_rollup', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+${grants('public.perf_monitor_rollup_block', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+-- An upgrade from a version without blocks: build them for what is already rolled up (PERFORM
+-- in a DO block: psql prints no result table).
+DO $upgrade$
+BEGIN
+  PERFORM public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
+  FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
+  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+  GROUP BY s.watermark
+  HAVING count(*) > 0;
+END
+$upgrade$;
+
+${grants('public.perf_monitor_rollup_state', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+COMMIT;
+`;
+}

@@ -1,0 +1,143 @@
+// sql/rpc.sql is generated from sql/aggregate.sql and the rollup read built from it (one source
+// of truth for the SQL text) and from the declared parameters (aggregate-contract.ts): `npm run
+// sql:rpc` writes it, and a test fails when it is stale.
+import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
+import { aggregationSql } from './aggregate.js';
+import { ROLLUP_END, rollupCovers } from './rollup-cover.js';
+import { rollupReadSql } from './rollup-read.js';
+import { substitute } from './ctes.js';
+
+export const RPC_FILE = new URL('../../sql/rpc.sql', import.meta.url);
+export const RPC_FUNCTION = 'public.perf_monitor_summary';
+
+/** The RPC's own statement timeout. A function setting, so that PostgREST (12.0+; 12.2+ through
+ *  db-hoisted-tx-settings, which lists statement_timeout by default) hoists it into the call's
+ *  transaction, overriding the API role's 8 s; PostgreSQL alone applies a function's
+ *  statement_timeout only to statements after the call. 25 s: under the CLI's default client
+ *  timeout (PERFMON_TIMEOUT_MS 30 s), so the database cancels and says so before the client gives
+ *  up, and far under the API's 60 s cap. */
+export const RPC_STATEMENT_TIMEOUT = '25s';
+
+/** work_mem for a report's read (the RPC's, and postgres.ts's connection): at the 4 MB default the
+ *  rollup read's hash aggregates spill to sorts, 2-3x slower. A function's SET clause PostgreSQL
+ *  applies itself, whatever PostgREST hoists. */
+export const READ_WORK_MEM = '64MB';
+
+/** The function's identity, as REVOKE, GRANT and regprocedure take it. */
+export const RPC_SIGNATURE = `${RPC_FUNCTION}(${RPC_PARAMETERS.map((p) => p.sqlType).join(', ')})`;
+
+function argumentList(): string {
+  return RPC_PARAMETERS.map((p) => `  ${p.name} ${p.sqlType}${'rpcDefault' in p ? ` DEFAULT ${p.rpcDefault}` : ''}`).join(',\n');
+}
+
+const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** Drops every other perf_monitor_summary in public: an older signature (other argument types or
+ *  names, or return type) would otherwise stay next to the new one, and PostgREST refuses to
+ *  choose between overloads (PGRST203); CREATE OR REPLACE cannot rename arguments either. */
+function dropOtherVersions(): string {
+  const names = `ARRAY[${RPC_PARAMETERS.map((p) => sqlText(p.name)).join(', ')}]::text[]`;
+  return `DO $drop_old$
+DECLARE
+  old regprocedure;
+BEGIN
+  FOR old IN
+    SELECT p.oid::regprocedure FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_summary'
+      AND (p.oid IS DISTINCT FROM to_regprocedure(${sqlText(RPC_SIGNATURE)})
+        OR p.proargnames IS DISTINCT FROM ${names}
+        OR p.prorettype <> 'json'::regtype)
+  LOOP
+    EXECUTE format('DROP FUNCTION %s', old);
+  END LOOP;
+END
+$drop_old$;`;
+}
+
+const STATE_TABLE = 'public.perf_monitor_rollup_state';
+const WATERMARK = 'v_watermark';
+
+/** SQL text as a function body holds it: without comment lines. */
+const bodyOf = (sql: string) =>
+  sql
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join('\n')
+    .trim();
+
+const asJson = (body: string) => `RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
+${body}
+) AS summary);`;
+
+export function rpcSql(): string {
+  const raw = bodyOf(aggregationSql());
+  // $1..$6 are the function's own arguments; the read's $7 is the watermark read here.
+  const rollupRead = substitute(bodyOf(rollupReadSql('postgres')), { [ROLLUP_END]: WATERMARK });
+  if (/\$7\b/.test(rollupRead)) throw new Error('rollupReadSql still takes $7 in a form rpc-sql.ts does not replace');
+  return `-- GENERATED from aggregate.sql (and the rollup read built from it, sources/sql/rollup-read.ts) by
+-- \`npm run sql:rpc\`: edit those, not this file.
+-- perf-monitor's server-side aggregation for Supabase: one call returns every aggregate row as
+-- one JSON array (so PostgREST's max-rows never truncates it). Idempotent, and an upgrade: it
+-- replaces any older version of the function, in one transaction.
+--   Supabase: paste into the SQL editor and run.   PostgreSQL: psql "$DATABASE_URL" -f rpc.sql
+BEGIN;
+
+${dropOtherVersions()}
+
+CREATE OR REPLACE FUNCTION ${RPC_FUNCTION}(
+${argumentList()}
+) RETURNS json
+-- plpgsql with custom plans: a LANGUAGE sql function is planned without the parameter values
+-- (it estimated 1,332 rows for 2M, scanned by index, without parallel workers: 1.5x slower).
+LANGUAGE plpgsql STABLE
+SET search_path = public, pg_temp
+SET jit = off
+SET plan_cache_mode = force_custom_plan
+-- Its own statement timeout, above Supabase's 8 s API default: PostgREST 12+ applies it per call.
+SET statement_timeout = '${RPC_STATEMENT_TIMEOUT}'
+-- The rollup read's hash aggregates spill to sorts at the 4 MB default (2-3x slower).
+SET work_mem = '${READ_WORK_MEM}'
+AS $perf_monitor$
+DECLARE
+  -- rollup.sql is installed (and readable): the answer carries its 'rollup' row.
+  v_installed boolean := false;
+  ${WATERMARK} timestamptz;
+BEGIN
+  -- The rollups answer when not told to be exact, when the timeline's buckets are whole hours and
+  -- when their watermark covers some of the window. The rollup tables are named in static SQL:
+  -- plpgsql resolves them only when a statement runs, so without rollup.sql none of it does.
+  IF NOT p_exact AND p_bucket_seconds % 3600 = 0 AND to_regclass('${STATE_TABLE}') IS NOT NULL
+     AND has_table_privilege('${STATE_TABLE}', 'SELECT') THEN
+    v_installed := true;
+    SELECT watermark INTO ${WATERMARK} FROM ${STATE_TABLE};
+    IF ${rollupCovers(WATERMARK, 'p_previous_start')} THEN
+      ${asJson(rollupRead)}
+    END IF;
+  END IF;
+  -- Raw rows alone; with the 'rollup' row (0 hours) where rollups are installed, for the client's coverage line.
+  ${asJson(`${raw}\nUNION ALL\n${rollupRowSql(WATERMARK, 'CAST(0 AS bigint)')}\nWHERE v_installed`)}
+END
+$perf_monitor$;
+
+-- Functions in public are executable by everyone (and so by Supabase's anon key) unless revoked.
+REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT EXECUTE ON FUNCTION ${RPC_SIGNATURE} TO service_role;
+  END IF;
+END
+$grants$;
+
+-- PostgREST caches the schema; tell it about the new function (delivered at COMMIT).
+NOTIFY pgrst, 'reload schema';
+
+COMMIT;
+`;
+}

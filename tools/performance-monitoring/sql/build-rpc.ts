@@ -1,6 +1,0 @@
-// Writes sql/rpc.sql from sql/aggregate.sql: `npm run sql:rpc`.
-import { writeFileSync } from 'node:fs';
-import { RPC_FILE, rpcSql } from '../sources/rpc-sql.js';
-
-writeFileSync(RPC_FILE, rpcSql());
-process.stderr.write(`wrote ${RPC_FILE.pathname}\n`);
