@@ -1,8 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // perf-monitor entry: parse, resolve settings, run, map errors to exit codes (SPEC §10).
 import { CommanderError } from 'commander';
-import { buildProgram, type RawOptions } from './cli/program.js';
-import { validateOptions } from './cli/validate.js';
+import { buildProgram, parseCommandLine } from './cli/program.js';
+import { readOptions } from './cli/read-options.js';
 import { EXIT, RuntimeError, UserError, describeError } from './base/errors.js';
 import { type Notices, createNotices } from './base/notices.js';
 import { secretsFrom } from './base/redact.js';
@@ -23,9 +23,9 @@ function writeStdout(text: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let commandLine: ReturnType<typeof parseCommandLine>;
   try {
-    program.parse(argv);
+    commandLine = parseCommandLine(buildProgram(), argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; every parse error is a usage error (SPEC §7: exit 2).
@@ -35,9 +35,9 @@ async function main(argv: string[]): Promise<number> {
   }
   let notices = earlyNotices();
   try {
-    const options = validateOptions(program.opts<RawOptions>(), program.args);
+    const options = readOptions(commandLine);
     // Loaded after parsing, so --help and --version stay instant.
-    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([import('./base/env.js'), import('./settings.js'), import('./run.js')]);
+    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([import('./base/env.js'), import('./cli/resolve.js'), import('./run.js')]);
     loadEnvFile();
     const settings = resolveSettings(options, process.env, {
       stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),

@@ -3,6 +3,7 @@
 // Messages are plain text; renderers escape them.
 import type { AlertCondition, Report } from '../report/types.js';
 import { formatChange, formatCount, formatMs, formatPercent } from '../text/format.js';
+import { type ConditionKind, conditionKey, splitKey } from './kinds.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
 export const ERROR_RATE_CRITICAL_ABOVE = 10;
@@ -33,7 +34,7 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
   const warning: AlertCondition[] = [];
   for (const { value } of ofKind(report, 'health_low')) {
     if (value !== null && value < HEALTH_CRITICAL_BELOW) {
-      critical.push({ key: 'health_low', severity: 'critical', message: `Health score ${value}/100 is below ${HEALTH_CRITICAL_BELOW}` });
+      critical.push({ key: conditionKey('health_low'), severity: 'critical', message: `Health score ${value}/100 is below ${HEALTH_CRITICAL_BELOW}` });
     }
   }
   // The finding's limit is the issue limit (5%); the alert fires above its own, 10%.
@@ -41,20 +42,20 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
     if (value === null || value <= ERROR_RATE_CRITICAL_ABOVE) continue;
     const top = report.mostFrequentErrors[0];
     const detail = top ? `; top error: [${top.service}] ${top.message} (${formatCount(top.count)} times)` : '';
-    critical.push({ key: 'error_rate_high', severity: 'critical', message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}` });
+    critical.push({ key: conditionKey('error_rate_high'), severity: 'critical', message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}` });
   }
   if (ofKind(report, 'no_operations').length > 0) {
-    critical.push({ key: 'no_operations', severity: 'critical', message: `No operations at all in the last ${report.period.hours}h` });
+    critical.push({ key: conditionKey('no_operations'), severity: 'critical', message: `No operations at all in the last ${report.period.hours}h` });
   }
   for (const { value, limit } of ofKind(report, 'system_slow_average')) {
     if (value === null || limit === null) continue;
     const slowest = report.slowestOperations[0];
     const detail = slowest ? `; slowest: ${slowest.service}:${slowest.operation} ${ms(slowest.avgDuration)}` : '';
-    warning.push({ key: 'avg_above_threshold', severity: 'warning', message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}` });
+    warning.push({ key: conditionKey('avg_above_threshold'), severity: 'warning', message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}` });
   }
   // SPEC §5 has no system finding for the overall trend: it is the report's overall trend figure.
   if (report.overall.trend.direction === 'degrading') {
-    warning.push({ key: 'overall_degrading', severity: 'warning', message: `Overall performance degrading${signed(report.overall.trend.percentChange)}` });
+    warning.push({ key: conditionKey('overall_degrading'), severity: 'warning', message: `Overall performance degrading${signed(report.overall.trend.percentChange)}` });
   }
   return { critical, warning };
 }
@@ -62,7 +63,7 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
 function serviceConditions(report: Report): AlertCondition[] {
   const byName = new Map(report.services.map((service) => [service.service, service]));
   const degrading = ofKind(report, 'degrading').filter((f) => f.service !== null).map((f) => ({
-    key: `service_degrading:${f.service}`,
+    key: conditionKey('service_degrading', f.service ?? ''),
     severity: 'warning' as const,
     message: `${f.service}: performance degrading${signed(f.value)}`,
   }));
@@ -71,13 +72,13 @@ function serviceConditions(report: Report): AlertCondition[] {
     if (!service || f.value === null || f.value <= SERVICE_ERROR_RATE_ABOVE || service.operations.total < SERVICE_ERROR_MIN_OPERATIONS) return [];
     const { total } = service.operations;
     return [{
-      key: `service_error_rate:${service.service}`,
+      key: conditionKey('service_error_rate', service.service),
       severity: 'warning' as const,
       message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${formatCount(service.errors.total)} of ${formatCount(total)} operations)`,
     }];
   });
   const silent = ofKind(report, 'silent').filter((f) => f.service !== null).map((f) => ({
-    key: `service_silent:${f.service}`,
+    key: conditionKey('service_silent', f.service ?? ''),
     severity: 'warning' as const,
     message: `${f.service}: no operations in this period (${formatCount(byName.get(f.service ?? '')?.trend.previousOperations ?? 0)} in the previous one)`,
   }));
@@ -97,52 +98,45 @@ function stillSilent(report: Report, context: ConditionContext): AlertCondition[
     .filter((service) => !present.has(service) && (report.service === null || report.service === service))
     .sort()
     .map((service) => ({
-      key: `service_silent:${service}`,
+      key: conditionKey('service_silent', service),
       severity: 'warning' as const,
       message: `${service}: still no operations (none in the last ${2 * report.period.hours}h)`,
     }));
 }
 
-const SILENT_PREFIX = 'service_silent:';
-
 /** The services a set of condition keys remembers as silent. */
 export function silentServices(keys: Iterable<string>): string[] {
-  return [...keys].filter((key) => key.startsWith(SILENT_PREFIX)).map((key) => key.slice(SILENT_PREFIX.length));
+  return [...keys].flatMap((key) => {
+    const { kind, service } = splitKey(key);
+    return kind === 'service_silent' && key.includes(':') ? [service] : [];
+  });
 }
 
 const trendNow = (trend: Report['overall']['trend']) => `${trend.direction.replace('_', ' ')}${signed(trend.percentChange)}`;
 
-/** What a resolved notice says: the figure of `key` in this report (SPEC §9 `n8n error rate back to 1.2%`). */
-export function resolvedText(report: Report, key: string): string {
-  const [kind = '', name = ''] = splitKey(key);
-  const service = report.services.find((s) => s.service === name);
-  const count = formatCount;
-  switch (kind) {
-    case 'health_low':
-      return `health score back to ${report.healthScore === null ? 'n/a' : `${report.healthScore}/100`}`;
-    case 'error_rate_high':
-      return `overall error rate back to ${report.overall.errorRate === null ? 'n/a' : pct(report.overall.errorRate)}`;
-    case 'no_operations':
-      return `operations again: ${count(report.overall.totalOperations)} in the last ${report.period.hours}h`;
-    case 'avg_above_threshold':
-      return `average duration back to ${report.overall.avgDuration === null ? 'n/a' : ms(report.overall.avgDuration)} (threshold ${ms(report.threshold)})`;
-    case 'overall_degrading':
-      return `overall performance back to ${trendNow(report.overall.trend)}`;
-    case 'service_degrading':
-      return service ? `${name}: performance back to ${trendNow(service.trend)}` : `${name}: no longer degrading (no operations in either window)`;
-    case 'service_silent':
-      return `${name}: operations again (${count(service?.operations.total ?? 0)} in the last ${report.period.hours}h)`;
-    case 'service_error_rate':
-      return service?.errors.errorRate != null
-        ? `${name} error rate back to ${pct(service.errors.errorRate)} (${count(service.errors.total)} of ${count(service.operations.total)} operations)`
-        : `${name} error rate back to n/a (no operations)`;
-    default:
-      return `${key} no longer holds`;
-  }
-}
+type Resolved = (report: Report, name: string, service: Report['services'][number] | undefined) => string;
 
-/** `kind` or `kind:service` (the service name may itself contain ':'). */
-function splitKey(key: string): [string, string] {
-  const at = key.indexOf(':');
-  return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
+/** What each kind's resolved notice says the figure is now: one entry per kind, so a new kind
+ *  cannot compile without its wording. */
+const RESOLVED: Record<ConditionKind, Resolved> = {
+  health_low: (report) => `health score back to ${report.healthScore === null ? 'n/a' : `${report.healthScore}/100`}`,
+  error_rate_high: (report) => `overall error rate back to ${report.overall.errorRate === null ? 'n/a' : pct(report.overall.errorRate)}`,
+  no_operations: (report) => `operations again: ${formatCount(report.overall.totalOperations)} in the last ${report.period.hours}h`,
+  avg_above_threshold: (report) =>
+    `average duration back to ${report.overall.avgDuration === null ? 'n/a' : ms(report.overall.avgDuration)} (threshold ${ms(report.threshold)})`,
+  overall_degrading: (report) => `overall performance back to ${trendNow(report.overall.trend)}`,
+  service_degrading: (_report, name, service) =>
+    service ? `${name}: performance back to ${trendNow(service.trend)}` : `${name}: no longer degrading (no operations in either window)`,
+  service_silent: (report, name, service) => `${name}: operations again (${formatCount(service?.operations.total ?? 0)} in the last ${report.period.hours}h)`,
+  service_error_rate: (_report, name, service) =>
+    service?.errors.errorRate != null
+      ? `${name} error rate back to ${pct(service.errors.errorRate)} (${formatCount(service.errors.total)} of ${formatCount(service.operations.total)} operations)`
+      : `${name} error rate back to n/a (no operations)`,
+};
+
+/** What a resolved notice says: the figure of `key` in this report (`n8n error rate back to 1.2%`). */
+export function resolvedText(report: Report, key: string): string {
+  const { kind, service: name } = splitKey(key);
+  if (kind === null) return `${key} no longer holds`;
+  return RESOLVED[kind](report, name, report.services.find((s) => s.service === name));
 }

@@ -1,12 +1,12 @@
 // Alert configuration from the environment and the parsed --alert-* options, validated before
 // any query runs (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret.
-import type { AlertSilence } from '../cli/validate.js';
+import type { AlertSilence } from './silence.js';
 import { shownValue } from '../text/safe-text.js';
 import { envValue, timeoutMs as timeoutFromEnv } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { secretsOf } from './redact.js';
 
-export { DEFAULT_REPEAT, parseDuration } from '../text/duration.js';
+export { parseDuration } from '../text/duration.js';
 
 export interface SlackConfig {
   webhookUrl: string;
@@ -96,10 +96,8 @@ export interface AlertTiming {
   silences: AlertSilence[];
 }
 
-/** The defaults of the --alert-* options, for callers without a command line (tests). */
-export const DEFAULT_TIMING: AlertTiming = { repeatMs: 4 * 3_600_000, forMs: 0, keepFiringMs: 15 * 60_000, silences: [] };
-
-export function alertConfigFromEnv(env: NodeJS.ProcessEnv, timing: Partial<AlertTiming> = {}): AlertConfig {
+/** `timing`: the --alert-* options as resolved (their defaults live in the option table). */
+export function alertConfigFromEnv(env: NodeJS.ProcessEnv, timing: AlertTiming): AlertConfig {
   const timeoutMs = timeoutFromEnv(env);
   const slack = slackFromEnv(env);
   const email = emailFromEnv(env);
@@ -111,7 +109,6 @@ export function alertConfigFromEnv(env: NodeJS.ProcessEnv, timing: Partial<Alert
     email,
     stateDir: read(env, 'PERFMON_STATE_DIR') ?? DEFAULT_STATE_DIR,
     timeoutMs,
-    ...DEFAULT_TIMING,
     ...timing,
     secrets: secretsOf([slack?.webhookUrl, email?.pass]),
   };

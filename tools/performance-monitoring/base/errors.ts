@@ -44,3 +44,12 @@ export function describeError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0]?.trim() || 'unknown error';
 }
+
+/** A value that is not allowed; `allowed` says what is (`use a whole number from 1 to 10`). The
+ *  caller that knows the option or variable names it with the value in the one line shown. */
+export class Invalid extends Error {
+  constructor(readonly allowed: string) {
+    super(allowed);
+    this.name = 'Invalid';
+  }
+}

@@ -1,33 +1,8 @@
-// The command line: options and help text (SPEC §7). Parsing only; validate.ts checks values.
+// The commander program, derived from the option table (options.ts): flags, help and defaults.
+// Parsing only; read-options.ts turns what it parsed into typed Options.
 import { Command, Option } from 'commander';
-import { FORMATS, RENDERERS } from '../render/registry.js';
 import { escaped } from '../text/safe-text.js';
-
-export interface RawOptions {
-  service?: string;
-  hours: string;
-  threshold: string;
-  format: string;
-  alert?: boolean;
-  alertRepeat?: string;
-  alertFor?: string;
-  alertKeepFiring?: string;
-  alertSilence?: string[];
-  until?: string;
-  demo?: boolean;
-  input?: string[];
-  inputFormat?: string;
-  source?: string;
-  failUnder?: string;
-  assert?: string[];
-  baseline?: string;
-  regression?: string;
-  color: boolean;
-  output?: string;
-  compact?: boolean;
-  refreshRollups?: boolean;
-  exact?: boolean;
-}
+import { OPTIONS, type OptionName, type OptionSpec, flagOf } from './options.js';
 
 export const VERSION = '1.0.0';
 /** The command as a user types it from the repository root. */
@@ -55,45 +30,49 @@ Exit codes: 0 report printed, 1 runtime failure, 2 usage or configuration error,
 delivered.
 Documentation: tools/performance-monitoring/README.md`;
 
-/** An option whose default is shown as written (`(default: 24)`, not `(default: "24")`). */
-const withDefault = (flags: string, description: string, value: string) => new Option(flags, description).default(value, value);
+/** A commander Option for one entry of the table. Defaults stay raw text, shown as written
+ *  (`(default: 24)`, not `(default: "24")`); read-options.ts parses them like a given value. */
+function commanderOption(name: OptionName, spec: OptionSpec): Option {
+  switch (spec.kind) {
+    case 'switch':
+    case 'negatable':
+      return new Option(flagOf(name), spec.help);
+    case 'list':
+      return new Option(`${flagOf(name)} <${spec.arg}...>`, spec.help);
+    case 'value': {
+      const option = new Option(`${flagOf(name)} <${spec.arg}>`, spec.help);
+      return spec.default === undefined ? option : option.default(spec.default, spec.default);
+    }
+  }
+}
 
 export function buildProgram(): Command {
-  return new Command(COMMAND)
+  const program = new Command(COMMAND)
     .description('Performance report for operation logs (integration_logs): RED metrics,\ntrends, health score, alerts.')
-    .version(VERSION, '-V, --version')
-    .option('--service <name>', 'one service only (hubspot, n8n, ...)')
-    .addOption(withDefault('--hours <n>', 'window length, hours (> 0, <= 8760)', '24'))
-    .addOption(withDefault('--threshold <ms>', 'response-time threshold, ms (1-3600000)', '2000'))
-    .addOption(withDefault('--format <type>', `output: ${FORMATS.map((f) => `${f} ${RENDERERS[f].description}`).join('; ')}`, 'text'))
-    .option('--alert', 'send Slack/e-mail alerts when conditions hold')
-    .addOption(withDefault('--alert-repeat <duration>', 're-send a still-firing alert after this long', '4h'))
-    .addOption(withDefault('--alert-for <duration>', 'send once a condition held this long', '0'))
-    .addOption(withDefault('--alert-keep-firing <duration>', 'resolve once it stopped holding this long', '15m'))
-    .option('--alert-silence <key=duration...>', 'mute a condition key or prefix*, e.g. service_degrading:n8n=2h')
-    .option('--until <iso>', 'window end, ISO-8601 (default: now)')
-    .option('--demo', 'use generated demo data')
-    .option('--input <file...>', 'log files (.ndjson .jsonl .json .csv .parquet; - = stdin)')
-    .option('--input-format <format>', 'format of --input -: ndjson or csv')
-    .addOption(new Option('--source <kind>', 'force a source: demo, file, supabase or postgres'))
-    .option('--fail-under <score>', 'exit 3 when the health score is below this (or null)')
-    .option('--output <file>', 'write the report to this file atomically (temp + rename), not stdout')
-    .option('--compact', 'with --format json: one line, for appending to a log')
-    .option('--assert <expr...>', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500')
-    .option('--baseline <report.json>', 'compare with a saved --format json report; exit 3 on a regression')
-    .option('--regression <pct>', 'with --baseline: p95/avg worse by more than this is a regression (default: 10)')
-    .option('--exact', 'read raw rows even where the hourly rollups (sql/rollup.sql) cover the window: exact percentiles, slower')
-    .option('--refresh-rollups', 'with DATABASE_URL: refresh the hourly rollups (sql/rollup.sql) up to the last complete hour, no report')
-    .option('--no-color', 'no ANSI colours (also NO_COLOR; never when not a terminal)')
-    .addHelpText('after', AFTER_HELP)
-    .configureHelp({ helpWidth: 80 })
-    // Stray words are refused by validate.ts with a hint, not by commander's bare message.
-    .allowExcessArguments(true)
-    .exitOverride()
-    .configureOutput({
-      // Commander's errors can span lines (suggestions); SPEC §7 wants one line.
-      writeErr: (text) => process.stderr.write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
-      // Control characters of a mistyped option never reach the terminal.
-      outputError: (text, write) => write(`${escaped(text.trimEnd().replace(/^error: /, 'perf-monitor: '))}\n`),
-    });
+    .version(VERSION, '-V, --version');
+  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) program.addOption(commanderOption(name, spec));
+  return (
+    program
+      .addHelpText('after', AFTER_HELP)
+      .configureHelp({ helpWidth: 80 })
+      // Stray words are refused by read-options.ts with a hint, not by commander's bare message.
+      .allowExcessArguments(true)
+      .exitOverride()
+      .configureOutput({
+        // Commander's errors can span lines (suggestions); docs/options.md wants one line.
+        writeErr: (text) => process.stderr.write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+        // Control characters of a mistyped option never reach the terminal.
+        outputError: (text, write) => write(`${escaped(text.trim().replace(/\s*\n\s*/g, ' ').replace(/^error: /, 'perf-monitor: '))}\n`),
+      })
+  );
+}
+
+/** Parses argv (throws CommanderError for help, version and parse errors) into the raw command line. */
+export function parseCommandLine(program: Command, argv: string[]) {
+  program.parse(argv);
+  return {
+    values: program.opts(),
+    given: (name: OptionName) => program.getOptionValueSource(name) === 'cli',
+    args: program.args,
+  };
 }

@@ -1,18 +1,17 @@
 // `--assert` verdicts (SPEC §15): each assertion against the analysis, on the figure as the JSON
 // shows it (so `p95Duration<1500` and a p95 of 1,500.04, shown as 1500, agree with the report).
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
-import { roundApdex, roundMs, roundPercent } from '../text/round.js';
 import type { Assertion, AssertionResult, GateMetric, GateOp } from './types.js';
 
-/** A metric of one group, rounded as report/build.ts rounds it. */
+/** A metric of one group, as the report shows it (metrics/shown.ts). */
 const FIGURE: Record<Exclude<GateMetric, 'healthScore'>, (f: Figures) => number | null> = {
-  errorRate: (f) => roundPercent(f.errorRate),
-  successRate: (f) => roundPercent(f.successRate),
-  avgDuration: (f) => roundMs(f.avgDuration),
-  p50Duration: (f) => roundMs(f.p50),
-  p95Duration: (f) => roundMs(f.p95),
-  p99Duration: (f) => roundMs(f.p99),
-  apdex: (f) => roundApdex(f.apdex),
+  errorRate: (f) => f.shown.errorRate,
+  successRate: (f) => f.shown.successRate,
+  avgDuration: (f) => f.shown.avgDuration,
+  p50Duration: (f) => f.shown.p50,
+  p95Duration: (f) => f.shown.p95,
+  p99Duration: (f) => f.shown.p99,
+  apdex: (f) => f.shown.apdex,
   operations: (f) => f.operations,
 };
 

@@ -3,7 +3,7 @@
 // saved report is rounded already; this run is rounded the same way), so what the report prints
 // is what was decided on.
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
-import { roundApdex, roundMs, roundPercent, roundTo } from '../text/round.js';
+import { roundTo } from '../text/round.js';
 import { formatCount, formatNumber } from '../text/format.js';
 import type { Baseline, BaselineEntry, BaselineReport, ComparedFigures, FigureChanges, SixFigures } from './types.js';
 
@@ -39,11 +39,11 @@ interface Rules {
 function figuresNow(f: Figures): ComparedFigures {
   return {
     operations: f.operations,
-    errorRate: roundPercent(f.errorRate),
-    avgDuration: roundMs(f.avgDuration),
-    p95Duration: roundMs(f.p95),
-    p99Duration: roundMs(f.p99),
-    apdex: roundApdex(f.apdex),
+    errorRate: f.shown.errorRate,
+    avgDuration: f.shown.avgDuration,
+    p95Duration: f.shown.p95,
+    p99Duration: f.shown.p99,
+    apdex: f.shown.apdex,
     failures: f.failures,
     samples: f.samples,
   };

@@ -1,19 +1,18 @@
 // The analysis: what the metrics module derives from a source's aggregates, unrounded, with the
 // kinds, values, limits, sample counts and sums every renderer, alerter and gate reads. The JSON
 // report (report/build.ts) is one rendering of it, and the only place figures are rounded.
-import type { Aggregation, Percentiles, ErrorCountRow, SourceKind, Stats } from '../sources/types.js';
+import type { Aggregation, Percentiles, ErrorCountRow, SourceKind } from '../sources/types.js';
 import type { Health } from './health.js';
+import type { RawFigures, ShownFigures } from './shown.js';
 
 export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
 export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
 export type ServiceStatus = 'healthy' | 'issues' | 'silent';
 
 /** One group's counts in one window plus the figures SPEC §3 derives from them, unrounded. */
-export interface Figures extends Stats {
-  errorRate: number | null;
-  successRate: number | null;
-  avgDuration: number | null;
-  apdex: number | null;
+export interface Figures extends RawFigures {
+  /** The same figures rounded as the report shows them: what every decision reads. */
+  shown: ShownFigures;
 }
 
 export interface TrendAnalysis {
@@ -23,6 +22,8 @@ export interface TrendAnalysis {
   pValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
+  /** percentChange and previousAvgDuration as the report shows them (0.01 %, 0.1 ms). */
+  shown: { percentChange: number | null; previousAvgDuration: number | null };
 }
 
 export type ServiceFindingKind = 'high_error_rate' | 'slow_average' | 'slow_p95' | 'degrading' | 'silent';
@@ -34,7 +35,7 @@ export interface Finding {
   kind: FindingKind;
   /** null for system findings. */
   service: string | null;
-  /** The figure as decided on (unrounded): %, ms, percent change, score; null where none applies. */
+  /** The figure as the report shows it and as decided on: %, ms, percent change, score; null where none applies. */
   value: number | null;
   /** The limit it crossed, in the value's unit; null where none applies (silent, no operations). */
   limit: number | null;

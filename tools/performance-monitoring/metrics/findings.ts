@@ -2,7 +2,6 @@
 // figure and the limit. Pure. Decided on the figures as the report shows them (0.1 ms, 0.01 %),
 // so the text, the JSON and the alerts never disagree about a value at its limit.
 import type { Finding, Figures, ServiceFindingKind, SystemFindingKind, TrendAnalysis } from './analysis-types.js';
-import { roundMs, roundPercent } from '../text/round.js';
 
 /** Limits of SPEC §5-6, named once for metrics, alerts and renderers. */
 export const LIMITS = {
@@ -21,13 +20,11 @@ export function serviceFindings(service: string, current: Figures, previous: Fig
   if (current.operations === 0) {
     if (previous.operations > 0) drafts.push({ kind: 'silent', value: null, limit: null });
   } else {
-    const errorRate = roundPercent(current.errorRate);
-    const avg = roundMs(current.avgDuration);
-    const p95 = roundMs(current.p95);
-    if (errorRate !== null && errorRate > LIMITS.errorRate) drafts.push({ kind: 'high_error_rate', value: current.errorRate, limit: LIMITS.errorRate });
-    if (avg !== null && avg > threshold) drafts.push({ kind: 'slow_average', value: current.avgDuration, limit: threshold });
-    if (p95 !== null && p95 > 2 * threshold) drafts.push({ kind: 'slow_p95', value: current.p95, limit: 2 * threshold });
-    if (trend.direction === 'degrading') drafts.push({ kind: 'degrading', value: trend.percentChange, limit: LIMITS.trendChange });
+    const { errorRate, avgDuration: avg, p95 } = current.shown;
+    if (errorRate !== null && errorRate > LIMITS.errorRate) drafts.push({ kind: 'high_error_rate', value: errorRate, limit: LIMITS.errorRate });
+    if (avg !== null && avg > threshold) drafts.push({ kind: 'slow_average', value: avg, limit: threshold });
+    if (p95 !== null && p95 > 2 * threshold) drafts.push({ kind: 'slow_p95', value: p95, limit: 2 * threshold });
+    if (trend.direction === 'degrading') drafts.push({ kind: 'degrading', value: trend.shown.percentChange, limit: LIMITS.trendChange });
   }
   return drafts.map((d) => ({ ...d, service, since: null }));
 }
@@ -42,10 +39,9 @@ export function systemFindings({ current, healthScore }: SystemFigures, threshol
   if (current.operations === 0) {
     drafts.push({ kind: 'no_operations', value: null, limit: null });
   } else {
-    const errorRate = roundPercent(current.errorRate);
-    const avg = roundMs(current.avgDuration);
-    if (errorRate !== null && errorRate > LIMITS.errorRate) drafts.push({ kind: 'system_error_rate', value: current.errorRate, limit: LIMITS.errorRate });
-    if (avg !== null && avg > threshold) drafts.push({ kind: 'system_slow_average', value: current.avgDuration, limit: threshold });
+    const { errorRate, avgDuration: avg } = current.shown;
+    if (errorRate !== null && errorRate > LIMITS.errorRate) drafts.push({ kind: 'system_error_rate', value: errorRate, limit: LIMITS.errorRate });
+    if (avg !== null && avg > threshold) drafts.push({ kind: 'system_slow_average', value: avg, limit: threshold });
     if (healthScore !== null && healthScore < LIMITS.healthScore) drafts.push({ kind: 'health_low', value: healthScore, limit: LIMITS.healthScore });
   }
   return drafts.map((d) => ({ ...d, service: null, since: null }));

@@ -3,7 +3,6 @@
 // shows them (as findings.ts decides). Pure.
 import type { Figures, Finding } from './analysis-types.js';
 import { LIMITS } from './findings.js';
-import { roundMs, roundPercent } from '../text/round.js';
 
 /** Over its limit (true), within it (false), or no figure in this bucket (null: no operations or
  *  no samples), for one finding kind; null for kinds that have no per-bucket figure. */
@@ -15,12 +14,12 @@ function testFor(f: Finding, threshold: number, previousAvg: number | null): Buc
   switch (f.kind) {
     case 'high_error_rate':
     case 'system_error_rate':
-      return (b) => over(roundPercent(b.errorRate), LIMITS.errorRate);
+      return (b) => over(b.shown.errorRate, LIMITS.errorRate);
     case 'slow_average':
     case 'system_slow_average':
-      return (b) => over(roundMs(b.avgDuration), threshold);
+      return (b) => over(b.shown.avgDuration, threshold);
     case 'slow_p95':
-      return (b) => over(roundMs(b.p95), 2 * threshold);
+      return (b) => over(b.shown.p95, 2 * threshold);
     case 'degrading':
       // A bucket degrades when its average is more than 10% above the previous window's.
       if (previousAvg === null) return null;

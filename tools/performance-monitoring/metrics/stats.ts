@@ -1,6 +1,8 @@
-// Figures derived from one group's aggregate counts (SPEC §3), unrounded.
+// Figures derived from one group's aggregate counts (docs/metrics.md), unrounded, with their
+// shown (rounded) forms.
 import type { Stats } from '../sources/types.js';
 import type { Figures } from './analysis-types.js';
+import { shownFigures } from './shown.js';
 
 export const EMPTY_STATS: Stats = {
   operations: 0,
@@ -38,11 +40,6 @@ export function apdex(stats: Stats): number | null {
 
 /** The counts with the rates, average and Apdex derived from them (SPEC §3), unrounded. */
 export function figuresOf(stats: Stats): Figures {
-  return {
-    ...stats,
-    errorRate: errorRate(stats),
-    successRate: successRate(stats),
-    avgDuration: averageDuration(stats),
-    apdex: apdex(stats),
-  };
+  const raw = { ...stats, errorRate: errorRate(stats), successRate: successRate(stats), avgDuration: averageDuration(stats), apdex: apdex(stats) };
+  return { ...raw, shown: shownFigures(raw) };
 }

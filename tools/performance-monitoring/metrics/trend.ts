@@ -4,7 +4,7 @@
 import type { Stats } from '../sources/types.js';
 import type { TrendAnalysis, TrendDirection } from './analysis-types.js';
 import { LIMITS } from './findings.js';
-import { roundTo } from '../text/round.js';
+import { shownChange, shownMs } from './shown.js';
 import { isSignificant, welchTTest } from './significance.js';
 import { averageDuration } from './stats.js';
 
@@ -15,10 +15,11 @@ export function computeTrend(current: Stats, previous: Stats): TrendAnalysis {
   const previousAvg = averageDuration(previous);
   const currentAvg = averageDuration(current);
   const base = { previousAvgDuration: previousAvg, previousOperations: previous.operations };
+  const shown = (percentChange: number | null) => ({ percentChange: shownChange(percentChange), previousAvgDuration: shownMs(previousAvg) });
   const enough = current.samples >= MIN_TREND_SAMPLES && previous.samples >= MIN_TREND_SAMPLES;
   // A zero previous average has no defined percent change: treat as insufficient.
   if (!enough || currentAvg === null || previousAvg === null || previousAvg === 0) {
-    return { direction: 'insufficient_data', percentChange: null, pValue: null, ...base };
+    return { direction: 'insufficient_data', percentChange: null, pValue: null, ...base, shown: shown(null) };
   }
   const percentChange = ((currentAvg - previousAvg) * 100) / previousAvg;
   const { pValue } = welchTTest(
@@ -27,8 +28,8 @@ export function computeTrend(current: Stats, previous: Stats): TrendAnalysis {
   );
   // The direction follows the change and the p-value as the report shows them (0.01 %, 3
   // significant digits): +10.004% reads +10% and is stable; p 0.009996 reads 0.01, not significant.
-  const direction = isSignificant(pValue) ? directionOf(roundTo(percentChange, 2)) : 'stable';
-  return { direction, percentChange, pValue, ...base };
+  const direction = isSignificant(pValue) ? directionOf(shownChange(percentChange) ?? 0) : 'stable';
+  return { direction, percentChange, pValue, ...base, shown: shown(percentChange) };
 }
 
 export function directionOf(percentChange: number): TrendDirection {

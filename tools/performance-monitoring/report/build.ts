@@ -1,5 +1,5 @@
-// The analysis as the JSON report (SPEC §3, §8): the one place where figures are rounded
-// (0.1 ms, 0.01 %, 0.001 Apdex) and findings get their words. Text and alerts read this too.
+// The analysis as the JSON report (docs/json.md): built once per run from the analysis, whose
+// figures are already rounded as shown (metrics/shown.ts); findings get their words here.
 import type { Analysis, Figures, Finding, OperationBreakdown, ServiceAnalysis, TrendAnalysis } from '../metrics/analysis-types.js';
 import type {
   AlertsReport,
@@ -13,7 +13,7 @@ import type {
   Trend,
 } from './types.js';
 import { TOP_ERROR_OPERATIONS } from '../metrics/analyze.js';
-import { roundApdex, roundMs, roundPercent, roundTo } from '../text/round.js';
+import { roundTo } from '../text/round.js';
 import type { GatesReport } from '../gates/types.js';
 import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
@@ -48,8 +48,8 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
     slowestOperations: analysis.slowest.map((o) => ({
       service: o.service,
       operation: o.operation,
-      avgDuration: roundTo(o.current.avgDuration ?? 0, 1),
-      p95Duration: roundTo(o.current.p95 ?? 0, 1),
+      avgDuration: o.current.shown.avgDuration ?? 0,
+      p95Duration: o.current.shown.p95 ?? 0,
       count: o.current.operations,
     })),
     mostFrequentErrors: analysis.errors.map(({ service, message, count, example, operations }) => ({
@@ -68,38 +68,35 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
   };
 }
 
-/** Rounded in the unit of its kind: percent (error rates, changes), ms, or a score as is. */
+/** The finding's value is already shown (rounded in its unit) by metrics/findings.ts. */
 function reportFinding(f: Finding): ReportFinding {
-  const percent = f.kind === 'high_error_rate' || f.kind === 'system_error_rate' || f.kind === 'degrading';
-  const ms = f.kind === 'slow_average' || f.kind === 'system_slow_average' || f.kind === 'slow_p95';
-  const value = percent ? roundPercent(f.value) : ms ? roundMs(f.value) : f.value;
-  return { kind: f.kind, service: f.service, value, limit: f.limit, since: f.since?.toISOString() ?? null, text: issueText(f) };
+  return { kind: f.kind, service: f.service, value: f.value, limit: f.limit, since: f.since?.toISOString() ?? null, text: issueText(f) };
 }
 
 function durations(f: Figures): Durations {
   return {
     samples: f.samples,
-    avgDuration: roundMs(f.avgDuration),
-    p50Duration: roundMs(f.p50),
-    p95Duration: roundMs(f.p95),
-    p99Duration: roundMs(f.p99),
-    minDuration: roundMs(f.minDuration),
-    maxDuration: roundMs(f.maxDuration),
+    avgDuration: f.shown.avgDuration,
+    p50Duration: f.shown.p50,
+    p95Duration: f.shown.p95,
+    p99Duration: f.shown.p99,
+    minDuration: f.shown.minDuration,
+    maxDuration: f.shown.maxDuration,
   };
 }
 
 function trendReport(trend: TrendAnalysis): Trend {
   return {
     direction: trend.direction,
-    percentChange: roundPercent(trend.percentChange),
+    percentChange: trend.shown.percentChange,
     pValue: roundPValue(trend.pValue),
-    previousAvgDuration: roundMs(trend.previousAvgDuration),
+    previousAvgDuration: trend.shown.previousAvgDuration,
     previousOperations: trend.previousOperations,
   };
 }
 
 function timelineEntry(f: Figures): TimelineEntry {
-  return { operations: f.operations, failures: f.failures, errorRate: roundPercent(f.errorRate), avgDuration: roundMs(f.avgDuration), p95Duration: roundMs(f.p95) };
+  return { operations: f.operations, failures: f.failures, errorRate: f.shown.errorRate, avgDuration: f.shown.avgDuration, p95Duration: f.shown.p95 };
 }
 
 function operationReport({ operation, current, trend }: OperationBreakdown): OperationReport {
@@ -107,13 +104,13 @@ function operationReport({ operation, current, trend }: OperationBreakdown): Ope
     operation,
     calls: current.operations,
     failures: current.failures,
-    errorRate: roundPercent(current.errorRate),
-    avgDuration: roundMs(current.avgDuration),
-    p50Duration: roundMs(current.p50),
-    p95Duration: roundMs(current.p95),
-    p99Duration: roundMs(current.p99),
-    apdex: roundApdex(current.apdex),
-    trend: { direction: trend.direction, percentChange: roundPercent(trend.percentChange), pValue: roundPValue(trend.pValue) },
+    errorRate: current.shown.errorRate,
+    avgDuration: current.shown.avgDuration,
+    p50Duration: current.shown.p50,
+    p95Duration: current.shown.p95,
+    p99Duration: current.shown.p99,
+    apdex: current.shown.apdex,
+    trend: { direction: trend.direction, percentChange: trend.shown.percentChange, pValue: roundPValue(trend.pValue) },
   };
 }
 
@@ -122,10 +119,10 @@ function overallReport(current: Figures, trend: TrendAnalysis, timeline: Figures
     totalOperations: current.operations,
     successfulOperations: current.operations - current.failures,
     failedOperations: current.failures,
-    successRate: roundPercent(current.successRate),
-    errorRate: roundPercent(current.errorRate),
+    successRate: current.shown.successRate,
+    errorRate: current.shown.errorRate,
     ...durations(current),
-    apdex: roundApdex(current.apdex),
+    apdex: current.shown.apdex,
     trend: trendReport(trend),
     timeline: timeline.map(timelineEntry),
   };
@@ -140,11 +137,11 @@ function serviceReport(s: ServiceAnalysis): ServiceReport {
       total: current.operations,
       successful: current.operations - current.failures,
       failed: current.failures,
-      successRate: roundPercent(current.successRate),
+      successRate: current.shown.successRate,
     },
     performance: durations(current),
-    apdex: roundApdex(current.apdex),
-    errors: { total: current.failures, errorRate: roundPercent(current.errorRate), topErrors: s.topErrors },
+    apdex: current.shown.apdex,
+    errors: { total: current.failures, errorRate: current.shown.errorRate, topErrors: s.topErrors },
     trend: trendReport(s.trend),
     issues: s.findings.map(issueText),
     timeline: s.timeline.map(timelineEntry),

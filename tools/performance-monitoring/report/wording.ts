@@ -2,11 +2,11 @@
 // Texts show the figures as the JSON does (0.1 ms, 0.01 %), so they never contradict it.
 import type { Finding, FindingKind } from '../metrics/analysis-types.js';
 import { LIMITS } from '../metrics/findings.js';
-import { roundMs, roundPercent } from '../text/round.js';
 import { formatMs, formatMsOver, formatPercentUpTo, formatSignedPercentUpTo } from '../text/format.js';
 
-const shownMs = (value: number | null) => roundMs(value) ?? 0;
-const shownPercent = (value: number | null) => roundPercent(value) ?? 0;
+// A finding's value is already the figure as shown (metrics/shown.ts).
+const shownMs = (value: number | null) => value ?? 0;
+const shownPercent = (value: number | null) => value ?? 0;
 
 /** The issue text of a finding, without its service prefix. */
 export function issueText(f: Finding): string {

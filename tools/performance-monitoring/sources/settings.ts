@@ -2,7 +2,7 @@
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
 import { shownValue } from '../text/safe-text.js';
-import type { InputFormat } from '../cli/validate.js';
+import type { InputFormat } from './types.js';
 import { envValue, timeoutMs } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { DEFAULT_TABLE, quoteTableName } from './sql/aggregate.js';

@@ -1,6 +1,10 @@
 // What every source hands to the metrics module: the rows of sql/aggregate.sql, decoded.
 
-export type SourceKind = 'demo' | 'file' | 'supabase' | 'postgres';
+export const SOURCE_KINDS = ['demo', 'file', 'supabase', 'postgres'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+/** Text formats that can be told apart only by name: for stdin (`--input -`). */
+export const INPUT_FORMATS = ['ndjson', 'csv'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
 /** Where the figures were computed: in the database from raw rows, in-process (DuckDB), or in the
  *  database from the hourly rollups plus the raw rows at the window's edges (SPEC §17). */
 export type Aggregation = 'server' | 'client' | 'rollup';

@@ -6,6 +6,8 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertConfigFromEnv, sendAlerts, type AlertConfig } from '../alerts/index.js';
+import { defaultOptions } from '../cli/read-options.js';
+import { alertTiming } from '../cli/resolve.js';
 import { parseDuration } from '../text/duration.js';
 import type { AlertsReport, Report } from '../report/types.js';
 import { buildReport, sampleServices } from '../harness/report-fixture.js';
@@ -45,7 +47,7 @@ function config(extra: NodeJS.ProcessEnv = {}, repeat = '4h'): AlertConfig {
     PERFMON_TIMEOUT_MS: '2000',
     ...extra,
   };
-  return alertConfigFromEnv(env, { repeatMs: parseDuration(repeat) ?? Number.NaN });
+  return alertConfigFromEnv(env, { ...alertTiming(defaultOptions()), repeatMs: parseDuration(repeat) ?? Number.NaN });
 }
 
 /** Health 62 with a >10% error rate, a hostile service name and hostile error messages. */

@@ -3,11 +3,11 @@
 // Two incidents must give exactly one firing message and one resolved notice each, per channel,
 // and the healthy noise nothing. In-process through run() for speed, plus one spawned-CLI day.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram, type RawOptions } from '../cli/program.js';
-import { validateOptions } from '../cli/validate.js';
+import { buildProgram, parseCommandLine } from '../cli/program.js';
+import { readOptions } from '../cli/read-options.js';
+import { resolveSettings } from '../cli/resolve.js';
 import { createNotices } from '../base/notices.js';
 import { run, type RunIo } from '../run.js';
-import { resolveSettings } from '../settings.js';
 import { collect, emptyDir, MONITOR, TSX_LOADER } from '../harness/cli.js';
 import { cronTimes, writeReplayDay } from '../harness/replay-day.js';
 import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
@@ -57,9 +57,7 @@ function storyOf(until: string, stdout: string): string[] {
 
 /** One cron run in this process, as monitor.ts does it: parse, validate, resolve settings, run. */
 async function runAt(until: string, stateDir: string): Promise<{ code: number; stdout: string; notices: string[] }> {
-  const program = buildProgram().exitOverride();
-  program.parse(['node', 'monitor.ts', ...argsAt(until)]);
-  const options = validateOptions(program.opts<RawOptions>(), program.args);
+  const options = readOptions(parseCommandLine(buildProgram(), ['node', 'monitor.ts', ...argsAt(until)]));
   const settings = resolveSettings(options, env(stateDir), { stdoutHasColors: () => false });
   let stdout = '';
   const notices: string[] = [];

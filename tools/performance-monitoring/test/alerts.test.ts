@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../base/errors.js';
 import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
-import { parseAlertRepeat } from '../cli/validate.js';
+import { defaultOptions, readValue } from '../cli/read-options.js';
+import { alertTiming } from '../cli/resolve.js';
 import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
 import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../text/markup.js';
@@ -133,7 +134,7 @@ describe('alertConfigFromEnv', () => {
   const email = { EMAIL_HOST: 'smtp.example.com', EMAIL_FROM: 'perf@example.com', EMAIL_TO: 'ops@example.com, oncall@example.com' };
   const usage = (env: NodeJS.ProcessEnv) => {
     try {
-      alertConfigFromEnv(env);
+      alertConfigFromEnv(env, alertTiming(defaultOptions()));
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(2);
@@ -143,7 +144,7 @@ describe('alertConfigFromEnv', () => {
   };
 
   it('reads both channels with the defaults', () => {
-    const config = alertConfigFromEnv({ ...slack, ...email, EMAIL_USER: 'u', EMAIL_PASS: 'p4ss' }, {});
+    const config = alertConfigFromEnv({ ...slack, ...email, EMAIL_USER: 'u', EMAIL_PASS: 'p4ss' }, alertTiming(defaultOptions()));
     expect(config.slack).toEqual({ webhookUrl: slack.SLACK_WEBHOOK_URL });
     expect(config.email).toEqual({ host: 'smtp.example.com', port: 587, user: 'u', pass: 'p4ss', from: 'perf@example.com', to: ['ops@example.com', 'oncall@example.com'] });
     expect(config).toMatchObject({ stateDir: '.perfmon', timeoutMs: 30_000, repeatMs: 4 * 3_600_000 });
@@ -154,7 +155,7 @@ describe('alertConfigFromEnv', () => {
     expect(['90s', '30m', '4h', '1d', '1.5h'].map((d) => parseDuration(d))).toEqual([90_000, 1_800_000, 14_400_000, 86_400_000, 5_400_000]);
     for (const bad of ['5x', '4', '0m', '-1h', 'h', '', '366d', '100000000d']) expect(parseDuration(bad)).toBeNull();
     // One parser, one message: the CLI's (config takes the parsed milliseconds).
-    expect(() => parseAlertRepeat('5x')).toThrow("--alert-repeat '5x' is not valid: use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d");
+    expect(() => readValue('alertRepeat', '5x')).toThrow("--alert-repeat '5x' is not valid: use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d");
   });
 
   it('rejects --alert without any channel, before anything else runs', () => {

@@ -5,7 +5,7 @@
 import { extname } from 'node:path';
 import { shownPath } from '../../text/safe-text.js';
 import { UsageError } from '../../base/errors.js';
-import type { InputFormat } from '../../cli/validate.js';
+import type { InputFormat } from '../types.js';
 import { epochMsSql, epochSecondsLikeSql, possibleSql, possibleTextTimeSql, textTimeSql } from '../sql/timestamps.js';
 
 export type FileFormat = 'ndjson' | 'json' | 'csv' | 'parquet';

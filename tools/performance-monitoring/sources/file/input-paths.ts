@@ -9,7 +9,7 @@ import { shownPath } from '../../text/safe-text.js';
 import { UsageError } from '../../base/errors.js';
 import { formatOf, type FileFormat } from './formats.js';
 import { readHead } from './input-stream.js';
-import type { InputFormat } from '../../cli/validate.js';
+import type { InputFormat } from '../types.js';
 
 export const STDIN = '-';
 

@@ -6,7 +6,7 @@ import { openDuckDb, aggregateInDuckDb, type DuckDb } from '../duckdb.js';
 import { loadInput } from './load.js';
 import { STDIN, Scratch, checkInputPaths, resolveInputs, type InputFile, type Stdin } from './input-paths.js';
 import type { AggregateQuery, Source, SourceResult } from '../types.js';
-import type { InputFormat } from '../../cli/validate.js';
+import type { InputFormat } from '../types.js';
 
 /** What the file source reads: the --input paths (`-` is stdin) and --input-format. */
 export interface FileSettings {

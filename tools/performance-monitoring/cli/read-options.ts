@@ -1,0 +1,67 @@
+// The command line read through the option table (options.ts): each value given (or its
+// default) parsed once, then the checks that span options. A bad value is one line naming the
+// option, the value and what is allowed (docs/options.md), exit 2.
+import { Invalid, UsageError } from '../base/errors.js';
+import { shownValue } from '../text/safe-text.js';
+import { OPTIONS, type OptionName, type OptionSpec, type Options, flagOf } from './options.js';
+
+/** What commander hands over: raw strings (lists as arrays), and whether each came from the user. */
+export interface RawCommandLine {
+  values: Record<string, unknown>;
+  /** True when the user gave the option (not its default). */
+  given: (name: OptionName) => boolean;
+  /** Words that are not options (`monitor.ts help`); there are none to give. */
+  args: string[];
+}
+
+/** One value through its option's parser; the error names the option and the value. */
+export function readValue<K extends OptionName>(name: K, raw: string): unknown {
+  const spec: OptionSpec = OPTIONS[name];
+  if (spec.kind !== 'value' && spec.kind !== 'list') return raw;
+  try {
+    return spec.parse(raw);
+  } catch (error) {
+    if (error instanceof Invalid) throw new UsageError(`${flagOf(name)} ${shownValue(raw)} is not valid: ${error.allowed}`);
+    throw error;
+  }
+}
+
+function readOne(name: OptionName, raw: unknown): unknown {
+  const spec: OptionSpec = OPTIONS[name];
+  switch (spec.kind) {
+    case 'switch':
+      return raw === true;
+    case 'negatable':
+      return raw !== false;
+    case 'list':
+      return (Array.isArray(raw) ? raw : []).map((item) => readValue(name, String(item)));
+    case 'value': {
+      const text = typeof raw === 'string' ? raw : spec.default;
+      return text === undefined ? null : readValue(name, text);
+    }
+  }
+}
+
+export function readOptions(raw: RawCommandLine): Options {
+  const stray = raw.args[0];
+  if (stray !== undefined) throw new UsageError(`unexpected argument ${shownValue(stray)}: options start with -- (see --help)`);
+  const names = Object.keys(OPTIONS) as OptionName[];
+  const options = Object.fromEntries(names.map((name) => [name, readOne(name, raw.values[name])])) as Options;
+  checkCombinations(options, raw.given);
+  return options;
+}
+
+/** Options that mean nothing without another are a mistake either way: refused, not ignored. */
+function checkCombinations(options: Options, given: (name: OptionName) => boolean): void {
+  if (options.compact && options.format !== 'json') {
+    throw new UsageError(`--compact works with --format json only, not with --format ${options.format}`);
+  }
+  if (given('regression') && options.baseline === null) {
+    throw new UsageError('--regression needs --baseline <report.json> to compare with');
+  }
+}
+
+/** The one defaults object: every option as it is when not given, parsed from the table. */
+export function defaultOptions(): Options {
+  return readOptions({ values: {}, given: () => false, args: [] });
+}

@@ -1,0 +1,81 @@
+// One resolved configuration (taze's resolveConfig): the parsed options, the environment and
+// `.env` turned once, at start, into the typed settings of the run, its source and its alert
+// channels. Nothing else reads process.env or the CLI's options; each value is checked once.
+import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
+import { secretsFrom } from '../base/redact.js';
+import { loadBaseline } from '../gates/baseline-file.js';
+import type { Settings } from '../settings.js';
+import { resolveSourceSettings, sourceIdentity } from '../sources/settings.js';
+import type { Options } from './options.js';
+
+export interface Terminal {
+  /** stdout is a terminal that shows colours in this environment (Node's `hasColors`: TERM,
+   *  NO_COLOR, FORCE_COLOR); false when stdout is not a terminal. */
+  stdoutHasColors: (env: NodeJS.ProcessEnv) => boolean;
+  /** stdout's columns when it is a terminal. */
+  stdoutColumns?: number | undefined;
+}
+
+const DEFAULT_WIDTH = 80;
+
+/** The terminal's columns, else COLUMNS (a positive integer), else 80. */
+function terminalWidth(env: NodeJS.ProcessEnv, terminal: Terminal): number {
+  if (terminal.stdoutColumns !== undefined && terminal.stdoutColumns > 0) return terminal.stdoutColumns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
+}
+
+/** The character set of the locale as POSIX resolves it (LC_ALL, then LC_CTYPE, then LANG) is UTF-8. */
+function utf8Locale(env: NodeJS.ProcessEnv): boolean {
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((value) => value !== undefined && value !== '') ?? '';
+  return /utf-?8/i.test(locale);
+}
+
+/** no-color.org: NO_COLOR counts when set and not empty (Node counts an empty one too). */
+function colorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.NO_COLOR !== '') return env;
+  const { NO_COLOR: _empty, ...rest } = env;
+  return rest;
+}
+
+/** The --alert-* options as the alert configuration takes them. */
+export function alertTiming(options: Options): AlertTiming {
+  return { repeatMs: options.alertRepeat, forMs: options.alertFor, keepFiringMs: options.alertKeepFiring, silences: options.alertSilence };
+}
+
+export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
+  const source = resolveSourceSettings(options, env);
+  // Alert configuration is checked before any query runs (SPEC §9).
+  const alerts = options.alert
+    ? alertConfigFromEnv(env, alertTiming(options))
+    : null;
+  return {
+    report: {
+      service: options.service,
+      hours: options.hours,
+      threshold: options.threshold,
+      until: options.until,
+      format: options.format,
+      // SPEC §7: never without a terminal; --no-color always wins.
+      // A file gets no ANSI codes and no terminal width, whatever stdout is.
+      color: options.output === null && options.color && terminal.stdoutHasColors(colorEnv(env)),
+      width: terminalWidth(env, options.output === null ? terminal : { stdoutHasColors: terminal.stdoutHasColors }),
+      unicode: utf8Locale(env),
+      output: options.output,
+      compact: options.compact,
+    },
+    source,
+    alerts,
+    // The baseline is read before any query runs: a bad file is exit 2, not a wasted query.
+    gates: {
+      assertions: options.assert,
+      baseline: options.baseline === null ? null : loadBaseline(options.baseline),
+      regressionPct: options.regression,
+      failUnder: options.failUnder,
+    },
+    scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
+    secrets: secretsFrom(env),
+    refreshRollups: options.refreshRollups,
+  };
+}
+
