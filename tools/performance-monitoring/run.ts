@@ -1,4 +1,5 @@
-// One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
+// One report run: settings -> source aggregates -> analysis -> gates -> the report (built once)
+// -> alerts added to it -> rendered -> stdout or --output -> exit code.
 import { coverageNotice } from './sources/rollup-coverage.js';
 import { shownValue } from './text/safe-text.js';
 import { EXIT, type ExitCode } from './base/errors.js';
@@ -8,7 +9,7 @@ import type { Report } from './report/types.js';
 import type { Notices } from './base/notices.js';
 import { RENDERERS } from './render/registry.js';
 import { writeFileAtomic } from './base/atomic-write.js';
-import { toReport } from './report/build.js';
+import { buildReport, withAlerts } from './report/build.js';
 import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
 import type { AggregateQuery, Source } from './sources/types.js';
@@ -28,20 +29,19 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
   const query = windowQuery(settings.report, io.now());
   const analysis = await analyzeSource(settings, query, io);
 
-  let alerts = null;
-  if (settings.alerts) {
-    const { sendAlerts } = await import('./alerts/index.js');
-    alerts = await sendAlerts(toReport(analysis), settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) });
-  }
   const gates = await evaluateGatesIfAny(analysis, settings);
   for (const note of gates?.baseline?.notes ?? []) io.notices.line(`--baseline: ${note}`);
-  const report = toReport(analysis, { alerts, gates });
+  let report = buildReport(analysis, gates);
+  if (settings.alerts) {
+    const { sendAlerts } = await import('./alerts/index.js');
+    report = withAlerts(report, await sendAlerts(report, settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) }));
+  }
   const render = await RENDERERS[settings.report.format].load();
   const options = { color: settings.report.color, width: settings.report.width, unicode: settings.report.unicode, compact: settings.report.compact };
   const text = render(report, options);
   if (settings.report.output === null) await io.stdout(text);
   else await writeFileAtomic(settings.report.output, text);
-  return exitCodeFor(report, settings);
+  return exitCodeFor(report);
 }
 
 /** Gates are loaded only when asked for: each module costs --demo start-up time under tsx. */
@@ -82,7 +82,7 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   notices.line(`no operations of service ${shownValue(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
 }
 
-export function exitCodeFor(report: Report, settings: Settings): ExitCode {
+export function exitCodeFor(report: Report): ExitCode {
   if (report.alerts?.channels.some((c) => c.failed !== null)) return EXIT.alertFailed;
   // --fail-under is one of the gates (gates/evaluate.ts).
   if (report.gates !== null && !report.gates.passed) return EXIT.failUnder;

@@ -18,14 +18,10 @@ import type { GatesReport } from '../gates/types.js';
 import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
 
-export interface ReportExtras {
-  /** What `--alert` did; null without it. */
-  alerts: AlertsReport | null;
-  /** --fail-under, --assert, --baseline verdicts; null (or absent) without any. */
-  gates?: GatesReport | null;
-}
-
-export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: null }): Report {
+/** The report of one run, built once; `gates`: the --fail-under, --assert and --baseline
+ *  verdicts (null without any). `alerts` is null here: the alerts read this report, and
+ *  withAlerts() adds what they did. */
+export function buildReport(analysis: Analysis, gates: GatesReport | null = null): Report {
   const { health } = analysis;
   return {
     schemaVersion: 1,
@@ -63,8 +59,8 @@ export function toReport(analysis: Analysis, extras: ReportExtras = { alerts: nu
     findings: analysis.findings.map(reportFinding),
     recommendations: recommendations(analysis.findings, analysis.threshold),
     dataQuality: analysis.dataQuality,
-    alerts: extras.alerts,
-    gates: extras.gates ?? null,
+    alerts: null,
+    gates,
   };
 }
 
@@ -147,4 +143,9 @@ function serviceReport(s: ServiceAnalysis): ServiceReport {
     timeline: s.timeline.map(timelineEntry),
     byOperation: s.byOperation.map(operationReport),
   };
+}
+
+/** The report with what `--alert` did. */
+export function withAlerts(report: Report, alerts: AlertsReport): Report {
+  return { ...report, alerts };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeHealth, errorDeduction, performanceDeduction, serviceIssueDeduction, statusOf } from '../metrics/health.js';
 import { type AnalysisContext, analyze } from '../metrics/analyze.js';
-import { toReport } from '../report/build.js';
+import { buildReport as toReport } from '../report/build.js';
 import type { SourceResult } from '../sources/types.js';
 import { roundTo } from '../text/round.js';
 import { computeTrend } from '../metrics/trend.js';
