@@ -1,0 +1,58 @@
+// The project's own documentation held to the code: the options page lists exactly the option
+// table's flags and defaults, the design map names only files that exist, and nothing cites a
+// document outside the repository.
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { OPTIONS, type OptionName, flagOf } from '../cli/options.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures' || name === 'results') return [];
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('docs/cli.md', () => {
+  const rows = read('docs/cli.md')
+    .split('\n')
+    .filter((line) => line.startsWith('| `--'))
+    .map((line) => line.split('|').map((cell) => cell.trim()));
+  const documented = new Map(rows.map((cells) => [(cells[1] ?? '').replace(/`/g, '').split(' ')[0], cells[3] ?? '']));
+
+  it('lists every option of the table, and nothing else', () => {
+    const flags = (Object.keys(OPTIONS) as OptionName[]).map(flagOf).sort();
+    expect([...documented.keys()].sort()).toEqual(flags);
+  });
+
+  it('gives each option the default the table declares', () => {
+    for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
+      if ('default' in spec) expect(documented.get(flagOf(name)), flagOf(name)).toBe(spec.default);
+    }
+  });
+});
+
+describe('docs/design.md', () => {
+  it('names only files and folders that exist', () => {
+    const named = [...read('docs/design.md').matchAll(/`([\w./-]+\/[\w.-]*|[\w-]+\.(?:ts|sql|json|md))`/g)].map((m) => m[1] ?? '');
+    expect(named.length).toBeGreaterThan(20);
+    const missing = named.filter((path) => !existsSync(join(ROOT, path)));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('citations', () => {
+  it('no file of the tool cites a document outside the repository', () => {
+    const citing = filesUnder(ROOT)
+      .filter((path) => /\.(ts|md|sql|js|css|json|sh|py)$/.test(path))
+      // This file names the word it looks for.
+      .filter((path) => path !== fileURLToPath(import.meta.url) && /\bSPEC\b/.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(ROOT, path));
+    expect(citing).toEqual([]);
+  });
+});
