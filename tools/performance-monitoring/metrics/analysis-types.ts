@@ -2,11 +2,11 @@
 // kinds, values, limits, sample counts and sums every renderer, alerter and gate reads. The JSON
 // report (report/build.ts) is one rendering of it, and the only place figures are rounded.
 import type { Aggregation, Percentiles, ErrorCountRow, SourceKind } from '../sources/types.js';
-import type { Health } from './health.js';
+import type { Health, HealthStatus } from './health.js';
 import type { RawFigures, ShownFigures } from './shown.js';
 
 export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
-export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
+export type { HealthStatus };
 export type ServiceStatus = 'healthy' | 'issues' | 'silent';
 
 /** One group's counts in one window plus the figures SPEC §3 derives from them, unrounded. */

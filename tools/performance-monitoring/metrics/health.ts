@@ -1,6 +1,7 @@
 // Health score 0-100 and its breakdown (SPEC §6).
-import type { HealthStatus } from './analysis-types.js';
 import { roundTo } from '../text/round.js';
+
+export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
 
 export interface HealthInputs {
   /** Overall error rate, percent; null when there were no operations. */
