@@ -98,14 +98,14 @@ export function findPgBinDir(): string {
   return found;
 }
 
-export interface RunAs {
+interface RunAs {
   uid: number;
   gid: number;
   name: string;
 }
 
 /** When root, the unprivileged account that owns and runs the cluster (initdb refuses root). */
-export function unprivilegedAccount(): RunAs | null {
+function unprivilegedAccount(): RunAs | null {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -120,7 +120,7 @@ export function unprivilegedAccount(): RunAs | null {
 }
 
 /** Environment for PostgreSQL tools: no inherited PG* variables that could redirect them. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('PG') && v !== undefined) env[k] = v;
