@@ -8,95 +8,30 @@
 // negative durations, rows in time order (as a logger appends them) and batches of 5 rows
 // sharing one created_at (many equal timestamps). n8n is 30% slower in the current window, so
 // the report has a degrading trend; xero is slow and n8n fails often, so it has issues.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import postgres from 'postgres';
 import { DATASET_COLUMNS, OPERATION_SQL, SCHEMA_SQL, prepareSupabaseLike } from '../harness/dataset.js';
-import { findPgBinDir, runSqlFile } from '../harness/postgres.js';
+import { runPsqlCommand, runSqlFile } from '../harness/postgres.js';
+import { CURRENT_START_MS, OPERATIONS, PREVIOUS_START_MS, SERVICES, WINDOW_END_MS, WINDOW_SPAN_MS } from './profile.js';
 
 /** Bumped whenever the generated rows change, so kept files are regenerated. */
 export const GENERATOR_VERSION = 1;
-
-/** The report window every benchmark run uses: `--until BENCH_UNTIL --hours BENCH_HOURS`. */
-export const BENCH_UNTIL = '2025-11-20T12:00:00.000Z';
-export const BENCH_HOURS = 24;
-
-const HOUR_MS = 3_600_000;
-export const WINDOW_END_MS = Date.parse(BENCH_UNTIL);
-export const WINDOW_SPAN_MS = BENCH_HOURS * HOUR_MS;
-export const CURRENT_START_MS = WINDOW_END_MS - WINDOW_SPAN_MS;
-export const PREVIOUS_START_MS = WINDOW_END_MS - 2 * WINDOW_SPAN_MS;
 
 /** One row in this many also gets a non-operation info/debug row (3.1%). */
 const INFO_EVERY = 32;
 /** Rows per batch sharing one created_at. */
 const BATCH = 5;
 
-interface ServiceProfile {
-  name: string;
-  errorRate: number;
-  /** Failure messages, most frequent first. */
-  messages: [string, string, string, string];
-}
-
-interface OperationProfile {
-  service: string;
-  operation: string;
-  /** Share of operations, in thousandths (all weights sum to 1000). */
-  weight: number;
-  medianMs: number;
-  sigma: number;
-}
-
-export const SERVICES: ServiceProfile[] = [
-  { name: 'hubspot', errorRate: 0.012, messages: ['Rate limit exceeded (429)', 'Contact not found', 'Request timed out after 30000ms', "Invalid property 'lifecyclestage'"] },
-  { name: 'supabase', errorRate: 0.004, messages: ['duplicate key value violates unique constraint', 'JWT expired', 'canceling statement due to statement timeout', 'connection reset by peer'] },
-  { name: 'shopify', errorRate: 0.01, messages: ['Exceeded 2 calls per second for api client', 'Product not found', 'Request timed out after 30000ms', 'Inventory item is not stocked at the location'] },
-  { name: 'n8n', errorRate: 0.06, messages: ['Workflow execution timed out', 'Node "HTTP Request" failed: 502 Bad Gateway', 'Credentials for "HubSpot" are not valid', 'ECONNRESET'] },
-  { name: 'unleashed', errorRate: 0.02, messages: ['Sales order could not be created: customer on hold', 'Signature mismatch', 'Request timed out after 30000ms', 'Product code already exists'] },
-  { name: 'stripe', errorRate: 0.008, messages: ['Your card was declined.', 'No such customer', 'Idempotency key reused with different parameters', 'Rate limit exceeded'] },
-  { name: 'xero', errorRate: 0.03, messages: ['Rate limit exceeded: 60 calls per minute', 'Validation error: Account code is not valid', 'Token expired', 'Request timed out after 30000ms'] },
-  { name: 'slack', errorRate: 0.005, messages: ['channel_not_found', 'ratelimited', 'invalid_blocks', 'not_in_channel'] },
-];
-
-export const OPERATIONS: OperationProfile[] = [
-  { service: 'hubspot', operation: 'contacts.search', weight: 90, medianMs: 340, sigma: 0.5 },
-  { service: 'hubspot', operation: 'contacts.batch', weight: 40, medianMs: 2100, sigma: 0.42 },
-  { service: 'hubspot', operation: 'deals.update', weight: 60, medianMs: 420, sigma: 0.4 },
-  { service: 'hubspot', operation: 'companies.get', weight: 40, medianMs: 260, sigma: 0.38 },
-  { service: 'supabase', operation: 'rest.select', weight: 120, medianMs: 55, sigma: 0.5 },
-  { service: 'supabase', operation: 'rpc.sync_inventory', weight: 40, medianMs: 850, sigma: 0.45 },
-  { service: 'supabase', operation: 'storage.upload', weight: 25, medianMs: 1150, sigma: 0.55 },
-  { service: 'shopify', operation: 'orders.list', weight: 70, medianMs: 470, sigma: 0.45 },
-  { service: 'shopify', operation: 'products.update', weight: 40, medianMs: 640, sigma: 0.5 },
-  { service: 'shopify', operation: 'inventory.adjust', weight: 60, medianMs: 300, sigma: 0.4 },
-  { service: 'n8n', operation: 'workflows.execute', weight: 80, medianMs: 1350, sigma: 0.65 },
-  { service: 'n8n', operation: 'webhooks.receive', weight: 50, medianMs: 95, sigma: 0.5 },
-  { service: 'unleashed', operation: 'salesOrders.create', weight: 30, medianMs: 1100, sigma: 0.45 },
-  { service: 'unleashed', operation: 'products.list', weight: 40, medianMs: 780, sigma: 0.5 },
-  { service: 'unleashed', operation: 'stockOnHand.get', weight: 30, medianMs: 600, sigma: 0.4 },
-  { service: 'stripe', operation: 'charges.create', weight: 50, medianMs: 380, sigma: 0.35 },
-  { service: 'stripe', operation: 'refunds.create', weight: 10, medianMs: 520, sigma: 0.4 },
-  { service: 'stripe', operation: 'webhooks.verify', weight: 40, medianMs: 25, sigma: 0.3 },
-  { service: 'xero', operation: 'invoices.create', weight: 25, medianMs: 1900, sigma: 0.5 },
-  { service: 'xero', operation: 'contacts.sync', weight: 15, medianMs: 2600, sigma: 0.6 },
-  { service: 'slack', operation: 'chat.postMessage', weight: 35, medianMs: 180, sigma: 0.45 },
-  { service: 'slack', operation: 'users.lookupByEmail', weight: 10, medianMs: 120, sigma: 0.4 },
-];
-
-/** The service `--service` benchmarks use (about 23% of the rows). */
-export const ONE_SERVICE = 'hubspot';
-
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const list = (items: (string | number)[]) => `[${items.map((v) => (typeof v === 'string' ? sqlText(v) : String(v))).join(', ')}]`;
 
 function checkCatalogue(): void {
   const total = OPERATIONS.reduce((sum, op) => sum + op.weight, 0);
-  if (total !== 1000) throw new Error(`bench/datasets.ts: operation weights sum to ${total}, not 1000`);
+  if (total !== 1000) throw new Error(`bench/profile.ts: operation weights sum to ${total}, not 1000`);
   for (const op of OPERATIONS) {
-    if (!SERVICES.some((s) => s.name === op.service)) throw new Error(`bench/datasets.ts: unknown service ${op.service}`);
+    if (!SERVICES.some((s) => s.name === op.service)) throw new Error(`bench/profile.ts: unknown service ${op.service}`);
   }
 }
 
@@ -284,28 +219,6 @@ async function computeTruth(connection: DuckDBConnection, parquet: string): Prom
 
 const COLUMNS = DATASET_COLUMNS.join(', ');
 
-/** psql with no inherited PG* variables; no timeout (a 10M-row COPY takes a while), bounded by the caller. */
-function psql(databaseUrl: string, command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG') && v !== undefined) env[k] = v;
-    env.LC_ALL = 'C';
-    const child = spawn(join(findPgBinDir(), 'psql'), ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname', databaseUrl, '-c', command], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`psql failed (exit ${String(code)}): ${stderr.trim()}`));
-    });
-  });
-}
-
 /** psql's limit for building the indexes of a large table or installing SQL over one (test
  *  support's default, 2 min, killed the index build of 60M rows on a busy machine). */
 export const LARGE_SQL_TIMEOUT_MS = 30 * 60_000;
@@ -326,9 +239,9 @@ export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Pro
     await sql.end({ timeout: 5 });
   }
   const quotedPath = `'${data.csv.replace(/'/g, "''")}'`;
-  await psql(databaseUrl, `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`);
+  await runPsqlCommand(databaseUrl, `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`, LARGE_SQL_TIMEOUT_MS);
   await runSqlFile(databaseUrl, SCHEMA_SQL, LARGE_SQL_TIMEOUT_MS);
-  await psql(databaseUrl, 'VACUUM ANALYZE integration_logs');
+  await runPsqlCommand(databaseUrl, 'VACUUM ANALYZE integration_logs', LARGE_SQL_TIMEOUT_MS);
   const check = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const [row] = await check.unsafe('SELECT count(*)::bigint AS n FROM integration_logs');

@@ -2,87 +2,8 @@
 // PostgreSQL plan summary, and the JSON file with every figure.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { renderRollup, type RollupFigures } from './rollup-report.js';
-
-export interface Measurement {
-  /** parquet, ndjson, postgres, postgres-service, postgres-1h, rpc, fallback, baseline, demo, help, floor */
-  id: string;
-  label: string;
-  /** Dataset label (10k, 100k, 1m, 10m); null for demo, help and the floor. */
-  size: string | null;
-  /** Operations per window. */
-  n: number | null;
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  /** Median minus the median of the floor runs interleaved with this series. */
-  aboveFloorMs: number;
-  /** Median of the floor runs interleaved with this series. */
-  floorMs: number;
-  wallMs: number[];
-  peakRssMb: number | null;
-  /** Median CPU time (user + system) of the CLI process itself, ms; servers' CPU not included. */
-  cpuMs: number | null;
-  /** CPU time above the floor's CPU time, ms. */
-  aboveFloorCpuMs: number | null;
-  /** Median HTTP bytes sent by the PostgREST server per run (Supabase paths and baseline). */
-  httpBytes: number | null;
-  /** Requests the server received per run. */
-  httpRequests: number | null;
-  /** What was checked on the output (operations counted vs the truth). */
-  check: string;
-  /** Report figures used to compare the sources with each other. */
-  signature: string | null;
-  error: string | null;
-}
-
-export interface PlanNode {
-  depth: number;
-  text: string;
-}
-
-export interface PlanSummary {
-  size: string;
-  query: string;
-  executionMs: number;
-  planningMs: number;
-  nodes: PlanNode[];
-  scans: string[];
-  indexUsed: boolean;
-  diskSorts: string[];
-}
-
-export interface UnpagedCheck {
-  size: string;
-  services: Array<{ service: string; truth: number; paged: number; unpaged: number; unpagedRows: number }>;
-  truthTotal: number;
-  pagedTotal: number;
-  unpagedTotal: number;
-}
-
-export interface TargetLine {
-  target: string;
-  measured: string;
-  pass: boolean | null;
-}
-
-export interface Results {
-  startedAt: string;
-  finishedAt: string;
-  machine: Record<string, unknown>;
-  options: Record<string, unknown>;
-  datasets: Array<Record<string, unknown>>;
-  floorMs: number;
-  floorCpuMs: number;
-  measurements: Measurement[];
-  plans: PlanSummary[];
-  unpaged: UnpagedCheck[];
-  ratios: Array<{ size: string; baselineS: number; fallbackS: number | null; rpcS: number | null; fallbackSpeedup: number | null; rpcSpeedup: number | null }>;
-  targets: TargetLine[];
-  /** The rollup case (--large, --only rollup); null when not run. */
-  rollup: RollupFigures | null;
-  notes: string[];
-}
+import { renderRollup } from './rollup-report.js';
+import type { Measurement, PlanNode, PlanSummary, Results, TargetLine } from './types.js';
 
 const s = (ms: number) => (ms / 1000).toFixed(3);
 const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));

@@ -4,7 +4,7 @@
 // shipped sql/schema.sql table; indexes built after the load, then VACUUM ANALYZE. A marker
 // table (bench_rollup_dataset) records what was loaded, so --data-dir reuses it.
 //
-// Shape as bench/datasets.ts (its SERVICES and OPERATIONS): 8 services, 22 operations with
+// Shape as bench/datasets.ts (profile.ts's SERVICES, OPERATIONS): 8 services, 22 operations with
 // lognormal durations, per-service error rates and four messages each (skewed), warnings,
 // timeouts at 30 s, a few null and negative durations, batches of 5 rows sharing a created_at,
 // ~3% info/debug rows that are not operations, n8n 30% slower in the newer half (a trend). One
@@ -17,7 +17,8 @@
 import postgres from 'postgres';
 import { SCHEMA_SQL } from '../harness/dataset.js';
 import { installSupabaseRoles, runSqlFile } from '../harness/postgres.js';
-import { LARGE_SQL_TIMEOUT_MS, OPERATIONS, SERVICES } from './datasets.js';
+import { LARGE_SQL_TIMEOUT_MS } from './datasets.js';
+import { OPERATIONS, SERVICES } from './profile.js';
 
 /** Bumped whenever the generated rows change, so a kept table is regenerated. */
 export const ROLLUP_GENERATOR_VERSION = 1;
@@ -37,6 +38,7 @@ export interface RollupDataset {
   until: string;
   /** The report's --hours: one window. */
   hours: number;
+  /** Generation and load (INSERT ... generate_series, indexes, VACUUM ANALYZE), ms; from the marker when reused. */
   loadMs: number;
   reused: boolean;
 }

@@ -15,7 +15,6 @@
 // The report rows are the bench's usual: a separate CLI process, one warm-up, median of --runs,
 // floor runs interleaved; each records the JSON's source.aggregation ("rollup" once the read
 // path is in the CLI; until then the default run reads raw rows and --exact does not exist).
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,44 +22,33 @@ import postgres from 'postgres';
 import { RPC_SQL } from '../harness/dataset.js';
 import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
 import { STEP_HOURS } from '../refresh-rollups.js';
-import { runSqlFile, withSql } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
-import { startKeptCluster, type KeptCluster } from './pg-cluster.js';
-import { monitorCommand, runOnce, median, type Command, type RunResult } from './measure.js';
-import type { Measurement } from './report.js';
+import { currentHour, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import type { PostgrestServer } from '../harness/postgrest-server.js';
+import { reportCheck, startSupabase, TIMEOUT_ENV, type Supabase } from './cli-runs.js';
+import { monitorCommand, runOnce, median } from './measure.js';
 import { LARGE_SQL_TIMEOUT_MS } from './datasets.js';
 import { ensureRollupDataset } from './rollup-data.js';
-import type { RefreshCall, RollupFigures } from './rollup-report.js';
+import type { Session } from './session.js';
+import type { RefreshCall, RollupFigures } from './types.js';
 
 const ROLLUP_SQL = fileURLToPath(new URL('../sql/rollup.sql', import.meta.url));
 const DATABASE = 'bench_rollup';
 /**
- * Like the bench's other cluster (no durability: a bench), plus wal_level = minimal so the
- * load's TRUNCATE + INSERT in one transaction skips the WAL. Memory settings are the defaults.
+ * On top of the harness's settings (no durability: a bench): wal_level = minimal so the load's
+ * TRUNCATE + INSERT in one transaction skips the WAL, and room for a 60M-row load and its index
+ * builds. Memory settings are the defaults.
  */
 const CLUSTER_CONFIG = [
-  'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'wal_level = minimal', 'max_wal_senders = 0',
-  'max_wal_size = 8GB', 'checkpoint_timeout = 30min', 'maintenance_work_mem = 512MB', 'max_connections = 50',
+  'wal_level = minimal', 'max_wal_senders = 0', 'max_wal_size = 8GB', 'checkpoint_timeout = 30min', 'maintenance_work_mem = 512MB', 'max_connections = 50',
 ];
-const TIMEOUT_ENV = { PERFMON_TIMEOUT_MS: '600000' };
 
-export type Check = (state: { check: string; signature: string | null }) => (r: RunResult) => void;
-
-export interface RollupHarness {
-  log(line: string): void;
-  notes: string[];
-  interrupted(): boolean;
-  /** run.ts's bench(): warm-up, median of runs, interleaved floor; the row goes into the table. */
-  measure(id: string, label: string, data: { label: string; n: number }, command: Command, check: Check, server: PostgrestServer | null): Promise<Measurement | null>;
-}
-
-let cluster: KeptCluster | null = null;
-let rest: PostgrestServer | null = null;
+let cluster: PgServer | null = null;
+let supabase: Supabase | null = null;
 
 /** Stops what this case started (also on Ctrl-C); the kept cluster's data stays. */
 export async function stopRollupBench(): Promise<void> {
-  await rest?.close().catch(() => {});
-  rest = null;
+  await supabase?.server.close().catch(() => {});
+  supabase = null;
   await cluster?.stop().catch(() => {});
   cluster = null;
 }
@@ -78,39 +66,21 @@ async function refresh(sql: postgres.Sql): Promise<RefreshCall> {
   return { ms: performance.now() - started, hoursBuilt: row?.hours_built ?? 0, watermark: row?.watermark?.toISOString() ?? null };
 }
 
-async function currentHour(sql: postgres.Sql): Promise<string> {
-  const [row] = await sql.unsafe<{ h: Date }[]>('SELECT to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600) AS h');
-  return (row as { h: Date }).h.toISOString();
-}
-
-interface JsonReport {
-  overall: { totalOperations: number; avgDuration: number | null; p95Duration: number | null; p99Duration: number | null; errorRate: number | null };
-  healthScore: number | null;
-  source: { kind: string; aggregation: string };
-}
-
 /** The monitor's --help names --exact once the read path is in. */
 async function hasExactFlag(): Promise<boolean> {
   const r = await runOnce(monitorCommand(['--help']));
   return /--exact\b/.test(r.stdout);
 }
 
-export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: number, perDay: number, runs: number): Promise<RollupFigures | null> {
+export async function benchRollupLarge(h: Session, dataDir: string, days: number, perDay: number, runs: number): Promise<RollupFigures | null> {
   const loadAverage: Record<string, string> = { start: load() };
   h.log(`\n== rollups: ${days} days x ${perDay.toLocaleString('en-US')} operations/day in PostgreSQL (kept in ${join(dataDir, 'rollup-pg')})`);
-  cluster = await startKeptCluster(join(dataDir, 'rollup-pg'), CLUSTER_CONFIG);
-  const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} });
-  try {
-    const [exists] = await admin.unsafe('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (!exists) await admin.unsafe(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = cluster.url(DATABASE);
+  cluster = await startPostgres({ keepIn: join(dataDir, 'rollup-pg'), extraConfig: CLUSTER_CONFIG });
+  const url = await cluster.createDatabase(DATABASE, { reuse: true });
   const data = await ensureRollupDataset(url, days, perDay, h.log);
   loadAverage.afterLoad = load();
   h.log(`  ${data.rows.toLocaleString('en-US')} rows, ${data.reused ? 'reused' : 'loaded'} (load ${(data.loadMs / 1000).toFixed(1)} s), data until ${data.until}`);
-  if (h.interrupted()) return null;
+  if (h.interrupted) return null;
 
   const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { statement_timeout: 0 } });
   let figures: RollupFigures;
@@ -127,11 +97,11 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
     h.log('  first full build of the rollups (perf_monitor_refresh_rollups() with its defaults, until caught up)...');
     const calls: RefreshCall[] = [];
     const buildStart = performance.now();
-    for (let i = 0; i < 1000 && !h.interrupted(); i++) {
+    for (let i = 0; i < 1000 && !h.interrupted; i++) {
       const call = await refresh(sql);
       calls.push(call);
       h.log(`    call ${i + 1}: ${call.hoursBuilt} h in ${(call.ms / 1000).toFixed(2)} s, watermark ${call.watermark ?? 'none'}`);
-      if (call.watermark === null || call.watermark >= (await currentHour(sql))) break;
+      if (call.watermark === null || Date.parse(call.watermark) >= (await currentHour(sql))) break;
     }
     const firstBuild = { totalMs: performance.now() - buildStart, calls };
     const slowest = Math.max(...calls.map((c) => c.ms));
@@ -170,7 +140,7 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
       h.notes.push(`rollup increment: now is past the hour after the data's newest complete hour (data until ${data.until}): each increment call also rebuilt the hours from there up to now (${increment.map((c) => c.hoursBuilt).join(', ')} h)`);
     }
     figures = {
-      days, perDay, perWindow: data.perWindow, rows: data.rows, until: data.until, hours: data.hours, loadMs: data.loadMs, reused: data.reused,
+      ...data,
       rawBytes, firstBuild, rollupBytes, rollupRows: Number(size?.n), blockBytes, blockRows: Number(size?.block_n),
       steady: { medianMs: median(steady.map((c) => c.ms)), calls: steady },
       increment: { medianMs: median(increment.map((c) => c.ms)), calls: increment, rowsReread: Number((edge as { reread: string }).reread) },
@@ -185,29 +155,20 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
   if (!figures.exactFlag) h.notes.push('rollup case: this CLI has no --exact yet (the rollup read path is not on this commit): the --exact rows were not run, and the default rows read raw rows');
   const size = { label: `${days}d`, n: data.perWindow };
   const window = ['--until', data.until, '--hours', String(data.hours), '--format', 'json'];
-  const check = (id: string): Check => (state) => (r) => {
-    if (r.code !== 0) throw new Error(`exit ${String(r.code)}: ${r.stderr.trim().split('\n').pop()?.slice(0, 300) ?? ''}`);
-    const report = JSON.parse(r.stdout) as JsonReport;
-    const ops = report.overall.totalOperations;
-    figures.aggregation[id] = report.source.aggregation;
-    const count = ops === data.perWindow ? `ok: ${ops.toLocaleString('en-US')} ops` : `WRONG: ${ops.toLocaleString('en-US')} ops, truth ${data.perWindow.toLocaleString('en-US')}`;
-    state.check = `${count}, ${report.source.kind}/${report.source.aggregation}`;
-    const o = report.overall;
-    state.signature = `ops=${ops} score=${String(report.healthScore)} avg=${String(o.avgDuration)} p95=${String(o.p95Duration)} p99=${String(o.p99Duration)} err=${String(o.errorRate)}`;
-  };
+  // Any source and aggregation is accepted: which one each row read is a figure of the case.
+  const check = (id: string) => reportCheck(data.perWindow, null, (report) => (figures.aggregation[id] = report.source.aggregation));
   const rows: Array<{ id: string; label: string; args: string[]; env: Record<string, string>; server: PostgrestServer | null }> = [];
   const pgEnv = { DATABASE_URL: url, ...TIMEOUT_ENV };
   rows.push({ id: 'rollup-cli', label: `DATABASE_URL --hours ${data.hours}`, args: window, env: pgEnv, server: null });
   if (figures.exactFlag) rows.push({ id: 'rollup-cli-exact', label: `DATABASE_URL --hours ${data.hours} --exact`, args: [...window, '--exact'], env: pgEnv, server: null });
   await runSqlFile(url, RPC_SQL);
-  const key = `bench-service-role-${randomBytes(8).toString('hex')}`;
-  rest = await startPostgrestServer({ databaseUrl: url, serviceRoleKey: key, maxRows: 1000 });
-  const supabaseEnv = { SUPABASE_URL: rest.url, SUPABASE_SERVICE_ROLE_KEY: key, ...TIMEOUT_ENV };
-  rows.push({ id: 'rollup-rpc', label: `Supabase RPC --hours ${data.hours}`, args: window, env: supabaseEnv, server: rest });
-  if (figures.exactFlag) rows.push({ id: 'rollup-rpc-exact', label: `Supabase RPC --hours ${data.hours} --exact`, args: [...window, '--exact'], env: supabaseEnv, server: rest });
+  supabase = await startSupabase(url);
+  const rest = supabase.server;
+  rows.push({ id: 'rollup-rpc', label: `Supabase RPC --hours ${data.hours}`, args: window, env: supabase.env, server: rest });
+  if (figures.exactFlag) rows.push({ id: 'rollup-rpc-exact', label: `Supabase RPC --hours ${data.hours} --exact`, args: [...window, '--exact'], env: supabase.env, server: rest });
   const signatures: Record<string, string | null> = {};
   for (const row of rows) {
-    if (h.interrupted()) break;
+    if (h.interrupted) break;
     // The RPC's own 25 s statement_timeout would cancel the raw 30-day read: lifted for that row
     // only, to measure what --exact costs (rpc.sql restores it).
     const lift = row.id === 'rollup-rpc-exact';
@@ -220,7 +181,7 @@ export async function benchRollupLarge(h: RollupHarness, dataDir: string, days: 
     signatures[row.id] = m?.signature ?? null;
   }
   await rest.close();
-  rest = null;
+  supabase = null;
   if (runs < 3) h.notes.push(`rollup case: report rows are the median of ${runs} run(s) after a warm-up`);
   const distinct = new Set(Object.values(signatures).filter((x) => x !== null));
   if (distinct.size > 1) h.notes.push(`rollup case: the report rows differ (percentiles from the histogram may differ by < 1%): ${Object.entries(signatures).map(([id, sig]) => `${id} {${sig ?? '-'}}`).join(' / ')}`);

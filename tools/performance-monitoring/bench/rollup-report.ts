@@ -1,44 +1,6 @@
-// The rollup case's figures (bench/rollup-large.ts): their types, the printed section and the
+// The rollup case's figures (bench/rollup-large.ts) printed: their section of the table and the
 // targets of issue 13 (30-day report from rollups, hourly increment, rollup size).
-import type { Measurement, TargetLine } from './report.js';
-
-export interface RefreshCall {
-  ms: number;
-  hoursBuilt: number;
-  watermark: string | null;
-}
-
-export interface RollupFigures {
-  days: number;
-  perDay: number;
-  /** Operations per report window (days/2 days). */
-  perWindow: number;
-  rows: number;
-  until: string;
-  hours: number;
-  /** Dataset generation and load (INSERT ... generate_series, indexes, VACUUM ANALYZE); from the marker when reused. */
-  loadMs: number;
-  reused: boolean;
-  /** integration_logs: pg_total_relation_size (heap, TOAST, indexes), heap alone (main fork), indexes. */
-  rawBytes: { total: number; heap: number; indexes: number };
-  /** The first full build: refresh calls with the defaults until the watermark is the current hour. */
-  firstBuild: { totalMs: number; calls: RefreshCall[] };
-  /** pg_total_relation_size('public.perf_monitor_rollup') after the build (and a VACUUM), its rows. */
-  rollupBytes: number;
-  rollupRows: number;
-  /** The same for perf_monitor_rollup_block (3 h, 1 d and 7 d blocks merged from the hourly rows). */
-  blockBytes: number;
-  blockRows: number;
-  /** A refresh with no new hour: re-reads the lag (2 h). */
-  steady: { medianMs: number; calls: RefreshCall[] };
-  /** A refresh after one more hour closed (watermark moved back one hour first): the lag plus that hour. */
-  increment: { medianMs: number; calls: RefreshCall[]; rowsReread: number };
-  /** Whether this CLI has --exact (the read path); without it the default run reads raw rows. */
-  exactFlag: boolean;
-  /** source.aggregation of each report row, by measurement id. */
-  aggregation: Record<string, string | null>;
-  loadAverage: Record<string, string>;
-}
+import type { Measurement, RollupFigures, TargetLine } from './types.js';
 
 const s = (ms: number) => (ms / 1000).toFixed(3);
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;

@@ -1,12 +1,14 @@
-// Test support: a throwaway PostgreSQL cluster built from Debian's PostgreSQL binaries.
+// Dev harness (tests and the bench): a PostgreSQL cluster built from Debian's PostgreSQL binaries.
 //
 // startPostgres() runs `initdb` into a fresh temp dir (password auth, scram-sha-256), starts the
 // server with `pg_ctl` on a free 127.0.0.1 port with its unix socket inside the temp dir, and
 // returns a handle whose stop() shuts it down (`pg_ctl stop -m immediate`) and removes the dir.
-// When the test process runs as root (CI), the cluster runs as the unprivileged `postgres`
-// system user (or `nobody`). A server is never left behind: stop() is idempotent, an exit hook
-// stops servers the test forgot, and a small detached watchdog kills the postmaster and removes
-// the dir if the test process dies without running any hook (SIGKILL, crash).
+// With `keepIn` (the bench's 60M-row table, loaded once) the cluster lives in that dir instead:
+// created when absent, reused as it is otherwise, and stopped with a fast shutdown that keeps it.
+// When the process runs as root (CI), the cluster runs as the unprivileged `postgres` system
+// user (or `nobody`). A server is never left behind: stop() is idempotent, an exit hook stops
+// servers the caller forgot, and a small detached watchdog stops the postmaster (and removes a
+// temp dir) if the process dies without running any hook (SIGKILL, crash).
 //
 // No binaries means a loud failure, never a silent skip: CI installs Debian's `postgresql`.
 
@@ -15,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 
 export interface PgServer {
@@ -27,23 +29,37 @@ export interface PgServer {
   readonly password: string;
   /** Directory holding Debian's PostgreSQL binaries used for this cluster (psql, pg_ctl, ...). */
   readonly binDir: string;
-  /** Temp dir holding the data directory, socket and server log. */
+  /** Dir holding the data directory, socket and server log: a temp dir, or `keepIn`. */
   readonly baseDir: string;
   /** Server log file (handy when a test fails). */
   readonly logFile: string;
+  /** True when this call ran initdb; false when it started a kept cluster again. */
+  readonly fresh: boolean;
   /** `postgres://postgres:<password>@127.0.0.1:<port>/<db>`; db defaults to `postgres`. */
   url(db?: string): string;
-  /** CREATE DATABASE <name> (name: lower-case identifier) and return its URL. */
-  createDatabase(name: string): Promise<string>;
-  /** Immediate shutdown and removal of the temp dir. Safe to call more than once. */
+  /**
+   * CREATE DATABASE <name> (name: lower-case identifier) and return its URL; with `reuse`, a
+   * database of that name already there (in a kept cluster) is returned as it is.
+   */
+  createDatabase(name: string, options?: { reuse?: boolean }): Promise<string>;
+  /**
+   * Immediate shutdown and removal of the temp dir; for a kept cluster a fast shutdown, and the
+   * dir stays. Safe to call more than once.
+   */
   stop(): Promise<void>;
 }
 
 export interface StartPostgresOptions {
   /** Server `timezone` setting (Supabase runs in UTC). Default `UTC`. */
   timezone?: string;
-  /** Extra `postgresql.conf` lines. */
+  /** Extra `postgresql.conf` lines (for a kept cluster: written when it is created). */
   extraConfig?: string[];
+  /**
+   * Keep the cluster in this dir rather than a temp dir, so a large table outlives the run:
+   * initdb when the dir holds no cluster yet, else the one there is started again. As root, the
+   * cluster's user must be able to enter the dir's parents (the bench makes its dir 0711).
+   */
+  keepIn?: string;
 }
 
 const SUPERUSER = 'postgres';
@@ -82,14 +98,14 @@ export function findPgBinDir(): string {
   return found;
 }
 
-export interface RunAs {
+interface RunAs {
   uid: number;
   gid: number;
   name: string;
 }
 
 /** When root, the unprivileged account that owns and runs the cluster (initdb refuses root). */
-export function unprivilegedAccount(): RunAs | null {
+function unprivilegedAccount(): RunAs | null {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -104,7 +120,7 @@ export function unprivilegedAccount(): RunAs | null {
 }
 
 /** Environment for PostgreSQL tools: no inherited PG* variables that could redirect them. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('PG') && v !== undefined) env[k] = v;
@@ -160,7 +176,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-// ---- cleanup of servers a test run forgot ---------------------------------------------------
+// ---- cleanup of servers a run forgot --------------------------------------------------------
 
 const liveServers = new Set<() => void>();
 let exitHookInstalled = false;
@@ -180,24 +196,26 @@ function installExitHook(): void {
 }
 
 /**
- * A detached shell that outlives us: when our pid disappears it sends SIGQUIT (immediate
- * shutdown) to the postmaster, waits for it, and removes the temp dir. Runs as the current user
- * (root in CI, who may signal the unprivileged postmaster and remove its files).
+ * A detached shell that outlives us: when our pid disappears it shuts the postmaster down. A
+ * throwaway cluster gets SIGQUIT (immediate shutdown), then SIGKILL if it lingers, and its dir is
+ * removed; a kept one gets SIGINT (fast shutdown, which keeps the data) and its dir stays. Runs as
+ * the current user (root in CI, who may signal the unprivileged postmaster and remove its files).
  */
-function startWatchdog(baseDir: string, dataDir: string): number | undefined {
+function startWatchdog(baseDir: string, dataDir: string, keep: boolean): number | undefined {
   const script = [
-    'parent="$1"; base="$2"; data="$3"',
+    'parent="$1"; base="$2"; data="$3"; keep="$4"',
     'while kill -0 "$parent" 2>/dev/null; do sleep 0.5; done',
     'if [ -f "$data/postmaster.pid" ]; then',
     '  pm=$(head -n 1 "$data/postmaster.pid")',
-    '  if [ -n "$pm" ]; then kill -QUIT "$pm" 2>/dev/null',
+    '  if [ -n "$pm" ] && [ "$keep" = 1 ]; then kill -INT "$pm" 2>/dev/null',
+    '  elif [ -n "$pm" ]; then kill -QUIT "$pm" 2>/dev/null',
     '    i=0; while kill -0 "$pm" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
     '    kill -KILL "$pm" 2>/dev/null',
     '  fi',
     'fi',
-    'rm -rf "$base"',
+    '[ "$keep" = 1 ] || rm -rf "$base"',
   ].join('\n');
-  const child = spawn('/bin/sh', ['-c', script, 'perfmon-pg-watchdog', String(process.pid), baseDir, dataDir], {
+  const child = spawn('/bin/sh', ['-c', script, 'perfmon-pg-watchdog', String(process.pid), baseDir, dataDir, keep ? '1' : '0'], {
     detached: true,
     stdio: 'ignore',
     env: cleanEnv(),
@@ -212,29 +230,24 @@ function startWatchdog(baseDir: string, dataDir: string): number | undefined {
 
 // ---- the cluster ----------------------------------------------------------------------------
 
-export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
-  const binDir = findPgBinDir();
-  const runAs = unprivilegedAccount();
-  // As root, the cluster's user must be able to reach the dir: /tmp is, a root-private TMPDIR may not be.
-  const baseDir = mkdtempSync(join(runAs ? '/tmp' : tmpdir(), 'perfmon-pg-'));
+/** Beside a kept cluster, readable by the current user only: its superuser's password. */
+const PASSWORD_FILE = 'superuser-password';
+
+/** initdb and the postgresql.conf lines of a new cluster; the caller removes what it made on failure. */
+async function createCluster(binDir: string, runAs: RunAs | null, baseDir: string, password: string, conf: string[]): Promise<void> {
   const dataDir = join(baseDir, 'data');
   const sockDir = join(baseDir, 'sock');
   const logFile = join(baseDir, 'postgres.log');
   const pwFile = join(baseDir, 'pwfile');
-  const password = randomBytes(18).toString('hex');
-  const timezone = options.timezone ?? 'UTC';
-  if (!/^[A-Za-z0-9_+\-/]+$/.test(timezone)) throw new Error(`startPostgres: invalid timezone ${timezone}`);
-
-  const removeDir = () => rmSync(baseDir, { recursive: true, force: true });
+  mkdirSync(baseDir, { recursive: true });
+  chmodSync(baseDir, 0o700);
+  writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  writeFileSync(logFile, '', { mode: 0o600 });
+  mkdirSync(sockDir, { recursive: true, mode: 0o700 });
+  if (runAs) {
+    for (const p of [baseDir, pwFile, logFile, sockDir]) chownSync(p, runAs.uid, runAs.gid);
+  }
   try {
-    chmodSync(baseDir, 0o700);
-    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-    writeFileSync(logFile, '', { mode: 0o600 });
-    mkdirSync(sockDir, { mode: 0o700 });
-    if (runAs) {
-      for (const p of [baseDir, pwFile, logFile, sockDir]) chownSync(p, runAs.uid, runAs.gid);
-    }
-
     await run(
       join(binDir, 'initdb'),
       [
@@ -248,14 +261,34 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       ],
       { runAs, cwd: baseDir },
     );
+  } finally {
     rmSync(pwFile, { force: true });
+  }
+  // pg_hba.conf from initdb has local + host 127.0.0.1/32 + ::1 with scram-sha-256: keep it.
+  appendFileSync(join(dataDir, 'postgresql.conf'), ['', '# perf-monitor test cluster', `unix_socket_directories = '${sockDir}'`, ...conf, ''].join('\n'));
+}
 
-    // pg_hba.conf from initdb has local + host 127.0.0.1/32 + ::1 with scram-sha-256: keep it.
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
+  const binDir = findPgBinDir();
+  const runAs = unprivilegedAccount();
+  const keep = options.keepIn !== undefined;
+  // As root, the cluster's user must be able to reach the dir: /tmp is, a root-private TMPDIR may not be.
+  const baseDir = options.keepIn !== undefined ? resolve(options.keepIn) : mkdtempSync(join(runAs ? '/tmp' : tmpdir(), 'perfmon-pg-'));
+  const dataDir = join(baseDir, 'data');
+  const logFile = join(baseDir, 'postgres.log');
+  const passwordFile = join(baseDir, PASSWORD_FILE);
+  const timezone = options.timezone ?? 'UTC';
+  if (!/^[A-Za-z0-9_+\-/]+$/.test(timezone)) throw new Error(`startPostgres: invalid timezone ${timezone}`);
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  // A kept cluster's fast shutdown writes a checkpoint of what a large load left in memory.
+  const pgCtlStopArgs = ['stop', '--pgdata', dataDir, '--mode', keep ? 'fast' : 'immediate', '--wait', '--timeout', keep ? '120' : '30'];
+
+  const removeDir = () => rmSync(baseDir, { recursive: true, force: true });
+  let password: string;
+  if (fresh) {
+    password = randomBytes(18).toString('hex');
     const conf = [
-      '',
-      '# perf-monitor test cluster',
       "listen_addresses = '127.0.0.1'",
-      `unix_socket_directories = '${sockDir}'`,
       'fsync = off',
       'synchronous_commit = off',
       'full_page_writes = off',
@@ -265,15 +298,28 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       "log_timezone = 'UTC'",
       "password_encryption = 'scram-sha-256'",
       ...(options.extraConfig ?? []),
-      '',
-    ].join('\n');
-    appendFileSync(join(dataDir, 'postgresql.conf'), conf);
-  } catch (error) {
-    removeDir();
-    throw error;
+    ];
+    try {
+      await createCluster(binDir, runAs, baseDir, password, conf);
+      if (keep) writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    } catch (error) {
+      // A half-made kept cluster would be taken for a whole one next time: its data dir goes too.
+      if (keep) rmSync(dataDir, { recursive: true, force: true });
+      else removeDir();
+      throw error;
+    }
+  } else {
+    if (!existsSync(passwordFile)) throw new Error(`startPostgres: ${baseDir} holds a cluster but no ${PASSWORD_FILE} (made by another tool?): remove the directory to start afresh`);
+    password = readFileSync(passwordFile, 'utf8').trim();
+    // A postmaster left by a killed run: stop it first (a fast shutdown keeps the data).
+    if (existsSync(join(dataDir, 'postmaster.pid'))) {
+      await run(join(binDir, 'pg_ctl'), pgCtlStopArgs, { runAs, cwd: baseDir, timeoutMs: 150_000 }).catch(() => {
+        // a stale pid file
+      });
+    }
   }
 
-  const watchdogPid = startWatchdog(baseDir, dataDir);
+  const watchdogPid = startWatchdog(baseDir, dataDir, keep);
   const killWatchdog = () => {
     if (watchdogPid === undefined) return;
     try {
@@ -284,6 +330,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
 
   // The port is free when we look; another process may grab it before the postmaster binds it.
+  // A kept cluster killed mid-load replays its WAL before it accepts connections: more time.
+  const startTimeoutS = keep ? 300 : 60;
   let port = 0;
   let lastError: unknown = null;
   for (let attempt = 1; attempt <= 5 && port === 0; attempt++) {
@@ -291,8 +339,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     try {
       await run(
         join(binDir, 'pg_ctl'),
-        ['start', '--pgdata', dataDir, '--log', logFile, '--wait', '--timeout', '60', '--options', `-p ${candidate}`],
-        { runAs, cwd: baseDir },
+        ['start', '--pgdata', dataDir, '--log', logFile, '--wait', '--timeout', String(startTimeoutS), '--options', `-p ${candidate}`],
+        { runAs, cwd: baseDir, timeoutMs: (startTimeoutS + 30) * 1000 },
       );
       port = candidate;
     } catch (error) {
@@ -302,11 +350,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   if (port === 0) {
     killWatchdog();
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
-    removeDir();
-    throw new Error(`could not start PostgreSQL: ${lastError instanceof Error ? lastError.message : String(lastError)}\n${log}`);
+    if (!keep) removeDir();
+    throw new Error(`could not start PostgreSQL in ${baseDir}: ${lastError instanceof Error ? lastError.message : String(lastError)}\n${log}`);
   }
 
-  const pgCtlStopArgs = ['stop', '--pgdata', dataDir, '--mode', 'immediate', '--wait', '--timeout', '30'];
   let stopped: Promise<void> | null = null;
 
   const stopSync = () => {
@@ -316,13 +363,13 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         env: cleanEnv(),
         cwd: '/',
         stdio: 'ignore',
-        timeout: 30_000,
+        timeout: keep ? 150_000 : 30_000,
         ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       });
     } catch {
       // already stopped
     }
-    removeDir();
+    if (!keep) removeDir();
     killWatchdog();
   };
   liveServers.add(stopSync);
@@ -339,15 +386,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     binDir,
     baseDir,
     logFile,
+    fresh,
     url,
-    async createDatabase(name: string): Promise<string> {
+    async createDatabase(name: string, createOptions: { reuse?: boolean } = {}): Promise<string> {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`createDatabase: invalid database name ${name}`);
-      const sql = postgres(url('postgres'), { max: 1, onnotice: () => {} });
-      try {
-        await sql`CREATE DATABASE ${sql(name)}`;
-      } finally {
-        await sql.end({ timeout: 5 });
-      }
+      await withSql(url('postgres'), async (sql) => {
+        const [exists] = createOptions.reuse ? await sql`SELECT 1 FROM pg_database WHERE datname = ${name}` : [];
+        if (!exists) await sql`CREATE DATABASE ${sql(name)}`;
+      });
       return url(name);
     },
     stop(): Promise<void> {
@@ -355,11 +401,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       liveServers.delete(stopSync);
       stopped = (async () => {
         try {
-          await run(join(binDir, 'pg_ctl'), pgCtlStopArgs, { runAs, timeoutMs: 60_000 });
+          await run(join(binDir, 'pg_ctl'), pgCtlStopArgs, { runAs, timeoutMs: keep ? 150_000 : 60_000 });
         } catch {
           // not running any more; still remove the dir
         }
-        removeDir();
+        if (!keep) removeDir();
         killWatchdog();
       })();
       return stopped;
@@ -368,17 +414,26 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   return server;
 }
 
+/** psql as a user runs it (no psqlrc, stop at the first error), with no inherited PG* variables. */
+function psql(databaseUrl: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return run(join(findPgBinDir(), 'psql'), ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname', databaseUrl, ...args], {
+    env: cleanEnv({ PGCONNECT_TIMEOUT: '10' }),
+    cwd: process.cwd(),
+    timeoutMs,
+  });
+}
+
 /**
  * Run a .sql file the way a user would: `psql -v ON_ERROR_STOP=1 -f FILE` against the URL.
  * Rejects with psql's stderr when a statement fails.
  */
 export async function runSqlFile(databaseUrl: string, path: string, timeoutMs = 120_000): Promise<RunResult> {
-  const psql = join(findPgBinDir(), 'psql');
-  return run(psql, ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname', databaseUrl, '-f', path], {
-    env: cleanEnv({ PGCONNECT_TIMEOUT: '10' }),
-    cwd: process.cwd(),
-    timeoutMs,
-  });
+  return psql(databaseUrl, ['-f', path], timeoutMs);
+}
+
+/** One psql command (`-c`): what only psql does, such as `\copy` from a client-side file. */
+export async function runPsqlCommand(databaseUrl: string, command: string, timeoutMs = 120_000): Promise<RunResult> {
+  return psql(databaseUrl, ['-c', command], timeoutMs);
 }
 
 /** One connection for `work`, always closed. */
@@ -389,6 +444,12 @@ export async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promi
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** The start of the current hour by the database's clock (the rollups' refresh goes by it), epoch ms. */
+export async function currentHour(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
+  return Number(row?.ms);
 }
 
 /**

@@ -4,17 +4,13 @@
 // and a comparison of a report read through the rollups with the same report read with --exact.
 import type postgres from 'postgres';
 import { expect } from 'vitest';
+import type { DatasetRow } from './dataset.js';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
 
-export interface LogRow {
-  source: string;
-  operation: string | null;
-  level: string;
-  status: string;
-  message: string | null;
-  duration_ms: number | null;
+/** An integration_logs row as the dataset's, but with created_at as epoch ms (`at`) and no id. */
+export interface LogRow extends Omit<DatasetRow, 'id' | 'created_at'> {
   /** created_at, epoch ms */
   at: number;
 }
@@ -48,11 +44,8 @@ export async function rollupTable(sql: postgres.Sql): Promise<Record<string, unk
   return rows.map((r) => ({ ...r }));
 }
 
-/** The start of the current hour, by the database's clock. */
-export async function currentHour(sql: postgres.Sql): Promise<number> {
-  const [row] = await sql<{ ms: string }[]>`SELECT floor(extract(epoch FROM now()) / 3600) * 3600000 AS ms`;
-  return Number(row?.ms);
-}
+/** The start of the current hour, by the database's clock (also the bench's, so in postgres.ts). */
+export { currentHour } from './postgres.js';
 
 /** The first refresh over the whole history (up to maxHours hours from its first hour); the watermark, epoch ms. */
 export async function refresh(sql: postgres.Sql, lag = '2 hours', maxHours = 2000): Promise<{ hoursBuilt: number; watermark: number }> {
