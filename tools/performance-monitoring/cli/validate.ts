@@ -1,7 +1,7 @@
 // Option values checked and typed (SPEC §7): one clear line naming option, value and what is allowed.
 import { DEFAULT_ALERT_FOR, DEFAULT_KEEP_FIRING, DEFAULT_REPEAT, parseDuration, type DurationBounds } from '../text/duration.js';
 import { UsageError } from '../base/errors.js';
-import { shownValue } from '../text/safe-text.js';
+import { forMessage } from '../text/safe-text.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { SourceKind } from '../sources/types.js';
 import type { RawOptions } from './program.js';
@@ -68,7 +68,7 @@ const MAX_THRESHOLD = 3_600_000;
 
 /** The value is shown escaped and clipped: it may hold a newline, escape sequences or 100 KB. */
 const bad = (option: string, value: string, allowed: string) =>
-  new UsageError(`${option} ${shownValue(value)} is not valid: ${allowed}`);
+  new UsageError(`${option} ${forMessage(value)} is not valid: ${allowed}`);
 
 export function parseHours(value: string): number {
   const hours = Number(value);
@@ -214,7 +214,7 @@ export function parseService(value: string): string {
 export function validateOptions(raw: RawOptions, args: string[] = []): Options {
   const stray = args[0];
   if (stray !== undefined) {
-    throw new UsageError(`unexpected argument ${shownValue(stray)}: options start with -- (see --help)`);
+    throw new UsageError(`unexpected argument ${forMessage(stray)}: options start with -- (see --help)`);
   }
   const input = raw.input ?? [];
   const source = raw.source === undefined ? null : parseSource(raw.source);
