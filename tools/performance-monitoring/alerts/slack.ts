@@ -4,7 +4,7 @@ import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
 import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
 import { deliveryBudget } from './budget.js';
-import { clipLine, fitLines, forMrkdwn as esc } from '../text/safe-text.js';
+import { clipLine, fitLines, forMrkdwn as esc, forServerText } from '../text/safe-text.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
 
@@ -92,7 +92,8 @@ export async function sendSlack(
 
 function slackCause(error: unknown, secrets: string[]): string {
   if (error instanceof IncomingWebhookHTTPError) {
-    const body = clipLine(error.body, 100);
+    // Slack's reply goes into one stderr line: a server's text, whatever proxy sent it.
+    const body = forServerText(error.body, 100);
     return redactedReason(`HTTP ${error.statusCode}${body ? ` ${body}` : ''}`, secrets);
   }
   if (error instanceof IncomingWebhookRequestError) {
