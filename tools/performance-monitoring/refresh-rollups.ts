@@ -2,9 +2,8 @@
 // without pg_cron, in steps of a day (each call its own transaction); progress on a terminal,
 // one stderr line at the end; Ctrl-C stops after the current step (SPEC §17).
 import type postgresType from 'postgres';
-import { shownValue } from './text/safe-text.js';
+import { forMessage, forServerText } from './text/safe-text.js';
 import { EXIT, RuntimeError, UsageError, describeError, type ExitCode } from './base/errors.js';
-import { shownText } from './text/server-text.js';
 import type { Notices } from './base/notices.js';
 import { REFRESH_LOCK_KEY } from './sources/sql/rollup.js';
 import type { SourceSettings } from './sources/settings.js';
@@ -139,12 +138,12 @@ function explain(url: URL, timeoutMs: number, error: unknown): string {
       return `${where}: perf_monitor_refresh_rollups() is not installed: run tools/performance-monitoring/sql/rollup.sql`;
     case '28P01':
     case '28000':
-      return `${where}: authentication failed for user ${shownValue(decodeURIComponent(url.username))}: check DATABASE_URL`;
+      return `${where}: authentication failed for user ${forMessage(decodeURIComponent(url.username))}: check DATABASE_URL`;
     case '57014':
       return `${where}: a ${STEP_HOURS}-hour refresh step timed out after ${timeoutMs} ms (PERFMON_TIMEOUT_MS): raise it, or call perf_monitor_refresh_rollups with a smaller p_max_hours`;
     case 'ECONNREFUSED':
       return `${where}: connection refused`;
     default:
-      return `${where}: rollup refresh failed: ${shownText(describeError(error))}`;
+      return `${where}: rollup refresh failed: ${forServerText(describeError(error))}`;
   }
 }

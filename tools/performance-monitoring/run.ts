@@ -1,7 +1,7 @@
 // One report run: settings -> source aggregates -> analysis -> gates -> the report (built once)
 // -> alerts added to it -> rendered -> stdout or --output -> exit code.
 import { coverageNotice } from './sources/rollup-coverage.js';
-import { shownValue } from './text/safe-text.js';
+import { forMessage } from './text/safe-text.js';
 import { EXIT, type ExitCode } from './base/errors.js';
 import { analyze } from './metrics/analyze.js';
 import type { Analysis } from './metrics/analysis-types.js';
@@ -79,7 +79,7 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   const wanted = query.service?.toLowerCase();
   const close = names.find((name) => name.toLowerCase() === wanted);
   const hint = close ? `did you mean ${close}? ` : '';
-  notices.line(`no operations of service ${shownValue(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
+  notices.line(`no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
 }
 
 export function exitCodeFor(report: Report): ExitCode {

@@ -1,7 +1,7 @@
 // Alert configuration from the environment and the parsed --alert-* options, validated before
 // any query runs (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret.
 import type { AlertSilence } from './silence.js';
-import { shownValue } from '../text/safe-text.js';
+import { forMessage } from '../text/safe-text.js';
 import { envValue, timeoutMs as timeoutFromEnv } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { secretsOf } from './redact.js';
@@ -71,7 +71,7 @@ function emailFromEnv(env: NodeJS.ProcessEnv): EmailConfig | null {
   const portText = read(env, 'EMAIL_PORT');
   const port = portText === null ? DEFAULT_SMTP_PORT : Number(portText);
   if (!/^\d+$/.test(portText ?? '587') || port < 1 || port > 65_535) {
-    throw new UsageError(`EMAIL_PORT: ${shownValue(portText ?? '')} is not a port; use an integer 1..65535 (465 = TLS, 587 = STARTTLS)`);
+    throw new UsageError(`EMAIL_PORT: ${forMessage(portText ?? '')} is not a port; use an integer 1..65535 (465 = TLS, 587 = STARTTLS)`);
   }
   const user = read(env, 'EMAIL_USER');
   const pass = read(env, 'EMAIL_PASS');
@@ -82,7 +82,7 @@ function emailFromEnv(env: NodeJS.ProcessEnv): EmailConfig | null {
   const to = (read(env, 'EMAIL_TO') ?? '').split(',').map((address) => address.trim()).filter(Boolean);
   for (const [name, address] of [['EMAIL_FROM', from], ...to.map((a) => ['EMAIL_TO', a])] as const) {
     if (!/^[^@\s]+@[^@\s]+$/.test(address.replace(/^.*<(.+)>$/, '$1'))) {
-      throw new UsageError(`${name}: ${shownValue(address)} is not an e-mail address; use name@example.com (EMAIL_TO: comma-separated)`);
+      throw new UsageError(`${name}: ${forMessage(address)} is not an e-mail address; use name@example.com (EMAIL_TO: comma-separated)`);
     }
   }
   if (to.length === 0) throw new UsageError('EMAIL_TO has no address; use a comma-separated list like ops@example.com,oncall@example.com');

@@ -4,7 +4,7 @@ import { describeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
 import { deliveryBudget } from './budget.js';
 import type { EmailConfig } from './config.js';
-import { clip, escapeHtml as esc } from '../text/markup.js';
+import { clipLine, forHtml as esc } from '../text/safe-text.js';
 import type { AlertMessage, MessageLine } from './message.js';
 import { redactedReason } from './redact.js';
 import type { Delivery } from './slack.js';
@@ -21,7 +21,7 @@ export function emailText(message: AlertMessage): string {
   const list = (title: string, lines: MessageLine[]) => {
     if (lines.length === 0) return;
     const { shown, more } = capped(lines);
-    out.push(`${title}:`, ...shown.map((l) => `- ${l.severity.toUpperCase()}: ${clip(l.text, LINE_CHARS)}${note(l)}`));
+    out.push(`${title}:`, ...shown.map((l) => `- ${l.severity.toUpperCase()}: ${clipLine(l.text, LINE_CHARS)}${note(l)}`));
     if (more > 0) out.push(`…and ${more} more`);
     out.push('');
   };
@@ -31,8 +31,8 @@ export function emailText(message: AlertMessage): string {
   if (message.worstServices.length > 0) {
     out.push('Worst services:');
     for (const s of message.worstServices) {
-      out.push(`- ${clip(s.service, 100)}: errors ${s.errorRate}, p95 ${s.p95}, trend ${s.trend}`);
-      if (s.topError !== null) out.push(`  top error: ${clip(s.topError, 200)}`);
+      out.push(`- ${clipLine(s.service, 100)}: errors ${s.errorRate}, p95 ${s.p95}, trend ${s.trend}`);
+      if (s.topError !== null) out.push(`  top error: ${clipLine(s.topError, 200)}`);
     }
     out.push('');
   }
@@ -45,7 +45,7 @@ export function emailHtml(message: AlertMessage): string {
     if (lines.length === 0) return '';
     const { shown, more } = capped(lines);
     const items = shown.map(
-      (l) => `<li><strong style="color:${COLOR[l.severity]}">${l.severity.toUpperCase()}</strong> ${esc(clip(l.text, LINE_CHARS))}${esc(note(l))}</li>`,
+      (l) => `<li><strong style="color:${COLOR[l.severity]}">${l.severity.toUpperCase()}</strong> ${esc(clipLine(l.text, LINE_CHARS))}${esc(note(l))}</li>`,
     );
     if (more > 0) items.push(`<li>…and ${more} more</li>`);
     return `<h3>${title}</h3>\n<ul>\n${items.join('\n')}\n</ul>\n`;
@@ -53,8 +53,8 @@ export function emailHtml(message: AlertMessage): string {
   const still = message.stillFiring > 0 ? `<p>${message.stillFiring} more still firing, already notified.</p>\n` : '';
   const rows = message.worstServices.map(
     (s) =>
-      `<tr><td>${esc(clip(s.service, 100))}</td><td>${s.errorRate}</td><td>${s.p95}</td><td>${esc(s.trend)}</td>` +
-      `<td>${s.topError === null ? '' : esc(clip(s.topError, 200))}</td></tr>`,
+      `<tr><td>${esc(clipLine(s.service, 100))}</td><td>${s.errorRate}</td><td>${s.p95}</td><td>${esc(s.trend)}</td>` +
+      `<td>${s.topError === null ? '' : esc(clipLine(s.topError, 200))}</td></tr>`,
   );
   const services = rows.length === 0 ? '' :
     `<h3>Worst services</h3>\n<table border="1" cellpadding="4" cellspacing="0">\n` +

@@ -4,7 +4,7 @@ import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
 import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
 import { deliveryBudget } from './budget.js';
-import { clip, escapeMrkdwn as esc, fitLines } from '../text/markup.js';
+import { clipLine, fitLines, forMrkdwn as esc, forServerText } from '../text/safe-text.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
 
@@ -30,20 +30,20 @@ export function fitBlocks(blocks: Block[], limit: number = SLACK_LIMITS.blocks):
 
 export function slackPayload(message: AlertMessage): IncomingWebhookSendArguments {
   const firing = message.firing.map(
-    (line) => `• ${ICON[line.severity]} *${line.severity}* ${esc(clip(line.text, LINE_CHARS))} _(${line.repeat ? 'still firing' : 'new'})_`,
+    (line) => `• ${ICON[line.severity]} *${line.severity}* ${esc(clipLine(line.text, LINE_CHARS))} _(${line.repeat ? 'still firing' : 'new'})_`,
   );
   if (message.stillFiring > 0) firing.push(`_${message.stillFiring} more still firing, already notified_`);
-  const resolved = message.resolved.map((line) => `• ✅ ${esc(clip(line.text, LINE_CHARS))}`);
+  const resolved = message.resolved.map((line) => `• ✅ ${esc(clipLine(line.text, LINE_CHARS))}`);
   const services = message.worstServices.map((s) => {
-    const error = s.topError === null ? '' : `\n    top error: ${esc(clip(s.topError, 150))}`;
-    return `• *${esc(clip(s.service, 80))}* — errors ${s.errorRate} · p95 ${s.p95} · ${s.trend}${error}`;
+    const error = s.topError === null ? '' : `\n    top error: ${esc(clipLine(s.topError, 150))}`;
+    return `• *${esc(clipLine(s.service, 80))}* — errors ${s.errorRate} · p95 ${s.p95} · ${s.trend}${error}`;
   });
-  const header = clip(`${ICON[message.level]} ${message.level.toUpperCase()} · Performance health ${message.health}`, SLACK_LIMITS.headerText);
+  const header = clipLine(`${ICON[message.level]} ${message.level.toUpperCase()} · Performance health ${message.health}`, SLACK_LIMITS.headerText);
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: header, emoji: true } }];
   if (firing.length > 0) blocks.push(section('*Firing*', firing));
   if (resolved.length > 0) blocks.push(section('*Resolved*', resolved));
   if (services.length > 0) blocks.push(section('*Worst services*', services));
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: esc(clip(message.context, 1000)) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: esc(clipLine(message.context, 1000)) }] });
   // Notifications and old clients show `text`; it is mrkdwn too, so it is escaped the same way.
   const text = fitLines([`${ICON[message.level]} ${message.title}`, ...firing, ...resolved], SLACK_LIMITS.text);
   // No link_names / parse: a plain "@channel" in a log line stays text as well.
@@ -92,7 +92,8 @@ export async function sendSlack(
 
 function slackCause(error: unknown, secrets: string[]): string {
   if (error instanceof IncomingWebhookHTTPError) {
-    const body = clip(error.body, 100);
+    // Slack's reply goes into one stderr line: a server's text, whatever proxy sent it.
+    const body = forServerText(error.body, 100);
     return redactedReason(`HTTP ${error.statusCode}${body ? ` ${body}` : ''}`, secrets);
   }
   if (error instanceof IncomingWebhookRequestError) {

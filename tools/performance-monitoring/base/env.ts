@@ -1,5 +1,5 @@
 // Settings from the environment and `.env` (SPEC §1): loaded quietly, the real environment wins.
-import { shownValue } from '../text/safe-text.js';
+import { forMessage } from '../text/safe-text.js';
 import { config as loadDotenv } from 'dotenv';
 import { UsageError } from './errors.js';
 
@@ -22,7 +22,7 @@ export function timeoutMs(env: NodeJS.ProcessEnv): number {
   if (raw === undefined) return DEFAULT_TIMEOUT_MS;
   const ms = Number(raw);
   if (!/^\d+$/.test(raw) || ms < 1 || ms > 600_000) {
-    throw new UsageError(`PERFMON_TIMEOUT_MS ${shownValue(raw)} is not valid: use a whole number of milliseconds from 1 to 600000`);
+    throw new UsageError(`PERFMON_TIMEOUT_MS ${forMessage(raw)} is not valid: use a whole number of milliseconds from 1 to 600000`);
   }
   return ms;
 }

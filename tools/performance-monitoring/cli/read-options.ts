@@ -2,7 +2,7 @@
 // default) parsed once, then the checks that span options. A bad value is one line naming the
 // option, the value and what is allowed (docs/options.md), exit 2.
 import { Invalid, UsageError } from '../base/errors.js';
-import { shownValue } from '../text/safe-text.js';
+import { forMessage } from '../text/safe-text.js';
 import { OPTIONS, type OptionName, type OptionSpec, type Options, flagOf } from './options.js';
 
 /** What commander hands over: raw strings (lists as arrays), and whether each came from the user. */
@@ -21,7 +21,7 @@ export function readValue<K extends OptionName>(name: K, raw: string): unknown {
   try {
     return spec.parse(raw);
   } catch (error) {
-    if (error instanceof Invalid) throw new UsageError(`${flagOf(name)} ${shownValue(raw)} is not valid: ${error.allowed}`);
+    if (error instanceof Invalid) throw new UsageError(`${flagOf(name)} ${forMessage(raw)} is not valid: ${error.allowed}`);
     throw error;
   }
 }
@@ -44,7 +44,7 @@ function readOne(name: OptionName, raw: unknown): unknown {
 
 export function readOptions(raw: RawCommandLine): Options {
   const stray = raw.args[0];
-  if (stray !== undefined) throw new UsageError(`unexpected argument ${shownValue(stray)}: options start with -- (see --help)`);
+  if (stray !== undefined) throw new UsageError(`unexpected argument ${forMessage(stray)}: options start with -- (see --help)`);
   const names = Object.keys(OPTIONS) as OptionName[];
   const options = Object.fromEntries(names.map((name) => [name, readOne(name, raw.values[name])])) as Options;
   checkCombinations(options, raw.given);

@@ -2,7 +2,8 @@
 // one row per operation and one per timeline bucket. Operation names are stripped of control
 // characters; callers escape them for their own markup.
 import type { Report, ServiceReport, TimelineEntry } from '../report/types.js';
-import { formatChange, formatCount, formatFixed, formatMs, formatPercent, stripControl } from '../text/format.js';
+import { formatChange, formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { forTerminalLine } from '../text/safe-text.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -18,7 +19,7 @@ export const TIMELINE_HEADERS = ['Start', 'Operations', 'Errors', 'Avg', 'P95'];
 
 export function operationRows(service: ServiceReport): string[][] {
   return service.byOperation.map((o) => [
-    stripControl(o.operation),
+    forTerminalLine(o.operation),
     formatCount(o.calls),
     formatCount(o.failures),
     formatPercent(o.errorRate, 1),

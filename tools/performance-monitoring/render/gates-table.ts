@@ -2,7 +2,8 @@
 // gate (the text report's wording, no colour) and the baseline comparison as a table, one row
 // per entry with then → now (change) per figure. Callers escape for their own markup.
 import type { BaselineEntry, BaselineReport, GatesReport, SixFigures } from '../gates/types.js';
-import { createColors, formatCount, formatNumber, stripControl } from '../text/format.js';
+import { createColors, formatCount, formatNumber } from '../text/format.js';
+import { forTerminalLine } from '../text/safe-text.js';
 import { gateLines } from './text-gates.js';
 
 /** `✅ p95Duration<1500: 1,234.5ms`, one per gate, as the text report's GATES section says it. */
@@ -28,7 +29,7 @@ const COLUMNS: [label: string, key: Key, format: (v: number) => string, change: 
 export const BASELINE_HEADERS = ['Service', 'Verdict', ...COLUMNS.map(([label]) => label)];
 
 function verdict(entry: BaselineEntry): string {
-  if (entry.regression) return `❌ regression: ${entry.reasons.map(stripControl).join('; ')}`;
+  if (entry.regression) return `❌ regression: ${entry.reasons.map(forTerminalLine).join('; ')}`;
   return entry.then === null ? '🆕 new since the baseline' : '✅ no regression';
 }
 

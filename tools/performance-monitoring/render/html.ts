@@ -4,7 +4,6 @@
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { escapeHtml } from '../text/markup.js';
 import type { Report, ServiceReport, Trend } from '../report/types.js';
 import {
   HEALTH_STYLE,
@@ -16,8 +15,8 @@ import {
   formatMs,
   formatNumber,
   formatPercent,
-  stripControl,
 } from '../text/format.js';
+import { forHtml, forTerminalLine } from '../text/safe-text.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 
@@ -50,7 +49,7 @@ const asset = (name: string) => readFileSync(new URL(`./html-assets/${name}`, im
 const uplotFile = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`), 'utf8');
 
 /** Log text as inert HTML on one line. */
-const text = (value: string) => escapeHtml(stripControl(value));
+const text = (value: string) => forHtml(forTerminalLine(value));
 
 /** JSON inside <script>: `<` escaped so no `</script>` or `<!--` can end or change it. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
@@ -63,7 +62,7 @@ function trendText(trend: Trend): string {
 /** A table cell: what people read, and the raw figure the sort uses (empty when null). */
 function cell(shown: string, sort: number | string | null, className = ''): string {
   const sortValue = sort === null ? '' : String(sort);
-  return `<td${className ? ` class="${className}"` : ''} data-sort="${escapeHtml(sortValue)}">${shown}</td>`;
+  return `<td${className ? ` class="${className}"` : ''} data-sort="${forHtml(sortValue)}">${shown}</td>`;
 }
 
 /** `number` columns sort by figure and align right; `count` sorts by figure, aligned left. */
@@ -120,7 +119,7 @@ const section = (id: string, title: string, body: string) => `<section id="${id}
 function serviceRow(s: ServiceReport): string {
   const { icon } = SERVICE_STYLE[s.status];
   return `<tr data-service="${text(s.service)}">${[
-    cell(`${icon} ${text(s.service)}`, stripControl(s.service)),
+    cell(`${icon} ${text(s.service)}`, forTerminalLine(s.service)),
     cell(formatCount(s.operations.total), s.operations.total, 'num'),
     cell(formatPercent(s.operations.successRate, 1), s.operations.successRate, 'num'),
     cell(formatMs(s.performance.avgDuration), s.performance.avgDuration, 'num'),
@@ -181,7 +180,7 @@ function slowest(report: Report): string {
     (op, i) =>
       `<tr>${[
         cell(String(i + 1), i + 1, 'num'),
-        cell(`${text(op.service)}:${text(op.operation)}`, stripControl(`${op.service}:${op.operation}`)),
+        cell(`${text(op.service)}:${text(op.operation)}`, forTerminalLine(`${op.service}:${op.operation}`)),
         cell(formatMs(op.avgDuration), op.avgDuration, 'num'),
         cell(formatMs(op.p95Duration), op.p95Duration, 'num'),
         cell(formatCount(op.count), op.count, 'num'),
@@ -196,8 +195,8 @@ function errors(report: Report): string {
     (e, i) =>
       `<tr>${[
         cell(String(i + 1), i + 1, 'num'),
-        cell(text(e.service), stripControl(e.service)),
-        cell(text(e.message), stripControl(e.message)),
+        cell(text(e.service), forTerminalLine(e.service)),
+        cell(text(e.message), forTerminalLine(e.message)),
         cell(formatCount(e.count), e.count, 'num'),
       ].join('')}</tr>`,
   );

@@ -14,8 +14,8 @@ import {
   formatMs,
   formatNumber,
   formatPercent,
-  stripControl,
 } from '../text/format.js';
+import { forMarkdown } from '../text/safe-text.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { operationRows, OPERATION_HEADERS, timelineRows, TIMELINE_HEADERS } from './deep-dive-rows.js';
 
@@ -24,21 +24,8 @@ export const MAX_ROWS = 100;
 /** Characters of one piece of log text (a service name, an error message, an issue). */
 export const MAX_TEXT = 200;
 
-// Characters that start inline syntax mid-line (emphasis, code, links and images, HTML,
-// strikethrough, GitHub's $math$), `|` for tables, `&` for entities, and `:` and `@` so GFM's
-// autolinks (`https://…`, `a@b.c`) never form. Log text never starts a line here (it follows a
-// bullet or sits in a cell), so `#`, `-`, `+` and `1.` need nothing. A backslash before ASCII
-// punctuation is a literal in CommonMark.
-const MARKDOWN_SPECIAL = /[\\`*_[\]<>|~&!$:@]/g;
-/** `www.` starts an autolink without a colon. */
-const WWW = /\b(www)\./gi;
-
-/** Log text as literal Markdown on one line: controls gone, clipped, every special escaped. */
-export function escapeMarkdown(text: string): string {
-  const clean = stripControl(text).trim();
-  const clipped = [...clean].length > MAX_TEXT ? `${[...clean].slice(0, MAX_TEXT - 1).join('')}…` : clean;
-  return clipped.replace(MARKDOWN_SPECIAL, (c) => `\\${c}`).replace(WWW, '$1\\.');
-}
+/** Log text as literal Markdown on one line (safe-text's rules), clipped to MAX_TEXT. */
+const escapeMarkdown = (text: string): string => forMarkdown(text, MAX_TEXT);
 
 function table(headers: string[], rows: string[][], right: boolean[]): string[] {
   const align = right.map((r) => (r ? '---:' : '---'));

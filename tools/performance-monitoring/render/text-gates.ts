@@ -2,7 +2,8 @@
 // regressions marked) and GATES (one ✅/❌ line per gate). Figures at the JSON's precision,
 // since that is what the gates decided on.
 import type { AssertionResult, BaselineEntry, BaselineReport, GateMetric, GatesReport, SixFigures } from '../gates/types.js';
-import { type Colors, formatCount, formatNumber, stripControl as clean } from '../text/format.js';
+import { type Colors, formatCount, formatNumber } from '../text/format.js';
+import { forTerminalLine as clean } from '../text/safe-text.js';
 
 const INDENT = '   ';
 const ARROW = '→';

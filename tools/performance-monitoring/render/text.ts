@@ -23,9 +23,9 @@ import {
   formatMs,
   formatNumber,
   formatPercent,
-  stripControl as clean,
   type Colors,
 } from '../text/format.js';
+import { forTerminalLine as clean } from '../text/safe-text.js';
 import { formatClock } from './deep-dive-rows.js';
 import { operationLines, sparklineLines, timelineLines } from './service-tables.js';
 import { baselineLines, gateLines } from './text-gates.js';

@@ -1,9 +1,8 @@
 // DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
-import { shownValue } from '../text/safe-text.js';
+import { forMessage, forServerText } from '../text/safe-text.js';
 import type postgresType from 'postgres';
 import { RuntimeError, describeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
-import { shownText } from '../text/server-text.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupsMayAnswer } from './rollup-coverage.js';
@@ -106,13 +105,13 @@ export class PostgresSource implements Source {
     switch (errorCode(error)) {
       case '28P01':
       case '28000':
-        return `PostgreSQL at ${where}: authentication failed for user ${shownValue(decodeURIComponent(this.url.username))}: check DATABASE_URL`;
+        return `PostgreSQL at ${where}: authentication failed for user ${forMessage(decodeURIComponent(this.url.username))}: check DATABASE_URL`;
       case '3D000':
-        return `PostgreSQL at ${where}: database ${shownValue(database)} does not exist: check DATABASE_URL`;
+        return `PostgreSQL at ${where}: database ${forMessage(database)} does not exist: check DATABASE_URL`;
       case '42P01':
-        return `PostgreSQL: table ${this.table} does not exist in ${shownValue(database)}: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
+        return `PostgreSQL: table ${this.table} does not exist in ${forMessage(database)}: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
       case '42703':
-        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${shownText(describeError(error))}): see tools/performance-monitoring/sql/schema.sql`;
+        return `PostgreSQL: table ${this.table} lacks a column perf-monitor reads (${forServerText(describeError(error))}): see tools/performance-monitoring/sql/schema.sql`;
       case '57014':
         return `PostgreSQL: the query hit its statement timeout of ${this.timeout} ms (PERFMON_TIMEOUT_MS): install the rollups (tools/performance-monitoring/sql/rollup.sql, refreshed by pg_cron or --refresh-rollups) or narrow --hours`;
       case 'ECONNREFUSED':
@@ -124,9 +123,9 @@ export class PostgresSource implements Source {
         return `PostgreSQL at ${where}: connection timed out after ${this.timeout} ms`;
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
-        return `PostgreSQL: host ${shownValue(this.url.hostname)} not found: check DATABASE_URL`;
+        return `PostgreSQL: host ${forMessage(this.url.hostname)} not found: check DATABASE_URL`;
       default:
-        return `PostgreSQL at ${where}: query failed: ${shownText(describeError(error))}`;
+        return `PostgreSQL at ${where}: query failed: ${forServerText(describeError(error))}`;
     }
   }
 }

@@ -1,7 +1,7 @@
 // Which source answers, and its settings (SPEC §1), resolved once from the options and the
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
-import { shownValue } from '../text/safe-text.js';
+import { forMessage } from '../text/safe-text.js';
 import type { InputFormat } from './types.js';
 import { envValue, timeoutMs } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
@@ -79,7 +79,7 @@ function postgresUrl(env: NodeJS.ProcessEnv): URL {
     throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(`DATABASE_URL has scheme ${shownValue(url.protocol)}: expected postgres://user@host:5432/database with a password`);
+    throw new UsageError(`DATABASE_URL has scheme ${forMessage(url.protocol)}: expected postgres://user@host:5432/database with a password`);
   }
   checkPostgresUrl(url);
   return url;

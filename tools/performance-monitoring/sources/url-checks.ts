@@ -1,7 +1,7 @@
 // Checks of a source URL that would otherwise fail later with a misleading message: pure
 // functions of the parsed URL, throwing UsageError (exit 2) with one line that names the fix.
 import { UsageError } from '../base/errors.js';
-import { shownText } from '../text/server-text.js';
+import { forServerText } from '../text/safe-text.js';
 
 /** libpq's sslmode values; postgres.js treats verify-ca as verify-full (stricter, never weaker). */
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -11,7 +11,7 @@ export function checkPostgresUrl(url: URL): void {
   // postgres.js passes an unknown mode on as a TLS option object, and the connection then
   // fails as "Client network socket disconnected": say what is wrong instead.
   if (sslmode !== null && !(SSL_MODES as readonly string[]).includes(sslmode)) {
-    throw new UsageError(`DATABASE_URL has sslmode=${shownText(sslmode, 40)}: use one of ${SSL_MODES.join(', ')}`);
+    throw new UsageError(`DATABASE_URL has sslmode=${forServerText(sslmode, 40)}: use one of ${SSL_MODES.join(', ')}`);
   }
 }
 

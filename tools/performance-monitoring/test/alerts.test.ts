@@ -6,7 +6,7 @@ import { defaultOptions, readValue } from '../cli/read-options.js';
 import { alertTiming } from '../cli/resolve.js';
 import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
 import { emailHtml } from '../alerts/email.js';
-import { clip, escapeHtml, escapeMrkdwn, fitLines } from '../text/markup.js';
+import { clipLine, fitLines, forHtml, forMrkdwn } from '../text/safe-text.js';
 import { buildMessage } from '../alerts/message.js';
 import { applyDelivery, planChannel, settleInterrupted, type ChannelState } from '../alerts/plan.js';
 import { redactedReason, secretsOf } from '../alerts/redact.js';
@@ -277,9 +277,9 @@ describe('rendering', () => {
   const injection = '<!channel> <https://evil.example|click> <script>alert(1)</script> *bold* & co';
 
   it('escapes Slack control characters and HTML', () => {
-    expect(escapeMrkdwn(injection)).toBe('&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt; *bold* &amp; co');
-    expect(escapeHtml(`"a" & 'b' <i>`)).toBe('&quot;a&quot; &amp; &#39;b&#39; &lt;i&gt;');
-    expect(clip('line one\nline two', 12)).toBe('line one li…');
+    expect(forMrkdwn(injection)).toBe('&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt; *bold* &amp; co');
+    expect(forHtml(`"a" & 'b' <i>`)).toBe('&quot;a&quot; &amp; &#39;b&#39; &lt;i&gt;');
+    expect(clipLine('line one\nline two', 12)).toBe('line one li…');
   });
 
   it('fits lines under a limit with "…and N more"', () => {

@@ -6,8 +6,8 @@ import {
   formatFixed,
   formatMs,
   formatPercent,
-  stripControl,
 } from '../text/format.js';
+import { forTerminalLine } from '../text/safe-text.js';
 // The renderer rounds with the report's own rounding.
 import { roundTo as roundHalfUp } from '../text/round.js';
 import { renderText } from '../render/text.js';
@@ -145,10 +145,10 @@ describe('format helpers', () => {
   });
 
   it('strips control characters and turns line breaks into spaces', () => {
-    expect(stripControl('a\u001b[31mb\u0007c\u009bd\u007fe')).toBe('a[31mbcde');
-    expect(stripControl('line one\r\nline two\tend')).toBe('line one line two end');
-    expect(stripControl('abc\u202eevil')).toBe('abcevil');
-    expect(stripControl('Rate limit — 429 ✓')).toBe('Rate limit — 429 ✓');
+    expect(forTerminalLine('a\u001b[31mb\u0007c\u009bd\u007fe')).toBe('a[31mbcde');
+    expect(forTerminalLine('line one\r\nline two\tend')).toBe('line one line two end');
+    expect(forTerminalLine('abc\u202eevil')).toBe('abcevil');
+    expect(forTerminalLine('Rate limit — 429 ✓')).toBe('Rate limit — 429 ✓');
   });
 });
 

@@ -1,6 +1,6 @@
 // The style table of every channel (text, Slack, e-mail, issue texts): numbers, durations,
-// percentages, icons, colour, and scrubbing of text that comes from logs. One fixed locale, so a
-// report reads the same on every machine.
+// percentages, icons and colour. One fixed locale, so a report reads the same on every machine.
+// Text that comes from logs is made safe by safe-text.ts.
 import type { HealthStatus, ServiceStatus, TrendDirection } from '../metrics/analysis-types.js';
 import { roundTo } from './round.js';
 
@@ -78,16 +78,6 @@ export function formatMsOver(value: number, limit: number): string {
 /** `1 time`, `12 times`, `1,024 calls`. */
 export function formatCountOf(count: number, singular: string, plural: string): string {
   return `${formatCount(count)} ${count === 1 ? singular : plural}`;
-}
-
-// C0 and C1 controls (ESC included) and DEL would let a log line move the cursor, recolour
-// or retitle the terminal; bidi overrides would let it reorder what the reader sees.
-const LINE_BREAKS = /[\t\n\v\f\r]+/g;
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Log text made safe for one terminal line: breaks become spaces, other controls go. */
-export function stripControl(text: string): string {
-  return text.replace(LINE_BREAKS, ' ').replace(CONTROLS, '');
 }
 
 export interface Colors {

@@ -3,7 +3,7 @@
 // created_at (TIMESTAMPTZ), `unusable` (the row cannot be placed or measured: skipped) and
 // `seconds_like` (its created_at is a number that only makes sense as epoch seconds).
 import { extname } from 'node:path';
-import { shownPath } from '../../text/safe-text.js';
+import { forPath } from '../../text/safe-text.js';
 import { UsageError } from '../../base/errors.js';
 import type { InputFormat } from '../types.js';
 import { epochMsSql, epochSecondsLikeSql, possibleSql, possibleTextTimeSql, textTimeSql } from '../sql/timestamps.js';
@@ -28,7 +28,7 @@ export function formatOf(path: string, inputFormat: InputFormat | null = null): 
   const bare = path.toLowerCase().replace(/\.(gz|zst)$/, '');
   const format = EXTENSIONS[extname(bare)] ?? inputFormat;
   if (!format) {
-    throw new UsageError(`--input ${shownPath(path)}: unknown file type; use .ndjson, .jsonl, .json, .csv or .parquet (optionally .gz), or --input-format ndjson|csv`);
+    throw new UsageError(`--input ${forPath(path)}: unknown file type; use .ndjson, .jsonl, .json, .csv or .parquet (optionally .gz), or --input-format ndjson|csv`);
   }
   return format;
 }

@@ -5,7 +5,7 @@ import { closeSync, createWriteStream, mkdtempSync, openSync, renameSync, rmSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { shownPath } from '../../text/safe-text.js';
+import { forPath } from '../../text/safe-text.js';
 import { UsageError } from '../../base/errors.js';
 import { formatOf, type FileFormat } from './formats.js';
 import { readHead } from './input-stream.js';
@@ -47,7 +47,7 @@ export function checkInputPaths(paths: string[], inputFormat: InputFormat | null
 }
 
 function checkReadable(path: string): void {
-  const shown = `--input ${shownPath(path)}`;
+  const shown = `--input ${forPath(path)}`;
   // DuckDB reads a path with these characters as a pattern, and would read other files too.
   if (/[*?[]/.test(path)) throw new UsageError(`${shown}: names with *, ? or [ are not supported; let the shell expand patterns`);
   const absolute = resolve(path);

@@ -1,7 +1,7 @@
 // One input file into DuckDB as normalized rows: the fast read, and when DuckDB refuses the
 // file for one odd row, a repaired read that skips and counts what cannot be read (a line that
 // is not JSON, a lone surrogate, a BOM; a CSV row DuckDB rejects, an over-long first line).
-import { shownPath, shownText } from '../../text/safe-text.js';
+import { forPath, forMessageText } from '../../text/safe-text.js';
 import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
 import { csvHeader, distinctNames } from './csv-header.js';
 import type { DuckDb } from '../duckdb.js';
@@ -68,13 +68,13 @@ async function loadJson(reading: Reading, name: string, scratch: Scratch): Promi
   } catch (error) {
     const copy = scratch.path(`${name}.ndjson`);
     const repaired = await repairJson(input.path, format, copy).catch((failure: unknown) => {
-      if (failure instanceof MalformedArray) throw new UsageError(`${reading.shown}: not a valid JSON array: ${shownText(failure.message)}`);
+      if (failure instanceof MalformedArray) throw new UsageError(`${reading.shown}: not a valid JSON array: ${forMessageText(failure.message)}`);
       throw failure;
     });
     // Nothing JavaScript could not read either (and no BOM it dropped): DuckDB's error stands.
     if (!repaired || (repaired.rows === 0 && !repaired.first)) throw error;
     const { first } = repaired;
-    if (repaired.rows === 0 && first) throw new UsageError(`${reading.shown}: no readable row (${first.where}: ${shownText(first.reason)})`);
+    if (repaired.rows === 0 && first) throw new UsageError(`${reading.shown}: no readable row (${first.where}: ${forMessageText(first.reason)})`);
     // The copy holds only lines JavaScript parsed; should DuckDB still refuse one, it becomes a
     // row of NULLs (skipped, counted as unusable) rather than a refused file.
     await reading.create('TABLE', name, readerSql(copy, 'ndjson')).catch(() => reading.create('TABLE', name, readerSql(copy, 'ndjson', { ignoreErrors: true })));
@@ -90,7 +90,7 @@ class Reading {
     private readonly db: DuckDb,
     readonly input: InputFile,
   ) {
-    this.shown = `--input ${input.name === '-' ? '- (stdin)' : shownPath(input.name)}`;
+    this.shown = `--input ${input.name === '-' ? '- (stdin)' : forPath(input.name)}`;
   }
 
   async create(kind: 'TABLE' | 'VIEW', name: string, reader: string): Promise<void> {
@@ -120,7 +120,7 @@ class Reading {
       if (error instanceof UsageError || error instanceof RuntimeError) throw error;
       // DuckDB names the file by the absolute path it read; the user knows the name they typed.
       const reason = describeError(error).replace(/^[A-Za-z ]*Error: /, '').replaceAll(this.input.path, this.input.name);
-      throw new UsageError(`${this.shown}: reading failed: ${shownText(reason)}`);
+      throw new UsageError(`${this.shown}: reading failed: ${forMessageText(reason)}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 // --input FILE...: log files (or stdin) read by in-process DuckDB, aggregated by the shared SQL.
 // What cannot be used is skipped and counted, with one stderr line per kind of cause.
-import { shownPath, shownText } from '../../text/safe-text.js';
+import { forPath, forMessageText } from '../../text/safe-text.js';
 import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
 import { openDuckDb, aggregateInDuckDb, type DuckDb } from '../duckdb.js';
 import { loadInput } from './load.js';
@@ -18,7 +18,7 @@ const TABLE = 'integration_logs';
 const OPERATION = "(duration_ms IS NOT NULL OR status IN ('success', 'error'))";
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-const shownInput = (input: InputFile) => `--input ${input.name === STDIN ? '- (stdin)' : shownPath(input.name)}`;
+const shownInput = (input: InputFile) => `--input ${input.name === STDIN ? '- (stdin)' : forPath(input.name)}`;
 
 export class FileSource implements Source {
   readonly kind = 'file' as const;
@@ -55,7 +55,7 @@ export class FileSource implements Source {
       const name = `input_${i}`;
       const loaded = await loadInput(db, input, name, this.scratch);
       if (loaded.first) {
-        this.onNotice(`${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${shownText(loaded.first.reason)})`);
+        this.onNotice(`${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${forMessageText(loaded.first.reason)})`);
       }
       skippedRows += loaded.unreadable;
       names.push(name);
@@ -117,6 +117,6 @@ async function readingTheInput<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof UsageError || error instanceof RuntimeError) throw error;
-    throw new UsageError(`--input: reading the input failed: ${shownText(describeError(error).replace(/^[A-Za-z ]*Error: /, ''))}`);
+    throw new UsageError(`--input: reading the input failed: ${forMessageText(describeError(error).replace(/^[A-Za-z ]*Error: /, ''))}`);
   }
 }

@@ -1,6 +1,6 @@
 // The one aggregation SQL text (sql/aggregate.sql), shared by DuckDB, PostgreSQL and the RPC,
 // with PERFMON_TABLE put in the one place the SQL names its table.
-import { shownValue } from '../../text/safe-text.js';
+import { forMessage } from '../../text/safe-text.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../base/errors.js';
 import { DEFAULT_TABLE } from './aggregate-contract.js';
@@ -23,7 +23,7 @@ export function aggregationSqlTemplate(): string {
 export function quoteTableName(name: string): string {
   const parts = name.split('.');
   if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
-    throw new UsageError(`PERFMON_TABLE ${shownValue(name)} is not a table name: use letters, digits and _ (optionally schema.table)`);
+    throw new UsageError(`PERFMON_TABLE ${forMessage(name)} is not a table name: use letters, digits and _ (optionally schema.table)`);
   }
   return parts.map((part) => `"${part}"`).join('.');
 }

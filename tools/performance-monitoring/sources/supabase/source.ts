@@ -5,7 +5,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { RuntimeError } from '../../base/errors.js';
 import { type RetryingFetch, retryingFetch } from '../../net/fetch.js';
 import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../../net/retry.js';
-import { shownText } from '../../text/server-text.js';
+import { forServerText } from '../../text/safe-text.js';
 import { bucketSeconds } from '../../metrics/timeline.js';
 import { rpcArguments } from '../sql/aggregate-contract.js';
 import { DEFAULT_TABLE } from '../sql/aggregate.js';
@@ -161,7 +161,7 @@ export class SupabaseSource implements Source {
     }
     if (failure?.kind === 'timeout') return `${where}: ${failure.detail} (PERFMON_TIMEOUT_MS)${retried}`;
     if (failure?.detail === 'ECONNREFUSED') return `${where}: connection refused${retried}`;
-    return `${where}: request failed (${shownText(failure?.detail ?? 'network error')})${retried}`;
+    return `${where}: request failed (${forServerText(failure?.detail ?? 'network error')})${retried}`;
   }
 
   private explain(failure: PageError, doing: string): string {
@@ -176,9 +176,9 @@ export class SupabaseSource implements Source {
       return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
     }
     // The server's words, clipped and without control characters: it may send anything.
-    const message = shownText(String(failure.message ?? ''));
+    const message = forServerText(String(failure.message ?? ''));
     if (failure.code === 'BAD_ANSWER') return `${where}: ${doing} got an unusable answer: ${message}`;
-    const code = failure.code ? ` ${shownText(String(failure.code), 40)}` : '';
+    const code = failure.code ? ` ${forServerText(String(failure.code), 40)}` : '';
     // A statement timeout (57014) is answered once: net/fetch.ts does not retry it.
     const retried = isRetryableStatus(failure.status) && failure.code !== '57014' ? `, after ${DEFAULT_ATTEMPTS} attempts` : '';
     return `${where}: ${doing} failed (HTTP ${failure.status}${code}${retried})${message ? `: ${message}` : ''}`;
