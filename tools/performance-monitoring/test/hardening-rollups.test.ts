@@ -1,0 +1,131 @@
+// Issue 27's rollup defects, as a user meets them (the CLI as a process, real PostgreSQL):
+// a refresh whose session the server ends mid-step; a watermark ahead of the clock; an older
+// rollup.sql install without the blocks table; a role without BYPASSRLS under row-level security.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROLLED, MONITOR, TSX_LOADER, collect, emptyDir, runCli } from './support/cli.js';
+import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
+import { HOUR, MINUTE, currentHour, insertRows, type LogRow } from './support/rollup-rows.js';
+
+const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
+
+let pg: PgServer;
+let hourNow: number;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  hourNow = await withSql(pg.url(), currentHour);
+}, 60_000);
+
+afterAll(async () => {
+  await pg?.stop();
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Rows in each of the `hours` complete hours before the current one: `perHour` an hour, one in
+ *  ten failed; durations 10..999 ms. */
+function rows(hours: number, perHour: number): LogRow[] {
+  const out: LogRow[] = [];
+  for (let h = 1; h <= hours; h++) {
+    for (let i = 0; i < perHour; i++) {
+      const failed = i % 10 === 0;
+      out.push({
+        source: i % 3 === 0 ? 'n8n' : 'hubspot', operation: i % 3 === 0 ? 'wf.run' : 'contacts.batch',
+        level: failed ? 'error' : 'info', status: failed ? 'error' : 'success', message: failed ? `Timeout after ${i}ms` : null,
+        duration_ms: 10 + ((i * 37 + h) % 990), at: hourNow - h * HOUR + Math.floor((i * HOUR) / perHour),
+      });
+    }
+  }
+  return out;
+}
+
+async function database(name: string, rowsIn: LogRow[]): Promise<string> {
+  const url = await pg.createDatabase(name);
+  for (const file of ['schema.sql', 'rollup.sql']) await runSqlFile(url, join(SQL_DIR, file));
+  await withSql(url, (sql) => insertRows(sql, rowsIn));
+  return url;
+}
+
+/** --hours over complete hours, ending 17 minutes into the current hour. */
+const report = (hours: number) => ['--hours', String(hours), '--until', iso(hourNow + 17 * MINUTE), '--format', 'json'];
+
+interface Overall {
+  operations: number;
+  failures: number;
+}
+
+/** A report's overall current-window counts, and its source. */
+function overall(stdout: string): { counts: Overall; source: unknown } {
+  const json = JSON.parse(stdout) as { overall: { totalOperations: number; failedOperations: number }; source: unknown };
+  return { counts: { operations: json.overall.totalOperations, failures: json.overall.failedOperations }, source: json.source };
+}
+
+/** rows(h, 30) read --hours 36 to 17 minutes past the current hour: 35 whole hours of 30 (3 failed)
+ *  and the last 21 rows (2 failed) of the hour before them. */
+const FULL_36 = { operations: 35 * 30 + 21, failures: 35 * 3 + 2 };
+
+/** The report through the rollups and with --exact: both exit 0, the same counts, `counts`; the
+ *  rollup read's stderr is `stderr`, the exact one's empty. */
+async function expectExact(env: Record<string, string>, hours: number, counts: Overall, stderr = '', aggregation = 'rollup'): Promise<void> {
+  const [viaRollup, viaExact] = [await runCli(report(hours), { env }), await runCli([...report(hours), '--exact'], { env })];
+  expect(viaRollup).toMatchObject({ code: 0, stderr });
+  expect(viaExact).toMatchObject({ code: 0, stderr: '' });
+  expect(overall(viaExact.stdout)).toEqual({ counts, source: { kind: 'postgres', aggregation: 'server', percentiles: 'exact' } });
+  const percentiles = aggregation === 'rollup' ? 'approximate' : 'exact';
+  expect(overall(viaRollup.stdout)).toEqual({ counts, source: { kind: 'postgres', aggregation, percentiles } });
+}
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function startCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const full: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONTROLLED) delete full[name];
+  Object.assign(full, env);
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], { cwd: emptyDir(), env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child as ChildProcessByStdio<null, Readable, Readable>);
+}
+
+describe('issue 27 #3: the server ends the refresh session mid-step', () => {
+  it('one line naming the cause, exit 1; the next refresh converges (counts equal to --exact)', async () => {
+    const url = await database('terminated', rows(40, 30));
+    const env = { DATABASE_URL: url };
+    let result: Promise<{ code: number | null; stdout: string; stderr: string }> = Promise.resolve({ code: null, stdout: '', stderr: '' });
+    await withSql(url, (sql) =>
+      sql.begin(async (tx) => {
+        // The refresh's first step waits on the state row this transaction holds.
+        await tx`SELECT watermark FROM perf_monitor_rollup_state FOR UPDATE`;
+        result = startCli(['--refresh-rollups'], env);
+        await until(async () => {
+          await tx`SELECT pg_stat_clear_snapshot()`;
+          const [row] = await tx<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'perf-monitor' AND wait_event_type = 'Lock'`;
+          return row?.n === 1;
+        }, 'the refresh to wait on the state row');
+        const [refresh] = await tx<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = 'perf-monitor'`;
+        const [killed] = await tx<{ done: boolean }[]>`SELECT pg_terminate_backend(${refresh?.pid ?? 0}) AS done`;
+        expect(killed?.done).toBe(true);
+      }),
+    );
+    expect(await result).toEqual({
+      code: 1, stdout: '',
+      stderr: `perf-monitor: PostgreSQL at 127.0.0.1:${new URL(url).port}: the server ended the session during a refresh step (a restart, a failover or pg_terminate_backend): that step was rolled back, run it again\n`,
+    });
+    expect(await withSql(url, async (sql) => (await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup`)[0]?.n)).toBe(0);
+    // The next refresh builds the 40 hours whole, and a report through them counts as --exact does.
+    expect(await runCli(['--refresh-rollups'], { env })).toEqual({
+      code: 0, stdout: '', stderr: `perf-monitor: rollups: 40 hours built; rolled up to ${iso(hourNow)}\n`,
+    });
+    await expectExact(env, 36, { operations: FULL_36.operations, failures: FULL_36.failures });
+  }, 60_000);
+});
