@@ -33,7 +33,7 @@ export async function refreshRollups(source: SourceSettings, notices: Notices): 
   if (source.kind !== 'postgres') {
     throw new UsageError(`--refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the ${source.kind} source; or schedule sql/rollup.sql's refresh with pg_cron`);
   }
-  const sql = await connect(source.url, source.timeoutMs);
+  const sql = await connect(source.url, source.timeoutMs, (text) => notices.line(`rollups: ${shownText(text)}`));
   const interrupt = onSigint(() => {
     notices.progress('rollups: stopping after this step (Ctrl-C again to quit at once)');
   }, () => notices.endProgress());
@@ -100,13 +100,20 @@ function onSigint(first: () => void, beforeQuit: () => void): { requested(): boo
   return { requested: () => requested, remove: () => void process.off('SIGINT', handler) };
 }
 
-async function connect(url: URL, timeoutMs: number): Promise<postgresType.Sql> {
+/** The function's own warnings (RAISE WARNING 'perf_monitor_refresh_rollups: ...'), e.g. a
+ *  watermark ahead of the clock, reach the user as one line each; other notices do not. */
+const WARNING_PREFIX = 'perf_monitor_refresh_rollups: ';
+
+async function connect(url: URL, timeoutMs: number, warn: (text: string) => void): Promise<postgresType.Sql> {
   const { default: postgres } = await import('postgres');
   return postgres(url.href, {
     max: 1,
     connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
     fetch_types: false,
-    onnotice: () => {},
+    onnotice: (notice) => {
+      const message = String(notice.message ?? '');
+      if (notice.severity === 'WARNING' && message.startsWith(WARNING_PREFIX)) warn(message.slice(WARNING_PREFIX.length));
+    },
     connection: { application_name: 'perf-monitor', statement_timeout: timeoutMs },
   });
 }

@@ -129,3 +129,31 @@ describe('issue 27 #3: the server ends the refresh session mid-step', () => {
     await expectExact(env, 36, { operations: FULL_36.operations, failures: FULL_36.failures });
   }, 60_000);
 });
+
+describe('issue 27 #7: a watermark ahead of the clock', () => {
+  it('the refresh says so in one line, rebuilds from now - lag, and the report counts as --exact', async () => {
+    const url = await database('ahead', rows(40, 30));
+    const env = { DATABASE_URL: url };
+    expect((await runCli(['--refresh-rollups'], { env })).code).toBe(0);
+    // A refresh ran with the server's clock 5 hours fast; then the clock was set back, and rows
+    // came in for hours the rollups already claimed: 6 an hour (1 failed) in the last two.
+    const late = rows(2, 6);
+    await withSql(url, async (sql) => {
+      await sql`UPDATE perf_monitor_rollup_state SET watermark = ${iso(hourNow + 5 * HOUR)}::timestamptz`;
+      await insertRows(sql, late);
+    });
+    expect(late).toHaveLength(12);
+    expect(await runCli(['--refresh-rollups'], { env })).toEqual({
+      code: 0, stdout: '',
+      stderr:
+        `perf-monitor: rollups: the watermark ${iso(hourNow + 5 * HOUR)} is ahead of the clock (last complete hour ${iso(hourNow)}: ` +
+        `was the clock set back?): rolled back to that hour, rebuilding from ${iso(hourNow - 2 * HOUR)}\n` +
+        `perf-monitor: rollups: 2 hours built; rolled up to ${iso(hourNow)}\n`,
+    });
+    await expectExact(env, 36, { operations: FULL_36.operations + 12, failures: FULL_36.failures + 2 });
+    // Back to normal: the next refresh re-reads the lag and says nothing more.
+    expect(await runCli(['--refresh-rollups'], { env })).toEqual({
+      code: 0, stdout: '', stderr: `perf-monitor: rollups: 2 hours built; rolled up to ${iso(hourNow)}\n`,
+    });
+  }, 60_000);
+});
