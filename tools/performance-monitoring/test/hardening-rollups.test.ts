@@ -157,3 +157,21 @@ describe('issue 27 #7: a watermark ahead of the clock', () => {
     });
   }, 60_000);
 });
+
+describe('issue 27 #8: an older rollup.sql install without the blocks table', () => {
+  it('a report over 36 hours reads raw rows (figures of --exact) and says why in one line; rollup.sql again reads the rollups', async () => {
+    const url = await database('no_blocks', rows(40, 30));
+    const env = { DATABASE_URL: url };
+    expect((await runCli(['--refresh-rollups'], { env })).code).toBe(0);
+    await withSql(url, (sql) => sql`DROP TABLE perf_monitor_rollup_block`);
+    const notice =
+      'perf-monitor: rollups not read (raw rows were): table perf_monitor_rollup_block does not exist (rollup.sql from an older version): ' +
+      'run tools/performance-monitoring/sql/rollup.sql again\n';
+    await expectExact(env, 36, FULL_36, notice, 'server');
+    // 48 hours: all 40 hours of rows.
+    await expectExact(env, 48, { operations: 40 * 30, failures: 40 * 3 }, notice, 'server');
+    // The upgrade rollup.sql says to run builds the blocks from the hourly rows.
+    await runSqlFile(url, join(SQL_DIR, 'rollup.sql'));
+    await expectExact(env, 36, FULL_36);
+  }, 60_000);
+});
