@@ -33,8 +33,19 @@ export function reusedCtes(sql: string = aggregationSql()): string {
   return text;
 }
 
+/** A table's row-level security policy for service_role: on Supabase the role bypasses RLS and
+ *  this changes nothing; on plain PostgreSQL a role of that name without BYPASSRLS would otherwise
+ *  see no row (reads fall back to raw rows) and be refused every write (no refresh). */
+function servicePolicy(table: string): string {
+  return `
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = '${table}'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON ${table} TO service_role USING (true) WITH CHECK (true);
+    END IF;`;
+}
+
 function grants(object: string, kind: 'FUNCTION' | 'TABLE', serviceRole: string): string {
   const on = `${kind} ${object}`;
+  const policy = kind === 'TABLE' ? servicePolicy(object) : '';
   return `REVOKE ALL ON ${on} FROM PUBLIC;
 DO $grants$
 BEGIN
@@ -45,7 +56,7 @@ BEGIN
     REVOKE ALL ON ${on} FROM authenticated;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-    GRANT ${serviceRole} ON ${on} TO service_role;
+    GRANT ${serviceRole} ON ${on} TO service_role;${policy}
   END IF;
 END
 $grants$;`;
@@ -256,7 +267,8 @@ END
 $layout$;
 
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
--- policy denies them even if a grant comes back; the owner and service_role bypass it.
+-- policy for them denies them even if a grant comes back; the owner and Supabase's service_role
+-- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;

@@ -59,7 +59,8 @@ END
 $layout$;
 
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
--- policy denies them even if a grant comes back; the owner and service_role bypass it.
+-- policy for them denies them even if a grant comes back; the owner and Supabase's service_role
+-- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
@@ -347,6 +348,9 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup TO service_role USING (true) WITH CHECK (true);
+    END IF;
   END IF;
 END
 $grants$;
@@ -362,6 +366,9 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup_block TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup_block'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup_block TO service_role USING (true) WITH CHECK (true);
+    END IF;
   END IF;
 END
 $grants$;
@@ -389,6 +396,9 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup_state TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup_state'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup_state TO service_role USING (true) WITH CHECK (true);
+    END IF;
   END IF;
 END
 $grants$;

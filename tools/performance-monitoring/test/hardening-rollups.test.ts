@@ -175,3 +175,50 @@ describe('issue 27 #8: an older rollup.sql install without the blocks table', ()
     await expectExact(env, 36, FULL_36);
   }, 60_000);
 });
+
+describe('issue 27 #15: roles without BYPASSRLS, row-level security on (plain PostgreSQL)', () => {
+  /** `url` logged in as `role` (password `role`-pw). */
+  const as = (url: string, role: string) => Object.assign(new URL(url), { username: role, password: `${role}-pw` }).href;
+  const READ_POLICY = (role: string) =>
+    ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_state']
+      .map((t) => `CREATE POLICY perf_monitor_read_${role} ON ${t} FOR SELECT TO ${role} USING (true);`).join('\n');
+
+  it('service_role with the documented grants refreshes and reads; a reader without a policy is told why it read raw rows', async () => {
+    const url = await pg.createDatabase('rls');
+    await runSqlFile(url, join(SQL_DIR, 'schema.sql'));
+    await withSql(url, async (sql) => {
+      await sql.unsafe(`
+        CREATE ROLE service_role LOGIN NOBYPASSRLS PASSWORD 'service_role-pw';
+        CREATE ROLE reporter LOGIN NOBYPASSRLS PASSWORD 'reporter-pw';
+        GRANT SELECT ON integration_logs TO service_role, reporter;
+        -- As on Supabase: RLS on the table, a policy for who may read it.
+        ALTER TABLE integration_logs ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY logs_read ON integration_logs FOR SELECT TO service_role, reporter USING (true);`);
+      const [role] = await sql<{ bypass: boolean }[]>`SELECT rolbypassrls AS bypass FROM pg_roles WHERE rolname = 'service_role'`;
+      expect(role?.bypass).toBe(false);
+    });
+    await runSqlFile(url, join(SQL_DIR, 'rollup.sql'));
+    await withSql(url, (sql) => insertRows(sql, rows(40, 30)));
+
+    // service_role: the grants rollup.sql gives it are enough to refresh, and to read.
+    const service = { DATABASE_URL: as(url, 'service_role') };
+    expect(await runCli(['--refresh-rollups'], { env: service })).toEqual({
+      code: 0, stdout: '', stderr: `perf-monitor: rollups: 40 hours built; rolled up to ${iso(hourNow)}\n`,
+    });
+    await expectExact(service, 36, FULL_36);
+
+    // A reader granted SELECT on the rollups, but no policy: RLS shows it no row; it reads raw rows and says so.
+    await withSql(url, (sql) => sql`GRANT SELECT ON perf_monitor_rollup, perf_monitor_rollup_block, perf_monitor_rollup_state TO reporter`);
+    const reporter = { DATABASE_URL: as(url, 'reporter') };
+    await expectExact(reporter, 36, FULL_36,
+      'perf-monitor: rollups not read (raw rows were): perf_monitor_rollup_state shows this role no row (row-level security, and no policy for it): ' +
+      'see docs/rollups.md, "Roles and row-level security"\n', 'server');
+    // docs/rollups.md's policies for a reader: it reads the rollups.
+    await withSql(url, (sql) => sql.unsafe(READ_POLICY('reporter')));
+    await expectExact(reporter, 36, FULL_36);
+    // A role without SELECT on them at all is told so too.
+    await withSql(url, (sql) => sql`REVOKE SELECT ON perf_monitor_rollup_block FROM reporter`);
+    await expectExact(reporter, 36, FULL_36,
+      'perf-monitor: rollups not read (raw rows were): this role may not SELECT from perf_monitor_rollup_block: see docs/rollups.md, "Roles and row-level security"\n', 'server');
+  }, 90_000);
+});
