@@ -140,6 +140,13 @@ interface Answer {
 
 type Probe = { watermark: Date; covers: true } | { watermark: Date | null; covers: false };
 
+interface ProbeRow {
+  watermark: Date | string | null;
+  covers: boolean | null;
+  unreadable: string | null;
+  ahead: boolean | null;
+}
+
 const RAW_READ = 'rollups not read (raw rows were)';
 const GRANTS = 'see docs/rollups.md, "Roles and row-level security"';
 
@@ -156,7 +163,7 @@ function unreadableNotice(unreadable: string): string {
  *  too, and one line saying why: a report that quietly reads raw rows is slow for no known reason. */
 async function probeRollups(sql: Sql, query: AggregateQuery, notice: (line: string) => void): Promise<Probe | null> {
   try {
-    const [row] = await sql.unsafe<{ watermark: Date | string | null; covers: boolean | null; unreadable: string | null }[]>(PROBE_SQL, [query.previousStart.toISOString()]);
+    const [row] = await sql.unsafe<ProbeRow[]>(PROBE_SQL, [query.previousStart.toISOString()]);
     if (!row) {
       notice(`${RAW_READ}: perf_monitor_rollup_state shows this role no row (row-level security, and no policy for it): ${GRANTS}`);
       return null;
@@ -166,6 +173,10 @@ async function probeRollups(sql: Sql, query: AggregateQuery, notice: (line: stri
       return null;
     }
     const watermark = row.watermark === null ? null : new Date(row.watermark);
+    if (row.ahead === true && watermark !== null) {
+      notice(`${RAW_READ}: their watermark ${watermark.toISOString()} is ahead of the server's clock (was it set back?): run --refresh-rollups, which rebuilds them`);
+      return null;
+    }
     return watermark !== null && row.covers === true ? { watermark, covers: true } : { watermark, covers: false };
   } catch (error) {
     if (errorCode(error) === '42P01') return null;

@@ -108,8 +108,10 @@ const UNREADABLE = `COALESCE(${READ_TABLES.map((t) => `CASE WHEN to_regclass('pu
     WHEN NOT has_table_privilege('public.${t}', 'SELECT') THEN 'denied ${t}' END`).join(',\n  ')})`;
 
 /** The probe before a read: the rollup's watermark, whether it covers the query ($1:
- *  p_previous_start), and what keeps the read from the rollup tables (UNREADABLE). Fails with
+ *  p_previous_start), what keeps the read from the rollup tables (UNREADABLE), and whether the
+ *  watermark is ahead of the clock (its hours were rolled up before their rows existed). Fails with
  *  undefined_table (42P01) where rollup.sql is not installed. */
 export const PROBE_SQL = `SELECT watermark, ${rollupCovers('watermark', 'CAST($1 AS timestamptz)')} AS covers,
-  ${UNREADABLE} AS unreadable
+  ${UNREADABLE} AS unreadable,
+  watermark > ${floorTo('now()', 1)} AS ahead
 FROM public.perf_monitor_rollup_state`;
