@@ -1,11 +1,11 @@
-// Issue 27's rollup defects, as a user meets them (the CLI as a process, real PostgreSQL):
-// a refresh whose session the server ends mid-step; a watermark ahead of the clock; an older
-// rollup.sql install without the blocks table; a role without BYPASSRLS under row-level security.
-import { spawn } from 'node:child_process';
+// Issue 27's rollup defects, as a user meets them (the CLI as a process, real PostgreSQL), each
+// report's counts checked against --exact: a refresh whose session the server ends mid-step; a
+// watermark ahead of the clock (reports and the refresh); an older rollup.sql install without the
+// blocks table; roles without BYPASSRLS under row-level security (refresh, read, the fallback line).
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import type { ChildProcessByStdio } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLLED, MONITOR, TSX_LOADER, collect, emptyDir, runCli } from './support/cli.js';
 import { runSqlFile, startPostgres, withSql, type PgServer } from './support/postgres.js';
