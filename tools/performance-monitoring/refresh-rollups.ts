@@ -32,7 +32,7 @@ export async function refreshRollups(source: SourceSettings, notices: Notices): 
   if (source.kind !== 'postgres') {
     throw new UsageError(`--refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the ${source.kind} source; or schedule sql/rollup.sql's refresh with pg_cron`);
   }
-  const sql = await connect(source.url, source.timeoutMs);
+  const sql = await connect(source.url, source.timeoutMs, (text) => notices.line(`rollups: ${forServerText(text)}`));
   const interrupt = onSigint(() => {
     notices.progress('rollups: stopping after this step (Ctrl-C again to quit at once)');
   }, () => notices.endProgress());
@@ -99,35 +99,48 @@ function onSigint(first: () => void, beforeQuit: () => void): { requested(): boo
   return { requested: () => requested, remove: () => void process.off('SIGINT', handler) };
 }
 
-async function connect(url: URL, timeoutMs: number): Promise<postgresType.Sql> {
+/** The function's own warnings (RAISE WARNING 'perf_monitor_refresh_rollups: ...'), e.g. a
+ *  watermark ahead of the clock, reach the user as one line each; other notices do not. */
+const WARNING_PREFIX = 'perf_monitor_refresh_rollups: ';
+
+async function connect(url: URL, timeoutMs: number, warn: (text: string) => void): Promise<postgresType.Sql> {
   const { default: postgres } = await import('postgres');
   return postgres(url.href, {
     max: 1,
     connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
     fetch_types: false,
-    onnotice: () => {},
+    onnotice: (notice) => {
+      const message = String(notice.message ?? '');
+      if (notice.severity === 'WARNING' && message.startsWith(WARNING_PREFIX)) warn(message.slice(WARNING_PREFIX.length));
+    },
     connection: { application_name: 'perf-monitor', statement_timeout: timeoutMs },
   });
 }
 
 const UTC_MS = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
-/** One call, in its own transaction. */
-function callStep(sql: postgresType.Sql, lag: string): Promise<StepRow> {
-  return sql.begin(async (tx) => {
-    const [row] = await tx<Omit<StepRow, 'busy'>[]>`
-      SELECT hours_built, to_char(watermark AT TIME ZONE 'UTC', ${UTC_MS}) AS watermark,
-        to_char(to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600) AT TIME ZONE 'UTC', ${UTC_MS}) AS last_complete
-      FROM perf_monitor_refresh_rollups(${lag}::interval, ${STEP_HOURS})`;
-    if (!row) throw new Error('the refresh returned no row');
-    if (row.hours_built > 0) return { ...row, busy: false };
-    // 0 hours: nothing to build, or another session holds the lock (the function returns at once
-    // either way and says not which). A call that took the lock still holds it in this
-    // transaction, and takes it again; one that did not, cannot.
-    const [lock] = await tx<{ free: boolean }[]>`SELECT pg_try_advisory_xact_lock(${String(REFRESH_LOCK_KEY)}::bigint) AS free`;
-    return { ...row, busy: lock?.free !== true };
-  });
+/** One call, in its own transaction: one statement, so no explicit BEGIN. postgres.js (3.4.9)
+ *  answers a failed sql.begin() with a ROLLBACK; when the server has ended the session (restart,
+ *  failover, pg_terminate_backend) that write hits a closed socket and throws an uncaught
+ *  TypeError in a timer, which no catch here can reach. */
+async function callStep(sql: postgresType.Sql, lag: string): Promise<StepRow> {
+  // 0 hours: nothing to build, or another session holds the lock (the function returns at once
+  // either way and says not which). The select list runs after the function, in its transaction:
+  // a call that took the lock still holds it and takes it again; one that did not, cannot.
+  const [row] = await sql<StepRow[]>`
+    SELECT hours_built, to_char(watermark AT TIME ZONE 'UTC', ${UTC_MS}) AS watermark,
+      to_char(to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600) AT TIME ZONE 'UTC', ${UTC_MS}) AS last_complete,
+      hours_built = 0 AND NOT pg_try_advisory_xact_lock(${String(REFRESH_LOCK_KEY)}::bigint) AS busy
+    FROM perf_monitor_refresh_rollups(${lag}::interval, ${STEP_HOURS})`;
+  if (!row) throw new Error('the refresh returned no row');
+  return row;
 }
+
+/** The server ended the session (SQLSTATE class 57P: admin or crash shutdown), or the connection
+ *  closed under the call: that step's transaction rolled back whole. Which of them postgres.js
+ *  reports depends on timing (the FATAL message or the closed socket first), so the line names
+ *  the event, not the code. */
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE']);
 
 /** One line naming the server and the cause; never the password. */
 function explain(url: URL, timeoutMs: number, error: unknown): string {
@@ -144,6 +157,9 @@ function explain(url: URL, timeoutMs: number, error: unknown): string {
     case 'ECONNREFUSED':
       return `${where}: connection refused`;
     default:
+      if (typeof code === 'string' && SESSION_ENDED.has(code)) {
+        return `${where}: the server ended the session during a refresh step (a restart, a failover or pg_terminate_backend): that step was rolled back, run it again`;
+      }
       return `${where}: rollup refresh failed: ${forServerText(describeError(error))}`;
   }
 }

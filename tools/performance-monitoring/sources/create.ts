@@ -16,7 +16,7 @@ export async function createSource(settings: SourceSettings, notices: Notices): 
     }
     case 'postgres': {
       const { PostgresSource } = await import('./postgres.js');
-      return new PostgresSource(settings.url, settings.table, settings.timeoutMs, settings.rollups);
+      return new PostgresSource(settings.url, settings.table, settings.timeoutMs, settings.rollups, notice);
     }
     case 'supabase': {
       const { SupabaseSource } = await import('./supabase/source.js');

@@ -28,6 +28,8 @@ export class PostgresSource implements Source {
     private readonly timeout: number,
     /** false with --exact: raw rows only. */
     private readonly rollups: boolean = true,
+    /** One stderr line: why installed rollups were not read. */
+    private readonly notice: (line: string) => void = () => {},
   ) {}
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
@@ -72,7 +74,7 @@ export class PostgresSource implements Source {
    *  `rollup` is what the probe saw, for the coverage notice. */
   private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
     const params = aggregationParams(query);
-    const probe = this.rollups && rollupsMayAnswer(query, this.table) ? await probeRollups(sql, query) : null;
+    const probe = this.rollups && rollupsMayAnswer(query, this.table) ? await probeRollups(sql, query, this.notice) : null;
     if (probe?.covers) {
       return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
     }
@@ -137,15 +139,50 @@ interface Answer {
 
 type Probe = { watermark: Date; covers: true } | { watermark: Date | null; covers: false };
 
-/** The rollup's watermark, or null where rollup.sql is not installed (or not readable by this user). */
-async function probeRollups(sql: Sql, query: AggregateQuery): Promise<Probe | null> {
+interface ProbeRow {
+  watermark: Date | string | null;
+  covers: boolean | null;
+  unreadable: string | null;
+  ahead: boolean | null;
+}
+
+const RAW_READ = 'rollups not read (raw rows were)';
+const GRANTS = 'see docs/rollups.md, "Roles and row-level security"';
+
+/** Why a read table of the rollups cannot be read, from the probe's `unreadable`. */
+function unreadableNotice(unreadable: string): string {
+  const [what, table] = unreadable.split(' ');
+  return what === 'missing'
+    ? `${RAW_READ}: table ${table} does not exist (rollup.sql from an older version): run tools/performance-monitoring/sql/rollup.sql again`
+    : `${RAW_READ}: this role may not SELECT from ${table}: ${GRANTS}`;
+}
+
+/** The rollup's watermark, or null where rollup.sql is not installed. Where it is installed but
+ *  cannot be read (a table missing, no privilege, row-level security hiding the state row), null
+ *  too, and one line saying why: a report that quietly reads raw rows is slow for no known reason. */
+async function probeRollups(sql: Sql, query: AggregateQuery, notice: (line: string) => void): Promise<Probe | null> {
   try {
-    const [row] = await sql.unsafe<{ watermark: Date | string | null; covers: boolean | null }[]>(PROBE_SQL, [query.previousStart.toISOString()]);
-    if (!row) return null;
+    const [row] = await sql.unsafe<ProbeRow[]>(PROBE_SQL, [query.previousStart.toISOString()]);
+    if (!row) {
+      notice(`${RAW_READ}: perf_monitor_rollup_state shows this role no row (row-level security, and no policy for it): ${GRANTS}`);
+      return null;
+    }
+    if (row.unreadable !== null) {
+      notice(unreadableNotice(row.unreadable));
+      return null;
+    }
     const watermark = row.watermark === null ? null : new Date(row.watermark);
+    if (row.ahead === true && watermark !== null) {
+      notice(`${RAW_READ}: their watermark ${watermark.toISOString()} is ahead of the server's clock (was it set back?): run --refresh-rollups, which rebuilds them`);
+      return null;
+    }
     return watermark !== null && row.covers === true ? { watermark, covers: true } : { watermark, covers: false };
   } catch (error) {
-    if (errorCode(error) === '42P01' || errorCode(error) === '42501') return null;
+    if (errorCode(error) === '42P01') return null;
+    if (errorCode(error) === '42501') {
+      notice(`${RAW_READ}: this role may not SELECT from perf_monitor_rollup_state: ${GRANTS}`);
+      return null;
+    }
     throw error;
   }
 }

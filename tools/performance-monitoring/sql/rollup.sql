@@ -59,7 +59,8 @@ END
 $layout$;
 
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
--- policy denies them even if a grant comes back; the owner and service_role bypass it.
+-- policy for them denies them even if a grant comes back; the owner and Supabase's service_role
+-- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
@@ -165,6 +166,17 @@ BEGIN
   SELECT s.watermark INTO v_mark FROM public.perf_monitor_rollup_state AS s FOR UPDATE;
   -- Hours by the epoch, so a session time zone with a half-hour offset changes nothing.
   v_limit := to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600);
+  IF v_mark > v_limit THEN
+    -- A watermark ahead of the clock (a refresh ran while the server's clock was fast): the hours
+    -- up to it were rolled up before their rows existed, and would never be rebuilt. Say so, drop
+    -- what lies after the last complete hour and rebuild from it, minus the lag, as usual.
+    RAISE WARNING 'perf_monitor_refresh_rollups: the watermark % is ahead of the clock (last complete hour %: was the clock set back?): rolled back to that hour, rebuilding from %',
+      to_char(v_mark AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(v_limit AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+    DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
+    DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
+    v_mark := v_limit;
+    UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
+  END IF;
   IF v_mark IS NULL THEN
     SELECT to_timestamp(floor(extract(epoch FROM min(l.created_at)) / 3600) * 3600) INTO v_from
     FROM "integration_logs" AS l
@@ -336,6 +348,9 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup TO service_role USING (true) WITH CHECK (true);
+    END IF;
   END IF;
 END
 $grants$;
@@ -351,6 +366,9 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup_block TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup_block'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup_block TO service_role USING (true) WITH CHECK (true);
+    END IF;
   END IF;
 END
 $grants$;
@@ -378,6 +396,9 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup_state TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup_state'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup_state TO service_role USING (true) WITH CHECK (true);
+    END IF;
   END IF;
 END
 $grants$;

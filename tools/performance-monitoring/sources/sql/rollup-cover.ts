@@ -98,7 +98,20 @@ export const ROW_BUCKET = `CASE WHEN hour >= ${CURRENT_LO}
  *  starts at `previousStart` (both SQL expressions); else the raw read is as cheap, and exact. */
 export const rollupCovers = (watermark: string, previousStart: string) => `(${watermark} > ${ceilTo(previousStart, 1)})`;
 
-/** The probe before a read: the rollup's watermark, and whether it covers the query ($1: p_previous_start).
- *  Fails with undefined_table (42P01) where rollup.sql is not installed. */
-export const PROBE_SQL = `SELECT watermark, ${rollupCovers('watermark', 'CAST($1 AS timestamptz)')} AS covers
+/** The rollup tables a read needs beside the state table: an install of an older rollup.sql may
+ *  lack one (the blocks came later), and a role may lack SELECT on one. */
+const READ_TABLES = ['perf_monitor_rollup', 'perf_monitor_rollup_block'];
+
+/** The first read table that is missing ('missing') or not readable ('denied'), or null. CASE
+ *  checks the privilege only on a table that exists (has_table_privilege fails on a missing one). */
+const UNREADABLE = `COALESCE(${READ_TABLES.map((t) => `CASE WHEN to_regclass('public.${t}') IS NULL THEN 'missing ${t}'
+    WHEN NOT has_table_privilege('public.${t}', 'SELECT') THEN 'denied ${t}' END`).join(',\n  ')})`;
+
+/** The probe before a read: the rollup's watermark, whether it covers the query ($1:
+ *  p_previous_start), what keeps the read from the rollup tables (UNREADABLE), and whether the
+ *  watermark is ahead of the clock (its hours were rolled up before their rows existed). Fails with
+ *  undefined_table (42P01) where rollup.sql is not installed. */
+export const PROBE_SQL = `SELECT watermark, ${rollupCovers('watermark', 'CAST($1 AS timestamptz)')} AS covers,
+  ${UNREADABLE} AS unreadable,
+  watermark > ${floorTo('now()', 1)} AS ahead
 FROM public.perf_monitor_rollup_state`;

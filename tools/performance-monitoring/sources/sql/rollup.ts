@@ -33,8 +33,19 @@ export function reusedCtes(sql: string = aggregationSql()): string {
   return text;
 }
 
+/** A table's row-level security policy for service_role: on Supabase the role bypasses RLS and
+ *  this changes nothing; on plain PostgreSQL a role of that name without BYPASSRLS would otherwise
+ *  see no row (reads fall back to raw rows) and be refused every write (no refresh). */
+function servicePolicy(table: string): string {
+  return `
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = '${table}'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON ${table} TO service_role USING (true) WITH CHECK (true);
+    END IF;`;
+}
+
 function grants(object: string, kind: 'FUNCTION' | 'TABLE', serviceRole: string): string {
   const on = `${kind} ${object}`;
+  const policy = kind === 'TABLE' ? servicePolicy(object) : '';
   return `REVOKE ALL ON ${on} FROM PUBLIC;
 DO $grants$
 BEGIN
@@ -45,7 +56,7 @@ BEGIN
     REVOKE ALL ON ${on} FROM authenticated;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-    GRANT ${serviceRole} ON ${on} TO service_role;
+    GRANT ${serviceRole} ON ${on} TO service_role;${policy}
   END IF;
 END
 $grants$;`;
@@ -114,6 +125,9 @@ FROM stats
 LEFT JOIN histograms USING (bucket, service, operation)
 LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 }
+
+/** A timestamptz as UTC ISO text with milliseconds, as the CLI prints times. */
+const utcText = (t: string) => `to_char(${t} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** The histogram layout's version: 2 is the 1-2-5 ladder (1 was exact to 1,000 ms, then 3 digits). */
 export const HISTOGRAM_LAYOUT = 2;
@@ -253,7 +267,8 @@ END
 $layout$;
 
 -- Not for the API's anon and authenticated keys (Supabase exposes public tables): RLS with no
--- policy denies them even if a grant comes back; the owner and service_role bypass it.
+-- policy for them denies them even if a grant comes back; the owner and Supabase's service_role
+-- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
@@ -294,6 +309,17 @@ BEGIN
   SELECT s.watermark INTO v_mark FROM public.perf_monitor_rollup_state AS s FOR UPDATE;
   -- Hours by the epoch, so a session time zone with a half-hour offset changes nothing.
   v_limit := to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600);
+  IF v_mark > v_limit THEN
+    -- A watermark ahead of the clock (a refresh ran while the server's clock was fast): the hours
+    -- up to it were rolled up before their rows existed, and would never be rebuilt. Say so, drop
+    -- what lies after the last complete hour and rebuild from it, minus the lag, as usual.
+    RAISE WARNING 'perf_monitor_refresh_rollups: the watermark % is ahead of the clock (last complete hour %: was the clock set back?): rolled back to that hour, rebuilding from %',
+      ${utcText('v_mark')}, ${utcText('v_limit')}, ${utcText(`to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600)`)};
+    DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
+    DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
+    v_mark := v_limit;
+    UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
+  END IF;
   IF v_mark IS NULL THEN
     SELECT to_timestamp(floor(extract(epoch FROM min(l.created_at)) / 3600) * 3600) INTO v_from
     FROM "integration_logs" AS l
