@@ -18,6 +18,9 @@ import {
   type Tint,
 } from '../text/format.js';
 
+/** The largest duration kept as a sample: PostgreSQL's integer, as sql/aggregate.sql filters it. */
+const MAX_DURATION_MS = 2_147_483_647;
+
 export type SectionId =
   | 'overall'
   | 'issues'
@@ -206,15 +209,18 @@ function figures(report: Report): Figure[] {
   ];
 }
 
-/** What the figures left out, each only when it happened. */
+/** What the figures left out, each only when it happened. `invalidDurations` counts every
+ *  duration outside 0..2,147,483,647 ms (the sources' integer column), negative (clock skew) or
+ *  too large to be one: a note saying only "negative" misread a 3,000,000,000 ms row. */
 function qualityNotes({ invalidDurations, skippedRows }: Report['dataQuality']): QualityNote[] {
+  const why = `(negative or over ${formatCount(MAX_DURATION_MS)} ms)`;
   const notes: QualityNote[] = [];
   if (invalidDurations > 0) {
     notes.push({
       field: 'invalidDurations',
-      label: 'Ignored negative durations',
+      label: `Ignored invalid durations ${why}`,
       value: formatCount(invalidDurations),
-      phrase: `${formatCountOf(invalidDurations, 'negative duration', 'negative durations')} ignored`,
+      phrase: `${formatCountOf(invalidDurations, 'invalid duration', 'invalid durations')} ignored ${why}`,
     });
   }
   if (skippedRows > 0) {
