@@ -1,22 +1,14 @@
-// `--format html`: one self-contained page (SPEC §16): the text report's sections, sortable
+// `--format html`: one self-contained page (SPEC §16): the report's outline (report/outline.ts), sortable
 // tables and, from the timeline, a chart per service drawn by uPlot. Styles, scripts and data are
 // inline (uPlot read from node_modules at render time) and a Content-Security-Policy forbids
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Report, ServiceReport, Trend } from '../report/types.js';
-import {
-  HEALTH_STYLE,
-  SERVICE_STYLE,
-  TREND_ICON,
-  formatChange,
-  formatCount,
-  formatFixed,
-  formatMs,
-  formatNumber,
-  formatPercent,
-} from '../text/format.js';
 import { forHtml, forTerminalLine } from '../text/safe-text.js';
+import type { BaselineReport, GatesReport } from '../gates/types.js';
+import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
+import { type Outline, type OutlinePart, type OutlineSection, headingOf, outline, trendCell } from '../report/outline.js';
+import { SERVICE_STYLE, TREND_ICON, formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 
@@ -54,11 +46,6 @@ const text = (value: string) => forHtml(forTerminalLine(value));
 /** JSON inside <script>: `<` escaped so no `</script>` or `<!--` can end or change it. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 
-function trendText(trend: Trend): string {
-  if (trend.direction === 'insufficient_data') return 'insufficient data';
-  return `${TREND_ICON[trend.direction]} ${trend.direction} (${formatChange(trend.percentChange)})`;
-}
-
 /** A table cell: what people read, and the raw figure the sort uses (empty when null). */
 function cell(shown: string, sort: number | string | null, className = ''): string {
   const sortValue = sort === null ? '' : String(sort);
@@ -78,43 +65,31 @@ function sortableTable(id: string, headers: Column[], rows: string[]): string {
   return `<div class="scroll"><table class="sortable" id="${id}"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-function header(report: Report): string {
-  const scope = report.service === null ? '' : ` — service ${text(report.service)}`;
-  const { start, end, hours } = report.period;
-  const { icon } = HEALTH_STYLE[report.healthStatus];
-  const score = report.healthScore === null ? '<strong id="health-score">n/a</strong> (no data)' : `<strong id="health-score">${formatCount(report.healthScore)}</strong>/100 ${icon}`;
+function header({ title, scope, period, source, health }: Outline, report: Report): string {
+  const service = scope.service === null ? '' : ` — ${scope.label} ${text(scope.service)}`;
+  const score =
+    health.score === null
+      ? `<strong id="health-score">${health.none}</strong> ${health.noneWhy}`
+      : `<strong id="health-score">${health.score}</strong>${health.scale} ${health.icon}`;
   return `<header>
-<h1>Performance monitoring report${scope}</h1>
-<p class="meta">Period: <time>${text(start)}</time> – <time>${text(end)}</time> (${formatNumber(hours, 4)}h) · Source: ${text(report.source.kind)} (${text(report.source.aggregation)} aggregation) · Generated <time>${text(report.generatedAt)}</time></p>
-<p class="health health-${report.healthStatus}">Health score ${score}</p>
+<h1>${title}${service}</h1>
+<p class="meta">${period.label}: <time>${text(period.start)}</time> – <time>${text(period.end)}</time> (${period.length}) · ${source.label}: ${text(source.value)} · Generated <time>${text(report.generatedAt)}</time></p>
+<p class="health health-${report.healthStatus}">${health.label} ${score}</p>
 </header>`;
 }
 
-function overall(report: Report): string {
-  const o = report.overall;
-  const figures: [string, string, string][] = [
-    ['totalOperations', 'Total operations', formatCount(o.totalOperations)],
-    ['failedOperations', 'Successful / failed', `${formatCount(o.successfulOperations)} / ${formatCount(o.failedOperations)}`],
-    ['avgDuration', 'Average duration', formatMs(o.avgDuration)],
-    ['p95Duration', 'P50 / P95 / P99', `${formatMs(o.p50Duration)} / ${formatMs(o.p95Duration)} / ${formatMs(o.p99Duration)}`],
-    ['maxDuration', 'Min / max', `${formatMs(o.minDuration)} / ${formatMs(o.maxDuration)}`],
-    ['errorRate', 'Error rate', formatPercent(o.errorRate, 2)],
-    ['apdex', `Apdex (T=${formatMs(report.threshold)})`, formatFixed(o.apdex, 2)],
-    ['trend', 'Trend', trendText(o.trend)],
-  ];
-  const { invalidDurations, skippedRows } = report.dataQuality;
-  if (invalidDurations > 0) figures.push(['invalidDurations', 'Ignored negative durations', formatCount(invalidDurations)]);
-  if (skippedRows > 0) figures.push(['skippedRows', 'Skipped unreadable rows', formatCount(skippedRows)]);
-  const items = figures.map(([field, label, value]) => `<div><dt>${label}</dt><dd data-field="${field}">${value}</dd></div>`).join('\n');
-  return section('overall', 'Overall metrics', `<dl class="figures">${items}</dl>`);
+/** The figures, then what they left out, each value marked with its JSON field. */
+function overall({ figures, dataQuality }: Outline): string {
+  const rows = [...figures, ...dataQuality.notes];
+  const items = rows.map(({ field, label, value }) => `<div><dt>${label}</dt><dd data-field="${field}">${value}</dd></div>`).join('\n');
+  return `<dl class="figures">${items}</dl>`;
 }
 
-function list(id: string, title: string, items: string[], icon: string, none: string): string {
-  const body = items.length === 0 ? `<p class="none">${none}</p>` : `<ul>${items.map((item) => `<li>${icon} ${text(item)}</li>`).join('\n')}</ul>`;
-  return section(id, title, body);
+function list(items: string[], icon: string, none: string): string {
+  return items.length === 0 ? `<p class="none">${none}</p>` : `<ul>${items.map((item) => `<li>${icon} ${text(item)}</li>`).join('\n')}</ul>`;
 }
 
-const section = (id: string, title: string, body: string) => `<section id="${id}"><h2>${title}</h2>\n${body}\n</section>`;
+const section = (s: OutlineSection, body: string) => `<section id="${s.id}"><h2>${headingOf(s)}</h2>\n${body}\n</section>`;
 
 function serviceRow(s: ServiceReport): string {
   const { icon } = SERVICE_STYLE[s.status];
@@ -127,7 +102,7 @@ function serviceRow(s: ServiceReport): string {
     cell(formatMs(s.performance.p99Duration), s.performance.p99Duration, 'num'),
     cell(formatFixed(s.apdex, 2), s.apdex, 'num'),
     cell(formatPercent(s.errors.errorRate, 1), s.errors.errorRate, 'num'),
-    cell(trendText(s.trend), s.trend.percentChange, 'num'),
+    cell(trendCell(s.trend), s.trend.percentChange, 'num'),
     cell(s.issues.map(text).join('<br>'), s.issues.length, ''),
   ].join('')}</tr>`;
 }
@@ -141,41 +116,39 @@ function serviceCard(s: ServiceReport, index: number, charted: boolean): string 
   const errors = s.errors.topErrors.map((e) => `<li>${text(e.message)} <span class="count">(${formatCount(e.count)})</span></li>`).join('');
   return `<article class="card status-${s.status}" data-service="${text(s.service)}">
 <h3>${icon} ${text(s.service)} ${TREND_ICON[s.trend.direction]}</h3>
-<p class="meta">${formatCount(s.operations.total)} operations · ${formatPercent(s.errors.errorRate, 1)} errors · p95 ${formatMs(s.performance.p95Duration)} · ${trendText(s.trend)}</p>
+<p class="meta">${formatCount(s.operations.total)} operations · ${formatPercent(s.errors.errorRate, 1)} errors · p95 ${formatMs(s.performance.p95Duration)} · ${trendCell(s.trend)}</p>
 ${charts}
 ${errors === '' ? '' : `<details><summary>Top errors</summary><ul>${errors}</ul></details>`}
 </article>`;
 }
 
 function services(report: TimedReport, charted: boolean): string {
-  if (report.services.length === 0) return section('services', 'Service performance', '<p class="none">No operations in this period</p>');
   const table = sortableTable(
     'services-table',
     [['Service', 'text'], ['Operations', 'number'], ['Success', 'number'], ['Avg', 'number'], ['P95', 'number'], ['P99', 'number'], ['Apdex', 'number'], ['Error rate', 'number'], ['Trend', 'number'], ['Issues', 'count']],
     report.services.map(serviceRow),
   );
   const cards = report.services.map((s, i) => serviceCard(s, i, charted)).join('\n');
-  return section('services', 'Service performance', `${table}\n<div class="cards">${cards}</div>`);
+  return `${table}\n<div class="cards">${cards}</div>`;
 }
 
 /** With --service, the OPERATIONS and TIMELINE tables of the text report (SPEC §13). */
-function deepDive(report: Report): string {
-  const service = report.service === null ? undefined : report.services[0];
-  if (service === undefined) return '';
-  const columns = (headers: string[]): Column[] => headers.map((h, i) => [h, i === 0 ? 'text' : 'number']);
-  const rows = (cells: string[][], sorts: (number | string | null)[][]) =>
-    cells.map((row, r) => `<tr>${row.map((c, i) => cell(text(c), sorts[r]?.[i] ?? null, i === 0 ? '' : 'num')).join('')}</tr>`);
-  const ops = service.byOperation;
-  const opSorts = ops.map((o) => [o.operation, o.calls, o.failures, o.errorRate, o.avgDuration, o.p95Duration, o.p99Duration, o.apdex, o.trend.percentChange]);
+const columns = (headers: string[]): Column[] => headers.map((h, i) => [h, i === 0 ? 'text' : 'number']);
+const deepRows = (cells: string[][], sorts: (number | string | null)[][]) =>
+  cells.map((row, r) => `<tr>${row.map((c, i) => cell(text(c), sorts[r]?.[i] ?? null, i === 0 ? '' : 'num')).join('')}</tr>`);
+
+function operations(service: ServiceReport): string {
+  const sorts = service.byOperation.map((o) => [o.operation, o.calls, o.failures, o.errorRate, o.avgDuration, o.p95Duration, o.p99Duration, o.apdex, o.trend.percentChange]);
+  return sortableTable('operations-table', columns(OPERATION_HEADERS), deepRows(operationRows(service), sorts));
+}
+
+function timeline(report: Report, service: ServiceReport): string {
   const buckets = service.timeline;
-  const tlSorts = report.timeline.starts.map((start, i) => [start, buckets[i]?.operations ?? 0, buckets[i]?.errorRate ?? null, buckets[i]?.avgDuration ?? null, buckets[i]?.p95Duration ?? null]);
-  const opsBody = ops.length === 0 ? '<p class="none">No operations in this period</p>' : sortableTable('operations-table', columns(OPERATION_HEADERS), rows(operationRows(service), opSorts));
-  const tlBody = tlSorts.length === 0 ? '<p class="none">No buckets</p>' : sortableTable('timeline-table', columns(TIMELINE_HEADERS), rows(timelineRows(report, buckets), tlSorts));
-  return `${section('operations', 'Operations', opsBody)}\n${section('timeline', 'Timeline (UTC)', tlBody)}`;
+  const sorts = report.timeline.starts.map((start, i) => [start, buckets[i]?.operations ?? 0, buckets[i]?.errorRate ?? null, buckets[i]?.avgDuration ?? null, buckets[i]?.p95Duration ?? null]);
+  return sortableTable('timeline-table', columns(TIMELINE_HEADERS), deepRows(timelineRows(report, buckets), sorts));
 }
 
 function slowest(report: Report): string {
-  if (report.slowestOperations.length === 0) return section('slowest', 'Slowest operations', '<p class="none">No operations with durations</p>');
   const rows = report.slowestOperations.map(
     (op, i) =>
       `<tr>${[
@@ -186,11 +159,10 @@ function slowest(report: Report): string {
         cell(formatCount(op.count), op.count, 'num'),
       ].join('')}</tr>`,
   );
-  return section('slowest', 'Slowest operations', sortableTable('slowest-table', [['#', 'number'], ['Operation', 'text'], ['Avg', 'number'], ['P95', 'number'], ['Calls', 'number']], rows));
+  return sortableTable('slowest-table', [['#', 'number'], ['Operation', 'text'], ['Avg', 'number'], ['P95', 'number'], ['Calls', 'number']], rows);
 }
 
 function errors(report: Report): string {
-  if (report.mostFrequentErrors.length === 0) return section('errors', 'Most frequent errors', '<p class="none">No errors in this period</p>');
   const rows = report.mostFrequentErrors.map(
     (e, i) =>
       `<tr>${[
@@ -200,31 +172,65 @@ function errors(report: Report): string {
         cell(formatCount(e.count), e.count, 'num'),
       ].join('')}</tr>`,
   );
-  return section('errors', 'Most frequent errors', sortableTable('errors-table', [['#', 'number'], ['Service', 'text'], ['Error', 'text'], ['Count', 'number']], rows));
+  return sortableTable('errors-table', [['#', 'number'], ['Service', 'text'], ['Error', 'text'], ['Count', 'number']], rows);
 }
 
-function gates(report: Report): string {
-  const g = report.gates;
-  if (!g) return '';
-  let compared = '';
-  if (g.baseline) {
-    const head = baselineHead(g.baseline).map((line) => `<p class="meta">${text(line)}</p>`).join('\n');
-    const rows = baselineRows(g.baseline).map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${text(c)}</td>`).join('')}</tr>`);
-    const headers = BASELINE_HEADERS.map((h, i) => `<th scope="col"${i >= 2 ? ' class="num"' : ''}>${h}</th>`).join('');
-    compared = section('baseline', 'Compared with baseline', `${head}\n<div class="scroll"><table id="baseline-table"><thead><tr>${headers}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`);
-  }
-  const items = gateItems(g);
-  const list = items.length === 0 ? '<p class="none">No gates</p>' : `<ul class="gates">${items.map((item) => `<li>${text(item)}</li>`).join('\n')}</ul>`;
-  return `${compared}\n${section('gates', 'Gates', list)}`;
+function baseline(b: BaselineReport): string {
+  const head = baselineHead(b).map((line) => `<p class="meta">${text(line)}</p>`).join('\n');
+  const rows = baselineRows(b).map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${text(c)}</td>`).join('')}</tr>`);
+  const headers = BASELINE_HEADERS.map((h, i) => `<th scope="col"${i >= 2 ? ' class="num"' : ''}>${h}</th>`).join('');
+  return `${head}\n<div class="scroll"><table id="baseline-table"><thead><tr>${headers}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-function alerts(report: Report): string {
-  if (report.alerts === null) return '';
-  const conditions = report.alerts.conditions.map((c) => `${c.severity}: ${c.message}`);
-  const channels = report.alerts.channels.map(
+const gates = (g: GatesReport) => `<ul class="gates">${gateItems(g).map((item) => `<li>${text(item)}</li>`).join('\n')}</ul>`;
+
+function alerts(a: AlertsReport): string {
+  const conditions = a.conditions.map((c) => `${c.severity}: ${c.message}`);
+  const channels = a.channels.map(
     (c) => `${c.channel}: ${c.sent.length} sent, ${c.suppressed.length} suppressed, ${c.resolved.length} resolved${c.failed === null ? '' : `, failed (${c.failed.reason})`}`,
   );
-  return list('alerts', 'Alerts', [...conditions, ...channels], '🔔', 'No alert conditions');
+  return list([...conditions, ...channels], '🔔', 'No alert conditions');
+}
+
+/** A section's body under its heading: its one line when it has nothing to show, else its content. */
+function sectionBody(section: OutlineSection, report: TimedReport, shape: Outline, charted: boolean): string {
+  if (section.empty !== null) return `<p class="none">${section.empty}</p>`;
+  const deep = report.services[0];
+  switch (section.id) {
+    case 'overall':
+      return overall(shape);
+    case 'issues':
+      return list(report.issues, '❌', '');
+    case 'recommendations':
+      return list(report.recommendations, '💡', '');
+    case 'services':
+      return services(report, charted);
+    case 'operations':
+      return deep === undefined ? '' : operations(deep);
+    case 'timeline':
+      return deep === undefined ? '' : timeline(report, deep);
+    case 'slowest':
+      return slowest(report);
+    case 'errors':
+      return errors(report);
+    case 'baseline':
+      return report.gates?.baseline ? baseline(report.gates.baseline) : '';
+    case 'gates':
+      return report.gates ? gates(report.gates) : '';
+    case 'alerts':
+      return report.alerts === null ? '' : alerts(report.alerts);
+  }
+}
+
+/** One line of <main> per part of the outline, as the page has always been laid out: an absent
+ *  part leaves its line empty, and so does an absent section of a present part (the baseline
+ *  before the gates), so saved pages stay byte for byte the same. */
+function partLines(part: OutlinePart, body: (section: OutlineSection) => string): string {
+  if (part.sections.length === 0) return '';
+  return part.ids
+    .map((id) => part.sections.find((s) => s.id === id))
+    .map((s) => (s === undefined ? '' : section(s, body(s))))
+    .join('\n');
 }
 
 /** The chart data, or null when the report has no timeline (older report, no buckets). */
@@ -254,6 +260,7 @@ export function chartData(report: TimedReport): ChartData | null {
 export function renderHtml(report: Report): string {
   const timed: TimedReport = report;
   const data = chartData(timed);
+  const shape = outline(report);
   const title = `Performance report ${report.service === null ? '' : `(${report.service}) `}— ${report.period.end}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -266,17 +273,9 @@ export function renderHtml(report: Report): string {
 <style>${asset('page.css')}</style>
 </head>
 <body>
-${header(report)}
+${header(shape, report)}
 <main>
-${overall(report)}
-${list('issues', 'Issues', report.issues, '❌', '✅ No issues found')}
-${list('recommendations', 'Recommendations', report.recommendations, '💡', 'No recommendations')}
-${services(timed, data !== null)}
-${deepDive(report)}
-${slowest(report)}
-${errors(report)}
-${gates(report)}
-${alerts(report)}
+${shape.parts.map((part) => partLines(part, (s) => sectionBody(s, timed, shape, data !== null))).join('\n')}
 </main>
 <footer><p>perf-monitor · schema version ${report.schemaVersion} · threshold ${formatMs(report.threshold)}</p></footer>
 <script type="application/json" id="perfmon-chart-data">${scriptJson(data)}</script>

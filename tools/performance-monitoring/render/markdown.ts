@@ -1,21 +1,11 @@
-// `--format markdown`: the text report's sections as GitHub-flavoured Markdown (tables, no HTML),
+// `--format markdown`: the report's outline (report/outline.ts) as GitHub-flavoured Markdown (tables, no HTML),
 // for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (SPEC §16). Lists are cut and
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
 import type { BaselineReport } from '../gates/types.js';
-import type { AlertsReport, Report, ServiceReport, Trend } from '../report/types.js';
-import {
-  HEALTH_STYLE,
-  SERVICE_STYLE,
-  TREND_ICON,
-  formatChange,
-  formatCount,
-  formatCountOf,
-  formatFixed,
-  formatMs,
-  formatNumber,
-  formatPercent,
-} from '../text/format.js';
-import { forMarkdown } from '../text/safe-text.js';
+import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
+import { type Outline, type OutlineSection, headingOf, outline, sectionsOf, trendCell } from '../report/outline.js';
+import { SERVICE_STYLE, formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { forMarkdown, forTerminalLine } from '../text/safe-text.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { operationRows, OPERATION_HEADERS, timelineRows, TIMELINE_HEADERS } from './deep-dive-rows.js';
 
@@ -38,43 +28,25 @@ function cut<T>(items: T[]): { shown: T[]; more: string[] } {
   return { shown: items.slice(0, MAX_ROWS), more: left > 0 ? ['', `…and ${formatCount(left)} more`] : [] };
 }
 
-function trendText(trend: Trend): string {
-  if (trend.direction === 'insufficient_data') return 'insufficient data';
-  return `${TREND_ICON[trend.direction]} ${trend.direction} (${formatChange(trend.percentChange)})`;
-}
-
-function header(report: Report): string[] {
-  const scope = report.service === null ? '' : ` — service ${escapeMarkdown(report.service)}`;
-  const { start, end, hours } = report.period;
-  const { icon } = HEALTH_STYLE[report.healthStatus];
-  const health = report.healthScore === null ? 'n/a (no data)' : `${formatCount(report.healthScore)}/100 ${icon}`.trim();
+function header({ title, scope, period, source, health }: Outline): string[] {
+  const service = scope.service === null ? '' : ` — ${scope.label} ${escapeMarkdown(scope.service)}`;
+  const score = health.score === null ? `${health.none} ${health.noneWhy}` : `${health.score}${health.scale} ${health.icon}`.trim();
   return [
-    `# Performance monitoring report${scope}`,
+    `# ${title}${service}`,
     '',
-    `**Period:** ${start} – ${end} (${formatNumber(hours, 4)}h) · **Source:** ${report.source.kind} (${report.source.aggregation} aggregation)`,
+    `**${period.label}:** ${period.start} – ${period.end} (${period.length}) · **${source.label}:** ${source.value}`,
     '',
-    `**Health score:** ${health}`,
+    `**${health.label}:** ${score}`,
   ];
 }
 
-function overall(report: Report): string[] {
-  const o = report.overall;
-  const rows = [
-    ['Total operations', formatCount(o.totalOperations)],
-    ['Successful / failed', `${formatCount(o.successfulOperations)} / ${formatCount(o.failedOperations)}`],
-    ['Average duration', formatMs(o.avgDuration)],
-    ['P50 / P95 / P99', `${formatMs(o.p50Duration)} / ${formatMs(o.p95Duration)} / ${formatMs(o.p99Duration)}`],
-    ['Min / max', `${formatMs(o.minDuration)} / ${formatMs(o.maxDuration)}`],
-    ['Error rate', formatPercent(o.errorRate, 2)],
-    [`Apdex (T=${formatMs(report.threshold)})`, formatFixed(o.apdex, 2)],
-    ['Trend', trendText(o.trend)],
-  ];
-  const { invalidDurations, skippedRows } = report.dataQuality;
-  if (invalidDurations > 0) rows.push(['Ignored negative durations', formatCount(invalidDurations)]);
-  if (skippedRows > 0) rows.push(['Skipped unreadable rows', formatCount(skippedRows)]);
+/** The figures, then what they left out, as one two-column table. */
+function overall({ figures, dataQuality }: Outline): string[] {
+  const rows = [...figures, ...dataQuality.notes].map((row) => [row.label, row.value]);
   return table(['Metric', 'Value'], rows, [false, true]);
 }
 
+/** A list of log text; callers give the section's own line when it is empty. */
 function bullets(items: string[], icon: string, none: string): string[] {
   if (items.length === 0) return [none];
   const { shown, more } = cut(items);
@@ -92,13 +64,12 @@ function serviceRow(s: ServiceReport): string[] {
     formatMs(s.performance.p99Duration),
     formatFixed(s.apdex, 2),
     formatPercent(s.errors.errorRate, 1),
-    trendText(s.trend),
+    trendCell(s.trend),
     s.issues.length === 0 ? '' : s.issues.slice(0, 5).map(escapeMarkdown).join('; '),
   ];
 }
 
 function services(report: Report): string[] {
-  if (report.services.length === 0) return ['No operations in this period'];
   const { shown, more } = cut(report.services);
   const headers = ['Service', 'Operations', 'Success', 'Avg', 'P95', 'P99', 'Apdex', 'Error rate', 'Trend', 'Issues'];
   const right = [false, true, true, true, true, true, true, true, false, false];
@@ -106,7 +77,6 @@ function services(report: Report): string[] {
 }
 
 function slowest(report: Report): string[] {
-  if (report.slowestOperations.length === 0) return ['No operations with durations'];
   const rows = report.slowestOperations.map((op, i) => [
     String(i + 1),
     `${escapeMarkdown(op.service)}:${escapeMarkdown(op.operation)}`,
@@ -118,7 +88,6 @@ function slowest(report: Report): string[] {
 }
 
 function errors(report: Report): string[] {
-  if (report.mostFrequentErrors.length === 0) return ['No errors in this period'];
   const rows = report.mostFrequentErrors.map((e, i) => [String(i + 1), escapeMarkdown(e.service), escapeMarkdown(e.message), formatCount(e.count)]);
   return table(['#', 'Service', 'Error', 'Count'], rows, [true, false, false, true]);
 }
@@ -140,32 +109,51 @@ function baseline(b: BaselineReport): string[] {
 }
 
 /** With --service, the OPERATIONS and TIMELINE tables of the text report (SPEC §13). */
-function deepDive(report: Report): [string, string[]][] {
-  const service = report.service === null ? undefined : report.services[0];
-  if (service === undefined) return [];
+function operations(service: ServiceReport): string[] {
   const { shown, more } = cut(operationRows(service));
-  const right = (n: number) => Array.from({ length: n }, (_, i) => i > 0);
-  const ops = shown.length === 0 ? ['No operations in this period'] : [...table(OPERATION_HEADERS, shown.map((r) => [escapeMarkdown(r[0] ?? ''), ...r.slice(1)]), right(OPERATION_HEADERS.length)), ...more];
-  const buckets = timelineRows(report, service.timeline);
-  const timeline = buckets.length === 0 ? ['No buckets'] : table(TIMELINE_HEADERS, buckets, right(TIMELINE_HEADERS.length));
-  return [['Operations', ops], ['Timeline (UTC)', timeline]];
+  const rows = shown.map((r) => [escapeMarkdown(r[0] ?? ''), ...r.slice(1)]);
+  return [...table(OPERATION_HEADERS, rows, rightAfterFirst(OPERATION_HEADERS.length)), ...more];
+}
+
+function timeline(report: Report, service: ServiceReport): string[] {
+  return table(TIMELINE_HEADERS, timelineRows(report, service.timeline), rightAfterFirst(TIMELINE_HEADERS.length));
+}
+
+const rightAfterFirst = (n: number) => Array.from({ length: n }, (_, i) => i > 0);
+
+/** A section's lines under its heading: its one line when it has nothing to show, else its content. */
+function sectionBody(section: OutlineSection, report: Report, shape: Outline): string[] {
+  if (section.empty !== null) return [section.empty];
+  const deep = report.services[0];
+  switch (section.id) {
+    case 'overall':
+      return overall(shape);
+    case 'issues':
+      return bullets(report.issues, '❌', '');
+    case 'recommendations':
+      return bullets(report.recommendations, '💡', '');
+    case 'services':
+      return services(report);
+    case 'operations':
+      return deep === undefined ? [] : operations(deep);
+    case 'timeline':
+      return deep === undefined ? [] : timeline(report, deep);
+    case 'slowest':
+      return slowest(report);
+    case 'errors':
+      return errors(report);
+    case 'baseline':
+      return report.gates?.baseline ? baseline(report.gates.baseline) : [];
+    case 'gates':
+      return report.gates ? bullets(gateItems(report.gates), '', '') : [];
+    case 'alerts':
+      return report.alerts === null ? [] : alerts(report.alerts);
+  }
 }
 
 /** The whole report as Markdown, ending with a newline. */
 export function renderMarkdown(report: Report): string {
-  const sections: [string, string[]][] = [
-    ['Overall metrics', overall(report)],
-    ['Issues', bullets(report.issues, '❌', '✅ No issues found')],
-    ['Recommendations', bullets(report.recommendations, '💡', 'No recommendations')],
-    ['Service performance', services(report)],
-    ...deepDive(report),
-    ['Slowest operations', slowest(report)],
-    ['Most frequent errors', errors(report)],
-  ];
-  // SPEC §15: the gates after the report's own sections, before what the alerts did (as text).
-  if (report.gates?.baseline) sections.push(['Compared with baseline', baseline(report.gates.baseline)]);
-  if (report.gates) sections.push(['Gates', bullets(gateItems(report.gates), '', 'No gates')]);
-  if (report.alerts !== null) sections.push(['Alerts', alerts(report.alerts)]);
-  const body = sections.flatMap(([title, lines]) => ['', `## ${title}`, '', ...lines]);
-  return `${[...header(report), ...body].join('\n')}\n`;
+  const shape = outline(report);
+  const body = sectionsOf(shape).flatMap((section) => ['', `## ${headingOf(section)}`, '', ...sectionBody(section, report, shape)]);
+  return `${[...header(shape), ...body].join('\n')}\n`;
 }

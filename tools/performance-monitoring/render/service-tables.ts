@@ -16,14 +16,13 @@ function table(header: string[], rows: string[][]): string[] {
   return all.map((row) => row.map(pad).join('  ').trimEnd());
 }
 
+// Callers show the outline's line instead when there are no operations or no buckets.
 export function operationLines(service: ServiceReport): string[] {
-  if (service.byOperation.length === 0) return ['No operations in this period'];
   return table(OPERATION_HEADERS, operationRows(service));
 }
 
 export function timelineLines(report: Report, timeline: TimelineEntry[]): string[] {
-  const { starts, bucketSeconds } = report.timeline;
-  if (starts.length === 0) return ['No buckets'];
+  const { bucketSeconds } = report.timeline;
   const width = bucketSeconds % 3600 === 0 ? `${bucketSeconds / 3600}h` : `${bucketSeconds / 60}m`;
   return [`Buckets of ${width}, UTC`, ...table(TIMELINE_HEADERS, timelineRows(report, timeline))];
 }

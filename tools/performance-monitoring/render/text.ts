@@ -1,5 +1,6 @@
 // The text report for people: the seed tool's layout (seed-README "Sample Output"), plus the
-// fields SPEC §8 added. Every string that comes from logs goes through `clean` first.
+// fields SPEC §8 added, in the order, titles and wording of report/outline.ts. Every string that
+// comes from logs goes through `clean` first.
 import type {
   AlertCondition,
   AlertsReport,
@@ -8,20 +9,16 @@ import type {
   Report,
   ServiceReport,
   SlowOperation,
-  Trend,
 } from '../report/types.js';
-import { LIMITS } from '../metrics/findings.js';
+import { type Outline, type OutlineSection, outline, sectionsOf, trendLine } from '../report/outline.js';
 import {
-  HEALTH_STYLE,
   SERVICE_STYLE,
   TREND_ICON,
   createColors,
-  formatChange,
   formatCount,
   formatCountOf,
   formatFixed,
   formatMs,
-  formatNumber,
   formatPercent,
   type Colors,
 } from '../text/format.js';
@@ -49,95 +46,85 @@ interface SparklineOptions {
   unicode: boolean;
 }
 
-interface Section {
-  title: string;
-  lines: string[];
-}
-
 const CHANNEL_LABEL: Record<ChannelOutcome['channel'], string> = { slack: 'Slack', email: 'E-mail' };
 
 /** The whole report as text, ending with a newline (write it with `process.stdout.write`). */
 export function renderText(report: Report, options: TextOptions): string {
   const colors = createColors(options.color);
   const spark = { width: options.width ?? WIDTH, unicode: options.unicode ?? false };
-  const body = sections(report, colors, spark).flatMap((section) => sectionLines(section, colors));
-  return [...header(report, colors), ...body, '', HEAVY_RULE].join('\n') + '\n';
+  const shape = outline(report);
+  const body = sectionsOf(shape).flatMap((section) => [
+    '',
+    LIGHT_RULE,
+    colors.bold(section.title.toUpperCase()),
+    LIGHT_RULE,
+    ...sectionBody(section, report, shape, colors, spark),
+  ]);
+  return [...header(shape, colors), ...body, '', HEAVY_RULE].join('\n') + '\n';
 }
 
-function header(report: Report, colors: Colors): string[] {
-  const scope = report.service === null ? '' : ` — service: ${clean(report.service)}`;
-  const { start, end, hours } = report.period;
+/** `Total Operations`: the text report capitalises every word of a label. */
+const titleCase = (label: string) => label.replace(/(^| )([a-z])/g, (_, space: string, letter: string) => space + letter.toUpperCase());
+
+function header({ title, scope, period, source, health }: Outline, colors: Colors): string[] {
+  const service = scope.service === null ? '' : ` — ${scope.label}: ${clean(scope.service)}`;
+  const label = titleCase(health.label);
+  const healthLine =
+    health.score === null || health.tint === null
+      ? `${label}: ${health.none} ${health.noneWhy}`
+      : colors[health.tint](`${label}: ${health.score}${health.scale} ${health.icon}`);
   return [
     HEAVY_RULE,
-    colors.bold(`PERFORMANCE MONITORING REPORT${scope}`),
+    colors.bold(`${title.toUpperCase()}${service}`),
     HEAVY_RULE,
     '',
-    `Period: ${start} - ${end} (${formatNumber(hours, 4)}h)`,
-    `Source: ${report.source.kind} (${report.source.aggregation} aggregation)`,
-    healthLine(report, colors),
+    `${period.label}: ${period.start} - ${period.end} (${period.length})`,
+    `${source.label}: ${source.value}`,
+    healthLine,
   ];
 }
 
-function healthLine({ healthScore, healthStatus }: Report, colors: Colors): string {
-  const { icon, tint } = HEALTH_STYLE[healthStatus];
-  if (healthScore === null || tint === null) return 'Health Score: n/a (no data)';
-  return colors[tint](`Health Score: ${formatCount(healthScore)}/100 ${icon}`);
+/** The lines under a section's title: its one line when it has nothing to show (the good news
+ *  of no issues in green), else its content. */
+function sectionBody(section: OutlineSection, report: Report, shape: Outline, colors: Colors, spark: SparklineOptions): string[] {
+  if (section.empty !== null) return [section.id === 'issues' ? colors.green(section.empty) : section.empty];
+  const deep = report.services[0];
+  switch (section.id) {
+    case 'overall':
+      return overallLines(shape);
+    case 'issues':
+      return issueLines(report, colors);
+    case 'recommendations':
+      return report.recommendations.map((recommendation) => `💡 ${clean(recommendation)}`);
+    case 'services':
+      return serviceLines(report.services, colors, spark);
+    case 'operations':
+      return deep === undefined ? [] : operationLines(deep);
+    case 'timeline':
+      return deep === undefined ? [] : timelineLines(report, deep.timeline);
+    case 'slowest':
+      return slowestLines(report.slowestOperations);
+    case 'errors':
+      return errorLines(report.mostFrequentErrors, report.service !== null);
+    case 'baseline':
+      return report.gates?.baseline ? baselineLines(report.gates.baseline, colors) : [];
+    case 'gates':
+      return report.gates ? gateLines(report.gates, colors) : [];
+    case 'alerts':
+      return report.alerts === null ? [] : alertLines(report.alerts, colors);
+  }
 }
 
-function sections(report: Report, colors: Colors, spark: SparklineOptions): Section[] {
-  const list: Section[] = [
-    { title: 'OVERALL METRICS', lines: overallLines(report) },
-    { title: 'ISSUES', lines: issueLines(report, colors) },
-    { title: 'RECOMMENDATIONS', lines: recommendationLines(report.recommendations) },
-    { title: 'SERVICE PERFORMANCE', lines: serviceLines(report.services, colors, spark) },
-    ...deepDive(report),
-    { title: 'SLOWEST OPERATIONS', lines: slowestLines(report.slowestOperations) },
-    { title: 'MOST FREQUENT ERRORS', lines: errorLines(report.mostFrequentErrors, report.service !== null) },
-  ];
-  // SPEC §15: the gates after the report's own sections, before what the alerts did.
-  if (report.gates?.baseline) list.push({ title: 'COMPARED WITH BASELINE', lines: baselineLines(report.gates.baseline, colors) });
-  if (report.gates) list.push({ title: 'GATES', lines: gateLines(report.gates, colors) });
-  if (report.alerts !== null) list.push({ title: 'ALERTS', lines: alertLines(report.alerts, colors) });
-  return list;
-}
-
-function sectionLines(section: Section, colors: Colors): string[] {
-  return ['', LIGHT_RULE, colors.bold(section.title), LIGHT_RULE, ...section.lines];
-}
-
-function overallLines(report: Report): string[] {
-  const o = report.overall;
+/** `Total Operations: 1,247`, one line a figure, then what the figures left out in one line. */
+function overallLines({ figures, dataQuality }: Outline): string[] {
+  const notes = dataQuality.notes.map((note) => note.phrase);
   return [
-    `Total Operations: ${formatCount(o.totalOperations)}`,
-    `Successful / Failed: ${formatCount(o.successfulOperations)} / ${formatCount(o.failedOperations)}`,
-    `Average Duration: ${formatMs(o.avgDuration)}`,
-    `P50 / P95 / P99: ${formatMs(o.p50Duration)} / ${formatMs(o.p95Duration)} / ${formatMs(o.p99Duration)}`,
-    `Min / Max: ${formatMs(o.minDuration)} / ${formatMs(o.maxDuration)}`,
-    `Error Rate: ${formatPercent(o.errorRate, 2)}`,
-    `Apdex (T=${formatMs(report.threshold)}): ${formatFixed(o.apdex, 2)}`,
-    `Trend: ${trendText(o.trend)}`,
-    ...dataQualityLines(report.dataQuality),
+    ...figures.map((figure) => `${titleCase(figure.label)}: ${figure.line}`),
+    ...(notes.length > 0 ? [`${dataQuality.label}: ${notes.join(', ')}`] : []),
   ];
-}
-
-function dataQualityLines({ invalidDurations, skippedRows }: Report['dataQuality']): string[] {
-  const notes = [
-    invalidDurations > 0 ? `${formatCountOf(invalidDurations, 'negative duration', 'negative durations')} ignored` : '',
-    skippedRows > 0 ? `${formatCountOf(skippedRows, 'unreadable row', 'unreadable rows')} skipped` : '',
-  ].filter((note) => note !== '');
-  return notes.length > 0 ? [`Data quality: ${notes.join(', ')}`] : [];
-}
-
-function trendText(trend: Trend): string {
-  if (trend.direction === 'insufficient_data') return 'insufficient data';
-  // A change past ±10% that reads stable was not significant (SPEC §4): say so, or it looks wrong.
-  const noise = trend.direction === 'stable' && Math.abs(trend.percentChange ?? 0) > LIMITS.trendChange && trend.pValue !== null;
-  const why = noise ? `, not significant: p = ${trend.pValue}` : '';
-  return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
 }
 
 function issueLines({ issues, findings, period }: Report, colors: Colors): string[] {
-  if (issues.length === 0) return [colors.green('✅ No issues found')];
   // issues[i] and findings[i] are the same issue (both in report order).
   return issues.map((issue, i) => colors.red(`❌ ${clean(issue)}${sinceText(findings[i]?.since ?? null, period.hours)}`));
 }
@@ -148,23 +135,7 @@ export function sinceText(since: string | null, hours: number): string {
   return since === null ? '' : ` since ${formatClock(since, hours)} UTC`;
 }
 
-function recommendationLines(recommendations: string[]): string[] {
-  if (recommendations.length === 0) return ['No recommendations'];
-  return recommendations.map((recommendation) => `💡 ${clean(recommendation)}`);
-}
-
-/** With --service (SPEC §13): its OPERATIONS and TIMELINE tables. */
-function deepDive(report: Report): Section[] {
-  const service = report.service === null ? undefined : report.services[0];
-  if (service === undefined) return [];
-  return [
-    { title: 'OPERATIONS', lines: operationLines(service) },
-    { title: 'TIMELINE', lines: timelineLines(report, service.timeline) },
-  ];
-}
-
 function serviceLines(services: ServiceReport[], colors: Colors, spark: SparklineOptions): string[] {
-  if (services.length === 0) return ['No operations in this period'];
   return services.flatMap((service, i) => [
     ...(i > 0 ? [''] : []),
     ...serviceBlock(service, colors),
@@ -191,13 +162,12 @@ function serviceDetails({ operations, performance, apdex, errors, trend, issues 
     `P99 Duration: ${formatMs(performance.p99Duration)}`,
     `Apdex: ${formatFixed(apdex, 2)}`,
     `Error Rate: ${formatPercent(errors.errorRate, 1)}`,
-    `Trend: ${trendText(trend)}`,
+    `Trend: ${trendLine(trend)}`,
     ...(issues.length > 0 ? [`Issues: ${issues.map(clean).join(', ')}`] : []),
   ];
 }
 
 function slowestLines(operations: SlowOperation[]): string[] {
-  if (operations.length === 0) return ['No operations with durations'];
   return operations.flatMap((op, i) => [
     ...(i > 0 ? [''] : []),
     `${i + 1}. ${clean(op.service)}:${clean(op.operation)}`,
@@ -207,7 +177,6 @@ function slowestLines(operations: SlowOperation[]): string[] {
 
 /** `[n8n] message (N times)`; with --service, `[n8n workflows.execute] …` (its operations). */
 function errorLines(errors: ErrorEntry[], withOperations: boolean): string[] {
-  if (errors.length === 0) return ['No errors in this period'];
   return errors.map((e, i) => {
     const where = withOperations && e.operations.length > 0 ? `${e.service} ${e.operations.join(', ')}` : e.service;
     return `${i + 1}. [${clean(where)}] ${clean(e.message)} (${formatCountOf(e.count, 'time', 'times')})`;
