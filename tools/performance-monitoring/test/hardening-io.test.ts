@@ -1,0 +1,118 @@
+// Issue 27 items 1, 4, 5 and 10, as a user meets them: what --output names is written, never
+// replaced by a regular file; an NDJSON line of any length; stdin's copy bounded and never left
+// behind; service names from the logs escaped on stderr.
+import { execFileSync } from 'node:child_process';
+import { createReadStream, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { describe, expect, it } from 'vitest';
+import { tempPathFor } from '../output.js';
+import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
+
+const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
+
+function expectWritten(result: CliResult) {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('');
+}
+
+describe('--output writes what the path names (issue 27 item 1)', () => {
+  it('a symlink: the file it points to is replaced, the link stays a link', async () => {
+    const dir = emptyDir('perfmon-out-');
+    writeFileSync(join(dir, 'real.prom'), 'old contents\n');
+    symlinkSync('real.prom', join(dir, 'link.prom'));
+    expectWritten(await runCli([...DEMO, '--format', 'openmetrics', '--output', join(dir, 'link.prom')]));
+    expect(lstatSync(join(dir, 'link.prom')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, 'link.prom'))).toBe('real.prom');
+    expect(readFileSync(join(dir, 'real.prom'), 'utf8')).toMatch(/^# HELP perfmon_[^]*\nperfmon_generated_timestamp_seconds [0-9.]+\n$/);
+    expect(readdirSync(dir).sort()).toEqual(['link.prom', 'real.prom']);
+  });
+
+  it('a dangling symlink: the file it names is made, the link kept', async () => {
+    const dir = emptyDir('perfmon-out-');
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync('sub/report.json', join(dir, 'link.json'));
+    expectWritten(await runCli([...DEMO, '--format', 'json', '--output', join(dir, 'link.json')]));
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'sub', 'report.json'), 'utf8')).schemaVersion).toBe(1);
+    expect(readdirSync(join(dir, 'sub'))).toEqual(['report.json']);
+  });
+
+  it('a FIFO is written to (its reader gets the report), and stays a FIFO', async () => {
+    const dir = emptyDir('perfmon-out-');
+    const fifo = join(dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const received = text(createReadStream(fifo));
+    const [result, report] = await Promise.all([runCli([...DEMO, '--format', 'json', '--output', fifo]), received]);
+    expectWritten(result);
+    expect(JSON.parse(report).schemaVersion).toBe(1);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['report.fifo']);
+  });
+
+  it('a character device, directly and through a symlink, stays a character device; then /dev/null', async () => {
+    // A device node of the test's own first (mknod needs root): if the code regressed, it and
+    // not the system's /dev/null would be replaced, and /dev/null is then not touched.
+    const dir = emptyDir('perfmon-out-');
+    const device = join(dir, 'null');
+    const link = join(dir, 'null.prom');
+    symlinkSync(process.getuid?.() === 0 ? device : '/dev/null', link);
+    if (process.getuid?.() === 0) {
+      execFileSync('mknod', [device, 'c', '1', '3']);
+      expectWritten(await runCli([...DEMO, '--output', device]));
+      expect(statSync(device).isCharacterDevice()).toBe(true);
+    }
+    expectWritten(await runCli([...DEMO, '--format', 'openmetrics', '--output', link]));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync(link).isCharacterDevice()).toBe(true);
+    expectWritten(await runCli([...DEMO, '--output', '/dev/null']));
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('/dev/stdout prints the report on stdout, and stays a symlink', async () => {
+    // A link of the test's own to /proc/self/fd/1 first (what /dev/stdout is): if the code
+    // regressed, that link and not the system's /dev/stdout would be replaced.
+    const link = join(emptyDir('perfmon-out-'), 'stdout.json');
+    symlinkSync('/proc/self/fd/1', link);
+    const plain = await runCli([...DEMO, '--format', 'json']);
+    for (const output of [link, '/dev/fd/1', '/dev/stdout']) {
+      const result = await runCli([...DEMO, '--format', 'json', '--output', output]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(comparable(result.stdout)).toEqual(comparable(plain.stdout));
+    }
+    expect(readlinkSync(link)).toBe('/proc/self/fd/1');
+    expect(lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
+  });
+
+  it('a directory is refused: one line, exit 2, nothing written in it', async () => {
+    const dir = emptyDir('perfmon-out-');
+    mkdirSync(join(dir, 'taken'));
+    const result = await runCli([...DEMO, '--output', join(dir, 'taken')]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`perf-monitor: --output '${join(dir, 'taken')}': is a directory; name a file to write the report to\n`);
+    expect(readdirSync(dir)).toEqual(['taken']);
+    expect(readdirSync(join(dir, 'taken'))).toEqual([]);
+  });
+
+  it('a 240-character file name is written (its temp name is shortened), no temp file left', async () => {
+    const dir = emptyDir('perfmon-out-');
+    const name = `${'n'.repeat(235)}.json`;
+    expectWritten(await runCli([...DEMO, '--format', 'json', '--output', join(dir, name)]));
+    expect(JSON.parse(readFileSync(join(dir, name), 'utf8')).schemaVersion).toBe(1);
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
+  it('the temp name stays within 255 bytes, hidden and ending in .tmp, never cutting a character', () => {
+    for (const name of ['n'.repeat(240), 'é'.repeat(127), 'perfmon.prom']) {
+      const temp = basename(tempPathFor(`/var/lib/${name}`));
+      expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(255);
+      expect(temp).toMatch(/^\.[^]+\.\d+\.[0-9a-f]{8}\.tmp$/);
+      expect(temp).not.toContain('\ufffd');
+      expect(name.startsWith(temp.slice(1).replace(/\.\d+\.[0-9a-f]{8}\.tmp$/, ''))).toBe(true);
+    }
+    expect(basename(tempPathFor('/x/perfmon.prom'))).toMatch(/^\.perfmon\.prom\.\d+\.[0-9a-f]{8}\.tmp$/);
+  });
+});
