@@ -3,9 +3,10 @@
 // file is written, never replaced (issue 27 item 1): a symlink's target is replaced and the link
 // kept; a device or a pipe (/dev/null, a FIFO, /dev/stdout) is written directly; a directory is refused.
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, write, type Stats } from 'node:fs';
 import { open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { shownPath } from './cli/shown.js';
 import { RuntimeError, UsageError, UserError, describeError } from './errors.js';
 
@@ -13,6 +14,7 @@ import { RuntimeError, UsageError, UserError, describeError } from './errors.js'
 const NAME_MAX = 255;
 /** Links followed before giving up, as the kernel does (ELOOP). */
 const MAX_LINKS = 40;
+const writeTo = promisify(write);
 
 /** The temp file's name: hidden and ending in `.tmp`, so a collector globbing `*.prom` skips it.
  *  A long name is cut so the temp name stays within NAME_MAX (a 240-byte name would not). */
@@ -38,7 +40,7 @@ function clipBytes(name: string, max: number): string {
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   try {
     const target = await followLinks(file);
-    if (typeof target === 'number') return await writeOwnDescriptor(target, text, file);
+    if (typeof target === 'number') return await writeOwnDescriptor(target, text);
     const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
@@ -75,12 +77,13 @@ async function followLinks(file: string): Promise<string | number> {
   throw new Error('too many levels of symbolic links');
 }
 
-/** stdout and stderr through their Node streams (a socket or a non-blocking pipe cannot be
- *  reopened or written with plain writes); another descriptor is reopened like a device. */
-async function writeOwnDescriptor(fd: number, text: string, file: string): Promise<void> {
+/** Written where the descriptor stands (reopening it would start a file at its first byte):
+ *  stdout and stderr through their Node streams, which cope with a non-blocking pipe. */
+async function writeOwnDescriptor(fd: number, text: string): Promise<void> {
   const stream = fd === 1 ? process.stdout : fd === 2 ? process.stderr : null;
-  if (stream === null) return writeInPlace(file, text, await stat(file));
-  await new Promise<void>((done, fail) => stream.write(text, (error) => (error ? fail(error) : done())));
+  if (stream !== null) return new Promise<void>((done, fail) => stream.write(text, (error) => (error ? fail(error) : done())));
+  const bytes = Buffer.from(text, 'utf8');
+  for (let written = 0; written < bytes.length; ) written += (await writeTo(fd, bytes, written)).bytesWritten;
 }
 
 /** A device, FIFO or socket: opened for writing (no create, no truncate: /dev/null stays a device;
