@@ -1,6 +1,6 @@
 // One run: settings -> source aggregates -> analysis -> alerts -> report -> output -> exit code.
 import { coverageNotice } from './sources/rollup-coverage.js';
-import { shownValue } from './cli/shown.js';
+import { shownText, shownValue } from './cli/shown.js';
 import { EXIT, type ExitCode } from './errors.js';
 import { analyze } from './metrics/analyze.js';
 import type { Analysis } from './metrics/analysis-types.js';
@@ -78,8 +78,9 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   if (names.length === 0) return;
   const wanted = query.service?.toLowerCase();
   const close = names.find((name) => name.toLowerCase() === wanted);
-  const hint = close ? `did you mean ${close}? ` : '';
-  notices.line(`no operations of service ${shownValue(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
+  // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
+  const hint = close ? `did you mean ${shownText(close)}? ` : '';
+  notices.line(`no operations of service ${shownValue(query.service ?? '')} in either window; ${hint}services with operations: ${names.map((name) => shownText(name)).join(', ')}`);
 }
 
 export function exitCodeFor(report: Report, settings: Settings): ExitCode {

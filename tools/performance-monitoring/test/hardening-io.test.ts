@@ -8,6 +8,7 @@ import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { tempPathFor } from '../output.js';
 import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
+import { UNTIL, writeNdjson } from './support/hand-dataset.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 
@@ -114,5 +115,17 @@ describe('--output writes what the path names (issue 27 item 1)', () => {
       expect(name.startsWith(temp.slice(1).replace(/\.\d+\.[0-9a-f]{8}\.tmp$/, ''))).toBe(true);
     }
     expect(basename(tempPathFor('/x/perfmon.prom'))).toMatch(/^\.perfmon\.prom\.\d+\.[0-9a-f]{8}\.tmp$/);
+  });
+});
+
+describe('service names from the logs are escaped on stderr (issue 27 item 10)', () => {
+  it('a newline and an escape sequence in a source name stay one line, shown as \\n and \\u001b', async () => {
+    const op = { status: 'success', duration_ms: 100, created_at: '2025-11-20T09:00:00Z' };
+    const path = writeNdjson(emptyDir(), [{ ...op, source: 'api\nevil' }, { ...op, source: '\u001b[2Jclear' }, { ...op, source: 'x\u0007' }]);
+    const result = await runCli(['--input', path, '--until', UNTIL, '--service', 'X\u0007', '--format', 'json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      "perf-monitor: no operations of service 'X\\u0007' in either window; did you mean x\\u0007? services with operations: \\u001b[2Jclear, api\\nevil, x\\u0007\n",
+    );
   });
 });
