@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { tempPathFor } from '../output.js';
+import { OverlongLine, boundedLines } from '../sources/input-stream.js';
 import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
 import { UNTIL, writeNdjson } from './support/hand-dataset.js';
 
@@ -127,5 +128,58 @@ describe('service names from the logs are escaped on stderr (issue 27 item 10)',
     expect(result.stderr).toBe(
       "perf-monitor: no operations of service 'X\\u0007' in either window; did you mean x\\u0007? services with operations: \\u001b[2Jclear, api\\nevil, x\\u0007\n",
     );
+  });
+});
+
+describe('an NDJSON line of any length (issue 27 item 4)', () => {
+  const MIB16 = 16 * 1024 * 1024;
+  const op = { status: 'success', duration_ms: 100, created_at: '2025-11-20T09:00:00Z' };
+  /** A JSON line of exactly `bytes` bytes (its message padded). */
+  const lineOf = (bytes: number, source = 'big') => {
+    const bare = JSON.stringify({ ...op, source, message: '' });
+    return JSON.stringify({ ...op, source, message: 'x'.repeat(bytes - bare.length) });
+  };
+  const handLines = () => readFileSync(writeNdjson(emptyDir()), 'utf8').trimEnd().split('\n');
+
+  it('a 40 MB line (DuckDB refuses the file) is one skipped row; from a file and from stdin', async () => {
+    const [plain] = await Promise.all([runCli(['--input', writeNdjson(emptyDir()), '--until', UNTIL, '--format', 'json'])]);
+    const lines = handLines();
+    lines.splice(1, 0, lineOf(40_000_000));
+    const body = `${lines.join('\n')}\n`;
+    const path = join(emptyDir(), 'huge.ndjson');
+    writeFileSync(path, body);
+    const fromFile = await runCli(['--input', path, '--until', UNTIL, '--format', 'json']);
+    expect(fromFile.stderr).toBe(`perf-monitor: --input '${path}': skipped 1 unreadable row (first: line 2, longer than 16 MiB (40,000,000 bytes))\n`);
+    const fromStdin = await runCli(['--input', '-', '--until', UNTIL, '--format', 'json'], { stdin: body });
+    expect(fromStdin.stderr).toBe('perf-monitor: --input - (stdin): skipped 1 unreadable row (first: line 2, longer than 16 MiB (40,000,000 bytes))\n');
+    for (const result of [fromFile, fromStdin]) {
+      expect(result.code).toBe(0);
+      const report = comparable(result.stdout) as { dataQuality: { skippedRows: number } };
+      expect(report.dataQuality.skippedRows).toBe(1);
+      expect({ ...report, dataQuality: null }).toEqual({ ...comparable(plain.stdout), dataQuality: null });
+    }
+  });
+
+  it('the line reader splits across chunks and counts an over-long line without keeping it', async () => {
+    async function* chunks() {
+      yield* ['ab', 'c\nde', 'f\r\n\n0123', '456789', 'X\n', 'é\nlast'].map((c) => Buffer.from(c));
+    }
+    const lines: (string | OverlongLine)[] = [];
+    for await (const line of boundedLines(chunks(), 8)) lines.push(line);
+    expect(lines).toEqual(['abc', 'def\r', '', new OverlongLine(11), 'é', 'last']);
+  });
+
+  it('16 MiB is kept, one byte more is skipped, when the file needs the repair pass', async () => {
+    const lines = handLines();
+    lines.splice(1, 0, '{"source": oops', lineOf(MIB16, 'kept'), lineOf(MIB16 + 1, 'dropped'));
+    const path = join(emptyDir(), 'edge.ndjson');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const result = await runCli(['--input', path, '--until', UNTIL, '--format', 'json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`^perf-monitor: --input '${path}': skipped 2 unreadable rows \\(first: line 2, not JSON \\(.*\\)\\)\\n$`));
+    const report = JSON.parse(result.stdout) as { dataQuality: { skippedRows: number }; services: { service: string; operations: { total: number } }[] };
+    expect(report.dataQuality.skippedRows).toBe(2);
+    expect(report.services.map((s) => s.service).sort()).toEqual(['api', 'batch', 'kept', 'legacy']);
+    expect(report.services.find((s) => s.service === 'kept')?.operations.total).toBe(1);
   });
 });
