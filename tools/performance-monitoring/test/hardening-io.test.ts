@@ -1,14 +1,14 @@
 // Issue 27 items 1, 4, 5 and 10, as a user meets them: what --output names is written, never
 // replaced by a regular file; an NDJSON line of any length; stdin's copy bounded and never left
 // behind; service names from the logs escaped on stderr.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { tempPathFor } from '../output.js';
 import { OverlongLine, boundedLines } from '../sources/input-stream.js';
-import { comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
+import { CONTROLLED, MONITOR, TSX_LOADER, comparable, emptyDir, runCli, type CliResult } from './support/cli.js';
 import { UNTIL, writeNdjson } from './support/hand-dataset.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
@@ -181,5 +181,86 @@ describe('an NDJSON line of any length (issue 27 item 4)', () => {
     expect(report.dataQuality.skippedRows).toBe(2);
     expect(report.services.map((s) => s.service).sort()).toEqual(['api', 'batch', 'kept', 'legacy']);
     expect(report.services.find((s) => s.service === 'kept')?.operations.total).toBe(1);
+  });
+});
+
+describe('--input - copies stdin bounded, and never leaves the copy behind (issue 27 item 5)', () => {
+  /** A TMPDIR of the test's own; tsx's cache kept out of it, so the run's scratch is all it could hold. */
+  const scratchEnv = (tmp: string, more: Record<string, string> = {}) => ({ TMPDIR: tmp, TSX_DISABLE_CACHE: '1', ...more });
+  const ndjsonBody = () => readFileSync(writeNdjson(emptyDir()));
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s during the copy ends the run by that signal and removes the copy', async (signal) => {
+    const tmp = emptyDir('perfmon-tmpdir-');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of CONTROLLED) delete env[name];
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, '--input', '-'], { cwd: emptyDir(), env: { ...env, ...scratchEnv(tmp) }, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.on('error', () => {});
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
+    // stdin never ends: the run is still copying when the signal comes.
+    const chunk = Buffer.from(`${JSON.stringify({ source: 'a', status: 'success', duration_ms: 1, created_at: '2025-11-20T09:00:00Z' })}\n`.repeat(10_000));
+    const feed = setInterval(() => child.stdin.write(chunk), 20);
+    try {
+      const copied = () => readdirSync(tmp).some((d) => d.startsWith('perfmon-input-') && readdirSync(join(tmp, d)).length > 0);
+      const deadline = Date.now() + 30_000;
+      while (!copied() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(copied()).toBe(true);
+      child.kill(signal);
+      expect(await exited).toBe(signal);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      clearInterval(feed);
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('over PERFMON_STDIN_MAX_BYTES: one line, exit 2, no copy left; exactly at it: read', async () => {
+    const tmp = emptyDir('perfmon-tmpdir-');
+    const body = ndjsonBody();
+    const over = await runCli(['--input', '-', '--until', UNTIL], { stdin: body, env: scratchEnv(tmp, { PERFMON_STDIN_MAX_BYTES: String(body.length - 1) }) });
+    expect(over.code).toBe(2);
+    expect(over.stdout).toBe('');
+    expect(over.stderr).toBe(
+      `perf-monitor: --input - (stdin): more than ${(body.length - 1).toLocaleString('en-US')} bytes (PERFMON_STDIN_MAX_BYTES); save the logs to a file and pass --input FILE, or raise the limit\n`,
+    );
+    expect(readdirSync(tmp)).toEqual([]);
+    const at = await runCli(['--input', '-', '--until', UNTIL, '--format', 'json'], { stdin: body, env: scratchEnv(tmp, { PERFMON_STDIN_MAX_BYTES: String(body.length) }) });
+    expect(at.stderr).toBe('');
+    expect(at.code).toBe(0);
+    expect(JSON.parse(at.stdout).dataQuality.skippedRows).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('a PERFMON_STDIN_MAX_BYTES that is not a whole number of bytes is exit 2', async () => {
+    const result = await runCli(['--input', '-'], { stdin: '', env: { PERFMON_STDIN_MAX_BYTES: '1e9' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("perf-monitor: PERFMON_STDIN_MAX_BYTES '1e9' is not valid: use a whole number of bytes, 1 or more (default 1073741824, 1 GiB)\n");
+  });
+
+  it('a TMPDIR that does not exist is named in one line, exit 1', async () => {
+    const tmp = join(emptyDir('perfmon-tmpdir-'), 'missing');
+    const result = await runCli(['--input', '-'], { stdin: ndjsonBody(), env: scratchEnv(tmp) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^perf-monitor: cannot make a scratch directory in TMPDIR \\('${tmp}'\\): ENOENT: no such file or directory[^\\n]*\\n$`));
+  });
+
+  it('a full TMPDIR (a 1 MiB tmpfs) names stdin and TMPDIR in one line, exit 1, no copy left', async (context) => {
+    const tmp = emptyDir('perfmon-tmpfs-');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', tmp], { stdio: 'ignore' });
+    } catch {
+      context.skip(); // mounting needs root (CAP_SYS_ADMIN)
+    }
+    try {
+      const body = Buffer.concat(Array.from({ length: 400 }, () => ndjsonBody())); // ~2.5 MB
+      const result = await runCli(['--input', '-', '--until', UNTIL], { stdin: body, env: scratchEnv(tmp) });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `perf-monitor: --input - (stdin): cannot copy stdin to TMPDIR ('${tmp}'): no space left on device (ENOSPC); point TMPDIR at a disk with room, or save the logs to a file and pass --input FILE\n`,
+      );
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      execFileSync('umount', [tmp]);
+    }
   });
 });
