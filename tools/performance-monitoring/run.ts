@@ -1,7 +1,7 @@
 // One report run: settings -> source aggregates -> analysis -> gates -> the report (built once)
 // -> alerts added to it -> rendered -> stdout or --output -> exit code.
 import { coverageNotice } from './sources/rollup-coverage.js';
-import { forMessage } from './text/safe-text.js';
+import { forMessage, forMessageText } from './text/safe-text.js';
 import { EXIT, type ExitCode } from './base/errors.js';
 import { analyze } from './metrics/analyze.js';
 import type { Analysis } from './metrics/analysis-types.js';
@@ -78,8 +78,9 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   if (names.length === 0) return;
   const wanted = query.service?.toLowerCase();
   const close = names.find((name) => name.toLowerCase() === wanted);
-  const hint = close ? `did you mean ${close}? ` : '';
-  notices.line(`no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.join(', ')}`);
+  // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
+  const hint = close ? `did you mean ${forMessageText(close)}? ` : '';
+  notices.line(`no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.map((name) => forMessageText(name)).join(', ')}`);
 }
 
 export function exitCodeFor(report: Report): ExitCode {

@@ -4,6 +4,8 @@ import { config as loadDotenv } from 'dotenv';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** `--input -` copies stdin to TMPDIR (DuckDB's readers seek, a pipe cannot): at most this much. */
+export const DEFAULT_STDIN_MAX_BYTES = 1024 ** 3;
 
 /** Reads `.env` in the working directory into process.env without overriding what is set. */
 export function loadEnvFile(): void {
@@ -25,4 +27,15 @@ export function timeoutMs(env: NodeJS.ProcessEnv): number {
     throw new UsageError(`PERFMON_TIMEOUT_MS ${forMessage(raw)} is not valid: use a whole number of milliseconds from 1 to 600000`);
   }
   return ms;
+}
+
+/** PERFMON_STDIN_MAX_BYTES: the most `--input -` copies from stdin to TMPDIR (issue 27 item 5). */
+export function stdinMaxBytes(env: NodeJS.ProcessEnv): number {
+  const raw = envValue(env, 'PERFMON_STDIN_MAX_BYTES');
+  if (raw === undefined) return DEFAULT_STDIN_MAX_BYTES;
+  const bytes = Number(raw);
+  if (!/^\d+$/.test(raw) || bytes < 1 || !Number.isSafeInteger(bytes)) {
+    throw new UsageError(`PERFMON_STDIN_MAX_BYTES ${forMessage(raw)} is not valid: use a whole number of bytes, 1 or more (default ${DEFAULT_STDIN_MAX_BYTES}, 1 GiB)`);
+  }
+  return bytes;
 }

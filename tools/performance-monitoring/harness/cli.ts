@@ -18,7 +18,7 @@ export interface CliResult {
 
 /** Variables a developer's shell may hold that would change which source the CLI picks. */
 export const CONTROLLED = [
-  'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR',
+  'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR', 'PERFMON_STDIN_MAX_BYTES',
   'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
   // The sparklines' characters and width (SPEC §12).
   'LANG', 'LC_ALL', 'LC_CTYPE', 'COLUMNS',

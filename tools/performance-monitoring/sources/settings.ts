@@ -3,7 +3,7 @@
 // value a source needs is validated here, before anything connects.
 import { forMessage } from '../text/safe-text.js';
 import type { InputFormat } from './types.js';
-import { envValue, timeoutMs } from '../base/env.js';
+import { envValue, stdinMaxBytes, timeoutMs } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { DEFAULT_TABLE, quoteTableName } from './sql/aggregate.js';
 import type { SourceKind } from './types.js';
@@ -11,7 +11,7 @@ import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 
 export type SourceSettings =
   | { kind: 'demo' }
-  | { kind: 'file'; paths: string[]; inputFormat: InputFormat | null }
+  | { kind: 'file'; paths: string[]; inputFormat: InputFormat | null; stdinMaxBytes: number }
   | { kind: 'postgres'; url: URL; table: string; timeoutMs: number; rollups: boolean }
   | { kind: 'supabase'; url: URL; key: string; table: string; timeoutMs: number; rollups: boolean };
 
@@ -36,7 +36,7 @@ export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessE
     case 'demo':
       return { kind: 'demo' };
     case 'file':
-      return { kind: 'file', paths: choice.input, inputFormat: choice.inputFormat };
+      return { kind: 'file', paths: choice.input, inputFormat: choice.inputFormat, stdinMaxBytes: stdinMaxBytes(env) };
     case 'postgres':
       return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };
     case 'supabase':

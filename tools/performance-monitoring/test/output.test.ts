@@ -46,14 +46,14 @@ describe('--output', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('a path that is a directory is one stderr line and exit 1, leaving no temp file', async () => {
+  it('a path that is a directory is one stderr line and exit 2 (issue 27), leaving no temp file', async () => {
     const dir = emptyDir('perfmon-out-');
     mkdirSync(join(dir, 'taken'));
     const result = await runCli([...DEMO, '--output', join(dir, 'taken')]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain(`cannot write the report to ${join(dir, 'taken')}:`);
+    expect(result.stderr).toContain(`--output '${join(dir, 'taken')}': is a directory`);
     expect(readdirSync(dir)).toEqual(['taken']);
   });
 

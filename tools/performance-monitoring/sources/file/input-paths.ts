@@ -1,12 +1,14 @@
 // Which files --input reads: each path checked once and handed to DuckDB as the absolute path
-// that was checked; `-` (stdin) copied to a scratch file first. One rule for a path that cannot
-// be used, whatever the cause (missing, a directory, no permission, a symlink loop): exit 2.
+// that was checked; `-` (stdin) copied to a scratch file first, bounded, and removed whatever ends
+// the run. One rule for a path that cannot be used, whatever the cause (missing, a directory, no
+// permission, a symlink loop): exit 2.
 import { closeSync, createWriteStream, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { forPath } from '../../text/safe-text.js';
-import { UsageError } from '../../base/errors.js';
+import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
 import { formatOf, type FileFormat } from './formats.js';
 import { readHead } from './input-stream.js';
 import type { InputFormat } from '../types.js';
@@ -62,34 +64,69 @@ function checkReadable(path: string): void {
   }
 }
 
-/** A scratch directory for stdin's copy and repaired files, made on first use. */
+/** Signals whose default action ends the process: without a handler, the scratch dir (a copy of
+ *  stdin, gigabytes perhaps) would outlive the run (issue 27 item 5). */
+const ENDING_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/** A scratch directory for stdin's copy and repaired files, made on first use in TMPDIR, and
+ *  removed by remove(), on exit, or on a signal that ends the run (which then ends as it would have). */
 export class Scratch {
   private dir: string | undefined;
+  private readonly onExit = () => this.remove();
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.remove();
+    process.kill(process.pid, signal);
+  };
 
   path(name: string): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'perfmon-input-'));
+    if (this.dir === undefined) {
+      this.dir = makeScratchDir();
+      this.listen(true);
+    }
     return join(this.dir, name);
   }
 
   remove(): void {
+    this.listen(false);
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
   }
+
+  private listen(on: boolean): void {
+    // Removed before the signal is raised again, so its default action (ending the process) applies.
+    const method = on ? 'on' : 'off';
+    for (const signal of ENDING_SIGNALS) process[method](signal, this.onSignal);
+    process[method]('exit', this.onExit);
+  }
+}
+
+function makeScratchDir(): string {
+  try {
+    return mkdtempSync(join(tmpdir(), 'perfmon-input-'));
+  } catch (error) {
+    throw new RuntimeError(`cannot make a scratch directory in TMPDIR (${forPath(tmpdir())}): ${describeError(error)}`);
+  }
+}
+
+/** How stdin is read: --input-format, and the most it may hold (PERFMON_STDIN_MAX_BYTES). */
+export interface StdinOptions {
+  inputFormat: InputFormat | null;
+  stdinMaxBytes: number;
 }
 
 /** The files to read, in order; stdin is copied (DuckDB's readers seek, a pipe cannot). */
-export async function resolveInputs(paths: string[], inputFormat: InputFormat | null, stdin: Stdin, scratch: Scratch): Promise<InputFile[]> {
+export async function resolveInputs(paths: string[], options: StdinOptions, stdin: Stdin, scratch: Scratch): Promise<InputFile[]> {
   const inputs: InputFile[] = [];
   for (const name of paths) {
-    if (name === STDIN) inputs.push(await copyStdin(stdin, inputFormat, scratch));
-    else inputs.push({ name, path: resolve(name), format: formatOf(name, inputFormat) });
+    if (name === STDIN) inputs.push(await copyStdin(stdin, options, scratch));
+    else inputs.push({ name, path: resolve(name), format: formatOf(name, options.inputFormat) });
   }
   return inputs;
 }
 
-async function copyStdin(stdin: Stdin, inputFormat: InputFormat | null, scratch: Scratch): Promise<InputFile> {
+async function copyStdin(stdin: Stdin, { inputFormat, stdinMaxBytes }: StdinOptions, scratch: Scratch): Promise<InputFile> {
   const raw = scratch.path('stdin');
-  await pipeline(stdin, createWriteStream(raw));
+  await copyBounded(stdin, raw, stdinMaxBytes);
   // gzip'd logs piped in: DuckDB (and readHead) decompress by the name's ending.
   const magic = await readHead(raw, 2);
   const gzip = magic?.[0] === 0x1f && magic[1] === 0x8b;
@@ -99,6 +136,34 @@ async function copyStdin(stdin: Stdin, inputFormat: InputFormat | null, scratch:
   const path = scratch.path(`stdin.${format}${gzip ? '.gz' : ''}`);
   renameSync(probe, path);
   return { name: STDIN, path, format };
+}
+
+class StdinTooLarge extends Error {}
+
+/** stdin into `path`, stopped past `maxBytes`; each failure one line naming stdin, and TMPDIR
+ *  when the copy cannot be written (a full disk was "unexpected error: ENOSPC"). */
+async function copyBounded(stdin: Stdin, path: string, maxBytes: number): Promise<void> {
+  let bytes = 0;
+  const bound = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(bytes > maxBytes ? new StdinTooLarge() : null, chunk);
+    },
+  });
+  const copy = createWriteStream(path);
+  let writeError: unknown;
+  copy.on('error', (error) => (writeError = error));
+  try {
+    await pipeline(stdin, bound, copy);
+  } catch (error) {
+    const shown = '--input - (stdin)';
+    if (error instanceof StdinTooLarge) {
+      throw new UsageError(`${shown}: more than ${maxBytes.toLocaleString('en-US')} bytes (PERFMON_STDIN_MAX_BYTES); save the logs to a file and pass --input FILE, or raise the limit`);
+    }
+    if (error !== writeError) throw new RuntimeError(`${shown}: reading stdin failed: ${describeError(error)}`);
+    const full = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no space left on device (ENOSPC); point TMPDIR at a disk with room, or save the logs to a file and pass --input FILE' : describeError(error);
+    throw new RuntimeError(`${shown}: cannot copy stdin to TMPDIR (${forPath(tmpdir())}): ${full}`);
+  }
 }
 
 /** The first non-blank character: `{` NDJSON, `[` a JSON array, anything else CSV; empty: NDJSON (no rows). */

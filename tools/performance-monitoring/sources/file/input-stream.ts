@@ -39,3 +39,31 @@ export async function readHead(path: string, max: number): Promise<Buffer | null
   }
   return Buffer.concat(chunks).subarray(0, max);
 }
+
+/** A line longer than the reader's limit: its length in bytes, counted but never held. */
+export class OverlongLine {
+  constructor(readonly bytes: number) {}
+}
+
+/** The lines of `input` split at `\n`, decoded as UTF-8; a line over `maxBytes` is yielded as an
+ *  OverlongLine, its bytes dropped as they arrive (readline would hold it whole, and a line past
+ *  V8's string limit, ~512 MiB, crashed the run: issue 27 item 4). */
+export async function* boundedLines(input: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<string | OverlongLine> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  const line = () => (size > maxBytes ? new OverlongLine(size) : Buffer.concat(parts).toString('utf8'));
+  for await (const chunk of input) {
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(0x0a, start);
+      const piece = chunk.subarray(start, end === -1 ? chunk.length : end);
+      size += piece.length;
+      if (size <= maxBytes) parts.push(piece);
+      else parts = [];
+      if (end === -1) break;
+      yield line();
+      [parts, size, start] = [[], 0, end + 1];
+    }
+  }
+  if (size > 0) yield line();
+}

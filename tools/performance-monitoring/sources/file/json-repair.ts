@@ -1,10 +1,10 @@
 // A clean NDJSON copy of a JSON or NDJSON file DuckDB refused: one odd row (a line that is not
 // JSON, a lone surrogate, a BOM at the start) is skipped and counted instead of refusing the
-// whole file (issue 14 item 9, issue 16). Runs only after DuckDB's fast read failed.
+// whole file (issue 14 item 9, issue 16); so is a line over MAX_LINE_BYTES (issue 27 item 4).
+// Runs only after DuckDB's fast read failed.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { openInput } from './input-stream.js';
+import { OverlongLine, boundedLines, openInput } from './input-stream.js';
 
 export interface Repaired {
   /** Rows written to the copy. */
@@ -17,6 +17,10 @@ export interface Repaired {
 
 /** A JSON array is parsed whole; past this size its repair is not tried (DuckDB's error stands). */
 const MAX_ARRAY_BYTES = 256 * 1024 * 1024;
+/** The longest row kept: DuckDB's maximum_object_size (16 MiB), so the copy holds no row DuckDB
+ *  refuses again. Longer ones are skipped and counted, never read into one string. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const tooLong = (bytes: number) => `longer than 16 MiB (${bytes.toLocaleString('en-US')} bytes)`;
 // A lone surrogate (`"\ud800"`) is valid JSON to JavaScript, but not UTF-8: DuckDB refuses it.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -86,7 +90,7 @@ export async function repairJson(source: string, format: 'ndjson' | 'json', dest
       if (text === null) return null;
       if (!(await copyArray(text, copy, tally))) await copyLines(text.split('\n'), copy, tally);
     } else {
-      await copyLines(createInterface({ input, crlfDelay: Infinity }), copy, tally);
+      await copyLines(boundedLines(input as AsyncIterable<Buffer>, MAX_LINE_BYTES), copy, tally);
     }
   } catch (error) {
     if (error instanceof MalformedArray) throw error;
@@ -122,7 +126,8 @@ async function copyArray(text: string, copy: Copy, tally: Tally): Promise<boolea
   const elements = Array.isArray(value) ? value : [value];
   for (const [i, element] of elements.entries()) {
     const line = JSON.stringify(element) ?? 'null';
-    const problem = rowProblem(element, line);
+    const bytes = Buffer.byteLength(line);
+    const problem = bytes > MAX_LINE_BYTES ? tooLong(bytes) : rowProblem(element, line);
     if (problem) tally.skip(`element ${i + 1}`, problem);
     else await copy.add(line);
   }
@@ -132,21 +137,32 @@ async function copyArray(text: string, copy: Copy, tally: Tally): Promise<boolea
 /** A JSON array that does not parse: no row of it can be trusted, so the file stays refused. */
 export class MalformedArray extends Error {}
 
-async function copyLines(lines: AsyncIterable<string> | Iterable<string>, copy: Copy, tally: Tally): Promise<void> {
+/** Each line of `lines` (split at `\n`) holds one row; a lone `\r` ends one too, as readline had it. */
+async function copyLines(lines: AsyncIterable<string | OverlongLine> | Iterable<string>, copy: Copy, tally: Tally): Promise<void> {
   let number = 0;
-  for await (const raw of lines) {
-    number++;
-    const line = number === 1 ? raw.replace(/^\ufeff/, '') : raw;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      tally.skip(`line ${number}`, `not JSON (${(error as Error).message})`);
+  for await (const read of lines) {
+    if (read instanceof OverlongLine || Buffer.byteLength(read) > MAX_LINE_BYTES) {
+      number++;
+      tally.skip(`line ${number}`, tooLong(read instanceof OverlongLine ? read.bytes : Buffer.byteLength(read)));
       continue;
     }
-    const problem = rowProblem(value, line);
-    if (problem) tally.skip(`line ${number}`, problem);
-    else await copy.add(line.replace(/\r$/, ''));
+    for (const raw of read.replace(/\r$/, '').split('\r')) {
+      number++;
+      await copyLine(number === 1 ? raw.replace(/^\ufeff/, '') : raw, number, copy, tally);
+    }
   }
+}
+
+async function copyLine(line: string, number: number, copy: Copy, tally: Tally): Promise<void> {
+  if (line.trim() === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    tally.skip(`line ${number}`, `not JSON (${(error as Error).message})`);
+    return;
+  }
+  const problem = rowProblem(value, line);
+  if (problem) tally.skip(`line ${number}`, problem);
+  else await copy.add(line);
 }

@@ -8,10 +8,12 @@ import { STDIN, Scratch, checkInputPaths, resolveInputs, type InputFile, type St
 import type { AggregateQuery, Source, SourceResult } from '../types.js';
 import type { InputFormat } from '../types.js';
 
-/** What the file source reads: the --input paths (`-` is stdin) and --input-format. */
+/** What the file source reads: the --input paths (`-` is stdin), --input-format, and the most
+ *  stdin may hold (PERFMON_STDIN_MAX_BYTES). */
 export interface FileSettings {
   paths: string[];
   inputFormat: InputFormat | null;
+  stdinMaxBytes: number;
 }
 
 const TABLE = 'integration_logs';
@@ -45,9 +47,9 @@ export class FileSource implements Source {
   }
 
   private async load(): Promise<{ db: DuckDb; skippedRows: number }> {
-    const { paths, inputFormat } = this.settings;
+    const { paths, inputFormat, stdinMaxBytes } = this.settings;
     checkInputPaths(paths, inputFormat, this.stdin);
-    const inputs = await resolveInputs(paths, inputFormat, this.stdin, this.scratch);
+    const inputs = await resolveInputs(paths, { inputFormat, stdinMaxBytes }, this.stdin, this.scratch);
     const db = (this.db ??= await openDuckDb());
     let skippedRows = 0;
     const names: string[] = [];
