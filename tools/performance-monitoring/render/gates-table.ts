@@ -2,7 +2,8 @@
 // gate (the text report's wording, no colour) and the baseline comparison as a table, one row
 // per entry with then → now (change) per figure. Callers escape for their own markup.
 import type { BaselineEntry, BaselineReport, GatesReport, SixFigures } from '../gates/types.js';
-import { createColors, formatCount, formatNumber } from '../text/format.js';
+import { formatCount, formatNumber } from '../text/format.js';
+import { createColors } from './colors.js';
 import { forTerminalLine } from '../text/safe-text.js';
 import { gateLines } from './text-gates.js';
 

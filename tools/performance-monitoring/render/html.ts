@@ -8,7 +8,8 @@ import { forHtml, forTerminalLine } from '../text/safe-text.js';
 import type { BaselineReport, GatesReport } from '../gates/types.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { type Outline, type OutlinePart, type OutlineSection, headingOf, outline, trendCell } from '../report/outline.js';
-import { SERVICE_STYLE, TREND_ICON, formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 

@@ -4,7 +4,8 @@
 import type { BaselineReport } from '../gates/types.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { type Outline, type OutlineSection, headingOf, outline, sectionsOf, trendCell } from '../report/outline.js';
-import { SERVICE_STYLE, formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { SERVICE_STYLE } from '../report/style.js';
 import { forMarkdown, forTerminalLine } from '../text/safe-text.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { operationRows, OPERATION_HEADERS, timelineRows, TIMELINE_HEADERS } from './deep-dive-rows.js';

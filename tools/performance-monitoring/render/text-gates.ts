@@ -2,7 +2,8 @@
 // regressions marked) and GATES (one ✅/❌ line per gate). Figures at the JSON's precision,
 // since that is what the gates decided on.
 import type { AssertionResult, BaselineEntry, BaselineReport, GateMetric, GatesReport, SixFigures } from '../gates/types.js';
-import { type Colors, formatCount, formatNumber } from '../text/format.js';
+import { formatCount, formatNumber } from '../text/format.js';
+import { type Colors } from './colors.js';
 import { forTerminalLine as clean } from '../text/safe-text.js';
 
 const INDENT = '   ';

@@ -11,17 +11,9 @@ import type {
   SlowOperation,
 } from '../report/types.js';
 import { type Outline, type OutlineSection, outline, sectionsOf, trendLine } from '../report/outline.js';
-import {
-  SERVICE_STYLE,
-  TREND_ICON,
-  createColors,
-  formatCount,
-  formatCountOf,
-  formatFixed,
-  formatMs,
-  formatPercent,
-  type Colors,
-} from '../text/format.js';
+import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
+import { createColors, type Colors } from './colors.js';
 import { forTerminalLine as clean } from '../text/safe-text.js';
 import { formatClock } from './deep-dive-rows.js';
 import { operationLines, sparklineLines, timelineLines } from './service-tables.js';

@@ -5,18 +5,8 @@
 // same in every format and is corrected in one place.
 import type { Report, Trend } from './types.js';
 import { LIMITS } from '../metrics/findings.js';
-import {
-  HEALTH_STYLE,
-  TREND_ICON,
-  formatChange,
-  formatCount,
-  formatCountOf,
-  formatFixed,
-  formatMs,
-  formatNumber,
-  formatPercent,
-  type Tint,
-} from '../text/format.js';
+import { formatChange, formatCount, formatCountOf, formatFixed, formatMs, formatNumber, formatPercent } from '../text/format.js';
+import { HEALTH_STYLE, TREND_ICON, type Tint } from './style.js';
 
 /** The largest duration kept as a sample: PostgreSQL's integer, as sql/aggregate.sql filters it. */
 const MAX_DURATION_MS = 2_147_483_647;

@@ -1,7 +1,6 @@
-// The style table of every channel (text, Slack, e-mail, issue texts): numbers, durations,
-// percentages, icons and colour. One fixed locale, so a report reads the same on every machine.
-// Text that comes from logs is made safe by safe-text.ts.
-import type { HealthStatus, ServiceStatus, TrendDirection } from '../metrics/analysis-types.js';
+// Numbers, durations and percentages as every channel prints them (text, Slack, e-mail, issue
+// texts), in one fixed locale so a report reads the same on every machine. Icons and tints are
+// report/style.ts; log text is made safe by safe-text.ts.
 import { roundTo } from './round.js';
 
 const NOT_AVAILABLE = 'n/a';
@@ -79,51 +78,3 @@ export function formatMsOver(value: number, limit: number): string {
 export function formatCountOf(count: number, singular: string, plural: string): string {
   return `${formatCount(count)} ${count === 1 ? singular : plural}`;
 }
-
-export interface Colors {
-  bold(text: string): string;
-  green(text: string): string;
-  yellow(text: string): string;
-  red(text: string): string;
-}
-
-// SGR on/off pairs; closing with the specific "off" code keeps nested styles intact.
-const SGR = { bold: [1, 22], green: [32, 39], yellow: [33, 39], red: [31, 39] } as const;
-
-function style(enabled: boolean, [on, off]: readonly [number, number]): (text: string) => string {
-  return enabled ? (text) => `\u001b[${on}m${text}\u001b[${off}m` : (text) => text;
-}
-
-/** ANSI styles; with `enabled` false every style returns its text untouched. */
-export function createColors(enabled: boolean): Colors {
-  return {
-    bold: style(enabled, SGR.bold),
-    green: style(enabled, SGR.green),
-    yellow: style(enabled, SGR.yellow),
-    red: style(enabled, SGR.red),
-  };
-}
-
-/** Icons per trend direction; insufficient_data has none (the trend line already says so). */
-export const TREND_ICON: Record<TrendDirection, string> = {
-  improving: '📈',
-  degrading: '📉',
-  stable: '➡️',
-  insufficient_data: '',
-};
-
-export type Tint = keyof Omit<Colors, 'bold'>;
-
-/** Health bands come from `healthStatus` (SPEC §6), never re-derived from the score. */
-export const HEALTH_STYLE: Record<HealthStatus, { icon: string; tint: Tint | null }> = {
-  excellent: { icon: '🟢', tint: 'green' },
-  good: { icon: '🟡', tint: 'yellow' },
-  needs_attention: { icon: '🔴', tint: 'red' },
-  no_data: { icon: '', tint: null },
-};
-
-export const SERVICE_STYLE: Record<ServiceStatus, { icon: string; tint: Tint }> = {
-  healthy: { icon: '✅', tint: 'green' },
-  issues: { icon: '⚠️', tint: 'yellow' },
-  silent: { icon: '❌', tint: 'red' },
-};
