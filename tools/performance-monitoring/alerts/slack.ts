@@ -1,6 +1,7 @@
 // Slack delivery: Block Kit through @slack/webhook, with SPEC §11 timeout and retries.
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
+import { shownText } from '../cli/shown.js';
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
 import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
 import { deliveryBudget } from './budget.js';
@@ -92,7 +93,8 @@ export async function sendSlack(
 
 function slackCause(error: unknown, secrets: string[]): string {
   if (error instanceof IncomingWebhookHTTPError) {
-    const body = clip(error.body, 100);
+    // Slack's (or a proxy's) text, escaped: a newline or an ESC sequence must not reach stderr raw.
+    const body = shownText(error.body, 100);
     return redactedReason(`HTTP ${error.statusCode}${body ? ` ${body}` : ''}`, secrets);
   }
   if (error instanceof IncomingWebhookRequestError) {
