@@ -88,6 +88,8 @@ interface Planned {
   plans: Map<Channel, ChannelPlan>;
   /** Marks were written: the outcome is to be recorded under the lock again. */
   marked: boolean;
+  /** This run, as its marks name it. */
+  sender: Sender;
   trouble: string | null;
 }
 
@@ -140,10 +142,12 @@ function settle(scoped: ScopeState, warn: (line: string) => void): void {
 
 /**
  * Under the lock: read, settle what killed runs left, plan, and write the plans' marks (the state
- * after success, marked `sending` by `sender`), or the state of a run with nothing to send.
+ * after success, marked `sending` by this run), or the state of a run with nothing to send.
  */
-async function planUnderLock(run: RunContext, scope: string, file: string, sender: Sender): Promise<Planned> {
+async function planUnderLock(run: RunContext, scope: string, file: string): Promise<Planned> {
   const { config, warn } = run;
+  // Its deadline counts from now, once the lock is ours: the wait for it is over.
+  const sender = newSender(config.timeoutMs, run.lockWaitMs);
   const state = await readState(config.stateDir, file, warn);
   const scoped = (state.scopes[scope] ??= emptyScope());
   settle(scoped, warn);
@@ -163,11 +167,11 @@ async function planUnderLock(run: RunContext, scope: string, file: string, sende
     warn(trouble);
   }
   const marked = trouble === null && [...plans.values()].some(hasMessage);
-  return { conditions, silenced: silencedReport(silences, conditions), plans, marked, trouble };
+  return { conditions, silenced: silencedReport(silences, conditions), plans, marked, sender, trouble };
 }
 
 /** Under the lock again, on the state as it is now: each channel's outcome replaces its marks. */
-async function record(run: RunContext, scope: string, planned: Planned, deliveries: Map<Channel, Delivery>, sender: Sender): Promise<string | null> {
+async function record(run: RunContext, scope: string, planned: Planned, deliveries: Map<Channel, Delivery>): Promise<string | null> {
   const { config } = run;
   try {
     await withStateLock(config.stateDir, run.lockWaitMs, async (file) => {
@@ -176,7 +180,7 @@ async function record(run: RunContext, scope: string, planned: Planned, deliveri
       for (const [channel, plan] of planned.plans) {
         if (!hasMessage(plan)) continue;
         const delivered = deliveries.get(channel)?.ok ?? false;
-        scoped.channels[channel] = recordDelivery(scoped.channels[channel] ?? {}, plan, sender.run, delivered);
+        scoped.channels[channel] = recordDelivery(scoped.channels[channel] ?? {}, plan, planned.sender.run, delivered);
       }
       await writeState(file, state);
     });
@@ -190,11 +194,9 @@ async function record(run: RunContext, scope: string, planned: Planned, deliveri
 }
 
 async function withState(run: RunContext, scope: string): Promise<AlertsReport> {
-  const { config } = run;
-  const sender = newSender(config.timeoutMs, run.lockWaitMs);
-  const planned = await withStateLock(config.stateDir, run.lockWaitMs, (file) => planUnderLock(run, scope, file, sender));
+  const planned = await withStateLock(run.config.stateDir, run.lockWaitMs, (file) => planUnderLock(run, scope, file));
   const deliveries = await deliverAll(run, planned.plans);
-  const trouble = planned.marked ? await record(run, scope, planned, deliveries, sender) : planned.trouble;
+  const trouble = planned.marked ? await record(run, scope, planned, deliveries) : planned.trouble;
   return { conditions: planned.conditions, silenced: planned.silenced, channels: outcomes(run, planned.plans, deliveries, trouble) };
 }
 
