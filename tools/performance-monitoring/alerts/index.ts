@@ -1,18 +1,26 @@
 // `--alert`: evaluate the report's conditions, decide per channel what is pending, new, due again,
 // held over or resolved, deliver, and remember it. Delivery failures are recorded, never thrown:
 // the report is still printed and the caller exits 4 when any channel has `failed` (SPEC §9-10).
-// State trouble never stops delivery: alerts go out without dedupe, one stderr line says so.
+// The state lock is held for file work only (issue 27 item 2): under it a run plans and marks what
+// it will send, it delivers without it, then takes it again to record the outcome; a concurrent
+// run sees the marks and holds those alerts back, however long a peer hangs. State trouble never
+// stops delivery: alerts go out without dedupe, one stderr line says so. A lock still busy after
+// the wait is no trouble with the state but another run at work: this run sends nothing rather
+// than what that run may be sending.
 import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../report/types.js';
 import { DEFAULT_ATTEMPTS } from '../net/retry.js';
 import type { AlertConfig } from './config.js';
 import { evaluateConditions, silentServices } from './conditions.js';
 import { sendEmail } from './email.js';
 import { buildMessage } from './message.js';
-import { applyDelivery, hasMessage, planChannel, settleInterrupted, type ChannelPlan, type ChannelState, type Timing } from './plan.js';
+import { applyDelivery, hasMessage, planChannel, recordDelivery, settleInterrupted, type ChannelPlan, type Sender, type Timing } from './plan.js';
 import { redactedReason } from './redact.js';
+import { isInFlight, newSender } from './sender.js';
 import { activeSilences, mutedBy, type Silence } from './silence.js';
 import { sendSlack, slackPayload, type Delivery } from './slack.js';
-import { emptyScope, readState, StateUnusableError, withStateLock, writeState, type Channel, type ScopeState } from './state.js';
+import {
+  emptyScope, readState, STALE_LOCK_MS, StateBusyError, StateUnusableError, withStateLock, writeState, type Channel, type ScopeState,
+} from './state.js';
 
 export { alertConfigFromEnv, type AlertConfig } from './config.js';
 export { evaluateConditions } from './conditions.js';
@@ -20,7 +28,15 @@ export { evaluateConditions } from './conditions.js';
 export interface SendAlertsOptions {
   /** Where one-line notices go, without the `perf-monitor: ` prefix (the sink adds it); default stderr. */
   warn?: (line: string) => void;
+  /** How long to wait for the state lock (tests of a busy lock); default LOCK_WAIT_MS. */
+  lockWaitMs?: number;
 }
+
+/**
+ * The lock is held for a read and a write, milliseconds; a wait this long means a holder that
+ * died on another host (taken over once stale) or a wedged one: long enough for the first.
+ */
+export const LOCK_WAIT_MS = STALE_LOCK_MS + 5_000;
 
 const stderrLine = (line: string) => void process.stderr.write(`perf-monitor: ${line}\n`);
 const CHANNEL_NAME: Record<Channel, string> = { slack: 'Slack', email: 'e-mail' };
@@ -39,12 +55,23 @@ function outcome(channel: Channel, plan: ChannelPlan, delivery: Delivery): Chann
   if (!delivery.ok) {
     return { channel, sent: [], suppressed: plan.suppressed, resolved: [], failed: { keys: [...firing, ...resolved], reason: delivery.reason } };
   }
-  return { channel, sent: firing, suppressed: plan.suppressed, resolved, failed: null };
+  // Counted as sent, yet not known to be: a failure with no keys, as state trouble is (exit 4).
+  const doubt = delivery.doubt === undefined ? null : { keys: [], reason: delivery.doubt };
+  return { channel, sent: firing, suppressed: plan.suppressed, resolved, failed: doubt };
 }
 
 /** The one stderr line of a state that cannot be used or saved (SPEC §9). */
 const stateTrouble = (dir: string, cause: string) =>
   `alert state in ${dir} not usable (${cause}); dedupe is off: alerts are sent, and later runs may repeat them`;
+
+/** The one stderr line of a lock another run kept for the whole wait. */
+const stateBusy = (dir: string, cause: string) =>
+  `alert state in ${dir} busy (${cause}); this run sends no alert, so as not to repeat what that run sends; ` +
+  'the next run sends what is still owed';
+
+/** The one stderr line of an outcome that could not be written after the delivery. */
+const notRecorded = (dir: string, cause: string) =>
+  `alert state in ${dir}: this run's delivery could not be recorded (${cause}); later runs take it as sent and say so`;
 
 interface RunContext {
   report: Report;
@@ -52,30 +79,34 @@ interface RunContext {
   channels: Channel[];
   nowMs: number;
   warn: (line: string) => void;
+  lockWaitMs: number;
 }
 
-/** Plans and delivers every channel; `beforeSend` runs once all plans are known (the "sending" write). */
-async function deliverAll(
-  run: RunContext,
-  conditions: AlertCondition[],
-  states: Partial<Record<Channel, ChannelState>>,
-  timing: Timing,
-  muted: (key: string) => boolean,
-  beforeSend: (plans: Map<Channel, ChannelPlan>) => Promise<void>,
-): Promise<{ plans: Map<Channel, ChannelPlan>; deliveries: Map<Channel, Delivery> }> {
-  const plans = new Map(run.channels.map((channel) => [channel, planChannel(states[channel] ?? {}, conditions, run.nowMs, timing, muted)]));
-  await beforeSend(plans);
+/** What a run decided under the lock. */
+interface Planned {
+  conditions: AlertCondition[];
+  silenced: AlertsReport['silenced'];
+  plans: Map<Channel, ChannelPlan>;
+  /** Marks were written: the outcome is to be recorded under the lock again. */
+  marked: boolean;
+  /** This run, as its marks name it. */
+  sender: Sender;
+  trouble: string | null;
+}
+
+/** Delivers every channel's plan at once, without the lock; one stderr line per channel in trouble. */
+async function deliverAll(run: RunContext, plans: Map<Channel, ChannelPlan>): Promise<Map<Channel, Delivery>> {
   const deliveries = new Map<Channel, Delivery>();
   await Promise.all(
-    run.channels.map(async (channel) => {
-      const plan = plans.get(channel);
-      if (plan) deliveries.set(channel, await deliver(channel, run.report, plan, run.config));
+    [...plans].map(async ([channel, plan]) => {
+      deliveries.set(channel, await deliver(channel, run.report, plan, run.config));
     }),
   );
   for (const [channel, delivery] of deliveries) {
     if (!delivery.ok) run.warn(`${CHANNEL_NAME[channel]} alert not delivered: ${delivery.reason}`);
+    else if (delivery.doubt !== undefined) run.warn(`${CHANNEL_NAME[channel]} alert may not have been delivered: ${delivery.doubt}`);
   }
-  return { plans, deliveries };
+  return deliveries;
 }
 
 function outcomes(run: RunContext, plans: Map<Channel, ChannelPlan>, deliveries: Map<Channel, Delivery>, trouble: string | null): ChannelOutcome[] {
@@ -93,10 +124,13 @@ function silencedReport(silences: Silence[], conditions: AlertCondition[]): Aler
   return silences.map(({ key, until }) => ({ key, until, conditions: conditions.filter((c) => mutedBy([{ key, until }], c.key)).map((c) => c.key) }));
 }
 
-/** Entries a killed run left marked `sending`: taken as delivered, said once per channel. */
+/**
+ * Entries a killed run left marked `sending`: taken as delivered, said once per channel. Entries
+ * another run is delivering right now are left marked: they read as sent, so they are held back.
+ */
 function settle(scoped: ScopeState, warn: (line: string) => void): void {
   for (const channel of Object.keys(scoped.channels) as Channel[]) {
-    const { state, interrupted } = settleInterrupted(scoped.channels[channel] ?? {});
+    const { state, interrupted } = settleInterrupted(scoped.channels[channel] ?? {}, (entry) => isInFlight(entry));
     scoped.channels[channel] = state;
     if (interrupted.length === 0) continue;
     const keys = interrupted.map((item) => item.key).join(', ');
@@ -107,8 +141,14 @@ function settle(scoped: ScopeState, warn: (line: string) => void): void {
   }
 }
 
-async function withState(run: RunContext, scope: string, file: string): Promise<AlertsReport> {
+/**
+ * Under the lock: read, settle what killed runs left, plan, and write the plans' marks (the state
+ * after success, marked `sending` by this run), or the state of a run with nothing to send.
+ */
+async function planUnderLock(run: RunContext, scope: string, file: string): Promise<Planned> {
   const { config, warn } = run;
+  // Its deadline counts from now, once the lock is ours: the wait for it is over.
+  const sender = newSender(config.timeoutMs, run.lockWaitMs);
   const state = await readState(config.stateDir, file, warn);
   const scoped = (state.scopes[scope] ??= emptyScope());
   settle(scoped, warn);
@@ -116,26 +156,49 @@ async function withState(run: RunContext, scope: string, file: string): Promise<
   scoped.silences = Object.fromEntries(silences.map(({ key, until }) => [key, until]));
   const remembered = Object.values(scoped.channels).flatMap((entries) => Object.keys(entries ?? {}));
   const conditions = evaluateConditions(run.report, { silentBefore: silentServices(remembered) });
+  const muted = (key: string) => mutedBy(silences, key);
+  const plans = new Map(run.channels.map((channel) => [channel, planChannel(scoped.channels[channel] ?? {}, conditions, run.nowMs, config, muted)]));
   const nowIso = new Date(run.nowMs).toISOString();
+  for (const [channel, plan] of plans) scoped.channels[channel] = applyDelivery(plan, nowIso, hasMessage(plan), true, sender);
   let trouble: string | null = null;
-  const save = async () => {
-    if (trouble !== null) return;
-    try {
+  try {
+    await writeState(file, state);
+  } catch (error) {
+    trouble = stateTrouble(config.stateDir, redactedReason(error, config.secrets));
+    warn(trouble);
+  }
+  const marked = trouble === null && [...plans.values()].some(hasMessage);
+  return { conditions, silenced: silencedReport(silences, conditions), plans, marked, sender, trouble };
+}
+
+/** Under the lock again, on the state as it is now: each channel's outcome replaces its marks. */
+async function record(run: RunContext, scope: string, planned: Planned, deliveries: Map<Channel, Delivery>): Promise<string | null> {
+  const { config } = run;
+  try {
+    await withStateLock(config.stateDir, run.lockWaitMs, async (file) => {
+      const state = await readState(config.stateDir, file, run.warn);
+      const scoped = (state.scopes[scope] ??= emptyScope());
+      for (const [channel, plan] of planned.plans) {
+        if (!hasMessage(plan)) continue;
+        const delivered = deliveries.get(channel)?.ok ?? false;
+        scoped.channels[channel] = recordDelivery(scoped.channels[channel] ?? {}, plan, planned.sender.run, delivered);
+      }
       await writeState(file, state);
-    } catch (error) {
-      trouble = stateTrouble(config.stateDir, redactedReason(error, config.secrets));
-      warn(trouble);
-    }
-  };
-  const { plans, deliveries } = await deliverAll(run, conditions, scoped.channels, config, (key) => mutedBy(silences, key), async (planned) => {
-    // Written before anything is sent: a run killed mid-send leaves "sending" for the next one.
-    if (![...planned.values()].some(hasMessage)) return; // nothing to send: one write, after
-    for (const [channel, plan] of planned) scoped.channels[channel] = applyDelivery(plan, nowIso, hasMessage(plan), true);
-    await save();
-  });
-  for (const [channel, plan] of plans) scoped.channels[channel] = applyDelivery(plan, nowIso, deliveries.get(channel)?.ok ?? false);
-  await save();
-  return { conditions, silenced: silencedReport(silences, conditions), channels: outcomes(run, plans, deliveries, trouble) };
+    });
+    return null;
+  } catch (error) {
+    const cause = error instanceof StateBusyError || error instanceof StateUnusableError ? error.reason : error;
+    const line = notRecorded(config.stateDir, redactedReason(cause, config.secrets));
+    run.warn(line);
+    return line;
+  }
+}
+
+async function withState(run: RunContext, scope: string): Promise<AlertsReport> {
+  const planned = await withStateLock(run.config.stateDir, run.lockWaitMs, (file) => planUnderLock(run, scope, file));
+  const deliveries = await deliverAll(run, planned.plans);
+  const trouble = planned.marked ? await record(run, scope, planned, deliveries) : planned.trouble;
+  return { conditions: planned.conditions, silenced: planned.silenced, channels: outcomes(run, planned.plans, deliveries, trouble) };
 }
 
 /**
@@ -147,15 +210,25 @@ async function withoutState(run: RunContext, trouble: string): Promise<AlertsRep
   const silences = activeSilences({}, run.config.silences, run.nowMs);
   const conditions = evaluateConditions(run.report);
   const timing: Timing = { ...run.config, forMs: 0 };
-  const { plans, deliveries } = await deliverAll(run, conditions, {}, timing, (key) => mutedBy(silences, key), async () => undefined);
+  const muted = (key: string) => mutedBy(silences, key);
+  const plans = new Map(run.channels.map((channel) => [channel, planChannel({}, conditions, run.nowMs, timing, muted)]));
+  const deliveries = await deliverAll(run, plans);
   return { conditions, silenced: silencedReport(silences, conditions), channels: outcomes(run, plans, deliveries, trouble) };
 }
 
-/**
- * `scope` names what the report is about (source identity and --service): state is kept per
- * scope, so alerts for two databases never suppress each other. "Now" is the report's window
- * end, so `--until` makes runs reproducible.
- */
+/** Another run kept the lock for the whole wait: nothing is sent, one stderr line, exit 4. */
+function whileBusy(run: RunContext, line: string): AlertsReport {
+  run.warn(line);
+  const conditions = evaluateConditions(run.report);
+  const silences = activeSilences({}, run.config.silences, run.nowMs);
+  const failed = { keys: [], reason: line };
+  return {
+    conditions,
+    silenced: silencedReport(silences, conditions),
+    channels: run.channels.map((channel) => ({ channel, sent: [], suppressed: [], resolved: [], failed })),
+  };
+}
+
 export async function sendAlerts(report: Report, config: AlertConfig, scope: string, options: SendAlertsOptions = {}): Promise<AlertsReport> {
   const run: RunContext = {
     report,
@@ -163,12 +236,12 @@ export async function sendAlerts(report: Report, config: AlertConfig, scope: str
     channels: [...(config.slack ? ['slack' as const] : []), ...(config.email ? ['email' as const] : [])],
     nowMs: Date.parse(report.period.end),
     warn: options.warn ?? stderrLine,
+    lockWaitMs: options.lockWaitMs ?? LOCK_WAIT_MS,
   };
-  // Wait for a concurrent run through its whole send (bounded by attempts × timeout), then read its state.
-  const lockWaitMs = DEFAULT_ATTEMPTS * config.timeoutMs + 15_000;
   try {
-    return await withStateLock(config.stateDir, lockWaitMs, (file) => withState(run, scope, file));
+    return await withState(run, scope);
   } catch (error) {
+    if (error instanceof StateBusyError) return whileBusy(run, stateBusy(error.dir, redactedReason(error.reason, config.secrets)));
     if (!(error instanceof StateUnusableError)) throw error;
     return withoutState(run, stateTrouble(error.dir, redactedReason(error.reason, config.secrets)));
   }

@@ -15,7 +15,7 @@ export interface LockOptions {
   stepMs?: number;
 }
 
-interface Owner {
+export interface Owner {
   pid: number;
   host: string;
 }
@@ -42,8 +42,16 @@ async function readOwner(dir: string): Promise<Owner | null> {
   }
 }
 
+/** Another run held the lock for the whole wait: alive and busy, not broken. */
+export class LockBusyError extends Error {
+  constructor(dir: string, waitMs: number) {
+    super(`another run held ${dir} for more than ${Math.round(waitMs / 1000)}s`);
+    this.name = 'LockBusyError';
+  }
+}
+
 /** True when `pid` surely does not run on this host (ESRCH); EPERM means it runs as another user. */
-function isDead(owner: Owner): boolean {
+export function isDead(owner: Owner): boolean {
   if (owner.host !== hostname()) return false;
   try {
     process.kill(owner.pid, 0);
@@ -106,7 +114,7 @@ export async function acquireLock(dir: string, options: LockOptions): Promise<Lo
       await takeOver(dir, owner);
       continue;
     }
-    if (Date.now() >= deadline) throw new Error(`another run held ${dir} for more than ${Math.round(options.waitMs / 1000)}s`);
+    if (Date.now() >= deadline) throw new LockBusyError(dir, options.waitMs);
     await sleep(step);
   }
   try {

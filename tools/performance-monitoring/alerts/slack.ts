@@ -1,10 +1,15 @@
-// Slack delivery: Block Kit through @slack/webhook, with SPEC §11 timeout and retries.
+// Slack delivery: Block Kit through @slack/webhook, with SPEC §11 timeout and retries. A retry is
+// made only when the failed attempt surely did not post: an HTTP 429 or 5xx answer, or a request
+// that never reached Slack (refused, DNS, connect timeout). A failure after the request was sent
+// (no answer in time, the connection cut) may hide a posted message, and a retry would post it
+// twice: it is not retried, and counts as sent with a doubt (issue 27 item 2).
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
 import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
+import { watchSent } from '../net/sent.js';
 import { deliveryBudget } from './budget.js';
-import { clipLine, fitLines, forMrkdwn as esc, forServerText } from '../text/safe-text.js';
+import { clipLine, fitLines, forMessageText, forMrkdwn as esc } from '../text/safe-text.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
 
@@ -50,7 +55,12 @@ export function slackPayload(message: AlertMessage): IncomingWebhookSendArgument
   return { text, blocks: fitBlocks(blocks), unfurl_links: false, unfurl_media: false };
 }
 
-export type Delivery = { ok: true } | { ok: false; reason: string };
+/** `doubt`: no answer says it was posted, yet it may have been; counted as sent, said on stderr. */
+export type Delivery = { ok: true; doubt?: string } | { ok: false; reason: string };
+
+/** A failure with no HTTP answer, after the request reached Slack: it may have been posted. */
+const isAfterSend = (error: unknown, sent: boolean) =>
+  sent && error instanceof IncomingWebhookRequestError && !(error.original instanceof RequestRefused);
 
 export async function sendSlack(
   webhookUrl: string,
@@ -68,17 +78,21 @@ export async function sendSlack(
   };
   // The whole delivery, retries and Retry-After included, stays within attempts × timeout.
   const budget = deliveryBudget(timeoutMs);
+  const watch = watchSent(webhookUrl);
+  let attemptMs = timeoutMs;
   try {
     await withRetry(
       () => {
         retryAfter = null;
-        const webhook = new IncomingWebhook(webhookUrl, { timeout: budget.attemptMs(), fetch: fetchRecordingRetryAfter });
+        watch.reset();
+        attemptMs = budget.attemptMs();
+        const webhook = new IncomingWebhook(webhookUrl, { timeout: attemptMs, fetch: fetchRecordingRetryAfter });
         return webhook.send(payload);
       },
       {
         shouldRetry: (error) =>
           budget.canRetry() &&
-          ((error instanceof IncomingWebhookRequestError && !(error.original instanceof RequestRefused)) ||
+          ((error instanceof IncomingWebhookRequestError && !(error.original instanceof RequestRefused) && !watch.sent()) ||
             (error instanceof IncomingWebhookHTTPError && isRetryableStatus(error.statusCode))),
         retryAfterMs: () => parseRetryAfter(retryAfter),
         sleep: budget.sleep,
@@ -86,14 +100,24 @@ export async function sendSlack(
     );
     return { ok: true };
   } catch (error) {
+    if (isAfterSend(error, watch.sent())) {
+      return { ok: true, doubt: `Slack webhook: ${afterSendCause(error, attemptMs, secrets)} after the request was sent; counted as sent, not repeated` };
+    }
     return { ok: false, reason: `Slack webhook: ${slackCause(error, secrets)}` };
+  } finally {
+    watch.stop();
   }
+}
+
+function afterSendCause(error: unknown, attemptMs: number, secrets: string[]): string {
+  const original = error instanceof IncomingWebhookRequestError ? error.original : null;
+  return original?.name === 'TimeoutError' ? `no answer within ${attemptMs} ms` : slackCause(error, secrets);
 }
 
 function slackCause(error: unknown, secrets: string[]): string {
   if (error instanceof IncomingWebhookHTTPError) {
-    // Slack's reply goes into one stderr line: a server's text, whatever proxy sent it.
-    const body = forServerText(error.body, 100);
+    // Slack's (or a proxy's) text, escaped: a newline or an ESC sequence must not reach stderr raw.
+    const body = forMessageText(error.body, 100);
     return redactedReason(`HTTP ${error.statusCode}${body ? ` ${body}` : ''}`, secrets);
   }
   if (error instanceof IncomingWebhookRequestError) {

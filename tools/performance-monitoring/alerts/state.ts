@@ -1,12 +1,15 @@
 // Where the alert memory lives: one JSON file in PERFMON_STATE_DIR, by scope (source identity +
 // --service): per channel and condition key its pending/firing/resolving entry, and the scope's
-// silences. Written atomically (temp file + rename) under a lock (lock.ts), so two cron runs in
-// the same minute never both send. Version 1 files (before --alert-for) still load.
+// silences. Read and written atomically (temp file + rename) under a lock (lock.ts) held only for
+// the file work, never across a delivery: a run marks what it sends under the lock, releases it,
+// delivers, and takes it again to record the outcome (index.ts), so two cron runs in the same
+// minute never both send and a hanging peer never makes other runs wait. Version 1 files (before
+// --alert-for) still load.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../base/errors.js';
-import { acquireLock, LockUnusableError } from './lock.js';
-import type { ChannelState, StateEntry } from './plan.js';
+import { acquireLock, LockBusyError, LockUnusableError } from './lock.js';
+import type { ChannelState, Sender, StateEntry } from './plan.js';
 
 export type Channel = 'slack' | 'email';
 
@@ -40,8 +43,27 @@ export class StateUnusableError extends Error {
   }
 }
 
+/**
+ * Another run held the lock for the whole wait. Not trouble with the state: that run is reading
+ * or writing it (or marking what it sends), so this run must not send without dedupe.
+ */
+export class StateBusyError extends Error {
+  constructor(readonly dir: string, readonly reason: string) {
+    super(`alert state in ${dir} busy (${reason})`);
+    this.name = 'StateBusyError';
+  }
+}
+
 const isIso = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
 const isIsoOrNull = (value: unknown) => value === null || isIso(value);
+
+function isSender(value: unknown): value is Sender {
+  const sender = value as Partial<Sender> | null;
+  return (
+    typeof sender === 'object' && sender !== null && typeof sender.run === 'string' &&
+    typeof sender.pid === 'number' && typeof sender.host === 'string' && isIso(sender.until)
+  );
+}
 
 function isEntry(value: unknown): value is StateEntry {
   const entry = value as Partial<StateEntry> | null;
@@ -50,7 +72,8 @@ function isEntry(value: unknown): value is StateEntry {
     ['pending', 'firing', 'resolving', 'resolved'].includes(entry.status ?? '') &&
     (entry.severity === 'critical' || entry.severity === 'warning') &&
     typeof entry.message === 'string' && isIso(entry.since) && isIso(entry.lastHeldAt) &&
-    isIsoOrNull(entry.firstSentAt) && isIsoOrNull(entry.lastSentAt) && isIsoOrNull(entry.sending)
+    isIsoOrNull(entry.firstSentAt) && isIsoOrNull(entry.lastSentAt) && isIsoOrNull(entry.sending) &&
+    (entry.sender === undefined || isSender(entry.sender))
   );
 }
 
@@ -168,9 +191,9 @@ export async function writeState(file: string, state: AlertState): Promise<void>
 export const STALE_LOCK_MS = 20_000;
 
 /**
- * Runs `task` holding the state file's lock. A waiting run blocks until the holder is done (its
- * sends included), then sees what was sent. `waitMs` should outlast a full send with retries.
- * Permission trouble (EACCES, EPERM, EROFS, ENOTDIR) throws StateUnusableError at once.
+ * Runs `task` holding the state file's lock; `task` should only read and write the file (the lock
+ * is never held across network I/O). A holder still busy after `waitMs` throws StateBusyError;
+ * permission trouble (EACCES, EPERM, EROFS, ENOTDIR) throws StateUnusableError at once.
  */
 export async function withStateLock<T>(stateDir: string, waitMs: number, task: (file: string) => Promise<T>): Promise<T> {
   let lock;
@@ -178,6 +201,7 @@ export async function withStateLock<T>(stateDir: string, waitMs: number, task: (
     await mkdir(stateDir, { recursive: true });
     lock = await acquireLock(join(stateDir, LOCK_DIR), { waitMs, staleMs: STALE_LOCK_MS });
   } catch (error) {
+    if (error instanceof LockBusyError) throw new StateBusyError(stateDir, error.message);
     const cause = error instanceof LockUnusableError ? error.errno : error;
     throw new StateUnusableError(stateDir, describeError(cause));
   }

@@ -1,5 +1,6 @@
 // A stand-in for Slack's incoming webhook on 127.0.0.1: records each POSTed JSON body and answers
-// `200 ok`, or, when told to, fails the next requests with 500 or 429 + Retry-After.
+// `200 ok`, or, when told to, fails the next requests with 500 or 429 + Retry-After, answers
+// with a chosen status and body, or posts the message and then answers late or not at all.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +14,12 @@ export interface SlackReceiver {
   failNext(count: number, status: 500 | 429, retryAfterSeconds?: number): void;
   /** The next `count` requests get no answer at all (to exercise the client's timeout). */
   hangNext(count: number): void;
+  /** The next request is answered `status` with `body` as text/plain (a 4xx with hostile text). */
+  answerNext(status: number, body: string): void;
+  /** The next `count` requests are posted (counted in `messages`), then answered `ok` after `delayMs`. */
+  slowNext(count: number, delayMs: number): void;
+  /** The next `count` requests are posted, then their connection is cut without an answer. */
+  cutNext(count: number): void;
   /** Resolves when the next request has arrived (before it is answered): to kill a sender mid-send. */
   nextRequest(): Promise<void>;
   reset(): void;
@@ -22,7 +29,8 @@ export interface SlackReceiver {
 export const WEBHOOK_PATH = '/services/T0SECRET/B0SECRET/xoxsecrettoken';
 
 export async function startSlackReceiver(): Promise<SlackReceiver> {
-  const failures: { status: number | 'hang'; retryAfter?: number }[] = [];
+  const failures: { status: number | 'hang' | 'slow' | 'cut'; retryAfter?: number; body?: string; delayMs?: number }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   const requests: unknown[] = [];
   const messages: Record<string, unknown>[] = [];
   const waiting: (() => void)[] = [];
@@ -44,10 +52,24 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
       }
       const failure = failures.shift();
       if (failure?.status === 'hang') return; // closeAllConnections() ends it on close()
+      if (failure?.status === 'slow' || failure?.status === 'cut') {
+        // Slack has posted it; only the answer is late or lost.
+        messages.push(body as Record<string, unknown>);
+        if (failure.status === 'cut') {
+          request.socket.destroy();
+          return;
+        }
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        }, failure.delayMs);
+        timers.add(timer);
+        return;
+      }
       if (failure) {
         const headers: Record<string, string> = { 'content-type': 'text/plain' };
         if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
-        response.writeHead(failure.status, headers).end(failure.status === 429 ? 'rate_limited' : 'internal_error');
+        response.writeHead(failure.status, headers).end(failure.body ?? (failure.status === 429 ? 'rate_limited' : 'internal_error'));
         return;
       }
       messages.push(body as Record<string, unknown>);
@@ -66,13 +88,25 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     hangNext(count) {
       for (let i = 0; i < count; i++) failures.push({ status: 'hang' });
     },
+    answerNext(status, body) {
+      failures.push({ status, body });
+    },
+    slowNext(count, delayMs) {
+      for (let i = 0; i < count; i++) failures.push({ status: 'slow', delayMs });
+    },
+    cutNext(count) {
+      for (let i = 0; i < count; i++) failures.push({ status: 'cut' });
+    },
     nextRequest: () => new Promise<void>((resolve) => waiting.push(resolve)),
     reset() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       failures.length = 0;
       requests.length = 0;
       messages.length = 0;
     },
     close: () => new Promise<void>((resolve, reject) => {
+      for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));
     }),

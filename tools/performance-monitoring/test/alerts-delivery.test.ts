@@ -199,14 +199,17 @@ describe('sendAlerts delivery', () => {
     expect(alerts.channels).toEqual([{ channel: 'slack', sent: CRITICAL_KEYS, suppressed: [], resolved: [], failed: null }]);
   });
 
-  it('times out a webhook that never answers, 3 attempts, then fails', async () => {
+  it('times out a webhook that took the request and never answers: 1 attempt, counted as sent with a doubt', async () => {
     slack.hangNext(3);
     const started = Date.now();
     const alerts = await sendAlerts(criticalReport(), config({ PERFMON_TIMEOUT_MS: '1000' }), SCOPE, quiet);
-    // Backoff included, the whole delivery stays within attempts × timeout.
-    expect(Date.now() - started).toBeLessThan(3_000 + 500);
-    expect(slack.requests).toHaveLength(3);
-    expect(channel(alerts, 'slack')?.failed?.reason).toBe('Slack webhook: The operation was aborted due to timeout');
+    // Slack may have posted it: a retry could post it twice (issue 27 item 2), so none is made.
+    expect(Date.now() - started).toBeLessThan(1_000 + 500);
+    expect(slack.requests).toHaveLength(1);
+    expect(channel(alerts, 'slack')).toEqual({
+      channel: 'slack', sent: CRITICAL_KEYS, suppressed: [], resolved: [],
+      failed: { keys: [], reason: 'Slack webhook: no answer within 1000 ms after the request was sent; counted as sent, not repeated' },
+    });
     expect(channel(alerts, 'email')?.sent).toEqual(CRITICAL_KEYS);
   });
 
