@@ -7,6 +7,7 @@
 // --alert-for) still load.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceAtomically } from '../base/atomic-write.js';
 import { describeError } from '../base/errors.js';
 import { acquireLock, LockBusyError, LockUnusableError } from './lock.js';
 import type { ChannelState, Sender, StateEntry } from './plan.js';
@@ -175,16 +176,9 @@ export async function readState(dir: string, file: string, warn: (line: string) 
   }
 }
 
-/** Temp file in the same directory, then rename: readers see the old or the new file, never half. */
+/** The one atomic write (base/atomic-write.ts), owner-only: readers see the old or the new file. */
 export async function writeState(file: string, state: AlertState): Promise<void> {
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await replaceAtomically(file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
 }
 
 /** A lock older than this without a live holder is taken over (the holder refreshes it). */

@@ -1,5 +1,6 @@
-// `--output FILE`: the report written atomically (SPEC §16), so a reader such as node_exporter's
-// textfile collector sees the old file or the new one, never half of one. What is not a regular
+// The one atomic write (temp file, fsync, rename), for the report's `--output FILE` (docs/cli.md)
+// and the alert state: a reader such as node_exporter's textfile collector sees the old file or
+// the new one, never half of one, even after a crash. What is not a regular
 // file is written, never replaced (issue 27 item 1): a symlink's target is replaced and the link
 // kept; a device or a pipe (/dev/null, a FIFO, /dev/stdout) is written directly; a directory is refused.
 import { randomBytes } from 'node:crypto';
@@ -99,11 +100,12 @@ async function writeInPlace(path: string, text: string, existing: Stats): Promis
 }
 
 /** A temp file in `file`'s directory (rename is atomic only within one file system), flushed to
- *  disk, then renamed over `file`; no temp file is left behind on failure. */
-async function replaceAtomically(file: string, text: string): Promise<void> {
+ *  disk, then renamed over `file`; no temp file is left behind on failure. `mode`: the new file's
+ *  permissions (0644 for a report; the alert state, 0600). */
+export async function replaceAtomically(file: string, text: string, mode = 0o644): Promise<void> {
   const temp = tempPathFor(file);
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    const handle = await open(temp, 'wx', mode);
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();

@@ -7,7 +7,7 @@ import { computeHealth } from './health.js';
 import { byNumberDescThen } from '../text/order.js';
 import { withSince } from './since.js';
 import { EMPTY_STATS, figuresOf } from './stats.js';
-import { bucketSeconds, bucketStarts, fillBuckets } from './timeline.js';
+import { bucketSeconds, bucketStarts, fillBuckets } from '../sources/buckets.js';
 import { computeTrend } from './trend.js';
 
 export const TOP_SERVICE_ERRORS = 5;

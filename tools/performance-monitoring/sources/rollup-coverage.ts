@@ -1,6 +1,6 @@
 // When a report may read the rollups, and what it tells the user about their coverage (SPEC §17).
 // Pure: the sources decide with the database's watermark, run.ts words the notice.
-import { bucketSeconds } from '../metrics/timeline.js';
+import { bucketSeconds } from './buckets.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bucketSeconds } from '../metrics/timeline.js';
+import { bucketSeconds } from '../sources/buckets.js';
 import { aggregationParams } from '../sources/sql/aggregate.js';
 import { openDuckDb } from '../sources/duckdb.js';
 import { RAW_ROWS, usedRows } from '../sources/sql/rollup-cover.js';

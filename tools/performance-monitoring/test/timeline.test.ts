@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Figures, Finding } from '../metrics/analysis-types.js';
 import { withSince } from '../metrics/since.js';
 import { figuresOf } from '../metrics/stats.js';
-import { bucketSeconds, bucketStarts } from '../metrics/timeline.js';
+import { bucketSeconds, bucketStarts } from '../sources/buckets.js';
 import { statsAvg } from '../harness/stats.js';
 
 const window = (end: string, hours: number) => {

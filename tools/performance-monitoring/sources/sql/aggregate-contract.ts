@@ -2,7 +2,7 @@
 // result columns and the values of its discriminating columns. The positional parameters, the
 // RPC's signature (rpc-sql.ts) and the row decoder (rows.ts) are derived from these lists, and
 // test/aggregate-contract.test.ts fails when the SQL's actual columns (both engines) disagree.
-import { bucketSeconds } from '../../metrics/timeline.js';
+import { bucketSeconds } from '../buckets.js';
 import type { AggregateQuery } from '../types.js';
 
 /** The table the shipped SQL reads; the caller substitutes PERFMON_TABLE for it (aggregate-sql.ts). */

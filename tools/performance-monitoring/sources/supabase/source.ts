@@ -6,7 +6,7 @@ import { RuntimeError } from '../../base/errors.js';
 import { type RetryingFetch, retryingFetch } from '../../net/fetch.js';
 import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../../net/retry.js';
 import { forServerText } from '../../text/safe-text.js';
-import { bucketSeconds } from '../../metrics/timeline.js';
+import { bucketSeconds } from '../buckets.js';
 import { rpcArguments } from '../sql/aggregate-contract.js';
 import { DEFAULT_TABLE } from '../sql/aggregate.js';
 import { RowLoader } from './row-loader.js';

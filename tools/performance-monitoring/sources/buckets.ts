@@ -1,4 +1,4 @@
-// The timeline's buckets (SPEC §12): their width for a window and the starts of every bucket of
+// The timeline's buckets (docs/timeline.md): their width for a window and the starts of every bucket of
 // it, aligned to multiples of the width since the Unix epoch (UTC), so an instant always falls in
 // the same bucket whatever --until. Pure; the aggregation groups by the same arithmetic.
 
