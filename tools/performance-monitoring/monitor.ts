@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-// perf-monitor entry: parse, resolve settings, run, map errors to exit codes (SPEC §10).
+// perf-monitor entry: parse, resolve settings, run, map errors to exit codes (docs/cli.md).
 import { CommanderError } from 'commander';
 import { buildProgram, parseCommandLine } from './cli/program.js';
 import { readOptions } from './cli/read-options.js';
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     commandLine = parseCommandLine(buildProgram(), argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; every parse error is a usage error (SPEC §7: exit 2).
+      // Help and version exit 0; every parse error is a usage error (docs/cli.md: exit 2).
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     throw error;

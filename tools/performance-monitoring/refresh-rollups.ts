@@ -1,6 +1,6 @@
 // `--refresh-rollups`: perf_monitor_refresh_rollups() (sql/rollup.sql) over DATABASE_URL, for those
 // without pg_cron, in steps of a day (each call its own transaction); progress on a terminal,
-// one stderr line at the end; Ctrl-C stops after the current step (SPEC §17).
+// one stderr line at the end; Ctrl-C stops after the current step (docs/rollups.md).
 import type postgresType from 'postgres';
 import { forMessage, forServerText } from './text/safe-text.js';
 import { EXIT, RuntimeError, UsageError, describeError, type ExitCode } from './base/errors.js';

@@ -30,7 +30,7 @@ export interface Settings {
   source: SourceSettings;
   /** null without --alert. */
   alerts: AlertConfig | null;
-  /** --fail-under, --assert, --baseline (SPEC §15). */
+  /** --fail-under, --assert, --baseline (docs/gates.md). */
   gates: GateSettings;
   /** Names the data (source identity and --service), for alert state. */
   scope: string;
@@ -42,7 +42,7 @@ export interface Settings {
 
 const HOUR_MS = 3_600_000;
 
-/** The two windows of SPEC §2 ending at --until or `now`. */
+/** The two windows of docs/cli.md ending at --until or `now`. */
 export function windowQuery(report: ReportSettings, now: Date): AggregateQuery {
   const end = report.until ?? now;
   const span = Math.round(report.hours * HOUR_MS);

@@ -1,4 +1,4 @@
-// The time budget of one delivery (SPEC §11 + issue 14 item 12): each attempt gets the per-call
+// The time budget of one delivery (docs/sources.md + issue 14 item 12): each attempt gets the per-call
 // timeout or what is left, backoff never sleeps past the end, so a peer that accepts and never
 // answers costs at most attempts × timeout in all.
 import { DEFAULT_ATTEMPTS } from '../net/retry.js';

@@ -1,4 +1,4 @@
-// SPEC §9 alert conditions, read from a finished report, and what a resolved notice says the
+// Alert conditions (docs/alerting.md), read from a finished report, and what a resolved notice says the
 // figure is now. Pure: the same report always gives the same conditions, critical ones first.
 // Messages are plain text; renderers escape them.
 import type { AlertCondition, Report } from '../report/types.js';
@@ -7,14 +7,14 @@ import { type ConditionKind, conditionKey, splitKey } from './kinds.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
 export const ERROR_RATE_CRITICAL_ABOVE = 10;
-/** Per service (SPEC §9): an error rate above this, on at least SERVICE_ERROR_MIN_OPERATIONS. */
+/** Per service (docs/alerting.md): an error rate above this, on at least SERVICE_ERROR_MIN_OPERATIONS. */
 export const SERVICE_ERROR_RATE_ABOVE = 10;
 export const SERVICE_ERROR_MIN_OPERATIONS = 20;
 
 export interface ConditionContext {
   /**
    * Services remembered as silent (a `service_silent:` entry in the state). One absent from the
-   * report altogether has dropped out of both windows and is still silent (SPEC §9).
+   * report altogether has dropped out of both windows and is still silent (docs/alerting.md).
    */
   silentBefore?: Iterable<string>;
 }
@@ -53,7 +53,7 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
     const detail = slowest ? `; slowest: ${slowest.service}:${slowest.operation} ${ms(slowest.avgDuration)}` : '';
     warning.push({ key: conditionKey('avg_above_threshold'), severity: 'warning', message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}` });
   }
-  // SPEC §5 has no system finding for the overall trend: it is the report's overall trend figure.
+  // docs/metrics.md names no system finding for the overall trend: it is the report's overall trend figure.
   if (report.overall.trend.direction === 'degrading') {
     warning.push({ key: conditionKey('overall_degrading'), severity: 'warning', message: `Overall performance degrading${signed(report.overall.trend.percentChange)}` });
   }
@@ -85,7 +85,7 @@ function serviceConditions(report: Report): AlertCondition[] {
   return [...degrading, ...errorRate, ...silent];
 }
 
-/** Conditions from the report's `findings` kinds and figures (SPEC §9), never from texts. */
+/** Conditions from the report's `findings` kinds and figures (docs/alerting.md), never from texts. */
 export function evaluateConditions(report: Report, context: ConditionContext = {}): AlertCondition[] {
   const { critical, warning } = systemConditions(report);
   return [...critical, ...warning, ...serviceConditions(report), ...stillSilent(report, context)];

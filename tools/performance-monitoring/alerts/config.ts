@@ -1,5 +1,5 @@
 // Alert configuration from the environment and the parsed --alert-* options, validated before
-// any query runs (SPEC §9: `--alert` without a channel is exit 2). Messages never echo a secret.
+// any query runs (docs/alerting.md: `--alert` without a channel is exit 2). Messages never echo a secret.
 import type { AlertSilence } from './silence.js';
 import { forMessage } from '../text/safe-text.js';
 import { envValue, timeoutMs as timeoutFromEnv } from '../base/env.js';

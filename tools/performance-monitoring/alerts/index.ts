@@ -1,6 +1,6 @@
 // `--alert`: evaluate the report's conditions, decide per channel what is pending, new, due again,
 // held over or resolved, deliver, and remember it. Delivery failures are recorded, never thrown:
-// the report is still printed and the caller exits 4 when any channel has `failed` (SPEC §9-10).
+// the report is still printed and the caller exits 4 when any channel has `failed` (docs/alerting.md, docs/cli.md).
 // The state lock is held for file work only (issue 27 item 2): under it a run plans and marks what
 // it will send, it delivers without it, then takes it again to record the outcome; a concurrent
 // run sees the marks and holds those alerts back, however long a peer hangs. State trouble never
@@ -60,7 +60,7 @@ function outcome(channel: Channel, plan: ChannelPlan, delivery: Delivery): Chann
   return { channel, sent: firing, suppressed: plan.suppressed, resolved, failed: doubt };
 }
 
-/** The one stderr line of a state that cannot be used or saved (SPEC §9). */
+/** The one stderr line of a state that cannot be used or saved (docs/alerting.md). */
 const stateTrouble = (dir: string, cause: string) =>
   `alert state in ${dir} not usable (${cause}); dedupe is off: alerts are sent, and later runs may repeat them`;
 

@@ -67,7 +67,7 @@ export function worstServices(report: Report, limit = WORST_SERVICES): ServiceLi
 
 export function buildMessage(report: Report, plan: Pick<ChannelPlan, 'firing' | 'suppressed' | 'resolved'>): AlertMessage {
   const firing = plan.firing.map(({ condition, repeat }) => ({ severity: condition.severity, text: condition.message, repeat }));
-  // A resolved notice says the figure now, not the alert it ends (SPEC §9).
+  // A resolved notice says the figure now, not the alert it ends (docs/alerting.md).
   const resolved = plan.resolved.map((entry) => ({ severity: 'resolved' as const, text: resolvedText(report, entry.key), repeat: false }));
   const level: MessageLevel = firing.some((line) => line.severity === 'critical') ? 'critical' : firing.length > 0 ? 'warning' : 'resolved';
   const health = report.healthScore === null ? 'n/a' : `${report.healthScore}/100`;

@@ -1,4 +1,4 @@
-// The no-storm and no-flapping rules (SPEC §9), pure so they can be tested without clocks or files.
+// The no-storm and no-flapping rules (docs/alerting.md), pure so they can be tested without clocks or files.
 // Per channel, each condition key moves through
 //   (none) → pending → firing ⇄ resolving → (none)
 // - a holding condition is pending until it has held for `forMs`, then it is sent (0: at once);

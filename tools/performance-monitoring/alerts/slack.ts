@@ -1,4 +1,4 @@
-// Slack delivery: Block Kit through @slack/webhook, with SPEC §11 timeout and retries. A retry is
+// Slack delivery: Block Kit through @slack/webhook, with the timeout and retries of docs/sources.md. A retry is
 // made only when the failed attempt surely did not post: an HTTP 429 or 5xx answer, or a request
 // that never reached Slack (refused, DNS, connect timeout). A failure after the request was sent
 // (no answer in time, the connection cut) may hide a posted message, and a retry would post it

@@ -1,4 +1,4 @@
-// Settings from the environment and `.env` (SPEC §1): loaded quietly, the real environment wins.
+// Settings from the environment and `.env` (docs/sources.md): loaded quietly, the real environment wins.
 import { forMessage } from '../text/safe-text.js';
 import { config as loadDotenv } from 'dotenv';
 import { UsageError } from './errors.js';

@@ -1,4 +1,4 @@
-// Errors the user should see as one line, each with the exit code SPEC §10 gives it.
+// Errors the user should see as one line, each with the exit code docs/cli.md gives it.
 
 export const EXIT = {
   ok: 0,

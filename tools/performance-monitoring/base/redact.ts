@@ -1,4 +1,4 @@
-// The one redactor (SPEC §11): secrets never reach any output. Each secret is looked for in the
+// The one redactor (docs/sources.md): secrets never reach any output. Each secret is looked for in the
 // encodings a server or library may echo it in (JSON-escaped, percent-encoded, base64) and by its
 // distinctive parts (a webhook's path segments, a JWT's signature, an SMTP AUTH PLAIN blob).
 import { describeError } from './errors.js';

@@ -189,7 +189,7 @@ export async function generateDataset(dir: string, n: number, log: (line: string
   }
 }
 
-/** Operation counts per service and window (SPEC §1's definition of an operation). */
+/** Operation counts per service and window (docs/sources.md's definition of an operation). */
 async function computeTruth(connection: DuckDBConnection, parquet: string): Promise<Truth> {
   const reader = await connection.runAndReadAll(`
     SELECT source,

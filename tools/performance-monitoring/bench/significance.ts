@@ -55,7 +55,7 @@ const oldRule: Rule = (current, previous) => {
   return change === null ? 'insufficient_data' : byChange(change);
 };
 
-/** SPEC §4 now: the percent change and Welch p < 0.01. */
+/** The rule now (docs/metrics.md): the percent change and Welch p < 0.01. */
 const newRule: Rule = (current, previous) => computeTrend(current, previous).direction;
 
 // ---- generated data ------------------------------------------------------------------------

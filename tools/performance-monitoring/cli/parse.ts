@@ -1,4 +1,4 @@
-// Option values checked and typed (docs/options.md): each parser takes what a user typed and
+// Option values checked and typed (docs/cli.md): each parser takes what a user typed and
 // returns the value, or throws Invalid with what is allowed; read-options.ts names the option
 // and the value in the one line the user sees.
 import { type InputFormat, type SourceKind, INPUT_FORMATS, SOURCE_KINDS } from '../sources/types.js';

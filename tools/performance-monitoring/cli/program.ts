@@ -59,7 +59,7 @@ export function buildProgram(): Command {
       .allowExcessArguments(true)
       .exitOverride()
       .configureOutput({
-        // Commander's errors can span lines (suggestions); docs/options.md wants one line.
+        // Commander's errors can span lines (suggestions); docs/cli.md wants one line.
         writeErr: (text) => process.stderr.write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
         // Control characters of a mistyped option never reach the terminal.
         outputError: (text, write) => write(`${escaped(text.trim().replace(/\s*\n\s*/g, ' ').replace(/^error: /, 'perf-monitor: '))}\n`),

@@ -1,6 +1,6 @@
 // The command line read through the option table (options.ts): each value given (or its
 // default) parsed once, then the checks that span options. A bad value is one line naming the
-// option, the value and what is allowed (docs/options.md), exit 2.
+// option, the value and what is allowed (docs/cli.md), exit 2.
 import { Invalid, UsageError } from '../base/errors.js';
 import { forMessage } from '../text/safe-text.js';
 import { OPTIONS, type OptionName, type OptionSpec, type Options, flagOf } from './options.js';

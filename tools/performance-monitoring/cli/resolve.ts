@@ -45,7 +45,7 @@ export function alertTiming(options: Options): AlertTiming {
 
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   const source = resolveSourceSettings(options, env);
-  // Alert configuration is checked before any query runs (SPEC §9).
+  // Alert configuration is checked before any query runs (docs/alerting.md).
   const alerts = options.alert
     ? alertConfigFromEnv(env, alertTiming(options))
     : null;
@@ -56,7 +56,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
       threshold: options.threshold,
       until: options.until,
       format: options.format,
-      // SPEC §7: never without a terminal; --no-color always wins.
+      // docs/cli.md: never without a terminal; --no-color always wins.
       // A file gets no ANSI codes and no terminal width, whatever stdout is.
       color: options.output === null && options.color && terminal.stdoutHasColors(colorEnv(env)),
       width: terminalWidth(env, options.output === null ? terminal : { stdoutHasColors: terminal.stdoutHasColors }),

@@ -1,4 +1,4 @@
-// `--assert` verdicts (SPEC §15): each assertion against the analysis, on the figure as the JSON
+// `--assert` verdicts (docs/gates.md): each assertion against the analysis, on the figure as the JSON
 // shows it (so `p95Duration<1500` and a p95 of 1,500.04, shown as 1500, agree with the report).
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
 import type { Assertion, AssertionResult, GateMetric, GateOp } from './types.js';

@@ -1,4 +1,4 @@
-// `--assert` expressions (SPEC §15): `[service.]metric op number`, parsed at startup into an
+// `--assert` expressions (docs/gates.md): `[service.]metric op number`, parsed at startup into an
 // Assertion, or one line that points at the part of the expression that is wrong.
 import { UsageError } from '../base/errors.js';
 import { type Assertion, GATE_METRICS, type GateMetric, type GateOp } from './types.js';

@@ -1,4 +1,4 @@
-// The comparison with a saved baseline (SPEC §15): per service and overall, six figures then and
+// The comparison with a saved baseline (docs/gates.md): per service and overall, six figures then and
 // now, their change, and the regressions. Both sides are compared as the JSON shows them (the
 // saved report is rounded already; this run is rounded the same way), so what the report prints
 // is what was decided on.
@@ -7,7 +7,7 @@ import { roundTo } from '../text/round.js';
 import { formatCount, formatNumber } from '../text/format.js';
 import type { Baseline, BaselineEntry, BaselineReport, ComparedFigures, FigureChanges, SixFigures } from './types.js';
 
-/** SPEC §15: the duration rule needs this many samples on both sides, the error-rate rule this
+/** docs/gates.md: the duration rule needs this many samples on both sides, the error-rate rule this
  *  many failures now, and an error rate up by more than this many percentage points. */
 export const MIN_SAMPLES = 20;
 export const MIN_FAILURES = 5;

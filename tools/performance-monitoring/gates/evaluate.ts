@@ -1,4 +1,4 @@
-// All gates of a run (SPEC §15, §10): --fail-under, each --assert and the --baseline comparison,
+// All gates of a run (docs/gates.md, docs/cli.md): --fail-under, each --assert and the --baseline comparison,
 // as the report's `gates`; null when no gate was asked for. Any failed gate means exit 3.
 import type { Analysis } from '../metrics/analysis-types.js';
 import { evaluateAssertions } from './assert-eval.js';

@@ -1,4 +1,4 @@
-// Gates (SPEC §15): the parsed --assert expressions and saved baseline the run checks, and the
+// Gates (docs/gates.md): the parsed --assert expressions and saved baseline the run checks, and the
 // verdicts as the JSON report shows them (`gates`), figures rounded as the JSON rounds them.
 
 export const GATE_METRICS = [
@@ -20,7 +20,7 @@ export interface Assertion {
   limit: number;
 }
 
-/** The six figures SPEC §15 compares, as the JSON shows them, plus what the rules need. */
+/** The six figures docs/gates.md compares, as the JSON shows them, plus what the rules need. */
 export interface ComparedFigures {
   operations: number;
   errorRate: number | null;

@@ -20,7 +20,7 @@ export interface CliResult {
 export const CONTROLLED = [
   'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR', 'PERFMON_STDIN_MAX_BYTES',
   'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
-  // The sparklines' characters and width (SPEC §12).
+  // The sparklines' characters and width (docs/timeline.md).
   'LANG', 'LC_ALL', 'LC_CTYPE', 'COLUMNS',
 ];
 

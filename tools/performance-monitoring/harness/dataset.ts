@@ -2,7 +2,7 @@
 // tests and the bench share about such data (operation predicate, columns, Supabase-like setup).
 //
 // generateRows() builds `operationsPerWindow` operations in the current window and as many in
-// the previous one (SPEC §2), plus what real logs also hold: plain info/debug lines (not
+// the previous one (docs/cli.md), plus what real logs also hold: plain info/debug lines (not
 // operations), failures with a handful of messages (quotes, a newline, non-ASCII, none at all),
 // negative durations (clock skew), operations without a duration or a name, a service that went
 // silent, one that is new, rows exactly on the window bounds and rows outside both windows.
@@ -109,7 +109,7 @@ const SERVICES: ServiceProfile[] = [
 
 const HOUR_MS = 3_600_000;
 
-/** True when the row counts as an operation (SPEC §1). */
+/** True when the row counts as an operation (docs/sources.md). */
 export function isOperation(row: { duration_ms: number | null; status: string | null }): boolean {
   return row.duration_ms !== null || row.status === 'success' || row.status === 'error';
 }

@@ -1,5 +1,5 @@
 // Hand-built Reports for renderer, schema and alert tests. The figures are consistent with
-// each other (counts add up, overall is the weighted mix, health score follows SPEC §6), so a
+// each other (counts add up, overall is the weighted mix, health score follows docs/metrics.md), so a
 // test that recomputes something from them gets the same answer the metrics module would.
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 

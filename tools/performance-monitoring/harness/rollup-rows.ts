@@ -82,7 +82,7 @@ export interface Differences {
 }
 
 /** Walks a rollup report and an exact one: every figure equal, except the percentiles (within the
- *  histogram's bound: 0.5% plus the JSON's 0.1 ms rounding, and so within SPEC §17's 1%), the
+ *  histogram's bound: 0.5% plus the JSON's 0.1 ms rounding, and so within docs/rollups.md's 1%), the
  *  Apdex figures (returned for the caller to judge) and DERIVED. */
 export function compareReports(rollup: Json, exact: Json): Differences {
   const out: Differences = { maxRelative: 0, percentiles: 0, apdex: [] };

@@ -1,7 +1,7 @@
 // Builders for aggregate rows, as a source would return them, for metrics tests.
 import type { ErrorCountRow, SourceResult, Stats, StatsRow, WindowName } from '../sources/types.js';
 
-/** The column's integer bound (SPEC §1): longer durations are invalid, not samples. */
+/** The column's integer bound (docs/sources.md): longer durations are invalid, not samples. */
 const MAX_DURATION = 2_147_483_647;
 
 /** Sample variance (n - 1), two-pass; null below 2 samples, as var_samp. */

@@ -9,7 +9,7 @@ export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficien
 export type { HealthStatus };
 export type ServiceStatus = 'healthy' | 'issues' | 'silent';
 
-/** One group's counts in one window plus the figures SPEC §3 derives from them, unrounded. */
+/** One group's counts in one window plus the figures docs/metrics.md derives from them, unrounded. */
 export interface Figures extends RawFigures {
   /** The same figures rounded as the report shows them: what every decision reads. */
   shown: ShownFigures;
@@ -18,7 +18,7 @@ export interface Figures extends RawFigures {
 export interface TrendAnalysis {
   direction: TrendDirection;
   percentChange: number | null;
-  /** Welch's two-sided p-value of the difference of the means (SPEC §4); null without enough samples. */
+  /** Welch's two-sided p-value of the difference of the means (docs/metrics.md); null without enough samples. */
   pValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
@@ -30,7 +30,7 @@ export type ServiceFindingKind = 'high_error_rate' | 'slow_average' | 'slow_p95'
 export type SystemFindingKind = 'system_error_rate' | 'system_slow_average' | 'health_low' | 'no_operations';
 export type FindingKind = ServiceFindingKind | SystemFindingKind;
 
-/** An issue, for programs (SPEC §5): its kind and the figure that crossed its limit. */
+/** An issue, for programs (docs/metrics.md): its kind and the figure that crossed its limit. */
 export interface Finding {
   kind: FindingKind;
   /** null for system findings. */
@@ -39,17 +39,17 @@ export interface Finding {
   value: number | null;
   /** The limit it crossed, in the value's unit; null where none applies (silent, no operations). */
   limit: number | null;
-  /** Start of the latest unbroken run of buckets over the limit (SPEC §12); null when unknown. */
+  /** Start of the latest unbroken run of buckets over the limit (docs/timeline.md); null when unknown. */
   since: Date | null;
 }
 
-/** The window cut into buckets (SPEC §12): width and every bucket's start, oldest first. */
+/** The window cut into buckets (docs/timeline.md): width and every bucket's start, oldest first. */
 export interface TimelineAnalysis {
   bucketSeconds: number;
   starts: Date[];
 }
 
-/** One operation of a service (SPEC §13): current figures and trend against the previous window. */
+/** One operation of a service (docs/timeline.md): current figures and trend against the previous window. */
 export interface OperationBreakdown {
   operation: string;
   current: Figures;
@@ -67,7 +67,7 @@ export interface ServiceAnalysis {
   timeline: Figures[];
   /** Its operations in the current window, most calls first, ties by operation. */
   byOperation: OperationBreakdown[];
-  /** Its most frequent error groups (SPEC §14), current window, most first. */
+  /** Its most frequent error groups (docs/error-groups.md), current window, most first. */
   topErrors: { message: string; count: number; example: string }[];
 }
 
@@ -94,7 +94,7 @@ export interface Analysis {
   slowest: OperationAnalysis[];
   /** Top error groups over all services. */
   errors: ErrorCountRow[];
-  /** System findings, then each service's, in report order (SPEC §5). */
+  /** System findings, then each service's, in report order (docs/metrics.md). */
   findings: Finding[];
   dataQuality: { invalidDurations: number; skippedRows: number };
 }

@@ -1,5 +1,5 @@
 // From a source's aggregates to the analysis: pure, no I/O, nothing rounded but decisions
-// (SPEC §3-6). Every renderer, alerter and gate reads what this returns.
+// (docs/metrics.md). Every renderer, alerter and gate reads what this returns.
 import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, TimelineRow, WindowName } from '../sources/types.js';
 import type { Analysis, Figures, OperationAnalysis, OperationBreakdown, ServiceAnalysis, TimelineAnalysis } from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
@@ -13,7 +13,7 @@ import { computeTrend } from './trend.js';
 export const TOP_SERVICE_ERRORS = 5;
 export const TOP_ERRORS = 10;
 export const TOP_SLOWEST = 10;
-/** Operations named per error group in mostFrequentErrors (SPEC §14). */
+/** Operations named per error group in mostFrequentErrors (docs/error-groups.md). */
 export const TOP_ERROR_OPERATIONS = 3;
 
 export interface AnalysisContext {
@@ -74,7 +74,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     errors: [...result.errors].sort(byNumberDescThen((e) => e.count, (e) => [e.service, e.message])).slice(0, TOP_ERRORS),
     findings: [...system, ...services.flatMap((s) => s.findings)],
     // Like every figure of the report, data quality speaks of the current window.
-    // Rows with an impossible created_at (SPEC §1) are skipped rows on every source.
+    // Rows with an impossible created_at (docs/sources.md) are skipped rows on every source.
     dataQuality: { invalidDurations: current.invalidDurations, skippedRows: result.skippedRows + result.impossibleTimes },
   };
 }

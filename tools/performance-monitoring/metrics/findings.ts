@@ -1,15 +1,15 @@
-// Issues as findings (SPEC §5): which limits a service or the whole system crossed, with the
+// Issues as findings (docs/metrics.md): which limits a service or the whole system crossed, with the
 // figure and the limit. Pure. Decided on the figures as the report shows them (0.1 ms, 0.01 %),
 // so the text, the JSON and the alerts never disagree about a value at its limit.
 import type { Finding, Figures, ServiceFindingKind, SystemFindingKind, TrendAnalysis } from './analysis-types.js';
 
-/** Limits of SPEC §5-6, named once for metrics, alerts and renderers. */
+/** Limits of docs/metrics.md, named once for metrics, alerts and renderers. */
 export const LIMITS = {
   /** Error rate above this is an issue, %. */
   errorRate: 5,
   /** Health score below this is an issue. */
   healthScore: 70,
-  /** A trend counts beyond this change, % (SPEC §4). */
+  /** A trend counts beyond this change, % (docs/metrics.md). */
   trendChange: 10,
 } as const;
 

@@ -1,4 +1,4 @@
-// Health score 0-100 and its breakdown (SPEC §6).
+// Health score 0-100 and its breakdown (docs/metrics.md).
 import { roundTo } from '../text/round.js';
 
 export type HealthStatus = 'excellent' | 'good' | 'needs_attention' | 'no_data';
@@ -47,7 +47,7 @@ export function computeHealth(inputs: HealthInputs): Health {
   const E = inputs.errorRate === null ? 0 : errorDeduction(inputs.errorRate);
   const P = inputs.avgDuration === null ? 0 : performanceDeduction(inputs.avgDuration, inputs.threshold);
   const S = serviceIssueDeduction(inputs.servicesWithIssues);
-  // No operations: nothing to score (SPEC §6), but the deductions still say why nothing was deducted.
+  // No operations: nothing to score (docs/metrics.md), but the deductions still say why nothing was deducted.
   const score = inputs.errorRate === null ? null : Math.min(100, Math.max(0, roundTo(100 - E - P - S, 0)));
   return { score, status: statusOf(score), errorDeduction: E, performanceDeduction: P, serviceIssueDeduction: S };
 }

@@ -1,4 +1,4 @@
-// Welch's two-sample t-test on summarised duration samples (SPEC §4): t, Welch–Satterthwaite df, two-sided p.
+// Welch's two-sample t-test on summarised duration samples (docs/metrics.md): t, Welch–Satterthwaite df, two-sided p.
 //
 // Pure arithmetic, no I/O. The Student t tail is the regularized incomplete beta function,
 // evaluated by the continued fraction of Numerical Recipes (modified Lentz), with log-gamma
@@ -25,7 +25,7 @@
 // - |t| so large that p is below the smallest double: p = 0 (never NaN). t itself may be
 //   ±Infinity when the means are far apart and the variances tiny; p is then 0.
 
-/** Two-sided p below this reads significant (SPEC §4). */
+/** Two-sided p below this reads significant (docs/metrics.md). */
 export const SIGNIFICANCE_LEVEL = 0.01;
 
 /** One window's duration samples, summarised: count, mean and sample variance (n - 1). */
@@ -177,7 +177,7 @@ function stirlingTail(x: number): number {
   return r * (1 / 12 + r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 * (1 / 156)))))));
 }
 
-/** A p-value as the JSON shows it: 3 significant digits, half away from zero (SPEC §4). */
+/** A p-value as the JSON shows it: 3 significant digits, half away from zero (docs/metrics.md). */
 export function roundPValue(p: number | null): number | null {
   if (p === null) return null;
   if (p === 0 || !Number.isFinite(p)) return p;

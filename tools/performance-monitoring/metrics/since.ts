@@ -1,4 +1,4 @@
-// Since when an issue holds (SPEC §12): the start of the latest unbroken run of timeline buckets
+// Since when an issue holds (docs/timeline.md): the start of the latest unbroken run of timeline buckets
 // in which the issue's own figure is over its limit, decided on figures rounded as the report
 // shows them (as findings.ts decides). Pure.
 import type { Figures, Finding } from './analysis-types.js';

@@ -38,7 +38,7 @@ export function apdex(stats: Stats): number | null {
   return stats.samples === 0 ? null : (stats.satisfied + stats.tolerating / 2) / stats.samples;
 }
 
-/** The counts with the rates, average and Apdex derived from them (SPEC §3), unrounded. */
+/** The counts with the rates, average and Apdex derived from them (docs/metrics.md), unrounded. */
 export function figuresOf(stats: Stats): Figures {
   const raw = { ...stats, errorRate: errorRate(stats), successRate: successRate(stats), avgDuration: averageDuration(stats), apdex: apdex(stats) };
   return { ...raw, shown: shownFigures(raw) };

@@ -1,4 +1,4 @@
-// Trend of the average duration against the previous window (SPEC §4): a change counts only
+// Trend of the average duration against the previous window (docs/metrics.md): a change counts only
 // beyond ±10% AND when Welch's t-test says the two means really differ (p < 0.01), so hourly
 // noise of a healthy service reads stable.
 import type { Stats } from '../sources/types.js';

@@ -1,5 +1,5 @@
 // A fetch for HTTP clients (supabase-js): per-attempt timeout, retries on network errors, 429
-// and 5xx with backoff and jitter (honouring Retry-After), none on other 4xx (SPEC §11) nor on a
+// and 5xx with backoff and jitter (honouring Retry-After), none on other 4xx (docs/sources.md) nor on a
 // database statement timeout (it would time out again).
 // Requests go through safeFetch's rules: no redirect to another origin, bodies read bounded.
 import { BodyTooLarge, readBody, withBody } from './body.js';

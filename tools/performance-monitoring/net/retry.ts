@@ -1,4 +1,4 @@
-// Retries with exponential backoff and full jitter (SPEC §11: 3 attempts in all).
+// Retries with exponential backoff and full jitter (docs/sources.md: 3 attempts in all).
 
 export interface RetryOptions {
   attempts?: number;

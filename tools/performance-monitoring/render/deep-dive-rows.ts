@@ -1,4 +1,4 @@
-// The --service deep dive (SPEC §13) as plain cells, for the text, Markdown and HTML reports:
+// The --service deep dive (docs/timeline.md) as plain cells, for the text, Markdown and HTML reports:
 // one row per operation and one per timeline bucket. Operation names are stripped of control
 // characters; callers escape them for their own markup.
 import type { Report, ServiceReport, TimelineEntry } from '../report/types.js';

@@ -1,4 +1,4 @@
-// The gate sections (SPEC §15) as plain rows for the Markdown and HTML reports: one line per
+// The gate sections (docs/gates.md) as plain rows for the Markdown and HTML reports: one line per
 // gate (the text report's wording, no colour) and the baseline comparison as a table, one row
 // per entry with then → now (change) per figure. Callers escape for their own markup.
 import type { BaselineEntry, BaselineReport, GatesReport, SixFigures } from '../gates/types.js';

@@ -1,4 +1,4 @@
-// `--format html`: one self-contained page (SPEC §16): the report's outline (report/outline.ts), sortable
+// `--format html`: one self-contained page (docs/formats.md): the report's outline (report/outline.ts), sortable
 // tables and, from the timeline, a chart per service drawn by uPlot. Styles, scripts and data are
 // inline (uPlot read from node_modules at render time) and a Content-Security-Policy forbids
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
@@ -13,7 +13,7 @@ import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 
-/** One bucket of the timeline (SPEC §12). */
+/** One bucket of the timeline (docs/timeline.md). */
 export interface TimelineBucket {
   operations: number;
   failures: number;
@@ -22,7 +22,7 @@ export interface TimelineBucket {
   p95Duration: number | null;
 }
 
-/** The report with the timeline it may carry (SPEC §12); the page draws no chart without one. */
+/** The report with the timeline it may carry (docs/timeline.md); the page draws no chart without one. */
 type TimedReport = Omit<Report, 'services'> & {
   timeline?: { bucketSeconds: number; starts: string[] } | null;
   services: (ServiceReport & { timeline?: TimelineBucket[] | null })[];
@@ -133,7 +133,7 @@ function services(report: TimedReport, charted: boolean): string {
   return `${table}\n<div class="cards">${cards}</div>`;
 }
 
-/** With --service, the OPERATIONS and TIMELINE tables of the text report (SPEC §13). */
+/** With --service, the OPERATIONS and TIMELINE tables of the text report (docs/timeline.md). */
 const columns = (headers: string[]): Column[] => headers.map((h, i) => [h, i === 0 ? 'text' : 'number']);
 const deepRows = (cells: string[][], sorts: (number | string | null)[][]) =>
   cells.map((row, r) => `<tr>${row.map((c, i) => cell(text(c), sorts[r]?.[i] ?? null, i === 0 ? '' : 'num')).join('')}</tr>`);

@@ -1,5 +1,5 @@
 // `--format markdown`: the report's outline (report/outline.ts) as GitHub-flavoured Markdown (tables, no HTML),
-// for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (SPEC §16). Lists are cut and
+// for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (docs/formats.md). Lists are cut and
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
 import type { BaselineReport } from '../gates/types.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
@@ -109,7 +109,7 @@ function baseline(b: BaselineReport): string[] {
   return [...head, ...table(BASELINE_HEADERS, shown.map((row) => row.map(escapeMarkdown)), right), ...more];
 }
 
-/** With --service, the OPERATIONS and TIMELINE tables of the text report (SPEC §13). */
+/** With --service, the OPERATIONS and TIMELINE tables of the text report (docs/timeline.md). */
 function operations(service: ServiceReport): string[] {
   const { shown, more } = cut(operationRows(service));
   const rows = shown.map((r) => [escapeMarkdown(r[0] ?? ''), ...r.slice(1)]);

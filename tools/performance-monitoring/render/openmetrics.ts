@@ -35,7 +35,7 @@ interface Family {
   samples: Sample[];
 }
 
-/** The three quantiles SPEC §16 names. One family each: promtool refuses a `quantile` label
+/** The three quantiles docs/formats.md names. One family each: promtool refuses a `quantile` label
  *  on anything but a summary, and a summary's `_count`/`_sum` would claim a cumulative count
  *  that a windowed report does not have. */
 const QUANTILES = [
@@ -78,7 +78,7 @@ function rows(report: Report): Row[] {
     apdex: overall.apdex,
     trendPercent: overall.trend.percentChange,
   };
-  // With --service the overall figures are that service's (SPEC §8): written once, labelled, so
+  // With --service the overall figures are that service's (docs/json.md): written once, labelled, so
   // .prom files of runs for different services never hold the same series.
   return [
     ...(report.service === null ? [all] : []),

@@ -1,6 +1,6 @@
-// The text report's deep dive into one service (--service, SPEC §13): the OPERATIONS table (one
+// The text report's deep dive into one service (--service, docs/timeline.md): the OPERATIONS table (one
 // line per operation) and the TIMELINE table (one line per bucket), in aligned columns; and
-// the sparkline rows under each service block (SPEC §12). Strings from logs go through `clean`.
+// the sparkline rows under each service block (docs/timeline.md). Strings from logs go through `clean`.
 import type { Report, ServiceReport, TimelineEntry } from '../report/types.js';
 import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 import { mostRecent, sparkline } from './sparkline.js';

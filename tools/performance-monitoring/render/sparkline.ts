@@ -1,4 +1,4 @@
-// Sparklines for the text report (SPEC §12): one character per timeline bucket, scaled per row
+// Sparklines for the text report (docs/timeline.md): one character per timeline bucket, scaled per row
 // from zero to the row's largest value, in block elements or, where the terminal cannot show
 // them, plain ASCII. Pure.
 

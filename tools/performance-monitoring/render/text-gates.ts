@@ -1,4 +1,4 @@
-// The text report's gate sections (SPEC §15): COMPARED WITH BASELINE (then → now → change,
+// The text report's gate sections (docs/gates.md): COMPARED WITH BASELINE (then → now → change,
 // regressions marked) and GATES (one ✅/❌ line per gate). Figures at the JSON's precision,
 // since that is what the gates decided on.
 import type { AssertionResult, BaselineEntry, BaselineReport, GateMetric, GatesReport, SixFigures } from '../gates/types.js';

@@ -1,5 +1,5 @@
 // The text report for people: the seed tool's layout (seed-README "Sample Output"), plus the
-// fields SPEC §8 added, in the order, titles and wording of report/outline.ts. Every string that
+// fields docs/json.md added, in the order, titles and wording of report/outline.ts. Every string that
 // comes from logs goes through `clean` first.
 import type {
   AlertCondition,

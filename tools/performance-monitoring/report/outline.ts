@@ -114,7 +114,7 @@ export function trendCell(trend: Trend): string {
 /** A trend as a text line says it: `stable (+12.0%, not significant: p = 0.21)`. */
 export function trendLine(trend: Trend): string {
   if (trend.direction === 'insufficient_data') return 'insufficient data';
-  // A change past ±10% that reads stable was not significant (SPEC §4): say so, or it looks wrong.
+  // A change past ±10% that reads stable was not significant (docs/metrics.md): say so, or it looks wrong.
   const noise = trend.direction === 'stable' && Math.abs(trend.percentChange ?? 0) > LIMITS.trendChange && trend.pValue !== null;
   const why = noise ? `, not significant: p = ${trend.pValue}` : '';
   return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
@@ -150,7 +150,7 @@ const single = (id: SectionId, title: string, empty: string | null, shown = true
 const none = (items: unknown[], line: string) => (items.length === 0 ? line : null);
 
 function parts(report: Report): OutlinePart[] {
-  // With --service (SPEC §13), the service's OPERATIONS and TIMELINE tables.
+  // With --service (docs/timeline.md), the service's OPERATIONS and TIMELINE tables.
   const deep = report.service === null ? undefined : report.services[0];
   const gates = report.gates;
   return [
@@ -170,7 +170,7 @@ function parts(report: Report): OutlinePart[] {
     },
     single('slowest', 'Slowest operations', none(report.slowestOperations, 'No operations with durations')),
     single('errors', 'Most frequent errors', none(report.mostFrequentErrors, 'No errors in this period')),
-    // SPEC §15: the gates after the report's own sections, before what the alerts did.
+    // docs/gates.md: the gates after the report's own sections, before what the alerts did.
     {
       ids: ['baseline', 'gates'],
       sections: gates

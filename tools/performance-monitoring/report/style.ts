@@ -14,7 +14,7 @@ export const TREND_ICON: Record<TrendDirection, string> = {
 };
 
 
-/** Health bands come from `healthStatus` (SPEC §6), never re-derived from the score. */
+/** Health bands come from `healthStatus` (docs/metrics.md), never re-derived from the score. */
 export const HEALTH_STYLE: Record<HealthStatus, { icon: string; tint: Tint | null }> = {
   excellent: { icon: '🟢', tint: 'green' },
   good: { icon: '🟡', tint: 'yellow' },

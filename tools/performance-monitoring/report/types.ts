@@ -1,5 +1,5 @@
-// The JSON report: the analysis as the wire shows it (rounded, SPEC §3), what `--format json`
-// prints and text, alerts and scripts read. Field names are the public JSON contract (SPEC §8,
+// The JSON report: the analysis as the wire shows it (rounded, docs/metrics.md), what `--format json`
+// prints and text, alerts and scripts read. Field names are the public JSON contract (docs/json.md,
 // report.schema.json); report/build.ts builds it from the analysis.
 import type { Aggregation, Percentiles, SourceKind } from '../sources/types.js';
 import type { GatesReport } from '../gates/types.js';
@@ -7,7 +7,7 @@ import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from '.
 
 export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
 
-/** SPEC §5 `findings[]`: an issue for programs, its figure rounded as the JSON rounds it. */
+/** docs/metrics.md `findings[]`: an issue for programs, its figure rounded as the JSON rounds it. */
 export interface ReportFinding {
   kind: FindingKind;
   service: string | null;
@@ -37,7 +37,7 @@ export interface Durations {
   maxDuration: number | null;
 }
 
-/** One timeline bucket (SPEC §12), at the same index as its start in `timeline.starts`. */
+/** One timeline bucket (docs/timeline.md), at the same index as its start in `timeline.starts`. */
 export interface TimelineEntry {
   operations: number;
   failures: number;
@@ -46,7 +46,7 @@ export interface TimelineEntry {
   p95Duration: number | null;
 }
 
-/** One operation of a service (SPEC §13). */
+/** One operation of a service (docs/timeline.md). */
 export interface OperationReport {
   operation: string;
   calls: number;
@@ -94,7 +94,7 @@ export interface SlowOperation {
 
 export interface ErrorEntry {
   service: string;
-  /** The error group's fingerprint (SPEC §14). */
+  /** The error group's fingerprint (docs/error-groups.md). */
   message: string;
   count: number;
   /** Its most recent raw message. */
@@ -138,7 +138,7 @@ export interface Report {
   healthScore: number | null;
   healthStatus: HealthStatus;
   healthBreakdown: { errorDeduction: number; performanceDeduction: number; serviceIssueDeduction: number };
-  /** The buckets of the current window (SPEC §12): width, and every start, oldest first. */
+  /** The buckets of the current window (docs/timeline.md): width, and every start, oldest first. */
   timeline: { bucketSeconds: number; starts: string[] };
   overall: OverallReport;
   services: ServiceReport[];
@@ -149,6 +149,6 @@ export interface Report {
   recommendations: string[];
   dataQuality: { invalidDurations: number; skippedRows: number };
   alerts: AlertsReport | null;
-  /** SPEC §15; null without --fail-under, --assert or --baseline. */
+  /** docs/gates.md; null without --fail-under, --assert or --baseline. */
   gates: GatesReport | null;
 }

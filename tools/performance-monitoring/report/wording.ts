@@ -1,4 +1,4 @@
-// The words of findings (SPEC §5): each finding kind's issue text and its one recommendation.
+// The words of findings (docs/metrics.md): each finding kind's issue text and its one recommendation.
 // Texts show the figures as the JSON does (0.1 ms, 0.01 %), so they never contradict it.
 import type { Finding, FindingKind } from '../metrics/analysis-types.js';
 import { LIMITS } from '../metrics/findings.js';

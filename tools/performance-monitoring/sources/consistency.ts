@@ -1,4 +1,4 @@
-// The relations every group's figures obey when the aggregation computed them (SPEC §1, §3):
+// The relations every group's figures obey when the aggregation computed them (docs/sources.md, docs/metrics.md):
 // a server answering otherwise is broken or hostile, and its answer must not become a report.
 import type { Stats } from './types.js';
 

@@ -57,7 +57,7 @@ interface ErrorProfile {
   message: string;
   weight: number;
   duration: ErrorDuration;
-  /** Appends ` (execution <id>)`, an n8n execution id, so one cause logs many texts (SPEC §14). */
+  /** Appends ` (execution <id>)`, an n8n execution id, so one cause logs many texts (docs/error-groups.md). */
   executionId?: true;
 }
 

@@ -1,4 +1,4 @@
-// When a report may read the rollups, and what it tells the user about their coverage (SPEC §17).
+// When a report may read the rollups, and what it tells the user about their coverage (docs/rollups.md).
 // Pure: the sources decide with the database's watermark, run.ts words the notice.
 import { bucketSeconds } from './buckets.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';

@@ -28,11 +28,11 @@ const STATS_COLUMNS = {
   invalidDurations: 'invalid_durations',
 } as const satisfies Record<keyof Stats, ColumnName>;
 
-const SPEC = new Map(RESULT_COLUMNS.map((column) => [column.name as ColumnName, column]));
+const COLUMN_SPECS = new Map(RESULT_COLUMNS.map((column) => [column.name as ColumnName, column]));
 
 /** A column's value, read and checked as declared: text, a count or a finite number; null only where allowed. */
 function read(row: Row, name: ColumnName): string | number | null {
-  const spec = SPEC.get(name);
+  const spec = COLUMN_SPECS.get(name);
   const value = row[name];
   if (spec === undefined) throw new BadRow(`${name} is not a declared column`);
   if (value === null) {

@@ -1,4 +1,4 @@
-// Which source answers, and its settings (SPEC §1), resolved once from the options and the
+// Which source answers, and its settings (docs/sources.md), resolved once from the options and the
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
 import { forMessage } from '../text/safe-text.js';

@@ -6,7 +6,7 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
 export const INPUT_FORMATS = ['ndjson', 'csv'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 /** Where the figures were computed: in the database from raw rows, in-process (DuckDB), or in the
- *  database from the hourly rollups plus the raw rows at the window's edges (SPEC §17). */
+ *  database from the hourly rollups plus the raw rows at the window's edges (docs/rollups.md). */
 export type Aggregation = 'server' | 'client' | 'rollup';
 /** Percentiles from sorted durations, or from the rollup's histogram (within 0.5%, docs/rollups.md). */
 export type Percentiles = 'exact' | 'approximate';
@@ -30,7 +30,7 @@ export interface AggregateQuery {
 export interface Stats {
   operations: number;
   failures: number;
-  /** Operations with a usable duration: not null, within 0..2,147,483,647 (SPEC §1). */
+  /** Operations with a usable duration: not null, within 0..2,147,483,647 (docs/sources.md). */
   samples: number;
   sumDuration: number | null;
   minDuration: number | null;
@@ -53,7 +53,7 @@ export type StatsRow =
   | ({ window: WindowName; level: 'service'; service: string } & Stats)
   | ({ window: WindowName; level: 'operation'; service: string; operation: string } & Stats);
 
-/** Figures of one timeline bucket of the current window (SPEC §12): overall or one service's. */
+/** Figures of one timeline bucket of the current window (docs/timeline.md): overall or one service's. */
 export type TimelineRow =
   | ({ level: 'overall'; bucketStart: number } & Stats)
   | ({ level: 'service'; service: string; bucketStart: number } & Stats);
@@ -61,7 +61,7 @@ export type TimelineRow =
 /** Failures of one error group in one service, current window (top 10 per service, ties kept). */
 export interface ErrorCountRow {
   service: string;
-  /** The group's fingerprint (SPEC §14). */
+  /** The group's fingerprint (docs/error-groups.md). */
   message: string;
   count: number;
   /** Its most recent raw message. */
@@ -88,7 +88,7 @@ export interface Aggregates {
   timeline: TimelineRow[];
   errors: ErrorCountRow[];
   /** Operations (same filters as the windows) whose created_at is impossible (±infinity, before
-   *  2000, year 10000 on): skipped rows, SPEC §1. Counted by the aggregation over the whole table. */
+   *  2000, year 10000 on): skipped rows, docs/sources.md. Counted by the aggregation over the whole table. */
   impossibleTimes: number;
   /** The rollups, when the answer says they are installed (its 'rollup' row): their watermark,
    *  epoch seconds (every hour before it rolled up), null before the first refresh; and the

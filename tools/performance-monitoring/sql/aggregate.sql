@@ -8,11 +8,11 @@
 --   $5 p_threshold integer: Apdex threshold T, ms
 --   $6 p_bucket_seconds integer: timeline bucket width, seconds (buckets aligned to the epoch)
 -- Rows: kind 'stats' (per window and level), 'timeline' (per bucket of the current window,
--- overall and per service; bucket_start in epoch seconds; SPEC §12), 'error' (the top 10 error
+-- overall and per service; bucket_start in epoch seconds; docs/timeline.md), 'error' (the top 10 error
 -- groups per service, current window, one row per operation of a group: operations = that
 -- operation's failures, failures = the group's, message = the fingerprint, example = the
--- group's most recent raw message; SPEC §14) and one 'impossible_times' (operations whose created_at is
--- impossible, SPEC §1: skipped rows).
+-- group's most recent raw message; docs/error-groups.md) and one 'impossible_times' (operations whose created_at is
+-- impossible, docs/sources.md: skipped rows).
 -- Every branch of the final UNION names every column, in the same order.
 -- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
 WITH logs AS NOT MATERIALIZED (
@@ -34,7 +34,7 @@ ops AS NOT MATERIALIZED (
       THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
     END AS bucket,
     COALESCE(status = 'error' OR level = 'error', false) AS failed,
-    -- A duration sample fits the column's integer (SPEC §1); NaN sorts above it in both engines.
+    -- A duration sample fits the column's integer (docs/sources.md); NaN sorts above it in both engines.
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
     status, level, message, created_at
@@ -86,7 +86,7 @@ failed_ops AS (
   FROM ops
   WHERE is_current AND (status = 'error' OR level = 'error')
 ),
--- Error groups (SPEC §14, docs/error-groups.md): the message with its variable parts replaced
+-- Error groups (docs/error-groups.md): the message with its variable parts replaced
 -- by placeholders, the first rule innermost. Only what RE2 (DuckDB) and ARE (PostgreSQL) read
 -- alike: bracket classes, no \b, \d or lookaround; a token's edges are matched as a character
 -- (or ^/$) and put back with \1/\4, so the hex rule runs twice (for adjacent tokens).

@@ -158,7 +158,7 @@ describe('sendAlerts delivery', () => {
     expect(smtp.messages[1]?.parsed.subject).toBe('[RESOLVED] Performance: health 95/100, 4 resolved');
     const body = slack.messages[1] as { blocks: { text?: { text: string } }[] };
     expect(body.blocks[0]?.text?.text).toBe('✅ RESOLVED · Performance health 95/100');
-    // Each resolved line says the figure now (SPEC §9), not the alert it ends.
+    // Each resolved line says the figure now (docs/alerting.md), not the alert it ends.
     expect(body.blocks[1]?.text?.text).toBe(
       '*Resolved*\n• ✅ health score back to 95/100\n• ✅ overall error rate back to 3.1%\n' +
         '• ✅ &lt;!here&gt;svc&amp;co: no longer degrading (no operations in either window)\n' +

@@ -1,4 +1,4 @@
-// The seed's cron replayed over a generated day (issue 9 item 5, SPEC §9): `--hours 1 --alert`
+// The seed's cron replayed over a generated day (issue 9 item 5, docs/alerting.md): `--hours 1 --alert`
 // every 5 minutes (`--until`), the real alert code, the real Slack receiver and SMTP server.
 // Two incidents must give exactly one firing message and one resolved notice each, per channel,
 // and the healthy noise nothing. In-process through run() for speed, plus one spawned-CLI day.

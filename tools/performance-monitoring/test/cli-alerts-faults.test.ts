@@ -1,5 +1,5 @@
 // --alert faults through the real CLI (issue 14 items 3, 12, 14, 15 and the stderr lines of
-// SPEC §9-10): an unwritable or full state dir, a run killed mid-send, a silent service that
+// docs/alerting.md, docs/cli.md): an unwritable or full state dir, a run killed mid-send, a silent service that
 // dropped out of both windows, an SMTP server that never greets. Real peers on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -220,7 +220,7 @@ describe('a silent service (issue 14 item 15)', () => {
   }, 60_000);
 });
 
-describe('delivery failures on stderr (SPEC §10, issue 14 item 12)', () => {
+describe('delivery failures on stderr (docs/cli.md, issue 14 item 12)', () => {
   let silentSmtp: Server;
   const sockets: Socket[] = [];
   beforeAll(async () => {

@@ -97,7 +97,7 @@ describe('a Slack that posts but does not answer in time (issue 27 item 2)', () 
   it('a 5xx is an answer that the post failed: retried, then delivered', async () => {
     slack.failNext(2, 500);
     const { code, stderr } = await runCli(DEMO, { env: slackOnly(emptyDir('perfmon-state-')) });
-    // Retried as SPEC §11 says (3 attempts in all).
+    // Retried as docs/sources.md says (3 attempts in all).
     expect([code, stderr, slack.requests.length, slack.messages.length]).toEqual([0, '', 3, 1]);
   }, 60_000);
 });

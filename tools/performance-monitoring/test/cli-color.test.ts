@@ -1,4 +1,4 @@
-// Colour only on a terminal, and never with --no-color or NO_COLOR (SPEC §7). The terminal is a
+// Colour only on a terminal, and never with --no-color or NO_COLOR (docs/cli.md). The terminal is a
 // real pseudo-terminal from util-linux `script`.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Valid durations (SPEC §1, issue 14 item 8): a duration sample is within 0..2,147,483,647 ms (the
+// Valid durations (docs/sources.md, issue 14 item 8): a duration sample is within 0..2,147,483,647 ms (the
 // column's integer); negative, 1e300 or 1.5e308 are invalid durations, counted and never samples,
 // so two rows of 1.5e308 no longer overflow the sum. Through the real CLI, from NDJSON and CSV.
 import { writeFileSync } from 'node:fs';

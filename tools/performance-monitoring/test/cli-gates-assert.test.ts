@@ -1,4 +1,4 @@
-// --assert through the real CLI (SPEC §15), on the hand-computed dataset (support/hand-dataset.ts,
+// --assert through the real CLI (docs/gates.md), on the hand-computed dataset (support/hand-dataset.ts,
 // figures derived in cli-report.test.ts): T = 1000 ms, window [2025-11-19T10Z, 2025-11-20T10Z).
 // Overall: 22 operations, errorRate 9.0909 (JSON 9.09), avg 1023.8095 (JSON 1023.8), p95 1900,
 // apdex 0.714286 (JSON 0.714), health 68. api: 20 operations, errorRate 10, p95 1905, apdex 0.7.

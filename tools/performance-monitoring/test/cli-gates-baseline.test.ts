@@ -1,4 +1,4 @@
-// --baseline through the real CLI (SPEC §15). The baseline is this tool's own JSON for the hand
+// --baseline through the real CLI (docs/gates.md). The baseline is this tool's own JSON for the hand
 // dataset's previous day (--until 2025-11-19T10Z, T = 1000 ms), compared with the day after:
 //   then: overall 23 ops, 0 failed, 23 samples, avg 20,600 / 23 = 895.65 (JSON 895.7), p95 = p99 = 1000, apdex 1;
 //         api 20 x 1000 ms (20 samples); legacy 100, 200, 300 ms (p95 200 + 0.9 * 100 = 290, p99 298).

@@ -1,4 +1,4 @@
-// Bad input of every kind (SPEC §7, issue 2 item 6): one clear line on stderr, the right exit
+// Bad input of every kind (docs/cli.md, issue 2 item 6): one clear line on stderr, the right exit
 // code, no stack trace, nothing on stdout.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

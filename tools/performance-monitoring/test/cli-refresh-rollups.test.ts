@@ -1,4 +1,4 @@
-// `monitor.ts --refresh-rollups` over a first build of three days on real PostgreSQL (SPEC §17):
+// `monitor.ts --refresh-rollups` over a first build of three days on real PostgreSQL (docs/rollups.md):
 // steps of 24 hours that together give the table one call of the function gives; one stderr line
 // at the end, and on a terminal (a real pseudo-terminal from util-linux `script`) a progress line
 // redrawn in place and cleared; Ctrl-C stops after the current step (exit 130, its hours kept);

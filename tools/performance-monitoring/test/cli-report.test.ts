@@ -43,7 +43,7 @@ describe('a hand-computed report', () => {
     // Sorted samples 100,200,300,400,500,500,600..2000: p50 = [10] = 1000, p95 = [19] = 1900,
     // p99 = [19] + 0.8 * ([20] - [19]) = 1980. Apdex: (11 satisfied + 8 / 2) / 21 = 0.714.
     // Previous: api 20 x 1000 + legacy 100, 200, 300 -> 20,600 / 23 = 895.65;
-    // change (1023.81 - 895.65) / 895.65 = +14.31%, but not significant (SPEC §4): Welch's t
+    // change (1023.81 - 895.65) / 895.65 = +14.31%, but not significant (docs/metrics.md): Welch's t
     // 0.909 on 21 vs 23 samples (variances 346,904.8 and 76,798.4), df 27.87, two-sided p 0.371
     // (computed with mpmath's betainc at 40 digits) >= 0.01 -> stable.
     expect(report.overall).toEqual({
@@ -210,7 +210,7 @@ describe('a hand-computed report', () => {
   });
 });
 
-describe('hand-computed error groups (SPEC §14)', () => {
+describe('hand-computed error groups (docs/error-groups.md)', () => {
   // Six failures of one service in three operations, two causes; one success, so 6 / 7 failed.
   const at = (minute: number) => new Date(Date.parse('2025-11-19T12:00:00Z') + minute * 60_000).toISOString();
   const failure = (id: number, operation: string, message: string, minute: number) =>

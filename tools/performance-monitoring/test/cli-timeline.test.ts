@@ -1,6 +1,6 @@
 // The timeline in the text report through the real CLI: block characters only under a UTF-8
 // locale (LC_ALL, then LC_CTYPE, then LANG), the width from COLUMNS without a terminal, and
-// the --service deep dive (SPEC §12, §13).
+// the --service deep dive (docs/timeline.md).
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 

@@ -111,7 +111,7 @@ describe('createDemoTable', () => {
     expect(Number(row!.in_last_five_hours)).toBeGreaterThan(0);
   });
 
-  it('fills exactly [end - 7 days, end) with the SPEC columns', async () => {
+  it('fills exactly [end - 7 days, end) with the integration_logs columns', async () => {
     await createDemoTable(connection, end);
     const columns = await rows(`
       SELECT column_name, data_type, is_nullable FROM information_schema.columns
@@ -178,7 +178,7 @@ describe('createDemoTable', () => {
       expect.arrayContaining(['Rate limit exceeded (429)', '502 Bad Gateway',
         '503 Service Unavailable', 'ECONNRESET: connection reset by peer']),
     );
-    // Workflow timeouts name their n8n execution: one cause, many texts (an error group, SPEC §14).
+    // Workflow timeouts name their n8n execution: one cause, many texts (an error group, docs/error-groups.md).
     const timeouts = messages.map((m) => String(m.message)).filter((m) => m.startsWith('Workflow execution timeout'));
     expect(timeouts.length).toBeGreaterThan(10);
     expect(timeouts.every((m) => /^Workflow execution timeout \(execution [45][0-9]{4}\)$/.test(m))).toBe(true);
@@ -219,7 +219,7 @@ describe('createDemoTable', () => {
       const unleashed = change(stats('current', 'service', 'unleashed'), stats('previous', 'service', 'unleashed'));
       expect(unleashed).toBeLessThan(-10);
 
-      // The others stay stable (SPEC §4: within +-10%).
+      // The others stay stable (docs/metrics.md: within +-10%).
       for (const service of ['hubspot', 'shopify', 'supabase']) {
         expect(Math.abs(change(stats('current', 'service', service), stats('previous', 'service', service)))).toBeLessThan(10);
       }

@@ -1,4 +1,4 @@
-// Error groups (SPEC §14, docs/error-groups.md): the same messages through the one aggregation
+// Error groups (docs/error-groups.md): the same messages through the one aggregation
 // SQL in PostgreSQL (ARE) and DuckDB (RE2) give the same fingerprints, the ones written here by
 // hand; words are never merged; each group keeps its most recent message and its operations.
 import postgres from 'postgres';

@@ -140,7 +140,7 @@ describe('--format html in Chromium', () => {
     const { page, consoleErrors, requests } = await open(html, 'demo', 1400);
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);
-    // The demo report has a timeline once SPEC §12 lands: then two charts per service.
+    // The demo report has a timeline once docs/timeline.md lands: then two charts per service.
     const timed = (report as { timeline?: unknown }).timeline !== undefined;
     const charts = await chartPixels(page);
     expect(charts).toHaveLength(timed ? 2 * report.services.length : 0);

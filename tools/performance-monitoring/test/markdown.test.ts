@@ -110,7 +110,7 @@ describe('--format markdown (CLI)', () => {
     expect(services.rows[3]?.slice(0, 5)).toEqual(['⚠️ n8n', '1,017', '92.1%', '1,650ms', '6,451ms']);
   });
 
-  it('shows the gates and the baseline comparison (SPEC §15) as a list and a table', async () => {
+  it('shows the gates and the baseline comparison (docs/gates.md) as a list and a table', async () => {
     const dir = emptyDir('perfmon-md-');
     const base = join(dir, 'base.json');
     const saved = await runCli(['--demo', '--until', '2025-11-19T12:00:00Z', '--format', 'json', '--output', base]);
@@ -130,7 +130,7 @@ describe('--format markdown (CLI)', () => {
     expect(compared.rows.filter((r) => r[1]?.startsWith('❌')).map((r) => r[0])).toEqual(['unleashed']);
   });
 
-  it('with --service adds the OPERATIONS and TIMELINE tables (SPEC §13) with the JSON\'s figures', async () => {
+  it('with --service adds the OPERATIONS and TIMELINE tables (docs/timeline.md) with the JSON\'s figures', async () => {
     const args = ['--demo', '--until', '2025-11-20T12:00:00Z', '--service', 'n8n'];
     const [md, json] = await Promise.all([runCli([...args, '--format', 'markdown']), runCli([...args, '--format', 'json'])]);
     expect(md.code).toBe(0);

@@ -1,4 +1,4 @@
-// The metrics module at every boundary of SPEC §3-6; expected values computed by hand.
+// The metrics module at every boundary of docs/metrics.md; expected values computed by hand.
 import { describe, expect, it } from 'vitest';
 import { computeHealth, errorDeduction, performanceDeduction, serviceIssueDeduction, statusOf } from '../metrics/health.js';
 import { type AnalysisContext, analyze } from '../metrics/analyze.js';

@@ -320,7 +320,7 @@ describe('renderText', () => {
   });
 });
 
-describe('since when (SPEC §12)', () => {
+describe('since when (docs/timeline.md)', () => {
   const withSince = (hours: number) =>
     buildReport({
       period: { start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours },
@@ -340,7 +340,7 @@ describe('since when (SPEC §12)', () => {
   });
 });
 
-describe('timeline in the text report (SPEC §12, §13)', () => {
+describe('timeline in the text report (docs/timeline.md)', () => {
   const STARTS = ['2025-11-19T10:00:00.000Z', '2025-11-19T10:30:00.000Z', '2025-11-19T11:00:00.000Z', '2025-11-19T11:30:00.000Z'];
   const bucket = (operations: number, failures: number, p95: number | null) => ({
     operations,

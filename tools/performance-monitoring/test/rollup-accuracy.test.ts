@@ -1,4 +1,4 @@
-// The histogram's bound (SPEC §17, issue 13 item 4) on real PostgreSQL, through the real CLI:
+// The histogram's bound (docs/rollups.md, issue 13 item 4) on real PostgreSQL, through the real CLI:
 // for a heavy-tailed, a bimodal and a tiny-sample dataset, `--hours 48 --format json` read
 // through the rollups (after a refresh) against the same with --exact: every p50/p95/p99
 // (overall, per service, per operation, per timeline bucket) within 1% of exact (0.5% plus the

@@ -1,4 +1,4 @@
-// The rollup's blocks on real PostgreSQL (SPEC §17, docs/rollups.md): after a refresh over 17
+// The rollup's blocks on real PostgreSQL (docs/rollups.md): after a refresh over 17
 // days, perf_monitor_rollup_block holds, for 3 h, 24 h and 168 h, one row per epoch-aligned block
 // ending by the watermark, equal to the merge of its hourly rows as this test computes it in
 // TypeScript from the hourly rows read back; a late row within the lag updates its hour and its

@@ -1,4 +1,4 @@
-// The rollup read path on real PostgreSQL through the real CLI (SPEC §17, issue 13 item 7): the
+// The rollup read path on real PostgreSQL through the real CLI (docs/rollups.md, issue 13 item 7): the
 // same ~3,000 rows over 17 days reported through the rollups and with --exact give the same
 // counts, sums, min and max and percentiles within the histogram's bound, with timelines of 1 h
 // (--hours 36), 3 h (--hours 72) and 6 h (--hours 200) buckets and with --service; a window the

@@ -1,4 +1,4 @@
-// sql/rollup.sql on real PostgreSQL (SPEC §17): it is what its generator writes, installs twice
+// sql/rollup.sql on real PostgreSQL (docs/rollups.md): it is what its generator writes, installs twice
 // cleanly with least privilege, the refresh builds exact hourly rows for a hand dataset (and the
 // same counts and error groups as aggregate.sql for those rows), picks up late rows within the
 // lag, gives the same table under concurrent calls, and fills the table when real pg_cron runs it;

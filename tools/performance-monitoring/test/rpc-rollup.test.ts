@@ -1,4 +1,4 @@
-// The Supabase RPC reads the rollups (SPEC §17, issue 13): real PostgreSQL with schema.sql, rpc.sql
+// The Supabase RPC reads the rollups (docs/rollups.md, issue 13): real PostgreSQL with schema.sql, rpc.sql
 // and rollup.sql, the PostgREST test server, the real CLI. With rollups covering the window the
 // report says source.aggregation 'rollup' and percentiles 'approximate', its counts are exactly the
 // --exact run's and its percentiles within 1% of them; rollups installed but behind (or empty) give

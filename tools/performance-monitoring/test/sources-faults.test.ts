@@ -1,4 +1,4 @@
-// Faults (SPEC §10, §11) through the real CLI against real servers: the PostgREST test server with
+// Faults (docs/cli.md, docs/sources.md) through the real CLI against real servers: the PostgREST test server with
 // injected faults, and PostgreSQL. Every failure is exit 1, no report on stdout, one line on
 // stderr naming the source and the cause, no stack trace, no secret.
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';

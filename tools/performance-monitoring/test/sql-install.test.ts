@@ -1,6 +1,6 @@
 // The shipped SQL (sql/schema.sql, sql/rpc.sql), installed with psql as a user would: idempotent
 // on plain PostgreSQL (no Supabase roles) and on a Supabase-like database, where the RPC must
-// not be executable by anon (SPEC §1, issue 3). Also: rpc.sql is what the generator writes, and
+// not be executable by anon (docs/sources.md, issue 3). Also: rpc.sql is what the generator writes, and
 // the aggregation uses the created_at index when the window is a small part of the table.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Bucket widths and starts (SPEC §12) and since-when (metrics/since.ts), by hand.
+// Bucket widths and starts (docs/timeline.md) and since-when (metrics/since.ts), by hand.
 import { describe, expect, it } from 'vitest';
 import type { Figures, Finding } from '../metrics/analysis-types.js';
 import { withSince } from '../metrics/since.js';

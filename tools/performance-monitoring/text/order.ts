@@ -1,4 +1,4 @@
-// Report orderings (SPEC §3): a number descending, ties by text keys ascending in plain code-point
+// Report orderings (docs/metrics.md): a number descending, ties by text keys ascending in plain code-point
 // order (not locale-aware, so every machine orders alike; the order of PostgreSQL's "C" collation).
 
 /** UTF-8 byte order is code-point order; JavaScript's `<` compares UTF-16 units, which puts

@@ -1,4 +1,4 @@
-// JSON rounding (SPEC §3): half away from zero, immune to binary noise such as 1.005 * 100 = 100.49999.
+// JSON rounding (docs/metrics.md): half away from zero, immune to binary noise such as 1.005 * 100 = 100.49999.
 
 export function roundTo(value: number, decimals: number): number {
   const shifted = Number((Math.abs(value) * 10 ** decimals).toPrecision(15));

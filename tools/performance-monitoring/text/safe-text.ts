@@ -1,7 +1,7 @@
 // Untrusted text (a user's value, a server's body, log text) made fit for the one place it goes:
 // one character class of what must not reach a reader raw, one clip, and one named variant per sink.
 // Values and log text can hold newlines, terminal escape sequences (`\e[2J` clears the screen),
-// bidi overrides or 100 KB; echoed raw, each breaks SPEC §7's "one clear line" or §9's inert text.
+// bidi overrides or 100 KB; echoed raw, each breaks docs/cli.md's "one clear line" or §9's inert text.
 
 // What terminals act on or readers cannot see: one class for every sink, the union of the four
 // sets it replaces (the message escaper of issue 14 item 7, the server-text scrubber and the two

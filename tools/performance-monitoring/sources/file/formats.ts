@@ -1,4 +1,4 @@
-// How each input file format is read and normalized into the SPEC columns (SQL for DuckDB).
+// How each input file format is read and normalized into the integration_logs columns (docs/sources.md) (SQL for DuckDB).
 // Every reader yields: source, operation, level, status, message, duration_ms (DOUBLE),
 // created_at (TIMESTAMPTZ), `unusable` (the row cannot be placed or measured: skipped) and
 // `seconds_like` (its created_at is a number that only makes sense as epoch seconds).
@@ -127,7 +127,7 @@ export function normalizedSelectSql(reader: string, types: Map<string, string>):
     FROM ${reader}`;
   const parsed = `SELECT ${kept}, created_raw, ${created.ts} AS ts FROM (${read})`;
   const numbered = `SELECT ${kept}, created_raw, ts, CASE WHEN ts IS NULL THEN ${created.num} END AS num FROM (${parsed})`;
-  // A possible time (SPEC §1) or NULL: an impossible one is a skipped row, never out of window.
+  // A possible time (docs/sources.md) or NULL: an impossible one is a skipped row, never out of window.
   const judged = `SELECT ${kept}, num, CASE WHEN ts IS NOT NULL THEN ${created.possible} ELSE ${epochMsSql('num')} END AS created_at
     FROM (${numbered})`;
   // The aggregation reads a message only where the operation failed: keeping the others would

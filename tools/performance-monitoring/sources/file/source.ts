@@ -80,7 +80,7 @@ export class FileSource implements Source {
     this.scratch.remove();
   }
 
-  /** Rows read but unusable (SPEC §1): one line for all files, one more per file whose times look like epoch seconds. */
+  /** Rows read but unusable (docs/sources.md): one line for all files, one more per file whose times look like epoch seconds. */
   private async countUnusable(db: DuckDb, inputs: InputFile[]): Promise<number> {
     let total = 0;
     for (const [i, input] of inputs.entries()) {

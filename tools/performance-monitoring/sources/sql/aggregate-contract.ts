@@ -57,14 +57,14 @@ export const RPC_PARAMETERS: readonly Omit<ParameterSpec, 'value'>[] = [...PARAM
 export const KINDS = {
   /** Figures of one group (window x level). */
   stats: 'stats',
-  /** Figures of one timeline bucket (current window; level overall or service), SPEC §12. */
+  /** Figures of one timeline bucket (current window; level overall or service), docs/timeline.md. */
   timeline: 'timeline',
-  /** One operation's failures in one error group of a service, current window (SPEC §14):
+  /** One operation's failures in one error group of a service, current window (docs/error-groups.md):
    *  operations = that operation's, failures = the group's; message = the fingerprint. */
   error: 'error',
-  /** One row: operations whose created_at is impossible (SPEC §1), counted in `operations`. */
+  /** One row: operations whose created_at is impossible (docs/sources.md), counted in `operations`. */
   impossibleTimes: 'impossible_times',
-  /** One row when the rollups are installed (SPEC §17): bucket_start = their watermark, epoch
+  /** One row when the rollups are installed (docs/rollups.md): bucket_start = their watermark, epoch
    *  seconds (every hour before it is rolled up), NULL before the first refresh; operations = the
    *  complete hours of both windows this answer read from them: at least 1 from the rollup read
    *  (rollup-read-sql.ts), 0 when raw rows alone were read (the RPC's raw body, or postgres.ts's). */

@@ -1,4 +1,4 @@
-// Which rollup rows and which raw rows a report reads (SPEC §17, docs/rollups.md), as SQL
+// Which rollup rows and which raw rows a report reads (docs/rollups.md), as SQL
 // predicates on the read's parameters: each window's complete hours before the watermark are
 // covered by the coarsest rollup blocks that fit (7 days, 1 day, 3 hours, then single hours), the
 // rest of the window is read raw. Every bound is an expression of the parameters alone that

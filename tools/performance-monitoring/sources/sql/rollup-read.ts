@@ -1,4 +1,4 @@
-// The report's SQL when rollups cover the window (SPEC §17, docs/rollups.md): aggregate.sql
+// The report's SQL when rollups cover the window (docs/rollups.md): aggregate.sql
 // itself, with the raw rows it reads cut down to those no rollup row holds (the partial hours at
 // the window's edges, and any after the watermark: rollup-cover-sql.ts) and its stats and
 // group_operations CTEs swapped for ones that merge those rows with the rollup's. The result has

@@ -1,4 +1,4 @@
-// SQL (DuckDB) that reads created_at as SPEC §1 allows: a readable, possible time, else NULL
+// SQL (DuckDB) that reads created_at as docs/sources.md allows: a readable, possible time, else NULL
 // (a skipped row). Shared by the file source and the Supabase fallback's row loader.
 //
 // DuckDB reads more than is possible: `infinity`, year 0 and 10000, `24:00` (as the next day)

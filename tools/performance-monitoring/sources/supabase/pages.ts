@@ -75,7 +75,7 @@ function isCursor(value: unknown): value is Cursor {
   );
 }
 
-/** Only operations travel (SPEC §1): plain info/debug lines are most of a log table. */
+/** Only operations travel (docs/sources.md): plain info/debug lines are most of a log table. */
 const IS_OPERATION = 'duration_ms.not.is.null,status.in.(success,error)';
 
 /** PostgREST logic tree: operations after the cursor, in (created_at, id) order. */
@@ -101,7 +101,7 @@ async function readSlice(client: SupabaseClient, request: PageRequest, from: Dat
       .lt('created_at', to.toISOString());
     if (request.service !== null) query = query.eq('source', request.service);
     query = query.or(pageFilter(cursor));
-    // Retries are ours (net/fetch.ts, SPEC §11); supabase-js's own would multiply them.
+    // Retries are ours (net/fetch.ts, docs/sources.md); supabase-js's own would multiply them.
     const { data, error, count, status } = await query.order('created_at').order('id').limit(PAGE_SIZE).retry(false).abortSignal(stop);
     if (stop.aborted) return;
     if (error) throw new PageFailure({ status, code: error.code ?? '', message: error.message ?? '' });

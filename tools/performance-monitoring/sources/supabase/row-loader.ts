@@ -150,7 +150,7 @@ export class RowLoader {
   private async parseRows(): Promise<number> {
     this.appender.closeSync();
     // Date.parse (the page reader's check) accepts RFC 2822 and more that DuckDB cannot cast:
-    // such a row, or an impossible time (SPEC §1), is skipped and counted like a file's.
+    // such a row, or an impossible time (docs/sources.md), is skipped and counted like a file's.
     const c = this.db.connection;
     await c.run(`CREATE TEMP TABLE ${PARSED} AS SELECT * REPLACE (${createdAtFromTextSql('created_at')} AS created_at) FROM ${STAGING}`);
     await c.run(`CREATE VIEW ${TABLE} AS SELECT * FROM ${PARSED} WHERE created_at IS NOT NULL`);
