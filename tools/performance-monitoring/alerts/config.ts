@@ -6,7 +6,6 @@ import { envValue, timeoutMs as timeoutFromEnv } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { secretsOf } from './redact.js';
 
-export { parseDuration } from '../text/duration.js';
 
 export interface SlackConfig {
   webhookUrl: string;

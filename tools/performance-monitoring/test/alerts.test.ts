@@ -1,7 +1,8 @@
 // Pure parts of --alert: conditions, configuration, the no-storm rules, rendering limits, escaping.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../base/errors.js';
-import { alertConfigFromEnv, parseDuration } from '../alerts/config.js';
+import { alertConfigFromEnv } from '../alerts/config.js';
+import { parseDuration } from '../text/duration.js';
 import { defaultOptions, readValue } from '../cli/read-options.js';
 import { alertTiming } from '../cli/resolve.js';
 import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
