@@ -2,8 +2,8 @@
 // at startup and reduced to the figures a comparison needs. A targeted check, not the full
 // schema: a report from a newer build with more fields, or from an older one without the
 // sample counts, still compares; anything else is one line and exit 2.
-import { readFileSync } from 'node:fs';
-import { UsageError, describeError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { readBaselineText } from './baseline-read.js';
 import type { Baseline, ComparedFigures } from './types.js';
 
 /** Every schemaVersion this tool has written. */
@@ -13,12 +13,7 @@ type Json = Record<string, unknown>;
 
 export function loadBaseline(file: string): Baseline {
   const fail = (what: string) => new UsageError(`--baseline '${file}': ${what}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw fail(`cannot read it: ${describeError(error)}`);
-  }
+  const text = readBaselineText(file);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -1,0 +1,66 @@
+// The bytes of a `--baseline` file, read as `--input` paths are checked (sources/input-paths.ts):
+// a regular file only (a symlink to one is fine) and a bounded size, so a named pipe with no
+// writer, /dev/zero or a runaway file is one line and exit 2, never a hang or gigabytes of RAM.
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { UsageError, describeError } from '../errors.js';
+import { shownPath, shownText } from '../cli/shown.js';
+
+/** A saved report is a few MB even with thousands of services; far more is not one. */
+export const BASELINE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The text of a baseline file, or one line (exit 2) saying why it cannot be read. */
+export function readBaselineText(file: string): string {
+  return readBounded(file).toString('utf8');
+}
+
+function fail(file: string, what: string): UsageError {
+  return new UsageError(`--baseline ${shownPath(file)}: ${what}`);
+}
+
+function readBounded(file: string): Buffer {
+  let fd: number;
+  try {
+    // stat first: opening a named pipe would wait for a writer.
+    checkStats(file, statSync(file));
+    // O_NONBLOCK: should the path turn into a pipe between stat and open, open still returns.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw error instanceof UsageError ? error : fail(file, `cannot read it: ${shownText(describeError(error), 120)}`);
+  }
+  try {
+    // The file opened is the one checked, whatever the path names now.
+    checkStats(file, fstatSync(fd));
+    return readUpTo(fd, BASELINE_MAX_BYTES + 1, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkStats(file: string, stats: { isFile(): boolean; size: number }): void {
+  if (!stats.isFile()) throw fail(file, 'not a regular file (a pipe or a device?): save a report with --format json > before.json and pass that file');
+  if (stats.size > BASELINE_MAX_BYTES) throw tooLarge(file);
+}
+
+function tooLarge(file: string): UsageError {
+  return fail(file, `larger than ${BASELINE_MAX_BYTES / 1024 / 1024} MiB: not a report saved with --format json`);
+}
+
+/** Reads at most `limit` bytes: a file that grows after its stat is cut off, not followed. */
+function readUpTo(fd: number, limit: number, file: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(Math.min(1024 * 1024, limit - total));
+    let read: number;
+    try {
+      read = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      throw fail(file, `cannot read it: ${shownText(describeError(error), 120)}`);
+    }
+    if (read === 0) break;
+    chunks.push(chunk.subarray(0, read));
+    total += read;
+    if (total > BASELINE_MAX_BYTES) throw tooLarge(file);
+  }
+  return Buffer.concat(chunks, total);
+}
