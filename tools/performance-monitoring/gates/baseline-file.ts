@@ -2,6 +2,7 @@
 // at startup and reduced to the figures a comparison needs. A targeted check, not the full
 // schema: a report from a newer build with more fields, or from an older one without the
 // sample counts, still compares; anything else is one line and exit 2.
+import { shownPath, shownValue } from '../cli/shown.js';
 import { UsageError } from '../errors.js';
 import { readBaselineText } from './baseline-read.js';
 import type { Baseline, ComparedFigures } from './types.js';
@@ -12,19 +13,20 @@ const KNOWN_VERSIONS = [1];
 type Json = Record<string, unknown>;
 
 export function loadBaseline(file: string): Baseline {
-  const fail = (what: string) => new UsageError(`--baseline '${file}': ${what}`);
+  // The path as typed, escaped and clipped: one line whatever it holds.
+  const fail = (what: string) => new UsageError(`--baseline ${shownPath(file)}: ${what}`);
   const text = readBaselineText(file);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    throw fail(`not valid JSON${text.trim() === '' ? ' (empty file)' : ' (truncated?)'}: save one with --format json > ${file}`);
+    throw fail(`not valid JSON${text.trim() === '' ? ' (empty file)' : ' (truncated?)'}: save one with --format json > ${shownPath(file)}`);
   }
   if (!isObject(data) || !('schemaVersion' in data)) throw fail('not a perf-monitor report (no schemaVersion): save one with --format json');
   const version = data.schemaVersion;
   if (typeof version !== 'number' || !KNOWN_VERSIONS.includes(version)) {
     const newer = typeof version === 'number' && version > Math.max(...KNOWN_VERSIONS);
-    throw fail(`schemaVersion ${JSON.stringify(version)} is ${newer ? 'newer than this tool reads' : 'not one this tool writes'} (it reads ${KNOWN_VERSIONS.join(', ')})`);
+    throw fail(`schemaVersion ${shownJson(version)} is ${newer ? 'newer than this tool reads' : 'not one this tool writes'} (it reads ${KNOWN_VERSIONS.join(', ')})`);
   }
   try {
     return readReport(data, file);
@@ -38,6 +40,15 @@ class ShapeError extends Error {}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A value of the file for a message: a number as written, a string quoted, escaped and clipped
+ *  (it may hold anything), an object or array by its kind (it may hold megabytes). */
+function shownJson(value: unknown): string {
+  if (typeof value === 'string') return `"${shownValue(value, 40).slice(1, -1)}"`;
+  if (Array.isArray(value)) return 'an array';
+  if (isObject(value)) return 'an object';
+  return String(value);
 }
 
 function field(parent: Json, key: string, path: string): unknown {

@@ -25,7 +25,7 @@ function readBounded(file: string): Buffer {
     // O_NONBLOCK: should the path turn into a pipe between stat and open, open still returns.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw error instanceof UsageError ? error : fail(file, `cannot read it: ${shownText(describeError(error), 120)}`);
+    throw error instanceof UsageError ? error : fail(file, `cannot read it: ${reasonOf(error)}`);
   }
   try {
     // The file opened is the one checked, whatever the path names now.
@@ -34,6 +34,14 @@ function readBounded(file: string): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Node's `ENOENT: no such file or directory, stat '<path>'` without the path: the line shows it
+ *  already, and a path with a newline would cut the reason at the newline. */
+function reasonOf(error: unknown): string {
+  const { message, syscall } = error as NodeJS.ErrnoException;
+  const cut = syscall && typeof message === 'string' ? message.indexOf(`, ${syscall} `) : -1;
+  return shownText(cut > 0 ? message.slice(0, cut) : describeError(error), 120);
 }
 
 function checkStats(file: string, stats: { isFile(): boolean; size: number }): void {
@@ -55,7 +63,7 @@ function readUpTo(fd: number, limit: number, file: string): Buffer {
     try {
       read = readSync(fd, chunk, 0, chunk.length, null);
     } catch (error) {
-      throw fail(file, `cannot read it: ${shownText(describeError(error), 120)}`);
+      throw fail(file, `cannot read it: ${reasonOf(error)}`);
     }
     if (read === 0) break;
     chunks.push(chunk.subarray(0, read));

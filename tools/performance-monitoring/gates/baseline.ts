@@ -2,6 +2,7 @@
 // now, their change, and the regressions. Both sides are compared as the JSON shows them (the
 // saved report is rounded already; this run is rounded the same way), so what the report prints
 // is what was decided on.
+import { shownText } from '../cli/shown.js';
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
 import { roundApdex, roundMs, roundPercent, roundTo } from '../metrics/round.js';
 import { formatCount, formatNumber } from '../render/style.js';
@@ -152,7 +153,8 @@ function notesFor(baseline: Baseline, analysis: Analysis): string[] {
     notes.push(`the baseline covers ${baseline.period.hours}h, this report ${analysis.period.hours}h: operation counts are not comparable (compared anyway)`);
   }
   if (baseline.service !== analysis.service) {
-    const scope = (s: string | null) => (s === null ? 'all services' : `service ${s} only`);
+    // The baseline's service is the file's text: escaped and clipped like any value shown.
+    const scope = (s: string | null) => (s === null ? 'all services' : `service ${shownText(s, 80)} only`);
     notes.push(`the baseline covers ${scope(baseline.service)}, this report ${scope(analysis.service)}: overall figures are not comparable (compared anyway)`);
   }
   if (baseline.overall.samples === null) {

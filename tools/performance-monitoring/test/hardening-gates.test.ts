@@ -68,3 +68,54 @@ describe('--baseline reads regular files only, up to 64 MiB (issue 27 item 6)', 
     });
   });
 });
+
+/** expectUsageLine, and the line is short and holds no control character a terminal acts on. */
+function expectShortLine(result: CliResult, line: string) {
+  expectUsageLine(result, line);
+  expect(result.stderr.length).toBeLessThanOrEqual(300);
+  expect(result.stderr.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+}
+
+describe('values in --assert and --baseline errors are escaped and clipped (issue 27 item 9)', () => {
+  const METRICS = 'use one of errorRate, successRate, avgDuration, p50Duration, p95Duration, p99Duration, apdex, healthScore, operations';
+
+  it('--assert: a newline stays one line', async () => {
+    expectShortLine(await runCli(now('--assert', 'p95\nDuration<1')), "--assert 'p95\\nDuration<1': unknown metric 'p95\\nDuration' (did you mean p95Duration?)");
+  });
+
+  it('--assert: an escape sequence is shown as \\u001b, never sent', async () => {
+    expectShortLine(await runCli(now('--assert', '\u001b[2Jx<1')), `--assert '\\u001b[2Jx<1': unknown metric '\\u001b[2Jx': ${METRICS}`);
+  });
+
+  it('--assert: a 120 KB expression is clipped (80 characters, its metric 40)', async () => {
+    const result = await runCli(now('--assert', `${'x'.repeat(120_000)}<1`));
+    expectShortLine(result, `--assert '${'x'.repeat(80)}…': unknown metric '${'x'.repeat(40)}…': ${METRICS}`);
+  });
+
+  it('--assert: __proto__ and constructor are unknown metrics, nothing from the prototype suggested', async () => {
+    expectShortLine(await runCli(now('--assert', '__proto__<1')), `--assert '__proto__<1': unknown metric '__proto__': ${METRICS}`);
+    expectShortLine(await runCli(now('--assert', 'constructor<1')), `--assert 'constructor<1': unknown metric 'constructor': ${METRICS}`);
+  });
+
+  it('--assert: 400 digits are no limit (Infinity would hold for ever)', async () => {
+    const result = await runCli(now('--assert', `p95Duration<${'9'.repeat(400)}`));
+    expectShortLine(result, `--assert 'p95Duration<${'9'.repeat(68)}…': '${'9'.repeat(40)}…' is too large to be a limit`);
+  });
+
+  it('--baseline: a path with a newline and an escape sequence, one line', async () => {
+    const result = await runCli(now('--baseline', 'a\nb\u001b[2J.json'));
+    expectShortLine(result, "--baseline 'a\\nb\\u001b[2J.json': cannot read it: ENOENT: no such file or directory");
+  });
+
+  it('--baseline: a 120 KB path keeps its start and its end', async () => {
+    const result = await runCli(now('--baseline', `${'x'.repeat(120_000)}.json`));
+    expectShortLine(result, `--baseline '${'x'.repeat(40)}…${'x'.repeat(35)}.json': cannot read it: ENAMETOOLONG: name too long`);
+  });
+
+  it('--baseline: a schemaVersion of 1,000 characters with a C1 CSI is escaped and clipped', async () => {
+    const file = join(dir, 'odd-version.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: `\u009b2J${'q'.repeat(1000)}` }));
+    const result = await runCli(now('--baseline', file));
+    expectShortLine(result, `--baseline '${file}': schemaVersion "\\u009b2J${'q'.repeat(37)}…" is not one this tool writes (it reads 1)`);
+  });
+});
