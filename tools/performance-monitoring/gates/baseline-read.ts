@@ -10,7 +10,7 @@ export const BASELINE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The text of a baseline file, or one line (exit 2) saying why it cannot be read. */
 export function readBaselineText(file: string): string {
-  return readBounded(file).toString('utf8');
+  return decode(readBounded(file));
 }
 
 function fail(file: string, what: string): UsageError {
@@ -71,4 +71,17 @@ function readUpTo(fd: number, limit: number, file: string): Buffer {
     if (total > BASELINE_MAX_BYTES) throw tooLarge(file);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** UTF-8, after any byte-order mark: PowerShell's `Out-File -Encoding utf8` writes EF BB BF, and
+ *  Windows PowerShell's `>` writes UTF-16 LE (FF FE); either is read, not refused as invalid JSON. */
+function decode(bytes: Buffer): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // Big-endian: swap each pair (an odd last byte cannot be a character and is dropped).
+    const pairs = bytes.subarray(2, bytes.length - (bytes.length % 2));
+    return Buffer.from(pairs).swap16().toString('utf16le');
+  }
+  return bytes.toString('utf8');
 }

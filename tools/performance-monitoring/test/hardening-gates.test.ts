@@ -119,3 +119,48 @@ describe('values in --assert and --baseline errors are escaped and clipped (issu
     expectShortLine(result, `--baseline '${file}': schemaVersion "\\u009b2J${'q'.repeat(37)}…" is not one this tool writes (it reads 1)`);
   });
 });
+
+/** The saved baseline, edited, as a new file. */
+function editedBaseline(name: string, edit: (report: Json) => void, raw: (text: string) => string = (t) => t): string {
+  const report = JSON.parse(readFileSync(baseline, 'utf8')) as Json;
+  edit(report);
+  const path = join(dir, name);
+  writeFileSync(path, raw(JSON.stringify(report)));
+  return path;
+}
+
+/** A parsed report, edited in place: loosely typed on purpose. */
+type Json = Record<string, any>;
+
+describe('impossible figures in a baseline are refused, naming the field and the value (issue 27 item 12)', () => {
+  const cases: [string, (r: Json) => void, string, ((t: string) => string)?][] = [
+    ['an error rate of -1e308', (r) => (r.overall.errorRate = -1e308), 'overall.errorRate must be a percentage from 0 to 100, not -1e+308'],
+    ['an Apdex of 1e300', (r) => (r.services[0].apdex = 1e300), 'services[0].apdex must be an Apdex from 0 to 1, not 1e+300'],
+    ['a negative p95', (r) => (r.services[0].performance.p95Duration = -5), 'services[0].performance.p95Duration must be a duration >= 0 ms, not -5'],
+    ['"NaN" as a string', (r) => (r.overall.avgDuration = 'NaN'), 'overall.avgDuration must be a number or null, not "NaN"'],
+    ['1e999 (Infinity once parsed)', (r) => (r.overall.p99Duration = 'INF'), 'overall.p99Duration must be a number or null, not Infinity', (t) => t.replace('"INF"', '1e999')],
+    ['1e300 operations', (r) => (r.overall.totalOperations = 1e300), 'overall.totalOperations must be a count, not 1e+300'],
+    ['more failures than operations', (r) => (r.overall.failedOperations = 24), 'overall.failedOperations must be at most the operations (23), not 24'],
+    ['a threshold of 0', (r) => (r.threshold = 0), 'threshold must be a threshold from 1 to 3600000 ms, not 0'],
+    ['a window start that is no time', (r) => (r.period.start = '\u001b[2Jx'), 'period.start must be an ISO-8601 UTC time, not "\\u001b[2Jx"'],
+  ];
+  it.each(cases)('%s', async (name, edit, what, raw) => {
+    const file = editedBaseline(`impossible-${cases.findIndex((c) => c[0] === name)}.json`, edit, raw);
+    expectShortLine(await runCli(now('--baseline', file)), `--baseline '${file}': not a perf-monitor report: ${what}`);
+  });
+});
+
+describe('a baseline with a byte-order mark is read (issue 27 item 12)', () => {
+  const THEN = { operations: 23, errorRate: 0, avgDuration: 895.7, p95Duration: 1000, p99Duration: 1000, apdex: 1, samples: 23 };
+  const boms: [string, (text: string) => Buffer][] = [
+    ['UTF-8 (Out-File -Encoding utf8)', (t) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(t, 'utf8')])],
+    ['UTF-16 LE (Windows PowerShell >)', (t) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')])],
+  ];
+  it.each(boms)('%s', async (name, encode) => {
+    const file = join(dir, `bom-${name.split(' ')[0]}.json`);
+    writeFileSync(file, encode(readFileSync(baseline, 'utf8')));
+    const result = await runCli(now('--baseline', file, '--format', 'json'));
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 3, stderr: '' });
+    expect(JSON.parse(result.stdout).gates.baseline.overall.then).toEqual(THEN);
+  });
+});
