@@ -164,3 +164,42 @@ describe('a baseline with a byte-order mark is read (issue 27 item 12)', () => {
     expect(JSON.parse(result.stdout).gates.baseline.overall.then).toEqual(THEN);
   });
 });
+
+describe('reasons of a baseline whose services all changed stay bounded (issue 27 item 13)', () => {
+  const SERVICES = 3000;
+  /** One operation per service in the current window, names `svc-0000`...; the baseline's are `old-0000`... */
+  const rows = Array.from({ length: SERVICES }, (_, i) => ({
+    id: i + 1, source: `svc-${String(i).padStart(4, '0')}`, operation: 'op', level: 'info', status: 'success', message: null, duration_ms: 100,
+    created_at: '2025-11-20T09:00:00.000Z',
+  }));
+
+  it('3,000 services gone and 3,000 new: each reason lists 5 new names and a count; the comparison < 5 MB of JSON, in < 60 s', async () => {
+    const logs = writeNdjson(dir, rows, 'many.ndjson');
+    const args = ['--input', logs, '--until', UNTIL, '--format', 'json'];
+    const saved = await runCli(args);
+    expect(saved.code).toBe(0);
+    const report = JSON.parse(saved.stdout) as Json;
+    for (const s of report.services as Json[]) s.service = s.service.replace('svc-', 'old-');
+    const file = join(dir, 'many-before.json');
+    writeFileSync(file, JSON.stringify(report));
+    const started = Date.now();
+    const result = await runCli([...args, '--baseline', file], { timeoutMs: 120_000 });
+    const seconds = (Date.now() - started) / 1000;
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 3, stderr: '' });
+    // The report itself is ~27 MB here (each service's timeline): the bound is on what the
+    // comparison adds, as the JSON prints it (indented). Unbounded reasons made it ~94 MB.
+    const comparison = JSON.parse(result.stdout).gates.baseline as Json;
+    const added = JSON.stringify(comparison, null, 2).length;
+    expect(added).toBeLessThan(5_000_000);
+    expect(result.stdout.length).toBeLessThan(saved.stdout.length + 5_000_000);
+    expect(seconds).toBeLessThan(60);
+    const entries = comparison.services as Json[];
+    expect(entries).toHaveLength(2 * SERVICES);
+    expect(entries[SERVICES]).toMatchObject({
+      service: 'old-0000',
+      regression: true,
+      reasons: ['absent now (1 operations in the baseline); new since the baseline: svc-0000, svc-0001, svc-0002, svc-0003, svc-0004 and 2,995 more (renamed? save a new baseline)'],
+    });
+    console.log(`issue 27 item 13: report ${saved.stdout.length} B, with the comparison ${result.stdout.length} B (gates.baseline ${added} B), ${seconds} s`);
+  });
+});
