@@ -203,3 +203,32 @@ describe('reasons of a baseline whose services all changed stay bounded (issue 2
     console.log(`issue 27 item 13: report ${saved.stdout.length} B, with the comparison ${result.stdout.length} B (gates.baseline ${added} B), ${seconds} s`);
   });
 });
+
+describe("DATABASE_URL's secrets are redacted, not its database's name (issue 27 item 14)", () => {
+  const env = { DATABASE_URL: 'postgres://u:secretpw@127.0.0.1:1/perf', PERFMON_TIMEOUT_MS: '3000' };
+
+  it('a path holding the database name (perf) is shown whole', async () => {
+    const result = await runCli(['--baseline', 'tools/performance-monitoring/none.json'], { env });
+    expectUsageLine(result, "--baseline 'tools/performance-monitoring/none.json': cannot read it: ENOENT: no such file or directory");
+  });
+
+  it('the password is redacted wherever it appears, the words around it kept', async () => {
+    const result = await runCli(['--baseline', 'secretpw/performance.json'], { env });
+    expectUsageLine(result, "--baseline '[redacted]/performance.json': cannot read it: ENOENT: no such file or directory");
+  });
+
+  it('the URL as written is redacted whole', async () => {
+    const result = await runCli(['--baseline', env.DATABASE_URL], { env });
+    expectUsageLine(result, "--baseline '[redacted]': cannot read it: ENOENT: no such file or directory");
+  });
+
+  it('the database pointing nowhere: one line, exit 1, no password', async () => {
+    const result = await runCli(['--service', 'performance'], { env });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'perf-monitor: PostgreSQL at 127.0.0.1:1: connection refused\n' });
+  });
+
+  it('a password that is not valid percent-encoding is no crash at startup', async () => {
+    const result = await runCli([], { env: { ...env, DATABASE_URL: 'postgres://u:a%zz@127.0.0.1:1/perf' } });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'perf-monitor: PostgreSQL at 127.0.0.1:1: query failed: URI malformed\n' });
+  });
+});
