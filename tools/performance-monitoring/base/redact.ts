@@ -35,8 +35,36 @@ function urlParts(value: string): string[] {
     return [];
   }
   const segments = url.pathname.split('/').filter(Boolean).slice(1);
-  const password = url.password ? [url.password, decodeURIComponent(url.password)] : [];
+  const password = url.password ? [url.password, decoded(url.password)] : [];
   return [url.pathname.length > 1 ? url.pathname : '', url.search.length > 1 ? url.search : '', ...segments, ...password];
+}
+
+/** A percent-encoded part as text; as written when it is not valid percent-encoding. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** DATABASE_URL's secrets: the URL as written and its password, in the URL or as a `password`
+ *  (or `sslpassword`) parameter. Not its path: the database's name (`perf`, `postgres`) is an
+ *  ordinary word, and stripping it everywhere mangled messages (`tools[redacted]ormance-monitoring`).
+ *  Not the user name either: no credential without the password, and PostgreSQL's own errors
+ *  name it. (`redact` still hides any `user:password@` in a URL it meets.) */
+function databaseUrlParts(raw: string | undefined): string[] {
+  const value = raw?.trim();
+  if (!value) return [];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [value];
+  }
+  const params = [...url.searchParams].filter(([name]) => /password/i.test(name)).map(([, v]) => v);
+  const passwords = [url.password, decoded(url.password), ...params].filter(Boolean);
+  return [value, ...passwords];
 }
 
 /** A JWT's signature and payload each identify the key. */
@@ -45,17 +73,24 @@ function jwtParts(value: string): string[] {
   return parts.length === 3 ? [parts[1] ?? '', parts[2] ?? ''] : [];
 }
 
-/** Every string to strip for these secret values, longest first (a whole URL before its parts). */
-export function secretsOf(values: (string | null | undefined)[]): string[] {
+/** A secret value and the parts of it that identify it on their own. */
+function partsOf(raw: string | null | undefined): string[] {
+  const value = raw?.trim();
+  return value ? [value, ...urlParts(value), ...jwtParts(value)] : [];
+}
+
+/** Every form of these parts to strip, longest first (a whole URL before its parts). */
+function strippable(parts: string[]): string[] {
   const found = new Set<string>();
-  for (const raw of values) {
-    const value = raw?.trim();
-    if (!value) continue;
-    for (const part of [value, ...urlParts(value), ...jwtParts(value)]) {
-      for (const form of encodings(part)) if (form.length >= MIN_SECRET) found.add(form);
-    }
+  for (const part of parts) {
+    for (const form of encodings(part)) if (form.length >= MIN_SECRET) found.add(form);
   }
   return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** Every string to strip for these secret values (keys, passwords, webhook URLs). */
+export function secretsOf(values: (string | null | undefined)[]): string[] {
+  return strippable(values.flatMap(partsOf));
 }
 
 /** SMTP AUTH PLAIN sends base64("\0user\0pass"); a server's 535 reply may echo it. */
@@ -64,10 +99,11 @@ export function smtpAuthBlobs(user: string | null | undefined, pass: string | nu
   return [base64(`\u0000${user}\u0000${pass}`), base64(`${user}\u0000${pass}`)];
 }
 
-/** The secrets of the environment: keys, passwords, the webhook URL, DATABASE_URL's password. */
+/** The secrets of the environment: keys, passwords, the webhook URL, DATABASE_URL and its password. */
 export function secretsFrom(env: NodeJS.ProcessEnv): string[] {
-  const named = ['SUPABASE_SERVICE_ROLE_KEY', 'EMAIL_PASS', 'SLACK_WEBHOOK_URL', 'DATABASE_URL'].map((name) => env[name]);
-  return secretsOf([...named, ...smtpAuthBlobs(env.EMAIL_USER?.trim(), env.EMAIL_PASS?.trim())]);
+  const named = ['SUPABASE_SERVICE_ROLE_KEY', 'EMAIL_PASS', 'SLACK_WEBHOOK_URL'].map((name) => env[name]);
+  const blobs = smtpAuthBlobs(env.EMAIL_USER?.trim(), env.EMAIL_PASS?.trim());
+  return strippable([...[...named, ...blobs].flatMap(partsOf), ...databaseUrlParts(env.DATABASE_URL)]);
 }
 
 /** Replaces every secret form, and any credentials inside URLs, with [redacted]. */

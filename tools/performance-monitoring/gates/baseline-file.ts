@@ -2,34 +2,33 @@
 // at startup and reduced to the figures a comparison needs. A targeted check, not the full
 // schema: a report from a newer build with more fields, or from an older one without the
 // sample counts, still compares; anything else is one line and exit 2.
-import { readFileSync } from 'node:fs';
-import { UsageError, describeError } from '../base/errors.js';
+import { forPath } from '../text/safe-text.js';
+import { UsageError } from '../base/errors.js';
+import { readBaselineText } from './baseline-read.js';
+import {
+  APDEX, HOURS, MS, PERCENT, THRESHOLD, type Json, ShapeError, count, failures, field, figure, figureNotNull, isObject, object, shownJson, text,
+  timestamp,
+} from './baseline-fields.js';
 import type { Baseline, ComparedFigures } from './types.js';
 
 /** Every schemaVersion this tool has written. */
 const KNOWN_VERSIONS = [1];
 
-type Json = Record<string, unknown>;
-
 export function loadBaseline(file: string): Baseline {
-  const fail = (what: string) => new UsageError(`--baseline '${file}': ${what}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw fail(`cannot read it: ${describeError(error)}`);
-  }
+  // The path as typed, escaped and clipped: one line whatever it holds.
+  const fail = (what: string) => new UsageError(`--baseline ${forPath(file)}: ${what}`);
+  const content = readBaselineText(file);
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(content);
   } catch {
-    throw fail(`not valid JSON${text.trim() === '' ? ' (empty file)' : ' (truncated?)'}: save one with --format json > ${file}`);
+    throw fail(`not valid JSON${content.trim() === '' ? ' (empty file)' : ' (truncated?)'}: save one with --format json > ${forPath(file)}`);
   }
-  if (!isObject(data) || !('schemaVersion' in data)) throw fail('not a perf-monitor report (no schemaVersion): save one with --format json');
+  if (!isObject(data) || !Object.hasOwn(data, 'schemaVersion')) throw fail('not a perf-monitor report (no schemaVersion): save one with --format json');
   const version = data.schemaVersion;
   if (typeof version !== 'number' || !KNOWN_VERSIONS.includes(version)) {
     const newer = typeof version === 'number' && version > Math.max(...KNOWN_VERSIONS);
-    throw fail(`schemaVersion ${JSON.stringify(version)} is ${newer ? 'newer than this tool reads' : 'not one this tool writes'} (it reads ${KNOWN_VERSIONS.join(', ')})`);
+    throw fail(`schemaVersion ${shownJson(version)} is ${newer ? 'newer than this tool reads' : 'not one this tool writes'} (it reads ${KNOWN_VERSIONS.join(', ')})`);
   }
   try {
     return readReport(data, file);
@@ -39,91 +38,52 @@ export function loadBaseline(file: string): Baseline {
   }
 }
 
-class ShapeError extends Error {}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function field(parent: Json, key: string, path: string): unknown {
-  if (!(key in parent)) throw new ShapeError(`${path}${key} is missing`);
-  return parent[key];
-}
-
-function object(parent: Json, key: string, path: string): Json {
-  const value = field(parent, key, path);
-  if (!isObject(value)) throw new ShapeError(`${path}${key} must be an object`);
-  return value;
-}
-
-function count(parent: Json, key: string, path: string): number {
-  const value = field(parent, key, path);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ShapeError(`${path}${key} must be a count`);
-  return value;
-}
-
-function figure(parent: Json, key: string, path: string): number | null {
-  const value = field(parent, key, path);
-  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) throw new ShapeError(`${path}${key} must be a number or null`);
-  return value;
-}
-
-function text(parent: Json, key: string, path: string): string {
-  const value = field(parent, key, path);
-  if (typeof value !== 'string') throw new ShapeError(`${path}${key} must be a string`);
-  return value;
-}
-
 /** Sample counts arrived after schemaVersion 1 was first written: absent means unknown. */
 function samples(parent: Json, path: string): number | null {
-  return 'samples' in parent ? count(parent, 'samples', path) : null;
+  return Object.hasOwn(parent, 'samples') ? count(parent, 'samples', path) : null;
 }
 
 function readReport(data: Json, file: string): Baseline {
   const period = object(data, 'period', '');
   const overall = object(data, 'overall', '');
+  const operations = count(overall, 'totalOperations', 'overall.');
   const services = field(data, 'services', '');
-  if (!Array.isArray(services)) throw new ShapeError('services must be an array');
+  if (!Array.isArray(services)) throw new ShapeError(`services must be an array, not ${shownJson(services)}`);
   const service = field(data, 'service', '');
-  if (service !== null && typeof service !== 'string') throw new ShapeError('service must be a string or null');
+  if (service !== null && typeof service !== 'string') throw new ShapeError(`service must be a string or null, not ${shownJson(service)}`);
   return {
     file,
-    period: { start: text(period, 'start', 'period.'), end: text(period, 'end', 'period.'), hours: figureNotNull(period, 'hours', 'period.') },
-    threshold: figureNotNull(data, 'threshold', ''),
+    period: { start: timestamp(period, 'start', 'period.'), end: timestamp(period, 'end', 'period.'), hours: figureNotNull(period, 'hours', 'period.', HOURS) },
+    threshold: figureNotNull(data, 'threshold', '', THRESHOLD),
     service,
     overall: {
-      operations: count(overall, 'totalOperations', 'overall.'),
-      failures: count(overall, 'failedOperations', 'overall.'),
-      errorRate: figure(overall, 'errorRate', 'overall.'),
-      avgDuration: figure(overall, 'avgDuration', 'overall.'),
-      p95Duration: figure(overall, 'p95Duration', 'overall.'),
-      p99Duration: figure(overall, 'p99Duration', 'overall.'),
-      apdex: figure(overall, 'apdex', 'overall.'),
+      operations,
+      failures: failures(overall, 'failedOperations', 'overall.', operations),
+      errorRate: figure(overall, 'errorRate', 'overall.', PERCENT),
+      avgDuration: figure(overall, 'avgDuration', 'overall.', MS),
+      p95Duration: figure(overall, 'p95Duration', 'overall.', MS),
+      p99Duration: figure(overall, 'p99Duration', 'overall.', MS),
+      apdex: figure(overall, 'apdex', 'overall.', APDEX),
       samples: samples(overall, 'overall.'),
     },
     services: services.map((entry: unknown, i) => serviceOf(entry, `services[${i}].`)),
   };
 }
 
-function figureNotNull(parent: Json, key: string, path: string): number {
-  const value = figure(parent, key, path);
-  if (value === null) throw new ShapeError(`${path}${key} must be a number`);
-  return value;
-}
-
 function serviceOf(entry: unknown, path: string): Baseline['services'][number] {
-  if (!isObject(entry)) throw new ShapeError(`${path.slice(0, -1)} must be an object`);
+  if (!isObject(entry)) throw new ShapeError(`${path.slice(0, -1)} must be an object, not ${shownJson(entry)}`);
   const operations = object(entry, 'operations', path);
   const performance = object(entry, 'performance', path);
   const errors = object(entry, 'errors', path);
+  const total = count(operations, 'total', `${path}operations.`);
   const figures: ComparedFigures = {
-    operations: count(operations, 'total', `${path}operations.`),
-    failures: count(operations, 'failed', `${path}operations.`),
-    errorRate: figure(errors, 'errorRate', `${path}errors.`),
-    avgDuration: figure(performance, 'avgDuration', `${path}performance.`),
-    p95Duration: figure(performance, 'p95Duration', `${path}performance.`),
-    p99Duration: figure(performance, 'p99Duration', `${path}performance.`),
-    apdex: figure(entry, 'apdex', path),
+    operations: total,
+    failures: failures(operations, 'failed', `${path}operations.`, total),
+    errorRate: figure(errors, 'errorRate', `${path}errors.`, PERCENT),
+    avgDuration: figure(performance, 'avgDuration', `${path}performance.`, MS),
+    p95Duration: figure(performance, 'p95Duration', `${path}performance.`, MS),
+    p99Duration: figure(performance, 'p99Duration', `${path}performance.`, MS),
+    apdex: figure(entry, 'apdex', path, APDEX),
     samples: samples(performance, `${path}performance.`),
   };
   return { service: text(entry, 'service', path), status: text(entry, 'status', path), figures };

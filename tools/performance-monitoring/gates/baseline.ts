@@ -2,6 +2,7 @@
 // now, their change, and the regressions. Both sides are compared as the JSON shows them (the
 // saved report is rounded already; this run is rounded the same way), so what the report prints
 // is what was decided on.
+import { forMessageText } from '../text/safe-text.js';
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
 import { roundTo } from '../text/round.js';
 import { formatCount, formatNumber } from '../text/format.js';
@@ -12,6 +13,11 @@ import type { Baseline, BaselineEntry, BaselineReport, ComparedFigures, FigureCh
 export const MIN_SAMPLES = 20;
 export const MIN_FAILURES = 5;
 export const ERROR_RATE_POINTS = 1;
+/** New services a gone one's reason names (then "and K more"), each clipped to this many
+ *  characters: every gone service repeats the list, so unbounded it grew with the square of the
+ *  services (3,000 renamed: 121 MB of JSON). */
+export const RENAMED_LISTED = 5;
+const RENAMED_NAME_MAX = 40;
 
 export function compareWithBaseline(baseline: Baseline, analysis: Analysis, regressionPct: number): BaselineReport {
   const rules = { regressionPct };
@@ -68,12 +74,20 @@ function compareServices(baseline: Baseline, analysis: Analysis, rules: Rules): 
     }
     entries.push(entry);
   }
+  const renamed = renamedHint(newNames);
   for (const { service, figures } of saved) {
     if (nowNames.has(service) || figures.operations === 0) continue;
-    const renamed = newNames.length > 0 ? `; new since the baseline: ${newNames.join(', ')} (renamed? save a new baseline)` : '';
     entries.push({ ...compareEntry(service, figures, null, rules), regression: true, reasons: [`absent now (${formatCount(figures.operations)} operations in the baseline)${renamed}`] });
   }
   return entries;
+}
+
+/** `; new since the baseline: a, b and 3 more (renamed? ...)`, the same for every gone service. */
+function renamedHint(newNames: string[]): string {
+  if (newNames.length === 0) return '';
+  const listed = newNames.slice(0, RENAMED_LISTED).map((name) => forMessageText(name, RENAMED_NAME_MAX));
+  const more = newNames.length > RENAMED_LISTED ? ` and ${formatCount(newNames.length - RENAMED_LISTED)} more` : '';
+  return `; new since the baseline: ${listed.join(', ')}${more} (renamed? save a new baseline)`;
 }
 
 function compareEntry(service: string | null, then: ComparedFigures | null, now: ComparedFigures | null, rules: Rules): BaselineEntry {
@@ -152,7 +166,8 @@ function notesFor(baseline: Baseline, analysis: Analysis): string[] {
     notes.push(`the baseline covers ${baseline.period.hours}h, this report ${analysis.period.hours}h: operation counts are not comparable (compared anyway)`);
   }
   if (baseline.service !== analysis.service) {
-    const scope = (s: string | null) => (s === null ? 'all services' : `service ${s} only`);
+    // The baseline's service is the file's text: escaped and clipped like any value shown.
+    const scope = (s: string | null) => (s === null ? 'all services' : `service ${forMessageText(s, 80)} only`);
     notes.push(`the baseline covers ${scope(baseline.service)}, this report ${scope(analysis.service)}: overall figures are not comparable (compared anyway)`);
   }
   if (baseline.overall.samples === null) {
