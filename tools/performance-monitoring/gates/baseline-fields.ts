@@ -18,7 +18,7 @@ export interface Range {
 export const PERCENT: Range = { min: 0, max: 100, what: 'a percentage from 0 to 100' };
 export const APDEX: Range = { min: 0, max: 1, what: 'an Apdex from 0 to 1' };
 export const MS: Range = { min: 0, max: Number.MAX_VALUE, what: 'a duration >= 0 ms' };
-/** SPEC §7's bounds for --hours and --threshold, the options a report's figures came from. */
+/** docs/cli.md's bounds for --hours and --threshold, the options a report's figures came from. */
 export const HOURS: Range = { min: Number.MIN_VALUE, max: 8760, what: 'hours, more than 0 and at most 8760' };
 export const THRESHOLD: Range = { min: 1, max: 3_600_000, what: 'a threshold from 1 to 3600000 ms' };
 
