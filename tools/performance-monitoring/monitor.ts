@@ -1,11 +1,11 @@
 #!/usr/bin/env -S npx tsx
 // perf-monitor entry: parse, resolve settings, run, map errors to exit codes (docs/cli.md).
 import { CommanderError } from 'commander';
+import { describeError, EXIT, RuntimeError, UserError } from './base/errors.js';
+import { createNotices, type Notices } from './base/notices.js';
+import { secretsFrom } from './base/redact.js';
 import { buildProgram, parseCommandLine } from './cli/program.js';
 import { readOptions } from './cli/read-options.js';
-import { EXIT, RuntimeError, UserError, describeError } from './base/errors.js';
-import { type Notices, createNotices } from './base/notices.js';
-import { secretsFrom } from './base/redact.js';
 
 /** Before settings exist, secrets come straight from the environment. */
 const earlyNotices = (): Notices =>
@@ -37,13 +37,21 @@ async function main(argv: string[]): Promise<number> {
   try {
     const options = readOptions(commandLine);
     // Loaded after parsing, so --help and --version stay instant.
-    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([import('./base/env.js'), import('./cli/resolve.js'), import('./run.js')]);
+    const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([
+      import('./base/env.js'),
+      import('./cli/resolve.js'),
+      import('./run.js'),
+    ]);
     loadEnvFile();
     const settings = resolveSettings(options, process.env, {
       stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),
       stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
     });
-    notices = createNotices({ write: (text) => process.stderr.write(text), isTty: process.stderr.isTTY === true, secrets: settings.secrets });
+    notices = createNotices({
+      write: (text) => process.stderr.write(text),
+      isTty: process.stderr.isTTY === true,
+      secrets: settings.secrets,
+    });
     return await run(settings, { now: () => new Date(), stdout: writeStdout, notices });
   } catch (error) {
     if (error instanceof UserError) {

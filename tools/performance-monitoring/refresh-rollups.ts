@@ -2,11 +2,11 @@
 // without pg_cron, in steps of a day (each call its own transaction); progress on a terminal,
 // one stderr line at the end; Ctrl-C stops after the current step (docs/rollups.md).
 import type postgresType from 'postgres';
-import { forMessage, forServerText } from './text/safe-text.js';
-import { EXIT, RuntimeError, UsageError, describeError, type ExitCode } from './base/errors.js';
+import { describeError, EXIT, type ExitCode, RuntimeError, UsageError } from './base/errors.js';
 import type { Notices } from './base/notices.js';
-import { REFRESH_LOCK_KEY } from './sources/sql/rollup.js';
 import type { SourceSettings } from './sources/settings.js';
+import { REFRESH_LOCK_KEY } from './sources/sql/rollup.js';
+import { forMessage, forServerText } from './text/safe-text.js';
 
 /** Hours per call. A first build over months is many calls, each short and durable: at the
  *  bench's 1M operations a day, a day of rows is about what a 1-hour report reads (a few seconds),
@@ -30,12 +30,17 @@ interface StepRow {
 /** Refreshes until the watermark is at the last complete hour; errors are UserErrors (one line). */
 export async function refreshRollups(source: SourceSettings, notices: Notices): Promise<ExitCode> {
   if (source.kind !== 'postgres') {
-    throw new UsageError(`--refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the ${source.kind} source; or schedule sql/rollup.sql's refresh with pg_cron`);
+    throw new UsageError(
+      `--refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the ${source.kind} source; or schedule sql/rollup.sql's refresh with pg_cron`,
+    );
   }
   const sql = await connect(source.url, source.timeoutMs, (text) => notices.line(`rollups: ${forServerText(text)}`));
-  const interrupt = onSigint(() => {
-    notices.progress('rollups: stopping after this step (Ctrl-C again to quit at once)');
-  }, () => notices.endProgress());
+  const interrupt = onSigint(
+    () => {
+      notices.progress('rollups: stopping after this step (Ctrl-C again to quit at once)');
+    },
+    () => notices.endProgress(),
+  );
   let built = 0;
   let watermark: string | null = null;
   try {
@@ -63,7 +68,9 @@ export async function refreshRollups(source: SourceSettings, notices: Notices): 
       if (row.hours_built < STEP_HOURS || toGo === 0 || !moved) break;
       if (interrupt.requested()) {
         notices.clearProgress();
-        notices.line(`rollups: ${hours(built)} built, then interrupted (${hours(toGo)} to go: run it again); rolled up to ${shown(watermark)}`);
+        notices.line(
+          `rollups: ${hours(built)} built, then interrupted (${hours(toGo)} to go: run it again); rolled up to ${shown(watermark)}`,
+        );
         return EXIT.interrupted;
       }
       notices.progress(`rollups: ${hours(built)} built, ${toGo} to go; rolled up to ${shown(watermark)}`);
@@ -140,7 +147,16 @@ async function callStep(sql: postgresType.Sql, lag: string): Promise<StepRow> {
  *  closed under the call: that step's transaction rolled back whole. Which of them postgres.js
  *  reports depends on timing (the FATAL message or the closed socket first), so the line names
  *  the event, not the code. */
-const SESSION_ENDED = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE']);
+const SESSION_ENDED = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'ECONNRESET',
+  'EPIPE',
+]);
 
 /** One line naming the server and the cause; never the password. */
 function explain(url: URL, timeoutMs: number, error: unknown): string {

@@ -1,18 +1,19 @@
 // One report run: settings -> source aggregates -> analysis -> gates -> the report (built once)
 // -> alerts added to it -> rendered -> stdout or --output -> exit code.
-import { coverageNotice } from './sources/rollup-coverage.js';
-import { forMessage, forMessageText } from './text/safe-text.js';
-import { EXIT, type ExitCode } from './base/errors.js';
-import { analyze } from './metrics/analyze.js';
-import type { Analysis } from './metrics/analysis-types.js';
-import type { Report } from './report/types.js';
-import type { Notices } from './base/notices.js';
-import { RENDERERS } from './render/registry.js';
+
 import { writeFileAtomic } from './base/atomic-write.js';
+import { EXIT, type ExitCode } from './base/errors.js';
+import type { Notices } from './base/notices.js';
+import type { Analysis } from './metrics/analysis-types.js';
+import { analyze } from './metrics/analyze.js';
+import { RENDERERS } from './render/registry.js';
 import { buildReport, withAlerts } from './report/build.js';
+import type { Report } from './report/types.js';
 import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
+import { coverageNotice } from './sources/rollup-coverage.js';
 import type { AggregateQuery, Source } from './sources/types.js';
+import { forMessage, forMessageText } from './text/safe-text.js';
 
 export interface RunIo {
   now: () => Date;
@@ -37,7 +38,12 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
     report = withAlerts(report, await sendAlerts(report, settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) }));
   }
   const render = await RENDERERS[settings.report.format].load();
-  const options = { color: settings.report.color, width: settings.report.width, unicode: settings.report.unicode, compact: settings.report.compact };
+  const options = {
+    color: settings.report.color,
+    width: settings.report.width,
+    unicode: settings.report.unicode,
+    compact: settings.report.compact,
+  };
   const text = render(report, options);
   if (settings.report.output === null) await io.stdout(text);
   else await writeFileAtomic(settings.report.output, text);
@@ -57,7 +63,9 @@ async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunI
     const result = await source.aggregate(query);
     if (result.impossibleTimes > 0) {
       const n = result.impossibleTimes;
-      io.notices.line(`skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`);
+      io.notices.line(
+        `skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`,
+      );
     }
     const coverage = coverageNotice(query, result.rollup);
     if (coverage !== null) io.notices.line(coverage);
@@ -80,7 +88,9 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   const close = names.find((name) => name.toLowerCase() === wanted);
   // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
   const hint = close ? `did you mean ${forMessageText(close)}? ` : '';
-  notices.line(`no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.map((name) => forMessageText(name)).join(', ')}`);
+  notices.line(
+    `no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.map((name) => forMessageText(name)).join(', ')}`,
+  );
 }
 
 export function exitCodeFor(report: Report): ExitCode {

@@ -1,8 +1,8 @@
 // The typed settings of one run (taze's resolveConfig result), resolved once at start by
 // cli/resolve.ts from the options, the environment and `.env`; and the windows they name.
 import type { AlertConfig } from './alerts/config.js';
-import type { Format } from './render/registry.js';
 import type { GateSettings } from './gates/types.js';
+import type { Format } from './render/registry.js';
 import type { SourceSettings } from './sources/settings.js';
 import type { AggregateQuery } from './sources/types.js';
 

@@ -16,4 +16,3 @@ export function deliveryBudget(timeoutMs: number, attempts = DEFAULT_ATTEMPTS) {
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, remaining()))),
   };
 }
-

@@ -34,7 +34,11 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
   const warning: AlertCondition[] = [];
   for (const { value } of ofKind(report, 'health_low')) {
     if (value !== null && value < HEALTH_CRITICAL_BELOW) {
-      critical.push({ key: conditionKey('health_low'), severity: 'critical', message: `Health score ${value}/100 is below ${HEALTH_CRITICAL_BELOW}` });
+      critical.push({
+        key: conditionKey('health_low'),
+        severity: 'critical',
+        message: `Health score ${value}/100 is below ${HEALTH_CRITICAL_BELOW}`,
+      });
     }
   }
   // The finding's limit is the issue limit (5%); the alert fires above its own, 10%.
@@ -42,46 +46,69 @@ function systemConditions(report: Report): { critical: AlertCondition[]; warning
     if (value === null || value <= ERROR_RATE_CRITICAL_ABOVE) continue;
     const top = report.mostFrequentErrors[0];
     const detail = top ? `; top error: [${top.service}] ${top.message} (${formatCount(top.count)} times)` : '';
-    critical.push({ key: conditionKey('error_rate_high'), severity: 'critical', message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}` });
+    critical.push({
+      key: conditionKey('error_rate_high'),
+      severity: 'critical',
+      message: `Overall error rate ${pct(value)} is above ${ERROR_RATE_CRITICAL_ABOVE}%${detail}`,
+    });
   }
   if (ofKind(report, 'no_operations').length > 0) {
-    critical.push({ key: conditionKey('no_operations'), severity: 'critical', message: `No operations at all in the last ${report.period.hours}h` });
+    critical.push({
+      key: conditionKey('no_operations'),
+      severity: 'critical',
+      message: `No operations at all in the last ${report.period.hours}h`,
+    });
   }
   for (const { value, limit } of ofKind(report, 'system_slow_average')) {
     if (value === null || limit === null) continue;
     const slowest = report.slowestOperations[0];
     const detail = slowest ? `; slowest: ${slowest.service}:${slowest.operation} ${ms(slowest.avgDuration)}` : '';
-    warning.push({ key: conditionKey('avg_above_threshold'), severity: 'warning', message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}` });
+    warning.push({
+      key: conditionKey('avg_above_threshold'),
+      severity: 'warning',
+      message: `Average duration ${ms(value)} is above the ${ms(limit)} threshold${detail}`,
+    });
   }
   // docs/metrics.md names no system finding for the overall trend: it is the report's overall trend figure.
   if (report.overall.trend.direction === 'degrading') {
-    warning.push({ key: conditionKey('overall_degrading'), severity: 'warning', message: `Overall performance degrading${signed(report.overall.trend.percentChange)}` });
+    warning.push({
+      key: conditionKey('overall_degrading'),
+      severity: 'warning',
+      message: `Overall performance degrading${signed(report.overall.trend.percentChange)}`,
+    });
   }
   return { critical, warning };
 }
 
 function serviceConditions(report: Report): AlertCondition[] {
   const byName = new Map(report.services.map((service) => [service.service, service]));
-  const degrading = ofKind(report, 'degrading').filter((f) => f.service !== null).map((f) => ({
-    key: conditionKey('service_degrading', f.service ?? ''),
-    severity: 'warning' as const,
-    message: `${f.service}: performance degrading${signed(f.value)}`,
-  }));
+  const degrading = ofKind(report, 'degrading')
+    .filter((f) => f.service !== null)
+    .map((f) => ({
+      key: conditionKey('service_degrading', f.service ?? ''),
+      severity: 'warning' as const,
+      message: `${f.service}: performance degrading${signed(f.value)}`,
+    }));
   const errorRate = ofKind(report, 'high_error_rate').flatMap((f) => {
     const service = f.service === null ? undefined : byName.get(f.service);
-    if (!service || f.value === null || f.value <= SERVICE_ERROR_RATE_ABOVE || service.operations.total < SERVICE_ERROR_MIN_OPERATIONS) return [];
+    if (!service || f.value === null || f.value <= SERVICE_ERROR_RATE_ABOVE || service.operations.total < SERVICE_ERROR_MIN_OPERATIONS)
+      return [];
     const { total } = service.operations;
-    return [{
-      key: conditionKey('service_error_rate', service.service),
-      severity: 'warning' as const,
-      message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${formatCount(service.errors.total)} of ${formatCount(total)} operations)`,
-    }];
+    return [
+      {
+        key: conditionKey('service_error_rate', service.service),
+        severity: 'warning' as const,
+        message: `${service.service}: error rate ${pct(f.value)} is above ${SERVICE_ERROR_RATE_ABOVE}% (${formatCount(service.errors.total)} of ${formatCount(total)} operations)`,
+      },
+    ];
   });
-  const silent = ofKind(report, 'silent').filter((f) => f.service !== null).map((f) => ({
-    key: conditionKey('service_silent', f.service ?? ''),
-    severity: 'warning' as const,
-    message: `${f.service}: no operations in this period (${formatCount(byName.get(f.service ?? '')?.trend.previousOperations ?? 0)} in the previous one)`,
-  }));
+  const silent = ofKind(report, 'silent')
+    .filter((f) => f.service !== null)
+    .map((f) => ({
+      key: conditionKey('service_silent', f.service ?? ''),
+      severity: 'warning' as const,
+      message: `${f.service}: no operations in this period (${formatCount(byName.get(f.service ?? '')?.trend.previousOperations ?? 0)} in the previous one)`,
+    }));
   return [...degrading, ...errorRate, ...silent];
 }
 
@@ -127,7 +154,8 @@ const RESOLVED: Record<ConditionKind, Resolved> = {
   overall_degrading: (report) => `overall performance back to ${trendNow(report.overall.trend)}`,
   service_degrading: (_report, name, service) =>
     service ? `${name}: performance back to ${trendNow(service.trend)}` : `${name}: no longer degrading (no operations in either window)`,
-  service_silent: (report, name, service) => `${name}: operations again (${formatCount(service?.operations.total ?? 0)} in the last ${report.period.hours}h)`,
+  service_silent: (report, name, service) =>
+    `${name}: operations again (${formatCount(service?.operations.total ?? 0)} in the last ${report.period.hours}h)`,
   service_error_rate: (_report, name, service) =>
     service?.errors.errorRate != null
       ? `${name} error rate back to ${pct(service.errors.errorRate)} (${formatCount(service.errors.total)} of ${formatCount(service.operations.total)} operations)`
@@ -138,5 +166,9 @@ const RESOLVED: Record<ConditionKind, Resolved> = {
 export function resolvedText(report: Report, key: string): string {
   const { kind, service: name } = splitKey(key);
   if (kind === null) return `${key} no longer holds`;
-  return RESOLVED[kind](report, name, report.services.find((s) => s.service === name));
+  return RESOLVED[kind](
+    report,
+    name,
+    report.services.find((s) => s.service === name),
+  );
 }

@@ -1,11 +1,11 @@
 // Alert configuration from the environment and the parsed --alert-* options, validated before
 // any query runs (docs/alerting.md: `--alert` without a channel is exit 2). Messages never echo a secret.
-import type { AlertSilence } from './silence.js';
-import { forMessage } from '../text/safe-text.js';
+
 import { envValue, timeoutMs as timeoutFromEnv } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
+import { forMessage } from '../text/safe-text.js';
 import { secretsOf } from './redact.js';
-
+import type { AlertSilence } from './silence.js';
 
 export interface SlackConfig {
   webhookUrl: string;
@@ -42,7 +42,6 @@ const DEFAULT_SMTP_PORT = 587;
 /** Empty strings count as unset: `.env` files often carry `EMAIL_HOST=`. */
 const read = (env: NodeJS.ProcessEnv, name: string): string | null => envValue(env, name) ?? null;
 
-
 function slackFromEnv(env: NodeJS.ProcessEnv): SlackConfig | null {
   const url = read(env, 'SLACK_WEBHOOK_URL');
   if (!url) return null;
@@ -75,10 +74,17 @@ function emailFromEnv(env: NodeJS.ProcessEnv): EmailConfig | null {
   const user = read(env, 'EMAIL_USER');
   const pass = read(env, 'EMAIL_PASS');
   if ((user === null) !== (pass === null)) {
-    throw new UsageError(user ? 'EMAIL_USER is set but EMAIL_PASS is not; set both for SMTP auth, or neither' : 'EMAIL_PASS is set but EMAIL_USER is not; set both for SMTP auth, or neither');
+    throw new UsageError(
+      user
+        ? 'EMAIL_USER is set but EMAIL_PASS is not; set both for SMTP auth, or neither'
+        : 'EMAIL_PASS is set but EMAIL_USER is not; set both for SMTP auth, or neither',
+    );
   }
   const from = read(env, 'EMAIL_FROM') ?? '';
-  const to = (read(env, 'EMAIL_TO') ?? '').split(',').map((address) => address.trim()).filter(Boolean);
+  const to = (read(env, 'EMAIL_TO') ?? '')
+    .split(',')
+    .map((address) => address.trim())
+    .filter(Boolean);
   for (const [name, address] of [['EMAIL_FROM', from], ...to.map((a) => ['EMAIL_TO', a])] as const) {
     if (!/^[^@\s]+@[^@\s]+$/.test(address.replace(/^.*<(.+)>$/, '$1'))) {
       throw new UsageError(`${name}: ${forMessage(address)} is not an e-mail address; use name@example.com (EMAIL_TO: comma-separated)`);

@@ -2,9 +2,9 @@
 import nodemailer from 'nodemailer';
 import { describeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
+import { clipLine, forHtml as esc } from '../text/safe-text.js';
 import { deliveryBudget } from './budget.js';
 import type { EmailConfig } from './config.js';
-import { clipLine, forHtml as esc } from '../text/safe-text.js';
 import type { AlertMessage, MessageLine } from './message.js';
 import { redactedReason } from './redact.js';
 import type { Delivery } from './slack.js';
@@ -45,7 +45,8 @@ export function emailHtml(message: AlertMessage): string {
     if (lines.length === 0) return '';
     const { shown, more } = capped(lines);
     const items = shown.map(
-      (l) => `<li><strong style="color:${COLOR[l.severity]}">${l.severity.toUpperCase()}</strong> ${esc(clipLine(l.text, LINE_CHARS))}${esc(note(l))}</li>`,
+      (l) =>
+        `<li><strong style="color:${COLOR[l.severity]}">${l.severity.toUpperCase()}</strong> ${esc(clipLine(l.text, LINE_CHARS))}${esc(note(l))}</li>`,
     );
     if (more > 0) items.push(`<li>…and ${more} more</li>`);
     return `<h3>${title}</h3>\n<ul>\n${items.join('\n')}\n</ul>\n`;
@@ -56,13 +57,18 @@ export function emailHtml(message: AlertMessage): string {
       `<tr><td>${esc(clipLine(s.service, 100))}</td><td>${s.errorRate}</td><td>${s.p95}</td><td>${esc(s.trend)}</td>` +
       `<td>${s.topError === null ? '' : esc(clipLine(s.topError, 200))}</td></tr>`,
   );
-  const services = rows.length === 0 ? '' :
-    `<h3>Worst services</h3>\n<table border="1" cellpadding="4" cellspacing="0">\n` +
-    `<tr><th>service</th><th>errors</th><th>p95</th><th>trend</th><th>top error</th></tr>\n${rows.join('\n')}\n</table>\n`;
+  const services =
+    rows.length === 0
+      ? ''
+      : `<h3>Worst services</h3>\n<table border="1" cellpadding="4" cellspacing="0">\n` +
+        `<tr><th>service</th><th>errors</th><th>p95</th><th>trend</th><th>top error</th></tr>\n${rows.join('\n')}\n</table>\n`;
   return (
     `<!doctype html>\n<html><body style="font-family:sans-serif">\n` +
     `<h2 style="color:${COLOR[message.level]}">${esc(message.title)}</h2>\n` +
-    list('Firing', message.firing) + still + list('Resolved', message.resolved) + services +
+    list('Firing', message.firing) +
+    still +
+    list('Resolved', message.resolved) +
+    services +
     `<p style="color:#666">${esc(message.context)}</p>\n</body></html>\n`
   );
 }

@@ -7,23 +7,41 @@
 // stops delivery: alerts go out without dedupe, one stderr line says so. A lock still busy after
 // the wait is no trouble with the state but another run at work: this run sends nothing rather
 // than what that run may be sending.
-import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../report/types.js';
+
 import { DEFAULT_ATTEMPTS } from '../net/retry.js';
-import type { AlertConfig } from './config.js';
+import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../report/types.js';
 import { evaluateConditions, silentServices } from './conditions.js';
+import type { AlertConfig } from './config.js';
 import { sendEmail } from './email.js';
 import { buildMessage } from './message.js';
-import { applyDelivery, hasMessage, planChannel, recordDelivery, settleInterrupted, type ChannelPlan, type Sender, type Timing } from './plan.js';
+import {
+  applyDelivery,
+  type ChannelPlan,
+  hasMessage,
+  planChannel,
+  recordDelivery,
+  type Sender,
+  settleInterrupted,
+  type Timing,
+} from './plan.js';
 import { redactedReason } from './redact.js';
 import { isInFlight, newSender } from './sender.js';
 import { activeSilences, mutedBy, type Silence } from './silence.js';
-import { sendSlack, slackPayload, type Delivery } from './slack.js';
+import { type Delivery, sendSlack, slackPayload } from './slack.js';
 import {
-  emptyScope, readState, STALE_LOCK_MS, StateBusyError, StateUnusableError, withStateLock, writeState, type Channel, type ScopeState,
+  type Channel,
+  emptyScope,
+  readState,
+  type ScopeState,
+  STALE_LOCK_MS,
+  StateBusyError,
+  StateUnusableError,
+  withStateLock,
+  writeState,
 } from './state.js';
 
-export { alertConfigFromEnv, type AlertConfig } from './config.js';
 export { evaluateConditions } from './conditions.js';
+export { type AlertConfig, alertConfigFromEnv } from './config.js';
 
 export interface SendAlertsOptions {
   /** Where one-line notices go, without the `perf-monitor: ` prefix (the sink adds it); default stderr. */
@@ -44,7 +62,8 @@ const CHANNEL_NAME: Record<Channel, string> = { slack: 'Slack', email: 'e-mail' 
 function deliver(channel: Channel, report: Report, plan: ChannelPlan, config: AlertConfig): Promise<Delivery> {
   if (!hasMessage(plan)) return Promise.resolve({ ok: true });
   const message = buildMessage(report, plan);
-  if (channel === 'slack' && config.slack) return sendSlack(config.slack.webhookUrl, slackPayload(message), config.timeoutMs, config.secrets);
+  if (channel === 'slack' && config.slack)
+    return sendSlack(config.slack.webhookUrl, slackPayload(message), config.timeoutMs, config.secrets);
   if (channel === 'email' && config.email) return sendEmail(config.email, message, config.timeoutMs, config.secrets);
   return Promise.resolve({ ok: false, reason: `${channel} is not configured` });
 }
@@ -53,7 +72,13 @@ function outcome(channel: Channel, plan: ChannelPlan, delivery: Delivery): Chann
   const firing = plan.firing.map(({ condition }) => condition.key);
   const resolved = plan.resolved.map(({ key }) => key);
   if (!delivery.ok) {
-    return { channel, sent: [], suppressed: plan.suppressed, resolved: [], failed: { keys: [...firing, ...resolved], reason: delivery.reason } };
+    return {
+      channel,
+      sent: [],
+      suppressed: plan.suppressed,
+      resolved: [],
+      failed: { keys: [...firing, ...resolved], reason: delivery.reason },
+    };
   }
   // Counted as sent, yet not known to be: a failure with no keys, as state trouble is (exit 4).
   const doubt = delivery.doubt === undefined ? null : { keys: [], reason: delivery.doubt };
@@ -109,7 +134,12 @@ async function deliverAll(run: RunContext, plans: Map<Channel, ChannelPlan>): Pr
   return deliveries;
 }
 
-function outcomes(run: RunContext, plans: Map<Channel, ChannelPlan>, deliveries: Map<Channel, Delivery>, trouble: string | null): ChannelOutcome[] {
+function outcomes(
+  run: RunContext,
+  plans: Map<Channel, ChannelPlan>,
+  deliveries: Map<Channel, Delivery>,
+  trouble: string | null,
+): ChannelOutcome[] {
   return run.channels.map((channel) => {
     const plan = plans.get(channel);
     const result = plan ? outcome(channel, plan, deliveries.get(channel) ?? { ok: true }) : outcome(channel, emptyPlan(), { ok: true });
@@ -121,7 +151,11 @@ function outcomes(run: RunContext, plans: Map<Channel, ChannelPlan>, deliveries:
 const emptyPlan = (): ChannelPlan => ({ firing: [], suppressed: [], resolved: [], base: {} });
 
 function silencedReport(silences: Silence[], conditions: AlertCondition[]): AlertsReport['silenced'] {
-  return silences.map(({ key, until }) => ({ key, until, conditions: conditions.filter((c) => mutedBy([{ key, until }], c.key)).map((c) => c.key) }));
+  return silences.map(({ key, until }) => ({
+    key,
+    until,
+    conditions: conditions.filter((c) => mutedBy([{ key, until }], c.key)).map((c) => c.key),
+  }));
 }
 
 /**
@@ -157,7 +191,9 @@ async function planUnderLock(run: RunContext, scope: string, file: string): Prom
   const remembered = Object.values(scoped.channels).flatMap((entries) => Object.keys(entries ?? {}));
   const conditions = evaluateConditions(run.report, { silentBefore: silentServices(remembered) });
   const muted = (key: string) => mutedBy(silences, key);
-  const plans = new Map(run.channels.map((channel) => [channel, planChannel(scoped.channels[channel] ?? {}, conditions, run.nowMs, config, muted)]));
+  const plans = new Map(
+    run.channels.map((channel) => [channel, planChannel(scoped.channels[channel] ?? {}, conditions, run.nowMs, config, muted)]),
+  );
   const nowIso = new Date(run.nowMs).toISOString();
   for (const [channel, plan] of plans) scoped.channels[channel] = applyDelivery(plan, nowIso, hasMessage(plan), true, sender);
   let trouble: string | null = null;
@@ -229,7 +265,12 @@ function whileBusy(run: RunContext, line: string): AlertsReport {
   };
 }
 
-export async function sendAlerts(report: Report, config: AlertConfig, scope: string, options: SendAlertsOptions = {}): Promise<AlertsReport> {
+export async function sendAlerts(
+  report: Report,
+  config: AlertConfig,
+  scope: string,
+  options: SendAlertsOptions = {},
+): Promise<AlertsReport> {
   const run: RunContext = {
     report,
     config,

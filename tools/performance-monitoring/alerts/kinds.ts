@@ -3,8 +3,14 @@
 // compiles only once conditions.ts says what its resolved notice reads.
 
 export const CONDITION_KINDS = [
-  'health_low', 'error_rate_high', 'no_operations', 'avg_above_threshold', 'overall_degrading',
-  'service_degrading', 'service_silent', 'service_error_rate',
+  'health_low',
+  'error_rate_high',
+  'no_operations',
+  'avg_above_threshold',
+  'overall_degrading',
+  'service_degrading',
+  'service_silent',
+  'service_error_rate',
 ] as const;
 
 export type ConditionKind = (typeof CONDITION_KINDS)[number];

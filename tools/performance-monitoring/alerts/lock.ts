@@ -124,10 +124,13 @@ export async function acquireLock(dir: string, options: LockOptions): Promise<Lo
     throw HARD_ERRORS.has(codeOf(error) ?? '') ? new LockUnusableError(error as NodeJS.ErrnoException) : error;
   }
   // Refreshing the mtime tells waiters on other hosts (where a pid means nothing) that we live.
-  const refresh = setInterval(() => {
-    const now = new Date();
-    utimes(dir, now, now).catch(() => undefined);
-  }, Math.max(1_000, options.staleMs / 4));
+  const refresh = setInterval(
+    () => {
+      const now = new Date();
+      utimes(dir, now, now).catch(() => undefined);
+    },
+    Math.max(1_000, options.staleMs / 4),
+  );
   refresh.unref();
   return {
     async release() {

@@ -1,8 +1,9 @@
 // What one alert message says, independent of the channel: Slack and e-mail render this same
 // model, so both carry the same facts. Strings here are raw; each renderer escapes them.
-import { formatChange, formatMs, formatPercent } from '../text/format.js';
+
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import type { Report, ServiceReport, Severity } from '../report/types.js';
+import { formatChange, formatMs, formatPercent } from '../text/format.js';
 import { resolvedText } from './conditions.js';
 import type { ChannelPlan } from './plan.js';
 
@@ -36,7 +37,6 @@ export interface AlertMessage {
 }
 
 export const WORST_SERVICES = 5;
-
 
 function serviceLine(service: ServiceReport): ServiceLine {
   const { trend } = service;

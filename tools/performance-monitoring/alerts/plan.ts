@@ -69,8 +69,14 @@ function planHolding(plan: ChannelPlan, condition: AlertCondition, entry: StateE
   if (!entry || entry.status === 'resolved' || entry.status === 'pending') {
     const since = entry?.status === 'pending' ? entry.since : now;
     plan.base[condition.key] = {
-      status: 'pending', severity: condition.severity, message: condition.message,
-      since, lastHeldAt: now, firstSentAt: null, lastSentAt: null, sending: null,
+      status: 'pending',
+      severity: condition.severity,
+      message: condition.message,
+      since,
+      lastHeldAt: now,
+      firstSentAt: null,
+      lastSentAt: null,
+      sending: null,
     };
     const dueMs = Date.parse(since) + timing.forMs;
     if (nowMs >= dueMs) plan.firing.push({ condition, repeat: false });
@@ -137,7 +143,8 @@ function unmarked(entry: StateEntry): StateEntry {
 export function applyDelivery(plan: ChannelPlan, nowIso: string, delivered: boolean, sending = false, sender?: Sender): ChannelState {
   const next: ChannelState = { ...plan.base };
   if (!delivered) return next;
-  const mark = (entry: StateEntry): StateEntry => (sending ? { ...entry, sending: nowIso, ...(sender ? { sender } : {}) } : unmarked(entry));
+  const mark = (entry: StateEntry): StateEntry =>
+    sending ? { ...entry, sending: nowIso, ...(sender ? { sender } : {}) } : unmarked(entry);
   for (const { condition } of plan.firing) {
     const entry = next[condition.key];
     if (!entry) continue;

@@ -23,7 +23,9 @@ export function parseAlertSilence(value: string): AlertSilence {
   const key = at > 0 ? value.slice(0, at).trim() : '';
   const durationMs = at > 0 ? parseDuration(value.slice(at + 1)) : null;
   if (durationMs === null || !isSilenceKey(key)) {
-    throw new Invalid(`use key=duration, the key a condition (${CONDITION_KINDS.join(', ')}; :service allowed) or a prefix ending in *, e.g. service_degrading:n8n=2h`);
+    throw new Invalid(
+      `use key=duration, the key a condition (${CONDITION_KINDS.join(', ')}; :service allowed) or a prefix ending in *, e.g. service_degrading:n8n=2h`,
+    );
   }
   return { key, durationMs };
 }

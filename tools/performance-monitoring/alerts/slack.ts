@@ -3,13 +3,14 @@
 // that never reached Slack (refused, DNS, connect timeout). A failure after the request was sent
 // (no answer in time, the connection cut) may hide a posted message, and a retry would post it
 // twice: it is not retried, and counts as sent with a doubt (issue 27 item 2).
-import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
+
 import type { FetchFunction, IncomingWebhookSendArguments } from '@slack/webhook';
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { isRetryableStatus, parseRetryAfter, withRetry } from '../net/retry.js';
 import { RequestRefused, safeFetch } from '../net/safe-fetch.js';
 import { watchSent } from '../net/sent.js';
+import { clipLine, forMrkdwn as esc, fitLines, forMessageText } from '../text/safe-text.js';
 import { deliveryBudget } from './budget.js';
-import { clipLine, fitLines, forMessageText, forMrkdwn as esc } from '../text/safe-text.js';
 import type { AlertMessage, MessageLevel } from './message.js';
 import { redactedReason } from './redact.js';
 
@@ -35,7 +36,8 @@ export function fitBlocks(blocks: Block[], limit: number = SLACK_LIMITS.blocks):
 
 export function slackPayload(message: AlertMessage): IncomingWebhookSendArguments {
   const firing = message.firing.map(
-    (line) => `• ${ICON[line.severity]} *${line.severity}* ${esc(clipLine(line.text, LINE_CHARS))} _(${line.repeat ? 'still firing' : 'new'})_`,
+    (line) =>
+      `• ${ICON[line.severity]} *${line.severity}* ${esc(clipLine(line.text, LINE_CHARS))} _(${line.repeat ? 'still firing' : 'new'})_`,
   );
   if (message.stillFiring > 0) firing.push(`_${message.stillFiring} more still firing, already notified_`);
   const resolved = message.resolved.map((line) => `• ✅ ${esc(clipLine(line.text, LINE_CHARS))}`);
@@ -43,7 +45,10 @@ export function slackPayload(message: AlertMessage): IncomingWebhookSendArgument
     const error = s.topError === null ? '' : `\n    top error: ${esc(clipLine(s.topError, 150))}`;
     return `• *${esc(clipLine(s.service, 80))}* — errors ${s.errorRate} · p95 ${s.p95} · ${s.trend}${error}`;
   });
-  const header = clipLine(`${ICON[message.level]} ${message.level.toUpperCase()} · Performance health ${message.health}`, SLACK_LIMITS.headerText);
+  const header = clipLine(
+    `${ICON[message.level]} ${message.level.toUpperCase()} · Performance health ${message.health}`,
+    SLACK_LIMITS.headerText,
+  );
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: header, emoji: true } }];
   if (firing.length > 0) blocks.push(section('*Firing*', firing));
   if (resolved.length > 0) blocks.push(section('*Resolved*', resolved));
@@ -101,7 +106,10 @@ export async function sendSlack(
     return { ok: true };
   } catch (error) {
     if (isAfterSend(error, watch.sent())) {
-      return { ok: true, doubt: `Slack webhook: ${afterSendCause(error, attemptMs, secrets)} after the request was sent; counted as sent, not repeated` };
+      return {
+        ok: true,
+        doubt: `Slack webhook: ${afterSendCause(error, attemptMs, secrets)} after the request was sent; counted as sent, not repeated`,
+      };
     }
     return { ok: false, reason: `Slack webhook: ${slackCause(error, secrets)}` };
   } finally {

@@ -38,7 +38,10 @@ export function emptyScope(): ScopeState {
 
 /** The state could not be used at all (unwritable, not a directory, full disk): no dedupe. */
 export class StateUnusableError extends Error {
-  constructor(readonly dir: string, readonly reason: string) {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
     super(`alert state in ${dir} unusable (${reason})`);
     this.name = 'StateUnusableError';
   }
@@ -49,7 +52,10 @@ export class StateUnusableError extends Error {
  * or writing it (or marking what it sends), so this run must not send without dedupe.
  */
 export class StateBusyError extends Error {
-  constructor(readonly dir: string, readonly reason: string) {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
     super(`alert state in ${dir} busy (${reason})`);
     this.name = 'StateBusyError';
   }
@@ -61,19 +67,28 @@ const isIsoOrNull = (value: unknown) => value === null || isIso(value);
 function isSender(value: unknown): value is Sender {
   const sender = value as Partial<Sender> | null;
   return (
-    typeof sender === 'object' && sender !== null && typeof sender.run === 'string' &&
-    typeof sender.pid === 'number' && typeof sender.host === 'string' && isIso(sender.until)
+    typeof sender === 'object' &&
+    sender !== null &&
+    typeof sender.run === 'string' &&
+    typeof sender.pid === 'number' &&
+    typeof sender.host === 'string' &&
+    isIso(sender.until)
   );
 }
 
 function isEntry(value: unknown): value is StateEntry {
   const entry = value as Partial<StateEntry> | null;
   return (
-    typeof entry === 'object' && entry !== null &&
+    typeof entry === 'object' &&
+    entry !== null &&
     ['pending', 'firing', 'resolving', 'resolved'].includes(entry.status ?? '') &&
     (entry.severity === 'critical' || entry.severity === 'warning') &&
-    typeof entry.message === 'string' && isIso(entry.since) && isIso(entry.lastHeldAt) &&
-    isIsoOrNull(entry.firstSentAt) && isIsoOrNull(entry.lastSentAt) && isIsoOrNull(entry.sending) &&
+    typeof entry.message === 'string' &&
+    isIso(entry.since) &&
+    isIso(entry.lastHeldAt) &&
+    isIsoOrNull(entry.firstSentAt) &&
+    isIsoOrNull(entry.lastSentAt) &&
+    isIsoOrNull(entry.sending) &&
     (entry.sender === undefined || isSender(entry.sender))
   );
 }
@@ -106,8 +121,13 @@ function fromV1(entry: V1Entry): StateEntry {
 function isV1Entry(value: unknown): value is V1Entry {
   const entry = value as Partial<V1Entry> | null;
   return (
-    typeof entry === 'object' && entry !== null && (entry.severity === 'critical' || entry.severity === 'warning') &&
-    typeof entry.message === 'string' && typeof entry.firing === 'boolean' && isIso(entry.firstSentAt) && isIso(entry.lastSentAt)
+    typeof entry === 'object' &&
+    entry !== null &&
+    (entry.severity === 'critical' || entry.severity === 'warning') &&
+    typeof entry.message === 'string' &&
+    typeof entry.firing === 'boolean' &&
+    isIso(entry.firstSentAt) &&
+    isIso(entry.lastSentAt)
   );
 }
 

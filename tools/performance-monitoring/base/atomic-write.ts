@@ -4,12 +4,12 @@
 // file is written, never replaced (issue 27 item 1): a symlink's target is replaced and the link
 // kept; a device or a pipe (/dev/null, a FIFO, /dev/stdout) is written directly; a directory is refused.
 import { randomBytes } from 'node:crypto';
-import { constants, write, type Stats } from 'node:fs';
+import { constants, type Stats, write } from 'node:fs';
 import { open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { forPath } from '../text/safe-text.js';
-import { RuntimeError, UsageError, UserError, describeError } from './errors.js';
+import { describeError, RuntimeError, UsageError, UserError } from './errors.js';
 
 /** Longest file name, in bytes, on Linux's and macOS's file systems (NAME_MAX). */
 const NAME_MAX = 255;

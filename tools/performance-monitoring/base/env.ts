@@ -1,6 +1,7 @@
 // Settings from the environment and `.env` (docs/sources.md): loaded quietly, the real environment wins.
-import { forMessage } from '../text/safe-text.js';
+
 import { config as loadDotenv } from 'dotenv';
+import { forMessage } from '../text/safe-text.js';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -35,7 +36,9 @@ export function stdinMaxBytes(env: NodeJS.ProcessEnv): number {
   if (raw === undefined) return DEFAULT_STDIN_MAX_BYTES;
   const bytes = Number(raw);
   if (!/^\d+$/.test(raw) || bytes < 1 || !Number.isSafeInteger(bytes)) {
-    throw new UsageError(`PERFMON_STDIN_MAX_BYTES ${forMessage(raw)} is not valid: use a whole number of bytes, 1 or more (default ${DEFAULT_STDIN_MAX_BYTES}, 1 GiB)`);
+    throw new UsageError(
+      `PERFMON_STDIN_MAX_BYTES ${forMessage(raw)} is not valid: use a whole number of bytes, 1 or more (default ${DEFAULT_STDIN_MAX_BYTES}, 1 GiB)`,
+    );
   }
   return bytes;
 }

@@ -10,8 +10,8 @@
 // so its counts are wrong beyond 1,000 rows. Prints one JSON object on stdout.
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { LogRow } from '../sources/supabase/row-loader.js';
 import { isOperation } from '../harness/dataset.js';
+import type { LogRow } from '../sources/supabase/row-loader.js';
 
 /** The columns the naive tool reads: the same row as the product's client-side path. */
 type Row = LogRow;

@@ -2,7 +2,7 @@
 // long runs, the PostgREST test server's URL and key) and the checks on its output (exit 0, the
 // JSON report's operation count against the dataset's truth, the figures compared between sources).
 import { randomBytes } from 'node:crypto';
-import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
+import { type PostgrestServer, startPostgrestServer } from '../harness/postgrest-server.js';
 import type { RunResult } from './measure.js';
 
 /** What a check found: a line for the table, and the report's figures (null: not a report). */
@@ -16,7 +16,13 @@ export type Check = (state: CheckState) => (r: RunResult) => void;
 
 export interface JsonReport {
   healthScore: number | null;
-  overall: { totalOperations: number; avgDuration: number | null; p95Duration: number | null; p99Duration: number | null; errorRate: number | null };
+  overall: {
+    totalOperations: number;
+    avgDuration: number | null;
+    p95Duration: number | null;
+    p99Duration: number | null;
+    errorRate: number | null;
+  };
   source: { kind: string; aggregation: string };
 }
 
@@ -36,7 +42,9 @@ function exitedZero(r: RunResult): void {
 
 /** `ok` when the operations counted are the truth, else `WRONG` with both. */
 export function countLine(ops: number, truth: number): string {
-  return ops === truth ? `ok: ${ops.toLocaleString('en-US')} ops` : `WRONG: ${ops.toLocaleString('en-US')} ops, truth ${truth.toLocaleString('en-US')}`;
+  return ops === truth
+    ? `ok: ${ops.toLocaleString('en-US')} ops`
+    : `WRONG: ${ops.toLocaleString('en-US')} ops, truth ${truth.toLocaleString('en-US')}`;
 }
 
 /**

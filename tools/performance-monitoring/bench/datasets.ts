@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import postgres from 'postgres';
-import { DATASET_COLUMNS, OPERATION_SQL, SCHEMA_SQL, prepareSupabaseLike } from '../harness/dataset.js';
+import { DATASET_COLUMNS, OPERATION_SQL, prepareSupabaseLike, SCHEMA_SQL } from '../harness/dataset.js';
 import { runPsqlCommand, runSqlFile } from '../harness/postgres.js';
 import { CURRENT_START_MS, OPERATIONS, PREVIOUS_START_MS, SERVICES, WINDOW_END_MS, WINDOW_SPAN_MS } from './profile.js';
 
@@ -233,13 +233,19 @@ export async function loadPostgres(databaseUrl: string, data: DatasetFiles): Pro
   await prepareSupabaseLike(databaseUrl, { withRpc: false });
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql.unsafe('DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx, integration_logs_failures_idx');
+    await sql.unsafe(
+      'DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx, integration_logs_failures_idx',
+    );
     await sql.unsafe('TRUNCATE integration_logs');
   } finally {
     await sql.end({ timeout: 5 });
   }
   const quotedPath = `'${data.csv.replace(/'/g, "''")}'`;
-  await runPsqlCommand(databaseUrl, `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`, LARGE_SQL_TIMEOUT_MS);
+  await runPsqlCommand(
+    databaseUrl,
+    `\\copy integration_logs (${COLUMNS}) FROM ${quotedPath} WITH (FORMAT csv, HEADER true)`,
+    LARGE_SQL_TIMEOUT_MS,
+  );
   await runSqlFile(databaseUrl, SCHEMA_SQL, LARGE_SQL_TIMEOUT_MS);
   await runPsqlCommand(databaseUrl, 'VACUUM ANALYZE integration_logs', LARGE_SQL_TIMEOUT_MS);
   const check = postgres(databaseUrl, { max: 1, onnotice: () => {} });

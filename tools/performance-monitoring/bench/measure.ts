@@ -171,7 +171,13 @@ export function median(values: number[]): number {
  * the floor is measured under the same machine load as the command (the machine is shared).
  * `check` validates every run (exit code, output) and throws on a wrong one.
  */
-export async function measure(command: Command, runs: number, hooks: Hooks = {}, check?: (result: RunResult) => void, floor?: Command): Promise<Series> {
+export async function measure(
+  command: Command,
+  runs: number,
+  hooks: Hooks = {},
+  check?: (result: RunResult) => void,
+  floor?: Command,
+): Promise<Series> {
   const warm = await runOnce(command, hooks);
   check?.(warm);
   const results: RunResult[] = [];

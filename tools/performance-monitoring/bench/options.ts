@@ -1,9 +1,21 @@
 // `npm run bench`'s command line: the sources it can measure, the options and their checks.
 // Bad options print `bench: <what>` and the usage on stderr and exit 2; --help exits 0.
 import { fileURLToPath } from 'node:url';
-import { Command as Program, CommanderError, InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError, Command as Program } from 'commander';
 
-export const ALL_SOURCES = ['parquet', 'ndjson', 'postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback', 'baseline', 'demo', 'help', 'rollup'] as const;
+export const ALL_SOURCES = [
+  'parquet',
+  'ndjson',
+  'postgres',
+  'postgres-service',
+  'postgres-1h',
+  'rpc',
+  'fallback',
+  'baseline',
+  'demo',
+  'help',
+  'rollup',
+] as const;
 export type SourceId = (typeof ALL_SOURCES)[number];
 /** The sources that read the PostgreSQL cluster (directly or behind the PostgREST server). */
 export const PG_SOURCES: readonly SourceId[] = ['postgres', 'postgres-service', 'postgres-1h', 'rpc', 'fallback', 'baseline'];
@@ -35,7 +47,8 @@ function parseSize(text: string): number {
 
 function parseDays(text: string): number {
   const days = Number(text);
-  if (!Number.isInteger(days) || days < 2 || days > 366 || days % 2 !== 0) throw new InvalidArgumentError('--rollup-days must be an even whole number from 2 to 366');
+  if (!Number.isInteger(days) || days < 2 || days > 366 || days % 2 !== 0)
+    throw new InvalidArgumentError('--rollup-days must be an even whole number from 2 to 366');
   return days;
 }
 
@@ -47,7 +60,8 @@ function parseRuns(text: string): number {
 
 function parseOnly(text: string): Set<SourceId> {
   const names = text.split(',').map((x) => x.trim());
-  for (const name of names) if (!(ALL_SOURCES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown source '${name}'`);
+  for (const name of names)
+    if (!(ALL_SOURCES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown source '${name}'`);
   return new Set(names as SourceId[]);
 }
 
@@ -71,7 +85,16 @@ export function parseOptions(argv: string[]): BenchOptions {
   } catch (error) {
     process.exit(error instanceof CommanderError && error.exitCode === 0 ? 0 : 2);
   }
-  const o = program.opts<{ sizes?: number[]; large?: boolean; runs?: number; only?: Set<SourceId>; out?: string; dataDir?: string; rollupDays?: number; rollupPerDay?: number }>();
+  const o = program.opts<{
+    sizes?: number[];
+    large?: boolean;
+    runs?: number;
+    only?: Set<SourceId>;
+    out?: string;
+    dataDir?: string;
+    rollupDays?: number;
+    rollupPerDay?: number;
+  }>();
   const large = o.large ?? false;
   const sizes = o.sizes ?? [10_000, 100_000, 1_000_000];
   return {

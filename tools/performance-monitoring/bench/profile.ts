@@ -29,13 +29,66 @@ interface OperationProfile {
 }
 
 export const SERVICES: ServiceProfile[] = [
-  { name: 'hubspot', errorRate: 0.012, messages: ['Rate limit exceeded (429)', 'Contact not found', 'Request timed out after 30000ms', "Invalid property 'lifecyclestage'"] },
-  { name: 'supabase', errorRate: 0.004, messages: ['duplicate key value violates unique constraint', 'JWT expired', 'canceling statement due to statement timeout', 'connection reset by peer'] },
-  { name: 'shopify', errorRate: 0.01, messages: ['Exceeded 2 calls per second for api client', 'Product not found', 'Request timed out after 30000ms', 'Inventory item is not stocked at the location'] },
-  { name: 'n8n', errorRate: 0.06, messages: ['Workflow execution timed out', 'Node "HTTP Request" failed: 502 Bad Gateway', 'Credentials for "HubSpot" are not valid', 'ECONNRESET'] },
-  { name: 'unleashed', errorRate: 0.02, messages: ['Sales order could not be created: customer on hold', 'Signature mismatch', 'Request timed out after 30000ms', 'Product code already exists'] },
-  { name: 'stripe', errorRate: 0.008, messages: ['Your card was declined.', 'No such customer', 'Idempotency key reused with different parameters', 'Rate limit exceeded'] },
-  { name: 'xero', errorRate: 0.03, messages: ['Rate limit exceeded: 60 calls per minute', 'Validation error: Account code is not valid', 'Token expired', 'Request timed out after 30000ms'] },
+  {
+    name: 'hubspot',
+    errorRate: 0.012,
+    messages: ['Rate limit exceeded (429)', 'Contact not found', 'Request timed out after 30000ms', "Invalid property 'lifecyclestage'"],
+  },
+  {
+    name: 'supabase',
+    errorRate: 0.004,
+    messages: [
+      'duplicate key value violates unique constraint',
+      'JWT expired',
+      'canceling statement due to statement timeout',
+      'connection reset by peer',
+    ],
+  },
+  {
+    name: 'shopify',
+    errorRate: 0.01,
+    messages: [
+      'Exceeded 2 calls per second for api client',
+      'Product not found',
+      'Request timed out after 30000ms',
+      'Inventory item is not stocked at the location',
+    ],
+  },
+  {
+    name: 'n8n',
+    errorRate: 0.06,
+    messages: [
+      'Workflow execution timed out',
+      'Node "HTTP Request" failed: 502 Bad Gateway',
+      'Credentials for "HubSpot" are not valid',
+      'ECONNRESET',
+    ],
+  },
+  {
+    name: 'unleashed',
+    errorRate: 0.02,
+    messages: [
+      'Sales order could not be created: customer on hold',
+      'Signature mismatch',
+      'Request timed out after 30000ms',
+      'Product code already exists',
+    ],
+  },
+  {
+    name: 'stripe',
+    errorRate: 0.008,
+    messages: ['Your card was declined.', 'No such customer', 'Idempotency key reused with different parameters', 'Rate limit exceeded'],
+  },
+  {
+    name: 'xero',
+    errorRate: 0.03,
+    messages: [
+      'Rate limit exceeded: 60 calls per minute',
+      'Validation error: Account code is not valid',
+      'Token expired',
+      'Request timed out after 30000ms',
+    ],
+  },
   { name: 'slack', errorRate: 0.005, messages: ['channel_not_found', 'ratelimited', 'invalid_blocks', 'not_in_channel'] },
 ];
 

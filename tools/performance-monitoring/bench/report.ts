@@ -37,7 +37,11 @@ export function computeTargets(results: Pick<Results, 'measurements' | 'plans' |
   const lines: TargetLine[] = [];
   const time = (id: string, size: string | null, limitMs: number, name: string) => {
     const x = find(m, id, size);
-    lines.push(x ? { target: `${name} <= ${s(limitMs)} s`, measured: `${s(x.aboveFloorMs)} s`, pass: x.aboveFloorMs <= limitMs } : { target: `${name} <= ${s(limitMs)} s`, measured: 'not measured', pass: null });
+    lines.push(
+      x
+        ? { target: `${name} <= ${s(limitMs)} s`, measured: `${s(x.aboveFloorMs)} s`, pass: x.aboveFloorMs <= limitMs }
+        : { target: `${name} <= ${s(limitMs)} s`, measured: 'not measured', pass: null },
+    );
   };
   time('demo', null, 500, '--demo');
   time('help', null, 150, '--help');
@@ -60,7 +64,9 @@ export function computeTargets(results: Pick<Results, 'measurements' | 'plans' |
   for (const other of results.plans.filter((p) => p.size === '1m' && p !== plan)) {
     lines.push({
       target: `  (same, ${other.query})`,
-      measured: other.indexUsed ? `index used: ${other.scans.filter((x) => x.includes('using')).join('; ')}` : `not used: ${other.scans.join('; ')}`,
+      measured: other.indexUsed
+        ? `index used: ${other.scans.filter((x) => x.includes('using')).join('; ')}`
+        : `not used: ${other.scans.join('; ')}`,
       pass: other.indexUsed,
     });
   }
@@ -105,13 +111,22 @@ export function renderTable(results: Results): string {
   const out: string[] = [];
   const machine = results.machine;
   out.push('');
-  out.push(`perf-monitor benchmark — ${String(machine.cpus)} x ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB RAM, Node ${String(machine.node)}, ${String(machine.platform)}`);
-  out.push(`load average at start ${String(machine.loadStart)}, at end ${String(machine.loadEnd)}; runs: 1 warm-up + ${String(results.options.runs)} measured, median; RSS via ${String(machine.rssMethod)}`);
+  out.push(
+    `perf-monitor benchmark — ${String(machine.cpus)} x ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB RAM, Node ${String(machine.node)}, ${String(machine.platform)}`,
+  );
+  out.push(
+    `load average at start ${String(machine.loadStart)}, at end ${String(machine.loadEnd)}; runs: 1 warm-up + ${String(results.options.runs)} measured, median; RSS via ${String(machine.rssMethod)}`,
+  );
   const faults = machine.pageFaults as { faults: number; ms: number; usPerFault: number } | undefined;
-  if (faults) out.push(`memory first touch: ${String(faults.usPerFault)} µs per 4 KiB page (256 MiB: ${faults.faults.toLocaleString('en-US')} faults in ${String(faults.ms)} ms); every MB a run allocates costs ~${String(Math.round(faults.usPerFault * 256 / 100) / 10)} ms`);
+  if (faults)
+    out.push(
+      `memory first touch: ${String(faults.usPerFault)} µs per 4 KiB page (256 MiB: ${faults.faults.toLocaleString('en-US')} faults in ${String(faults.ms)} ms); every MB a run allocates costs ~${String(Math.round((faults.usPerFault * 256) / 100) / 10)} ms`,
+    );
   out.push(`floor (node --import tsx empty.ts): ${s(results.floorMs)} s wall, ${s(results.floorCpuMs)} s CPU (median of all floor runs)`);
   out.push('above floor: median wall time minus the median of floor runs interleaved with the same series (same machine load)');
-  out.push('CPU>floor: user + system time of the measured process itself above the floor\'s (PostgreSQL and the PostgREST server not included)');
+  out.push(
+    "CPU>floor: user + system time of the measured process itself above the floor's (PostgreSQL and the PostgREST server not included)",
+  );
   out.push('');
   const header = `${pad('size', 5)} ${pad('source', 34)} ${lpad('above floor s', 13)} ${lpad('median s', 9)} ${lpad('floor s', 7)} ${lpad('min-max s', 15)} ${lpad('CPU>floor s', 11)} ${lpad('peak RSS MB', 11)} ${lpad('HTTP bytes', 13)} ${lpad('requests', 8)}  check`;
   out.push(header);
@@ -149,15 +164,21 @@ export function renderTable(results: Results): string {
   for (const u of results.unpaged) {
     out.push('');
     out.push(`A read without paging (one request per service, no offset/limit), ${u.size}: server max-rows 1,000 caps every answer`);
-    out.push(`  ${pad('service', 12)} ${lpad('truth', 10)} ${lpad('paged', 10)} ${lpad('unpaged', 10)} ${lpad('rows got', 9)}   (operations, both windows)`);
+    out.push(
+      `  ${pad('service', 12)} ${lpad('truth', 10)} ${lpad('paged', 10)} ${lpad('unpaged', 10)} ${lpad('rows got', 9)}   (operations, both windows)`,
+    );
     for (const row of u.services) {
-      out.push(`  ${pad(row.service, 12)} ${lpad(int(row.truth), 10)} ${lpad(int(row.paged), 10)} ${lpad(int(row.unpaged), 10)} ${lpad(int(row.unpagedRows), 9)}${row.unpaged !== row.truth ? '   WRONG' : ''}`);
+      out.push(
+        `  ${pad(row.service, 12)} ${lpad(int(row.truth), 10)} ${lpad(int(row.paged), 10)} ${lpad(int(row.unpaged), 10)} ${lpad(int(row.unpagedRows), 9)}${row.unpaged !== row.truth ? '   WRONG' : ''}`,
+      );
     }
     out.push(`  ${pad('total', 12)} ${lpad(int(u.truthTotal), 10)} ${lpad(int(u.pagedTotal), 10)} ${lpad(int(u.unpagedTotal), 10)}`);
   }
   for (const plan of results.plans) {
     out.push('');
-    out.push(`EXPLAIN ANALYZE, PostgreSQL, ${plan.size}, ${plan.query}: execution ${plan.executionMs.toFixed(0)} ms, planning ${plan.planningMs.toFixed(1)} ms; index on created_at/(source, created_at) used: ${plan.indexUsed ? 'yes' : 'no'}`);
+    out.push(
+      `EXPLAIN ANALYZE, PostgreSQL, ${plan.size}, ${plan.query}: execution ${plan.executionMs.toFixed(0)} ms, planning ${plan.planningMs.toFixed(1)} ms; index on created_at/(source, created_at) used: ${plan.indexUsed ? 'yes' : 'no'}`,
+    );
     for (const node of plan.nodes) out.push(`  ${'  '.repeat(node.depth)}${node.text}`);
     out.push(`  scans: ${plan.scans.join('; ')}`);
     if (plan.diskSorts.length > 0) out.push(`  sorts spilled to disk: ${plan.diskSorts.join('; ')}`);
@@ -198,7 +219,11 @@ interface RawPlanNode {
 
 /** Summary of `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`: top nodes, every scan, sorts on disk. */
 export function summarizePlan(size: string, query: string, explain: unknown, indexNames: string[]): PlanSummary {
-  const root = (Array.isArray(explain) ? explain[0] : explain) as { Plan: RawPlanNode; 'Execution Time'?: number; 'Planning Time'?: number };
+  const root = (Array.isArray(explain) ? explain[0] : explain) as {
+    Plan: RawPlanNode;
+    'Execution Time'?: number;
+    'Planning Time'?: number;
+  };
   const nodes: PlanNode[] = [];
   const scans: string[] = [];
   const diskSorts: string[] = [];
@@ -209,10 +234,15 @@ export function summarizePlan(size: string, query: string, explain: unknown, ind
     if (node['Index Name']) parts.push(`using ${node['Index Name']}`);
     if (node['Relation Name']) parts.push(`on ${node['Relation Name']}`);
     if (node['CTE Name']) parts.push(`(${node['CTE Name']})`);
-    if (node['Sort Method']) parts.push(`[${node['Sort Method']}${node['Sort Space Type'] ? `, ${node['Sort Space Type']} ${node['Sort Space Used'] ?? '?'} kB` : ''}]`);
+    if (node['Sort Method'])
+      parts.push(
+        `[${node['Sort Method']}${node['Sort Space Type'] ? `, ${node['Sort Space Type']} ${node['Sort Space Used'] ?? '?'} kB` : ''}]`,
+      );
     const time = node['Actual Total Time'];
     const rows = node['Actual Rows'];
-    parts.push(`rows=${rows ?? '?'}${node['Actual Loops'] && node['Actual Loops'] > 1 ? ` x${node['Actual Loops']} loops` : ''} time=${time === undefined ? '?' : time.toFixed(0)} ms`);
+    parts.push(
+      `rows=${rows ?? '?'}${node['Actual Loops'] && node['Actual Loops'] > 1 ? ` x${node['Actual Loops']} loops` : ''} time=${time === undefined ? '?' : time.toFixed(0)} ms`,
+    );
     return parts.join(' ');
   };
   const walk = (node: RawPlanNode, depth: number) => {

@@ -140,8 +140,14 @@ const MARKER_DDL = `CREATE TABLE IF NOT EXISTS bench_rollup_dataset (
  * TRUNCATE and the INSERTs in one transaction (with wal_level = minimal they skip the WAL),
  * schema.sql again (creates the indexes), VACUUM ANALYZE.
  */
-export async function ensureRollupDataset(databaseUrl: string, days: number, perDay: number, log: (line: string) => void): Promise<RollupDataset> {
-  if (!Number.isInteger(days) || days < 2 || days % 2 !== 0) throw new Error('rollup dataset: days must be an even whole number, 2 or more');
+export async function ensureRollupDataset(
+  databaseUrl: string,
+  days: number,
+  perDay: number,
+  log: (line: string) => void,
+): Promise<RollupDataset> {
+  if (!Number.isInteger(days) || days < 2 || days % 2 !== 0)
+    throw new Error('rollup dataset: days must be an even whole number, 2 or more');
   const perWindow = (days * perDay) / 2;
   const rows = rowCount(perWindow);
   const hours = days * 12;
@@ -151,22 +157,35 @@ export async function ensureRollupDataset(databaseUrl: string, days: number, per
   try {
     await sql.unsafe(MARKER_DDL);
     const [marker] = await sql.unsafe<Marker[]>('SELECT * FROM bench_rollup_dataset');
-    if (marker && marker.version === ROLLUP_GENERATOR_VERSION && marker.days === days && marker.per_day === perDay && Number(marker.rows) === rows) {
+    if (
+      marker &&
+      marker.version === ROLLUP_GENERATOR_VERSION &&
+      marker.days === days &&
+      marker.per_day === perDay &&
+      Number(marker.rows) === rows
+    ) {
       const [count] = await sql.unsafe<{ n: string }[]>('SELECT count(*) AS n FROM integration_logs');
       if (Number(count?.n) === rows) {
         return { days, perDay, perWindow, rows, until: marker.until.toISOString(), hours, loadMs: Number(marker.load_ms), reused: true };
       }
-      log(`  marker says ${rows.toLocaleString('en-US')} rows, the table holds ${Number(count?.n).toLocaleString('en-US')}: generating again`);
+      log(
+        `  marker says ${rows.toLocaleString('en-US')} rows, the table holds ${Number(count?.n).toLocaleString('en-US')}: generating again`,
+      );
     }
     const started = performance.now();
     const endMs = dataEnd(Date.now());
-    await sql.unsafe('DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx, integration_logs_failures_idx');
+    await sql.unsafe(
+      'DROP INDEX IF EXISTS integration_logs_created_at_idx, integration_logs_source_created_at_idx, integration_logs_failures_idx',
+    );
     const chunk = Math.max(1, Math.min(perDay, 2_000_000));
     await sql.begin(async (tx) => {
       await tx.unsafe('TRUNCATE integration_logs, bench_rollup_dataset');
       for (let from = 0, k = 0; from < 2 * perWindow; from += chunk, k++) {
         await tx.unsafe(insertSql(perWindow, endMs, days / 2, from, Math.min(from + chunk, 2 * perWindow)));
-        if (k % 10 === 9) log(`  ${(Math.min(from + chunk, 2 * perWindow) / 1e6).toFixed(1)}M of ${(2 * perWindow / 1e6).toFixed(1)}M operations inserted (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+        if (k % 10 === 9)
+          log(
+            `  ${(Math.min(from + chunk, 2 * perWindow) / 1e6).toFixed(1)}M of ${((2 * perWindow) / 1e6).toFixed(1)}M operations inserted (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+          );
       }
     });
     const inserted = performance.now();
@@ -181,7 +200,14 @@ export async function ensureRollupDataset(databaseUrl: string, days: number, per
     const loadMs = Math.round(performance.now() - started);
     log(`  VACUUM ANALYZE in ${((performance.now() - indexed) / 1000).toFixed(1)} s`);
     const until = new Date(endMs).toISOString();
-    await sql.unsafe('INSERT INTO bench_rollup_dataset (version, days, per_day, until, rows, load_ms) VALUES ($1, $2, $3, $4, $5, $6)', [ROLLUP_GENERATOR_VERSION, days, perDay, until, rows, loadMs]);
+    await sql.unsafe('INSERT INTO bench_rollup_dataset (version, days, per_day, until, rows, load_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
+      ROLLUP_GENERATOR_VERSION,
+      days,
+      perDay,
+      until,
+      rows,
+      loadMs,
+    ]);
     return { days, perDay, perWindow, rows, until, hours, loadMs, reused: false };
   } finally {
     await sql.end({ timeout: 5 });

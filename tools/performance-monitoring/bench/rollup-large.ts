@@ -20,13 +20,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { RPC_SQL } from '../harness/dataset.js';
-import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
-import { STEP_HOURS } from '../refresh-rollups.js';
-import { currentHour, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { currentHour, type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
 import type { PostgrestServer } from '../harness/postgrest-server.js';
-import { reportCheck, startSupabase, TIMEOUT_ENV, type Supabase } from './cli-runs.js';
-import { monitorCommand, runOnce, median } from './measure.js';
+import { STEP_HOURS } from '../refresh-rollups.js';
+import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
+import { reportCheck, type Supabase, startSupabase, TIMEOUT_ENV } from './cli-runs.js';
 import { LARGE_SQL_TIMEOUT_MS } from './datasets.js';
+import { median, monitorCommand, runOnce } from './measure.js';
 import { ensureRollupDataset } from './rollup-data.js';
 import type { Session } from './session.js';
 import type { RefreshCall, RollupFigures } from './types.js';
@@ -39,7 +39,12 @@ const DATABASE = 'bench_rollup';
  * builds. Memory settings are the defaults.
  */
 const CLUSTER_CONFIG = [
-  'wal_level = minimal', 'max_wal_senders = 0', 'max_wal_size = 8GB', 'checkpoint_timeout = 30min', 'maintenance_work_mem = 512MB', 'max_connections = 50',
+  'wal_level = minimal',
+  'max_wal_senders = 0',
+  'max_wal_size = 8GB',
+  'checkpoint_timeout = 30min',
+  'maintenance_work_mem = 512MB',
+  'max_connections = 50',
 ];
 
 let cluster: PgServer | null = null;
@@ -53,7 +58,10 @@ export async function stopRollupBench(): Promise<void> {
   cluster = null;
 }
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 interface Row {
   hours_built: number;
@@ -72,14 +80,24 @@ async function hasExactFlag(): Promise<boolean> {
   return /--exact\b/.test(r.stdout);
 }
 
-export async function benchRollupLarge(h: Session, dataDir: string, days: number, perDay: number, runs: number): Promise<RollupFigures | null> {
+export async function benchRollupLarge(
+  h: Session,
+  dataDir: string,
+  days: number,
+  perDay: number,
+  runs: number,
+): Promise<RollupFigures | null> {
   const loadAverage: Record<string, string> = { start: load() };
-  h.log(`\n== rollups: ${days} days x ${perDay.toLocaleString('en-US')} operations/day in PostgreSQL (kept in ${join(dataDir, 'rollup-pg')})`);
+  h.log(
+    `\n== rollups: ${days} days x ${perDay.toLocaleString('en-US')} operations/day in PostgreSQL (kept in ${join(dataDir, 'rollup-pg')})`,
+  );
   cluster = await startPostgres({ keepIn: join(dataDir, 'rollup-pg'), extraConfig: CLUSTER_CONFIG });
   const url = await cluster.createDatabase(DATABASE, { reuse: true });
   const data = await ensureRollupDataset(url, days, perDay, h.log);
   loadAverage.afterLoad = load();
-  h.log(`  ${data.rows.toLocaleString('en-US')} rows, ${data.reused ? 'reused' : 'loaded'} (load ${(data.loadMs / 1000).toFixed(1)} s), data until ${data.until}`);
+  h.log(
+    `  ${data.rows.toLocaleString('en-US')} rows, ${data.reused ? 'reused' : 'loaded'} (load ${(data.loadMs / 1000).toFixed(1)} s), data until ${data.until}`,
+  );
   if (h.interrupted) return null;
 
   const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { statement_timeout: 0 } });
@@ -89,7 +107,9 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
       `SELECT pg_total_relation_size('integration_logs') AS total, pg_relation_size('integration_logs') AS heap, pg_indexes_size('integration_logs') AS indexes`,
     );
     const rawBytes = { total: Number(raw?.total), heap: Number(raw?.heap), indexes: Number(raw?.indexes) };
-    h.log(`  raw table ${(rawBytes.total / 2 ** 30).toFixed(2)} GB (heap ${(rawBytes.heap / 2 ** 30).toFixed(2)} GB, indexes ${(rawBytes.indexes / 2 ** 30).toFixed(2)} GB)`);
+    h.log(
+      `  raw table ${(rawBytes.total / 2 ** 30).toFixed(2)} GB (heap ${(rawBytes.heap / 2 ** 30).toFixed(2)} GB, indexes ${(rawBytes.indexes / 2 ** 30).toFixed(2)} GB)`,
+    );
 
     await runSqlFile(url, ROLLUP_SQL, LARGE_SQL_TIMEOUT_MS);
     await sql.unsafe('TRUNCATE perf_monitor_rollup, perf_monitor_rollup_block');
@@ -107,7 +127,9 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
     const slowest = Math.max(...calls.map((c) => c.ms));
     if (slowest > 30_000) {
       const hours = calls.reduce((n, c) => Math.max(n, c.hoursBuilt), 0);
-      h.notes.push(`rollup first build: a call of ${hours} h took ${(slowest / 1000).toFixed(1)} s: \`monitor.ts --refresh-rollups\` builds ${STEP_HOURS} h a call (about ${((slowest * STEP_HOURS) / hours / 1000).toFixed(1)} s here), each under PERFMON_TIMEOUT_MS (30 s by default); a direct call under a shorter statement timeout needs a smaller p_max_hours`);
+      h.notes.push(
+        `rollup first build: a call of ${hours} h took ${(slowest / 1000).toFixed(1)} s: \`monitor.ts --refresh-rollups\` builds ${STEP_HOURS} h a call (about ${((slowest * STEP_HOURS) / hours / 1000).toFixed(1)} s here), each under PERFMON_TIMEOUT_MS (30 s by default); a direct call under a shorter statement timeout needs a smaller p_max_hours`,
+      );
     }
     loadAverage.afterBuild = load();
     await sql.unsafe('VACUUM ANALYZE perf_monitor_rollup');
@@ -118,7 +140,9 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
     );
     const rollupBytes = Number(size?.bytes);
     const blockBytes = Number(size?.block_bytes);
-    h.log(`  built in ${(firstBuild.totalMs / 1000).toFixed(1)} s; hourly rollup ${(rollupBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.n).toLocaleString('en-US')} rows; blocks ${(blockBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.block_n).toLocaleString('en-US')} rows`);
+    h.log(
+      `  built in ${(firstBuild.totalMs / 1000).toFixed(1)} s; hourly rollup ${(rollupBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.n).toLocaleString('en-US')} rows; blocks ${(blockBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.block_n).toLocaleString('en-US')} rows`,
+    );
 
     const steady: RefreshCall[] = [];
     for (let i = 0; i < 3; i++) steady.push(await refresh(sql));
@@ -135,16 +159,31 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
       await sql.unsafe('DELETE FROM perf_monitor_rollup WHERE hour >= $1', [hour.toISOString()]);
       increment.push(await refresh(sql));
     }
-    h.log(`  refresh, no new hour: ${steady.map((c) => `${(c.ms / 1000).toFixed(2)} s/${c.hoursBuilt} h`).join(', ')}; hourly increment (from ${hour.toISOString()}): ${increment.map((c) => `${(c.ms / 1000).toFixed(2)} s/${c.hoursBuilt} h`).join(', ')}`);
+    h.log(
+      `  refresh, no new hour: ${steady.map((c) => `${(c.ms / 1000).toFixed(2)} s/${c.hoursBuilt} h`).join(', ')}; hourly increment (from ${hour.toISOString()}): ${increment.map((c) => `${(c.ms / 1000).toFixed(2)} s/${c.hoursBuilt} h`).join(', ')}`,
+    );
     if (increment.some((c) => c.hoursBuilt > 3)) {
-      h.notes.push(`rollup increment: now is past the hour after the data's newest complete hour (data until ${data.until}): each increment call also rebuilt the hours from there up to now (${increment.map((c) => c.hoursBuilt).join(', ')} h)`);
+      h.notes.push(
+        `rollup increment: now is past the hour after the data's newest complete hour (data until ${data.until}): each increment call also rebuilt the hours from there up to now (${increment.map((c) => c.hoursBuilt).join(', ')} h)`,
+      );
     }
     figures = {
       ...data,
-      rawBytes, firstBuild, rollupBytes, rollupRows: Number(size?.n), blockBytes, blockRows: Number(size?.block_n),
+      rawBytes,
+      firstBuild,
+      rollupBytes,
+      rollupRows: Number(size?.n),
+      blockBytes,
+      blockRows: Number(size?.block_n),
       steady: { medianMs: median(steady.map((c) => c.ms)), calls: steady },
-      increment: { medianMs: median(increment.map((c) => c.ms)), calls: increment, rowsReread: Number((edge as { reread: string }).reread) },
-      exactFlag: false, aggregation: {}, loadAverage,
+      increment: {
+        medianMs: median(increment.map((c) => c.ms)),
+        calls: increment,
+        rowsReread: Number((edge as { reread: string }).reread),
+      },
+      exactFlag: false,
+      aggregation: {},
+      loadAverage,
     };
   } finally {
     await sql.end({ timeout: 5 });
@@ -152,7 +191,10 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
 
   // ---- the 30-day report, from the rollups and --exact, CLI and RPC ----
   figures.exactFlag = await hasExactFlag();
-  if (!figures.exactFlag) h.notes.push('rollup case: this CLI has no --exact yet (the rollup read path is not on this commit): the --exact rows were not run, and the default rows read raw rows');
+  if (!figures.exactFlag)
+    h.notes.push(
+      'rollup case: this CLI has no --exact yet (the rollup read path is not on this commit): the --exact rows were not run, and the default rows read raw rows',
+    );
   const size = { label: `${days}d`, n: data.perWindow };
   const window = ['--until', data.until, '--hours', String(data.hours), '--format', 'json'];
   // Any source and aggregation is accepted: which one each row read is a figure of the case.
@@ -160,12 +202,26 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
   const rows: Array<{ id: string; label: string; args: string[]; env: Record<string, string>; server: PostgrestServer | null }> = [];
   const pgEnv = { DATABASE_URL: url, ...TIMEOUT_ENV };
   rows.push({ id: 'rollup-cli', label: `DATABASE_URL --hours ${data.hours}`, args: window, env: pgEnv, server: null });
-  if (figures.exactFlag) rows.push({ id: 'rollup-cli-exact', label: `DATABASE_URL --hours ${data.hours} --exact`, args: [...window, '--exact'], env: pgEnv, server: null });
+  if (figures.exactFlag)
+    rows.push({
+      id: 'rollup-cli-exact',
+      label: `DATABASE_URL --hours ${data.hours} --exact`,
+      args: [...window, '--exact'],
+      env: pgEnv,
+      server: null,
+    });
   await runSqlFile(url, RPC_SQL);
   supabase = await startSupabase(url);
   const rest = supabase.server;
   rows.push({ id: 'rollup-rpc', label: `Supabase RPC --hours ${data.hours}`, args: window, env: supabase.env, server: rest });
-  if (figures.exactFlag) rows.push({ id: 'rollup-rpc-exact', label: `Supabase RPC --hours ${data.hours} --exact`, args: [...window, '--exact'], env: supabase.env, server: rest });
+  if (figures.exactFlag)
+    rows.push({
+      id: 'rollup-rpc-exact',
+      label: `Supabase RPC --hours ${data.hours} --exact`,
+      args: [...window, '--exact'],
+      env: supabase.env,
+      server: rest,
+    });
   const signatures: Record<string, string | null> = {};
   for (const row of rows) {
     if (h.interrupted) break;
@@ -184,8 +240,14 @@ export async function benchRollupLarge(h: Session, dataDir: string, days: number
   supabase = null;
   if (runs < 3) h.notes.push(`rollup case: report rows are the median of ${runs} run(s) after a warm-up`);
   const distinct = new Set(Object.values(signatures).filter((x) => x !== null));
-  if (distinct.size > 1) h.notes.push(`rollup case: the report rows differ (percentiles from the histogram may differ by < 1%): ${Object.entries(signatures).map(([id, sig]) => `${id} {${sig ?? '-'}}`).join(' / ')}`);
-  else if (distinct.size === 1) h.notes.push(`rollup case: ${Object.keys(signatures).join(', ')} print the same figures (${[...distinct][0] ?? ''})`);
+  if (distinct.size > 1)
+    h.notes.push(
+      `rollup case: the report rows differ (percentiles from the histogram may differ by < 1%): ${Object.entries(signatures)
+        .map(([id, sig]) => `${id} {${sig ?? '-'}}`)
+        .join(' / ')}`,
+    );
+  else if (distinct.size === 1)
+    h.notes.push(`rollup case: ${Object.keys(signatures).join(', ')} print the same figures (${[...distinct][0] ?? ''})`);
   loadAverage.end = load();
   return figures;
 }

@@ -3,7 +3,7 @@
 // the same lists (rows, plans, notes), which results.ts turns into the table and the JSON.
 import type { PostgrestServer } from '../harness/postgrest-server.js';
 import type { Check, CheckState } from './cli-runs.js';
-import { emptyScript, measure, median, type Command, type Series } from './measure.js';
+import { type Command, emptyScript, measure, median, type Series } from './measure.js';
 import type { BenchOptions } from './options.js';
 import type { Measurement, PlanSummary, UnpagedCheck } from './types.js';
 
@@ -23,7 +23,14 @@ export interface Session {
    * Measures `command` (id `floor`: the floor itself) and records the row; a failed check or run
    * is recorded as a FAILED row and returns null, so the other cases still run.
    */
-  measure(id: string, label: string, data: { label: string; n: number } | null, command: Command, check: Check, server?: PostgrestServer | null): Promise<Measurement | null>;
+  measure(
+    id: string,
+    label: string,
+    data: { label: string; n: number } | null,
+    command: Command,
+    check: Check,
+    server?: PostgrestServer | null,
+  ): Promise<Measurement | null>;
 }
 
 export const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
@@ -97,11 +104,29 @@ async function measureCase(
     };
     session.measurements.push(m);
     const bytes = m.httpBytes !== null ? `, ${m.httpBytes.toLocaleString('en-US')} B` : '';
-    session.log(`${where} median ${(m.medianMs / 1000).toFixed(3)} s, RSS ${m.peakRssMb?.toFixed(0) ?? '?'} MB${bytes}  ${state.check}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    session.log(
+      `${where} median ${(m.medianMs / 1000).toFixed(3)} s, RSS ${m.peakRssMb?.toFixed(0) ?? '?'} MB${bytes}  ${state.check}  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
     return m;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    session.measurements.push({ ...base, medianMs: NaN, minMs: NaN, maxMs: NaN, aboveFloorMs: NaN, wallMs: [], peakRssMb: null, cpuMs: null, aboveFloorCpuMs: null, floorMs: NaN, httpBytes: null, httpRequests: null, check: '', signature: null, error: message });
+    session.measurements.push({
+      ...base,
+      medianMs: NaN,
+      minMs: NaN,
+      maxMs: NaN,
+      aboveFloorMs: NaN,
+      wallMs: [],
+      peakRssMb: null,
+      cpuMs: null,
+      aboveFloorCpuMs: null,
+      floorMs: NaN,
+      httpBytes: null,
+      httpRequests: null,
+      check: '',
+      signature: null,
+      error: message,
+    });
     session.log(`${where} FAILED: ${message}`);
     return null;
   }

@@ -7,13 +7,13 @@
 // The windows are summarised as the product's Stats (samples, sumDuration, varDuration), so the new
 // new rule is the product's own `computeTrend`.
 import { parseArgs } from 'node:util';
-import type { Stats } from '../sources/types.js';
+import { mulberry32 } from '../harness/dataset.js';
+import { computeTrend } from '../metrics/trend.js';
 import type { TrendDirection } from '../report/types.js';
-import { roundTo } from '../text/round.js';
 import { createDemoTable } from '../sources/demo-data.js';
 import { openDuckDb } from '../sources/duckdb.js';
-import { computeTrend } from '../metrics/trend.js';
-import { mulberry32 } from '../harness/dataset.js';
+import type { Stats } from '../sources/types.js';
+import { roundTo } from '../text/round.js';
 
 /** One window as the aggregation reports it: Stats plus the sample variance of the durations. */
 type WindowStats = Stats & { varDuration: number | null };
@@ -199,7 +199,9 @@ const TALLY_HEADER = 'data                         windows   insufficient   old 
 
 function tallyRow(label: string, t: Tally): void {
   const share = (k: number) => `${k} (${pct(k / t.windows)})`.padStart(19);
-  console.log(`${label.padEnd(28)} ${String(t.windows).padStart(7)}   ${String(t.insufficient).padStart(12)}   ${share(t.oldNonStable)}   ${share(t.newNonStable)}`);
+  console.log(
+    `${label.padEnd(28)} ${String(t.windows).padStart(7)}   ${String(t.insufficient).padStart(12)}   ${share(t.oldNonStable)}   ${share(t.newNonStable)}`,
+  );
 }
 
 function printHealthy(seed: number, seeds: number): void {
@@ -224,7 +226,9 @@ function printDetection(seed: number, trials: number): void {
   for (const samples of [100, 250, 1000]) {
     for (const factor of [1, 1.3, 1.6]) {
       const r = detection(seed + samples * 10 + Math.round(factor * 10), samples, factor, trials);
-      console.log(`${String(samples).padStart(9)}   ${factor.toFixed(1).padStart(6)}   ${pct(r.old).padStart(8)}   ${pct(r.new).padStart(8)}`);
+      console.log(
+        `${String(samples).padStart(9)}   ${factor.toFixed(1).padStart(6)}   ${pct(r.old).padStart(8)}   ${pct(r.new).padStart(8)}`,
+      );
     }
   }
 }
@@ -244,7 +248,11 @@ async function main(): Promise<void> {
   // `... | head` closes stdout early: end quietly instead of an EPIPE stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
   const { values } = parseArgs({
-    options: { seed: { type: 'string', default: '20261202' }, seeds: { type: 'string', default: '20' }, trials: { type: 'string', default: '2000' } },
+    options: {
+      seed: { type: 'string', default: '20261202' },
+      seeds: { type: 'string', default: '20' },
+      trials: { type: 'string', default: '2000' },
+    },
   });
   const seed = Number(values.seed);
   const seeds = Number(values.seeds);

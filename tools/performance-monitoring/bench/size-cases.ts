@@ -2,15 +2,16 @@
 // into the bench's PostgreSQL cluster for DATABASE_URL (all, one service, one hour, with their
 // EXPLAIN ANALYZE), and behind the PostgREST test server for the Supabase fallback, the naive
 // baseline (paged and not) and the RPC. Each size's database is dropped when its cases are done.
-import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
-import { startPostgres, runSqlFile, withSql, type PgServer } from '../harness/postgres.js';
+
 import { OPERATION_SQL, RPC_SQL } from '../harness/dataset.js';
+import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
 import type { PostgrestServer } from '../harness/postgrest-server.js';
-import { BENCH_HOURS, BENCH_UNTIL, ONE_SERVICE, SERVICES, WINDOW_END_MS } from './profile.js';
-import { generateDataset, loadPostgres, sizeLabel, type DatasetFiles } from './datasets.js';
-import { BASELINE, monitorCommand, runOnce, type Command } from './measure.js';
-import { countLine, lastLine, reportCheck, startSupabase, TIMEOUT_ENV, type Supabase } from './cli-runs.js';
+import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
+import { countLine, lastLine, reportCheck, type Supabase, startSupabase, TIMEOUT_ENV } from './cli-runs.js';
+import { type DatasetFiles, generateDataset, loadPostgres, sizeLabel } from './datasets.js';
+import { BASELINE, type Command, monitorCommand, runOnce } from './measure.js';
 import { PG_SOURCES, type SourceId } from './options.js';
+import { BENCH_HOURS, BENCH_UNTIL, ONE_SERVICE, SERVICES, WINDOW_END_MS } from './profile.js';
 import { summarizePlan } from './report.js';
 import type { Session } from './session.js';
 
@@ -54,15 +55,39 @@ async function benchSize(session: Session, dataDir: string, n: number): Promise<
   log(`\n== ${label} operations per window: dataset`);
   const data = await generateDataset(dataDir, n, log);
   const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-  log(`  ${data.truth.rows.toLocaleString('en-US')} rows (${data.truth.current.toLocaleString('en-US')} + ${data.truth.previous.toLocaleString('en-US')} operations), ${data.reused ? 'reused' : 'generated'} in ${(data.generatedMs / 1000).toFixed(1)} s; parquet ${mb(data.bytes.parquet)} MB, ndjson ${mb(data.bytes.ndjson)} MB, csv ${mb(data.bytes.csv)} MB`);
-  const datasetInfo: Record<string, unknown> = { size: label, n, rows: data.truth.rows, operations: { current: data.truth.current, previous: data.truth.previous }, bytes: data.bytes, generatedMs: Math.round(data.generatedMs), reused: data.reused };
+  log(
+    `  ${data.truth.rows.toLocaleString('en-US')} rows (${data.truth.current.toLocaleString('en-US')} + ${data.truth.previous.toLocaleString('en-US')} operations), ${data.reused ? 'reused' : 'generated'} in ${(data.generatedMs / 1000).toFixed(1)} s; parquet ${mb(data.bytes.parquet)} MB, ndjson ${mb(data.bytes.ndjson)} MB, csv ${mb(data.bytes.csv)} MB`,
+  );
+  const datasetInfo: Record<string, unknown> = {
+    size: label,
+    n,
+    rows: data.truth.rows,
+    operations: { current: data.truth.current, previous: data.truth.previous },
+    bytes: data.bytes,
+    generatedMs: Math.round(data.generatedMs),
+    reused: data.reused,
+  };
   session.datasets.push(datasetInfo);
   const on = (id: SourceId) => options.only.has(id);
-  const measure = (id: SourceId, name: string, command: Command, expectedOps: number, source: { kind: string; aggregation: string }, server: PostgrestServer | null = null) =>
-    session.measure(id, name, data, command, reportCheck(expectedOps, source), server);
+  const measure = (
+    id: SourceId,
+    name: string,
+    command: Command,
+    expectedOps: number,
+    source: { kind: string; aggregation: string },
+    server: PostgrestServer | null = null,
+  ) => session.measure(id, name, data, command, reportCheck(expectedOps, source), server);
 
-  if (on('parquet')) await measure('parquet', '--input Parquet', monitorCommand([...windowArgs(), '--input', data.parquet]), n, { kind: 'file', aggregation: 'client' });
-  if (on('ndjson')) await measure('ndjson', '--input NDJSON', monitorCommand([...windowArgs(), '--input', data.ndjson]), n, { kind: 'file', aggregation: 'client' });
+  if (on('parquet'))
+    await measure('parquet', '--input Parquet', monitorCommand([...windowArgs(), '--input', data.parquet]), n, {
+      kind: 'file',
+      aggregation: 'client',
+    });
+  if (on('ndjson'))
+    await measure('ndjson', '--input NDJSON', monitorCommand([...windowArgs(), '--input', data.ndjson]), n, {
+      kind: 'file',
+      aggregation: 'client',
+    });
 
   if (!PG_SOURCES.some(on) || session.interrupted || pg === null) return;
   log(`  loading PostgreSQL...`);
@@ -77,12 +102,20 @@ async function benchSize(session: Session, dataDir: string, n: number): Promise<
   if (on('postgres')) await measure('postgres', 'DATABASE_URL', monitorCommand(windowArgs(), pgEnv), n, server);
   if (on('postgres-service')) {
     const serviceOps = data.truth.services[ONE_SERVICE]?.current ?? 0;
-    await measure('postgres-service', `DATABASE_URL --service ${ONE_SERVICE}`, monitorCommand([...windowArgs(), '--service', ONE_SERVICE], pgEnv), serviceOps, server);
+    await measure(
+      'postgres-service',
+      `DATABASE_URL --service ${ONE_SERVICE}`,
+      monitorCommand([...windowArgs(), '--service', ONE_SERVICE], pgEnv),
+      serviceOps,
+      server,
+    );
   }
   if (on('postgres-1h')) {
     const oneHourOps = await countOps(databaseUrl, WINDOW_END_MS - 3_600_000);
     if (!notes.some((x) => x.startsWith('DATABASE_URL --hours 1:'))) {
-      notes.push('DATABASE_URL --hours 1: both windows are 1/24 of the table, as in a table holding history (the 24 h windows hold the whole table)');
+      notes.push(
+        'DATABASE_URL --hours 1: both windows are 1/24 of the table, as in a table holding history (the 24 h windows hold the whole table)',
+      );
     }
     await measure('postgres-1h', 'DATABASE_URL --hours 1', monitorCommand(windowArgs(1), pgEnv), oneHourOps, server);
   }
@@ -98,7 +131,15 @@ async function benchSize(session: Session, dataDir: string, n: number): Promise<
     const rest = supabase.server;
     // Fallback and baseline first, without the RPC; then the RPC is installed.
     if (on('fallback')) {
-      if (n <= FALLBACK_MAX) await measure('fallback', 'Supabase fallback (no RPC)', monitorCommand(windowArgs(), supabase.env), n, { kind: 'supabase', aggregation: 'client' }, rest);
+      if (n <= FALLBACK_MAX)
+        await measure(
+          'fallback',
+          'Supabase fallback (no RPC)',
+          monitorCommand(windowArgs(), supabase.env),
+          n,
+          { kind: 'supabase', aggregation: 'client' },
+          rest,
+        );
       else notes.push(`Supabase fallback not measured at ${label} (pages every row over HTTP; measured up to ${sizeLabel(FALLBACK_MAX)})`);
     }
     if (on('baseline')) {
@@ -107,7 +148,14 @@ async function benchSize(session: Session, dataDir: string, n: number): Promise<
     }
     if (on('rpc')) {
       await runSqlFile(databaseUrl, RPC_SQL);
-      await measure('rpc', 'Supabase RPC', monitorCommand(windowArgs(), supabase.env), n, { kind: 'supabase', aggregation: 'server' }, rest);
+      await measure(
+        'rpc',
+        'Supabase RPC',
+        monitorCommand(windowArgs(), supabase.env),
+        n,
+        { kind: 'supabase', aggregation: 'server' },
+        rest,
+      );
     }
     await rest.close();
     supabase = null;
@@ -118,11 +166,24 @@ async function benchSize(session: Session, dataDir: string, n: number): Promise<
 }
 
 /** EXPLAIN ANALYZE of the CLI's aggregation over `hours` (and `service`), summarised into the plans. */
-async function explain(session: Session, databaseUrl: string, size: string, query: string, service: string | null, hours: number): Promise<void> {
+async function explain(
+  session: Session,
+  databaseUrl: string,
+  size: string,
+  query: string,
+  service: string | null,
+  hours: number,
+): Promise<void> {
   try {
     const end = new Date(WINDOW_END_MS);
     const span = hours * 3_600_000;
-    const params = aggregationParams({ start: new Date(end.getTime() - span), end, previousStart: new Date(end.getTime() - 2 * span), service, threshold: 2000 });
+    const params = aggregationParams({
+      start: new Date(end.getTime() - span),
+      end,
+      previousStart: new Date(end.getTime() - 2 * span),
+      service,
+      threshold: 2000,
+    });
     const rows = await withSql(databaseUrl, (sql) => sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${aggregationSql()}`, params));
     const first = rows[0] as Record<string, unknown> | undefined;
     const value = first ? Object.values(first)[0] : null;
@@ -153,7 +214,15 @@ interface BaselineOutput {
 function baselineCommand(supabase: Supabase, paging: boolean): Command {
   return {
     script: BASELINE,
-    args: ['--until', BENCH_UNTIL, '--hours', String(BENCH_HOURS), '--services', SERVICES.map((s) => s.name).join(','), ...(paging ? [] : ['--no-paging'])],
+    args: [
+      '--until',
+      BENCH_UNTIL,
+      '--hours',
+      String(BENCH_HOURS),
+      '--services',
+      SERVICES.map((s) => s.name).join(','),
+      ...(paging ? [] : ['--no-paging']),
+    ],
     env: { SUPABASE_URL: supabase.server.url, SUPABASE_SERVICE_ROLE_KEY: supabase.key },
   };
 }
@@ -162,12 +231,19 @@ function baselineCommand(supabase: Supabase, paging: boolean): Command {
 async function benchBaseline(session: Session, data: DatasetFiles, supabase: Supabase): Promise<void> {
   const n = data.n;
   let paged: BaselineOutput | null = null;
-  await session.measure('baseline', 'naive baseline (offset pages, JS)', data, baselineCommand(supabase, true), (st) => (r) => {
-    if (r.code !== 0) throw new Error(`exit ${String(r.code)}: ${lastLine(r.stderr)}`);
-    const out = JSON.parse(r.stdout) as BaselineOutput;
-    paged = out;
-    st.check = countLine(out.overall.current.operations, n);
-  }, supabase.server);
+  await session.measure(
+    'baseline',
+    'naive baseline (offset pages, JS)',
+    data,
+    baselineCommand(supabase, true),
+    (st) => (r) => {
+      if (r.code !== 0) throw new Error(`exit ${String(r.code)}: ${lastLine(r.stderr)}`);
+      const out = JSON.parse(r.stdout) as BaselineOutput;
+      paged = out;
+      st.check = countLine(out.overall.current.operations, n);
+    },
+    supabase.server,
+  );
   const result = await runOnce(baselineCommand(supabase, false));
   const pagedOut = paged as BaselineOutput | null;
   if (result.code !== 0 || pagedOut === null) {

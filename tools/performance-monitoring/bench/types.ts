@@ -75,7 +75,14 @@ export interface Results {
   measurements: Measurement[];
   plans: PlanSummary[];
   unpaged: UnpagedCheck[];
-  ratios: Array<{ size: string; baselineS: number; fallbackS: number | null; rpcS: number | null; fallbackSpeedup: number | null; rpcSpeedup: number | null }>;
+  ratios: Array<{
+    size: string;
+    baselineS: number;
+    fallbackS: number | null;
+    rpcS: number | null;
+    fallbackSpeedup: number | null;
+    rpcSpeedup: number | null;
+  }>;
   targets: TargetLine[];
   /** The rollup case (--large, --only rollup); null when not run. */
   rollup: RollupFigures | null;

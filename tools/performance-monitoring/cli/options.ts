@@ -1,9 +1,10 @@
 // The option table (unjs/citty's ArgsDef): every option declared once, with its flag, help text,
 // default and parser. The commander program (program.ts), the typed Options, the defaults and the
 // checks (read-options.ts) are all derived from it; nothing else spells an option's name.
+
+import { parseAlertSilence } from '../alerts/silence.js';
 import { parseAssertion } from '../gates/assert-parse.js';
 import { FORMATS, RENDERERS } from '../render/registry.js';
-import { parseAlertSilence } from '../alerts/silence.js';
 import * as parse from './parse.js';
 
 /** `--hours <n>`: a value; without `default` it is null when not given. */

@@ -1,11 +1,11 @@
 // Option values checked and typed (docs/cli.md): each parser takes what a user typed and
 // returns the value, or throws Invalid with what is allowed; read-options.ts names the option
 // and the value in the one line the user sees.
-import { type InputFormat, type SourceKind, INPUT_FORMATS, SOURCE_KINDS } from '../sources/types.js';
-import { FORMATS, type Format, isFormat } from '../render/registry.js';
-import { Invalid } from '../base/errors.js';
-import { type DurationBounds, parseDuration } from '../text/duration.js';
 
+import { Invalid } from '../base/errors.js';
+import { FORMATS, type Format, isFormat } from '../render/registry.js';
+import { INPUT_FORMATS, type InputFormat, SOURCE_KINDS, type SourceKind } from '../sources/types.js';
+import { type DurationBounds, parseDuration } from '../text/duration.js';
 
 const DECIMAL = /^\d+(\.\d+)?$/;
 const INTEGER = /^\d+$/;

@@ -2,7 +2,7 @@
 // Parsing only; read-options.ts turns what it parsed into typed Options.
 import { Command, Option } from 'commander';
 import { escaped } from '../text/safe-text.js';
-import { OPTIONS, type OptionName, type OptionSpec, flagOf } from './options.js';
+import { flagOf, OPTIONS, type OptionName, type OptionSpec } from './options.js';
 
 export const VERSION = '1.0.0';
 /** The command as a user types it from the repository root. */
@@ -62,7 +62,15 @@ export function buildProgram(): Command {
         // Commander's errors can span lines (suggestions); docs/cli.md wants one line.
         writeErr: (text) => process.stderr.write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
         // Control characters of a mistyped option never reach the terminal.
-        outputError: (text, write) => write(`${escaped(text.trim().replace(/\s*\n\s*/g, ' ').replace(/^error: /, 'perf-monitor: '))}\n`),
+        outputError: (text, write) =>
+          write(
+            `${escaped(
+              text
+                .trim()
+                .replace(/\s*\n\s*/g, ' ')
+                .replace(/^error: /, 'perf-monitor: '),
+            )}\n`,
+          ),
       })
   );
 }

@@ -3,7 +3,7 @@
 // option, the value and what is allowed (docs/cli.md), exit 2.
 import { Invalid, UsageError } from '../base/errors.js';
 import { forMessage } from '../text/safe-text.js';
-import { OPTIONS, type OptionName, type OptionSpec, type Options, flagOf } from './options.js';
+import { flagOf, OPTIONS, type OptionName, type OptionSpec, type Options } from './options.js';
 
 /** What commander hands over: raw strings (lists as arrays), and whether each came from the user. */
 export interface RawCommandLine {

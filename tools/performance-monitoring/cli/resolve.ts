@@ -46,9 +46,7 @@ export function alertTiming(options: Options): AlertTiming {
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
-  const alerts = options.alert
-    ? alertConfigFromEnv(env, alertTiming(options))
-    : null;
+  const alerts = options.alert ? alertConfigFromEnv(env, alertTiming(options)) : null;
   return {
     report: {
       service: options.service,
@@ -78,4 +76,3 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     refreshRollups: options.refreshRollups,
   };
 }
-

@@ -1,7 +1,8 @@
 // `--assert` expressions (docs/gates.md): `[service.]metric op number`, parsed at startup into an
 // Assertion, or one line that points at the part of the expression that is wrong.
-import { forMessage } from '../text/safe-text.js';
+
 import { UsageError } from '../base/errors.js';
+import { forMessage } from '../text/safe-text.js';
 import { type Assertion, GATE_METRICS, type GateMetric, type GateOp } from './types.js';
 
 const GRAMMAR = 'use [service.]metric op number, e.g. p95Duration<1500 or hubspot.errorRate<2';
@@ -21,9 +22,20 @@ const RANGE: Partial<Record<GateMetric, { max: number; unit: string }>> = {
 /** Names people bring from k6 or habit, and the metric they mean. A Map, not an object literal:
  *  a lookup of `__proto__` or `constructor` must find nothing, not Object's own members. */
 const ALIASES = new Map<string, GateMetric>([
-  ['p(50)', 'p50Duration'], ['p(95)', 'p95Duration'], ['p(99)', 'p99Duration'], ['p50', 'p50Duration'], ['p95', 'p95Duration'],
-  ['p99', 'p99Duration'], ['med', 'p50Duration'], ['median', 'p50Duration'], ['avg', 'avgDuration'], ['rate', 'errorRate'],
-  ['count', 'operations'], ['errors', 'errorRate'], ['health', 'healthScore'], ['score', 'healthScore'],
+  ['p(50)', 'p50Duration'],
+  ['p(95)', 'p95Duration'],
+  ['p(99)', 'p99Duration'],
+  ['p50', 'p50Duration'],
+  ['p95', 'p95Duration'],
+  ['p99', 'p99Duration'],
+  ['med', 'p50Duration'],
+  ['median', 'p50Duration'],
+  ['avg', 'avgDuration'],
+  ['rate', 'errorRate'],
+  ['count', 'operations'],
+  ['errors', 'errorRate'],
+  ['health', 'healthScore'],
+  ['score', 'healthScore'],
 ]);
 
 /** Parts of the expression quoted inside its message: short, so the line stays ~300 characters. */

@@ -2,13 +2,29 @@
 // at startup and reduced to the figures a comparison needs. A targeted check, not the full
 // schema: a report from a newer build with more fields, or from an older one without the
 // sample counts, still compares; anything else is one line and exit 2.
-import { forPath } from '../text/safe-text.js';
+
 import { UsageError } from '../base/errors.js';
-import { readBaselineText } from './baseline-read.js';
+import { forPath } from '../text/safe-text.js';
 import {
-  APDEX, HOURS, MS, PERCENT, THRESHOLD, type Json, ShapeError, count, failures, field, figure, figureNotNull, isObject, object, shownJson, text,
+  APDEX,
+  count,
+  failures,
+  field,
+  figure,
+  figureNotNull,
+  HOURS,
+  isObject,
+  type Json,
+  MS,
+  object,
+  PERCENT,
+  ShapeError,
+  shownJson,
+  THRESHOLD,
+  text,
   timestamp,
 } from './baseline-fields.js';
+import { readBaselineText } from './baseline-read.js';
 import type { Baseline, ComparedFigures } from './types.js';
 
 /** Every schemaVersion this tool has written. */
@@ -22,13 +38,18 @@ export function loadBaseline(file: string): Baseline {
   try {
     data = JSON.parse(content);
   } catch {
-    throw fail(`not valid JSON${content.trim() === '' ? ' (empty file)' : ' (truncated?)'}: save one with --format json > ${forPath(file)}`);
+    throw fail(
+      `not valid JSON${content.trim() === '' ? ' (empty file)' : ' (truncated?)'}: save one with --format json > ${forPath(file)}`,
+    );
   }
-  if (!isObject(data) || !Object.hasOwn(data, 'schemaVersion')) throw fail('not a perf-monitor report (no schemaVersion): save one with --format json');
+  if (!isObject(data) || !Object.hasOwn(data, 'schemaVersion'))
+    throw fail('not a perf-monitor report (no schemaVersion): save one with --format json');
   const version = data.schemaVersion;
   if (typeof version !== 'number' || !KNOWN_VERSIONS.includes(version)) {
     const newer = typeof version === 'number' && version > Math.max(...KNOWN_VERSIONS);
-    throw fail(`schemaVersion ${shownJson(version)} is ${newer ? 'newer than this tool reads' : 'not one this tool writes'} (it reads ${KNOWN_VERSIONS.join(', ')})`);
+    throw fail(
+      `schemaVersion ${shownJson(version)} is ${newer ? 'newer than this tool reads' : 'not one this tool writes'} (it reads ${KNOWN_VERSIONS.join(', ')})`,
+    );
   }
   try {
     return readReport(data, file);
@@ -53,7 +74,11 @@ function readReport(data: Json, file: string): Baseline {
   if (service !== null && typeof service !== 'string') throw new ShapeError(`service must be a string or null, not ${shownJson(service)}`);
   return {
     file,
-    period: { start: timestamp(period, 'start', 'period.'), end: timestamp(period, 'end', 'period.'), hours: figureNotNull(period, 'hours', 'period.', HOURS) },
+    period: {
+      start: timestamp(period, 'start', 'period.'),
+      end: timestamp(period, 'end', 'period.'),
+      hours: figureNotNull(period, 'hours', 'period.', HOURS),
+    },
     threshold: figureNotNull(data, 'threshold', '', THRESHOLD),
     service,
     overall: {

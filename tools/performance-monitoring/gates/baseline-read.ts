@@ -2,7 +2,7 @@
 // a regular file only (a symlink to one is fine) and a bounded size, so a named pipe with no
 // writer, /dev/zero or a runaway file is one line and exit 2, never a hang or gigabytes of RAM.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { UsageError, describeError } from '../base/errors.js';
+import { describeError, UsageError } from '../base/errors.js';
 import { forMessageText, forPath } from '../text/safe-text.js';
 
 /** A saved report is ~9 KB per service (27 MB for 3,000, mostly their timelines): this admits
@@ -46,12 +46,16 @@ function reasonOf(error: unknown): string {
 }
 
 function checkStats(file: string, stats: { isFile(): boolean; size: number }): void {
-  if (!stats.isFile()) throw fail(file, 'not a regular file (a pipe or a device?): save a report with --format json > before.json and pass that file');
+  if (!stats.isFile())
+    throw fail(file, 'not a regular file (a pipe or a device?): save a report with --format json > before.json and pass that file');
   if (stats.size > BASELINE_MAX_BYTES) throw tooLarge(file);
 }
 
 function tooLarge(file: string): UsageError {
-  return fail(file, `larger than ${BASELINE_MAX_BYTES / 1024 / 1024} MiB, the most a baseline may be (a saved report is ~9 KB per service)`);
+  return fail(
+    file,
+    `larger than ${BASELINE_MAX_BYTES / 1024 / 1024} MiB, the most a baseline may be (a saved report is ~9 KB per service)`,
+  );
 }
 
 /** Reads at most `limit` bytes: a file that grows after its stat is cut off, not followed. */

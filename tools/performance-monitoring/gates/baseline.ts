@@ -2,10 +2,11 @@
 // now, their change, and the regressions. Both sides are compared as the JSON shows them (the
 // saved report is rounded already; this run is rounded the same way), so what the report prints
 // is what was decided on.
-import { forMessageText } from '../text/safe-text.js';
+
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
-import { roundTo } from '../text/round.js';
 import { formatCount, formatNumber } from '../text/format.js';
+import { roundTo } from '../text/round.js';
+import { forMessageText } from '../text/safe-text.js';
 import type { Baseline, BaselineEntry, BaselineReport, ComparedFigures, FigureChanges, SixFigures } from './types.js';
 
 /** docs/gates.md: the duration rule needs this many samples on both sides, the error-rate rule this
@@ -77,7 +78,11 @@ function compareServices(baseline: Baseline, analysis: Analysis, rules: Rules): 
   const renamed = renamedHint(newNames);
   for (const { service, figures } of saved) {
     if (nowNames.has(service) || figures.operations === 0) continue;
-    entries.push({ ...compareEntry(service, figures, null, rules), regression: true, reasons: [`absent now (${formatCount(figures.operations)} operations in the baseline)${renamed}`] });
+    entries.push({
+      ...compareEntry(service, figures, null, rules),
+      regression: true,
+      reasons: [`absent now (${formatCount(figures.operations)} operations in the baseline)${renamed}`],
+    });
   }
   return entries;
 }
@@ -119,7 +124,9 @@ function regressions(then: ComparedFigures, now: ComparedFigures, rules: Rules):
   }
   const points = difference(then.errorRate, now.errorRate, 2);
   if (points !== null && points > ERROR_RATE_POINTS && now.failures >= MIN_FAILURES) {
-    reasons.push(`errorRate +${formatNumber(points, 2)} points (${formatNumber(then.errorRate ?? 0, 2)}% → ${formatNumber(now.errorRate ?? 0, 2)}%, ${formatCount(now.failures)} failures)`);
+    reasons.push(
+      `errorRate +${formatNumber(points, 2)} points (${formatNumber(then.errorRate ?? 0, 2)}% → ${formatNumber(now.errorRate ?? 0, 2)}%, ${formatCount(now.failures)} failures)`,
+    );
   }
   return reasons;
 }
@@ -160,18 +167,26 @@ function changes(then: ComparedFigures | null, now: ComparedFigures | null): Fig
 function notesFor(baseline: Baseline, analysis: Analysis): string[] {
   const notes: string[] = [];
   if (baseline.threshold !== analysis.threshold) {
-    notes.push(`the baseline used --threshold ${baseline.threshold}, this report ${analysis.threshold}: Apdex is not comparable (compared anyway)`);
+    notes.push(
+      `the baseline used --threshold ${baseline.threshold}, this report ${analysis.threshold}: Apdex is not comparable (compared anyway)`,
+    );
   }
   if (baseline.period.hours !== analysis.period.hours) {
-    notes.push(`the baseline covers ${baseline.period.hours}h, this report ${analysis.period.hours}h: operation counts are not comparable (compared anyway)`);
+    notes.push(
+      `the baseline covers ${baseline.period.hours}h, this report ${analysis.period.hours}h: operation counts are not comparable (compared anyway)`,
+    );
   }
   if (baseline.service !== analysis.service) {
     // The baseline's service is the file's text: escaped and clipped like any value shown.
     const scope = (s: string | null) => (s === null ? 'all services' : `service ${forMessageText(s, 80)} only`);
-    notes.push(`the baseline covers ${scope(baseline.service)}, this report ${scope(analysis.service)}: overall figures are not comparable (compared anyway)`);
+    notes.push(
+      `the baseline covers ${scope(baseline.service)}, this report ${scope(analysis.service)}: overall figures are not comparable (compared anyway)`,
+    );
   }
   if (baseline.overall.samples === null) {
-    notes.push(`the baseline has no sample counts (saved by an older version): the p95/avg rule (at least ${MIN_SAMPLES} samples on both sides) was not applied; save a new baseline`);
+    notes.push(
+      `the baseline has no sample counts (saved by an older version): the p95/avg rule (at least ${MIN_SAMPLES} samples on both sides) was not applied; save a new baseline`,
+    );
   }
   return notes;
 }

@@ -2,7 +2,15 @@
 // verdicts as the JSON report shows them (`gates`), figures rounded as the JSON rounds them.
 
 export const GATE_METRICS = [
-  'errorRate', 'successRate', 'avgDuration', 'p50Duration', 'p95Duration', 'p99Duration', 'apdex', 'healthScore', 'operations',
+  'errorRate',
+  'successRate',
+  'avgDuration',
+  'p50Duration',
+  'p95Duration',
+  'p99Duration',
+  'apdex',
+  'healthScore',
+  'operations',
 ] as const;
 export type GateMetric = (typeof GATE_METRICS)[number];
 

@@ -18,10 +18,27 @@ export interface CliResult {
 
 /** Variables a developer's shell may hold that would change which source the CLI picks. */
 export const CONTROLLED = [
-  'DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'PERFMON_TABLE', 'PERFMON_TIMEOUT_MS', 'PERFMON_STATE_DIR', 'PERFMON_STDIN_MAX_BYTES',
-  'SLACK_WEBHOOK_URL', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USER', 'EMAIL_PASS', 'EMAIL_FROM', 'EMAIL_TO', 'NO_COLOR', 'FORCE_COLOR',
+  'DATABASE_URL',
+  'SUPABASE_URL',
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'PERFMON_TABLE',
+  'PERFMON_TIMEOUT_MS',
+  'PERFMON_STATE_DIR',
+  'PERFMON_STDIN_MAX_BYTES',
+  'SLACK_WEBHOOK_URL',
+  'EMAIL_HOST',
+  'EMAIL_PORT',
+  'EMAIL_USER',
+  'EMAIL_PASS',
+  'EMAIL_FROM',
+  'EMAIL_TO',
+  'NO_COLOR',
+  'FORCE_COLOR',
   // The sparklines' characters and width (docs/timeline.md).
-  'LANG', 'LC_ALL', 'LC_CTYPE', 'COLUMNS',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'COLUMNS',
 ];
 
 const made: string[] = [];
@@ -38,7 +55,10 @@ export function emptyDir(prefix = 'perfmon-cli-'): string {
 }
 
 /** `stdin`: what the CLI reads on stdin (piped, then closed); without it stdin is /dev/null. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string | Buffer } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string | Buffer } = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONTROLLED) delete env[name];
   Object.assign(env, options.env);

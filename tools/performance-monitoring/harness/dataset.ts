@@ -14,12 +14,12 @@
 // COPY into a table created by sql/schema.sql), so every source can be compared on them.
 
 import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { installSupabaseRoles, runSqlFile, type PgServer } from './postgres.js';
+import { installSupabaseRoles, type PgServer, runSqlFile } from './postgres.js';
 
 export interface DatasetRow {
   id: number;
@@ -76,33 +76,69 @@ interface ServiceProfile {
 
 const SERVICES: ServiceProfile[] = [
   {
-    name: 'hubspot', weight: 30, operations: ['contacts.batch', 'deals.sync', 'companies.search', 'owners.list'],
-    medianMs: 420, sigma: 0.7, errorRate: 0.035, previousFactor: 0.8, windows: 'both',
+    name: 'hubspot',
+    weight: 30,
+    operations: ['contacts.batch', 'deals.sync', 'companies.search', 'owners.list'],
+    medianMs: 420,
+    sigma: 0.7,
+    errorRate: 0.035,
+    previousFactor: 0.8,
+    windows: 'both',
     messages: ['Rate limit exceeded (429)', 'Request failed: "invalid_grant", status=400', 'Timeout after 30000ms'],
   },
   {
-    name: 'unleashed', weight: 18, operations: ['products.list', 'stock.sync', 'orders.create'],
-    medianMs: 1300, sigma: 0.6, errorRate: 0.08, previousFactor: 1.0, windows: 'both',
+    name: 'unleashed',
+    weight: 18,
+    operations: ['products.list', 'stock.sync', 'orders.create'],
+    medianMs: 1300,
+    sigma: 0.6,
+    errorRate: 0.08,
+    previousFactor: 1.0,
+    windows: 'both',
     messages: ['Bad Gateway (502)', 'Unauthorized', 'Zeitüberschreitung – keine Antwort'],
   },
   {
-    name: 'n8n', weight: 22, operations: ['workflow.orders-to-erp', 'workflow.daily-report', 'bulk.import', null],
-    medianMs: 2400, sigma: 0.9, errorRate: 0.025, previousFactor: 1.25, windows: 'both',
+    name: 'n8n',
+    weight: 22,
+    operations: ['workflow.orders-to-erp', 'workflow.daily-report', 'bulk.import', null],
+    medianMs: 2400,
+    sigma: 0.9,
+    errorRate: 0.025,
+    previousFactor: 1.25,
+    windows: 'both',
     messages: ['Workflow failed at node "HTTP Request"', null, 'line one\nline two'],
   },
   {
-    name: 'supabase', weight: 20, operations: ['rpc.get_orders', 'storage.upload', 'auth.admin'],
-    medianMs: 45, sigma: 0.5, errorRate: 0.006, previousFactor: 1.0, windows: 'both',
+    name: 'supabase',
+    weight: 20,
+    operations: ['rpc.get_orders', 'storage.upload', 'auth.admin'],
+    medianMs: 45,
+    sigma: 0.5,
+    errorRate: 0.006,
+    previousFactor: 1.0,
+    windows: 'both',
     messages: ['duplicate key value violates unique constraint "orders_pkey"'],
   },
   {
-    name: 'legacy-ftp', weight: 4, operations: ['upload'],
-    medianMs: 800, sigma: 0.3, errorRate: 0.01, previousFactor: 1.0, windows: 'previous',
+    name: 'legacy-ftp',
+    weight: 4,
+    operations: ['upload'],
+    medianMs: 800,
+    sigma: 0.3,
+    errorRate: 0.01,
+    previousFactor: 1.0,
+    windows: 'previous',
     messages: ['Connection reset by peer'],
   },
   {
-    name: 'shopify', weight: 6, operations: ['orders.webhook', 'inventory.update'],
-    medianMs: 300, sigma: 0.4, errorRate: 0.04, previousFactor: 1.0, windows: 'current',
+    name: 'shopify',
+    weight: 6,
+    operations: ['orders.webhook', 'inventory.update'],
+    medianMs: 300,
+    sigma: 0.4,
+    errorRate: 0.04,
+    previousFactor: 1.0,
+    windows: 'current',
     messages: ['Webhook signature mismatch', 'Rate limit exceeded (429)'],
   },
 ];
@@ -178,9 +214,13 @@ export function generateRows(options: GenerateOptions): DatasetRow[] {
 
   const operation = (profile: ServiceProfile, at: number, inPrevious: boolean, forced: Partial<DatasetRow> = {}): void => {
     const failed = random() < profile.errorRate;
-    let duration: number | null = Math.max(1, Math.round(profile.medianMs * Math.exp(profile.sigma * normal()) * (inPrevious ? profile.previousFactor : 1)));
+    let duration: number | null = Math.max(
+      1,
+      Math.round(profile.medianMs * Math.exp(profile.sigma * normal()) * (inPrevious ? profile.previousFactor : 1)),
+    );
     const r = random();
-    if (r < 0.004) duration = -Math.round(1 + random() * 500); // clock skew
+    if (r < 0.004)
+      duration = -Math.round(1 + random() * 500); // clock skew
     else if (r < 0.025) duration = null; // an operation that logged no duration
     let level = 'info';
     let status = 'success';
@@ -310,7 +350,12 @@ export async function loadIntoPostgres(databaseUrl: string, rows: readonly Datas
     await sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), (SELECT max(id) FROM ${sql(table)}))`.catch(() => {
       // a table without an identity/serial id: nothing to advance
     });
-    await sql.unsafe(`ANALYZE ${table.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.')}`);
+    await sql.unsafe(
+      `ANALYZE ${table
+        .split('.')
+        .map((p) => `"${p.replace(/"/g, '""')}"`)
+        .join('.')}`,
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -330,7 +375,12 @@ export async function prepareSupabaseLike(url: string, options: { withRpc: boole
 }
 
 /** A fresh Supabase-like database (prepareSupabaseLike) holding the rows. Returns its URL. */
-export async function supabaseLikeDatabase(pg: PgServer, name: string, rows: readonly DatasetRow[], options: { withRpc: boolean }): Promise<string> {
+export async function supabaseLikeDatabase(
+  pg: PgServer,
+  name: string,
+  rows: readonly DatasetRow[],
+  options: { withRpc: boolean },
+): Promise<string> {
   const url = await pg.createDatabase(name);
   await prepareSupabaseLike(url, options);
   await loadIntoPostgres(url, rows);

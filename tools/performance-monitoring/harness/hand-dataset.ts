@@ -1,8 +1,9 @@
 // A dataset small enough to compute its report by hand (see cli-report.test.ts for the sums),
 // written as NDJSON, JSON array, CSV and Parquet with the same rows.
-import { DATASET_COLUMNS, type DatasetRow } from './dataset.js';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASET_COLUMNS, type DatasetRow } from './dataset.js';
 
 export const UNTIL = '2025-11-20T10:00:00Z';
 export const THRESHOLD = '1000';
@@ -35,24 +36,78 @@ function build(): HandRow[] {
   }
   // api, previous window: 20 x 1000 ms, the first exactly at the previous window's start.
   for (let k = 1; k <= 20; k++) {
-    add({ source: 'api', operation: 'orders.list', level: 'info', status: 'success', message: null, duration_ms: 1000,
-      created_at: k === 1 ? '2025-11-18T10:00:00.000Z' : minute('2025-11-18T12:00:00Z', k) });
+    add({
+      source: 'api',
+      operation: 'orders.list',
+      level: 'info',
+      status: 'success',
+      message: null,
+      duration_ms: 1000,
+      created_at: k === 1 ? '2025-11-18T10:00:00.000Z' : minute('2025-11-18T12:00:00Z', k),
+    });
   }
   // Log lines that are not operations (no duration, status info).
   for (let k = 1; k <= 2; k++) {
-    add({ source: 'api', operation: 'orders.list', level: 'info', status: 'info', message: 'cache warmed', duration_ms: null,
-      created_at: minute('2025-11-19T15:00:00Z', k) });
+    add({
+      source: 'api',
+      operation: 'orders.list',
+      level: 'info',
+      status: 'info',
+      message: 'cache warmed',
+      duration_ms: null,
+      created_at: minute('2025-11-19T15:00:00Z', k),
+    });
   }
   // batch: one 500 ms run and one with a negative duration (clock skew) and no operation name.
-  add({ source: 'batch', operation: 'nightly', level: 'info', status: 'success', message: null, duration_ms: 500, created_at: '2025-11-20T02:00:00Z' });
-  add({ source: 'batch', operation: null, level: 'info', status: 'success', message: null, duration_ms: -10, created_at: '2025-11-20T02:05:00Z' });
+  add({
+    source: 'batch',
+    operation: 'nightly',
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: 500,
+    created_at: '2025-11-20T02:00:00Z',
+  });
+  add({
+    source: 'batch',
+    operation: null,
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: -10,
+    created_at: '2025-11-20T02:05:00Z',
+  });
   // legacy: active in the previous window only (silent now).
   [100, 200, 300].forEach((d, i) =>
-    add({ source: 'legacy', operation: 'ping', level: 'info', status: 'success', message: null, duration_ms: d, created_at: minute('2025-11-18T20:00:00Z', i) }),
+    add({
+      source: 'legacy',
+      operation: 'ping',
+      level: 'info',
+      status: 'success',
+      message: null,
+      duration_ms: d,
+      created_at: minute('2025-11-18T20:00:00Z', i),
+    }),
   );
   // Outside both windows: at the end (exclusive) and just before the previous start.
-  add({ source: 'api', operation: 'orders.sync', level: 'error', status: 'error', message: 'Outside', duration_ms: 99999, created_at: '2025-11-20T10:00:00.000Z' });
-  add({ source: 'api', operation: 'orders.sync', level: 'error', status: 'error', message: 'Outside', duration_ms: 99999, created_at: '2025-11-18T09:59:59.999Z' });
+  add({
+    source: 'api',
+    operation: 'orders.sync',
+    level: 'error',
+    status: 'error',
+    message: 'Outside',
+    duration_ms: 99999,
+    created_at: '2025-11-20T10:00:00.000Z',
+  });
+  add({
+    source: 'api',
+    operation: 'orders.sync',
+    level: 'error',
+    status: 'error',
+    message: 'Outside',
+    duration_ms: 99999,
+    created_at: '2025-11-18T09:59:59.999Z',
+  });
   return rows;
 }
 
@@ -78,7 +133,10 @@ export function writeJsonArray(dir: string, rows: object[] = HAND_ROWS): string 
 
 export function writeCsv(dir: string, rows: HandRow[] = HAND_ROWS): string {
   const path = join(dir, 'logs.csv');
-  writeFileSync(path, [DATASET_COLUMNS.join(','), ...rows.map((r) => DATASET_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n');
+  writeFileSync(
+    path,
+    [DATASET_COLUMNS.join(','), ...rows.map((r) => DATASET_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n',
+  );
   return path;
 }
 
@@ -88,7 +146,11 @@ export async function writeParquet(dir: string, rows: HandRow[] = HAND_ROWS): Pr
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const path = join(dir, 'logs.parquet');
-  const json = writeNdjson(dir, rows.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() })), 'for-parquet.ndjson');
+  const json = writeNdjson(
+    dir,
+    rows.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() })),
+    'for-parquet.ndjson',
+  );
   await connection.run(`COPY (SELECT id::BIGINT AS id, source, operation, level, status, message, duration_ms::INTEGER AS duration_ms,
       created_at::TIMESTAMPTZ AS created_at FROM read_json('${json}', format = 'newline_delimited')) TO '${path}' (FORMAT parquet)`);
   connection.closeSync();

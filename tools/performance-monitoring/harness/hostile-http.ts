@@ -1,8 +1,9 @@
 // Test support, not part of the tool: hostile HTTP servers on 127.0.0.1 for the network-path
 // tests. Each answers the CLI's PostgREST (or Slack webhook) requests in one wrong way and keeps
 // every request it saw, so a test can tell how often the CLI asked and what it sent.
-import { createServer } from 'node:http';
+
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface SeenRequest {
@@ -44,7 +45,13 @@ export async function startServer(handler: Handler): Promise<HostileServer> {
   const server = createServer((request, response) => {
     void readBody(request).then(async (body) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-      const seen: SeenRequest = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: request.headers, body };
+      const seen: SeenRequest = {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        body,
+      };
       requests.push(seen);
       try {
         await handler(seen, response);
@@ -80,9 +87,11 @@ export const TABLE_PATH = '/rest/v1/integration_logs';
 export function rpcNotFound(response: ServerResponse): void {
   sendJson(response, 404, {
     code: 'PGRST202',
-    details: 'Searched for the function public.perf_monitor_summary with parameters p_end, p_previous_start, p_service, p_start, p_threshold',
+    details:
+      'Searched for the function public.perf_monitor_summary with parameters p_end, p_previous_start, p_service, p_start, p_threshold',
     hint: null,
-    message: 'Could not find the function public.perf_monitor_summary(p_end, p_previous_start, p_service, p_start, p_threshold) in the schema cache',
+    message:
+      'Could not find the function public.perf_monitor_summary(p_end, p_previous_start, p_service, p_start, p_threshold) in the schema cache',
   });
 }
 
@@ -120,7 +129,13 @@ export function logRows(rows: RowShape[]): Record<string, unknown>[] {
  * soon as the client goes away (the point of the test is that it does). Resolves with the bytes
  * actually written.
  */
-export function streamBody(response: ServerResponse, status: number, bytes: number, chunk = 'x'.repeat(64 * 1024), headers: Record<string, string> = {}): Promise<number> {
+export function streamBody(
+  response: ServerResponse,
+  status: number,
+  bytes: number,
+  chunk = 'x'.repeat(64 * 1024),
+  headers: Record<string, string> = {},
+): Promise<number> {
   response.writeHead(status, { 'content-type': 'text/html', 'content-length': String(bytes), ...headers });
   const piece = Buffer.from(chunk);
   let written = 0;

@@ -14,7 +14,18 @@
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -135,7 +146,11 @@ interface RunResult {
   stderr: string;
 }
 
-function run(file: string, args: string[], opts: { runAs?: RunAs | null; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+function run(
+  file: string,
+  args: string[],
+  opts: { runAs?: RunAs | null; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -251,12 +266,18 @@ async function createCluster(binDir: string, runAs: RunAs | null, baseDir: strin
     await run(
       join(binDir, 'initdb'),
       [
-        '--pgdata', dataDir,
-        '--username', SUPERUSER,
-        '--pwfile', pwFile,
-        '--auth', 'scram-sha-256',
-        '--encoding', 'UTF8',
-        '--locale', 'C',
+        '--pgdata',
+        dataDir,
+        '--username',
+        SUPERUSER,
+        '--pwfile',
+        pwFile,
+        '--auth',
+        'scram-sha-256',
+        '--encoding',
+        'UTF8',
+        '--locale',
+        'C',
         '--no-sync',
       ],
       { runAs, cwd: baseDir },
@@ -265,7 +286,10 @@ async function createCluster(binDir: string, runAs: RunAs | null, baseDir: strin
     rmSync(pwFile, { force: true });
   }
   // pg_hba.conf from initdb has local + host 127.0.0.1/32 + ::1 with scram-sha-256: keep it.
-  appendFileSync(join(dataDir, 'postgresql.conf'), ['', '# perf-monitor test cluster', `unix_socket_directories = '${sockDir}'`, ...conf, ''].join('\n'));
+  appendFileSync(
+    join(dataDir, 'postgresql.conf'),
+    ['', '# perf-monitor test cluster', `unix_socket_directories = '${sockDir}'`, ...conf, ''].join('\n'),
+  );
 }
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
@@ -309,7 +333,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       throw error;
     }
   } else {
-    if (!existsSync(passwordFile)) throw new Error(`startPostgres: ${baseDir} holds a cluster but no ${PASSWORD_FILE} (made by another tool?): remove the directory to start afresh`);
+    if (!existsSync(passwordFile))
+      throw new Error(
+        `startPostgres: ${baseDir} holds a cluster but no ${PASSWORD_FILE} (made by another tool?): remove the directory to start afresh`,
+      );
     password = readFileSync(passwordFile, 'utf8').trim();
     // A postmaster left by a killed run: stop it first (a fast shutdown keeps the data).
     if (existsSync(join(dataDir, 'postmaster.pid'))) {
@@ -351,7 +378,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     killWatchdog();
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
     if (!keep) removeDir();
-    throw new Error(`could not start PostgreSQL in ${baseDir}: ${lastError instanceof Error ? lastError.message : String(lastError)}\n${log}`);
+    throw new Error(
+      `could not start PostgreSQL in ${baseDir}: ${lastError instanceof Error ? lastError.message : String(lastError)}\n${log}`,
+    );
   }
 
   let stopped: Promise<void> | null = null;
@@ -375,8 +404,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   liveServers.add(stopSync);
   installExitHook();
 
-  const url = (db = 'postgres') =>
-    `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
+  const url = (db = 'postgres') => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
 
   const server: PgServer = {
     host: '127.0.0.1',
@@ -456,7 +484,11 @@ export async function currentHour(sql: postgres.Sql): Promise<number> {
  * Run `files` in order, twice (the shipped SQL is idempotent), and return what psql printed on
  * stderr each time, minus the lines `expectedNotice` matches (e.g. "already exists, skipping").
  */
-export async function installTwice(url: string, files: string[], expectedNotice: RegExp): Promise<{ round: number; file: string; stderr: string }[]> {
+export async function installTwice(
+  url: string,
+  files: string[],
+  expectedNotice: RegExp,
+): Promise<{ round: number; file: string; stderr: string }[]> {
   const runs: { round: number; file: string; stderr: string }[] = [];
   for (let round = 1; round <= 2; round++) {
     for (const file of files) {

@@ -19,7 +19,14 @@ export class ApiError extends Error {
   }
 }
 
-export function apiError(status: number, code: string | null, message: string, details: string | null = null, hint: string | null = null, headers: Record<string, string> = {}): ApiError {
+export function apiError(
+  status: number,
+  code: string | null,
+  message: string,
+  details: string | null = null,
+  hint: string | null = null,
+  headers: Record<string, string> = {},
+): ApiError {
   return new ApiError(status, { code, message, details, hint }, headers);
 }
 
@@ -30,22 +37,51 @@ export function parseError(what: string, value: string, details: string): ApiErr
 
 /** A PostgREST feature the tool does not use, so this server does not implement it. */
 export function unsupported(feature: string): ApiError {
-  return apiError(400, 'PGRST100', `${feature} is not supported by perf-monitor's PostgREST test server`, null, 'See tools/performance-monitoring/harness/postgrest-server.ts');
+  return apiError(
+    400,
+    'PGRST100',
+    `${feature} is not supported by perf-monitor's PostgREST test server`,
+    null,
+    'See tools/performance-monitoring/harness/postgrest-server.ts',
+  );
 }
 
 /** PostgreSQL SQLSTATE -> HTTP status, per PostgREST's table (errors.html#http-status-codes). */
 export function pgErrorStatus(code: string, authenticated: boolean): number {
   const exact: Record<string, number> = {
-    '23503': 409, '23505': 409, '25006': 405, '53400': 500, 'P0001': 400,
-    '42883': 404, '42P01': 404, '42P17': 500,
+    '23503': 409,
+    '23505': 409,
+    '25006': 405,
+    '53400': 500,
+    P0001: 400,
+    '42883': 404,
+    '42P01': 404,
+    '42P17': 500,
   };
   const e = exact[code];
   if (e !== undefined) return e;
   if (code === '42501') return authenticated ? 403 : 401;
   const byClass: Record<string, number> = {
-    '08': 503, '09': 500, '0L': 403, '0P': 403, '25': 500, '28': 403, '2D': 500, '38': 500, '39': 500,
-    '3B': 500, '40': 500, '53': 503, '54': 500, '55': 500, '57': 500, '58': 500, F0: 500, HV: 500,
-    P0: 500, XX: 500,
+    '08': 503,
+    '09': 500,
+    '0L': 403,
+    '0P': 403,
+    '25': 500,
+    '28': 403,
+    '2D': 500,
+    '38': 500,
+    '39': 500,
+    '3B': 500,
+    '40': 500,
+    '53': 503,
+    '54': 500,
+    '55': 500,
+    '57': 500,
+    '58': 500,
+    F0: 500,
+    HV: 500,
+    P0: 500,
+    XX: 500,
   };
   const c = byClass[code.slice(0, 2)];
   if (c !== undefined) return c;
@@ -93,7 +129,15 @@ export function errorReply(error: unknown): ErrorReply {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_)/.test(code)) {
-    return { status: 503, headers: { 'Content-Type': JSON_CT }, body: JSON.stringify({ code: 'PGRST001', message: 'Database client error. Retrying the connection.', details: message, hint: null }) };
+    return {
+      status: 503,
+      headers: { 'Content-Type': JSON_CT },
+      body: JSON.stringify({ code: 'PGRST001', message: 'Database client error. Retrying the connection.', details: message, hint: null }),
+    };
   }
-  return { status: 500, headers: { 'Content-Type': JSON_CT }, body: JSON.stringify({ code: 'PGRSTX00', message, details: null, hint: null }) };
+  return {
+    status: 500,
+    headers: { 'Content-Type': JSON_CT },
+    body: JSON.stringify({ code: 'PGRSTX00', message, details: null, hint: null }),
+  };
 }

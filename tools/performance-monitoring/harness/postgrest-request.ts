@@ -4,7 +4,7 @@
 // https://docs.postgrest.org/en/stable/references/api/tables_views.html#horizontal-filtering and
 // url_grammar.html#reserved-characters. Anything else is a clear PGRST100, never a guess.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { apiError, parseError, unsupported, type ApiError } from './postgrest-errors.js';
+import { type ApiError, apiError, parseError, unsupported } from './postgrest-errors.js';
 
 export type Operator = 'eq' | 'gt' | 'gte' | 'lt' | 'lte' | 'is' | 'in';
 const OPERATORS: ReadonlySet<string> = new Set<Operator>(['eq', 'gt', 'gte', 'lt', 'lte', 'is', 'in']);
@@ -147,7 +147,8 @@ function parseLogicItem(c: Cursor, fail: () => ApiError): Filter {
 
 /** `or=(...)` / `and=(...)`. */
 function parseLogicTree(op: 'and' | 'or', raw: string): Filter {
-  const fail = () => parseError('logic tree', raw, 'expected "(cond,cond,...)" with cond "column.[not.]operator.value", "and(...)" or "or(...)"');
+  const fail = () =>
+    parseError('logic tree', raw, 'expected "(cond,cond,...)" with cond "column.[not.]operator.value", "and(...)" or "or(...)"');
   const c = new Cursor(raw);
   const tree = parseLogicChildren(c, op, fail);
   if (!c.done) throw fail();
@@ -196,7 +197,14 @@ export function parseReadQuery(params: URLSearchParams): ReadQuery {
   for (const [key, value] of params) {
     if (key === 'or' || key === 'and') filters.push(parseLogicTree(key, value));
     else if (key.includes('.')) throw unsupported(`the parameter "${key}"`);
-    else if (!RESERVED_PARAMS.has(key)) filters.push(parseOpAndValue(checkColumnName(key, () => parseError('filter', key, 'bad column name')), value, null));
+    else if (!RESERVED_PARAMS.has(key))
+      filters.push(
+        parseOpAndValue(
+          checkColumnName(key, () => parseError('filter', key, 'bad column name')),
+          value,
+          null,
+        ),
+      );
   }
   return {
     select: parseSelect(params.get('select')),
@@ -226,7 +234,10 @@ export function rowRange(q: ReadQuery, maxRows: number | null): RowRange {
 export function wantsPlannedCount(headers: IncomingHttpHeaders): boolean {
   const raw = headers.prefer;
   const text = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
-  const counts = text.split(/[,;]/).map((t) => t.trim()).filter((t) => t.startsWith('count='));
+  const counts = text
+    .split(/[,;]/)
+    .map((t) => t.trim())
+    .filter((t) => t.startsWith('count='));
   if (counts.some((t) => t !== 'count=planned')) throw unsupported(`Prefer: ${counts.join(', ')} (only count=planned)`);
   return counts.length > 0;
 }

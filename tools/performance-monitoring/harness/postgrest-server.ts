@@ -17,19 +17,39 @@
 // For tests, the server injects faults (`faults`), logs every request (`requests`) and counts the
 // bytes it wrote to its sockets (`bytesSent`, headers included, after gzip when the client
 // accepts it, as Supabase's gateway compresses responses).
-import { createServer } from 'node:http';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import postgres from 'postgres';
-import { JSON_CT, apiError, errorReply, fromPgError, pgErrorCode } from './postgrest-errors.js';
-import { FaultList, cannedReply, faultKind, type Fault, type FaultKind } from './postgrest-faults.js';
-import { authenticate, headerValue, parseReadQuery, parseRpcArgs, readBody, rowRange, wantsPlannedCount, type Auth } from './postgrest-request.js';
-import { HOISTED_TX_SETTINGS, ROUTINES_SQL, callStatement, chooseRoutine, hoistStatement, pageStatement, planRows, plannedCountStatement, type RoutineInfo } from './postgrest-sql.js';
+import { apiError, errorReply, fromPgError, JSON_CT, pgErrorCode } from './postgrest-errors.js';
+import { cannedReply, type Fault, type FaultKind, FaultList, faultKind } from './postgrest-faults.js';
+import {
+  type Auth,
+  authenticate,
+  headerValue,
+  parseReadQuery,
+  parseRpcArgs,
+  readBody,
+  rowRange,
+  wantsPlannedCount,
+} from './postgrest-request.js';
+import {
+  callStatement,
+  chooseRoutine,
+  HOISTED_TX_SETTINGS,
+  hoistStatement,
+  pageStatement,
+  plannedCountStatement,
+  planRows,
+  ROUTINES_SQL,
+  type RoutineInfo,
+} from './postgrest-sql.js';
 
-export type { CannedResponse, Fault, FaultAction, FaultRequest } from './postgrest-faults.js';
 export { pgErrorStatus } from './postgrest-errors.js';
+export type { CannedResponse, Fault, FaultAction, FaultRequest } from './postgrest-faults.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -175,7 +195,8 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
 
   async function handleRpc(req: IncomingMessage, name: string, searchParams: URLSearchParams, auth: Auth, rawBody: string): Promise<Reply> {
     if (req.method !== 'POST') throw apiError(405, 'PGRST101', 'Only POST is supported for functions by this test server');
-    if ([...searchParams.keys()].length > 0) throw apiError(400, 'PGRST100', 'query parameters on a function call are not supported by this test server');
+    if ([...searchParams.keys()].length > 0)
+      throw apiError(400, 'PGRST100', 'query parameters on a function call are not supported by this test server');
     const args = parseRpcArgs(rawBody);
     return asRole(auth, false, async (tx) => {
       const routines = (await tx.unsafe(ROUTINES_SQL, [name, HOISTED_TX_SETTINGS])).map((r) => JSON.parse(String(r.info)) as RoutineInfo);
@@ -184,7 +205,11 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
       if (hoist) await tx.unsafe(hoist.text, hoist.values);
       const call = callStatement(name, routine, args);
       const rows = await tx.unsafe(call.text, call.values);
-      return { status: 200, headers: { 'Content-Type': JSON_CT }, body: String((rows[0] as { body: string | null } | undefined)?.body ?? 'null') };
+      return {
+        status: 200,
+        headers: { 'Content-Type': JSON_CT },
+        body: String((rows[0] as { body: string | null } | undefined)?.body ?? 'null'),
+      };
     });
   }
 
@@ -192,18 +217,36 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     const path = decodeURIComponent(url.pathname);
     const m = /^\/rest\/v1\/(?:(rpc)\/)?([^/]+)\/?$/.exec(path);
     if (!m || !m[2]) {
-      return { status: 404, headers: { 'Content-Type': JSON_CT }, body: JSON.stringify({ code: null, message: `no route for ${path} in perf-monitor's PostgREST test server`, details: null, hint: null }) };
+      return {
+        status: 404,
+        headers: { 'Content-Type': JSON_CT },
+        body: JSON.stringify({
+          code: null,
+          message: `no route for ${path} in perf-monitor's PostgREST test server`,
+          details: null,
+          hint: null,
+        }),
+      };
     }
     const auth = authenticate(req, keyRole);
     entry.role = auth.role;
     try {
-      return m[1] === 'rpc' ? await handleRpc(req, m[2], url.searchParams, auth, body) : await handleTable(req, m[2], url.searchParams, auth);
+      return m[1] === 'rpc'
+        ? await handleRpc(req, m[2], url.searchParams, auth, body)
+        : await handleTable(req, m[2], url.searchParams, auth);
     } catch (error) {
       throw fromPgError(error, auth.authenticated);
     }
   }
 
-  async function send(req: IncomingMessage, res: ServerResponse, reply: Reply, entry: RequestLogEntry, started: number, truncate: boolean): Promise<void> {
+  async function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reply: Reply,
+    entry: RequestLogEntry,
+    started: number,
+    truncate: boolean,
+  ): Promise<void> {
     let payload: Buffer = Buffer.from(reply.body, 'utf8');
     const headers: Record<string, string | number> = { ...reply.headers };
     if (compress && payload.length >= 1024 && /\bgzip\b/.test(headerValue(req, 'accept-encoding') ?? '')) {
@@ -227,7 +270,13 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
   }
 
   /** Applies a fault that answers by itself; false when the request still runs (delay, truncate). */
-  async function answeredByFault(fault: Fault, req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, started: number): Promise<boolean> {
+  async function answeredByFault(
+    fault: Fault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    started: number,
+  ): Promise<boolean> {
     const action = fault.respond;
     entry.fault = faultKind(action);
     if (action === 'hang') {

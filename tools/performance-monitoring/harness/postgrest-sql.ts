@@ -63,7 +63,8 @@ const fromSql = (table: string) => `"public".${qi(table)} AS ${qi(table)}`;
 export function pageStatement(table: string, q: ReadQuery, range: RowRange): Statement {
   const p = new Params();
   const where = whereSql(q.filters, table, p);
-  const page = `SELECT ${selectSql(q.select, table)} FROM ${fromSql(table)}${where}${orderSql(q.order, table)}` +
+  const page =
+    `SELECT ${selectSql(q.select, table)} FROM ${fromSql(table)}${where}${orderSql(q.order, table)}` +
     `${range.limit !== null ? ` LIMIT ${p.add(String(range.limit))}` : ''}${range.offset > 0 ? ` OFFSET ${p.add(String(range.offset))}` : ''}`;
   return { text: `SELECT coalesce(json_agg(_pgrst_t), '[]')::text AS body, count(*) AS n FROM (${page}) _pgrst_t`, values: p.values };
 }
@@ -140,11 +141,22 @@ export function chooseRoutine(name: string, routines: RoutineInfo[], args: Recor
       'PGRST202',
       `Could not find the function ${func}${keys.length === 0 ? ' without parameters' : `(${prms})`} in the schema cache`,
       `Searched for the function ${func}${keys.length === 0 ? ' without parameters' : ` with parameter${keys.length > 1 ? 's' : ''} ${prms}`} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
-      first ? `Perhaps you meant to call the function ${func}(${first.args.map((a) => a.name).sort().join(', ')})` : null,
+      first
+        ? `Perhaps you meant to call the function ${func}(${first.args
+            .map((a) => a.name)
+            .sort()
+            .join(', ')})`
+        : null,
     );
   }
   if (matches.length > 1) {
-    throw apiError(300, 'PGRST203', `Could not choose the best candidate function between: ${matches.map((m) => `${func}(${m.args.map((a) => `${a.name} => ${a.type}`).join(', ')})`).join(', ')}`, null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved');
+    throw apiError(
+      300,
+      'PGRST203',
+      `Could not choose the best candidate function between: ${matches.map((m) => `${func}(${m.args.map((a) => `${a.name} => ${a.type}`).join(', ')})`).join(', ')}`,
+      null,
+      'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
+    );
   }
   const routine = matches[0] as RoutineInfo;
   if (routine.retset || routine.typtype === 'c' || routine.rettype === 'record' || routine.rettype === 'void') {
@@ -159,7 +171,10 @@ export function chooseRoutine(name: string, routines: RoutineInfo[], args: Recor
 export function hoistStatement(routine: RoutineInfo): Statement | null {
   if (routine.hoisted.length === 0) return null;
   const p = new Params();
-  return { text: `SELECT ${routine.hoisted.map(([name, value]) => `set_config(${p.add(name)}, ${p.add(value)}, true)`).join(', ')}`, values: p.values };
+  return {
+    text: `SELECT ${routine.hoisted.map(([name, value]) => `set_config(${p.add(name)}, ${p.add(value)}, true)`).join(', ')}`,
+    values: p.values,
+  };
 }
 
 /** One row, column `body`: the function's value as JSON text. Arguments are converted by

@@ -19,7 +19,12 @@ export const SERVICES = [
   { name: 'mailer', median: 450 },
   { name: 'sync', median: 500 },
 ] as const;
-export const ERROR_BURST = { service: 'billing', from: '2025-11-20T06:00:00.000Z', to: '2025-11-20T07:00:00.000Z', failureRate: 0.4 } as const;
+export const ERROR_BURST = {
+  service: 'billing',
+  from: '2025-11-20T06:00:00.000Z',
+  to: '2025-11-20T07:00:00.000Z',
+  failureRate: 0.4,
+} as const;
 export const LATENCY = { service: 'search', from: '2025-11-20T14:00:00.000Z', to: '2025-11-20T16:00:00.000Z', factor: 2 } as const;
 
 const within = (ms: number, span: { from: string; to: string }) => ms >= Date.parse(span.from) && ms < Date.parse(span.to);
@@ -54,7 +59,12 @@ export function replayDay(hours = 24, seed = 20251120): DatasetRow[] {
 
 export function writeReplayDay(dir: string): string {
   const file = join(dir, 'day.ndjson');
-  writeFileSync(file, `${replayDay().map((row) => JSON.stringify(row)).join('\n')}\n`);
+  writeFileSync(
+    file,
+    `${replayDay()
+      .map((row) => JSON.stringify(row))
+      .join('\n')}\n`,
+  );
   return file;
 }
 

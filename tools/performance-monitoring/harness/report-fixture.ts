@@ -10,7 +10,15 @@ export function sampleServices(): ServiceReport[] {
       service: 'hubspot',
       status: 'healthy',
       operations: { total: 523, successful: 510, failed: 13, successRate: 97.51 },
-      performance: { samples: 523, avgDuration: 450, p50Duration: 310, p95Duration: 1850, p99Duration: 2900.5, minDuration: 45, maxDuration: 5200 },
+      performance: {
+        samples: 523,
+        avgDuration: 450,
+        p50Duration: 310,
+        p95Duration: 1850,
+        p99Duration: 2900.5,
+        minDuration: 45,
+        maxDuration: 5200,
+      },
       apdex: 0.942,
       errors: {
         total: 13,
@@ -29,7 +37,15 @@ export function sampleServices(): ServiceReport[] {
       service: 'unleashed',
       status: 'healthy',
       operations: { total: 412, successful: 404, failed: 8, successRate: 98.06 },
-      performance: { samples: 412, avgDuration: 680, p50Duration: 540, p95Duration: 1200, p99Duration: 1750, minDuration: 80, maxDuration: 2600 },
+      performance: {
+        samples: 412,
+        avgDuration: 680,
+        p50Duration: 540,
+        p95Duration: 1200,
+        p99Duration: 1750,
+        minDuration: 80,
+        maxDuration: 2600,
+      },
       apdex: 0.968,
       errors: {
         total: 8,
@@ -48,7 +64,15 @@ export function sampleServices(): ServiceReport[] {
       service: 'n8n',
       status: 'issues',
       operations: { total: 312, successful: 294, failed: 18, successRate: 94.23 },
-      performance: { samples: 312, avgDuration: 1200, p50Duration: 900, p95Duration: 3400, p99Duration: 5100, minDuration: 120, maxDuration: 9800 },
+      performance: {
+        samples: 312,
+        avgDuration: 1200,
+        p50Duration: 900,
+        p95Duration: 3400,
+        p99Duration: 5100,
+        minDuration: 120,
+        maxDuration: 9800,
+      },
       apdex: 0.801,
       errors: {
         total: 18,
@@ -73,7 +97,15 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
     service: name,
     status: 'silent',
     operations: { total: 0, successful: 0, failed: 0, successRate: null },
-    performance: { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
+    performance: {
+      samples: 0,
+      avgDuration: null,
+      p50Duration: null,
+      p95Duration: null,
+      p99Duration: null,
+      minDuration: null,
+      maxDuration: null,
+    },
     apdex: null,
     errors: { total: 0, errorRate: null, topErrors: [] },
     trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 820.5, previousOperations: 57 },
@@ -144,7 +176,15 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
 
 /** No operations in the current window and none in the previous one. */
 export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
-  const none = { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null };
+  const none = {
+    samples: 0,
+    avgDuration: null,
+    p50Duration: null,
+    p95Duration: null,
+    p99Duration: null,
+    minDuration: null,
+    maxDuration: null,
+  };
   return buildReport({
     healthScore: null,
     healthStatus: 'no_data',
@@ -164,7 +204,9 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
     slowestOperations: [],
     mostFrequentErrors: [],
     issues: ['No operations in the current period'],
-    findings: [{ kind: 'no_operations', service: null, value: null, limit: null, since: null, text: 'No operations in the current period' }],
+    findings: [
+      { kind: 'no_operations', service: null, value: null, limit: null, since: null, text: 'No operations in the current period' },
+    ],
     recommendations: ['Check that the services are running and logging to integration_logs'],
     ...overrides,
   });

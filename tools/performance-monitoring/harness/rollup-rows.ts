@@ -26,8 +26,13 @@ export function normal(rand: () => number): number {
 export async function insertRows(sql: postgres.Sql, rows: LogRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 5000) {
     const chunk = rows.slice(i, i + 5000).map((r) => ({
-      source: r.source, operation: r.operation, level: r.level, status: r.status, message: r.message,
-      duration_ms: r.duration_ms, created_at: new Date(r.at).toISOString(),
+      source: r.source,
+      operation: r.operation,
+      level: r.level,
+      status: r.status,
+      message: r.message,
+      duration_ms: r.duration_ms,
+      created_at: new Date(r.at).toISOString(),
     }));
     await sql`INSERT INTO integration_logs ${sql(chunk, 'source', 'operation', 'level', 'status', 'message', 'duration_ms', 'created_at')}`;
   }
@@ -70,7 +75,17 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const PERCENTILE = /^p(50|95|99)Duration$/;
 /** Figures decided on the percentiles and Apdex (health score, issues, findings, recommendations):
  *  they may legitimately differ between the two reads, so they are not compared. */
-const DERIVED = new Set(['healthScore', 'healthStatus', 'healthBreakdown', 'issues', 'findings', 'recommendations', 'status', 'generatedAt', 'source']);
+const DERIVED = new Set([
+  'healthScore',
+  'healthStatus',
+  'healthBreakdown',
+  'issues',
+  'findings',
+  'recommendations',
+  'status',
+  'generatedAt',
+  'source',
+]);
 
 export interface Differences {
   /** Largest |rollup - exact| / exact over every percentile compared. */
@@ -105,7 +120,9 @@ export function compareReports(rollup: Json, exact: Json): Differences {
           const got = ao[key];
           expect(typeof got, at).toBe('number');
           const relative = value === 0 ? Math.abs(got as number) : Math.abs((got as number) - value) / value;
-          expect(relative, `${at}: rollup ${String(got)}, exact ${value}`).toBeLessThanOrEqual(Math.min(0.01, 0.005 + 0.05 / Math.max(value, 1)));
+          expect(relative, `${at}: rollup ${String(got)}, exact ${value}`).toBeLessThanOrEqual(
+            Math.min(0.01, 0.005 + 0.05 / Math.max(value, 1)),
+          );
           out.maxRelative = Math.max(out.maxRelative, relative);
           out.percentiles++;
         } else walk(ao[key] ?? null, value, at);

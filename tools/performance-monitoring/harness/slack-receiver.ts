@@ -83,7 +83,8 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     requests,
     messages,
     failNext(count, status, retryAfterSeconds) {
-      for (let i = 0; i < count; i++) failures.push({ status, ...(retryAfterSeconds === undefined ? {} : { retryAfter: retryAfterSeconds }) });
+      for (let i = 0; i < count; i++)
+        failures.push({ status, ...(retryAfterSeconds === undefined ? {} : { retryAfter: retryAfterSeconds }) });
     },
     hangNext(count) {
       for (let i = 0; i < count; i++) failures.push({ status: 'hang' });
@@ -105,10 +106,11 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
       requests.length = 0;
       messages.length = 0;
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      server.close((error) => (error ? reject(error) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
   };
 }

@@ -2,7 +2,7 @@
 // mailparser. Plain text, no STARTTLS (a local test has no certificate); optional user/password
 // check so "auth rejected" can be tested.
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {

@@ -1,7 +1,7 @@
 // The analysis: what the metrics module derives from a source's aggregates, unrounded, with the
 // kinds, values, limits, sample counts and sums every renderer, alerter and gate reads. The JSON
 // report (report/build.ts) is one rendering of it, and the only place figures are rounded.
-import type { Aggregation, Percentiles, ErrorCountRow, SourceKind } from '../sources/types.js';
+import type { Aggregation, ErrorCountRow, Percentiles, SourceKind } from '../sources/types.js';
 import type { Health, HealthStatus } from './health.js';
 import type { RawFigures, ShownFigures } from './shown.js';
 

@@ -1,13 +1,14 @@
 // From a source's aggregates to the analysis: pure, no I/O, nothing rounded but decisions
 // (docs/metrics.md). Every renderer, alerter and gate reads what this returns.
+
+import { bucketSeconds, bucketStarts, fillBuckets } from '../sources/buckets.js';
 import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, TimelineRow, WindowName } from '../sources/types.js';
+import { byNumberDescThen } from '../text/order.js';
 import type { Analysis, Figures, OperationAnalysis, OperationBreakdown, ServiceAnalysis, TimelineAnalysis } from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
 import { computeHealth } from './health.js';
-import { byNumberDescThen } from '../text/order.js';
 import { withSince } from './since.js';
 import { EMPTY_STATS, figuresOf } from './stats.js';
-import { bucketSeconds, bucketStarts, fillBuckets } from '../sources/buckets.js';
 import { computeTrend } from './trend.js';
 
 export const TOP_SERVICE_ERRORS = 5;
@@ -52,7 +53,12 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
   });
   const overallPrevious = figuresOf(index.overall.previous);
   const system = systemFindings({ current, healthScore: health.score }, query.threshold).map((f) =>
-    withSince(f, { timeline: timelines.overall, starts: timeline.starts, threshold: query.threshold, previousAvg: overallPrevious.avgDuration }),
+    withSince(f, {
+      timeline: timelines.overall,
+      starts: timeline.starts,
+      threshold: query.threshold,
+      previousAvg: overallPrevious.avgDuration,
+    }),
   );
   return {
     generatedAt: context.generatedAt,
@@ -71,7 +77,14 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     },
     services,
     slowest: slowest(index.operations),
-    errors: [...result.errors].sort(byNumberDescThen((e) => e.count, (e) => [e.service, e.message])).slice(0, TOP_ERRORS),
+    errors: [...result.errors]
+      .sort(
+        byNumberDescThen(
+          (e) => e.count,
+          (e) => [e.service, e.message],
+        ),
+      )
+      .slice(0, TOP_ERRORS),
     findings: [...system, ...services.flatMap((s) => s.findings)],
     // Like every figure of the report, data quality speaks of the current window.
     // Rows with an impossible created_at (docs/sources.md) are skipped rows on every source.
@@ -80,7 +93,12 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
 }
 
 function indexStats(rows: StatsRow[]): StatsIndex {
-  const index: StatsIndex = { overall: { current: EMPTY_STATS, previous: EMPTY_STATS }, services: new Map(), operations: [], serviceOperations: new Map() };
+  const index: StatsIndex = {
+    overall: { current: EMPTY_STATS, previous: EMPTY_STATS },
+    services: new Map(),
+    operations: [],
+    serviceOperations: new Map(),
+  };
   for (const row of rows) {
     if (row.level === 'overall') index.overall[row.window] = row;
     else if (row.level === 'service') {
@@ -116,11 +134,26 @@ function timelinesOf(starts: number[], rows: TimelineRow[]): Timelines {
 function byOperation(operations: Map<string, Windows> | undefined): OperationBreakdown[] {
   return [...(operations ?? [])]
     .filter(([, windows]) => windows.current.operations > 0)
-    .map(([operation, windows]) => ({ operation, current: figuresOf(windows.current), trend: computeTrend(windows.current, windows.previous) }))
-    .sort(byNumberDescThen((o) => o.current.operations, (o) => [o.operation]));
+    .map(([operation, windows]) => ({
+      operation,
+      current: figuresOf(windows.current),
+      trend: computeTrend(windows.current, windows.previous),
+    }))
+    .sort(
+      byNumberDescThen(
+        (o) => o.current.operations,
+        (o) => [o.operation],
+      ),
+    );
 }
 
-function serviceAnalyses(index: StatsIndex, errors: ErrorCountRow[], threshold: number, timelines: Timelines, starts: Date[]): ServiceAnalysis[] {
+function serviceAnalyses(
+  index: StatsIndex,
+  errors: ErrorCountRow[],
+  threshold: number,
+  timelines: Timelines,
+  starts: Date[],
+): ServiceAnalysis[] {
   const services = [...index.services].map(([service, windows]): ServiceAnalysis => {
     const current: Figures = figuresOf(windows.current);
     const previous: Figures = figuresOf(windows.previous);
@@ -141,18 +174,33 @@ function serviceAnalyses(index: StatsIndex, errors: ErrorCountRow[], threshold: 
       byOperation: byOperation(index.serviceOperations.get(service)),
       topErrors: errors
         .filter((e) => e.service === service)
-        .sort(byNumberDescThen((e) => e.count, (e) => [e.message]))
+        .sort(
+          byNumberDescThen(
+            (e) => e.count,
+            (e) => [e.message],
+          ),
+        )
         .slice(0, TOP_SERVICE_ERRORS)
         .map(({ message, count, example }) => ({ message, count, example })),
     };
   });
-  return services.sort(byNumberDescThen((s) => s.current.operations, (s) => [s.service]));
+  return services.sort(
+    byNumberDescThen(
+      (s) => s.current.operations,
+      (s) => [s.service],
+    ),
+  );
 }
 
 function slowest(operations: StatsIndex['operations']): OperationAnalysis[] {
   return operations
     .filter((o) => o.stats.samples > 0)
     .map((o) => ({ service: o.service, operation: o.operation, current: figuresOf(o.stats) }))
-    .sort(byNumberDescThen((o) => o.current.avgDuration ?? 0, (o) => [o.service, o.operation]))
+    .sort(
+      byNumberDescThen(
+        (o) => o.current.avgDuration ?? 0,
+        (o) => [o.service, o.operation],
+      ),
+    )
     .slice(0, TOP_SLOWEST);
 }

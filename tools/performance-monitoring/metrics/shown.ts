@@ -1,8 +1,9 @@
 // The figures as the report shows them (docs/metrics.md: 0.1 ms, 0.01 %, 0.001 Apdex), computed
 // once per group in the analysis. Findings, `since`, gates, the JSON report and alerts all read
 // these, so a gate or an issue can never contradict the figure printed beside it.
-import { roundApdex, roundMs, roundPercent } from '../text/round.js';
+
 import type { Stats } from '../sources/types.js';
+import { roundApdex, roundMs, roundPercent } from '../text/round.js';
 
 /** One group's figures, rounded as the JSON shows them. */
 export interface ShownFigures {

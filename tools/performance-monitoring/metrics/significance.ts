@@ -65,12 +65,7 @@ export function welchTTest(a: SampleSummary, b: SampleSummary): WelchTest {
 
 function usable(s: SampleSummary): boolean {
   return (
-    Number.isInteger(s.n) &&
-    s.n >= 2 &&
-    Number.isFinite(s.mean) &&
-    s.variance !== null &&
-    Number.isFinite(s.variance) &&
-    s.variance >= 0
+    Number.isInteger(s.n) && s.n >= 2 && Number.isFinite(s.mean) && s.variance !== null && Number.isFinite(s.variance) && s.variance >= 0
   );
 }
 

@@ -40,6 +40,12 @@ export function apdex(stats: Stats): number | null {
 
 /** The counts with the rates, average and Apdex derived from them (docs/metrics.md), unrounded. */
 export function figuresOf(stats: Stats): Figures {
-  const raw = { ...stats, errorRate: errorRate(stats), successRate: successRate(stats), avgDuration: averageDuration(stats), apdex: apdex(stats) };
+  const raw = {
+    ...stats,
+    errorRate: errorRate(stats),
+    successRate: successRate(stats),
+    avgDuration: averageDuration(stats),
+    apdex: apdex(stats),
+  };
   return { ...raw, shown: shownFigures(raw) };
 }

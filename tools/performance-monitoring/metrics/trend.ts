@@ -15,7 +15,10 @@ export function computeTrend(current: Stats, previous: Stats): TrendAnalysis {
   const previousAvg = averageDuration(previous);
   const currentAvg = averageDuration(current);
   const base = { previousAvgDuration: previousAvg, previousOperations: previous.operations };
-  const shown = (percentChange: number | null) => ({ percentChange: shownChange(percentChange), previousAvgDuration: shownMs(previousAvg) });
+  const shown = (percentChange: number | null) => ({
+    percentChange: shownChange(percentChange),
+    previousAvgDuration: shownMs(previousAvg),
+  });
   const enough = current.samples >= MIN_TREND_SAMPLES && previous.samples >= MIN_TREND_SAMPLES;
   // A zero previous average has no defined percent change: treat as insufficient.
   if (!enough || currentAvg === null || previousAvg === null || previousAvg === 0) {

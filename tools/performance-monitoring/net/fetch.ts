@@ -4,7 +4,7 @@
 // Requests go through safeFetch's rules: no redirect to another origin, bodies read bounded.
 import { BodyTooLarge, readBody, withBody } from './body.js';
 import { isRetryableStatus, parseRetryAfter, withRetry } from './retry.js';
-import { RequestRefused, followSafely } from './safe-fetch.js';
+import { followSafely, RequestRefused } from './safe-fetch.js';
 
 export interface FetchFailure {
   /** refused: a request the tool would not make or finish (a redirect elsewhere, a huge answer). */
@@ -70,7 +70,12 @@ export function retryingFetch(timeoutMs: number, options: { baseDelayMs?: number
       // A request the caller abandoned says nothing about the server: keep the real cause.
       if (!cancelled?.aborted) {
         lastFailure = isRefusal(error)
-          ? { kind: 'refused', detail: (error as Error).message, attempts: attempt, redirect: error instanceof RequestRefused && error.redirect }
+          ? {
+              kind: 'refused',
+              detail: (error as Error).message,
+              attempts: attempt,
+              redirect: error instanceof RequestRefused && error.redirect,
+            }
           : timeout.aborted
             ? { kind: 'timeout', detail: `${stalled} within ${timeoutMs} ms`, attempts: attempt }
             : { kind: 'network', detail: networkDetail(error), attempts: attempt };

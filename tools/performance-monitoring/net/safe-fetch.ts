@@ -36,7 +36,8 @@ function nextInit(init: RequestInit, status: number): RequestInit {
 export async function followSafely(input: string | URL, init: RequestInit = {}): Promise<Response> {
   let url = new URL(input);
   // fetch throws on these at once; say so plainly, and without echoing the URL.
-  if (url.username || url.password) throw new RequestRefused('the URL contains a user name or password (user:password@), which fetch refuses', false);
+  if (url.username || url.password)
+    throw new RequestRefused('the URL contains a user name or password (user:password@), which fetch refuses', false);
   const origin = url.origin;
   let request: RequestInit = { ...init, redirect: 'manual' };
   for (let hop = 0; ; hop++) {

@@ -20,4 +20,3 @@ export function createColors(enabled: boolean): Colors {
     red: style(enabled, SGR.red),
   };
 }
-

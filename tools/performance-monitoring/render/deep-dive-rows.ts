@@ -34,6 +34,12 @@ export function operationRows(service: ServiceReport): string[][] {
 export function timelineRows(report: Report, timeline: TimelineEntry[]): string[][] {
   return report.timeline.starts.map((start, i) => {
     const b = timeline[i];
-    return [formatClock(start, report.period.hours), formatCount(b?.operations ?? 0), formatPercent(b?.errorRate ?? null, 1), formatMs(b?.avgDuration ?? null), formatMs(b?.p95Duration ?? null)];
+    return [
+      formatClock(start, report.period.hours),
+      formatCount(b?.operations ?? 0),
+      formatPercent(b?.errorRate ?? null, 1),
+      formatMs(b?.avgDuration ?? null),
+      formatMs(b?.p95Duration ?? null),
+    ];
   });
 }

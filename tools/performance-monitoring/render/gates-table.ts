@@ -3,8 +3,8 @@
 // per entry with then → now (change) per figure. Callers escape for their own markup.
 import type { BaselineEntry, BaselineReport, GatesReport, SixFigures } from '../gates/types.js';
 import { formatCount, formatNumber } from '../text/format.js';
-import { createColors } from './colors.js';
 import { forTerminalLine } from '../text/safe-text.js';
+import { createColors } from './colors.js';
 import { gateLines } from './text-gates.js';
 
 /** `✅ p95Duration<1500: 1,234.5ms`, one per gate, as the text report's GATES section says it. */

@@ -4,14 +4,14 @@
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { forHtml, forTerminalLine } from '../text/safe-text.js';
 import type { BaselineReport, GatesReport } from '../gates/types.js';
-import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
-import { type Outline, type OutlinePart, type OutlineSection, headingOf, outline, trendCell } from '../report/outline.js';
-import { formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { headingOf, type Outline, type OutlinePart, type OutlineSection, outline, trendCell } from '../report/outline.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
+import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
+import { formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { forHtml, forTerminalLine } from '../text/safe-text.js';
+import { OPERATION_HEADERS, operationRows, TIMELINE_HEADERS, timelineRows } from './deep-dive-rows.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
-import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
 
 /** One bucket of the timeline (docs/timeline.md). */
 export interface TimelineBucket {
@@ -45,7 +45,11 @@ const uplotFile = (name: string) => readFileSync(require.resolve(`uplot/dist/${n
 const text = (value: string) => forHtml(forTerminalLine(value));
 
 /** JSON inside <script>: `<` escaped so no `</script>` or `<!--` can end or change it. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** A table cell: what people read, and the raw figure the sort uses (empty when null). */
 function cell(shown: string, sort: number | string | null, className = ''): string {
@@ -87,7 +91,9 @@ function overall({ figures, dataQuality }: Outline): string {
 }
 
 function list(items: string[], icon: string, none: string): string {
-  return items.length === 0 ? `<p class="none">${none}</p>` : `<ul>${items.map((item) => `<li>${icon} ${text(item)}</li>`).join('\n')}</ul>`;
+  return items.length === 0
+    ? `<p class="none">${none}</p>`
+    : `<ul>${items.map((item) => `<li>${icon} ${text(item)}</li>`).join('\n')}</ul>`;
 }
 
 const section = (s: OutlineSection, body: string) => `<section id="${s.id}"><h2>${headingOf(s)}</h2>\n${body}\n</section>`;
@@ -126,7 +132,18 @@ ${errors === '' ? '' : `<details><summary>Top errors</summary><ul>${errors}</ul>
 function services(report: TimedReport, charted: boolean): string {
   const table = sortableTable(
     'services-table',
-    [['Service', 'text'], ['Operations', 'number'], ['Success', 'number'], ['Avg', 'number'], ['P95', 'number'], ['P99', 'number'], ['Apdex', 'number'], ['Error rate', 'number'], ['Trend', 'number'], ['Issues', 'count']],
+    [
+      ['Service', 'text'],
+      ['Operations', 'number'],
+      ['Success', 'number'],
+      ['Avg', 'number'],
+      ['P95', 'number'],
+      ['P99', 'number'],
+      ['Apdex', 'number'],
+      ['Error rate', 'number'],
+      ['Trend', 'number'],
+      ['Issues', 'count'],
+    ],
     report.services.map(serviceRow),
   );
   const cards = report.services.map((s, i) => serviceCard(s, i, charted)).join('\n');
@@ -139,13 +156,29 @@ const deepRows = (cells: string[][], sorts: (number | string | null)[][]) =>
   cells.map((row, r) => `<tr>${row.map((c, i) => cell(text(c), sorts[r]?.[i] ?? null, i === 0 ? '' : 'num')).join('')}</tr>`);
 
 function operations(service: ServiceReport): string {
-  const sorts = service.byOperation.map((o) => [o.operation, o.calls, o.failures, o.errorRate, o.avgDuration, o.p95Duration, o.p99Duration, o.apdex, o.trend.percentChange]);
+  const sorts = service.byOperation.map((o) => [
+    o.operation,
+    o.calls,
+    o.failures,
+    o.errorRate,
+    o.avgDuration,
+    o.p95Duration,
+    o.p99Duration,
+    o.apdex,
+    o.trend.percentChange,
+  ]);
   return sortableTable('operations-table', columns(OPERATION_HEADERS), deepRows(operationRows(service), sorts));
 }
 
 function timeline(report: Report, service: ServiceReport): string {
   const buckets = service.timeline;
-  const sorts = report.timeline.starts.map((start, i) => [start, buckets[i]?.operations ?? 0, buckets[i]?.errorRate ?? null, buckets[i]?.avgDuration ?? null, buckets[i]?.p95Duration ?? null]);
+  const sorts = report.timeline.starts.map((start, i) => [
+    start,
+    buckets[i]?.operations ?? 0,
+    buckets[i]?.errorRate ?? null,
+    buckets[i]?.avgDuration ?? null,
+    buckets[i]?.p95Duration ?? null,
+  ]);
   return sortableTable('timeline-table', columns(TIMELINE_HEADERS), deepRows(timelineRows(report, buckets), sorts));
 }
 
@@ -160,7 +193,17 @@ function slowest(report: Report): string {
         cell(formatCount(op.count), op.count, 'num'),
       ].join('')}</tr>`,
   );
-  return sortableTable('slowest-table', [['#', 'number'], ['Operation', 'text'], ['Avg', 'number'], ['P95', 'number'], ['Calls', 'number']], rows);
+  return sortableTable(
+    'slowest-table',
+    [
+      ['#', 'number'],
+      ['Operation', 'text'],
+      ['Avg', 'number'],
+      ['P95', 'number'],
+      ['Calls', 'number'],
+    ],
+    rows,
+  );
 }
 
 function errors(report: Report): string {
@@ -173,22 +216,37 @@ function errors(report: Report): string {
         cell(formatCount(e.count), e.count, 'num'),
       ].join('')}</tr>`,
   );
-  return sortableTable('errors-table', [['#', 'number'], ['Service', 'text'], ['Error', 'text'], ['Count', 'number']], rows);
+  return sortableTable(
+    'errors-table',
+    [
+      ['#', 'number'],
+      ['Service', 'text'],
+      ['Error', 'text'],
+      ['Count', 'number'],
+    ],
+    rows,
+  );
 }
 
 function baseline(b: BaselineReport): string {
-  const head = baselineHead(b).map((line) => `<p class="meta">${text(line)}</p>`).join('\n');
+  const head = baselineHead(b)
+    .map((line) => `<p class="meta">${text(line)}</p>`)
+    .join('\n');
   const rows = baselineRows(b).map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${text(c)}</td>`).join('')}</tr>`);
   const headers = BASELINE_HEADERS.map((h, i) => `<th scope="col"${i >= 2 ? ' class="num"' : ''}>${h}</th>`).join('');
   return `${head}\n<div class="scroll"><table id="baseline-table"><thead><tr>${headers}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-const gates = (g: GatesReport) => `<ul class="gates">${gateItems(g).map((item) => `<li>${text(item)}</li>`).join('\n')}</ul>`;
+const gates = (g: GatesReport) =>
+  `<ul class="gates">${gateItems(g)
+    .map((item) => `<li>${text(item)}</li>`)
+    .join('\n')}</ul>`;
 
 function alerts(a: AlertsReport): string {
   const conditions = a.conditions.map((c) => `${c.severity}: ${c.message}`);
   const channels = a.channels.map(
-    (c) => `${c.channel}: ${c.sent.length} sent, ${c.suppressed.length} suppressed, ${c.resolved.length} resolved${c.failed === null ? '' : `, failed (${c.failed.reason})`}`,
+    (c) =>
+      `${c.channel}: ${c.sent.length} sent, ${c.suppressed.length} suppressed, ${c.resolved.length} resolved${c.failed === null ? '' : `, failed (${c.failed.reason})`}`,
   );
   return list([...conditions, ...channels], '🔔', 'No alert conditions');
 }

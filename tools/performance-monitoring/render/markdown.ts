@@ -2,13 +2,13 @@
 // for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (docs/formats.md). Lists are cut and
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
 import type { BaselineReport } from '../gates/types.js';
-import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
-import { type Outline, type OutlineSection, headingOf, outline, sectionsOf, trendCell } from '../report/outline.js';
-import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
+import { headingOf, type Outline, type OutlineSection, outline, sectionsOf, trendCell } from '../report/outline.js';
 import { SERVICE_STYLE } from '../report/style.js';
+import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
+import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
 import { forMarkdown, forTerminalLine } from '../text/safe-text.js';
+import { OPERATION_HEADERS, operationRows, TIMELINE_HEADERS, timelineRows } from './deep-dive-rows.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
-import { operationRows, OPERATION_HEADERS, timelineRows, TIMELINE_HEADERS } from './deep-dive-rows.js';
 
 /** Rows of one table or items of one list before "…and N more". */
 export const MAX_ROWS = 100;
@@ -89,7 +89,12 @@ function slowest(report: Report): string[] {
 }
 
 function errors(report: Report): string[] {
-  const rows = report.mostFrequentErrors.map((e, i) => [String(i + 1), escapeMarkdown(e.service), escapeMarkdown(e.message), formatCount(e.count)]);
+  const rows = report.mostFrequentErrors.map((e, i) => [
+    String(i + 1),
+    escapeMarkdown(e.service),
+    escapeMarkdown(e.message),
+    formatCount(e.count),
+  ]);
   return table(['#', 'Service', 'Error', 'Count'], rows, [true, false, false, true]);
 }
 
@@ -106,7 +111,15 @@ function baseline(b: BaselineReport): string[] {
   const { shown, more } = cut(baselineRows(b));
   const head = baselineHead(b).flatMap((line) => [escapeMarkdown(line), '']);
   const right = BASELINE_HEADERS.map((_, i) => i >= 2);
-  return [...head, ...table(BASELINE_HEADERS, shown.map((row) => row.map(escapeMarkdown)), right), ...more];
+  return [
+    ...head,
+    ...table(
+      BASELINE_HEADERS,
+      shown.map((row) => row.map(escapeMarkdown)),
+      right,
+    ),
+    ...more,
+  ];
 }
 
 /** With --service, the OPERATIONS and TIMELINE tables of the text report (docs/timeline.md). */

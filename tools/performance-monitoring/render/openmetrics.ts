@@ -108,7 +108,11 @@ function families(report: Report): Family[] {
       help: `Operation duration, ${q} quantile in the window, seconds (exact, not estimated).`,
       samples: per((r) => seconds(r.durations[field])),
     })),
-    { name: METRIC.avgDuration, help: 'Mean operation duration in the window, seconds.', samples: per((r) => seconds(r.durations.avgDuration)) },
+    {
+      name: METRIC.avgDuration,
+      help: 'Mean operation duration in the window, seconds.',
+      samples: per((r) => seconds(r.durations.avgDuration)),
+    },
     { name: METRIC.apdex, help: 'Apdex score in the window (0-1), satisfied under the threshold.', samples: per((r) => r.apdex) },
     {
       name: METRIC.trend,
@@ -116,10 +120,26 @@ function families(report: Report): Family[] {
       samples: per((r) => ratio(r.trendPercent)),
     },
     { name: METRIC.health, help: 'Health score (0-100) of the report.', samples: [{ labels: scope, value: report.healthScore }] },
-    { name: METRIC.threshold, help: 'Response-time threshold of the report, seconds.', samples: [{ labels: scope, value: seconds(report.threshold) }] },
-    { name: METRIC.window, help: 'Length of the report window, seconds.', samples: [{ labels: scope, value: roundTo(report.period.hours * 3600, 3) }] },
-    { name: METRIC.windowEnd, help: 'End of the report window, Unix time in seconds.', samples: [{ labels: scope, value: epochSeconds(report.period.end) }] },
-    { name: METRIC.generated, help: 'When the report was made, Unix time in seconds.', samples: [{ labels: scope, value: epochSeconds(report.generatedAt) }] },
+    {
+      name: METRIC.threshold,
+      help: 'Response-time threshold of the report, seconds.',
+      samples: [{ labels: scope, value: seconds(report.threshold) }],
+    },
+    {
+      name: METRIC.window,
+      help: 'Length of the report window, seconds.',
+      samples: [{ labels: scope, value: roundTo(report.period.hours * 3600, 3) }],
+    },
+    {
+      name: METRIC.windowEnd,
+      help: 'End of the report window, Unix time in seconds.',
+      samples: [{ labels: scope, value: epochSeconds(report.period.end) }],
+    },
+    {
+      name: METRIC.generated,
+      help: 'When the report was made, Unix time in seconds.',
+      samples: [{ labels: scope, value: epochSeconds(report.generatedAt) }],
+    },
   ];
 }
 

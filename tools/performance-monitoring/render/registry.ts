@@ -25,7 +25,10 @@ export const RENDERERS = {
   text: { description: 'for people (default)', load: async () => (await import('./text.js')).renderText },
   json: { description: 'report.schema.json, for jq and scripts', load: async () => (await import('./json.js')).renderJson },
   markdown: { description: 'GitHub-flavoured, for job summaries', load: async () => (await import('./markdown.js')).renderMarkdown },
-  openmetrics: { description: 'Prometheus text, for node_exporter', load: async () => (await import('./openmetrics.js')).renderOpenMetrics },
+  openmetrics: {
+    description: 'Prometheus text, for node_exporter',
+    load: async () => (await import('./openmetrics.js')).renderOpenMetrics,
+  },
   html: { description: 'one self-contained page with charts', load: async () => (await import('./html.js')).renderHtml },
 } satisfies Record<string, RendererEntry>;
 

@@ -2,7 +2,7 @@
 // line per operation) and the TIMELINE table (one line per bucket), in aligned columns; and
 // the sparkline rows under each service block (docs/timeline.md). Strings from logs go through `clean`.
 import type { Report, ServiceReport, TimelineEntry } from '../report/types.js';
-import { OPERATION_HEADERS, TIMELINE_HEADERS, operationRows, timelineRows } from './deep-dive-rows.js';
+import { OPERATION_HEADERS, operationRows, TIMELINE_HEADERS, timelineRows } from './deep-dive-rows.js';
 import { mostRecent, sparkline } from './sparkline.js';
 
 /** Rows of cells as lines: the first column left-aligned, the others right-aligned. */
@@ -35,10 +35,20 @@ export function sparklineLines(timeline: TimelineEntry[], options: { indent: str
   const room = options.width - options.indent.length - LABEL_WIDTH;
   const recent = mostRecent(timeline, room);
   if (recent.length === 0) return [];
-  const row = (label: string, values: (number | null)[]) => `${options.indent}${label.padEnd(LABEL_WIDTH)}${sparkline(values, options.unicode)}`.trimEnd();
+  const row = (label: string, values: (number | null)[]) =>
+    `${options.indent}${label.padEnd(LABEL_WIDTH)}${sparkline(values, options.unicode)}`.trimEnd();
   return [
-    row('Ops', recent.map((b) => b.operations)),
-    row('Errors', recent.map((b) => b.errorRate)),
-    row('P95', recent.map((b) => b.p95Duration)),
+    row(
+      'Ops',
+      recent.map((b) => b.operations),
+    ),
+    row(
+      'Errors',
+      recent.map((b) => b.errorRate),
+    ),
+    row(
+      'P95',
+      recent.map((b) => b.p95Duration),
+    ),
   ];
 }

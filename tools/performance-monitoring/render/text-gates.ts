@@ -3,8 +3,8 @@
 // since that is what the gates decided on.
 import type { AssertionResult, BaselineEntry, BaselineReport, GateMetric, GatesReport, SixFigures } from '../gates/types.js';
 import { formatCount, formatNumber } from '../text/format.js';
-import { type Colors } from './colors.js';
 import { forTerminalLine as clean } from '../text/safe-text.js';
+import type { Colors } from './colors.js';
 
 const INDENT = '   ';
 const ARROW = '→';
@@ -32,12 +32,17 @@ export function gateLines(gates: GatesReport, colors: Colors): string[] {
   const lines: string[] = [];
   if (gates.failUnder) {
     const { limit, actual, passed } = gates.failUnder;
-    lines.push(mark(passed, `--fail-under ${formatNumber(limit, 2)}: health score ${actual === null ? 'n/a (no data)' : formatCount(actual)}`));
+    lines.push(
+      mark(passed, `--fail-under ${formatNumber(limit, 2)}: health score ${actual === null ? 'n/a (no data)' : formatCount(actual)}`),
+    );
   }
   for (const a of gates.assertions) lines.push(mark(a.passed, `${clean(a.expr)}: ${actualText(a)}`));
   if (gates.baseline) {
     const regressed = [gates.baseline.overall, ...gates.baseline.services].filter((e) => e.regression).map(entryName);
-    const verdict = regressed.length === 0 ? 'no regression' : `${regressed.length} regression${regressed.length === 1 ? '' : 's'} (${regressed.join(', ')})`;
+    const verdict =
+      regressed.length === 0
+        ? 'no regression'
+        : `${regressed.length} regression${regressed.length === 1 ? '' : 's'} (${regressed.join(', ')})`;
     lines.push(mark(regressed.length === 0, `--baseline ${clean(gates.baseline.file)}: ${verdict}`));
   }
   return lines;
@@ -63,7 +68,11 @@ export function baselineLines(baseline: BaselineReport, colors: Colors): string[
 
 function entryBlock(entry: BaselineEntry, colors: Colors): string[] {
   const name = entry.service === null ? 'Overall' : clean(entry.service);
-  const title = entry.regression ? colors.red(`❌ ${name} — regression`) : entry.then === null ? `🆕 ${name} — new since the baseline` : colors.green(`✅ ${name}`);
+  const title = entry.regression
+    ? colors.red(`❌ ${name} — regression`)
+    : entry.then === null
+      ? `🆕 ${name} — new since the baseline`
+      : colors.green(`✅ ${name}`);
   const rows = figureRows(entry.then, entry.now, entry.change);
   const reasons = entry.reasons.map((r) => colors.red(`${INDENT}Regression: ${clean(r)}`));
   return [title, ...rows.map((row) => INDENT + row), ...reasons];

@@ -1,20 +1,13 @@
 // The text report for people: the seed tool's layout (seed-README "Sample Output"), plus the
 // fields docs/json.md added, in the order, titles and wording of report/outline.ts. Every string that
 // comes from logs goes through `clean` first.
-import type {
-  AlertCondition,
-  AlertsReport,
-  ChannelOutcome,
-  ErrorEntry,
-  Report,
-  ServiceReport,
-  SlowOperation,
-} from '../report/types.js';
+
 import { type Outline, type OutlineSection, outline, sectionsOf, trendLine } from '../report/outline.js';
-import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
-import { createColors, type Colors } from './colors.js';
+import type { AlertCondition, AlertsReport, ChannelOutcome, ErrorEntry, Report, ServiceReport, SlowOperation } from '../report/types.js';
+import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
 import { forTerminalLine as clean } from '../text/safe-text.js';
+import { type Colors, createColors } from './colors.js';
 import { formatClock } from './deep-dive-rows.js';
 import { operationLines, sparklineLines, timelineLines } from './service-tables.js';
 import { baselineLines, gateLines } from './text-gates.js';

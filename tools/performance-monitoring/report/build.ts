@@ -1,6 +1,11 @@
 // The analysis as the JSON report (docs/json.md): built once per run from the analysis, whose
 // figures are already rounded as shown (metrics/shown.ts); findings get their words here.
+
+import type { GatesReport } from '../gates/types.js';
 import type { Analysis, Figures, Finding, OperationBreakdown, ServiceAnalysis, TrendAnalysis } from '../metrics/analysis-types.js';
+import { TOP_ERROR_OPERATIONS } from '../metrics/analyze.js';
+import { roundPValue } from '../metrics/significance.js';
+import { roundTo } from '../text/round.js';
 import type {
   AlertsReport,
   Durations,
@@ -12,10 +17,6 @@ import type {
   TimelineEntry,
   Trend,
 } from './types.js';
-import { TOP_ERROR_OPERATIONS } from '../metrics/analyze.js';
-import { roundTo } from '../text/round.js';
-import type { GatesReport } from '../gates/types.js';
-import { roundPValue } from '../metrics/significance.js';
 import { issueLine, issueText, recommendations } from './wording.js';
 
 /** The report of one run, built once; `gates`: the --fail-under, --assert and --baseline
@@ -92,7 +93,13 @@ function trendReport(trend: TrendAnalysis): Trend {
 }
 
 function timelineEntry(f: Figures): TimelineEntry {
-  return { operations: f.operations, failures: f.failures, errorRate: f.shown.errorRate, avgDuration: f.shown.avgDuration, p95Duration: f.shown.p95 };
+  return {
+    operations: f.operations,
+    failures: f.failures,
+    errorRate: f.shown.errorRate,
+    avgDuration: f.shown.avgDuration,
+    p95Duration: f.shown.p95,
+  };
 }
 
 function operationReport({ operation, current, trend }: OperationBreakdown): OperationReport {

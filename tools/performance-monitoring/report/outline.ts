@@ -3,10 +3,11 @@
 // them), the overall figures and the data-quality notes as label/value rows, computed from the
 // Report. Pure data: each renderer only gives it syntax, so a title, a label or a note reads the
 // same in every format and is corrected in one place.
-import type { Report, Trend } from './types.js';
+
 import { LIMITS } from '../metrics/findings.js';
 import { formatChange, formatCount, formatCountOf, formatFixed, formatMs, formatNumber, formatPercent } from '../text/format.js';
-import { HEALTH_STYLE, TREND_ICON, type Tint } from './style.js';
+import { HEALTH_STYLE, type Tint, TREND_ICON } from './style.js';
+import type { Report, Trend } from './types.js';
 
 /** The largest duration kept as a sample: PostgreSQL's integer, as sql/aggregate.sql filters it. */
 const MAX_DURATION_MS = 2_147_483_647;
@@ -103,7 +104,8 @@ export interface Outline {
 export const sectionsOf = (outline: Outline): OutlineSection[] => outline.parts.flatMap((part) => part.sections);
 
 /** The title with its unit, for a heading of its own (Markdown, HTML): `Timeline (UTC)`. */
-export const headingOf = (section: OutlineSection): string => (section.unit === null ? section.title : `${section.title} (${section.unit})`);
+export const headingOf = (section: OutlineSection): string =>
+  section.unit === null ? section.title : `${section.title} (${section.unit})`;
 
 /** A trend as a table cell says it: `📈 improving (-12.4%)`. */
 export function trendCell(trend: Trend): string {
@@ -144,9 +146,17 @@ export function outline(report: Report): Outline {
   };
 }
 
-const section = (id: SectionId, title: string, empty: string | null, unit: string | null = null): OutlineSection => ({ id, title, unit, empty });
+const section = (id: SectionId, title: string, empty: string | null, unit: string | null = null): OutlineSection => ({
+  id,
+  title,
+  unit,
+  empty,
+});
 /** A part of one section, present unless `shown` is false. */
-const single = (id: SectionId, title: string, empty: string | null, shown = true): OutlinePart => ({ ids: [id], sections: shown ? [section(id, title, empty)] : [] });
+const single = (id: SectionId, title: string, empty: string | null, shown = true): OutlinePart => ({
+  ids: [id],
+  sections: shown ? [section(id, title, empty)] : [],
+});
 const none = (items: unknown[], line: string) => (items.length === 0 ? line : null);
 
 function parts(report: Report): OutlinePart[] {

@@ -13,7 +13,6 @@ export const TREND_ICON: Record<TrendDirection, string> = {
   insufficient_data: '',
 };
 
-
 /** Health bands come from `healthStatus` (docs/metrics.md), never re-derived from the score. */
 export const HEALTH_STYLE: Record<HealthStatus, { icon: string; tint: Tint | null }> = {
   excellent: { icon: '🟢', tint: 'green' },

@@ -1,9 +1,10 @@
 // The JSON report: the analysis as the wire shows it (rounded, docs/metrics.md), what `--format json`
 // prints and text, alerts and scripts read. Field names are the public JSON contract (docs/json.md,
 // report.schema.json); report/build.ts builds it from the analysis.
-import type { Aggregation, Percentiles, SourceKind } from '../sources/types.js';
+
 import type { GatesReport } from '../gates/types.js';
 import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from '../metrics/analysis-types.js';
+import type { Aggregation, Percentiles, SourceKind } from '../sources/types.js';
 
 export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
 

@@ -24,7 +24,8 @@ function presenceProblem(s: Stats): string | null {
   for (const field of DURATIONS) {
     if ((s[field] === null) !== (s.samples === 0)) return `${field} is ${s[field] === null ? 'null' : 'set'} with ${s.samples} samples`;
   }
-  if ((s.varDuration === null) !== (s.samples < 2)) return `the variance is ${s.varDuration === null ? 'null' : 'set'} with ${s.samples} samples`;
+  if ((s.varDuration === null) !== s.samples < 2)
+    return `the variance is ${s.varDuration === null ? 'null' : 'set'} with ${s.samples} samples`;
   return null;
 }
 

@@ -24,7 +24,10 @@ export async function createSource(settings: SourceSettings, notices: Notices): 
         notices.progress(line);
         if (done) notices.endProgress();
       };
-      return new SupabaseSource({ url: settings.url, key: settings.key, table: settings.table, timeoutMs: settings.timeoutMs, rollups: settings.rollups, progress }, notice);
+      return new SupabaseSource(
+        { url: settings.url, key: settings.key, table: settings.table, timeoutMs: settings.timeoutMs, rollups: settings.rollups, progress },
+        notice,
+      );
     }
   }
 }

@@ -8,10 +8,7 @@ const DAY_MS = 24 * HOUR_MS;
 const WEEK_MS = 7 * DAY_MS;
 
 /** Relative traffic by UTC hour: busy in European/US working hours, quiet at night. */
-const HOURLY_WEIGHT = [
-  0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.3, 0.6, 1, 1, 1, 1,
-  1, 1, 1, 1, 1, 0.8, 0.6, 0.45, 0.35, 0.25, 0.2, 0.15,
-];
+const HOURLY_WEIGHT = [0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.3, 0.6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.45, 0.35, 0.25, 0.2, 0.15];
 const WEEKEND_WEIGHT = 0.55;
 const MEAN_HOURLY = HOURLY_WEIGHT.reduce((a, b) => a + b, 0) / 24;
 const MEAN_DAILY = (5 + 2 * WEEKEND_WEIGHT) / 7;
@@ -33,22 +30,157 @@ interface OperationProfile {
 }
 
 const OPERATIONS: OperationProfile[] = [
-  { service: 'hubspot', operation: 'contacts.search', perWeek: 5600, medianMs: 340, sigma: 0.5, errorRate: 0.012, warningRate: 0.004, diurnal: 1 },
-  { service: 'hubspot', operation: 'contacts.batch', perWeek: 2400, medianMs: 2100, sigma: 0.42, errorRate: 0.018, warningRate: 0.01, diurnal: 1 },
-  { service: 'hubspot', operation: 'deals.update', perWeek: 3800, medianMs: 420, sigma: 0.4, errorRate: 0.01, warningRate: 0.004, diurnal: 1 },
-  { service: 'hubspot', operation: 'companies.get', perWeek: 2200, medianMs: 260, sigma: 0.38, errorRate: 0.008, warningRate: 0.002, diurnal: 1 },
-  { service: 'supabase', operation: 'rest.select', perWeek: 7200, medianMs: 55, sigma: 0.5, errorRate: 0.004, warningRate: 0.002, diurnal: 0.8 },
-  { service: 'supabase', operation: 'rpc.sync_inventory', perWeek: 2600, medianMs: 850, sigma: 0.45, errorRate: 0.008, warningRate: 0.004, diurnal: 0.8 },
-  { service: 'supabase', operation: 'storage.upload', perWeek: 1600, medianMs: 1150, sigma: 0.55, errorRate: 0.012, warningRate: 0.004, diurnal: 0.8 },
-  { service: 'shopify', operation: 'orders.list', perWeek: 3800, medianMs: 470, sigma: 0.45, errorRate: 0.01, warningRate: 0.004, diurnal: 1 },
-  { service: 'shopify', operation: 'products.update', perWeek: 2200, medianMs: 640, sigma: 0.5, errorRate: 0.014, warningRate: 0.006, diurnal: 1 },
-  { service: 'shopify', operation: 'inventory.adjust', perWeek: 3200, medianMs: 300, sigma: 0.4, errorRate: 0.008, warningRate: 0.003, diurnal: 1 },
+  {
+    service: 'hubspot',
+    operation: 'contacts.search',
+    perWeek: 5600,
+    medianMs: 340,
+    sigma: 0.5,
+    errorRate: 0.012,
+    warningRate: 0.004,
+    diurnal: 1,
+  },
+  {
+    service: 'hubspot',
+    operation: 'contacts.batch',
+    perWeek: 2400,
+    medianMs: 2100,
+    sigma: 0.42,
+    errorRate: 0.018,
+    warningRate: 0.01,
+    diurnal: 1,
+  },
+  {
+    service: 'hubspot',
+    operation: 'deals.update',
+    perWeek: 3800,
+    medianMs: 420,
+    sigma: 0.4,
+    errorRate: 0.01,
+    warningRate: 0.004,
+    diurnal: 1,
+  },
+  {
+    service: 'hubspot',
+    operation: 'companies.get',
+    perWeek: 2200,
+    medianMs: 260,
+    sigma: 0.38,
+    errorRate: 0.008,
+    warningRate: 0.002,
+    diurnal: 1,
+  },
+  {
+    service: 'supabase',
+    operation: 'rest.select',
+    perWeek: 7200,
+    medianMs: 55,
+    sigma: 0.5,
+    errorRate: 0.004,
+    warningRate: 0.002,
+    diurnal: 0.8,
+  },
+  {
+    service: 'supabase',
+    operation: 'rpc.sync_inventory',
+    perWeek: 2600,
+    medianMs: 850,
+    sigma: 0.45,
+    errorRate: 0.008,
+    warningRate: 0.004,
+    diurnal: 0.8,
+  },
+  {
+    service: 'supabase',
+    operation: 'storage.upload',
+    perWeek: 1600,
+    medianMs: 1150,
+    sigma: 0.55,
+    errorRate: 0.012,
+    warningRate: 0.004,
+    diurnal: 0.8,
+  },
+  {
+    service: 'shopify',
+    operation: 'orders.list',
+    perWeek: 3800,
+    medianMs: 470,
+    sigma: 0.45,
+    errorRate: 0.01,
+    warningRate: 0.004,
+    diurnal: 1,
+  },
+  {
+    service: 'shopify',
+    operation: 'products.update',
+    perWeek: 2200,
+    medianMs: 640,
+    sigma: 0.5,
+    errorRate: 0.014,
+    warningRate: 0.006,
+    diurnal: 1,
+  },
+  {
+    service: 'shopify',
+    operation: 'inventory.adjust',
+    perWeek: 3200,
+    medianMs: 300,
+    sigma: 0.4,
+    errorRate: 0.008,
+    warningRate: 0.003,
+    diurnal: 1,
+  },
   // n8n runs scheduled workflows around the clock: flatter traffic.
-  { service: 'n8n', operation: 'workflows.execute', perWeek: 4400, medianMs: 1350, sigma: 0.65, errorRate: 0.015, warningRate: 0.006, diurnal: 0.3 },
-  { service: 'n8n', operation: 'webhooks.receive', perWeek: 2600, medianMs: 95, sigma: 0.5, errorRate: 0.006, warningRate: 0.002, diurnal: 0.3 },
-  { service: 'unleashed', operation: 'salesOrders.create', perWeek: 1700, medianMs: 1100, sigma: 0.45, errorRate: 0.02, warningRate: 0.006, diurnal: 1 },
-  { service: 'unleashed', operation: 'products.list', perWeek: 2300, medianMs: 780, sigma: 0.5, errorRate: 0.012, warningRate: 0.004, diurnal: 1 },
-  { service: 'unleashed', operation: 'stockOnHand.get', perWeek: 1700, medianMs: 600, sigma: 0.4, errorRate: 0.01, warningRate: 0.004, diurnal: 1 },
+  {
+    service: 'n8n',
+    operation: 'workflows.execute',
+    perWeek: 4400,
+    medianMs: 1350,
+    sigma: 0.65,
+    errorRate: 0.015,
+    warningRate: 0.006,
+    diurnal: 0.3,
+  },
+  {
+    service: 'n8n',
+    operation: 'webhooks.receive',
+    perWeek: 2600,
+    medianMs: 95,
+    sigma: 0.5,
+    errorRate: 0.006,
+    warningRate: 0.002,
+    diurnal: 0.3,
+  },
+  {
+    service: 'unleashed',
+    operation: 'salesOrders.create',
+    perWeek: 1700,
+    medianMs: 1100,
+    sigma: 0.45,
+    errorRate: 0.02,
+    warningRate: 0.006,
+    diurnal: 1,
+  },
+  {
+    service: 'unleashed',
+    operation: 'products.list',
+    perWeek: 2300,
+    medianMs: 780,
+    sigma: 0.5,
+    errorRate: 0.012,
+    warningRate: 0.004,
+    diurnal: 1,
+  },
+  {
+    service: 'unleashed',
+    operation: 'stockOnHand.get',
+    perWeek: 1700,
+    medianMs: 600,
+    sigma: 0.4,
+    errorRate: 0.01,
+    warningRate: 0.004,
+    diurnal: 1,
+  },
 ];
 
 interface ErrorProfile {
@@ -162,23 +294,28 @@ function buildInsert(table: string, endMs: number): string {
   const end = sqlNumber(endMs);
   const start = sqlNumber(startMs);
   // Expected operations per hour of weight 1, so a week holds about perWeek.
-  const perHour = (perWeek: number, diurnal: number): number =>
-    perWeek / (168 * (1 - diurnal + diurnal * MEAN_HOURLY * MEAN_DAILY));
+  const perHour = (perWeek: number, diurnal: number): number => perWeek / (168 * (1 - diurnal + diurnal * MEAN_HOURLY * MEAN_DAILY));
   const ops = values(
     OPERATIONS.map((p, index) => [
-      index + 1, p.service, p.operation, perHour(p.perWeek, p.diurnal),
-      p.medianMs, p.sigma, p.errorRate, p.warningRate, p.diurnal,
+      index + 1,
+      p.service,
+      p.operation,
+      perHour(p.perWeek, p.diurnal),
+      p.medianMs,
+      p.sigma,
+      p.errorRate,
+      p.warningRate,
+      p.diurnal,
     ]),
   );
-  const logs = values(
-    LOG_LINES.map((l, index) => [index + 101, l.service, l.level, l.message, perHour(l.perWeek, LOG_DIURNAL)]),
-  );
+  const logs = values(LOG_LINES.map((l, index) => [index + 101, l.service, l.level, l.message, perHour(l.perWeek, LOG_DIURNAL)]));
   const negatives = values(
     NEGATIVE_DURATIONS.map((n, index) => [index + 1, n.service, n.operation, Math.round(n.hoursBefore * HOUR_MS), n.durationMs]),
   );
   // n8n execution ids are increasing integers: one per operation here, from its hash.
   const executionId = `CAST(40000 + floor(${low('seed3')} * 20000) AS BIGINT)`;
-  const messageOf = (e: ErrorProfile) => (e.executionId ? `${sqlString(`${e.message} (execution `)} || ${executionId} || ')'` : sqlString(e.message));
+  const messageOf = (e: ErrorProfile) =>
+    e.executionId ? `${sqlString(`${e.message} (execution `)} || ${executionId} || ')'` : sqlString(e.message);
   const errorMessage = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${messageOf(e)}`).join(' ')} END`;
   const errorKind = `CASE error_index ${ERRORS.map((e, i) => `WHEN ${i} THEN ${sqlString(e.duration)}`).join(' ')} END`;
   const inBurst = `service = 'n8n' AND ${end} - created_ms > ${N8N_BURST_TO_MS} AND ${end} - created_ms <= ${N8N_BURST_FROM_MS}`;

@@ -1,6 +1,6 @@
 // --demo: a generated, realistic week of operations in in-process DuckDB (no files, no server).
 import { createDemoTable } from './demo-data.js';
-import { aggregateInDuckDb, openDuckDb, type DuckDb } from './duckdb.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb } from './duckdb.js';
 import type { AggregateQuery, Source, SourceResult } from './types.js';
 
 export class DemoSource implements Source {

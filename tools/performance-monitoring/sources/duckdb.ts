@@ -2,9 +2,9 @@
 // Loaded on demand, so `--help` and the database sources never pay for it.
 import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { RuntimeError, describeError } from '../base/errors.js';
-import { aggregationParams, aggregationSql } from './sql/aggregate.js';
+import { describeError, RuntimeError } from '../base/errors.js';
 import { decodeAggregateRows } from './rows.js';
+import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 
 export interface DuckDb {

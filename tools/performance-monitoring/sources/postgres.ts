@@ -1,21 +1,31 @@
 // DATABASE_URL: PostgreSQL runs the shared aggregation SQL itself; only result rows travel.
-import { forMessage, forServerText } from '../text/safe-text.js';
+
 import type postgresType from 'postgres';
-import { RuntimeError, describeError } from '../base/errors.js';
+import { describeError, RuntimeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
+import { forMessage, forServerText } from '../text/safe-text.js';
+import { rollupsMayAnswer } from './rollup-coverage.js';
+import { decodeAggregateRows } from './rows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
-import { rollupsMayAnswer } from './rollup-coverage.js';
 import { rollupReadSql } from './sql/rollup-read.js';
-import { decodeAggregateRows } from './rows.js';
 import { READ_WORK_MEM } from './sql/rpc.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
 type Sql = postgresType.Sql;
 
 const RETRYABLE_NETWORK = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CLIENT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CLIENT_TIMEOUT',
 ]);
 
 export class PostgresSource implements Source {
@@ -173,7 +183,9 @@ async function probeRollups(sql: Sql, query: AggregateQuery, notice: (line: stri
     }
     const watermark = row.watermark === null ? null : new Date(row.watermark);
     if (row.ahead === true && watermark !== null) {
-      notice(`${RAW_READ}: their watermark ${watermark.toISOString()} is ahead of the server's clock (was it set back?): run --refresh-rollups, which rebuilds them`);
+      notice(
+        `${RAW_READ}: their watermark ${watermark.toISOString()} is ahead of the server's clock (was it set back?): run --refresh-rollups, which rebuilds them`,
+      );
       return null;
     }
     return watermark !== null && row.covers === true ? { watermark, covers: true } : { watermark, covers: false };

@@ -2,10 +2,10 @@
 // text), by the columns declared in aggregate-contract.ts, checking each: a server's answer is
 // input too, and a wrong or inconsistent one must not become a report (consistency.ts).
 import { RuntimeError } from '../base/errors.js';
-import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './sql/aggregate-contract.js';
-import { statsInconsistency } from './consistency.js';
-import type { Aggregates, ErrorCountRow, ErrorOperationRow, Stats, StatsRow, TimelineRow, WindowName } from './types.js';
 import { compareText } from '../text/order.js';
+import { statsInconsistency } from './consistency.js';
+import { type ColumnName, KINDS, LEVELS, RESULT_COLUMNS, WINDOWS } from './sql/aggregate-contract.js';
+import type { Aggregates, ErrorCountRow, ErrorOperationRow, Stats, StatsRow, TimelineRow, WindowName } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -103,7 +103,8 @@ function errorRow(row: Row): ErrorOperationRow {
     groupCount: count(row, 'failures'),
     example: text(row, 'example'),
   };
-  if (result.count === 0 || result.count > result.groupCount) throw new BadRow(`an error group's operation has ${result.count} of its ${result.groupCount} failures`);
+  if (result.count === 0 || result.count > result.groupCount)
+    throw new BadRow(`an error group's operation has ${result.count} of its ${result.groupCount} failures`);
   return result;
 }
 
@@ -113,7 +114,14 @@ function errorGroups(rows: ErrorOperationRow[], origin: string): ErrorCountRow[]
   const groups = new Map<string, ErrorCountRow & { sum: number }>();
   for (const row of rows) {
     const key = JSON.stringify([row.service, row.message]);
-    const group = groups.get(key) ?? { service: row.service, message: row.message, count: row.groupCount, example: row.example, operations: [], sum: 0 };
+    const group = groups.get(key) ?? {
+      service: row.service,
+      message: row.message,
+      count: row.groupCount,
+      example: row.example,
+      operations: [],
+      sum: 0,
+    };
     if (group.count !== row.groupCount || group.example !== row.example) {
       throw new RuntimeError(`${origin} answered an error group whose rows disagree (${row.service}: ${row.message})`);
     }
@@ -122,7 +130,8 @@ function errorGroups(rows: ErrorOperationRow[], origin: string): ErrorCountRow[]
     groups.set(key, group);
   }
   return [...groups.values()].map(({ sum, ...group }) => {
-    if (sum !== group.count) throw new RuntimeError(`${origin} answered an error group of ${group.count} failures whose operations add up to ${sum}`);
+    if (sum !== group.count)
+      throw new RuntimeError(`${origin} answered an error group of ${group.count} failures whose operations add up to ${sum}`);
     group.operations.sort((a, b) => b.count - a.count || compareText(a.operation, b.operation));
     return group;
   });
@@ -156,7 +165,8 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
   else if (kind === KINDS.rollup) {
     if (decoder.result.rollup !== null) throw new BadRow('it repeats the rollup row');
     const watermark = read(row, 'bucket_start');
-    if (typeof watermark === 'string' || (watermark !== null && watermark % 3600 !== 0)) throw new BadRow('the rollup watermark is not a whole hour');
+    if (typeof watermark === 'string' || (watermark !== null && watermark % 3600 !== 0))
+      throw new BadRow('the rollup watermark is not a whole hour');
     const hours = count(row, 'operations');
     if (hours > 0 && watermark === null) throw new BadRow('it read rollup hours without a rollup watermark');
     decoder.result.rollup = { watermark: watermark as number | null, hours };
@@ -172,7 +182,12 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
 /** `origin` names the source in the error, e.g. "PostgreSQL" or "Supabase RPC". */
 export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   if (!Array.isArray(rows)) throw new RuntimeError(`${origin} answered with something other than rows`);
-  const decoder: Decoder = { result: { stats: [], timeline: [], errors: [], impossibleTimes: 0, rollup: null }, errorRows: [], impossibleRows: 0, seen: new Set() };
+  const decoder: Decoder = {
+    result: { stats: [], timeline: [], errors: [], impossibleTimes: 0, rollup: null },
+    errorRows: [],
+    impossibleRows: 0,
+    seen: new Set(),
+  };
   rows.forEach((raw: unknown, i) => {
     try {
       decodeRow(decoder, raw);
@@ -181,7 +196,8 @@ export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
       throw error;
     }
   });
-  if (decoder.impossibleRows !== 1) throw new RuntimeError(`${origin} answered without its ${KINDS.impossibleTimes} row (an older sql/rpc.sql? install it again)`);
+  if (decoder.impossibleRows !== 1)
+    throw new RuntimeError(`${origin} answered without its ${KINDS.impossibleTimes} row (an older sql/rpc.sql? install it again)`);
   decoder.result.errors = errorGroups(decoder.errorRows, origin);
   return decoder.result;
 }

@@ -1,12 +1,12 @@
 // Which source answers, and its settings (docs/sources.md), resolved once from the options and the
 // environment: --source forces one; else demo, file, supabase, postgres in that order. Every
 // value a source needs is validated here, before anything connects.
-import { forMessage } from '../text/safe-text.js';
-import type { InputFormat } from './types.js';
+
 import { envValue, stdinMaxBytes, timeoutMs } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
+import { forMessage } from '../text/safe-text.js';
 import { DEFAULT_TABLE, quoteTableName } from './sql/aggregate.js';
-import type { SourceKind } from './types.js';
+import type { InputFormat, SourceKind } from './types.js';
 import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 
 export type SourceSettings =
@@ -40,7 +40,14 @@ export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessE
     case 'postgres':
       return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };
     case 'supabase':
-      return { kind: 'supabase', url: supabaseUrl(env), key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '', table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };
+      return {
+        kind: 'supabase',
+        url: supabaseUrl(env),
+        key: envValue(env, 'SUPABASE_SERVICE_ROLE_KEY') ?? '',
+        table: tableName(env),
+        timeoutMs: timeoutMs(env),
+        rollups: !choice.exact,
+      };
   }
 }
 
@@ -79,7 +86,9 @@ function postgresUrl(env: NodeJS.ProcessEnv): URL {
     throw new UsageError('DATABASE_URL is not a URL (value hidden): expected postgres://user@host:5432/database with a password');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(`DATABASE_URL has scheme ${forMessage(url.protocol)}: expected postgres://user@host:5432/database with a password`);
+    throw new UsageError(
+      `DATABASE_URL has scheme ${forMessage(url.protocol)}: expected postgres://user@host:5432/database with a password`,
+    );
   }
   checkPostgresUrl(url);
   return url;

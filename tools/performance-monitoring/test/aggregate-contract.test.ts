@@ -5,15 +5,15 @@
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/sql/aggregate-contract.js';
-import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/sql/aggregate.js';
-import { openDuckDb, type DuckDb } from '../sources/duckdb.js';
-import { rollupReadSql } from '../sources/sql/rollup-read.js';
-import { decodeAggregateRows } from '../sources/rows.js';
-import type { AggregateQuery, Aggregates, Stats, StatsRow, TimelineRow } from '../sources/types.js';
 import { emptyDir } from '../harness/cli.js';
 import { generateRows, loadIntoPostgres, writeNdjsonFile } from '../harness/dataset.js';
-import { runSqlFile, startPostgres, type PgServer } from '../harness/postgres.js';
+import { type PgServer, runSqlFile, startPostgres } from '../harness/postgres.js';
+import { type DuckDb, openDuckDb } from '../sources/duckdb.js';
+import { decodeAggregateRows } from '../sources/rows.js';
+import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/sql/aggregate.js';
+import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/sql/aggregate-contract.js';
+import { rollupReadSql } from '../sources/sql/rollup-read.js';
+import type { AggregateQuery, Aggregates, Stats, StatsRow, TimelineRow } from '../sources/types.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const QUERY: AggregateQuery = {
@@ -73,15 +73,31 @@ async function inPostgres(query = QUERY): Promise<Aggregates> {
 describe('the result columns', () => {
   it('PostgreSQL returns the declared columns, in order, with the declared types', async () => {
     const described = await sql.unsafe(aggregationSql(), aggregationParams(QUERY)).describe();
-    const typeNames = new Map((await sql<{ oid: number; name: string }[]>`SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (25, 20, 701)`).map((t) => [t.oid, t.name]));
-    expect(described.columns.map((c) => [c.name, typeNames.get(c.type)])).toEqual(RESULT_COLUMNS.map((c) => [c.name, COLUMN_TYPES[c.value].postgres]));
+    const typeNames = new Map(
+      (
+        await sql<
+          { oid: number; name: string }[]
+        >`SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (25, 20, 701)`
+      ).map((t) => [t.oid, t.name]),
+    );
+    expect(described.columns.map((c) => [c.name, typeNames.get(c.type)])).toEqual(
+      RESULT_COLUMNS.map((c) => [c.name, COLUMN_TYPES[c.value].postgres]),
+    );
   });
 
   it('the rollup read (PostgreSQL) returns the same declared columns and types', async () => {
     const params = [...aggregationParams(QUERY), UNTIL];
     const described = await sql.unsafe(rollupReadSql('postgres'), params).describe();
-    const typeNames = new Map((await sql<{ oid: number; name: string }[]>`SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (25, 20, 701)`).map((t) => [t.oid, t.name]));
-    expect(described.columns.map((c) => [c.name, typeNames.get(c.type)])).toEqual(RESULT_COLUMNS.map((c) => [c.name, COLUMN_TYPES[c.value].postgres]));
+    const typeNames = new Map(
+      (
+        await sql<
+          { oid: number; name: string }[]
+        >`SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (25, 20, 701)`
+      ).map((t) => [t.oid, t.name]),
+    );
+    expect(described.columns.map((c) => [c.name, typeNames.get(c.type)])).toEqual(
+      RESULT_COLUMNS.map((c) => [c.name, COLUMN_TYPES[c.value].postgres]),
+    );
   });
 
   it('DuckDB returns the declared columns, in order, with the declared types', async () => {
@@ -97,7 +113,8 @@ describe('the result columns', () => {
     expect(named.columns).toEqual(EXPECTED_COLUMNS);
     const kinds = new Set(positional.rows.map((r) => r.kind));
     expect(kinds).toEqual(new Set(['stats', 'timeline', 'error', 'impossible_times']));
-    const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
+    const sorted = (rows: Record<string, unknown>[]) =>
+      rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
     expect(sorted(named.rows)).toEqual(sorted(positional.rows));
   });
 });
@@ -140,7 +157,12 @@ describe('the variance', () => {
   it('is var_samp of the samples in both engines, null below 2 samples', async () => {
     await sql.unsafe(HAND);
     await duck.connection.run(HAND);
-    const variances = (a: Aggregates) => Object.fromEntries(a.stats.filter((r) => r.window === 'current' && r.level !== 'operation').map((r) => [r.level === 'service' ? r.service : 'overall', r.varDuration]));
+    const variances = (a: Aggregates) =>
+      Object.fromEntries(
+        a.stats
+          .filter((r) => r.window === 'current' && r.level !== 'operation')
+          .map((r) => [r.level === 'service' ? r.service : 'overall', r.varDuration]),
+      );
     const fromPostgres = decodeAggregateRows(await sql.unsafe(aggregationSql('hand_logs'), aggregationParams(QUERY)), 'PostgreSQL');
     const reader = await duck.connection.runAndReadAll(aggregationSql('hand_logs'), aggregationParams(QUERY));
     const fromDuckDb = decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB');
@@ -173,12 +195,18 @@ describe('DuckDB and PostgreSQL on the same rows', () => {
     expect(exactPart(order(duckdb))).toEqual(exactPart(order(postgresql)));
     expect(duckdb.timeline.length).toBeGreaterThan(0);
     const pgBuckets = new Map(postgresql.timeline.map((r) => [bucketKey(r), r]));
-    const bucketsDiffering = duckdb.timeline.flatMap((r) => FLOAT_FIELDS.filter((f) => !close(r[f], pgBuckets.get(bucketKey(r))?.[f] ?? null)).map((f) => `${bucketKey(r)} ${f}`));
+    const bucketsDiffering = duckdb.timeline.flatMap((r) =>
+      FLOAT_FIELDS.filter((f) => !close(r[f], pgBuckets.get(bucketKey(r))?.[f] ?? null)).map((f) => `${bucketKey(r)} ${f}`),
+    );
     expect(bucketsDiffering).toEqual([]);
     // Impossible times: operations only (not the 1970 debug line), --service applied.
-    expect({ duckdb: duckdb.impossibleTimes, postgresql: postgresql.impossibleTimes }).toEqual(service === null ? { duckdb: 5, postgresql: 5 } : { duckdb: 4, postgresql: 4 });
+    expect({ duckdb: duckdb.impossibleTimes, postgresql: postgresql.impossibleTimes }).toEqual(
+      service === null ? { duckdb: 5, postgresql: 5 } : { duckdb: 4, postgresql: 4 },
+    );
     const pgStats = new Map(postgresql.stats.map((r) => [key(r), r]));
-    const differing = duckdb.stats.flatMap((r) => FLOAT_FIELDS.filter((f) => !close(r[f], pgStats.get(key(r))?.[f] ?? null)).map((f) => `${key(r)} ${f}`));
+    const differing = duckdb.stats.flatMap((r) =>
+      FLOAT_FIELDS.filter((f) => !close(r[f], pgStats.get(key(r))?.[f] ?? null)).map((f) => `${key(r)} ${f}`),
+    );
     expect(differing).toEqual([]);
     const pgByKey = new Map(postgresql.stats.map((r) => [key(r), r.varDuration]));
     let worst = 0;
@@ -189,7 +217,9 @@ describe('DuckDB and PostgreSQL on the same rows', () => {
         worst = Math.max(worst, Math.abs(row.varDuration - other) / Math.max(Math.abs(other), Number.MIN_VALUE));
       }
     }
-    process.stderr.write(`var_samp, DuckDB vs PostgreSQL, service ${service}: worst relative difference ${worst.toExponential(2)} over ${duckdb.stats.length} groups\n`);
+    process.stderr.write(
+      `var_samp, DuckDB vs PostgreSQL, service ${service}: worst relative difference ${worst.toExponential(2)} over ${duckdb.stats.length} groups\n`,
+    );
     expect(worst).toBeLessThan(1e-12);
   });
 });

@@ -1,18 +1,18 @@
 // --alert end to end against real protocol peers on 127.0.0.1: an HTTP server receiving the real
 // @slack/webhook requests and an SMTP server receiving the real nodemailer mail.
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alertConfigFromEnv, sendAlerts, type AlertConfig } from '../alerts/index.js';
+import { type AlertConfig, alertConfigFromEnv, sendAlerts } from '../alerts/index.js';
 import { defaultOptions } from '../cli/read-options.js';
 import { alertTiming } from '../cli/resolve.js';
-import { parseDuration } from '../text/duration.js';
-import type { AlertsReport, Report } from '../report/types.js';
 import { buildReport, sampleServices } from '../harness/report-fixture.js';
-import { startSlackReceiver, WEBHOOK_PATH, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type SlackReceiver, startSlackReceiver, WEBHOOK_PATH } from '../harness/slack-receiver.js';
 import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
+import type { AlertsReport, Report } from '../report/types.js';
+import { parseDuration } from '../text/duration.js';
 
 const END = '2025-11-20T10:00:00.000Z';
 const SCOPE = 'demo|service=*';
@@ -59,10 +59,22 @@ function criticalReport(end = END): Report {
     n8n.errors.topErrors = [{ message: INJECTION, count: 30, example: INJECTION }];
     n8n.errors.errorRate = 25;
   }
-  const report = buildReport({ healthScore: 62, healthStatus: 'needs_attention', services, period: { start: '2025-11-19T10:00:00.000Z', end, hours: 24 } });
+  const report = buildReport({
+    healthScore: 62,
+    healthStatus: 'needs_attention',
+    services,
+    period: { start: '2025-11-19T10:00:00.000Z', end, hours: 24 },
+  });
   report.overall.errorRate = 12.5;
   report.mostFrequentErrors = [{ service: EVIL_SERVICE, message: INJECTION, count: 30, example: INJECTION, operations: [] }];
-  const finding = (kind: Report['findings'][number]['kind'], service: string | null, value: number, limit: number) => ({ kind, service, value, limit, since: null, text: kind });
+  const finding = (kind: Report['findings'][number]['kind'], service: string | null, value: number, limit: number) => ({
+    kind,
+    service,
+    value,
+    limit,
+    since: null,
+    text: kind,
+  });
   report.findings = [
     finding('system_error_rate', null, 12.5, 5),
     finding('health_low', null, 62, 70),
@@ -129,7 +141,10 @@ describe('sendAlerts delivery', () => {
     const next = '2025-11-20T14:00:00.000Z';
     for (const name of ['slack', 'email'] as const) {
       expect(channel(second, name)).toEqual({
-        channel: name, sent: [], resolved: [], failed: null,
+        channel: name,
+        sent: [],
+        resolved: [],
+        failed: null,
         suppressed: CRITICAL_KEYS.map((key) => ({ key, nextSendAt: next })),
       });
     }
@@ -150,7 +165,10 @@ describe('sendAlerts delivery', () => {
   it('sends one resolved notice once the conditions have not held for 15 min (the default keep-firing), then nothing', async () => {
     await sendAlerts(criticalReport(), config(), SCOPE, quiet);
     const held = await sendAlerts(healthyReport(later(14)), config(), SCOPE, quiet);
-    expect(held.channels.map((c) => [c.sent, c.resolved])).toEqual([[[], []], [[], []]]);
+    expect(held.channels.map((c) => [c.sent, c.resolved])).toEqual([
+      [[], []],
+      [[], []],
+    ]);
     const resolved = await sendAlerts(healthyReport(later(15)), config(), SCOPE, quiet);
     expect(resolved.conditions).toEqual([]);
     expect(channel(resolved, 'slack')).toEqual({ channel: 'slack', sent: [], suppressed: [], resolved: CRITICAL_KEYS, failed: null });
@@ -177,7 +195,10 @@ describe('sendAlerts delivery', () => {
     expect(slack.requests).toHaveLength(3);
     expect(slack.messages).toHaveLength(0);
     expect(channel(alerts, 'slack')).toEqual({
-      channel: 'slack', sent: [], suppressed: [], resolved: [],
+      channel: 'slack',
+      sent: [],
+      suppressed: [],
+      resolved: [],
       failed: { keys: CRITICAL_KEYS, reason: 'Slack webhook: HTTP 500 internal_error' },
     });
     expect(channel(alerts, 'email')?.sent).toEqual(CRITICAL_KEYS);
@@ -193,7 +214,12 @@ describe('sendAlerts delivery', () => {
   it('honours 429 Retry-After, then delivers', async () => {
     slack.failNext(1, 429, 1);
     const started = Date.now();
-    const alerts = await sendAlerts(criticalReport(), config({ EMAIL_HOST: '' , EMAIL_PORT: '', EMAIL_FROM: '', EMAIL_TO: '' }), SCOPE, quiet);
+    const alerts = await sendAlerts(
+      criticalReport(),
+      config({ EMAIL_HOST: '', EMAIL_PORT: '', EMAIL_FROM: '', EMAIL_TO: '' }),
+      SCOPE,
+      quiet,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(slack.requests).toHaveLength(2);
     expect(alerts.channels).toEqual([{ channel: 'slack', sent: CRITICAL_KEYS, suppressed: [], resolved: [], failed: null }]);
@@ -207,7 +233,10 @@ describe('sendAlerts delivery', () => {
     expect(Date.now() - started).toBeLessThan(1_000 + 500);
     expect(slack.requests).toHaveLength(1);
     expect(channel(alerts, 'slack')).toEqual({
-      channel: 'slack', sent: CRITICAL_KEYS, suppressed: [], resolved: [],
+      channel: 'slack',
+      sent: CRITICAL_KEYS,
+      suppressed: [],
+      resolved: [],
       failed: { keys: [], reason: 'Slack webhook: no answer within 1000 ms after the request was sent; counted as sent, not repeated' },
     });
     expect(channel(alerts, 'email')?.sent).toEqual(CRITICAL_KEYS);
@@ -245,7 +274,12 @@ describe('sendAlerts delivery', () => {
     try {
       const { port } = mute.address() as AddressInfo;
       const started = Date.now();
-      const alerts = await sendAlerts(criticalReport(), config({ SLACK_WEBHOOK_URL: '', EMAIL_PORT: String(port), PERFMON_TIMEOUT_MS: '1000' }), SCOPE, quiet);
+      const alerts = await sendAlerts(
+        criticalReport(),
+        config({ SLACK_WEBHOOK_URL: '', EMAIL_PORT: String(port), PERFMON_TIMEOUT_MS: '1000' }),
+        SCOPE,
+        quiet,
+      );
       // Before: 3 × 1 s greeting timeouts plus the backoff between them (3.53 s measured on 5b5982a).
       expect(Date.now() - started).toBeLessThan(3_000 + 300);
       expect(channel(alerts, 'email')?.failed?.reason).toMatch(new RegExp(`^SMTP 127\\.0\\.0\\.1:${port}: `));
@@ -275,7 +309,13 @@ describe('sendAlerts delivery', () => {
   it('authenticates when EMAIL_USER and EMAIL_PASS are right', async () => {
     const guarded = await startSmtpServer({ user: 'alerts', pass: 'right-password' });
     try {
-      const env = { SLACK_WEBHOOK_URL: '', EMAIL_HOST: guarded.host, EMAIL_PORT: String(guarded.port), EMAIL_USER: 'alerts', EMAIL_PASS: 'right-password' };
+      const env = {
+        SLACK_WEBHOOK_URL: '',
+        EMAIL_HOST: guarded.host,
+        EMAIL_PORT: String(guarded.port),
+        EMAIL_USER: 'alerts',
+        EMAIL_PASS: 'right-password',
+      };
       const alerts = await sendAlerts(criticalReport(), config(env), SCOPE, quiet);
       expect(alerts.channels).toEqual([{ channel: 'email', sent: CRITICAL_KEYS, suppressed: [], resolved: [], failed: null }]);
       expect(guarded.messages).toHaveLength(1);
@@ -297,15 +337,28 @@ describe('sendAlerts state', () => {
     expect(lines).toEqual([]);
     for (const name of ['slack', 'email'] as const) {
       expect(channel(alerts, name)).toEqual({
-        channel: name, sent: [], resolved: [], failed: null,
+        channel: name,
+        sent: [],
+        resolved: [],
+        failed: null,
         suppressed: CRITICAL_KEYS.map((key) => ({ key, nextSendAt: later(180) })),
       });
     }
     expect(slack.requests).toHaveLength(0);
-    const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; scopes: Record<string, { channels: { slack: Record<string, unknown> } }> };
+    const saved = JSON.parse(await readFile(file, 'utf8')) as {
+      version: number;
+      scopes: Record<string, { channels: { slack: Record<string, unknown> } }>;
+    };
     expect(saved.version).toBe(2);
     expect(saved.scopes[SCOPE]?.channels.slack.health_low).toEqual({
-      status: 'firing', severity: 'critical', message: 'old health_low', since: sentAt, lastHeldAt: END, firstSentAt: sentAt, lastSentAt: sentAt, sending: null,
+      status: 'firing',
+      severity: 'critical',
+      message: 'old health_low',
+      since: sentAt,
+      lastHeldAt: END,
+      firstSentAt: sentAt,
+      lastSentAt: sentAt,
+      sending: null,
     });
   });
 

@@ -2,17 +2,18 @@
 // every 5 minutes (`--until`), the real alert code, the real Slack receiver and SMTP server.
 // Two incidents must give exactly one firing message and one resolved notice each, per channel,
 // and the healthy noise nothing. In-process through run() for speed, plus one spawned-CLI day.
+
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNotices } from '../base/notices.js';
 import { buildProgram, parseCommandLine } from '../cli/program.js';
 import { readOptions } from '../cli/read-options.js';
 import { resolveSettings } from '../cli/resolve.js';
-import { createNotices } from '../base/notices.js';
-import { run, type RunIo } from '../run.js';
 import { collect, emptyDir, MONITOR, TSX_LOADER } from '../harness/cli.js';
 import { cronTimes, writeReplayDay } from '../harness/replay-day.js';
-import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type SlackReceiver, startSlackReceiver } from '../harness/slack-receiver.js';
 import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
-import { spawn } from 'node:child_process';
+import { type RunIo, run } from '../run.js';
 
 let slack: SlackReceiver;
 let smtp: TestSmtpServer;
@@ -102,7 +103,7 @@ describe('replayed cron day', () => {
     expect(story).toEqual(STORY);
     // What people saw: 4 posts a day per channel (issue 9 measured 24 Slack posts in 12 h before).
     expect(slack.messages).toHaveLength(4);
-    expect(smtp.messages.map((m) => (m.parsed.subject ?? "").replace(/health \d+/, 'health N'))).toEqual([
+    expect(smtp.messages.map((m) => (m.parsed.subject ?? '').replace(/health \d+/, 'health N'))).toEqual([
       '[WARNING] Performance: health N/100, 1 issue',
       '[RESOLVED] Performance: health N/100, 1 resolved',
       '[WARNING] Performance: health N/100, 1 issue',
@@ -120,9 +121,18 @@ describe('replayed cron day', () => {
     smtp.reset();
     const stateDir = emptyDir('perfmon-replay-cli-');
     const story: string[] = [];
-    for (const until of ['2025-11-20T06:10:00.000Z', '2025-11-20T06:15:00.000Z', '2025-11-20T06:25:00.000Z', '2025-11-20T07:40:00.000Z', '2025-11-20T07:50:00.000Z', '2025-11-20T07:55:00.000Z']) {
+    for (const until of [
+      '2025-11-20T06:10:00.000Z',
+      '2025-11-20T06:15:00.000Z',
+      '2025-11-20T06:25:00.000Z',
+      '2025-11-20T07:40:00.000Z',
+      '2025-11-20T07:50:00.000Z',
+      '2025-11-20T07:55:00.000Z',
+    ]) {
       const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...argsAt(until)], {
-        cwd: stateDir, env: { PATH: process.env.PATH ?? '', ...env(stateDir) }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: stateDir,
+        env: { PATH: process.env.PATH ?? '', ...env(stateDir) },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       const { code, stdout, stderr } = await collect(child);
       expect({ until, code, stderr }).toEqual({ until, code: 0, stderr: '' });

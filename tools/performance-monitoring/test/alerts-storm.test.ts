@@ -6,23 +6,28 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertConfigFromEnv, sendAlerts } from '../alerts/index.js';
+import { acquireLock } from '../alerts/lock.js';
+import { applyDelivery, planChannel, recordDelivery, type Sender, settleInterrupted } from '../alerts/plan.js';
+import { isInFlight, newSender } from '../alerts/sender.js';
 import { defaultOptions } from '../cli/read-options.js';
 import { alertTiming } from '../cli/resolve.js';
-import { acquireLock } from '../alerts/lock.js';
-import { applyDelivery, planChannel, recordDelivery, settleInterrupted, type Sender } from '../alerts/plan.js';
-import { isInFlight, newSender } from '../alerts/sender.js';
 import { buildReport } from '../harness/report-fixture.js';
-import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type SlackReceiver, startSlackReceiver } from '../harness/slack-receiver.js';
 
 const t0 = Date.parse('2025-11-20T10:00:00.000Z');
 const NOW = new Date(t0).toISOString();
 const HOUR = 3_600_000;
 const timing = { repeatMs: 4 * HOUR, forMs: 0, keepFiringMs: 0 };
 const firing = [{ key: 'health_low', severity: 'critical' as const, message: 'Health score 62/100 is below 70' }];
-const sender = (run: string, until = Date.now() + 60_000, pid = process.pid): Sender => ({ run, pid, host: hostname(), until: new Date(until).toISOString() });
+const sender = (run: string, until = Date.now() + 60_000, pid = process.pid): Sender => ({
+  run,
+  pid,
+  host: hostname(),
+  until: new Date(until).toISOString(),
+});
 
 describe('marks and outcomes', () => {
-  it('a live sender\'s marks are in flight: kept, not reported, and the alert is held back', () => {
+  it("a live sender's marks are in flight: kept, not reported, and the alert is held back", () => {
     const marked = applyDelivery(planChannel({}, firing, t0, timing), NOW, true, true, sender('a'));
     expect(marked.health_low).toMatchObject({ status: 'firing', sending: NOW, sender: { run: 'a' } });
     const { state, interrupted } = settleInterrupted(marked, (entry) => isInFlight(entry));
@@ -62,7 +67,7 @@ describe('marks and outcomes', () => {
     expect(recordDelivery({}, gone, 'a', false).health_low).toMatchObject({ status: 'resolving', sending: null });
   });
 
-  it('a sender\'s deadline outlasts its delivery and the wait to record it', () => {
+  it("a sender's deadline outlasts its delivery and the wait to record it", () => {
     const at = Date.now();
     expect(Date.parse(newSender(2_000, 25_000, at).until)).toBe(at + 3 * 2_000 + 25_000);
   });
@@ -85,16 +90,23 @@ describe('a state lock another run keeps for the whole wait', () => {
     // A live holder (this process) that refreshes the lock: never stale, never taken over.
     const lock = await acquireLock(join(dir, 'alert-state.json.lock'), { waitMs: 0, staleMs: 20_000 });
     try {
-      const config = alertConfigFromEnv({ SLACK_WEBHOOK_URL: slack.url, PERFMON_STATE_DIR: dir, PERFMON_TIMEOUT_MS: '1000' }, alertTiming(defaultOptions()));
+      const config = alertConfigFromEnv(
+        { SLACK_WEBHOOK_URL: slack.url, PERFMON_STATE_DIR: dir, PERFMON_TIMEOUT_MS: '1000' },
+        alertTiming(defaultOptions()),
+      );
       const report = buildReport({ healthScore: 62, healthStatus: 'needs_attention' });
       report.findings = [{ kind: 'health_low', service: null, value: 62, limit: 70, since: null, text: 'health_low' }];
       const lines: string[] = [];
       const alerts = await sendAlerts(report, config, 'demo|service=*', { warn: (line) => lines.push(line), lockWaitMs: 600 });
       expect(slack.requests).toHaveLength(0);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^alert state in .+ busy \(another run held .+alert-state\.json\.lock for more than 1s\); this run sends no alert, so as not to repeat what that run sends; the next run sends what is still owed$/);
+      expect(lines[0]).toMatch(
+        /^alert state in .+ busy \(another run held .+alert-state\.json\.lock for more than 1s\); this run sends no alert, so as not to repeat what that run sends; the next run sends what is still owed$/,
+      );
       expect(alerts.conditions.map((c) => c.key)).toEqual(['health_low']);
-      expect(alerts.channels).toEqual([{ channel: 'slack', sent: [], suppressed: [], resolved: [], failed: { keys: [], reason: lines[0] } }]);
+      expect(alerts.channels).toEqual([
+        { channel: 'slack', sent: [], suppressed: [], resolved: [], failed: { keys: [], reason: lines[0] } },
+      ]);
     } finally {
       await lock.release();
     }

@@ -1,23 +1,29 @@
 // Pure parts of --alert: conditions, configuration, the no-storm rules, rendering limits, escaping.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../base/errors.js';
-import { alertConfigFromEnv } from '../alerts/config.js';
-import { parseDuration } from '../text/duration.js';
-import { defaultOptions, readValue } from '../cli/read-options.js';
-import { alertTiming } from '../cli/resolve.js';
 import { evaluateConditions, resolvedText } from '../alerts/conditions.js';
+import { alertConfigFromEnv } from '../alerts/config.js';
 import { emailHtml } from '../alerts/email.js';
-import { clipLine, fitLines, forHtml, forMrkdwn } from '../text/safe-text.js';
 import { buildMessage } from '../alerts/message.js';
-import { applyDelivery, planChannel, settleInterrupted, type ChannelState } from '../alerts/plan.js';
+import { applyDelivery, type ChannelState, planChannel, settleInterrupted } from '../alerts/plan.js';
 import { redactedReason, secretsOf } from '../alerts/redact.js';
 import { fitBlocks, SLACK_LIMITS, slackPayload } from '../alerts/slack.js';
-import type { Report } from '../report/types.js';
+import { UsageError } from '../base/errors.js';
+import { defaultOptions, readValue } from '../cli/read-options.js';
+import { alertTiming } from '../cli/resolve.js';
 import { buildNoDataReport, buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
+import type { Report } from '../report/types.js';
+import { parseDuration } from '../text/duration.js';
+import { clipLine, fitLines, forHtml, forMrkdwn } from '../text/safe-text.js';
 
 type Finding = Report['findings'][number];
-const finding = (kind: Finding['kind'], service: string | null, value: number | null, limit: number | null): Finding =>
-  ({ kind, service, value, limit, since: null, text: `${kind} (text never read)` });
+const finding = (kind: Finding['kind'], service: string | null, value: number | null, limit: number | null): Finding => ({
+  kind,
+  service,
+  value,
+  limit,
+  since: null,
+  text: `${kind} (text never read)`,
+});
 
 /** The fixture's report with n8n's regression gone: health 87, nothing alert-worthy (n8n errors 5.77% < 10%). */
 function healthyReport(): Report {
@@ -82,7 +88,9 @@ describe('evaluateConditions (from findings kinds and figures)', () => {
   it('a remembered silent service absent from the report is still silent; one with operations is not', () => {
     const report = healthyReport();
     const conditions = evaluateConditions(report, { silentBefore: ['legacy-sync', 'n8n'] });
-    expect(conditions).toEqual([{ key: 'service_silent:legacy-sync', severity: 'warning', message: 'legacy-sync: still no operations (none in the last 48h)' }]);
+    expect(conditions).toEqual([
+      { key: 'service_silent:legacy-sync', severity: 'warning', message: 'legacy-sync: still no operations (none in the last 48h)' },
+    ]);
   });
 
   it('a service error rate above 10% with at least 20 operations is a warning', () => {
@@ -147,7 +155,14 @@ describe('alertConfigFromEnv', () => {
   it('reads both channels with the defaults', () => {
     const config = alertConfigFromEnv({ ...slack, ...email, EMAIL_USER: 'u', EMAIL_PASS: 'p4ss' }, alertTiming(defaultOptions()));
     expect(config.slack).toEqual({ webhookUrl: slack.SLACK_WEBHOOK_URL });
-    expect(config.email).toEqual({ host: 'smtp.example.com', port: 587, user: 'u', pass: 'p4ss', from: 'perf@example.com', to: ['ops@example.com', 'oncall@example.com'] });
+    expect(config.email).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      user: 'u',
+      pass: 'p4ss',
+      from: 'perf@example.com',
+      to: ['ops@example.com', 'oncall@example.com'],
+    });
     expect(config).toMatchObject({ stateDir: '.perfmon', timeoutMs: 30_000, repeatMs: 4 * 3_600_000 });
     expect(config.secrets).toEqual(expect.arrayContaining([slack.SLACK_WEBHOOK_URL, '/services/T1/B1/secretpath', 'p4ss']));
   });
@@ -156,7 +171,9 @@ describe('alertConfigFromEnv', () => {
     expect(['90s', '30m', '4h', '1d', '1.5h'].map((d) => parseDuration(d))).toEqual([90_000, 1_800_000, 14_400_000, 86_400_000, 5_400_000]);
     for (const bad of ['5x', '4', '0m', '-1h', 'h', '', '366d', '100000000d']) expect(parseDuration(bad)).toBeNull();
     // One parser, one message: the CLI's (config takes the parsed milliseconds).
-    expect(() => readValue('alertRepeat', '5x')).toThrow("--alert-repeat '5x' is not valid: use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d");
+    expect(() => readValue('alertRepeat', '5x')).toThrow(
+      "--alert-repeat '5x' is not valid: use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d",
+    );
   });
 
   it('rejects --alert without any channel, before anything else runs', () => {
@@ -164,7 +181,9 @@ describe('alertConfigFromEnv', () => {
   });
 
   it('rejects half-configured e-mail, naming what is missing', () => {
-    expect(usage({ EMAIL_HOST: 'smtp.example.com' })).toBe('e-mail alerts need EMAIL_HOST, EMAIL_FROM and EMAIL_TO; missing: EMAIL_FROM, EMAIL_TO');
+    expect(usage({ EMAIL_HOST: 'smtp.example.com' })).toBe(
+      'e-mail alerts need EMAIL_HOST, EMAIL_FROM and EMAIL_TO; missing: EMAIL_FROM, EMAIL_TO',
+    );
     expect(usage({ ...email, EMAIL_USER: 'u' })).toMatch(/EMAIL_USER is set but EMAIL_PASS is not/);
     const passOnly = usage({ ...email, EMAIL_PASS: 'topsecret' });
     expect(passOnly).toMatch(/EMAIL_PASS is set but EMAIL_USER is not/);
@@ -175,7 +194,9 @@ describe('alertConfigFromEnv', () => {
   it('rejects a bad port, timeout and a non-http webhook without printing it', () => {
     expect(usage({ ...email, EMAIL_PORT: 'abc' })).toMatch(/^EMAIL_PORT: 'abc' is not a port; use an integer 1\.\.65535/);
     expect(usage({ ...email, EMAIL_PORT: '70000' })).toMatch(/^EMAIL_PORT: '70000'/);
-    expect(usage({ ...slack, PERFMON_TIMEOUT_MS: '0' })).toMatch(/^PERFMON_TIMEOUT_MS '0' is not valid: use a whole number of milliseconds from 1 to 600000/);
+    expect(usage({ ...slack, PERFMON_TIMEOUT_MS: '0' })).toMatch(
+      /^PERFMON_TIMEOUT_MS '0' is not valid: use a whole number of milliseconds from 1 to 600000/,
+    );
     const bad = usage({ SLACK_WEBHOOK_URL: 'ftp://hooks.example/T1/secretpath' });
     expect(bad).toMatch(/^SLACK_WEBHOOK_URL is not an http\(s\) URL/);
     expect(bad).not.toContain('secretpath');
@@ -201,7 +222,12 @@ describe('planChannel / applyDelivery', () => {
     expect(first.state.health_low).toMatchObject({ status: 'firing', lastSentAt: '2025-11-20T10:00:00.000Z', sending: null });
 
     const early = planChannel(first.state, firing, t0 + 4 * HOUR - 1, timing(4 * HOUR));
-    expect({ ...early, base: undefined }).toEqual({ firing: [], suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }], resolved: [], base: undefined });
+    expect({ ...early, base: undefined }).toEqual({
+      firing: [],
+      suppressed: [{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }],
+      resolved: [],
+      base: undefined,
+    });
     expect(planChannel(first.state, firing, t0 + 4 * HOUR, timing(4 * HOUR)).firing).toEqual([{ condition: firing[0], repeat: true }]);
 
     const gone = step(first.state, [], t0 + HOUR, timing(4 * HOUR));
@@ -227,7 +253,11 @@ describe('planChannel / applyDelivery', () => {
     expect(b.plan.firing).toEqual([]);
     const c = step(b.state, firing, t0 + 10 * MIN, t);
     expect(c.plan.firing).toEqual([{ condition: firing[0], repeat: false }]);
-    expect(c.state.health_low).toMatchObject({ status: 'firing', since: '2025-11-20T10:00:00.000Z', firstSentAt: '2025-11-20T10:10:00.000Z' });
+    expect(c.state.health_low).toMatchObject({
+      status: 'firing',
+      since: '2025-11-20T10:00:00.000Z',
+      firstSentAt: '2025-11-20T10:10:00.000Z',
+    });
     // Stopping while pending: no resolved notice (nothing was sent), and the clock starts over.
     const stopped = step(b.state, [], t0 + 6 * MIN, t);
     expect(stopped.plan.resolved).toEqual([]);
@@ -243,7 +273,11 @@ describe('planChannel / applyDelivery', () => {
     const back = step(off.state, firing, t0 + 10 * MIN, t);
     expect(back.plan.firing).toEqual([]);
     expect(back.plan.suppressed).toEqual([{ key: 'health_low', nextSendAt: '2025-11-20T14:00:00.000Z' }]);
-    expect(back.state.health_low).toMatchObject({ status: 'firing', lastHeldAt: '2025-11-20T10:10:00.000Z', firstSentAt: '2025-11-20T10:00:00.000Z' });
+    expect(back.state.health_low).toMatchObject({
+      status: 'firing',
+      lastHeldAt: '2025-11-20T10:10:00.000Z',
+      firstSentAt: '2025-11-20T10:00:00.000Z',
+    });
     // 14 min after it last held: still firing; 15 min: one resolved notice.
     expect(step(back.state, [], t0 + 24 * MIN, t).plan.resolved).toEqual([]);
     const resolved = step(step(back.state, [], t0 + 24 * MIN, t).state, [], t0 + 25 * MIN, t);
@@ -278,7 +312,9 @@ describe('rendering', () => {
   const injection = '<!channel> <https://evil.example|click> <script>alert(1)</script> *bold* & co';
 
   it('escapes Slack control characters and HTML', () => {
-    expect(forMrkdwn(injection)).toBe('&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt; *bold* &amp; co');
+    expect(forMrkdwn(injection)).toBe(
+      '&lt;!channel&gt; &lt;https://evil.example|click&gt; &lt;script&gt;alert(1)&lt;/script&gt; *bold* &amp; co',
+    );
     expect(forHtml(`"a" & 'b' <i>`)).toBe('&quot;a&quot; &amp; &#39;b&#39; &lt;i&gt;');
     expect(clipLine('line one\nline two', 12)).toBe('line one li…');
   });
@@ -295,8 +331,14 @@ describe('rendering', () => {
 
   it('keeps a huge Slack message within Block Kit limits', () => {
     const report = buildReport({ healthScore: 10 });
-    const conditions = Array.from({ length: 400 }, (_, i) => ({ key: `service_silent:s${i}`, severity: 'warning' as const, message: `s${i}: ${'<'.repeat(400)}` }));
-    const payload = slackPayload(buildMessage(report, { firing: conditions.map((condition) => ({ condition, repeat: false })), suppressed: [], resolved: [] }));
+    const conditions = Array.from({ length: 400 }, (_, i) => ({
+      key: `service_silent:s${i}`,
+      severity: 'warning' as const,
+      message: `s${i}: ${'<'.repeat(400)}`,
+    }));
+    const payload = slackPayload(
+      buildMessage(report, { firing: conditions.map((condition) => ({ condition, repeat: false })), suppressed: [], resolved: [] }),
+    );
     const blocks = payload.blocks ?? [];
     expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     for (const block of blocks) {
@@ -322,7 +364,9 @@ describe('rendering', () => {
   it('redacts secrets and URLs from delivery errors', () => {
     const url = 'https://hooks.slack.com/services/T1/B1/secretpath';
     const secrets = secretsOf([url, 'hunter2']);
-    expect(redactedReason(new Error(`POST ${url} failed: bad password hunter2\nstack`), secrets)).toBe('POST [redacted] failed: bad password [redacted]');
+    expect(redactedReason(new Error(`POST ${url} failed: bad password hunter2\nstack`), secrets)).toBe(
+      'POST [redacted] failed: bad password [redacted]',
+    );
     expect(redactedReason('GET /services/T1/B1/secretpath 404', secrets)).toBe('GET [redacted] 404');
   });
 });

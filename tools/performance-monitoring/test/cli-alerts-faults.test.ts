@@ -3,13 +3,13 @@
 // dropped out of both windows, an SMTP server that never greets. Real peers on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collect, emptyDir, MONITOR, runCli, TSX_LOADER, type CliResult } from '../harness/cli.js';
+import { type CliResult, collect, emptyDir, MONITOR, runCli, TSX_LOADER } from '../harness/cli.js';
 import { writeNdjson } from '../harness/hand-dataset.js';
-import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type SlackReceiver, startSlackReceiver } from '../harness/slack-receiver.js';
 import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
 
 let slack: SlackReceiver;
@@ -66,24 +66,33 @@ function openDir(): string {
 
 describe('an unusable state dir (issue 14 item 3)', () => {
   const cases: [string, (base: string) => string][] = [
-    ['owned by another user (not writable)', (base) => {
-      const dir = join(base, 'state');
-      mkdirSync(dir, { mode: 0o755 });
-      if (!isRoot) chmodSync(dir, 0o555);
-      return dir;
-    }],
-    ['mode 000', (base) => {
-      const dir = join(base, 'state');
-      mkdirSync(dir);
-      chmodSync(dir, 0o000);
-      return dir;
-    }],
-    ['not creatable', (base) => {
-      const parent = join(base, 'locked');
-      mkdirSync(parent, { mode: 0o755 });
-      if (!isRoot) chmodSync(parent, 0o555);
-      return join(parent, 'sub', 'state');
-    }],
+    [
+      'owned by another user (not writable)',
+      (base) => {
+        const dir = join(base, 'state');
+        mkdirSync(dir, { mode: 0o755 });
+        if (!isRoot) chmodSync(dir, 0o555);
+        return dir;
+      },
+    ],
+    [
+      'mode 000',
+      (base) => {
+        const dir = join(base, 'state');
+        mkdirSync(dir);
+        chmodSync(dir, 0o000);
+        return dir;
+      },
+    ],
+    [
+      'not creatable',
+      (base) => {
+        const parent = join(base, 'locked');
+        mkdirSync(parent, { mode: 0o755 });
+        if (!isRoot) chmodSync(parent, 0o555);
+        return join(parent, 'sub', 'state');
+      },
+    ],
   ];
 
   for (const [name, make] of cases) {
@@ -97,7 +106,9 @@ describe('an unusable state dir (issue 14 item 3)', () => {
       expect(slack.messages).toHaveLength(1);
       expect(smtp.messages).toHaveLength(1);
       const escaped = stateDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      expect(result.stderr).toMatch(new RegExp(`^perf-monitor: alert state in ${escaped} not usable \\(EACCES: permission denied, mkdir '[^']+'\\); ${DEDUPE_OFF}\\n$`));
+      expect(result.stderr).toMatch(
+        new RegExp(`^perf-monitor: alert state in ${escaped} not usable \\(EACCES: permission denied, mkdir '[^']+'\\); ${DEDUPE_OFF}\\n$`),
+      );
       const alerts = JSON.parse(result.stdout).alerts as { channels: { sent: string[]; failed: { reason: string } | null }[] };
       for (const channel of alerts.channels) {
         expect(channel.sent.length).toBeGreaterThan(0);
@@ -112,12 +123,16 @@ describe('an unusable state dir (issue 14 item 3)', () => {
     mkdirSync(file);
     const { code, stderr } = await runCli(DEMO, { env: both(stateDir) });
     expect(code).toBe(4);
-    expect(stderr).toBe(`perf-monitor: alert state in ${stateDir} not usable (cannot read ${file}: EISDIR: illegal operation on a directory, read); ${DEDUPE_OFF}\n`);
+    expect(stderr).toBe(
+      `perf-monitor: alert state in ${stateDir} not usable (cannot read ${file}: EISDIR: illegal operation on a directory, read); ${DEDUPE_OFF}\n`,
+    );
     expect(slack.messages).toHaveLength(1);
     expect(smtp.messages).toHaveLength(1);
   }, 60_000);
 
-  it(isRoot ? 'a full disk (a 64 KiB tmpfs, filled): the same line, dedupe off, exit 4' : 'a full disk: (not root, no tmpfs) the write path through a state path under a file', async () => {
+  it(isRoot
+    ? 'a full disk (a 64 KiB tmpfs, filled): the same line, dedupe off, exit 4'
+    : 'a full disk: (not root, no tmpfs) the write path through a state path under a file', async () => {
     const base = emptyDir('perfmon-full-');
     const mount = join(base, 'disk');
     mkdirSync(mount);
@@ -155,13 +170,17 @@ describe('a run killed mid-send (issue 14 item 14)', () => {
     const stateDir = emptyDir('perfmon-state-');
     slack.hangNext(1);
     const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...DEMO], {
-      cwd: stateDir, env: { PATH: process.env.PATH ?? '', ...slackOnly(stateDir) }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: stateDir,
+      env: { PATH: process.env.PATH ?? '', ...slackOnly(stateDir) },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const killed = collect(child);
     await slack.nextRequest();
     child.kill('SIGKILL');
     expect((await killed).code).toBe(null);
-    const saved = JSON.parse(readFileSync(join(stateDir, 'alert-state.json'), 'utf8')) as { scopes: Record<string, { channels: { slack: Record<string, { sending: string | null }> } }> };
+    const saved = JSON.parse(readFileSync(join(stateDir, 'alert-state.json'), 'utf8')) as {
+      scopes: Record<string, { channels: { slack: Record<string, { sending: string | null }> } }>;
+    };
     const entries = Object.values(Object.values(saved.scopes)[0]?.channels.slack ?? {});
     expect(entries.length).toBeGreaterThan(0);
     expect(entries.every((entry) => entry.sending === '2025-11-20T10:00:00.000Z')).toBe(true);
@@ -187,7 +206,13 @@ describe('a silent service (issue 14 item 15)', () => {
   const minute = (iso: string, n: number) => new Date(Date.parse(iso) + n * 60_000).toISOString();
   const rows = (service: string, from: string, count: number, everyMinutes: number) =>
     Array.from({ length: count }, (_, k) => ({
-      id: 0, source: service, operation: 'call', level: 'info', status: 'success', message: null, duration_ms: 100,
+      id: 0,
+      source: service,
+      operation: 'call',
+      level: 'info',
+      status: 'success',
+      message: null,
+      duration_ms: 100,
       created_at: minute(from, k * everyMinutes),
     }));
 
@@ -202,14 +227,21 @@ describe('a silent service (issue 14 item 15)', () => {
     const input = writeNdjson(dir, data);
     const stateDir = emptyDir('perfmon-state-');
     const at = async (until: string) => {
-      const { code, stdout } = await runCli(['--input', input, '--hours', '1', '--until', until, '--alert', '--format', 'json'], { env: slackOnly(stateDir) });
+      const { code, stdout } = await runCli(['--input', input, '--hours', '1', '--until', until, '--alert', '--format', 'json'], {
+        env: slackOnly(stateDir),
+      });
       expect(code).toBe(0);
-      return JSON.parse(stdout).alerts as { conditions: { key: string; message: string }[]; channels: { sent: string[]; suppressed: { key: string }[]; resolved: string[] }[] };
+      return JSON.parse(stdout).alerts as {
+        conditions: { key: string; message: string }[];
+        channels: { sent: string[]; suppressed: { key: string }[]; resolved: string[] }[];
+      };
     };
     const first = await at('2025-11-20T09:00:00Z'); // legacy ran 07-08, not 08-09: silent
     expect(first.channels[0]?.sent).toEqual(['service_silent:legacy']);
     const gone = await at('2025-11-20T10:00:00Z'); // no legacy row in 08-10: not in the report at all
-    expect(gone.conditions).toEqual([{ key: 'service_silent:legacy', severity: 'warning', message: 'legacy: still no operations (none in the last 2h)' }]);
+    expect(gone.conditions).toEqual([
+      { key: 'service_silent:legacy', severity: 'warning', message: 'legacy: still no operations (none in the last 2h)' },
+    ]);
     expect(gone.channels[0]).toMatchObject({ sent: [], resolved: [], suppressed: [{ key: 'service_silent:legacy' }] });
     expect(slack.messages).toHaveLength(1);
     const back = await at('2025-11-20T11:30:00Z'); // legacy again from 10:45: 15 operations
@@ -236,7 +268,14 @@ describe('delivery failures on stderr (docs/cli.md, issue 14 item 12)', () => {
   it('an SMTP server that never greets: bounded by timeout × attempts, one line naming e-mail and the cause', async () => {
     const { port } = silentSmtp.address() as AddressInfo;
     const stateDir = emptyDir('perfmon-state-');
-    const env = { EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(port), EMAIL_FROM: 'a@example.com', EMAIL_TO: 'b@example.com', PERFMON_STATE_DIR: stateDir, PERFMON_TIMEOUT_MS: '1000' };
+    const env = {
+      EMAIL_HOST: '127.0.0.1',
+      EMAIL_PORT: String(port),
+      EMAIL_FROM: 'a@example.com',
+      EMAIL_TO: 'b@example.com',
+      PERFMON_STATE_DIR: stateDir,
+      PERFMON_TIMEOUT_MS: '1000',
+    };
     const started = Date.now();
     const { code, stderr } = await runCli(DEMO, { env });
     const ms = Date.now() - started;
@@ -244,7 +283,9 @@ describe('delivery failures on stderr (docs/cli.md, issue 14 item 12)', () => {
     // Before: 3 × timeout + ~6 s (9 s here) plus start-up; now at most 3 × 1 s plus start-up.
     expect(ms).toBeLessThan(8_000);
     expect(sockets.length).toBeGreaterThanOrEqual(2);
-    expect(stderr).toMatch(new RegExp(`^perf-monitor: e-mail alert not delivered: SMTP 127\\.0\\.0\\.1:${port}: [^\\n]*(Greeting|timeout|Timeout)[^\\n]*\\n$`));
+    expect(stderr).toMatch(
+      new RegExp(`^perf-monitor: e-mail alert not delivered: SMTP 127\\.0\\.0\\.1:${port}: [^\\n]*(Greeting|timeout|Timeout)[^\\n]*\\n$`),
+    );
   }, 60_000);
 
   it('Slack answering 500: one stderr line naming Slack and the cause, the mail still delivered', async () => {

@@ -1,10 +1,10 @@
 // One message per incident under concurrency and slow peers (issue 27 items 2 and 11), through the
 // real CLI: many cron runs at once against a Slack receiver and a never-greeting SMTP server, a
 // Slack that posts but answers late or cuts the answer, and a Slack error body with control bytes.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emptyDir, runCli, type CliResult } from '../harness/cli.js';
-import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type CliResult, emptyDir, runCli } from '../harness/cli.js';
+import { type SlackReceiver, startSlackReceiver } from '../harness/slack-receiver.js';
 
 let slack: SlackReceiver;
 let silentSmtp: Server;
@@ -30,7 +30,11 @@ const DEMO = ['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--format'
  */
 const RUNS = 8;
 const TIMEOUT_MS = 2000;
-const slackOnly = (stateDir: string) => ({ SLACK_WEBHOOK_URL: slack.url, PERFMON_STATE_DIR: stateDir, PERFMON_TIMEOUT_MS: String(TIMEOUT_MS) });
+const slackOnly = (stateDir: string) => ({
+  SLACK_WEBHOOK_URL: slack.url,
+  PERFMON_STATE_DIR: stateDir,
+  PERFMON_TIMEOUT_MS: String(TIMEOUT_MS),
+});
 const withSilentSmtp = (stateDir: string) => ({
   ...slackOnly(stateDir),
   EMAIL_HOST: '127.0.0.1',
@@ -38,11 +42,14 @@ const withSilentSmtp = (stateDir: string) => ({
   EMAIL_FROM: 'perf-monitor@example.com',
   EMAIL_TO: 'ops@example.com',
 });
-const together = (env: Record<string, string>) => Promise.all(Array.from({ length: RUNS }, () => runCli(DEMO, { env, timeoutMs: 120_000 })));
+const together = (env: Record<string, string>) =>
+  Promise.all(Array.from({ length: RUNS }, () => runCli(DEMO, { env, timeoutMs: 120_000 })));
 const lines = (stderr: string) => stderr.split('\n').filter(Boolean);
 const slackSent = (result: CliResult) =>
-  (JSON.parse(result.stdout).alerts as { channels: { channel: string; sent: string[] }[] }).channels.find((c) => c.channel === 'slack')?.sent ?? [];
-const DOUBT = /^perf-monitor: Slack alert may not have been delivered: Slack webhook: .+ after the request was sent; counted as sent, not repeated$/;
+  (JSON.parse(result.stdout).alerts as { channels: { channel: string; sent: string[] }[] }).channels.find((c) => c.channel === 'slack')
+    ?.sent ?? [];
+const DOUBT =
+  /^perf-monitor: Slack alert may not have been delivered: Slack webhook: .+ after the request was sent; counted as sent, not repeated$/;
 
 describe('concurrent runs while one channel hangs (issue 27 item 2)', () => {
   it(`${RUNS} runs at once, Slack healthy, SMTP never greets: exactly one Slack message`, async () => {
@@ -108,7 +115,9 @@ describe('a Slack error body on stderr (issue 27 item 11)', () => {
     const { code, stderr } = await runCli(DEMO, { env: slackOnly(emptyDir('perfmon-state-')) });
     expect(code).toBe(4);
     // Before: "…HTTP 400 invalid_payload\x1b[2J second line\x07", ESC and BEL raw (the screen cleared).
-    expect(stderr).toBe('perf-monitor: Slack alert not delivered: Slack webhook: HTTP 400 invalid_payload\\u001b[2J\\nsecond line\\u0007\n');
+    expect(stderr).toBe(
+      'perf-monitor: Slack alert not delivered: Slack webhook: HTTP 400 invalid_payload\\u001b[2J\\nsecond line\\u0007\n',
+    );
     expect(slack.requests).toHaveLength(1);
   }, 60_000);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyDir, runCli } from '../harness/cli.js';
 import { HAND_ROWS, THRESHOLD, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
-import { WEBHOOK_PATH, startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type SlackReceiver, startSlackReceiver, WEBHOOK_PATH } from '../harness/slack-receiver.js';
 import { startSmtpServer, type TestSmtpServer } from '../harness/smtp-server.js';
 
 let slack: SlackReceiver;
@@ -54,7 +54,12 @@ describe('--demo --alert', () => {
     expect(slack.messages).toHaveLength(1);
     expect(smtp.messages).toHaveLength(1);
     const keys = alerts.conditions.map((c) => c.key);
-    for (const channel of alerts.channels) expect({ channel: channel.channel, sent: channel.sent, failed: channel.failed }).toEqual({ channel: channel.channel, sent: keys, failed: null });
+    for (const channel of alerts.channels)
+      expect({ channel: channel.channel, sent: channel.sent, failed: channel.failed }).toEqual({
+        channel: channel.channel,
+        sent: keys,
+        failed: null,
+      });
 
     const body = slack.messages[0] as { text: string; blocks: { type: string }[] };
     expect(body.blocks[0]?.type).toBe('header');
@@ -95,7 +100,9 @@ describe('--alert resolved notices', () => {
   it('sends one resolved notice when a condition stops holding (--alert-keep-firing 0), saying the figure now, then forgets it', async () => {
     const input = writeNdjson(emptyDir());
     const run = (threshold: string) =>
-      runCli(['--input', input, '--until', UNTIL, '--threshold', threshold, '--alert', '--alert-keep-firing', '0', '--format', 'json'], { env: channels() });
+      runCli(['--input', input, '--until', UNTIL, '--threshold', threshold, '--alert', '--alert-keep-firing', '0', '--format', 'json'], {
+        env: channels(),
+      });
     // T = 1000: the overall average 1,024 ms is above it; T = 5000: not any more.
     const first = await run('1000');
     expect(alertsOf(first.stdout).conditions.map((c) => c.key)).toContain('avg_above_threshold');
@@ -116,10 +123,15 @@ describe('--alert with log text from an attacker', () => {
     const evil = '<!channel> <https://evil.example|click> <script>alert(1)</script>';
     const rows = HAND_ROWS.map((r) => (r.message === 'Timeout' ? { ...r, message: evil } : r));
     const input = writeNdjson(dir, rows);
-    const { code, stdout } = await runCli(['--input', input, '--until', UNTIL, '--threshold', THRESHOLD, '--alert', '--format', 'json'], { env: channels() });
+    const { code, stdout } = await runCli(['--input', input, '--until', UNTIL, '--threshold', THRESHOLD, '--alert', '--format', 'json'], {
+      env: channels(),
+    });
     expect(code).toBe(0);
     // The raw text is the group's example; its fingerprint keeps the markup too (only the URL and 1 change).
-    expect(JSON.parse(stdout).mostFrequentErrors[0]).toMatchObject({ example: evil, message: '<!channel> <<url>> <script>alert(<n>)</script>' });
+    expect(JSON.parse(stdout).mostFrequentErrors[0]).toMatchObject({
+      example: evil,
+      message: '<!channel> <<url>> <script>alert(<n>)</script>',
+    });
     const raw = JSON.stringify(slack.messages);
     expect(raw).toContain('&lt;!channel&gt;');
     expect(raw).not.toContain('<!channel>');
@@ -141,7 +153,9 @@ describe('--alert failures', () => {
 
   it('Slack answering 500 is retried, then exit 4 with the report printed and the mail delivered', async () => {
     slack.failNext(3, 500);
-    const { code, stdout, stderr } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--format', 'json'], { env: channels() });
+    const { code, stdout, stderr } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--format', 'json'], {
+      env: channels(),
+    });
     expect(code).toBe(4);
     expect(slack.requests).toHaveLength(3);
     expect(smtp.messages).toHaveLength(1);
@@ -152,7 +166,9 @@ describe('--alert failures', () => {
 
   it('exit 4 takes precedence over --fail-under', async () => {
     slack.failNext(3, 500);
-    const { code } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--fail-under', '100', '--format', 'json'], { env: channels() });
+    const { code } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--fail-under', '100', '--format', 'json'], {
+      env: channels(),
+    });
     expect(code).toBe(4);
   });
 
@@ -177,7 +193,9 @@ describe('--alert failures', () => {
 
   it('a corrupt state file is reported on stderr and treated as empty', async () => {
     writeFileSync(join(stateDir, 'alert-state.json'), '{not json');
-    const { code, stderr } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--format', 'json'], { env: channels() });
+    const { code, stderr } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--alert', '--format', 'json'], {
+      env: channels(),
+    });
     expect(code).toBe(0);
     expect(stderr).toMatch(/state/i);
     expect(slack.messages).toHaveLength(1);

@@ -12,14 +12,18 @@ const AT = '2025-11-20T09:00:00Z';
 
 function writeNdjson(name: string, durations: number[]): string {
   const path = join(emptyDir('perfmon-durations-'), name);
-  const line = (d: number) => JSON.stringify({ source: 'api', operation: 'get', level: 'info', status: 'success', message: null, duration_ms: d, created_at: AT });
+  const line = (d: number) =>
+    JSON.stringify({ source: 'api', operation: 'get', level: 'info', status: 'success', message: null, duration_ms: d, created_at: AT });
   writeFileSync(path, `${durations.map(line).join('\n')}\n`);
   return path;
 }
 
 function writeCsv(name: string, durations: string[]): string {
   const path = join(emptyDir('perfmon-durations-'), name);
-  writeFileSync(path, `source,operation,level,status,message,duration_ms,created_at\n${durations.map((d) => `api,get,info,success,,${d},${AT}`).join('\n')}\n`);
+  writeFileSync(
+    path,
+    `source,operation,level,status,message,duration_ms,created_at\n${durations.map((d) => `api,get,info,success,,${d},${AT}`).join('\n')}\n`,
+  );
   return path;
 }
 
@@ -59,6 +63,13 @@ describe('durations outside 0..2,147,483,647 ms', () => {
   it('two rows of 1.5e308 no longer overflow the sum: a report with no samples', async () => {
     const { overall, dataQuality } = await report(writeNdjson('huge.ndjson', [1.5e308, 1.5e308]));
     expect(dataQuality).toEqual({ invalidDurations: 2, skippedRows: 0 });
-    expect(overall).toMatchObject({ totalOperations: 2, avgDuration: null, minDuration: null, maxDuration: null, p95Duration: null, apdex: null });
+    expect(overall).toMatchObject({
+      totalOperations: 2,
+      avgDuration: null,
+      minDuration: null,
+      maxDuration: null,
+      p95Duration: null,
+      apdex: null,
+    });
   });
 });

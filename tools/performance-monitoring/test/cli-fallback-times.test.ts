@@ -8,10 +8,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 
 const ROWS = [
-  { id: 1, source: 'api', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 100, created_at: '2025-11-20T08:00:00+00:00' },
-  { id: 2, source: 'api', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 300, created_at: '2025-11-20T09:00:00+00:00' },
-  { id: 3, source: 'api', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 5000, created_at: 'Thu, 20 Nov 2025 09:30:00 +0000' },
-  { id: 4, source: 'api', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 7000, created_at: '2025-11-19T24:00:00+00:00' },
+  {
+    id: 1,
+    source: 'api',
+    operation: 'sync',
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: 100,
+    created_at: '2025-11-20T08:00:00+00:00',
+  },
+  {
+    id: 2,
+    source: 'api',
+    operation: 'sync',
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: 300,
+    created_at: '2025-11-20T09:00:00+00:00',
+  },
+  {
+    id: 3,
+    source: 'api',
+    operation: 'sync',
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: 5000,
+    created_at: 'Thu, 20 Nov 2025 09:30:00 +0000',
+  },
+  {
+    id: 4,
+    source: 'api',
+    operation: 'sync',
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: 7000,
+    created_at: '2025-11-19T24:00:00+00:00',
+  },
 ];
 
 let server: Server;
@@ -19,9 +55,16 @@ let url: string;
 
 /** The RPC is missing (PGRST202); the first page of each slice holds the rows inside its bounds, later pages none. */
 function answer(path: URL): { status: number; body: unknown } {
-  if (path.pathname.startsWith('/rest/v1/rpc/')) return { status: 404, body: { code: 'PGRST202', message: 'Could not find the function', details: null, hint: null } };
+  if (path.pathname.startsWith('/rest/v1/rpc/'))
+    return { status: 404, body: { code: 'PGRST202', message: 'Could not find the function', details: null, hint: null } };
   if (path.searchParams.get('or')?.includes('and(')) return { status: 200, body: [] };
-  const bound = (op: string) => Date.parse(path.searchParams.getAll('created_at').find((v) => v.startsWith(`${op}.`))?.slice(op.length + 1) ?? '');
+  const bound = (op: string) =>
+    Date.parse(
+      path.searchParams
+        .getAll('created_at')
+        .find((v) => v.startsWith(`${op}.`))
+        ?.slice(op.length + 1) ?? '',
+    );
   const [from, to] = [bound('gte'), bound('lt')];
   const inside = ROWS.filter((r) => Date.parse(r.created_at) >= from && Date.parse(r.created_at) < to);
   return { status: 200, body: inside.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)) };

@@ -128,9 +128,18 @@ describe('--baseline comparison', () => {
     const { code, gates } = await compare(same);
     expect(code).toBe(0);
     expect(gates.passed).toBe(true);
-    expect(gates.baseline.overall.change).toEqual({ operations: 0, errorRate: 0, avgDuration: 0, p95Duration: 0, p99Duration: 0, apdex: 0 });
+    expect(gates.baseline.overall.change).toEqual({
+      operations: 0,
+      errorRate: 0,
+      avgDuration: 0,
+      p95Duration: 0,
+      p99Duration: 0,
+      apdex: 0,
+    });
     expect([gates.baseline.overall, ...gates.baseline.services].map((e: Json) => [e.service, e.regression])).toEqual([
-      [null, false], ['api', false], ['batch', false],
+      [null, false],
+      ['api', false],
+      ['batch', false],
     ]);
   });
 
@@ -143,7 +152,9 @@ describe('--baseline comparison', () => {
     // api avg +5%: a regression only below 5.
     const avg = await compare(baseline, '--regression', '4.99');
     expect(serviceEntry(avg.gates, 'api').reasons).toContain('avgDuration +5% (1,000ms → 1,050ms, more than +4.99%)');
-    expect(serviceEntry((await compare(baseline, '--regression', '5')).gates, 'api').reasons).toEqual(['p95Duration +90.5% (1,000ms → 1,905ms, more than +5%)']);
+    expect(serviceEntry((await compare(baseline, '--regression', '5')).gates, 'api').reasons).toEqual([
+      'p95Duration +90.5% (1,000ms → 1,905ms, more than +5%)',
+    ]);
   });
 });
 
@@ -164,7 +175,12 @@ describe('the ≥ 20 samples rule', () => {
       r.services.push({ ...api, service: 'batch', performance: { ...api.performance, avgDuration: 400, p95Duration: 400, samples: 50 } });
     });
     const { gates } = await compare(file);
-    expect(serviceEntry(gates, 'batch')).toMatchObject({ then: { avgDuration: 400, samples: 50 }, change: { avgDuration: 25 }, regression: false, reasons: [] });
+    expect(serviceEntry(gates, 'batch')).toMatchObject({
+      then: { avgDuration: 400, samples: 50 },
+      change: { avgDuration: 25 },
+      regression: false,
+      reasons: [],
+    });
   });
 
   it('a baseline saved without sample counts: the rule is not applied, with a notice', async () => {
@@ -173,7 +189,8 @@ describe('the ≥ 20 samples rule', () => {
       for (const s of r.services) delete s.performance.samples;
     });
     const { code, stderr, gates } = await compare(file);
-    const note = 'the baseline has no sample counts (saved by an older version): the p95/avg rule (at least 20 samples on both sides) was not applied; save a new baseline';
+    const note =
+      'the baseline has no sample counts (saved by an older version): the p95/avg rule (at least 20 samples on both sides) was not applied; save a new baseline';
     expect(stderr).toBe(`perf-monitor: --baseline: ${note}\n`);
     expect(gates.baseline.notes).toEqual([note]);
     expect(gates.baseline.overall).toMatchObject({ then: { samples: null }, regression: false });
@@ -187,8 +204,14 @@ describe('the error-rate rule', () => {
   /** svc: 100 operations of 100 ms in the current window, `failed` of them failed. */
   function errorDataset(failed: number): string {
     const rows = Array.from({ length: 100 }, (_, k) => ({
-      id: k + 1, source: 'svc', operation: 'op', level: k < failed ? 'error' : 'info', status: k < failed ? 'error' : 'success',
-      message: k < failed ? 'Boom' : null, duration_ms: 100, created_at: new Date(Date.parse('2025-11-19T12:00:00Z') + k * 60_000).toISOString(),
+      id: k + 1,
+      source: 'svc',
+      operation: 'op',
+      level: k < failed ? 'error' : 'info',
+      status: k < failed ? 'error' : 'success',
+      message: k < failed ? 'Boom' : null,
+      duration_ms: 100,
+      created_at: new Date(Date.parse('2025-11-19T12:00:00Z') + k * 60_000).toISOString(),
     }));
     return writeNdjson(dir, rows, `errors-${failed}.ndjson`);
   }
@@ -206,7 +229,11 @@ describe('the error-rate rule', () => {
 
   it('up by more than 1 point with 5 failures is a regression: 3.99% -> 5% is, 4% -> 5% is not', async () => {
     const over = await errorCompare(5, 3.99);
-    expect(over.entry).toMatchObject({ change: { errorRate: 1.01 }, regression: true, reasons: ['errorRate +1.01 points (3.99% → 5%, 5 failures)'] });
+    expect(over.entry).toMatchObject({
+      change: { errorRate: 1.01 },
+      regression: true,
+      reasons: ['errorRate +1.01 points (3.99% → 5%, 5 failures)'],
+    });
     expect(over.code).toBe(3);
     const at = await errorCompare(5, 4);
     expect(at.entry).toMatchObject({ change: { errorRate: 1 }, regression: false, reasons: [] });
@@ -228,7 +255,10 @@ describe('services that come and go', () => {
     const { code, gates } = await compare(file);
     expect(code).toBe(3);
     expect(gates.baseline.services.map((e: Json) => [e.service, e.regression, e.note])).toEqual([
-      ['api', false, 'new since the baseline'], ['batch', false, 'new since the baseline'], ['legacy', true, null], ['api-old', true, null],
+      ['api', false, 'new since the baseline'],
+      ['batch', false, 'new since the baseline'],
+      ['legacy', true, null],
+      ['api-old', true, null],
     ]);
     expect(serviceEntry(gates, 'api-old')).toMatchObject({
       now: null,
@@ -237,12 +267,24 @@ describe('services that come and go', () => {
   });
 
   it('no operations at all now: overall and every service of the baseline regress', async () => {
-    const { code, stdout } = await runCli(['--input', ndjson, '--until', '2030-01-01T00:00:00Z', '--threshold', THRESHOLD, '--baseline', baseline, '--format', 'json']);
+    const { code, stdout } = await runCli([
+      '--input',
+      ndjson,
+      '--until',
+      '2030-01-01T00:00:00Z',
+      '--threshold',
+      THRESHOLD,
+      '--baseline',
+      baseline,
+      '--format',
+      'json',
+    ]);
     expect(code).toBe(3);
     const { overall, services } = JSON.parse(stdout).gates.baseline;
     expect(overall).toMatchObject({ regression: true, reasons: ['no operations now (23 in the baseline)'] });
     expect(services.map((e: Json) => [e.service, e.reasons[0]])).toEqual([
-      ['api', 'absent now (20 operations in the baseline)'], ['legacy', 'absent now (3 operations in the baseline)'],
+      ['api', 'absent now (20 operations in the baseline)'],
+      ['legacy', 'absent now (3 operations in the baseline)'],
     ]);
   });
 });
@@ -261,7 +303,9 @@ describe('a baseline from another --threshold or --hours: compared anyway, with 
   it('--hours', async () => {
     const file = await saveReport(['--input', ndjson, '--until', THEN_UNTIL, '--threshold', THRESHOLD, '--hours', '12'], 'then-12h.json');
     const { stderr, gates } = await compare(file);
-    expect(stderr).toBe('perf-monitor: --baseline: the baseline covers 12h, this report 24h: operation counts are not comparable (compared anyway)\n');
+    expect(stderr).toBe(
+      'perf-monitor: --baseline: the baseline covers 12h, this report 24h: operation counts are not comparable (compared anyway)\n',
+    );
     expect(gates.baseline.period.hours).toBe(12);
   });
 });
@@ -269,7 +313,9 @@ describe('a baseline from another --threshold or --hours: compared anyway, with 
 describe('--service with a baseline of all services', () => {
   it('compares that service alone, overall with a notice', async () => {
     const { code, stderr, gates } = await compare(baseline, '--service', 'api');
-    expect(stderr).toBe('perf-monitor: --baseline: the baseline covers all services, this report service api only: overall figures are not comparable (compared anyway)\n');
+    expect(stderr).toBe(
+      'perf-monitor: --baseline: the baseline covers all services, this report service api only: overall figures are not comparable (compared anyway)\n',
+    );
     // legacy (silent) and batch are not this report's business: no absent/new entries.
     expect(gates.baseline.services.map((e: Json) => [e.service, e.regression])).toEqual([['api', true]]);
     expect(gates.baseline.overall.now).toMatchObject({ operations: 20 });
@@ -284,18 +330,34 @@ describe('a baseline that is not a report of this tool: exit 2, one line, nothin
     ['truncated', (p) => writeFileSync(p, readFileSync(baseline, 'utf8').slice(0, 500)), 'not valid JSON (truncated?)'],
     ['foreign', (p) => writeFileSync(p, '{"metrics":{"http_req_duration":{}}}'), 'not a perf-monitor report (no schemaVersion)'],
     ['an array', (p) => writeFileSync(p, '[]'), 'not a perf-monitor report (no schemaVersion)'],
-    ['from the future', (p) => writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(baseline, 'utf8')), schemaVersion: 2 })), 'schemaVersion 2 is newer than this tool reads (it reads 1)'],
-    ['a wrong version', (p) => writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(baseline, 'utf8')), schemaVersion: '1' })), 'schemaVersion "1" is not one this tool writes (it reads 1)'],
-    ['missing a figure', (p) => {
-      const r = JSON.parse(readFileSync(baseline, 'utf8'));
-      delete r.services[1].performance.p95Duration;
-      writeFileSync(p, JSON.stringify(r));
-    }, 'not a perf-monitor report: services[1].performance.p95Duration is missing'],
-    ['a string figure', (p) => {
-      const r = JSON.parse(readFileSync(baseline, 'utf8'));
-      r.overall.avgDuration = '895.7';
-      writeFileSync(p, JSON.stringify(r));
-    }, 'not a perf-monitor report: overall.avgDuration must be a number or null'],
+    [
+      'from the future',
+      (p) => writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(baseline, 'utf8')), schemaVersion: 2 })),
+      'schemaVersion 2 is newer than this tool reads (it reads 1)',
+    ],
+    [
+      'a wrong version',
+      (p) => writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(baseline, 'utf8')), schemaVersion: '1' })),
+      'schemaVersion "1" is not one this tool writes (it reads 1)',
+    ],
+    [
+      'missing a figure',
+      (p) => {
+        const r = JSON.parse(readFileSync(baseline, 'utf8'));
+        delete r.services[1].performance.p95Duration;
+        writeFileSync(p, JSON.stringify(r));
+      },
+      'not a perf-monitor report: services[1].performance.p95Duration is missing',
+    ],
+    [
+      'a string figure',
+      (p) => {
+        const r = JSON.parse(readFileSync(baseline, 'utf8'));
+        r.overall.avgDuration = '895.7';
+        writeFileSync(p, JSON.stringify(r));
+      },
+      'not a perf-monitor report: overall.avgDuration must be a number or null',
+    ],
   ];
   it.each(cases)('%s', async (name, write, what) => {
     const path = join(dir, `bad-${name.replace(/ /g, '-')}.json`);
@@ -307,9 +369,14 @@ describe('a baseline that is not a report of this tool: exit 2, one line, nothin
   });
 
   it('--regression without --baseline, or not a percentage, is a usage error', async () => {
-    expect(await runCli(now('--regression', '5'))).toMatchObject({ code: 2, stdout: '', stderr: 'perf-monitor: --regression needs --baseline <report.json> to compare with\n' });
+    expect(await runCli(now('--regression', '5'))).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'perf-monitor: --regression needs --baseline <report.json> to compare with\n',
+    });
     expect(await runCli(now('--baseline', baseline, '--regression', '5%'))).toMatchObject({
-      code: 2, stderr: "perf-monitor: --regression '5%' is not valid: use a percentage from 0 to 1000 such as 10\n",
+      code: 2,
+      stderr: "perf-monitor: --regression '5%' is not valid: use a percentage from 0 to 1000 such as 10\n",
     });
   });
 });

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli, type CliResult } from '../harness/cli.js';
+import { type CliResult, comparable, emptyDir, runCli } from '../harness/cli.js';
 import { HAND_ROWS, UNTIL, writeCsv, writeJsonArray, writeNdjson } from '../harness/hand-dataset.js';
 
 let dir: string;
@@ -38,7 +38,11 @@ function expectHandReport(result: CliResult, skipped: number) {
 describe('values in usage errors are escaped and clipped (issue 14 item 7)', () => {
   it('escape sequences are shown as \\u001b, never sent to the terminal', async () => {
     const result = await runCli(['--demo', '--format', '\u001b[2J\u001b[31mX']);
-    expectOneLineError(result, 2, /^perf-monitor: --format '\\u001b\[2J\\u001b\[31mX' is not valid: use text, json, markdown, openmetrics or html\n$/);
+    expectOneLineError(
+      result,
+      2,
+      /^perf-monitor: --format '\\u001b\[2J\\u001b\[31mX' is not valid: use text, json, markdown, openmetrics or html\n$/,
+    );
     expect(result.stderr).not.toContain('\u001b');
   });
 
@@ -77,8 +81,16 @@ describe('values in usage errors are escaped and clipped (issue 14 item 7)', () 
 
 describe('edges of time (issue 14 item 8)', () => {
   it('--until in year 10000 (UTC) is a usage error, not a DuckDB conversion error', async () => {
-    expectOneLineError(await runCli(['--input', ndjson, '--until', '9999-12-31T23:59:59-14:00']), 2, /--until '9999-12-31T23:59:59-14:00' is not valid/);
-    expectOneLineError(await runCli(['--input', ndjson, '--until', '2025-11-20T10:00:00+14:30']), 2, /--until '2025-11-20T10:00:00\+14:30' is not valid/);
+    expectOneLineError(
+      await runCli(['--input', ndjson, '--until', '9999-12-31T23:59:59-14:00']),
+      2,
+      /--until '9999-12-31T23:59:59-14:00' is not valid/,
+    );
+    expectOneLineError(
+      await runCli(['--input', ndjson, '--until', '2025-11-20T10:00:00+14:30']),
+      2,
+      /--until '2025-11-20T10:00:00\+14:30' is not valid/,
+    );
   });
 
   it('--until accepts lowercase t and z (RFC 3339)', async () => {
@@ -89,8 +101,20 @@ describe('edges of time (issue 14 item 8)', () => {
   it('impossible created_at values are skipped and counted, epoch seconds get a hint', async () => {
     const path = join(dir, 'times.ndjson');
     const op = { source: 'a', status: 'success', duration_ms: 100 };
-    const impossible = ['infinity', '-infinity', '0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '2025-11-20T24:00:00Z',
-      '2025-11-20T08:00:00+99:00', '2025-11-20T08:00:00-14:30', '1999-12-31T23:59:59Z', 1763632800, '1763632800', 0, -5];
+    const impossible = [
+      'infinity',
+      '-infinity',
+      '0000-01-01T00:00:00Z',
+      '10000-01-01T00:00:00Z',
+      '2025-11-20T24:00:00Z',
+      '2025-11-20T08:00:00+99:00',
+      '2025-11-20T08:00:00-14:30',
+      '1999-12-31T23:59:59Z',
+      1763632800,
+      '1763632800',
+      0,
+      -5,
+    ];
     const rows = [
       { ...op, created_at: '2025-11-20T09:00:00Z' },
       { ...op, duration_ms: 300, created_at: '2025-11-20t09:30:00z' },
@@ -114,7 +138,9 @@ describe('edges of time (issue 14 item 8)', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout).overall.totalOperations).toBe(0);
     // The hand dataset's operations run from 2025-11-18T09:59:59.999Z to 2025-11-20T10:00:00.000Z.
-    expect(stderr).toBe('perf-monitor: no operations in the window; the input spans 2025-11-18T09:59:59.999Z .. 2025-11-20T10:00:00.000Z: try --until 2025-11-20T10:01:00Z\n');
+    expect(stderr).toBe(
+      'perf-monitor: no operations in the window; the input spans 2025-11-18T09:59:59.999Z .. 2025-11-20T10:00:00.000Z: try --until 2025-11-20T10:01:00Z\n',
+    );
   });
 });
 
@@ -130,10 +156,16 @@ describe('one odd row no longer refuses the file (issue 14 item 9, issue 16)', (
 
   it('a lone surrogate, even in the unread id column, skips that row only', async () => {
     const path = writeNdjson(emptyDir(), HAND_ROWS, 'surrogate.ndjson');
-    writeFileSync(path, readFileSync(path, 'utf8') + '{"id":"\\ud800","source":"api","status":"success","duration_ms":1,"created_at":"2025-11-20T09:00:00Z"}\n');
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8') +
+        '{"id":"\\ud800","source":"api","status":"success","duration_ms":1,"created_at":"2025-11-20T09:00:00Z"}\n',
+    );
     const result = await runCli(['--input', path, ...JSON_ARGS]);
     expectHandReport(result, 1);
-    expect(result.stderr).toBe(`perf-monitor: --input '${path}': skipped 1 unreadable row (first: line ${HAND_ROWS.length + 1}, a lone UTF-16 surrogate (U+D800..U+DFFF) in a string)\n`);
+    expect(result.stderr).toBe(
+      `perf-monitor: --input '${path}': skipped 1 unreadable row (first: line ${HAND_ROWS.length + 1}, a lone UTF-16 surrogate (U+D800..U+DFFF) in a string)\n`,
+    );
   });
 
   it('a malformed NDJSON line is a skipped row, named by its real line number', async () => {
@@ -143,7 +175,9 @@ describe('one odd row no longer refuses the file (issue 14 item 9, issue 16)', (
     writeFileSync(path, lines.join('\n'));
     const result = await runCli(['--input', path, ...JSON_ARGS]);
     expectHandReport(result, 1);
-    expect(result.stderr).toMatch(/^perf-monitor: --input '.*broken\.ndjson': skipped 1 unreadable row \(first: line 2, not JSON \(.*\)\)\n$/);
+    expect(result.stderr).toMatch(
+      /^perf-monitor: --input '.*broken\.ndjson': skipped 1 unreadable row \(first: line 2, not JSON \(.*\)\)\n$/,
+    );
   });
 
   it('a file with no readable line is still exit 2', async () => {

@@ -157,7 +157,11 @@ describe('input files', () => {
     expect(code).toBe(0);
     // Sum 102.5 over 4; p50 between 20.25 and 30.75; p95 at rank 2.85: 30.75 + 0.85 * 10.25 = 39.4625.
     expect(JSON.parse(stdout).overall).toMatchObject({
-      avgDuration: 25.6, p50Duration: 25.5, p95Duration: 39.5, minDuration: 10.5, maxDuration: 41,
+      avgDuration: 25.6,
+      p50Duration: 25.5,
+      p95Duration: 39.5,
+      minDuration: 10.5,
+      maxDuration: 41,
     });
   });
 

@@ -13,7 +13,15 @@ let path: string;
 beforeAll(() => {
   path = join(emptyDir('perfmon-invalid-'), 'invalid.ndjson');
   const row = (duration: number) =>
-    JSON.stringify({ source: 'api', operation: 'get', level: 'info', status: 'success', message: null, duration_ms: duration, created_at: '2025-11-20T09:00:00Z' });
+    JSON.stringify({
+      source: 'api',
+      operation: 'get',
+      level: 'info',
+      status: 'success',
+      message: null,
+      duration_ms: duration,
+      created_at: '2025-11-20T09:00:00Z',
+    });
   // One too large for the integer column, one negative: both invalid, neither a sample.
   writeFileSync(path, `${[3_000_000_000, -5].map(row).join('\n')}\n`);
 });

@@ -2,8 +2,8 @@
 // colour, stdout that fails, and the one notice prefix — each through the real CLI.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { emptyDir, MONITOR, runCli, TSX_LOADER } from '../harness/cli.js';
 import { HAND_ROWS, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
-import { MONITOR, TSX_LOADER, emptyDir, runCli } from '../harness/cli.js';
 
 describe('--help', () => {
   it('names the command as typed, fits 80 columns, shows numeric defaults and the variables', async () => {
@@ -35,7 +35,9 @@ describe('sources', () => {
     const { code, stderr } = await runCli(['--input', writeNdjson(dir), '--until', UNTIL, '--service', 'API'], { cwd: dir });
     expect(code).toBe(0);
     // legacy was active in the previous window only, so it has operations too.
-    expect(stderr).toBe(`perf-monitor: no operations of service 'API' in either window; did you mean api? services with operations: ${services.join(', ')}\n`);
+    expect(stderr).toBe(
+      `perf-monitor: no operations of service 'API' in either window; did you mean api? services with operations: ${services.join(', ')}\n`,
+    );
   });
 });
 
@@ -71,8 +73,6 @@ describe('stdout that fails', () => {
   });
 });
 
-
-
 describe('impossible timestamps', () => {
   it('are skipped rows, counted once, with one notice', async () => {
     const dir = emptyDir();
@@ -94,7 +94,9 @@ describe('impossible timestamps', () => {
 describe('a trend past 10% that is noise', () => {
   it('reads stable and says why in the text report', async () => {
     const dir = emptyDir();
-    const { code, stdout } = await runCli(['--input', writeNdjson(dir), '--until', UNTIL, '--threshold', '1000', '--no-color'], { cwd: dir });
+    const { code, stdout } = await runCli(['--input', writeNdjson(dir), '--until', UNTIL, '--threshold', '1000', '--no-color'], {
+      cwd: dir,
+    });
     expect(code).toBe(0);
     // The hand dataset: +14.31% overall, Welch p 0.371 (see cli-report.test.ts).
     expect(stdout).toContain('Trend: stable (+14.3%, not significant: p = 0.371)');
@@ -106,6 +108,8 @@ describe('values echoed in errors', () => {
     const unknown = await runCli(['--x\u001b[2J']);
     expect(unknown).toMatchObject({ code: 2, stdout: '', stderr: "perf-monitor: unknown option '--x\\u001b[2J'\n" });
     const table = await runCli([], { env: { DATABASE_URL: 'postgres://u@127.0.0.1:1/db', PERFMON_TABLE: 'bad\nname' } });
-    expect(table.stderr).toBe("perf-monitor: PERFMON_TABLE 'bad\\nname' is not a table name: use letters, digits and _ (optionally schema.table)\n");
+    expect(table.stderr).toBe(
+      "perf-monitor: PERFMON_TABLE 'bad\\nname' is not a table name: use letters, digits and _ (optionally schema.table)\n",
+    );
   });
 });

@@ -6,10 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFRESH_LOCK_KEY } from '../sources/sql/rollup.js';
-import { CONTROLLED, MONITOR, TSX_LOADER, emptyDir, runCli } from '../harness/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
+import { CONTROLLED, emptyDir, MONITOR, runCli, TSX_LOADER } from '../harness/cli.js';
+import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
 import { rollupTable } from '../harness/rollup-rows.js';
+import { REFRESH_LOCK_KEY } from '../sources/sql/rollup.js';
 
 const SQL_DIR = new URL('../sql/', import.meta.url);
 const HOUR = 3_600_000;
@@ -41,9 +41,34 @@ async function database(name: string): Promise<{ url: string; h0: number; hourNo
     const rows = [];
     for (let h = 0; h <= HOURS; h++) {
       const at = (minute: number) => iso(h0 + h * HOUR + minute * 60_000);
-      rows.push({ source: 'hubspot', operation: 'contacts.batch', level: 'info', status: 'success', message: null, duration_ms: 10 + ((h * 37) % 500), created_at: at(5) });
-      rows.push({ source: 'hubspot', operation: 'contacts.batch', level: 'info', status: 'success', message: null, duration_ms: 900 + h, created_at: at(25) });
-      if (h % 5 === 0) rows.push({ source: 'n8n', operation: 'wf.run', level: 'error', status: 'error', message: `Timeout after ${3000 + h}ms`, duration_ms: 3000 + h, created_at: at(45) });
+      rows.push({
+        source: 'hubspot',
+        operation: 'contacts.batch',
+        level: 'info',
+        status: 'success',
+        message: null,
+        duration_ms: 10 + ((h * 37) % 500),
+        created_at: at(5),
+      });
+      rows.push({
+        source: 'hubspot',
+        operation: 'contacts.batch',
+        level: 'info',
+        status: 'success',
+        message: null,
+        duration_ms: 900 + h,
+        created_at: at(25),
+      });
+      if (h % 5 === 0)
+        rows.push({
+          source: 'n8n',
+          operation: 'wf.run',
+          level: 'error',
+          status: 'error',
+          message: `Timeout after ${3000 + h}ms`,
+          duration_ms: 3000 + h,
+          created_at: at(45),
+        });
     }
     await sql`INSERT INTO integration_logs ${sql(rows, 'source', 'operation', 'level', 'status', 'message', 'duration_ms', 'created_at')}`;
     return { url, h0, hourNow };
@@ -185,7 +210,8 @@ describe('monitor.ts --refresh-rollups over three days', () => {
       await other`SELECT pg_advisory_lock(${String(REFRESH_LOCK_KEY)}::bigint)`;
       const busy = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
       expect(busy).toEqual({
-        code: 0, stdout: '',
+        code: 0,
+        stdout: '',
         stderr: `perf-monitor: rollups: not refreshed: another refresh is running; rolled up to ${iso(hourNow)}\n`,
       });
     } finally {

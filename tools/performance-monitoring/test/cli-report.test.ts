@@ -72,7 +72,15 @@ describe('a hand-computed report', () => {
         service: 'api',
         status: 'issues',
         operations: { total: 20, successful: 18, failed: 2, successRate: 90 },
-        performance: { samples: 20, avgDuration: 1050, p50Duration: 1050, p95Duration: 1905, p99Duration: 1981, minDuration: 100, maxDuration: 2000 },
+        performance: {
+          samples: 20,
+          avgDuration: 1050,
+          p50Duration: 1050,
+          p95Duration: 1905,
+          p99Duration: 1981,
+          minDuration: 100,
+          maxDuration: 2000,
+        },
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2, example: 'Timeout' }] },
         // Welch: t = 50 / sqrt(350,000 / 20) = 0.378 against 20 x 1000 ms (no spread), df 19: p 0.7096 (mpmath).
@@ -84,15 +92,41 @@ describe('a hand-computed report', () => {
         // k = 19, 20 failed: the 8 others tolerating -> (0 + 8 / 2) / 10 = 0.4. Under 20 samples
         // now (and none before for orders.sync): insufficient data.
         byOperation: [
-          operation('orders.list', { calls: 10, failures: 0, errorRate: 0, avgDuration: 550, p50Duration: 550, p95Duration: 955, p99Duration: 991, apdex: 1 }),
-          operation('orders.sync', { calls: 10, failures: 2, errorRate: 20, avgDuration: 1550, p50Duration: 1550, p95Duration: 1955, p99Duration: 1991, apdex: 0.4 }),
+          operation('orders.list', {
+            calls: 10,
+            failures: 0,
+            errorRate: 0,
+            avgDuration: 550,
+            p50Duration: 550,
+            p95Duration: 955,
+            p99Duration: 991,
+            apdex: 1,
+          }),
+          operation('orders.sync', {
+            calls: 10,
+            failures: 2,
+            errorRate: 20,
+            avgDuration: 1550,
+            p50Duration: 1550,
+            p95Duration: 1955,
+            p99Duration: 1991,
+            apdex: 0.4,
+          }),
         ],
       },
       {
         service: 'batch',
         status: 'healthy',
         operations: { total: 2, successful: 2, failed: 0, successRate: 100 },
-        performance: { samples: 1, avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, minDuration: 500, maxDuration: 500 },
+        performance: {
+          samples: 1,
+          avgDuration: 500,
+          p50Duration: 500,
+          p95Duration: 500,
+          p99Duration: 500,
+          minDuration: 500,
+          maxDuration: 500,
+        },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
         trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
@@ -100,15 +134,41 @@ describe('a hand-computed report', () => {
         timeline: timeline({ 32: BATCH_02H }),
         // '(' sorts before 'n'; the negative duration is no sample.
         byOperation: [
-          operation('(none)', { calls: 1, failures: 0, errorRate: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, apdex: null }),
-          operation('nightly', { calls: 1, failures: 0, errorRate: 0, avgDuration: 500, p50Duration: 500, p95Duration: 500, p99Duration: 500, apdex: 1 }),
+          operation('(none)', {
+            calls: 1,
+            failures: 0,
+            errorRate: 0,
+            avgDuration: null,
+            p50Duration: null,
+            p95Duration: null,
+            p99Duration: null,
+            apdex: null,
+          }),
+          operation('nightly', {
+            calls: 1,
+            failures: 0,
+            errorRate: 0,
+            avgDuration: 500,
+            p50Duration: 500,
+            p95Duration: 500,
+            p99Duration: 500,
+            apdex: 1,
+          }),
         ],
       },
       {
         service: 'legacy',
         status: 'silent',
         operations: { total: 0, successful: 0, failed: 0, successRate: null },
-        performance: { samples: 0, avgDuration: null, p50Duration: null, p95Duration: null, p99Duration: null, minDuration: null, maxDuration: null },
+        performance: {
+          samples: 0,
+          avgDuration: null,
+          p50Duration: null,
+          p95Duration: null,
+          p99Duration: null,
+          minDuration: null,
+          maxDuration: null,
+        },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
         trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 200, previousOperations: 3 },
@@ -124,7 +184,9 @@ describe('a hand-computed report', () => {
       { service: 'batch', operation: 'nightly', avgDuration: 500, p95Duration: 500, count: 1 },
     ]);
     // Both failures (k = 19, 20) are orders.sync's; a message without variable parts is its own group.
-    expect(report.mostFrequentErrors).toEqual([{ service: 'api', message: 'Timeout', count: 2, example: 'Timeout', operations: ['orders.sync'] }]);
+    expect(report.mostFrequentErrors).toEqual([
+      { service: 'api', message: 'Timeout', count: 2, example: 'Timeout', operations: ['orders.sync'] },
+    ]);
     // E = 5 + 1.5 * (9.0909 - 5) = 11.136; P = 30 * 23.81 / 1000 = 0.714; S = 2 services x 10.
     // 100 - 11.136 - 0.714 - 20 = 68.15 -> 68.
     expect(report.healthScore).toBe(68);
@@ -145,10 +207,24 @@ describe('a hand-computed report', () => {
     const NOON = '2025-11-19T12:00:00.000Z';
     expect(report.findings).toEqual([
       { kind: 'system_error_rate', service: null, value: 9.09, limit: 5, since: NOON, text: 'High overall error rate (9.09%)' },
-      { kind: 'system_slow_average', service: null, value: 1023.8, limit: 1000, since: NOON, text: 'Overall average duration above threshold (1,024ms > 1,000ms)' },
+      {
+        kind: 'system_slow_average',
+        service: null,
+        value: 1023.8,
+        limit: 1000,
+        since: NOON,
+        text: 'Overall average duration above threshold (1,024ms > 1,000ms)',
+      },
       { kind: 'health_low', service: null, value: 68, limit: 70, since: null, text: 'Health score below 70 (68/100)' },
       { kind: 'high_error_rate', service: 'api', value: 10, limit: 5, since: NOON, text: 'High error rate (10%)' },
-      { kind: 'slow_average', service: 'api', value: 1050, limit: 1000, since: NOON, text: 'Average duration above threshold (1,050ms > 1,000ms)' },
+      {
+        kind: 'slow_average',
+        service: 'api',
+        value: 1050,
+        limit: 1000,
+        since: NOON,
+        text: 'Average duration above threshold (1,050ms > 1,000ms)',
+      },
       { kind: 'silent', service: 'legacy', value: null, limit: null, since: null, text: 'No operations in this period (silent)' },
     ]);
     expect(report.recommendations).toHaveLength(6);
@@ -213,8 +289,16 @@ describe('a hand-computed report', () => {
 describe('hand-computed error groups (docs/error-groups.md)', () => {
   // Six failures of one service in three operations, two causes; one success, so 6 / 7 failed.
   const at = (minute: number) => new Date(Date.parse('2025-11-19T12:00:00Z') + minute * 60_000).toISOString();
-  const failure = (id: number, operation: string, message: string, minute: number) =>
-    ({ id, source: 'jobs', operation, level: 'error', status: 'error', message, duration_ms: 100, created_at: at(minute) });
+  const failure = (id: number, operation: string, message: string, minute: number) => ({
+    id,
+    source: 'jobs',
+    operation,
+    level: 'error',
+    status: 'error',
+    message,
+    duration_ms: 100,
+    created_at: at(minute),
+  });
   const ROWS = [
     failure(1, 'sync', 'Timeout after 30012ms for job 8f3a9c21', 0),
     failure(2, 'sync', 'Timeout after 29877ms for job 11c0ffee', 5),
@@ -233,7 +317,13 @@ describe('hand-computed error groups (docs/error-groups.md)', () => {
     // Timeouts: 5 (sync 2, import 2, export 1: the tie sync/import by name), newest at minute 50.
     const timeout = 'Timeout after <n>ms for job <hex>';
     expect(report.mostFrequentErrors).toEqual([
-      { service: 'jobs', message: timeout, count: 5, example: 'Timeout after 31000ms for job 7d2e4b10', operations: ['import', 'sync', 'export'] },
+      {
+        service: 'jobs',
+        message: timeout,
+        count: 5,
+        example: 'Timeout after 31000ms for job 7d2e4b10',
+        operations: ['import', 'sync', 'export'],
+      },
       { service: 'jobs', message: 'Rate limit exceeded', count: 1, example: 'Rate limit exceeded', operations: ['sync'] },
     ]);
     expect(report.services[0].errors.topErrors).toEqual([
@@ -241,7 +331,15 @@ describe('hand-computed error groups (docs/error-groups.md)', () => {
       { message: 'Rate limit exceeded', count: 1, example: 'Rate limit exceeded' },
     ]);
     // byOperation: sync 4 calls (3 failed), import 2 (2), export 1 (1); all 100 ms, failed -> frustrated.
-    expect(report.services[0].byOperation.map((o: { operation: string; calls: number; failures: number; errorRate: number; apdex: number }) => [o.operation, o.calls, o.failures, o.errorRate, o.apdex])).toEqual([
+    expect(
+      report.services[0].byOperation.map((o: { operation: string; calls: number; failures: number; errorRate: number; apdex: number }) => [
+        o.operation,
+        o.calls,
+        o.failures,
+        o.errorRate,
+        o.apdex,
+      ]),
+    ).toEqual([
       ['sync', 4, 3, 75, 0.25],
       ['import', 2, 2, 100, 0],
       ['export', 1, 1, 100, 0],

@@ -38,9 +38,17 @@ describe('the documented cron command', () => {
     symlinkSync(join(ROOT, 'tools'), join(repo, 'tools'));
     symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'));
     const log = join(repo, 'performance.log');
-    const script = command.replace('/path/to/your/repo', repo).replace('/var/log/performance.log', log).replace('--alert', '--alert --demo --threshold 1');
+    const script = command
+      .replace('/path/to/your/repo', repo)
+      .replace('/var/log/performance.log', log)
+      .replace('--alert', '--alert --demo --threshold 1');
     const child = spawn('sh', ['-c', script], {
-      env: { ...process.env, SLACK_WEBHOOK_URL: `http://127.0.0.1:${port}/services/T1/B1/x`, PERFMON_TIMEOUT_MS: '30000', PERFMON_STATE_DIR: join(repo, 'state') },
+      env: {
+        ...process.env,
+        SLACK_WEBHOOK_URL: `http://127.0.0.1:${port}/services/T1/B1/x`,
+        PERFMON_TIMEOUT_MS: '30000',
+        PERFMON_STATE_DIR: join(repo, 'state'),
+      },
       stdio: 'ignore',
     });
     try {

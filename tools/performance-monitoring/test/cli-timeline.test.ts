@@ -41,7 +41,9 @@ describe('--service n8n --demo', () => {
   it('answers which operation fails, since when, with which errors, and how each operation moved', async () => {
     const { code, stdout } = await runCli([...ARGS, '--service', 'n8n']);
     expect(code).toBe(0);
-    const order = ['SERVICE PERFORMANCE', 'OPERATIONS', 'TIMELINE', 'SLOWEST OPERATIONS', 'MOST FREQUENT ERRORS'].map((title) => stdout.indexOf(`\n${title}\n`));
+    const order = ['SERVICE PERFORMANCE', 'OPERATIONS', 'TIMELINE', 'SLOWEST OPERATIONS', 'MOST FREQUENT ERRORS'].map((title) =>
+      stdout.indexOf(`\n${title}\n`),
+    );
     expect(order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] ?? 0)))).toBe(true);
     expect(stdout).toMatch(/\n❌ n8n: High error rate \([0-9.]+%\) since \d\d:\d\d UTC\n/);
     expect(stdout).toMatch(/\nworkflows\.execute +[0-9,]+ +[0-9,]+ +[0-9.]+% /);

@@ -1,8 +1,8 @@
 // The demo week: deterministic, inside its window, and telling the intended story when the
 // real aggregation SQL runs over it.
 import { readFileSync } from 'node:fs';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createDemoTable } from '../sources/demo-data.js';
 import { aggregationParams } from '../sources/sql/aggregate-contract.js';
 
@@ -63,15 +63,20 @@ async function aggregate(end: Date) {
   const stats = (win: string, level: string, service?: string, operation?: string): Stats => {
     const row = result.find(
       (r) =>
-        r.kind === 'stats' && r.win === win && r.level === level &&
-        (service === undefined || r.service === service) && (operation === undefined || r.operation === operation),
+        r.kind === 'stats' &&
+        r.win === win &&
+        r.level === level &&
+        (service === undefined || r.service === service) &&
+        (operation === undefined || r.operation === operation),
     );
     if (!row) throw new Error(`no ${win} ${level} ${service ?? ''} ${operation ?? ''}`);
     const operations = Number(row.operations);
     const failures = Number(row.failures);
     const samples = Number(row.samples);
     return {
-      operations, failures, samples,
+      operations,
+      failures,
+      samples,
       avg: Number(row.sum_duration) / samples,
       p95: Number(row.p95),
       errorRate: (failures / operations) * 100,
@@ -102,11 +107,13 @@ describe('createDemoTable', () => {
     const later = new Date(end.getTime() + 5 * HOUR_MS + 1234);
     await createDemoTable(connection, later, 'demo_later');
     expect(await fingerprint('demo_later')).not.toBe(await fingerprint('integration_logs'));
-    const [row] = await rows(`
+    const [row] = await rows(
+      `
       SELECT count(*) FILTER (WHERE created_at < CAST($1 AS TIMESTAMPTZ) OR created_at >= CAST($2 AS TIMESTAMPTZ)) AS outside,
         count(*) FILTER (WHERE created_at >= CAST($3 AS TIMESTAMPTZ)) AS in_last_five_hours
       FROM demo_later`,
-      [new Date(later.getTime() - 7 * DAY_MS).toISOString(), later.toISOString(), end.toISOString()]);
+      [new Date(later.getTime() - 7 * DAY_MS).toISOString(), later.toISOString(), end.toISOString()],
+    );
     expect(Number(row!.outside)).toBe(0);
     expect(Number(row!.in_last_five_hours)).toBeGreaterThan(0);
   });
@@ -126,7 +133,8 @@ describe('createDemoTable', () => {
       'duration_ms INTEGER YES',
       'created_at TIMESTAMP WITH TIME ZONE NO',
     ]);
-    const [row] = await rows(`
+    const [row] = await rows(
+      `
       SELECT count(*) AS total,
         count(*) FILTER (WHERE created_at < CAST($1 AS TIMESTAMPTZ) OR created_at >= CAST($2 AS TIMESTAMPTZ)) AS outside,
         count(*) FILTER (WHERE created_at < CAST($3 AS TIMESTAMPTZ)) AS first_day,
@@ -134,9 +142,12 @@ describe('createDemoTable', () => {
         count(DISTINCT id) AS ids
       FROM integration_logs`,
       [
-        new Date(end.getTime() - 7 * DAY_MS).toISOString(), end.toISOString(),
-        new Date(end.getTime() - 6 * DAY_MS).toISOString(), new Date(end.getTime() - DAY_MS).toISOString(),
-      ]);
+        new Date(end.getTime() - 7 * DAY_MS).toISOString(),
+        end.toISOString(),
+        new Date(end.getTime() - 6 * DAY_MS).toISOString(),
+        new Date(end.getTime() - DAY_MS).toISOString(),
+      ],
+    );
     expect(Number(row!.outside)).toBe(0);
     expect(Number(row!.ids)).toBe(Number(row!.total));
     // Both ends of the week are populated.
@@ -175,8 +186,12 @@ describe('createDemoTable', () => {
     }
     const messages = await rows(`SELECT DISTINCT message FROM integration_logs WHERE status = 'error'`);
     expect(messages.map((m) => m.message)).toEqual(
-      expect.arrayContaining(['Rate limit exceeded (429)', '502 Bad Gateway',
-        '503 Service Unavailable', 'ECONNRESET: connection reset by peer']),
+      expect.arrayContaining([
+        'Rate limit exceeded (429)',
+        '502 Bad Gateway',
+        '503 Service Unavailable',
+        'ECONNRESET: connection reset by peer',
+      ]),
     );
     // Workflow timeouts name their n8n execution: one cause, many texts (an error group, docs/error-groups.md).
     const timeouts = messages.map((m) => String(m.message)).filter((m) => m.startsWith('Workflow execution timeout'));
@@ -228,19 +243,23 @@ describe('createDemoTable', () => {
       expect(overall.errorRate).toBeLessThan(5);
       expect(overall.avg).toBeLessThan(2000);
       // "Slowest operations" has an operation above the threshold.
-      expect(Math.max(
-        stats('current', 'operation', 'hubspot', 'contacts.batch').avg,
-        stats('current', 'operation', 'n8n', 'workflows.execute').avg,
-      )).toBeGreaterThan(2000);
+      expect(
+        Math.max(
+          stats('current', 'operation', 'hubspot', 'contacts.batch').avg,
+          stats('current', 'operation', 'n8n', 'workflows.execute').avg,
+        ),
+      ).toBeGreaterThan(2000);
 
       for (const service of SERVICES) {
         expect(stats('current', 'service', service).samples).toBeGreaterThanOrEqual(20);
         expect(stats('previous', 'service', service).samples).toBeGreaterThanOrEqual(20);
       }
       // Clock skew shows in dataQuality for the default window.
-      const [skew] = await rows(`
+      const [skew] = await rows(
+        `
         SELECT count(*) AS n FROM integration_logs WHERE duration_ms < 0 AND created_at >= CAST($1 AS TIMESTAMPTZ)`,
-        [new Date(storyEnd.getTime() - DAY_MS).toISOString()]);
+        [new Date(storyEnd.getTime() - DAY_MS).toISOString()],
+      );
       expect(Number(skew!.n)).toBeGreaterThan(0);
 
       const services = SERVICES.map((service) => {
@@ -248,7 +267,9 @@ describe('createDemoTable', () => {
         const before = stats('previous', 'service', service);
         return `${service} ops=${now.operations} err=${now.errorRate.toFixed(2)}% avg=${now.avg.toFixed(0)} vs ${before.avg.toFixed(0)} (${change(now, before).toFixed(1)}%) p95=${now.p95.toFixed(0)}`;
       });
-      console.error(`demo story, end ${storyEnd.toISOString()}: overall ops=${overall.operations} err=${overall.errorRate.toFixed(2)}% avg=${overall.avg.toFixed(0)}\n  ${services.join('\n  ')}`);
+      console.error(
+        `demo story, end ${storyEnd.toISOString()}: overall ops=${overall.operations} err=${overall.errorRate.toFixed(2)}% avg=${overall.avg.toFixed(0)}\n  ${services.join('\n  ')}`,
+      );
     });
   }
 

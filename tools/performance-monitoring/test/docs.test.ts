@@ -1,11 +1,11 @@
 // The project's own documentation held to the code: the options page lists exactly the option
 // table's flags and defaults, the design map names only files that exist, and nothing cites a
 // document outside the repository.
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS, type OptionName, flagOf } from '../cli/options.js';
+import { flagOf, OPTIONS, type OptionName } from '../cli/options.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');

@@ -3,11 +3,11 @@
 // hand; words are never merged; each group keeps its most recent message and its operations.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
-import { openDuckDb, type DuckDb } from '../sources/duckdb.js';
+import { type PgServer, startPostgres } from '../harness/postgres.js';
+import { type DuckDb, openDuckDb } from '../sources/duckdb.js';
 import { decodeAggregateRows } from '../sources/rows.js';
+import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
 import type { AggregateQuery, Aggregates } from '../sources/types.js';
-import { startPostgres, type PgServer } from '../harness/postgres.js';
 
 const QUERY: AggregateQuery = {
   start: new Date('2025-11-19T10:00:00.000Z'),
@@ -27,7 +27,7 @@ const FINGERPRINTS: [string, string][] = [
   ['Mail to jane.doe+ops@example.co.uk bounced', 'Mail to <email> bounced'],
   ['GET https://api.hubapi.com/crm/v3/objects/contacts?limit=100 failed: 502', 'GET <url> failed: <n>'],
   ['connect ECONNREFUSED 10.0.3.17:5432', 'connect ECONNREFUSED <ip>'],
-  ['Invalid value "Acme, Inc." for field \'company_name\'', "Invalid value \"<value>\" for field '<value>'"],
+  ['Invalid value "Acme, Inc." for field \'company_name\'', 'Invalid value "<value>" for field \'<value>\''],
   ["Can't parse row 12", "Can't parse row <n>"],
   ['Token expired at 2025-11-19T14:03:22.120Z', 'Token expired at <time>'],
   ['Run started 2025-11-19 14:03:22+00 exceeded 15:00:00 budget', 'Run started <time> exceeded <time> budget'],
@@ -38,11 +38,15 @@ const FINGERPRINTS: [string, string][] = [
   ['line one\nline 2', 'line one\nline <n>'],
 ];
 
-const rowsSql = (values: string) => `INSERT INTO integration_logs (source, operation, level, status, message, duration_ms, created_at) VALUES ${values}`;
+const rowsSql = (values: string) =>
+  `INSERT INTO integration_logs (source, operation, level, status, message, duration_ms, created_at) VALUES ${values}`;
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 function failures(): string {
-  const rows = FINGERPRINTS.map(([message], i) => `('s${String(i).padStart(2, '0')}', 'op', 'error', 'error', ${quote(message)}, 10, CAST('2025-11-19T12:00:00Z' AS timestamptz))`);
+  const rows = FINGERPRINTS.map(
+    ([message], i) =>
+      `('s${String(i).padStart(2, '0')}', 'op', 'error', 'error', ${quote(message)}, 10, CAST('2025-11-19T12:00:00Z' AS timestamptz))`,
+  );
   // One group over three operations: the most recent message is its example; ops by count.
   const group = [
     ['sync', 'Timeout after 100ms', '2025-11-19T11:00:00Z'],
@@ -84,7 +88,10 @@ afterAll(async () => {
 });
 
 const fingerprints = (a: Aggregates) =>
-  a.errors.filter((e) => e.service !== 'grouped').sort((x, y) => (x.service < y.service ? -1 : 1)).map((e) => e.message);
+  a.errors
+    .filter((e) => e.service !== 'grouped')
+    .sort((x, y) => (x.service < y.service ? -1 : 1))
+    .map((e) => e.message);
 
 describe('error fingerprints', () => {
   it('are the same in PostgreSQL and DuckDB, and the ones written by hand', () => {
@@ -112,7 +119,13 @@ describe('error fingerprints', () => {
           { operation: 'get', count: 1 },
         ],
       },
-      { service: 'grouped', message: 'Rate limit exceeded', count: 1, example: 'Rate limit exceeded', operations: [{ operation: 'sync', count: 1 }] },
+      {
+        service: 'grouped',
+        message: 'Rate limit exceeded',
+        count: 1,
+        example: 'Rate limit exceeded',
+        operations: [{ operation: 'sync', count: 1 }],
+      },
     ];
     expect(grouped(fromPostgres)).toEqual(expected);
     expect(grouped(fromDuckDb)).toEqual(expected);

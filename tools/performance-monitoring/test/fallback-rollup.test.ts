@@ -7,17 +7,17 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bucketSeconds } from '../sources/buckets.js';
-import { aggregationParams } from '../sources/sql/aggregate.js';
-import { openDuckDb } from '../sources/duckdb.js';
-import { RAW_ROWS, usedRows } from '../sources/sql/rollup-cover.js';
-import { fallbackPlan } from '../sources/supabase/rollup-plan.js';
-import { BLOCK_SPANS } from '../sources/sql/rollup-spans.js';
-import type { AggregateQuery } from '../sources/types.js';
-import { runCli, type CliResult } from '../harness/cli.js';
+import { type CliResult, runCli } from '../harness/cli.js';
 import { countOperations, countRows, generateRows, loadIntoPostgres, SCHEMA_SQL } from '../harness/dataset.js';
-import { installSupabaseRoles, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from '../harness/postgrest-server.js';
+import { installSupabaseRoles, type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import { type PostgrestServer, type RequestLogEntry, startPostgrestServer } from '../harness/postgrest-server.js';
+import { bucketSeconds } from '../sources/buckets.js';
+import { openDuckDb } from '../sources/duckdb.js';
+import { aggregationParams } from '../sources/sql/aggregate.js';
+import { RAW_ROWS, usedRows } from '../sources/sql/rollup-cover.js';
+import { BLOCK_SPANS } from '../sources/sql/rollup-spans.js';
+import { fallbackPlan } from '../sources/supabase/rollup-plan.js';
+import type { AggregateQuery } from '../sources/types.js';
 
 const ROLLUP_SQL = join(fileURLToPath(new URL('../sql/', import.meta.url)), 'rollup.sql');
 const HOUR = 3_600_000;
@@ -64,7 +64,9 @@ interface Run {
 
 async function run(hours: number, extra: string[] = []): Promise<Run> {
   api.resetStats();
-  const result = await runCli(['--format', 'json', '--until', UNTIL, '--hours', String(hours), '--threshold', '1000', ...extra], { env: ENV() });
+  const result = await runCli(['--format', 'json', '--until', UNTIL, '--hours', String(hours), '--threshold', '1000', ...extra], {
+    env: ENV(),
+  });
   expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(RPC_LINES) });
   return { result, report: JSON.parse(result.stdout) as Record<string, unknown>, requests: [...api.requests] };
 }
@@ -91,7 +93,11 @@ function withoutPercentiles(approximate: unknown, exact: unknown, path = ''): un
     if (path === '' && (key === 'source' || key === 'generatedAt')) continue;
     if (PERCENTILE_KEY.test(key) || (percentileFinding && key === 'value')) {
       if (value === null) expect(a[key], `${path}.${key}`).toBeNull();
-      else expect(Math.abs((a[key] as number) - (value as number)), `${path}.${key}: ${String(a[key])} vs ${String(value)}`).toBeLessThanOrEqual(Math.abs(value as number) / 100);
+      else
+        expect(
+          Math.abs((a[key] as number) - (value as number)),
+          `${path}.${key}: ${String(a[key])} vs ${String(value)}`,
+        ).toBeLessThanOrEqual(Math.abs(value as number) / 100);
       out[key] = '(within 1%)';
     } else {
       out[key] = withoutPercentiles(a[key], value, `${path}.${key}`);
@@ -103,7 +109,8 @@ function withoutPercentiles(approximate: unknown, exact: unknown, path = ''): un
 /** The report with its percentiles blanked as withoutPercentiles does, for the approximate side. */
 const blanked = (approximate: unknown): unknown => withoutPercentiles(approximate, approximate);
 
-const gets = (requests: RequestLogEntry[], table: string) => requests.filter((r) => r.method === 'GET' && r.url.startsWith(`/rest/v1/${table}?`));
+const gets = (requests: RequestLogEntry[], table: string) =>
+  requests.filter((r) => r.method === 'GET' && r.url.startsWith(`/rest/v1/${table}?`));
 const bodyBytes = (requests: RequestLogEntry[]) => requests.reduce((n, r) => n + r.bytes, 0);
 
 /** Each raw-row page's created_at bounds, [gte, lt), epoch ms. */
@@ -119,7 +126,11 @@ function edges(hours: number): [number, number][] {
   const [previousStart, start] = [END - 2 * hours * HOUR, END - hours * HOUR];
   const ceil = (t: number) => Math.ceil(t / HOUR) * HOUR;
   const floor = (t: number) => Math.floor(t / HOUR) * HOUR;
-  return [[previousStart, ceil(previousStart)], [floor(start), ceil(start)], [floor(END), END]];
+  return [
+    [previousStart, ceil(previousStart)],
+    [floor(start), ceil(start)],
+    [floor(END), END],
+  ];
 }
 
 async function expectRollupRead(hours: number, extra: string[] = []): Promise<{ rollup: Run; exact: Run }> {
@@ -131,10 +142,12 @@ async function expectRollupRead(hours: number, extra: string[] = []): Promise<{ 
   // groups and every finding not about a percentile: equal; percentiles within 1%.
   expect(blanked(rollup.report)).toEqual(withoutPercentiles(rollup.report, exact.report));
   // Not a comparison of empty reports.
-  const service = extra.includes('--service') ? extra[extra.indexOf('--service') + 1] ?? null : null;
+  const service = extra.includes('--service') ? (extra[extra.indexOf('--service') + 1] ?? null) : null;
   const overall = exact.report.overall as { totalOperations: number; trend: { previousOperations: number } };
   expect(overall.totalOperations).toBe(countOperations(ROWS, new Date(END - hours * HOUR), new Date(END), service));
-  expect(overall.trend.previousOperations).toBe(countOperations(ROWS, new Date(END - 2 * hours * HOUR), new Date(END - hours * HOUR), service));
+  expect(overall.trend.previousOperations).toBe(
+    countOperations(ROWS, new Date(END - 2 * hours * HOUR), new Date(END - hours * HOUR), service),
+  );
   expect((exact.report.mostFrequentErrors as unknown[]).length).toBeGreaterThan(2);
 
   // --exact never asks for the rollups; the rollup read asks for the raw rows of the edges only.
@@ -142,7 +155,10 @@ async function expectRollupRead(hours: number, extra: string[] = []): Promise<{ 
   const rawPages = gets(rollup.requests, 'integration_logs');
   for (const page of rawPages) {
     const [from, to] = pageBounds(page);
-    expect(edges(hours).some(([lo, hi]) => from >= lo && to <= hi), page.url).toBe(true);
+    expect(
+      edges(hours).some(([lo, hi]) => from >= lo && to <= hi),
+      page.url,
+    ).toBe(true);
   }
   const fetched = edges(hours).reduce((n, [lo, hi]) => n + countRows(ROWS, new Date(lo), new Date(hi), service), 0);
   const all = countRows(ROWS, new Date(END - 2 * hours * HOUR), new Date(END), service);
@@ -174,7 +190,9 @@ describe('the Supabase fallback reads the rollups and the edges', () => {
 
   it('--hours 72 --service n8n (--service pushed into every page)', async () => {
     const { requests, report } = (await expectRollupRead(72, ['--service', 'n8n'])).rollup;
-    const pages = requests.filter((r) => r.method === 'GET' && /^\/rest\/v1\/(integration_logs|perf_monitor_rollup|perf_monitor_rollup_block)\?/.test(r.url));
+    const pages = requests.filter(
+      (r) => r.method === 'GET' && /^\/rest\/v1\/(integration_logs|perf_monitor_rollup|perf_monitor_rollup_block)\?/.test(r.url),
+    );
     expect(pages.length).toBeGreaterThan(4);
     expect(pages.filter((r) => !r.url.includes(r.url.includes('integration_logs') ? 'source=eq.n8n' : 'service=eq.n8n'))).toEqual([]);
     expect((report.services as { service: string }[]).map((s) => s.service)).toEqual(['n8n']);
@@ -189,7 +207,9 @@ describe('the Supabase fallback reads the rollups and the edges', () => {
     // As PostgREST writes a timestamptz.
     api.faults.push({ match: state, respond: { status: 200, body: [{ watermark: text.replace('.000Z', '+00:00') }] } });
     const stale = await run(36);
-    expect(stale.result.stderr.replace(RPC_LINES, '')).toBe(`perf-monitor: rollups end at ${text}: the 30 complete hours after it were read from raw rows ${refresh}\n`);
+    expect(stale.result.stderr.replace(RPC_LINES, '')).toBe(
+      `perf-monitor: rollups end at ${text}: the 30 complete hours after it were read from raw rows ${refresh}\n`,
+    );
     expect(stale.report.source).toEqual({ kind: 'supabase', aggregation: 'rollup', percentiles: 'approximate' });
     const exact = await run(36, ['--exact']);
     expect(blanked(stale.report)).toEqual(withoutPercentiles(stale.report, exact.report));
@@ -197,20 +217,36 @@ describe('the Supabase fallback reads the rollups and the edges', () => {
     expect(rawPages.some((page) => pageBounds(page)[0] === watermark && pageBounds(page)[1] <= END)).toBe(true);
   }, 120_000);
 
-  const missing = { status: 404, body: { code: 'PGRST205', message: "Could not find the table 'public.perf_monitor_rollup_state' in the schema cache", details: null, hint: null } };
+  const missing = {
+    status: 404,
+    body: {
+      code: 'PGRST205',
+      message: "Could not find the table 'public.perf_monitor_rollup_state' in the schema cache",
+      details: null,
+      hint: null,
+    },
+  };
   it.each([
     ['not installed (PGRST205): silently', missing, ''],
-    ['installed, never refreshed: a line saying so', { status: 200, body: [{ watermark: null }] }, `perf-monitor: rollups are installed but empty: raw rows were read ${refresh}\n`],
-  ])('rollups %s, every raw row read', async (_name, answer, notice) => {
-    api.faults.push({ match: state, respond: answer });
-    const raw = await run(36);
-    expect(raw.result.stderr.replace(RPC_LINES, '')).toBe(notice);
-    expect(raw.report.source).toEqual({ kind: 'supabase', aggregation: 'client', percentiles: 'exact' });
-    const exact = await run(36, ['--exact']);
-    const { generatedAt: _a, ...a } = raw.report;
-    const { generatedAt: _b, ...b } = exact.report;
-    expect(a).toEqual(b);
-  }, 120_000);
+    [
+      'installed, never refreshed: a line saying so',
+      { status: 200, body: [{ watermark: null }] },
+      `perf-monitor: rollups are installed but empty: raw rows were read ${refresh}\n`,
+    ],
+  ])(
+    'rollups %s, every raw row read',
+    async (_name, answer, notice) => {
+      api.faults.push({ match: state, respond: answer });
+      const raw = await run(36);
+      expect(raw.result.stderr.replace(RPC_LINES, '')).toBe(notice);
+      expect(raw.report.source).toEqual({ kind: 'supabase', aggregation: 'client', percentiles: 'exact' });
+      const exact = await run(36, ['--exact']);
+      const { generatedAt: _a, ...a } = raw.report;
+      const { generatedAt: _b, ...b } = exact.report;
+      expect(a).toEqual(b);
+    },
+    120_000,
+  );
 });
 
 /** A first page of the blocks table as the server really answers it (for the hostile answers below). */
@@ -227,24 +263,50 @@ async function firstBlockPage(): Promise<{ url: string; rows: Record<string, unk
 describe('a server that breaks the rollup paging rules: one line, exit 1', () => {
   const blocks = (r: { path: string }) => r.path === '/rest/v1/perf_monitor_rollup_block';
   const cases: [string, (rows: Record<string, unknown>[]) => { skip: number; body: unknown }, string][] = [
-    ['ignores the keyset filter (the same page again)', (rows) => ({ skip: 1, body: rows }), 'the page did not advance past the previous one (the server ignored the keyset filter)'],
-    ['ignores the hour filter', (rows) => ({ skip: 0, body: [{ ...rows[0], hour: '2001-01-01T00:00:00+00:00' }] }), 'a row outside the requested spans and hours (the server ignored the filter)'],
-    ['ignores the limit', (rows) => ({ skip: 0, body: Array.from({ length: 1001 }, () => rows[0]) }), 'a page of more than 1,000 rows (the server ignored the limit)'],
-    ['sends a sum as an unsafe JSON number', (rows) => ({ skip: 0, body: [{ ...rows[0], sum_squares: 1e20 }] }), "a row's sum_squares is not a whole number"],
-    ['sends a histogram that misses samples', (rows) => ({ skip: 0, body: [{ ...rows[0], histogram_counts: (rows[0]?.histogram_counts as number[]).map(() => 1) }] }), "a row's histogram does not add up to its samples"],
+    [
+      'ignores the keyset filter (the same page again)',
+      (rows) => ({ skip: 1, body: rows }),
+      'the page did not advance past the previous one (the server ignored the keyset filter)',
+    ],
+    [
+      'ignores the hour filter',
+      (rows) => ({ skip: 0, body: [{ ...rows[0], hour: '2001-01-01T00:00:00+00:00' }] }),
+      'a row outside the requested spans and hours (the server ignored the filter)',
+    ],
+    [
+      'ignores the limit',
+      (rows) => ({ skip: 0, body: Array.from({ length: 1001 }, () => rows[0]) }),
+      'a page of more than 1,000 rows (the server ignored the limit)',
+    ],
+    [
+      'sends a sum as an unsafe JSON number',
+      (rows) => ({ skip: 0, body: [{ ...rows[0], sum_squares: 1e20 }] }),
+      "a row's sum_squares is not a whole number",
+    ],
+    [
+      'sends a histogram that misses samples',
+      (rows) => ({ skip: 0, body: [{ ...rows[0], histogram_counts: (rows[0]?.histogram_counts as number[]).map(() => 1) }] }),
+      "a row's histogram does not add up to its samples",
+    ],
   ];
-  it.each(cases)('%s', async (_name, hostile, problem) => {
-    const { rows } = await firstBlockPage();
-    const { skip, body } = hostile(rows);
-    api.faults.push({ match: blocks, skip, times: Infinity, respond: { status: 200, body } });
-    api.resetStats();
-    const result = await runCli(['--format', 'json', '--until', UNTIL, '--hours', '36'], { env: ENV() });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.replace(RPC_LINES, '')).toBe(`perf-monitor: Supabase at ${new URL(api.url).host}: reading perf_monitor_rollup_block got an unusable answer: ${problem}\n`);
-    // Read no further than the bad page.
-    expect(gets(api.requests, 'perf_monitor_rollup_block')).toHaveLength(skip + 1);
-  }, 120_000);
+  it.each(cases)(
+    '%s',
+    async (_name, hostile, problem) => {
+      const { rows } = await firstBlockPage();
+      const { skip, body } = hostile(rows);
+      api.faults.push({ match: blocks, skip, times: Infinity, respond: { status: 200, body } });
+      api.resetStats();
+      const result = await runCli(['--format', 'json', '--until', UNTIL, '--hours', '36'], { env: ENV() });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.replace(RPC_LINES, '')).toBe(
+        `perf-monitor: Supabase at ${new URL(api.url).host}: reading perf_monitor_rollup_block got an unusable answer: ${problem}\n`,
+      );
+      // Read no further than the bad page.
+      expect(gets(api.requests, 'perf_monitor_rollup_block')).toHaveLength(skip + 1);
+    },
+    120_000,
+  );
 });
 
 function query(spanMs: number, end: number, service: string | null): AggregateQuery {
@@ -260,7 +322,15 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
     ends.flatMap((end) => {
       const q = query(h * HOUR, end, null);
       const hour = (t: number) => Math.floor(t / HOUR) * HOUR;
-      const marks = [q.previousStart.getTime() + HOUR, q.previousStart.getTime() + 3 * HOUR, (q.previousStart.getTime() + q.start.getTime()) / 2, q.start.getTime(), q.start.getTime() + 30 * HOUR, end, end + 5 * HOUR];
+      const marks = [
+        q.previousStart.getTime() + HOUR,
+        q.previousStart.getTime() + 3 * HOUR,
+        (q.previousStart.getTime() + q.start.getTime()) / 2,
+        q.start.getTime(),
+        q.start.getTime() + 30 * HOUR,
+        end,
+        end + 5 * HOUR,
+      ];
       return marks.map((mark) => ({ q, watermark: hour(mark) }));
     }),
   );
@@ -279,7 +349,8 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
         // each planned bound, ±1 ms.
         const instants = new Set<number>();
         for (let t = Math.floor(previousStart / HOUR) * HOUR - HOUR; t <= end + HOUR; t += HOUR / 2) instants.add(t);
-        for (const t of [previousStart, q.start.getTime(), end, watermark, ...plan.raw.flat().map((d) => d.getTime())]) for (const d of [-1, 0, 1]) instants.add(t + d);
+        for (const t of [previousStart, q.start.getTime(), end, watermark, ...plan.raw.flat().map((d) => d.getTime())])
+          for (const d of [-1, 0, 1]) instants.add(t + d);
         const list = [...instants].sort((a, b) => a - b);
         const values = list.map((t) => `(CAST(make_timestamp(CAST(${t * 1000} AS BIGINT)) AS TIMESTAMPTZ))`).join(',');
         const everyParameter = 'AND CAST($4 AS text) IS NULL AND CAST($5 AS integer) > 0 AND CAST($6 AS integer) > 0';
@@ -289,7 +360,10 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
           params,
         );
         const inPlan = list.filter((t) => plan.raw.some(([from, to]) => t >= from.getTime() && t < to.getTime()));
-        expect(sqlRaw.getRowsJS().map((row) => Number(row[0])), `raw rows: ${JSON.stringify({ q, watermark })}`).toEqual(inPlan);
+        expect(
+          sqlRaw.getRowsJS().map((row) => Number(row[0])),
+          `raw rows: ${JSON.stringify({ q, watermark })}`,
+        ).toEqual(inPlan);
         rawChecked += list.length;
 
         // Rollup rows: every span-aligned hour around the windows.
@@ -298,14 +372,19 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
           const step = span * HOUR;
           for (let t = Math.floor(previousStart / step) * step - step; t <= end + step; t += step) candidates.push([span, t]);
         }
-        const rows = candidates.map(([span, t]) => `(${span}, CAST(make_timestamp(CAST(${t * 1000} AS BIGINT)) AS TIMESTAMPTZ), 'svc')`).join(',');
+        const rows = candidates
+          .map(([span, t]) => `(${span}, CAST(make_timestamp(CAST(${t * 1000} AS BIGINT)) AS TIMESTAMPTZ), 'svc')`)
+          .join(',');
         const sqlUsed = await c.runAndReadAll(
           `SELECT span, CAST(epoch_ms(hour) AS DOUBLE) AS t FROM (VALUES ${rows}) AS v(span, hour, service)
            WHERE ${usedRows('span')} AND CAST($5 AS integer) > 0 ORDER BY 1, 2`,
           params,
         );
         const planned = candidates.filter(([span, t]) => plan.rollup.some((r) => r.span === span && t >= r.from && t < r.to));
-        expect(sqlUsed.getRowsJS().map((row) => [Number(row[0]), Number(row[1])]), `rollup rows: ${JSON.stringify({ q, watermark })}`).toEqual(planned);
+        expect(
+          sqlUsed.getRowsJS().map((row) => [Number(row[0]), Number(row[1])]),
+          `rollup rows: ${JSON.stringify({ q, watermark })}`,
+        ).toEqual(planned);
         rollupChecked += candidates.length;
       }
       expect(rawChecked).toBeGreaterThan(10_000);

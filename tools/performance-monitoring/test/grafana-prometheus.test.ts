@@ -6,10 +6,10 @@ import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../report/types.js';
 import { emptyDir, runCli } from '../harness/cli.js';
 import { freePort } from '../harness/postgres.js';
 import { nodeExporterPath, promtoolPath } from '../harness/system.js';
+import type { Report } from '../report/types.js';
 
 const DASHBOARD = fileURLToPath(new URL('../grafana/perf-monitor.json', import.meta.url));
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
@@ -17,7 +17,8 @@ const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 /** Debian's `prometheus` package brings the server beside promtool. */
 function prometheusPath(): string {
   const path = join(dirname(realpathSync(promtoolPath())), 'prometheus');
-  if (!existsSync(path)) throw new Error(`prometheus not found beside promtool (${path}), needed for the dashboard queries: apt-get install prometheus`);
+  if (!existsSync(path))
+    throw new Error(`prometheus not found beside promtool (${path}), needed for the dashboard queries: apt-get install prometheus`);
   return path;
 }
 
@@ -61,14 +62,30 @@ beforeAll(async () => {
 
   const exporterPort = await freePort();
   children.push(
-    spawn(nodeExporterPath(), [`--web.listen-address=127.0.0.1:${exporterPort}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`], { stdio: 'ignore' }),
+    spawn(
+      nodeExporterPath(),
+      [
+        `--web.listen-address=127.0.0.1:${exporterPort}`,
+        '--collector.disable-defaults',
+        '--collector.textfile',
+        `--collector.textfile.directory=${textDir}`,
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   const promDir = emptyDir('perfmon-prometheus-');
   const config = join(promDir, 'prometheus.yml');
-  writeFileSync(config, `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`);
+  writeFileSync(
+    config,
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`,
+  );
   promPort = await freePort();
   children.push(
-    spawn(prometheusPath(), [`--config.file=${config}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' }),
+    spawn(
+      prometheusPath(),
+      [`--config.file=${config}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
+      { stdio: 'ignore' },
+    ),
   );
   await waitForScrape();
 }, 90_000);
@@ -88,7 +105,7 @@ describe('the shipped dashboard against a real Prometheus', () => {
     expect(empty).toEqual([]);
   });
 
-  it('gives the per-service panels one series per service, with the report\'s figures', async () => {
+  it("gives the per-service panels one series per service, with the report's figures", async () => {
     const p95 = await query('perfmon_duration_p95_seconds{service=~".+",service!=""}');
     const byService = Object.fromEntries(p95.map((s) => [s.metric.service, Number(s.value[1])]));
     expect(byService).toEqual(Object.fromEntries(report.services.map((s) => [s.service, (s.performance.p95Duration ?? NaN) / 1000])));

@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { METRIC } from '../render/openmetrics.js';
 import { emptyDir } from '../harness/cli.js';
 import { promtoolPath } from '../harness/system.js';
+import { METRIC } from '../render/openmetrics.js';
 
 const FILE = fileURLToPath(new URL('../grafana/perf-monitor.json', import.meta.url));
 
@@ -69,12 +69,16 @@ describe('grafana/perf-monitor.json', () => {
     }
   });
 
-  it('has a data source variable and a multi-value service variable from the tool\'s label', () => {
+  it("has a data source variable and a multi-value service variable from the tool's label", () => {
     const byName = new Map(dashboard.templating.list.map((v) => [v.name, v]));
     expect(byName.get('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
     expect(byName.get('service')).toMatchObject({ type: 'query', multi: true, includeAll: true });
     expect(JSON.stringify(byName.get('service')?.query)).toContain(`label_values(${METRIC.operations}, service)`);
-    const used = new Set(JSON.stringify(dashboard).match(/\$\{?([a-z_]+)/g)?.map((v) => v.replace(/^\$\{?/, '')));
+    const used = new Set(
+      JSON.stringify(dashboard)
+        .match(/\$\{?([a-z_]+)/g)
+        ?.map((v) => v.replace(/^\$\{?/, '')),
+    );
     expect([...used].filter((name) => !name.startsWith('_') && !byName.has(name))).toEqual([]);
   });
 
@@ -96,7 +100,9 @@ describe('grafana/perf-monitor.json', () => {
 
   it('has PromQL the real promtool parses (as recording rules)', () => {
     const dir = emptyDir('perfmon-grafana-');
-    const rules = targets.map((t, i) => `      - record: perfmon:check_${i}\n        expr: '${t.expr.replaceAll('$service', '.+').replaceAll("'", "''")}'`);
+    const rules = targets.map(
+      (t, i) => `      - record: perfmon:check_${i}\n        expr: '${t.expr.replaceAll('$service', '.+').replaceAll("'", "''")}'`,
+    );
     const file = join(dir, 'rules.yml');
     writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
     const result = spawnSync(promtoolPath(), ['check', 'rules', file], { encoding: 'utf8', timeout: 30_000 });

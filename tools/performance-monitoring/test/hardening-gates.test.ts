@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyDir, runCli, type CliResult } from '../harness/cli.js';
+import { type CliResult, emptyDir, runCli } from '../harness/cli.js';
 import { THRESHOLD, UNTIL, writeNdjson } from '../harness/hand-dataset.js';
 
 const THEN_UNTIL = '2025-11-19T10:00:00Z';
@@ -26,7 +26,11 @@ beforeAll(async () => {
 
 /** Exit 2, nothing on stdout, exactly this one stderr line. */
 function expectUsageLine(result: CliResult, line: string) {
-  expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ code: 2, stdout: '', stderr: `perf-monitor: ${line}\n` });
+  expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `perf-monitor: ${line}\n`,
+  });
 }
 
 describe('--baseline reads regular files only, up to 64 MiB (issue 27 item 6)', () => {
@@ -64,7 +68,13 @@ describe('--baseline reads regular files only, up to 64 MiB (issue 27 item 6)', 
     const result = await runCli(now('--baseline', link, '--format', 'json'));
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 3, stderr: '' });
     expect(JSON.parse(result.stdout).gates.baseline.overall.then).toEqual({
-      operations: 23, errorRate: 0, avgDuration: 895.7, p95Duration: 1000, p99Duration: 1000, apdex: 1, samples: 23,
+      operations: 23,
+      errorRate: 0,
+      avgDuration: 895.7,
+      p95Duration: 1000,
+      p99Duration: 1000,
+      apdex: 1,
+      samples: 23,
     });
   });
 });
@@ -80,7 +90,10 @@ describe('values in --assert and --baseline errors are escaped and clipped (issu
   const METRICS = 'use one of errorRate, successRate, avgDuration, p50Duration, p95Duration, p99Duration, apdex, healthScore, operations';
 
   it('--assert: a newline stays one line', async () => {
-    expectShortLine(await runCli(now('--assert', 'p95\nDuration<1')), "--assert 'p95\\nDuration<1': unknown metric 'p95\\nDuration' (did you mean p95Duration?)");
+    expectShortLine(
+      await runCli(now('--assert', 'p95\nDuration<1')),
+      "--assert 'p95\\nDuration<1': unknown metric 'p95\\nDuration' (did you mean p95Duration?)",
+    );
   });
 
   it('--assert: an escape sequence is shown as \\u001b, never sent', async () => {
@@ -136,13 +149,30 @@ describe('impossible figures in a baseline are refused, naming the field and the
   const cases: [string, (r: Json) => void, string, ((t: string) => string)?][] = [
     ['an error rate of -1e308', (r) => (r.overall.errorRate = -1e308), 'overall.errorRate must be a percentage from 0 to 100, not -1e+308'],
     ['an Apdex of 1e300', (r) => (r.services[0].apdex = 1e300), 'services[0].apdex must be an Apdex from 0 to 1, not 1e+300'],
-    ['a negative p95', (r) => (r.services[0].performance.p95Duration = -5), 'services[0].performance.p95Duration must be a duration >= 0 ms, not -5'],
+    [
+      'a negative p95',
+      (r) => (r.services[0].performance.p95Duration = -5),
+      'services[0].performance.p95Duration must be a duration >= 0 ms, not -5',
+    ],
     ['"NaN" as a string', (r) => (r.overall.avgDuration = 'NaN'), 'overall.avgDuration must be a number or null, not "NaN"'],
-    ['1e999 (Infinity once parsed)', (r) => (r.overall.p99Duration = 'INF'), 'overall.p99Duration must be a number or null, not Infinity', (t) => t.replace('"INF"', '1e999')],
+    [
+      '1e999 (Infinity once parsed)',
+      (r) => (r.overall.p99Duration = 'INF'),
+      'overall.p99Duration must be a number or null, not Infinity',
+      (t) => t.replace('"INF"', '1e999'),
+    ],
     ['1e300 operations', (r) => (r.overall.totalOperations = 1e300), 'overall.totalOperations must be a count, not 1e+300'],
-    ['more failures than operations', (r) => (r.overall.failedOperations = 24), 'overall.failedOperations must be at most the operations (23), not 24'],
+    [
+      'more failures than operations',
+      (r) => (r.overall.failedOperations = 24),
+      'overall.failedOperations must be at most the operations (23), not 24',
+    ],
     ['a threshold of 0', (r) => (r.threshold = 0), 'threshold must be a threshold from 1 to 3600000 ms, not 0'],
-    ['a window start that is no time', (r) => (r.period.start = '\u001b[2Jx'), 'period.start must be an ISO-8601 UTC time, not "\\u001b[2Jx"'],
+    [
+      'a window start that is no time',
+      (r) => (r.period.start = '\u001b[2Jx'),
+      'period.start must be an ISO-8601 UTC time, not "\\u001b[2Jx"',
+    ],
   ];
   it.each(cases)('%s', async (name, edit, what, raw) => {
     const file = editedBaseline(`impossible-${cases.findIndex((c) => c[0] === name)}.json`, edit, raw);
@@ -169,7 +199,13 @@ describe('reasons of a baseline whose services all changed stay bounded (issue 2
   const SERVICES = 3000;
   /** One operation per service in the current window, names `svc-0000`...; the baseline's are `old-0000`... */
   const rows = Array.from({ length: SERVICES }, (_, i) => ({
-    id: i + 1, source: `svc-${String(i).padStart(4, '0')}`, operation: 'op', level: 'info', status: 'success', message: null, duration_ms: 100,
+    id: i + 1,
+    source: `svc-${String(i).padStart(4, '0')}`,
+    operation: 'op',
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: 100,
     created_at: '2025-11-20T09:00:00.000Z',
   }));
 
@@ -198,9 +234,13 @@ describe('reasons of a baseline whose services all changed stay bounded (issue 2
     expect(entries[SERVICES]).toMatchObject({
       service: 'old-0000',
       regression: true,
-      reasons: ['absent now (1 operations in the baseline); new since the baseline: svc-0000, svc-0001, svc-0002, svc-0003, svc-0004 and 2,995 more (renamed? save a new baseline)'],
+      reasons: [
+        'absent now (1 operations in the baseline); new since the baseline: svc-0000, svc-0001, svc-0002, svc-0003, svc-0004 and 2,995 more (renamed? save a new baseline)',
+      ],
     });
-    console.log(`issue 27 item 13: report ${saved.stdout.length} B, with the comparison ${result.stdout.length} B (gates.baseline ${added} B), ${seconds} s`);
+    console.log(
+      `issue 27 item 13: report ${saved.stdout.length} B, with the comparison ${result.stdout.length} B (gates.baseline ${added} B), ${seconds} s`,
+    );
   });
 });
 

@@ -2,14 +2,24 @@
 // replaced by a regular file; an NDJSON line of any length; stdin's copy bounded and never left
 // behind; service names from the logs escaped on stderr.
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { tempPathFor } from '../base/atomic-write.js';
-import { OverlongLine, boundedLines } from '../sources/file/input-stream.js';
-import { CONTROLLED, MONITOR, TSX_LOADER, comparable, emptyDir, runCli, type CliResult } from '../harness/cli.js';
+import { type CliResult, CONTROLLED, comparable, emptyDir, MONITOR, runCli, TSX_LOADER } from '../harness/cli.js';
 import { UNTIL, writeNdjson } from '../harness/hand-dataset.js';
+import { boundedLines, OverlongLine } from '../sources/file/input-stream.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 
@@ -122,7 +132,11 @@ describe('--output writes what the path names (issue 27 item 1)', () => {
 describe('service names from the logs are escaped on stderr (issue 27 item 10)', () => {
   it('a newline and an escape sequence in a source name stay one line, shown as \\n and \\u001b', async () => {
     const op = { status: 'success', duration_ms: 100, created_at: '2025-11-20T09:00:00Z' };
-    const path = writeNdjson(emptyDir(), [{ ...op, source: 'api\nevil' }, { ...op, source: '\u001b[2Jclear' }, { ...op, source: 'x\u0007' }]);
+    const path = writeNdjson(emptyDir(), [
+      { ...op, source: 'api\nevil' },
+      { ...op, source: '\u001b[2Jclear' },
+      { ...op, source: 'x\u0007' },
+    ]);
     const result = await runCli(['--input', path, '--until', UNTIL, '--service', 'X\u0007', '--format', 'json']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
@@ -149,9 +163,13 @@ describe('an NDJSON line of any length (issue 27 item 4)', () => {
     const path = join(emptyDir(), 'huge.ndjson');
     writeFileSync(path, body);
     const fromFile = await runCli(['--input', path, '--until', UNTIL, '--format', 'json']);
-    expect(fromFile.stderr).toBe(`perf-monitor: --input '${path}': skipped 1 unreadable row (first: line 2, longer than 16 MiB (40,000,000 bytes))\n`);
+    expect(fromFile.stderr).toBe(
+      `perf-monitor: --input '${path}': skipped 1 unreadable row (first: line 2, longer than 16 MiB (40,000,000 bytes))\n`,
+    );
     const fromStdin = await runCli(['--input', '-', '--until', UNTIL, '--format', 'json'], { stdin: body });
-    expect(fromStdin.stderr).toBe('perf-monitor: --input - (stdin): skipped 1 unreadable row (first: line 2, longer than 16 MiB (40,000,000 bytes))\n');
+    expect(fromStdin.stderr).toBe(
+      'perf-monitor: --input - (stdin): skipped 1 unreadable row (first: line 2, longer than 16 MiB (40,000,000 bytes))\n',
+    );
     for (const result of [fromFile, fromStdin]) {
       expect(result.code).toBe(0);
       const report = comparable(result.stdout) as { dataQuality: { skippedRows: number } };
@@ -176,8 +194,13 @@ describe('an NDJSON line of any length (issue 27 item 4)', () => {
     writeFileSync(path, `${lines.join('\n')}\n`);
     const result = await runCli(['--input', path, '--until', UNTIL, '--format', 'json']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`^perf-monitor: --input '${path}': skipped 2 unreadable rows \\(first: line 2, not JSON \\(.*\\)\\)\\n$`));
-    const report = JSON.parse(result.stdout) as { dataQuality: { skippedRows: number }; services: { service: string; operations: { total: number } }[] };
+    expect(result.stderr).toMatch(
+      new RegExp(`^perf-monitor: --input '${path}': skipped 2 unreadable rows \\(first: line 2, not JSON \\(.*\\)\\)\\n$`),
+    );
+    const report = JSON.parse(result.stdout) as {
+      dataQuality: { skippedRows: number };
+      services: { service: string; operations: { total: number } }[];
+    };
     expect(report.dataQuality.skippedRows).toBe(2);
     expect(report.services.map((s) => s.service).sort()).toEqual(['api', 'batch', 'kept', 'legacy']);
     expect(report.services.find((s) => s.service === 'kept')?.operations.total).toBe(1);
@@ -189,41 +212,56 @@ describe('--input - copies stdin bounded, and never leaves the copy behind (issu
   const scratchEnv = (tmp: string, more: Record<string, string> = {}) => ({ TMPDIR: tmp, TSX_DISABLE_CACHE: '1', ...more });
   const ndjsonBody = () => readFileSync(writeNdjson(emptyDir()));
 
-  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s during the copy ends the run by that signal and removes the copy', async (signal) => {
-    const tmp = emptyDir('perfmon-tmpdir-');
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of CONTROLLED) delete env[name];
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, '--input', '-'], { cwd: emptyDir(), env: { ...env, ...scratchEnv(tmp) }, stdio: ['pipe', 'ignore', 'ignore'] });
-    child.stdin.on('error', () => {});
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
-    // stdin never ends: the run is still copying when the signal comes.
-    const chunk = Buffer.from(`${JSON.stringify({ source: 'a', status: 'success', duration_ms: 1, created_at: '2025-11-20T09:00:00Z' })}\n`.repeat(10_000));
-    const feed = setInterval(() => child.stdin.write(chunk), 20);
-    try {
-      const copied = () => readdirSync(tmp).some((d) => d.startsWith('perfmon-input-') && readdirSync(join(tmp, d)).length > 0);
-      const deadline = Date.now() + 30_000;
-      while (!copied() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(copied()).toBe(true);
-      child.kill(signal);
-      expect(await exited).toBe(signal);
-      expect(readdirSync(tmp)).toEqual([]);
-    } finally {
-      clearInterval(feed);
-      child.kill('SIGKILL');
-    }
-  });
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    '%s during the copy ends the run by that signal and removes the copy',
+    async (signal) => {
+      const tmp = emptyDir('perfmon-tmpdir-');
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const name of CONTROLLED) delete env[name];
+      const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, '--input', '-'], {
+        cwd: emptyDir(),
+        env: { ...env, ...scratchEnv(tmp) },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      child.stdin.on('error', () => {});
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
+      // stdin never ends: the run is still copying when the signal comes.
+      const chunk = Buffer.from(
+        `${JSON.stringify({ source: 'a', status: 'success', duration_ms: 1, created_at: '2025-11-20T09:00:00Z' })}\n`.repeat(10_000),
+      );
+      const feed = setInterval(() => child.stdin.write(chunk), 20);
+      try {
+        const copied = () => readdirSync(tmp).some((d) => d.startsWith('perfmon-input-') && readdirSync(join(tmp, d)).length > 0);
+        const deadline = Date.now() + 30_000;
+        while (!copied() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(copied()).toBe(true);
+        child.kill(signal);
+        expect(await exited).toBe(signal);
+        expect(readdirSync(tmp)).toEqual([]);
+      } finally {
+        clearInterval(feed);
+        child.kill('SIGKILL');
+      }
+    },
+  );
 
   it('over PERFMON_STDIN_MAX_BYTES: one line, exit 2, no copy left; exactly at it: read', async () => {
     const tmp = emptyDir('perfmon-tmpdir-');
     const body = ndjsonBody();
-    const over = await runCli(['--input', '-', '--until', UNTIL], { stdin: body, env: scratchEnv(tmp, { PERFMON_STDIN_MAX_BYTES: String(body.length - 1) }) });
+    const over = await runCli(['--input', '-', '--until', UNTIL], {
+      stdin: body,
+      env: scratchEnv(tmp, { PERFMON_STDIN_MAX_BYTES: String(body.length - 1) }),
+    });
     expect(over.code).toBe(2);
     expect(over.stdout).toBe('');
     expect(over.stderr).toBe(
       `perf-monitor: --input - (stdin): more than ${(body.length - 1).toLocaleString('en-US')} bytes (PERFMON_STDIN_MAX_BYTES); save the logs to a file and pass --input FILE, or raise the limit\n`,
     );
     expect(readdirSync(tmp)).toEqual([]);
-    const at = await runCli(['--input', '-', '--until', UNTIL, '--format', 'json'], { stdin: body, env: scratchEnv(tmp, { PERFMON_STDIN_MAX_BYTES: String(body.length) }) });
+    const at = await runCli(['--input', '-', '--until', UNTIL, '--format', 'json'], {
+      stdin: body,
+      env: scratchEnv(tmp, { PERFMON_STDIN_MAX_BYTES: String(body.length) }),
+    });
     expect(at.stderr).toBe('');
     expect(at.code).toBe(0);
     expect(JSON.parse(at.stdout).dataQuality.skippedRows).toBe(0);
@@ -233,14 +271,18 @@ describe('--input - copies stdin bounded, and never leaves the copy behind (issu
   it('a PERFMON_STDIN_MAX_BYTES that is not a whole number of bytes is exit 2', async () => {
     const result = await runCli(['--input', '-'], { stdin: '', env: { PERFMON_STDIN_MAX_BYTES: '1e9' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("perf-monitor: PERFMON_STDIN_MAX_BYTES '1e9' is not valid: use a whole number of bytes, 1 or more (default 1073741824, 1 GiB)\n");
+    expect(result.stderr).toBe(
+      "perf-monitor: PERFMON_STDIN_MAX_BYTES '1e9' is not valid: use a whole number of bytes, 1 or more (default 1073741824, 1 GiB)\n",
+    );
   });
 
   it('a TMPDIR that does not exist is named in one line, exit 1', async () => {
     const tmp = join(emptyDir('perfmon-tmpdir-'), 'missing');
     const result = await runCli(['--input', '-'], { stdin: ndjsonBody(), env: scratchEnv(tmp) });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`^perf-monitor: cannot make a scratch directory in TMPDIR \\('${tmp}'\\): ENOENT: no such file or directory[^\\n]*\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^perf-monitor: cannot make a scratch directory in TMPDIR \\('${tmp}'\\): ENOENT: no such file or directory[^\\n]*\\n$`),
+    );
   });
 
   it('a full TMPDIR (a 1 MiB tmpfs) names stdin and TMPDIR in one line, exit 1, no copy left', async (context) => {

@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyDir, runCli } from '../harness/cli.js';
 import {
-  RPC_PATH, TABLE_PATH, type HostileServer, logRows, redirect, requestedRange, rpcNotFound, sendJson, startServer, streamBody,
+  type HostileServer,
+  logRows,
+  RPC_PATH,
+  redirect,
+  requestedRange,
+  rpcNotFound,
+  sendJson,
+  startServer,
+  streamBody,
+  TABLE_PATH,
 } from '../harness/hostile-http.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
@@ -113,7 +122,15 @@ describe('the Supabase fallback checks every page (item 1)', () => {
       if (!inLastSlice) return sendJson(response, 200, []);
       const keyset = request.query.get('or') ?? '';
       const at = '2025-11-20T09:30:00.123456+00:00';
-      if (!keyset.includes('id.gt')) return sendJson(response, 200, logRows([{ id: 1, created_at: at }, { id: 2, created_at: at }]));
+      if (!keyset.includes('id.gt'))
+        return sendJson(
+          response,
+          200,
+          logRows([
+            { id: 1, created_at: at },
+            { id: 2, created_at: at },
+          ]),
+        );
       if (keyset.includes('id.gt."2"') && gte.startsWith('2025-11-20T09:30:00.123456')) {
         return sendJson(response, 200, logRows([{ id: 3, created_at: at, duration_ms: 400 }]));
       }
@@ -177,9 +194,9 @@ describe('no credentials follow a redirect to another origin (item 2)', () => {
     expect(front.requests).toHaveLength(1);
     // The alerts redactor hides every URL in a delivery error, the origin included.
     const reason = 'Slack webhook: refused to follow a redirect (HTTP 307) to another origin, [redacted]';
-    const slack = (JSON.parse(stdout) as { alerts: { channels: { channel: string; failed: { reason: string } | null }[] } }).alerts.channels.find(
-      (c) => c.channel === 'slack',
-    );
+    const slack = (
+      JSON.parse(stdout) as { alerts: { channels: { channel: string; failed: { reason: string } | null }[] } }
+    ).alerts.channels.find((c) => c.channel === 'slack');
     expect(slack?.failed?.reason).toBe(reason);
     expect(stdout + stderr).not.toContain('webhook-secret-token');
   });
@@ -201,7 +218,11 @@ describe('error bodies are read and shown bounded (item 5)', () => {
     expect(stdout).toBe('');
     const lines = stderr.split('\n');
     expect(lines).toHaveLength(2); // one line and its newline
-    expect(lines[0]).toMatch(new RegExp(`^perf-monitor: Supabase at 127\\.0\\.0\\.1:${server.port}: the RPC failed \\(HTTP 500, after 3 attempts\\): (<html>)+<?h?t?m?l?…$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^perf-monitor: Supabase at 127\\.0\\.0\\.1:${server.port}: the RPC failed \\(HTTP 500, after 3 attempts\\): (<html>)+<?h?t?m?l?…$`,
+      ),
+    );
     expect(lines[0]?.length).toBeLessThan(300);
     console.log(`stderr line: ${lines[0]?.length} characters`);
     // Each attempt stopped reading early: far less than 100 MB went out.
@@ -220,22 +241,29 @@ describe('error bodies are read and shown bounded (item 5)', () => {
       sent.push(streamBody(response, 500, 100 * 1024 * 1024, 'no_service '.repeat(6_000), { 'content-type': 'text/plain' }));
     });
     const { code, stdout } = await runCli(['--demo', '--until', UNTIL, '--alert', '--format', 'json'], {
-      env: { SLACK_WEBHOOK_URL: `${server.url}/services/T0NET/B0NET/webhook-secret-token-7c1d`, PERFMON_STATE_DIR: emptyDir('perfmon-state-'), PERFMON_TIMEOUT_MS: '10000' },
+      env: {
+        SLACK_WEBHOOK_URL: `${server.url}/services/T0NET/B0NET/webhook-secret-token-7c1d`,
+        PERFMON_STATE_DIR: emptyDir('perfmon-state-'),
+        PERFMON_TIMEOUT_MS: '10000',
+      },
       ...CLI_TIMEOUT,
     });
     expect(code).toBe(4);
     const written = await Promise.all(sent);
     expect(written).toHaveLength(3);
     for (const bytes of written) expect(bytes).toBeLessThan(20 * 1024 * 1024);
-    const slack = (JSON.parse(stdout) as { alerts: { channels: { channel: string; failed: { reason: string } | null }[] } }).alerts.channels.find(
-      (c) => c.channel === 'slack',
-    );
+    const slack = (
+      JSON.parse(stdout) as { alerts: { channels: { channel: string; failed: { reason: string } | null }[] } }
+    ).alerts.channels.find((c) => c.channel === 'slack');
     expect(slack?.failed?.reason).toMatch(/^Slack webhook: HTTP 500 (no_service )+/);
     expect(slack?.failed?.reason.length).toBeLessThan(200);
   });
 
   it('a success answer over 32 MiB is refused at once, not parsed, not retried', async () => {
-    const server = await serve((_request, response) => void streamBody(response, 200, 40 * 1024 * 1024, '[1,'.repeat(20_000), { 'content-type': 'application/json' }));
+    const server = await serve(
+      (_request, response) =>
+        void streamBody(response, 200, 40 * 1024 * 1024, '[1,'.repeat(20_000), { 'content-type': 'application/json' }),
+    );
     const { code, stdout, stderr } = await runCli(ARGS, { env: supabaseEnv(server.url), ...CLI_TIMEOUT });
     expect({ code, stdout, stderr }).toEqual({
       code: 1,
@@ -246,7 +274,9 @@ describe('error bodies are read and shown bounded (item 5)', () => {
   });
 
   it('control characters in an error message are removed, and the message stays one line', async () => {
-    const server = await serve((_request, response) => sendJson(response, 400, { code: 'XX000', message: '\u001b[2J\u001b[31mboom\r\nline two\u0007' }));
+    const server = await serve((_request, response) =>
+      sendJson(response, 400, { code: 'XX000', message: '\u001b[2J\u001b[31mboom\r\nline two\u0007' }),
+    );
     const { code, stderr } = await runCli(ARGS, { env: supabaseEnv(server.url), ...CLI_TIMEOUT });
     expect({ code, stderr }).toEqual({
       code: 1,
@@ -257,7 +287,9 @@ describe('error bodies are read and shown bounded (item 5)', () => {
 
 describe('configuration errors say what is wrong (item 12)', () => {
   it('DATABASE_URL with sslmode=bogus: exit 2, naming sslmode and the allowed values', async () => {
-    const { code, stdout, stderr } = await runCli(ARGS, { env: { DATABASE_URL: 'postgres://u:secret-pw-41@127.0.0.1:1/db?sslmode=bogus' } });
+    const { code, stdout, stderr } = await runCli(ARGS, {
+      env: { DATABASE_URL: 'postgres://u:secret-pw-41@127.0.0.1:1/db?sslmode=bogus' },
+    });
     expect({ code, stdout, stderr }).toEqual({
       code: 2,
       stdout: '',
@@ -272,7 +304,8 @@ describe('configuration errors say what is wrong (item 12)', () => {
     expect({ code, stdout, stderr }).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'perf-monitor: SUPABASE_URL contains a user name or password (user:password@), which HTTP clients refuse: remove it; the key goes in SUPABASE_SERVICE_ROLE_KEY\n',
+      stderr:
+        'perf-monitor: SUPABASE_URL contains a user name or password (user:password@), which HTTP clients refuse: remove it; the key goes in SUPABASE_SERVICE_ROLE_KEY\n',
     });
     expect(server.requests).toEqual([]);
   });

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROLLED, MONITOR, TSX_LOADER, collect, emptyDir, runCli } from '../harness/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { HOUR, MINUTE, currentHour, insertRows, type LogRow } from '../harness/rollup-rows.js';
+import { CONTROLLED, collect, emptyDir, MONITOR, runCli, TSX_LOADER } from '../harness/cli.js';
+import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import { currentHour, HOUR, insertRows, type LogRow, MINUTE } from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 
@@ -35,9 +35,13 @@ function rows(hours: number, perHour: number): LogRow[] {
     for (let i = 0; i < perHour; i++) {
       const failed = i % 10 === 0;
       out.push({
-        source: i % 3 === 0 ? 'n8n' : 'hubspot', operation: i % 3 === 0 ? 'wf.run' : 'contacts.batch',
-        level: failed ? 'error' : 'info', status: failed ? 'error' : 'success', message: failed ? `Timeout after ${i}ms` : null,
-        duration_ms: 10 + ((i * 37 + h) % 990), at: hourNow - h * HOUR + Math.floor((i * HOUR) / perHour),
+        source: i % 3 === 0 ? 'n8n' : 'hubspot',
+        operation: i % 3 === 0 ? 'wf.run' : 'contacts.batch',
+        level: failed ? 'error' : 'info',
+        status: failed ? 'error' : 'success',
+        message: failed ? `Timeout after ${i}ms` : null,
+        duration_ms: 10 + ((i * 37 + h) % 990),
+        at: hourNow - h * HOUR + Math.floor((i * HOUR) / perHour),
       });
     }
   }
@@ -71,7 +75,13 @@ const FULL_36 = { operations: 35 * 30 + 21, failures: 35 * 3 + 2 };
 
 /** The report through the rollups and with --exact: both exit 0, the same counts, `counts`; the
  *  rollup read's stderr is `stderr`, the exact one's empty. */
-async function expectExact(env: Record<string, string>, hours: number, counts: Overall, stderr = '', aggregation = 'rollup'): Promise<void> {
+async function expectExact(
+  env: Record<string, string>,
+  hours: number,
+  counts: Overall,
+  stderr = '',
+  aggregation = 'rollup',
+): Promise<void> {
   const [viaRollup, viaExact] = [await runCli(report(hours), { env }), await runCli([...report(hours), '--exact'], { env })];
   expect(viaRollup).toMatchObject({ code: 0, stderr });
   expect(viaExact).toMatchObject({ code: 0, stderr: '' });
@@ -92,7 +102,11 @@ function startCli(args: string[], env: Record<string, string>): Promise<{ code: 
   const full: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONTROLLED) delete full[name];
   Object.assign(full, env);
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], { cwd: emptyDir(), env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, ...args], {
+    cwd: emptyDir(),
+    env: full,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return collect(child as ChildProcessByStdio<null, Readable, Readable>);
 }
 
@@ -118,13 +132,16 @@ describe('issue 27 #3: the server ends the refresh session mid-step', () => {
       }),
     );
     expect(await result).toEqual({
-      code: 1, stdout: '',
+      code: 1,
+      stdout: '',
       stderr: `perf-monitor: PostgreSQL at 127.0.0.1:${new URL(url).port}: the server ended the session during a refresh step (a restart, a failover or pg_terminate_backend): that step was rolled back, run it again\n`,
     });
     expect(await withSql(url, async (sql) => (await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup`)[0]?.n)).toBe(0);
     // The next refresh builds the 40 hours whole, and a report through them counts as --exact does.
     expect(await runCli(['--refresh-rollups'], { env })).toEqual({
-      code: 0, stdout: '', stderr: `perf-monitor: rollups: 40 hours built; rolled up to ${iso(hourNow)}\n`,
+      code: 0,
+      stdout: '',
+      stderr: `perf-monitor: rollups: 40 hours built; rolled up to ${iso(hourNow)}\n`,
     });
     await expectExact(env, 36, { operations: FULL_36.operations, failures: FULL_36.failures });
   }, 60_000);
@@ -145,11 +162,17 @@ describe('issue 27 #7: a watermark ahead of the clock', () => {
     expect(late).toHaveLength(12);
     const counts = { operations: FULL_36.operations + 12, failures: FULL_36.failures + 2 };
     // Until a refresh: reports read raw rows (right figures) and say why, rather than empty hours.
-    await expectExact(env, 36, counts,
+    await expectExact(
+      env,
+      36,
+      counts,
       `perf-monitor: rollups not read (raw rows were): their watermark ${iso(hourNow + 5 * HOUR)} is ahead of the server's clock ` +
-      '(was it set back?): run --refresh-rollups, which rebuilds them\n', 'server');
+        '(was it set back?): run --refresh-rollups, which rebuilds them\n',
+      'server',
+    );
     expect(await runCli(['--refresh-rollups'], { env })).toEqual({
-      code: 0, stdout: '',
+      code: 0,
+      stdout: '',
       stderr:
         `perf-monitor: rollups: the watermark ${iso(hourNow + 5 * HOUR)} is ahead of the clock (last complete hour ${iso(hourNow)}: ` +
         `was the clock set back?): rolled back to that hour, rebuilding from ${iso(hourNow - 2 * HOUR)}\n` +
@@ -158,7 +181,9 @@ describe('issue 27 #7: a watermark ahead of the clock', () => {
     await expectExact(env, 36, counts);
     // Back to normal: the next refresh re-reads the lag and says nothing more.
     expect(await runCli(['--refresh-rollups'], { env })).toEqual({
-      code: 0, stdout: '', stderr: `perf-monitor: rollups: 2 hours built; rolled up to ${iso(hourNow)}\n`,
+      code: 0,
+      stdout: '',
+      stderr: `perf-monitor: rollups: 2 hours built; rolled up to ${iso(hourNow)}\n`,
     });
   }, 60_000);
 });
@@ -186,7 +211,8 @@ describe('issue 27 #15: roles without BYPASSRLS, row-level security on (plain Po
   const as = (url: string, role: string) => Object.assign(new URL(url), { username: role, password: `${role}-pw` }).href;
   const READ_POLICY = (role: string) =>
     ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_state']
-      .map((t) => `CREATE POLICY perf_monitor_read_${role} ON ${t} FOR SELECT TO ${role} USING (true);`).join('\n');
+      .map((t) => `CREATE POLICY perf_monitor_read_${role} ON ${t} FOR SELECT TO ${role} USING (true);`)
+      .join('\n');
 
   it('service_role with the documented grants refreshes and reads; a reader without a policy is told why it read raw rows', async () => {
     const url = await pg.createDatabase('rls');
@@ -208,22 +234,34 @@ describe('issue 27 #15: roles without BYPASSRLS, row-level security on (plain Po
     // service_role: the grants rollup.sql gives it are enough to refresh, and to read.
     const service = { DATABASE_URL: as(url, 'service_role') };
     expect(await runCli(['--refresh-rollups'], { env: service })).toEqual({
-      code: 0, stdout: '', stderr: `perf-monitor: rollups: 40 hours built; rolled up to ${iso(hourNow)}\n`,
+      code: 0,
+      stdout: '',
+      stderr: `perf-monitor: rollups: 40 hours built; rolled up to ${iso(hourNow)}\n`,
     });
     await expectExact(service, 36, FULL_36);
 
     // A reader granted SELECT on the rollups, but no policy: RLS shows it no row; it reads raw rows and says so.
     await withSql(url, (sql) => sql`GRANT SELECT ON perf_monitor_rollup, perf_monitor_rollup_block, perf_monitor_rollup_state TO reporter`);
     const reporter = { DATABASE_URL: as(url, 'reporter') };
-    await expectExact(reporter, 36, FULL_36,
+    await expectExact(
+      reporter,
+      36,
+      FULL_36,
       'perf-monitor: rollups not read (raw rows were): perf_monitor_rollup_state shows this role no row (row-level security, and no policy for it): ' +
-      'see docs/rollups.md, "Roles and row-level security"\n', 'server');
+        'see docs/rollups.md, "Roles and row-level security"\n',
+      'server',
+    );
     // docs/rollups.md's policies for a reader: it reads the rollups.
     await withSql(url, (sql) => sql.unsafe(READ_POLICY('reporter')));
     await expectExact(reporter, 36, FULL_36);
     // A role without SELECT on them at all is told so too.
     await withSql(url, (sql) => sql`REVOKE SELECT ON perf_monitor_rollup_block FROM reporter`);
-    await expectExact(reporter, 36, FULL_36,
-      'perf-monitor: rollups not read (raw rows were): this role may not SELECT from perf_monitor_rollup_block: see docs/rollups.md, "Roles and row-level security"\n', 'server');
+    await expectExact(
+      reporter,
+      36,
+      FULL_36,
+      'perf-monitor: rollups not read (raw rows were): this role may not SELECT from perf_monitor_rollup_block: see docs/rollups.md, "Roles and row-level security"\n',
+      'server',
+    );
   }, 90_000);
 });

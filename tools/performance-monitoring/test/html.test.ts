@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report, ServiceReport } from '../report/types.js';
-import { type TimelineBucket, renderHtml } from '../render/html.js';
 import { emptyDir, runCli } from '../harness/cli.js';
 import { buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
 import { chromiumPath } from '../harness/system.js';
+import { renderHtml, type TimelineBucket } from '../render/html.js';
+import type { Report, ServiceReport } from '../report/types.js';
 
 const scratch = emptyDir('perfmon-html-');
 let browser: Browser;
@@ -20,7 +20,15 @@ beforeAll(async () => {
     executablePath: chromiumPath(),
     headless: true,
     userDataDir: emptyDir('perfmon-chromium-'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -76,7 +84,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
 /** Rows of a table as their cells' [text, data-sort]. */
 function tableRows(page: Page, id: string): Promise<[string, string][][]> {
   return page.$$eval(`#${id} tbody tr`, (rows) =>
-    rows.map((row) => Array.from((row as HTMLTableRowElement).cells, (c) => [c.textContent ?? '', c.getAttribute('data-sort') ?? ''] as [string, string])),
+    rows.map((row) =>
+      Array.from((row as HTMLTableRowElement).cells, (c) => [c.textContent ?? '', c.getAttribute('data-sort') ?? ''] as [string, string]),
+    ),
   );
 }
 
@@ -115,7 +125,14 @@ function withTimeline(report: Report): Report {
   });
   const series: Record<string, TimelineBucket[]> = {
     hubspot: [bucket(80, 2, 1500), bucket(90, 1, 1600), bucket(85, 3, 1700), bucket(88, 2, 1650), bucket(90, 3, 1900), bucket(90, 2, 1800)],
-    unleashed: [bucket(70, 1, 1100), bucket(68, 2, 1200), bucket(72, 1, 1150), bucket(66, 2, 1250), bucket(70, 1, 1300), bucket(66, 1, 1200)],
+    unleashed: [
+      bucket(70, 1, 1100),
+      bucket(68, 2, 1200),
+      bucket(72, 1, 1150),
+      bucket(66, 2, 1250),
+      bucket(70, 1, 1300),
+      bucket(66, 1, 1200),
+    ],
     n8n: [bucket(50, 1, 2100), bucket(52, 1, 2300), bucket(51, 2, 2500), bucket(53, 2, 2600), bucket(53, 6, 4400), bucket(53, 6, 5200)],
   };
   const services = report.services.map((s) => ({ ...s, timeline: series[s.service] ?? starts.map(() => bucket(0, 0, null)) }));
@@ -149,10 +166,12 @@ describe('--format html in Chromium', () => {
     await page.close();
   });
 
-  it('shows the JSON report\'s figures: health score, overall and every service row', async () => {
+  it("shows the JSON report's figures: health score, overall and every service row", async () => {
     const { page } = await open(html, 'demo-figures', 1400);
     expect(await page.$eval('#health-score', (e) => e.textContent)).toBe(String(report.healthScore));
-    expect(await page.$eval('[data-field="totalOperations"]', (e) => e.textContent)).toBe(report.overall.totalOperations.toLocaleString('en-US'));
+    expect(await page.$eval('[data-field="totalOperations"]', (e) => e.textContent)).toBe(
+      report.overall.totalOperations.toLocaleString('en-US'),
+    );
     expect(await page.$eval('[data-field="errorRate"]', (e) => e.textContent)).toBe(`${report.overall.errorRate?.toFixed(2)}%`);
     expect(await page.$eval('[data-field="invalidDurations"]', (e) => e.textContent)).toBe(String(report.dataQuality.invalidDurations));
     const rows = await tableRows(page, 'services-table');
@@ -164,7 +183,9 @@ describe('--format html in Chromium', () => {
     // Read off the demo's text report by hand once.
     expect(rows[3]?.map((c) => c[0]).slice(0, 5)).toEqual(['⚠️ n8n', '1,017', '92.1%', '1,650ms', '6,451ms']);
     const errors = await tableRows(page, 'errors-table');
-    expect(errors.map((r) => [r[1]?.[0], r[2]?.[0], Number(r[3]?.[1])])).toEqual(report.mostFrequentErrors.map((e) => [e.service, e.message, e.count]));
+    expect(errors.map((r) => [r[1]?.[0], r[2]?.[0], Number(r[3]?.[1])])).toEqual(
+      report.mostFrequentErrors.map((e) => [e.service, e.message, e.count]),
+    );
     await page.close();
   });
 
@@ -176,7 +197,12 @@ describe('--format html in Chromium', () => {
     await page.click('#services-table th:nth-child(5) button');
     expect((await tableRows(page, 'services-table')).map((r) => Number(r[4]?.[1]))).toEqual([...p95s].sort((a, b) => a - b));
     await page.click('#services-table th:nth-child(1) button');
-    expect((await tableRows(page, 'services-table')).map((r) => r[0]?.[1])).toEqual(report.services.map((s) => s.service).sort().reverse());
+    expect((await tableRows(page, 'services-table')).map((r) => r[0]?.[1])).toEqual(
+      report.services
+        .map((s) => s.service)
+        .sort()
+        .reverse(),
+    );
     await page.close();
   });
 });
@@ -186,7 +212,19 @@ describe('gates in the page', () => {
     const base = join(scratch, 'base.json');
     expect((await runCli(['--demo', '--until', '2025-11-19T12:00:00Z', '--format', 'json', '--output', base])).code).toBe(0);
     const file = join(scratch, 'gates.html');
-    const run = await runCli(['--demo', '--until', '2025-11-20T12:00:00Z', '--baseline', base, '--assert', 'p95Duration<1500', '--format', 'html', '--output', file]);
+    const run = await runCli([
+      '--demo',
+      '--until',
+      '2025-11-20T12:00:00Z',
+      '--baseline',
+      base,
+      '--assert',
+      'p95Duration<1500',
+      '--format',
+      'html',
+      '--output',
+      file,
+    ]);
     expect(run.code).toBe(3);
     const { page, consoleErrors, requests } = await open(readFileSync(file, 'utf8'), 'gates', 1400);
     expect(consoleErrors).toEqual([]);
@@ -195,7 +233,9 @@ describe('gates in the page', () => {
       '❌ p95Duration<1500: 2,507.5ms',
       `❌ --baseline ${base}: 1 regression (unleashed)`,
     ]);
-    const rows = await page.$$eval('#baseline-table tbody tr', (trs) => trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent)));
+    const rows = await page.$$eval('#baseline-table tbody tr', (trs) =>
+      trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent)),
+    );
     expect(rows[0]?.slice(0, 3)).toEqual(['Overall', '✅ no regression', '7,675 → 7,538 (-1.8%)']);
     expect(rows.filter((r) => r[1]?.startsWith('❌')).map((r) => r[0])).toEqual(['unleashed']);
     await page.close();
@@ -203,7 +243,7 @@ describe('gates in the page', () => {
 });
 
 describe('--service deep dive in the page', () => {
-  it('has the OPERATIONS and TIMELINE tables with the JSON\'s figures', async () => {
+  it("has the OPERATIONS and TIMELINE tables with the JSON's figures", async () => {
     const args = ['--demo', '--until', '2025-11-20T12:00:00Z', '--service', 'n8n'];
     const file = join(scratch, 'n8n.html');
     const [json, out] = await Promise.all([runCli([...args, '--format', 'json']), runCli([...args, '--format', 'html', '--output', file])]);
@@ -214,7 +254,9 @@ describe('--service deep dive in the page', () => {
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);
     const ops = await tableRows(page, 'operations-table');
-    expect(ops.map((r) => [r[0]?.[0], Number(r[1]?.[1]), Number(r[2]?.[1])])).toEqual(service.byOperation.map((o) => [o.operation, o.calls, o.failures]));
+    expect(ops.map((r) => [r[0]?.[0], Number(r[1]?.[1]), Number(r[2]?.[1])])).toEqual(
+      service.byOperation.map((o) => [o.operation, o.calls, o.failures]),
+    );
     const buckets = await tableRows(page, 'timeline-table');
     expect(buckets.map((r) => Number(r[1]?.[1]))).toEqual(service.timeline.map((b) => b.operations));
     expect(buckets.map((r) => r[0]?.[1])).toEqual(report.timeline.starts);
@@ -252,7 +294,15 @@ describe('charts from the timeline', () => {
   it('keeps hostile log text inert: no script runs, nothing is fetched, the text shows as written', async () => {
     const hostile = ['<img src=http://127.0.0.1:9/x onerror=alert(1)>', '</script><script>alert(2)</script>', '"\'><svg onload=alert(3)>'];
     const services: ServiceReport[] = sampleServices().map((s, i) => ({ ...s, service: hostile[i] as string }));
-    const page = renderHtml(withTimeline(buildReport({ services, issues: hostile, mostFrequentErrors: hostile.map((h) => ({ service: h, message: h, count: 1, example: h, operations: [] })) })));
+    const page = renderHtml(
+      withTimeline(
+        buildReport({
+          services,
+          issues: hostile,
+          mostFrequentErrors: hostile.map((h) => ({ service: h, message: h, count: 1, example: h, operations: [] })),
+        }),
+      ),
+    );
     const { page: opened, consoleErrors, requests } = await open(page, 'hostile', 1400);
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);

@@ -1,14 +1,13 @@
 // The metrics module at every boundary of docs/metrics.md; expected values computed by hand.
 import { describe, expect, it } from 'vitest';
-import { computeHealth, errorDeduction, performanceDeduction, serviceIssueDeduction, statusOf } from '../metrics/health.js';
-import { type AnalysisContext, analyze } from '../metrics/analyze.js';
-import { buildReport as toReport } from '../report/build.js';
-import type { SourceResult } from '../sources/types.js';
-import { roundTo } from '../text/round.js';
-import { computeTrend } from '../metrics/trend.js';
-import { roundPValue } from '../metrics/significance.js';
-import type { AggregateQuery } from '../sources/types.js';
 import { errorGroup, operation, overall, result, service, statsAvg, statsOf } from '../harness/stats.js';
+import { type AnalysisContext, analyze } from '../metrics/analyze.js';
+import { computeHealth, errorDeduction, performanceDeduction, serviceIssueDeduction, statusOf } from '../metrics/health.js';
+import { roundPValue } from '../metrics/significance.js';
+import { computeTrend } from '../metrics/trend.js';
+import { buildReport as toReport } from '../report/build.js';
+import type { AggregateQuery, SourceResult } from '../sources/types.js';
+import { roundTo } from '../text/round.js';
 
 const end = new Date('2025-11-20T10:00:00.000Z');
 const query = (over: Partial<AggregateQuery> = {}): AggregateQuery => ({
@@ -119,13 +118,19 @@ describe('trend', () => {
   });
 
   it('has p 1 for equal means and p 0 for different means without spread', () => {
-    expect(computeTrend(statsAvg(20, 100, { varDuration: 50 }), statsAvg(20, 100, { varDuration: 50 }))).toMatchObject({ direction: 'stable', pValue: 1 });
+    expect(computeTrend(statsAvg(20, 100, { varDuration: 50 }), statsAvg(20, 100, { varDuration: 50 }))).toMatchObject({
+      direction: 'stable',
+      pValue: 1,
+    });
     expect(computeTrend(statsAvg(20, 100), statsAvg(20, 100))).toMatchObject({ direction: 'stable', percentChange: 0, pValue: 1 });
     expect(computeTrend(statsAvg(20, 130), statsAvg(20, 100))).toMatchObject({ direction: 'degrading', pValue: 0 });
   });
 
   it('tests nothing below 20 samples: pValue null', () => {
-    expect(computeTrend(statsAvg(19, 300, { varDuration: 1 }), statsAvg(20, 100, { varDuration: 1 }))).toMatchObject({ direction: 'insufficient_data', pValue: null });
+    expect(computeTrend(statsAvg(19, 300, { varDuration: 1 }), statsAvg(20, 100, { varDuration: 1 }))).toMatchObject({
+      direction: 'insufficient_data',
+      pValue: null,
+    });
   });
 });
 
@@ -220,7 +225,13 @@ describe('buildReport', () => {
     expect(report.services.map((s) => s.service)).toEqual(['live', 'gone']);
     expect(gone).toMatchObject({ status: 'silent', issues: ['No operations in this period (silent)'] });
     expect(gone?.operations).toEqual({ total: 0, successful: 0, failed: 0, successRate: null });
-    expect(gone?.trend).toEqual({ direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 100, previousOperations: 10 });
+    expect(gone?.trend).toEqual({
+      direction: 'insufficient_data',
+      percentChange: null,
+      pValue: null,
+      previousAvgDuration: 100,
+      previousOperations: 10,
+    });
     expect(report.healthScore).toBe(90); // 100 - 0 - 0 - 10
     expect(report.issues).toEqual(['gone: No operations in this period (silent)']);
   });
@@ -249,12 +260,7 @@ describe('buildReport', () => {
           operation('current', 'a', 'x', statsAvg(5, 500)),
           operation('current', 'a', 'none', { ...statsAvg(0, 0), operations: 3, sumDuration: null, p95: null }),
         ],
-        [
-          errorGroup('b', 'm', 2),
-          errorGroup('a', 'n', 2),
-          errorGroup('a', 'M', 2),
-          errorGroup('a', 'top', 9),
-        ],
+        [errorGroup('b', 'm', 2), errorGroup('a', 'n', 2), errorGroup('a', 'M', 2), errorGroup('a', 'top', 9)],
       ),
       context(),
     );
@@ -276,7 +282,13 @@ describe('buildReport', () => {
 
   it('keeps the top 5 errors per service and the top 10 overall', () => {
     const errors = Array.from({ length: 12 }, (_, i) => errorGroup('s', `e${String(i).padStart(2, '0')}`, 20 - i));
-    const report = buildReport(result([overall('current', statsAvg(500, 10, { failures: 200 })), service('current', 's', statsAvg(500, 10, { failures: 200 }))], errors), context());
+    const report = buildReport(
+      result(
+        [overall('current', statsAvg(500, 10, { failures: 200 })), service('current', 's', statsAvg(500, 10, { failures: 200 }))],
+        errors,
+      ),
+      context(),
+    );
     expect(report.services[0]?.errors.topErrors.map((e) => e.count)).toEqual([20, 19, 18, 17, 16]);
     expect(report.mostFrequentErrors.map((e) => e.message)).toEqual(['e00', 'e01', 'e02', 'e03', 'e04', 'e05', 'e06', 'e07', 'e08', 'e09']);
   });

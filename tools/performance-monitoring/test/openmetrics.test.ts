@@ -1,15 +1,15 @@
 // --format openmetrics and --output: the real promtool checks the text, a real node_exporter
 // (textfile collector) serves it, and the scraped gauges carry the report's figures.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report, ServiceReport } from '../report/types.js';
-import { METRIC, escapeLabelValue, renderOpenMetrics } from '../render/openmetrics.js';
 import { emptyDir, runCli } from '../harness/cli.js';
 import { freePort } from '../harness/postgres.js';
 import { buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
 import { nodeExporterPath, promtoolPath } from '../harness/system.js';
+import { escapeLabelValue, METRIC, renderOpenMetrics } from '../render/openmetrics.js';
+import type { Report, ServiceReport } from '../report/types.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 
@@ -91,8 +91,12 @@ describe('renderOpenMetrics', () => {
   it('with --service writes that service once, labelled, so files of runs per service never collide', () => {
     const hubspot = sampleServices()[0] as ServiceReport;
     const samples = parseSamples(renderOpenMetrics(buildReport({ service: 'hubspot', services: [hubspot] })));
-    expect(samples.filter((s) => s.name === 'perfmon_operations')).toEqual([{ name: 'perfmon_operations', labels: { service: 'hubspot' }, value: 523 }]);
-    expect(samples.filter((s) => s.name === 'perfmon_health_score')).toEqual([{ name: 'perfmon_health_score', labels: { service: 'hubspot' }, value: 87 }]);
+    expect(samples.filter((s) => s.name === 'perfmon_operations')).toEqual([
+      { name: 'perfmon_operations', labels: { service: 'hubspot' }, value: 523 },
+    ]);
+    expect(samples.filter((s) => s.name === 'perfmon_health_score')).toEqual([
+      { name: 'perfmon_health_score', labels: { service: 'hubspot' }, value: 87 },
+    ]);
     expect(samples.filter((s) => s.labels.service !== 'hubspot')).toEqual([]);
     expect(new Set(samples.map((s) => s.name))).toEqual(new Set(Object.values(METRIC)));
   });
@@ -141,7 +145,12 @@ describe('node_exporter textfile collector (real)', () => {
     port = await freePort();
     exporter = spawn(
       nodeExporterPath(),
-      [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`],
+      [
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--collector.disable-defaults',
+        '--collector.textfile',
+        `--collector.textfile.directory=${textDir}`,
+      ],
       { stdio: 'ignore' },
     );
   });
@@ -189,7 +198,17 @@ describe('node_exporter textfile collector (real)', () => {
 
   it('rereads a file replaced by a later --output run', async () => {
     writeFileSync(join(textDir, 'note.txt'), 'not a .prom file: ignored by the collector\n');
-    const result = await runCli(['--demo', '--until', '2025-11-20T12:00:00Z', '--hours', '1', '--format', 'openmetrics', '--output', join(textDir, 'perfmon.prom')]);
+    const result = await runCli([
+      '--demo',
+      '--until',
+      '2025-11-20T12:00:00Z',
+      '--hours',
+      '1',
+      '--format',
+      'openmetrics',
+      '--output',
+      join(textDir, 'perfmon.prom'),
+    ]);
     expect(result.code).toBe(0);
     const samples = parseSamples(await scrape());
     expect(valueOf(samples, 'perfmon_window_seconds', null)).toBe(3600);

@@ -1,9 +1,9 @@
 // --output FILE (every format, atomic, failures as one line and exit 1) and --compact JSON.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FORMATS } from '../render/registry.js';
 import { comparable, emptyDir, runCli } from '../harness/cli.js';
+import { FORMATS } from '../render/registry.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
 
@@ -31,7 +31,10 @@ describe('--output', () => {
 
   it('writes the same JSON report the stdout run prints', async () => {
     const file = join(emptyDir('perfmon-out-'), 'r.json');
-    const [toFile, toStdout] = await Promise.all([runCli([...DEMO, '--format', 'json', '--output', file]), runCli([...DEMO, '--format', 'json'])]);
+    const [toFile, toStdout] = await Promise.all([
+      runCli([...DEMO, '--format', 'json', '--output', file]),
+      runCli([...DEMO, '--format', 'json']),
+    ]);
     expect(toFile.code).toBe(0);
     expect(comparable(readFileSync(file, 'utf8'))).toEqual(comparable(toStdout.stdout));
   });
@@ -66,7 +69,10 @@ describe('--output', () => {
 
 describe('--compact', () => {
   it('prints the JSON report on one line, equal to the indented one', async () => {
-    const [compact, pretty] = await Promise.all([runCli([...DEMO, '--format', 'json', '--compact']), runCli([...DEMO, '--format', 'json'])]);
+    const [compact, pretty] = await Promise.all([
+      runCli([...DEMO, '--format', 'json', '--compact']),
+      runCli([...DEMO, '--format', 'json']),
+    ]);
     expect(compact.code).toBe(0);
     expect(compact.stdout.endsWith('\n')).toBe(true);
     expect(compact.stdout.trimEnd().includes('\n')).toBe(false);

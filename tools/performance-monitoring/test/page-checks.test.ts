@@ -1,7 +1,7 @@
 // The fallback's page checks (sources/supabase/page-checks.ts) on the cases the CLI tests do not reach:
 // PostgreSQL's microsecond timestamps and offsets, uuid and text ids, rows without a position.
 import { describe, expect, it } from 'vitest';
-import { compareIds, instantOf, pageProblem, type PageBounds } from '../sources/supabase/page-checks.js';
+import { compareIds, instantOf, type PageBounds, pageProblem } from '../sources/supabase/page-checks.js';
 
 const bounds = (over: Partial<PageBounds> = {}): PageBounds => ({
   from: new Date('2025-11-20T00:00:00Z'),
@@ -53,12 +53,16 @@ describe('pageProblem', () => {
   it('refuses a first row equal to the cursor, and more rows than the page size', () => {
     const at = '2025-11-20T09:30:00+00:00';
     expect(pageProblem([row(4, at)], bounds({ cursor: { id: 4, created_at: at } }))).toMatch(/did not advance/);
-    expect(pageProblem([row(1, at), row(2, at)], bounds({ pageSize: 1 }))).toBe('a page of more than 1 rows (the server ignored the limit)');
+    expect(pageProblem([row(1, at), row(2, at)], bounds({ pageSize: 1 }))).toBe(
+      'a page of more than 1 rows (the server ignored the limit)',
+    );
   });
 
   it('skips rows without a position (counted elsewhere), unless the page ends with one', () => {
     const at = '2025-11-20T09:30:00+00:00';
     expect(pageProblem([{ id: null }, row(1, at)], bounds())).toBeNull();
-    expect(pageProblem([row(1, at), { id: 2, created_at: 'soon' }], bounds())).toBe('a page ended with a row lacking a readable id or created_at');
+    expect(pageProblem([row(1, at), { id: 2, created_at: 'soon' }], bounds())).toBe(
+      'a page ended with a row lacking a readable id or created_at',
+    );
   });
 });

@@ -5,10 +5,10 @@
 
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { installSupabaseRoles, startPostgres, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
+import WebSocket from 'ws';
+import { installSupabaseRoles, type PgServer, startPostgres } from '../harness/postgres.js';
+import { type PostgrestServer, startPostgrestServer } from '../harness/postgrest-server.js';
 
 const SERVICE_KEY = 'test-service-role-key';
 const ANON_KEY = 'test-anon-key';
@@ -163,7 +163,13 @@ describe('reads', () => {
     const sizes: number[] = [];
     let cursor: { id: number; created_at: string } | null = null;
     for (let page = 0; page < 10; page++) {
-      const q = supabase.from('events').select('id,created_at').or(cursor ? after(cursor) : IS_OPERATION).order('created_at').order('id').limit(5000);
+      const q = supabase
+        .from('events')
+        .select('id,created_at')
+        .or(cursor ? after(cursor) : IS_OPERATION)
+        .order('created_at')
+        .order('id')
+        .limit(5000);
       const { data, error } = await q;
       expect(error).toBeNull();
       const rows = (data ?? []) as Array<{ id: number; created_at: string }>;
@@ -262,7 +268,12 @@ describe('rpc', () => {
 
     // A timestamptz argument keeps its microseconds: id 2002 (00:06:40.123456) is excluded.
     const since = await supabase.rpc('source_totals', { p_source: 'n8n', p_min_id: 2000, p_since: '2025-01-01T00:06:40.123457Z' });
-    expect(since.data).toEqual({ source: 'n8n', operations: 166, total_duration: 3_220_730 /* id 2002 has no duration */, first_at: '2025-01-01T00:06:41.123456+00:00' });
+    expect(since.data).toEqual({
+      source: 'n8n',
+      operations: 166,
+      total_duration: 3_220_730 /* id 2002 has no duration */,
+      first_at: '2025-01-01T00:06:41.123456+00:00',
+    });
 
     expect(api.requests.map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([
       'POST /rest/v1/rpc/source_totals 200',
@@ -361,7 +372,15 @@ describe('fault injection', () => {
 
     api.faults.push({ match: isEventsGet, skip: 2, times: Infinity, respond: { status: 500 } });
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await supabase.from('events').select('id').eq('id', i + 1)).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (
+          await supabase
+            .from('events')
+            .select('id')
+            .eq('id', i + 1)
+        ).status,
+      );
     expect(statuses).toEqual([200, 200, 500, 500, 500]);
     expect(api.faults).toHaveLength(1);
   });
@@ -378,7 +397,9 @@ describe('fault injection', () => {
     expect(reset.error?.message).toMatch(/fetch failed/);
 
     api.faults.push({ match: isEventsGet, respond: 'truncate' });
-    const cut = await fetch(`${api.url}/rest/v1/events?select=*&limit=1000`, { headers: { apikey: SERVICE_KEY, 'Accept-Encoding': 'identity' } });
+    const cut = await fetch(`${api.url}/rest/v1/events?select=*&limit=1000`, {
+      headers: { apikey: SERVICE_KEY, 'Accept-Encoding': 'identity' },
+    });
     expect(cut.status).toBe(200);
     await expect(cut.text()).rejects.toThrow();
 

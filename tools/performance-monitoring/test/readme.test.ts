@@ -4,18 +4,24 @@
 // receiver; `mail` is a shim that keeps what it was given. `sh` blocks (a real database) and
 // `npm` lines (CI runs those) are not run here.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, collect, emptyDir, runCli } from '../harness/cli.js';
 import { rowsEndingAt, writeCsv, writeNdjson } from '../harness/hand-dataset.js';
-import { startSlackReceiver, type SlackReceiver } from '../harness/slack-receiver.js';
+import { type SlackReceiver, startSlackReceiver } from '../harness/slack-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS = 'tools/performance-monitoring/docs';
 /** Both READMEs and every page under docs/: an example anywhere in them must run. */
-const READMES = ['README.md', 'tools/performance-monitoring/README.md', ...readdirSync(join(ROOT, DOCS)).filter((f) => f.endsWith('.md')).map((f) => `${DOCS}/${f}`)];
+const READMES = [
+  'README.md',
+  'tools/performance-monitoring/README.md',
+  ...readdirSync(join(ROOT, DOCS))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `${DOCS}/${f}`),
+];
 const MONITOR = 'tools/performance-monitoring/monitor.ts';
 
 interface Example {
@@ -64,7 +70,12 @@ beforeAll(async () => {
 afterAll(() => slack.close());
 
 function runBash(script: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: scratch, env, timeout: 280_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-eo', 'pipefail', '-c', script], {
+    cwd: scratch,
+    env,
+    timeout: 280_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return collect(child);
 }
 
@@ -85,17 +96,21 @@ describe('README examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(examples.map((e) => [`${e.readme}:${e.line}`, e] as const))('%s runs', async (_where, example) => {
-    const mailOut = join(scratch, 'mail.txt');
-    // Asynchronous: the Slack receiver lives in this process and must keep answering.
-    const result = await runBash(example.script, {
-      PATH: `${join(scratch, 'bin')}:${process.env.PATH ?? ''}`,
-      HOME: process.env.HOME ?? scratch,
-      SLACK_WEBHOOK_URL: slack.url,
-      PERFMON_STATE_DIR: join(scratch, '.perfmon'),
-      MAIL_OUT: mailOut,
-    });
-    expect({ status: result.code, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    if (example.script.includes('mail -s')) expect(readFileSync(mailOut, 'utf8')).toContain('PERFORMANCE MONITORING REPORT');
-  }, 300_000);
+  it.each(examples.map((e) => [`${e.readme}:${e.line}`, e] as const))(
+    '%s runs',
+    async (_where, example) => {
+      const mailOut = join(scratch, 'mail.txt');
+      // Asynchronous: the Slack receiver lives in this process and must keep answering.
+      const result = await runBash(example.script, {
+        PATH: `${join(scratch, 'bin')}:${process.env.PATH ?? ''}`,
+        HOME: process.env.HOME ?? scratch,
+        SLACK_WEBHOOK_URL: slack.url,
+        PERFMON_STATE_DIR: join(scratch, '.perfmon'),
+        MAIL_OUT: mailOut,
+      });
+      expect({ status: result.code, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      if (example.script.includes('mail -s')) expect(readFileSync(mailOut, 'utf8')).toContain('PERFORMANCE MONITORING REPORT');
+    },
+    300_000,
+  );
 });

@@ -1,17 +1,11 @@
-import { statusOf } from '../metrics/health.js';
 import { describe, expect, it } from 'vitest';
-import {
-  formatChange,
-  formatCount,
-  formatFixed,
-  formatMs,
-  formatPercent,
-} from '../text/format.js';
-import { forTerminalLine } from '../text/safe-text.js';
+import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from '../harness/report-fixture.js';
+import { statusOf } from '../metrics/health.js';
+import { renderText } from '../render/text.js';
+import { formatChange, formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
 // The renderer rounds with the report's own rounding.
 import { roundTo as roundHalfUp } from '../text/round.js';
-import { renderText } from '../render/text.js';
-import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from '../harness/report-fixture.js';
+import { forTerminalLine } from '../text/safe-text.js';
 
 const ESC = '\u001b';
 const plain = { color: false };
@@ -171,7 +165,8 @@ describe('renderText', () => {
   });
 
   it('tints the health score by band', () => {
-    const line = (score: number) => linesOf(renderText(buildReport({ healthScore: score, healthStatus: statusOf(score) }), { color: true }))[6];
+    const line = (score: number) =>
+      linesOf(renderText(buildReport({ healthScore: score, healthStatus: statusOf(score) }), { color: true }))[6];
     expect(line(90)).toBe(`${ESC}[32mHealth Score: 90/100 🟢${ESC}[39m`);
     expect(line(70)).toBe(`${ESC}[33mHealth Score: 70/100 🟡${ESC}[39m`);
     expect(line(69)).toBe(`${ESC}[31mHealth Score: 69/100 🔴${ESC}[39m`);
@@ -208,7 +203,13 @@ describe('renderText', () => {
       ...first!,
       performance: { ...first!.performance, p95Duration: null, p99Duration: null },
       apdex: null,
-      trend: { direction: 'insufficient_data' as const, percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 3 },
+      trend: {
+        direction: 'insufficient_data' as const,
+        percentChange: null,
+        pValue: null,
+        previousAvgDuration: null,
+        previousOperations: 3,
+      },
     };
     const text = renderText(buildReport({ services: [sparse] }), plain);
     expect(text).toContain(
@@ -261,7 +262,9 @@ describe('renderText', () => {
   it('adds a data quality line only when something was ignored', () => {
     expect(renderText(buildReport(), plain)).not.toContain('Data quality');
     const text = renderText(buildReport({ dataQuality: { invalidDurations: 3, skippedRows: 1 } }), plain);
-    expect(text).toContain('Trend: stable (+2.5%)\nData quality: 3 invalid durations ignored (negative or over 2,147,483,647 ms), 1 unreadable row skipped\n');
+    expect(text).toContain(
+      'Trend: stable (+2.5%)\nData quality: 3 invalid durations ignored (negative or over 2,147,483,647 ms), 1 unreadable row skipped\n',
+    );
     const onlySkipped = renderText(buildReport({ dataQuality: { invalidDurations: 0, skippedRows: 1200 } }), plain);
     expect(onlySkipped).toContain('Data quality: 1,200 unreadable rows skipped\n');
   });
@@ -289,7 +292,11 @@ describe('renderText', () => {
   });
 
   it('says when nothing fired and a channel had nothing to do', () => {
-    const alerts = { conditions: [], silenced: [], channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }] };
+    const alerts = {
+      conditions: [],
+      silenced: [],
+      channels: [{ channel: 'slack' as const, sent: [], suppressed: [], resolved: [], failed: null }],
+    };
     const text = renderText(buildReport({ alerts }), plain);
     expect(text).toContain('Conditions: none\nSlack:\n   Nothing to send\n');
   });
@@ -301,7 +308,9 @@ describe('renderText', () => {
       service: `hub${evil}spot`,
       services: [{ ...first!, service: `hub${evil}spot`, issues: [`slow${evil}`] }],
       slowestOperations: [{ service: 'hubspot', operation: `op${evil}`, avgDuration: 1, p95Duration: 1, count: 1 }],
-      mostFrequentErrors: [{ service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2, example: 'x', operations: [`op${evil}`] }],
+      mostFrequentErrors: [
+        { service: 'hubspot', message: `Rate limit\u009b31m\r\nexceeded${evil}`, count: 2, example: 'x', operations: [`op${evil}`] },
+      ],
       issues: [`hubspot: bad${evil}`],
       recommendations: [`fix${evil}`],
       alerts: sampleAlerts(),
@@ -325,7 +334,14 @@ describe('since when (docs/timeline.md)', () => {
     buildReport({
       period: { start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours },
       findings: [
-        { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since: '2025-11-19T14:00:00.000Z', text: 'High error rate (5.8%)' },
+        {
+          kind: 'high_error_rate',
+          service: 'n8n',
+          value: 5.77,
+          limit: 5,
+          since: '2025-11-19T14:00:00.000Z',
+          text: 'High error rate (5.8%)',
+        },
         { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
       ],
     });
@@ -358,15 +374,45 @@ describe('timeline in the text report (docs/timeline.md)', () => {
       ...first!,
       timeline: TIMELINE,
       byOperation: [
-        { operation: 'contacts.batch', calls: 10, failures: 1, errorRate: 10, avgDuration: 2340, p50Duration: 2000, p95Duration: 4100, p99Duration: 4900, apdex: 0.55, trend: { direction: 'degrading' as const, percentChange: 15.25, pValue: 0.001 } },
-        { operation: 'owners.get', calls: 4, failures: 0, errorRate: 0, avgDuration: 80, p50Duration: 75, p95Duration: 120, p99Duration: 130, apdex: 1, trend: { direction: 'insufficient_data' as const, percentChange: null, pValue: null } },
+        {
+          operation: 'contacts.batch',
+          calls: 10,
+          failures: 1,
+          errorRate: 10,
+          avgDuration: 2340,
+          p50Duration: 2000,
+          p95Duration: 4100,
+          p99Duration: 4900,
+          apdex: 0.55,
+          trend: { direction: 'degrading' as const, percentChange: 15.25, pValue: 0.001 },
+        },
+        {
+          operation: 'owners.get',
+          calls: 4,
+          failures: 0,
+          errorRate: 0,
+          avgDuration: 80,
+          p50Duration: 75,
+          p95Duration: 120,
+          p99Duration: 130,
+          apdex: 1,
+          trend: { direction: 'insufficient_data' as const, percentChange: null, pValue: null },
+        },
       ],
     };
     return buildReport({
       service,
       timeline: { bucketSeconds: 1800, starts: STARTS },
       services: [hubspot],
-      mostFrequentErrors: [{ service: 'hubspot', message: 'Timeout after <n>ms', count: 3, example: 'Timeout after 31ms', operations: ['contacts.batch', 'owners.get'] }],
+      mostFrequentErrors: [
+        {
+          service: 'hubspot',
+          message: 'Timeout after <n>ms',
+          count: 3,
+          example: 'Timeout after 31ms',
+          operations: ['contacts.batch', 'owners.get'],
+        },
+      ],
     });
   };
 

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 // module namespace, not the class.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../report/types.js';
 import { buildNoDataReport, buildReport, sampleAlerts, sampleServices, silentService } from '../harness/report-fixture.js';
+import type { Report } from '../report/types.js';
 
 const schemaPath = fileURLToPath(new URL('../report.schema.json', import.meta.url));
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;

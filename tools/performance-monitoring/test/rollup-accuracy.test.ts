@@ -5,12 +5,24 @@
 // JSON's 0.1 ms rounding), every count, sum, average, min and max equal; Apdex equal where T and
 // 4T are bucket boundaries (2000 and 8000, 150 and 600), and within the documented bound for
 // T = 1234 (at most the samples in the buckets holding T and 4T move, each by half a point).
-import { fileURLToPath } from 'node:url';
+
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { HOUR, MINUTE, bucketOf, compareReports, currentHour, insertRows, normal, random, refresh, type LogRow } from '../harness/rollup-rows.js';
+import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import {
+  bucketOf,
+  compareReports,
+  currentHour,
+  HOUR,
+  insertRows,
+  type LogRow,
+  MINUTE,
+  normal,
+  random,
+  refresh,
+} from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const WINDOW = 48 * HOUR;
@@ -38,7 +50,12 @@ const bimodal: Duration = (rand) => Math.max(1, Math.round(rand() < 0.6 ? 40 + 4
  * window edges (until is 23 min past an hour) cut hours, and some rows fall outside both windows.
  * ~5% failures with a fingerprinted message; plus per operation a null and an invalid duration.
  */
-function rowsOf(seed: number, ops: readonly { source: string; operation: string; count: number }[], duration: Duration, until: number): LogRow[] {
+function rowsOf(
+  seed: number,
+  ops: readonly { source: string; operation: string; count: number }[],
+  duration: Duration,
+  until: number,
+): LogRow[] {
   const rand = random(seed);
   const span = 2 * WINDOW + 3 * HOUR;
   const out: LogRow[] = [];
@@ -47,8 +64,12 @@ function rowsOf(seed: number, ops: readonly { source: string; operation: string;
       const failed = rand() < 0.05;
       const d = duration(rand);
       out.push({
-        source, operation, level: failed ? 'error' : 'info', status: failed ? 'error' : 'success',
-        message: failed ? `Timeout after ${d}ms for job ${1000 + i}` : null, duration_ms: d,
+        source,
+        operation,
+        level: failed ? 'error' : 'info',
+        status: failed ? 'error' : 'success',
+        message: failed ? `Timeout after ${d}ms for job ${1000 + i}` : null,
+        duration_ms: d,
         at: until - 2 * WINDOW - 2 * HOUR + Math.floor(rand() * span),
       });
     }
@@ -62,7 +83,13 @@ function rowsOf(seed: number, ops: readonly { source: string; operation: string;
  *  (1230, 1240] and (4920, 4940]: the ones whose Apdex class a bucket cannot tell. */
 function nearThreshold(source: string, operation: string, until: number): LogRow[] {
   return [1231, 1232, 1234, 1234, 1236, 4921, 4930, 4936, 4940].map((d, i) => ({
-    source, operation, level: 'info', status: 'success', message: null, duration_ms: d, at: until - 3 * HOUR - i * 17 * MINUTE,
+    source,
+    operation,
+    level: 'info',
+    status: 'success',
+    message: null,
+    duration_ms: d,
+    at: until - 3 * HOUR - i * 17 * MINUTE,
   }));
 }
 
@@ -75,21 +102,45 @@ const DATASETS: Dataset[] = [
   {
     name: 'heavy',
     rows: (until) => [
-      ...rowsOf(1, [{ source: 'api', operation: 'get', count: 1500 }, { source: 'api', operation: 'put', count: 700 }, { source: 'worker', operation: 'job', count: 1200 }], heavy, until),
+      ...rowsOf(
+        1,
+        [
+          { source: 'api', operation: 'get', count: 1500 },
+          { source: 'api', operation: 'put', count: 700 },
+          { source: 'worker', operation: 'job', count: 1200 },
+        ],
+        heavy,
+        until,
+      ),
       ...nearThreshold('api', 'get', until),
     ],
   },
   {
     name: 'bimodal',
     rows: (until) => [
-      ...rowsOf(2, [{ source: 'api', operation: 'get', count: 1500 }, { source: 'cache', operation: 'hit', count: 900 }, { source: 'cache', operation: 'miss', count: 600 }], bimodal, until),
+      ...rowsOf(
+        2,
+        [
+          { source: 'api', operation: 'get', count: 1500 },
+          { source: 'cache', operation: 'hit', count: 900 },
+          { source: 'cache', operation: 'miss', count: 600 },
+        ],
+        bimodal,
+        until,
+      ),
       ...nearThreshold('cache', 'miss', until),
     ],
   },
   {
     // Operations of 1, 2, 3 and 5 rows in all (some land in the previous window, or outside both).
     name: 'tiny',
-    rows: (until) => rowsOf(3, [1, 2, 3, 5, 1, 2, 3, 5].map((count, i) => ({ source: i < 4 ? 'one' : 'two', operation: `op${count}`, count })), heavy, until),
+    rows: (until) =>
+      rowsOf(
+        3,
+        [1, 2, 3, 5, 1, 2, 3, 5].map((count, i) => ({ source: i < 4 ? 'one' : 'two', operation: `op${count}`, count })),
+        heavy,
+        until,
+      ),
   },
 ];
 
@@ -128,8 +179,13 @@ describe('rollup percentiles and Apdex against --exact (--hours 48)', () => {
         const diff = compareReports(JSON.parse(viaRollup.stdout), JSON.parse(viaExact.stdout));
         worst = Math.max(worst, diff.maxRelative);
         expect(diff.percentiles).toBeGreaterThan(20);
-        expect(diff.apdex.map((a) => a.path)).toEqual(['$.overall.apdex', ...x.services.flatMap((s, i) => [
-          `$.services[${i}].apdex`, ...s.byOperation.map((_, j) => `$.services[${i}].byOperation[${j}].apdex`)])]);
+        expect(diff.apdex.map((a) => a.path)).toEqual([
+          '$.overall.apdex',
+          ...x.services.flatMap((s, i) => [
+            `$.services[${i}].apdex`,
+            ...s.byOperation.map((_, j) => `$.services[${i}].byOperation[${j}].apdex`),
+          ]),
+        ]);
         if (threshold !== 1234) {
           // 2000 and 8000 end buckets of width 10 and 50; 150 is exact and 600 ends one of width 5.
           for (const a of diff.apdex) expect(a.rollup, `${a.path} at T=${threshold}`).toBe(a.exact);
@@ -142,13 +198,22 @@ describe('rollup percentiles and Apdex against --exact (--hours 48)', () => {
           const [, i, j] = /^\$\.(?:overall|services\[(\d+)\](?:\.byOperation\[(\d+)\])?)\.apdex$/.exec(a.path) ?? [];
           const service = i === undefined ? null : x.services[Number(i)]?.service;
           const operation = j === undefined ? null : x.services[Number(i)]?.byOperation[Number(j)]?.operation;
-          const samples = rows.filter((row) => row.at >= until - WINDOW && row.at < until && row.duration_ms !== null && row.duration_ms >= 0
-            && (service === null || row.source === service) && (operation === null || row.operation === operation));
+          const samples = rows.filter(
+            (row) =>
+              row.at >= until - WINDOW &&
+              row.at < until &&
+              row.duration_ms !== null &&
+              row.duration_ms >= 0 &&
+              (service === null || row.source === service) &&
+              (operation === null || row.operation === operation),
+          );
           if (samples.length === 0) {
             expect(a).toMatchObject({ rollup: null, exact: null });
             continue;
           }
-          const ambiguous = samples.filter((row) => row.status === 'success' && [tBucket, fourTBucket].includes(bucketOf(row.duration_ms ?? 0).hi)).length;
+          const ambiguous = samples.filter(
+            (row) => row.status === 'success' && [tBucket, fourTBucket].includes(bucketOf(row.duration_ms ?? 0).hi),
+          ).length;
           // Each figure is rounded to 3 decimals.
           const bound = (0.5 * ambiguous) / samples.length + 0.001;
           expect(Math.abs((a.rollup ?? 0) - (a.exact ?? 0)), `${a.path} at T=1234 (bound ${bound})`).toBeLessThanOrEqual(bound);

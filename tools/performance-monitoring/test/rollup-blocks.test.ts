@@ -4,12 +4,13 @@
 // TypeScript from the hourly rows read back; a late row within the lag updates its hour and its
 // blocks on the next refresh; rollup.sql installs twice cleanly and prints nothing; and running
 // it again over rolled-up hours and an empty blocks table (an upgrade) builds the blocks.
-import { fileURLToPath } from 'node:url';
+
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTwice, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { HOUR, MINUTE, currentHour, insertRows, normal, random, refresh, type LogRow } from '../harness/rollup-rows.js';
+import { installTwice, type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import { currentHour, HOUR, insertRows, type LogRow, MINUTE, normal, random, refresh } from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
@@ -41,14 +42,30 @@ afterAll(async () => {
 function rows(hourNow: number): LogRow[] {
   const rand = random(17);
   const out: LogRow[] = [];
-  const ops = [['crm', 'sync'], ['crm', 'push'], ['flow', 'run']] as const;
+  const ops = [
+    ['crm', 'sync'],
+    ['crm', 'push'],
+    ['flow', 'run'],
+  ] as const;
   for (let i = 0; i < 1600; i++) {
     const [source, operation] = ops[i % 3] ?? ops[0];
     const at = hourNow - DAYS * 24 * HOUR + Math.floor(rand() * DAYS * 24 * HOUR);
     const failed = rand() < 0.06;
     const duration = rand() < 0.02 ? (rand() < 0.5 ? -3 : null) : Math.max(0, Math.round(Math.exp(Math.log(400) + 1.5 * normal(rand))));
-    const message = failed ? (rand() < 0.5 ? `Timeout after ${duration ?? 0}ms for job ${i.toString(16)}` : `Connection reset by peer ${i}`) : null;
-    out.push({ source, operation, level: failed ? 'error' : 'info', status: failed ? 'error' : 'success', message, duration_ms: duration, at });
+    const message = failed
+      ? rand() < 0.5
+        ? `Timeout after ${duration ?? 0}ms for job ${i.toString(16)}`
+        : `Connection reset by peer ${i}`
+      : null;
+    out.push({
+      source,
+      operation,
+      level: failed ? 'error' : 'info',
+      status: failed ? 'error' : 'success',
+      message,
+      duration_ms: duration,
+      at,
+    });
   }
   return out;
 }
@@ -90,7 +107,9 @@ async function hourlyRows(sql: postgres.Sql): Promise<RollupRow[]> {
 }
 
 async function blockRows(sql: postgres.Sql): Promise<RollupRow[]> {
-  return sql.unsafe<RollupRow[]>(`SELECT span_hours, ${COLUMNS} FROM perf_monitor_rollup_block ORDER BY span_hours, hour, service, operation`);
+  return sql.unsafe<RollupRow[]>(
+    `SELECT span_hours, ${COLUMNS} FROM perf_monitor_rollup_block ORDER BY span_hours, hour, service, operation`,
+  );
 }
 
 const isoHour = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
@@ -120,8 +139,14 @@ function expectedBlocks(hourly: RollupRow[], watermark: number): RollupRow[] {
       const [start, service, operation] = JSON.parse(key) as [number, string, string];
       const sum = (pick: (r: RollupRow) => string) => String(members.reduce((a, r) => a + big(pick(r)), 0n));
       const durations = members.filter((r) => r.min_duration !== null);
-      const histogram = addHistograms(members.map((r) => r.histogram_keys), members.map((r) => r.histogram_counts));
-      const failed = addHistograms(members.map((r) => r.failure_histogram_keys), members.map((r) => r.failure_histogram_counts));
+      const histogram = addHistograms(
+        members.map((r) => r.histogram_keys),
+        members.map((r) => r.histogram_counts),
+      );
+      const failed = addHistograms(
+        members.map((r) => r.failure_histogram_keys),
+        members.map((r) => r.failure_histogram_counts),
+      );
       const fingerprints: Record<string, Fingerprint> = {};
       for (const r of members) {
         for (const [fingerprint, f] of Object.entries(r.fingerprints)) {
@@ -129,19 +154,31 @@ function expectedBlocks(hourly: RollupRow[], watermark: number): RollupRow[] {
           if (!seen) fingerprints[fingerprint] = { ...f };
           else {
             const later = f.last_at > seen.last_at || (f.last_at === seen.last_at && f.example > seen.example);
-            fingerprints[fingerprint] = { count: seen.count + f.count, example: later ? f.example : seen.example, last_at: later ? f.last_at : seen.last_at };
+            fingerprints[fingerprint] = {
+              count: seen.count + f.count,
+              example: later ? f.example : seen.example,
+              last_at: later ? f.last_at : seen.last_at,
+            };
           }
         }
       }
       out.push({
-        span_hours: span, hour: isoHour(start), service, operation,
-        operations: sum((r) => r.operations), failures: sum((r) => r.failures), samples: sum((r) => r.samples),
-        sum_duration: sum((r) => r.sum_duration), sum_squares: sum((r) => r.sum_squares),
+        span_hours: span,
+        hour: isoHour(start),
+        service,
+        operation,
+        operations: sum((r) => r.operations),
+        failures: sum((r) => r.failures),
+        samples: sum((r) => r.samples),
+        sum_duration: sum((r) => r.sum_duration),
+        sum_squares: sum((r) => r.sum_squares),
         min_duration: durations.length ? Math.min(...durations.map((r) => r.min_duration ?? 0)) : null,
         max_duration: durations.length ? Math.max(...durations.map((r) => r.max_duration ?? 0)) : null,
         invalid_durations: sum((r) => r.invalid_durations),
-        histogram_keys: histogram.keys, histogram_counts: histogram.counts,
-        failure_histogram_keys: failed.keys, failure_histogram_counts: failed.counts,
+        histogram_keys: histogram.keys,
+        histogram_counts: histogram.counts,
+        failure_histogram_keys: failed.keys,
+        failure_histogram_counts: failed.counts,
         fingerprints,
       });
     }
@@ -153,7 +190,12 @@ function expectedBlocks(hourly: RollupRow[], watermark: number): RollupRow[] {
 /** The blocks as the database holds them, checked against the merge of the hourly rows. */
 async function checkBlocks(sql: postgres.Sql, watermark: number): Promise<RollupRow[]> {
   const blocks = (await blockRows(sql)).map((r) => ({ ...r }));
-  expect(blocks).toEqual(expectedBlocks((await hourlyRows(sql)).map((r) => ({ ...r })), watermark));
+  expect(blocks).toEqual(
+    expectedBlocks(
+      (await hourlyRows(sql)).map((r) => ({ ...r })),
+      watermark,
+    ),
+  );
   return blocks;
 }
 
@@ -185,7 +227,9 @@ describe('perf_monitor_rollup_block', () => {
         }
       }
       // The merge is not trivial: blocks of several hours, with fingerprints of several hours.
-      expect(blocks.some((b) => b.span_hours === 168 && Number(b.operations) > 100 && Object.values(b.fingerprints).some((f) => f.count > 1))).toBe(true);
+      expect(
+        blocks.some((b) => b.span_hours === 168 && Number(b.operations) > 100 && Object.values(b.fingerprints).some((f) => f.count > 1)),
+      ).toBe(true);
     });
   });
 
@@ -198,17 +242,32 @@ describe('perf_monitor_rollup_block', () => {
       // complete, and it is within a lag of 30 hours.
       const dayEnd = Math.floor(watermark / (24 * HOUR)) * 24 * HOUR;
       const hour = dayEnd - HOUR;
-      await insertRows(sql, [{ source: 'crm', operation: 'sync', level: 'error', status: 'error', message: 'Late failure 99', duration_ms: 123457, at: hour + 59 * MINUTE + 59_000 }]);
+      await insertRows(sql, [
+        {
+          source: 'crm',
+          operation: 'sync',
+          level: 'error',
+          status: 'error',
+          message: 'Late failure 99',
+          duration_ms: 123457,
+          at: hour + 59 * MINUTE + 59_000,
+        },
+      ]);
       const next = await refresh(sql, '30 hours');
       expect(next.watermark).toBeGreaterThanOrEqual(watermark);
       const after = await checkBlocks(sql, next.watermark);
       const hourly = await hourlyRows(sql);
       const lateHour = hourly.find((r) => r.hour === isoHour(hour) && r.service === 'crm' && r.operation === 'sync');
-      expect(lateHour?.fingerprints['Late failure <n>']).toEqual({ count: 1, example: 'Late failure 99', last_at: `${new Date(hour + 59 * MINUTE + 59_000).toISOString().slice(0, -1)}000Z` });
+      expect(lateHour?.fingerprints['Late failure <n>']).toEqual({
+        count: 1,
+        example: 'Late failure 99',
+        last_at: `${new Date(hour + 59 * MINUTE + 59_000).toISOString().slice(0, -1)}000Z`,
+      });
       // Each block holding that hour has one more operation and failure, and the new key 124000 (width 1000).
       for (const span of SPANS) {
         const start = isoHour(Math.floor(hour / (span * HOUR)) * span * HOUR);
-        const find = (list: RollupRow[]) => list.find((b) => b.span_hours === span && b.hour === start && b.service === 'crm' && b.operation === 'sync');
+        const find = (list: RollupRow[]) =>
+          list.find((b) => b.span_hours === span && b.hour === start && b.service === 'crm' && b.operation === 'sync');
         const [old, now] = [find(before), find(after)];
         if (Date.parse(start) + span * HOUR > next.watermark) {
           expect(now, `${span} h block not complete yet`).toBeUndefined();

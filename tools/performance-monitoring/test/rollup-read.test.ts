@@ -4,12 +4,13 @@
 // (--hours 36), 3 h (--hours 72) and 6 h (--hours 200) buckets and with --service; a window the
 // rollups cover only in part reads the rest raw (counts still exact) and says so in one stderr
 // line; a 24-hour window (30-minute buckets), another PERFMON_TABLE and --exact read raw rows.
-import { fileURLToPath } from 'node:url';
+
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparable, runCli } from '../harness/cli.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { HOUR, MINUTE, compareReports, currentHour, insertRows, normal, random, refresh, type LogRow } from '../harness/rollup-rows.js';
+import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import { compareReports, currentHour, HOUR, insertRows, type LogRow, MINUTE, normal, random, refresh } from '../harness/rollup-rows.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 
@@ -25,14 +26,29 @@ let until: number;
  *  in three fingerprints, lognormal durations (median 250 ms, sigma 1.5), a few null and invalid ones. */
 function rows(end: number): LogRow[] {
   const rand = random(7);
-  const ops = [['crm', 'sync'], ['crm', 'push'], ['flow', 'run'], ['mail', 'send']] as const;
-  const out: LogRow[] = [{ source: 'crm', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 100, at: end - 405 * HOUR }];
+  const ops = [
+    ['crm', 'sync'],
+    ['crm', 'push'],
+    ['flow', 'run'],
+    ['mail', 'send'],
+  ] as const;
+  const out: LogRow[] = [
+    { source: 'crm', operation: 'sync', level: 'info', status: 'success', message: null, duration_ms: 100, at: end - 405 * HOUR },
+  ];
   for (let i = 0; i < 3000; i++) {
     const [source, operation] = ops[i % ops.length] ?? ops[0];
     const failed = rand() < 0.05;
     const d = rand() < 0.01 ? (rand() < 0.5 ? null : -1) : Math.max(0, Math.round(Math.exp(Math.log(250) + 1.5 * normal(rand))));
-    const message = failed ? [`Timeout after ${d ?? 0}ms`, `HTTP 503 from upstream ${i % 7}`, 'Connection reset'][i % 3] ?? null : null;
-    out.push({ source, operation, level: failed ? 'error' : 'info', status: failed ? 'error' : 'success', message, duration_ms: d, at: end - 405 * HOUR + Math.floor(rand() * 406 * HOUR) });
+    const message = failed ? ([`Timeout after ${d ?? 0}ms`, `HTTP 503 from upstream ${i % 7}`, 'Connection reset'][i % 3] ?? null) : null;
+    out.push({
+      source,
+      operation,
+      level: failed ? 'error' : 'info',
+      status: failed ? 'error' : 'success',
+      message,
+      duration_ms: d,
+      at: end - 405 * HOUR + Math.floor(rand() * 406 * HOUR),
+    });
   }
   return out;
 }
@@ -52,14 +68,24 @@ beforeAll(async () => {
   partial = await database('read_partial');
   await withSql(full, async (sql) => expect((await refresh(sql)).watermark).toBeGreaterThanOrEqual(hourNow));
   // The first hour is until - 405 h rounded down = hourNow - 407 h: 401 hours end 6 hours ago.
-  await withSql(partial, async (sql) => expect(await refresh(sql, '2 hours', 401)).toEqual({ hoursBuilt: 401, watermark: hourNow - 6 * HOUR }));
+  await withSql(partial, async (sql) =>
+    expect(await refresh(sql, '2 hours', 401)).toEqual({ hoursBuilt: 401, watermark: hourNow - 6 * HOUR }),
+  );
 }, 60_000);
 
 afterAll(async () => {
   await pg?.stop();
 });
 
-const report = (hours: number, extra: string[] = []) => ['--hours', String(hours), '--until', new Date(until).toISOString(), '--format', 'json', ...extra];
+const report = (hours: number, extra: string[] = []) => [
+  '--hours',
+  String(hours),
+  '--until',
+  new Date(until).toISOString(),
+  '--format',
+  'json',
+  ...extra,
+];
 
 /** The report through the rollups and with --exact: both exit 0 with nothing on stderr unless said. */
 async function both(url: string, args: string[], rollupStderr = '') {
@@ -74,7 +100,11 @@ async function both(url: string, args: string[], rollupStderr = '') {
 }
 
 describe('reports through the rollups against --exact', () => {
-  for (const [hours, bucketSeconds] of [[36, 3600], [72, 10_800], [200, 21_600]] as const) {
+  for (const [hours, bucketSeconds] of [
+    [36, 3600],
+    [72, 10_800],
+    [200, 21_600],
+  ] as const) {
     it(`--hours ${hours} (${bucketSeconds / 3600} h buckets): counts exact, percentiles within the bound`, async () => {
       const { r, x } = await both(full, report(hours));
       expect(r.source).toEqual({ kind: 'postgres', aggregation: 'rollup', percentiles: 'approximate' });

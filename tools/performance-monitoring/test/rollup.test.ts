@@ -9,12 +9,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyDir, runCli } from '../harness/cli.js';
+import {
+  installTwice as installFilesTwice,
+  installSupabaseRoles,
+  type PgServer,
+  runSqlFile,
+  startPostgres,
+  withSql,
+} from '../harness/postgres.js';
+import { currentHour, insertRows, type LogRow, rollupTable } from '../harness/rollup-rows.js';
+import { pgCronAvailable } from '../harness/system.js';
 import { aggregationSql } from '../sources/sql/aggregate.js';
 import { BLOCKS_SIGNATURE, REFRESH_SIGNATURE, ROLLUP_FILE, rollupSql } from '../sources/sql/rollup.js';
-import { emptyDir, runCli } from '../harness/cli.js';
-import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { currentHour, insertRows, rollupTable, type LogRow } from '../harness/rollup-rows.js';
-import { pgCronAvailable } from '../harness/system.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
@@ -42,7 +49,12 @@ afterAll(async () => {
 
 /** Both files install twice cleanly: psql prints no errors, warnings or notices worth a user's attention. */
 async function installTwice(url: string): Promise<void> {
-  for (const run of await installFilesTwice(url, [SCHEMA, ROLLUP], /^psql:.*NOTICE:.*(already exists, skipping|does not exist, skipping)\n/gm)) expect(run).toEqual({ ...run, stderr: '' });
+  for (const run of await installFilesTwice(
+    url,
+    [SCHEMA, ROLLUP],
+    /^psql:.*NOTICE:.*(already exists, skipping|does not exist, skipping)\n/gm,
+  ))
+    expect(run).toEqual({ ...run, stderr: '' });
 }
 
 /** The start of the current hour, by the database's clock. */
@@ -50,8 +62,15 @@ const MIN = 60_000;
 
 /** The hand dataset: hour h0 (five hours ago) and h0 + 2h, one row in the current hour. */
 function handRows(h0: number, now: number): LogRow[] {
-  const op = (source: string, operation: string | null, level: string, status: string, message: string | null, duration_ms: number | null, at: number) =>
-    ({ source, operation, level, status, message, duration_ms, at });
+  const op = (
+    source: string,
+    operation: string | null,
+    level: string,
+    status: string,
+    message: string | null,
+    duration_ms: number | null,
+    at: number,
+  ) => ({ source, operation, level, status, message, duration_ms, at });
   return [
     op('hubspot', 'contacts.batch', 'info', 'success', null, 100, h0 + 1 * MIN),
     op('hubspot', 'contacts.batch', 'info', 'success', null, 1234, h0 + 2 * MIN),
@@ -75,38 +94,90 @@ const usIso = (ms: number) => `${iso(ms).slice(0, -1)}000Z`;
 
 function expectedRows(h0: number) {
   const row = (hourMs: number, service: string, operation: string, extra: Record<string, unknown>) => ({
-    hour: iso(hourMs), service, operation, ...extra,
+    hour: iso(hourMs),
+    service,
+    operation,
+    ...extra,
   });
   return [
     row(h0, '(none)', 'ping', {
-      operations: '1', failures: '0', samples: '1', sum_duration: '7', sum_squares: '49', min_duration: 7, max_duration: 7,
-      invalid_durations: '0', histogram_keys: ['7'], histogram_counts: ['1'], failure_histogram_keys: [], failure_histogram_counts: [], fingerprints: {},
+      operations: '1',
+      failures: '0',
+      samples: '1',
+      sum_duration: '7',
+      sum_squares: '49',
+      min_duration: 7,
+      max_duration: 7,
+      invalid_durations: '0',
+      histogram_keys: ['7'],
+      histogram_counts: ['1'],
+      failure_histogram_keys: [],
+      failure_histogram_counts: [],
+      fingerprints: {},
     }),
     row(h0, 'hubspot', '(none)', {
-      operations: '1', failures: '0', samples: '1', sum_duration: '1000', sum_squares: '1000000', min_duration: 1000, max_duration: 1000,
-      invalid_durations: '0', histogram_keys: ['1000'], histogram_counts: ['1'], failure_histogram_keys: [], failure_histogram_counts: [], fingerprints: {},
+      operations: '1',
+      failures: '0',
+      samples: '1',
+      sum_duration: '1000',
+      sum_squares: '1000000',
+      min_duration: 1000,
+      max_duration: 1000,
+      invalid_durations: '0',
+      histogram_keys: ['1000'],
+      histogram_counts: ['1'],
+      failure_histogram_keys: [],
+      failure_histogram_counts: [],
+      fingerprints: {},
     }),
     row(h0, 'hubspot', 'contacts.batch', {
       // 100² + 1234² + 30012² + 29877² = 10,000 + 1,522,756 + 900,720,144 + 892,635,129
-      operations: '5', failures: '2', samples: '4', sum_duration: '61223', sum_squares: '1794888029', min_duration: 100, max_duration: 30012,
+      operations: '5',
+      failures: '2',
+      samples: '4',
+      sum_duration: '61223',
+      sum_squares: '1794888029',
+      min_duration: 100,
+      max_duration: 30012,
       invalid_durations: '1',
       // 100 exact; 1234 in (1230, 1240] (width 10 in (1000, 2000]); width 200 in (20000, 50000]:
       // 29877 in (29800, 30000], 30012 in (30000, 30200]
-      histogram_keys: ['100', '1240', '30000', '30200'], histogram_counts: ['1', '1', '1', '1'],
-      failure_histogram_keys: ['30000', '30200'], failure_histogram_counts: ['1', '1'],
+      histogram_keys: ['100', '1240', '30000', '30200'],
+      histogram_counts: ['1', '1', '1', '1'],
+      failure_histogram_keys: ['30000', '30200'],
+      failure_histogram_counts: ['1', '1'],
       fingerprints: {
         'Timeout after <n>ms for job <hex>': { count: 2, example: 'Timeout after 29877ms for job 11c0ffee', last_at: usIso(h0 + 4 * MIN) },
       },
     }),
     row(h0, 'n8n', 'wf.run', {
-      operations: '1', failures: '1', samples: '0', sum_duration: '0', sum_squares: '0', min_duration: null, max_duration: null,
-      invalid_durations: '0', histogram_keys: [], histogram_counts: [], failure_histogram_keys: [], failure_histogram_counts: [],
+      operations: '1',
+      failures: '1',
+      samples: '0',
+      sum_duration: '0',
+      sum_squares: '0',
+      min_duration: null,
+      max_duration: null,
+      invalid_durations: '0',
+      histogram_keys: [],
+      histogram_counts: [],
+      failure_histogram_keys: [],
+      failure_histogram_counts: [],
       fingerprints: { 'Connection reset': { count: 1, example: 'Connection reset', last_at: usIso(h0 + 59 * MIN) } },
     }),
     row(h0 + 2 * HOUR, 'hubspot', 'contacts.batch', {
-      operations: '2', failures: '1', samples: '2', sum_duration: '11001', sum_squares: '101002001', min_duration: 1001, max_duration: 10000,
-      invalid_durations: '0', histogram_keys: ['1010', '10000'], histogram_counts: ['1', '1'],
-      failure_histogram_keys: ['10000'], failure_histogram_counts: ['1'],
+      operations: '2',
+      failures: '1',
+      samples: '2',
+      sum_duration: '11001',
+      sum_squares: '101002001',
+      min_duration: 1001,
+      max_duration: 10000,
+      invalid_durations: '0',
+      histogram_keys: ['1010', '10000'],
+      histogram_counts: ['1', '1'],
+      failure_histogram_keys: ['10000'],
+      failure_histogram_counts: ['1'],
       fingerprints: { 'Rate limit exceeded': { count: 1, example: 'Rate limit exceeded', last_at: usIso(h0 + 2 * HOUR + 20 * MIN) } },
     }),
   ];
@@ -208,8 +279,17 @@ describe('perf_monitor_refresh_rollups', () => {
       const report = await sql.unsafe<Record<string, unknown>[]>(aggregationSql(), params as (string | number | null)[]);
       const reportOps = report
         .filter((r) => r.kind === 'stats' && r.win === 'current' && r.level === 'operation')
-        .map((r) => ({ service: r.service, operation: r.operation, operations: Number(r.operations), failures: Number(r.failures),
-          samples: Number(r.samples), sum: Number(r.sum_duration ?? 0), min: r.min_duration, max: r.max_duration, invalid: Number(r.invalid_durations) }))
+        .map((r) => ({
+          service: r.service,
+          operation: r.operation,
+          operations: Number(r.operations),
+          failures: Number(r.failures),
+          samples: Number(r.samples),
+          sum: Number(r.sum_duration ?? 0),
+          min: r.min_duration,
+          max: r.max_duration,
+          invalid: Number(r.invalid_durations),
+        }))
         .sort((a, b) => `${String(a.service)}/${String(a.operation)}`.localeCompare(`${String(b.service)}/${String(b.operation)}`));
       const [merged] = await sql<{ ops: unknown[] }[]>`
         SELECT json_agg(o ORDER BY o.service || '/' || o.operation) AS ops FROM (
@@ -244,9 +324,22 @@ describe('perf_monitor_refresh_rollups', () => {
     await withSql(url, async (sql) => {
       const h0 = (await currentHour(sql)) - HOUR;
       const durations = [0, 200, 201, 500, 501, 502, 999, 1000, 1001, 1005, 1010, 1011, 2000, 2001, 9951, 10000, 10001, 123456, 2147483647];
-      await insertRows(sql, durations.map((d, i) => ({ source: 'b', operation: 'op', level: 'info', status: 'success', message: null, duration_ms: d, at: h0 + i * MIN })));
+      await insertRows(
+        sql,
+        durations.map((d, i) => ({
+          source: 'b',
+          operation: 'op',
+          level: 'info',
+          status: 'success',
+          message: null,
+          duration_ms: d,
+          at: h0 + i * MIN,
+        })),
+      );
       await refresh(sql);
-      const [row] = await sql<{ keys: string[]; counts: string[] }[]>`SELECT histogram_keys::text[] AS keys, histogram_counts::text[] AS counts FROM perf_monitor_rollup`;
+      const [row] = await sql<
+        { keys: string[]; counts: string[] }[]
+      >`SELECT histogram_keys::text[] AS keys, histogram_counts::text[] AS counts FROM perf_monitor_rollup`;
       // Computed by hand, key = ceil(d / w) * w: 0 and 200 exact; (200, 500] width 2: 201 -> 202,
       // 500 -> 500; (500, 1000] width 5: 501, 502 -> 505, 999, 1000 -> 1000; (1000, 2000] width 10:
       // 1001, 1005, 1010 -> 1010, 1011 -> 1020, 2000 -> 2000; (2000, 5000] width 20: 2001 -> 2020;
@@ -265,12 +358,29 @@ describe('perf_monitor_refresh_rollups', () => {
       const first = await refresh(sql);
       const hourNow = Date.parse(first.hour_now);
       await insertRows(sql, [
-        { source: 'late', operation: 'inside.lag', level: 'info', status: 'success', message: null, duration_ms: 42, at: hourNow - HOUR + 30 * MIN },
-        { source: 'late', operation: 'before.lag', level: 'info', status: 'success', message: null, duration_ms: 43, at: hourNow - 4 * HOUR + 30 * MIN },
+        {
+          source: 'late',
+          operation: 'inside.lag',
+          level: 'info',
+          status: 'success',
+          message: null,
+          duration_ms: 42,
+          at: hourNow - HOUR + 30 * MIN,
+        },
+        {
+          source: 'late',
+          operation: 'before.lag',
+          level: 'info',
+          status: 'success',
+          message: null,
+          duration_ms: 43,
+          at: hourNow - 4 * HOUR + 30 * MIN,
+        },
       ]);
       const next = await refresh(sql);
       expect(next.hours_built).toBe(2);
-      const late = await sql`SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS hour, operation, operations::int, sum_duration::int
+      const late =
+        await sql`SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS hour, operation, operations::int, sum_duration::int
         FROM perf_monitor_rollup WHERE service = 'late'`;
       expect(late).toEqual([{ hour: iso(hourNow - HOUR), operation: 'inside.lag', operations: 1, sum_duration: 42 }]);
     });
@@ -367,13 +477,16 @@ describe('monitor.ts --refresh-rollups', () => {
     const cwd = emptyDir();
     const missing = await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url }, cwd });
     expect(missing).toEqual({
-      code: 1, stdout: '',
+      code: 1,
+      stdout: '',
       stderr: `perf-monitor: PostgreSQL at 127.0.0.1:${pg.port}: perf_monitor_refresh_rollups() is not installed: run tools/performance-monitoring/sql/rollup.sql\n`,
     });
     const demo = await runCli(['--refresh-rollups', '--demo'], { cwd });
     expect(demo).toEqual({
-      code: 2, stdout: '',
-      stderr: "perf-monitor: --refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the demo source; or schedule sql/rollup.sql's refresh with pg_cron\n",
+      code: 2,
+      stdout: '',
+      stderr:
+        "perf-monitor: --refresh-rollups needs DATABASE_URL (a PostgreSQL connection), not the demo source; or schedule sql/rollup.sql's refresh with pg_cron\n",
     });
   });
 });

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { generateRows, supabaseLikeDatabase } from '../harness/dataset.js';
-import { runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
+import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import { type PostgrestServer, startPostgrestServer } from '../harness/postgrest-server.js';
 
 const HOUR = 3_600_000;
 const ROLLUP_SQL = fileURLToPath(new URL('../sql/rollup.sql', import.meta.url));
@@ -57,7 +57,13 @@ interface TopError {
 interface Report {
   source: { kind: string; aggregation: string; percentiles: string };
   timeline: { bucketSeconds: number; starts: string[] };
-  overall: Perf & { totalOperations: number; failedOperations: number; samples: number; timeline: Bucket[]; trend: { previousOperations: number } };
+  overall: Perf & {
+    totalOperations: number;
+    failedOperations: number;
+    samples: number;
+    timeline: Bucket[];
+    trend: { previousOperations: number };
+  };
   services: {
     service: string;
     operations: { total: number; failed: number };
@@ -77,7 +83,9 @@ interface Run {
 /** One CLI run through the RPC; exit 0, and exactly one request (the RPC). */
 async function viaRpc(hours: number, extra: string[] = []): Promise<Run> {
   const args = ['--format', 'json', '--until', UNTIL.toISOString(), '--threshold', '1000', '--hours', String(hours), ...extra];
-  const result = await runCli(args, { env: { SUPABASE_URL: api.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY, PERFMON_TIMEOUT_MS: '30000' } });
+  const result = await runCli(args, {
+    env: { SUPABASE_URL: api.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY, PERFMON_TIMEOUT_MS: '30000' },
+  });
   expect({ code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, stderr: '' });
   expect(api.requests.splice(0).map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual(['POST /rest/v1/rpc/perf_monitor_summary 200']);
   return { report: JSON.parse(result.stdout) as Report, stderr: result.stderr };
@@ -192,24 +200,29 @@ describe('rollups up to date', () => {
   it.each([
     { hours: 36, bucketSeconds: 3600 },
     { hours: 72, bucketSeconds: 10_800 },
-  ])('--hours $hours ($bucketSeconds s buckets): counts exactly the --exact ones, percentiles within 1%', async ({ hours, bucketSeconds }) => {
-    const rollup = await viaRpc(hours);
-    const exact = await viaRpc(hours, ['--exact']);
-    expect(rollup.report.source).toEqual({ kind: 'supabase', aggregation: 'rollup', percentiles: 'approximate' });
-    expect(exact.report.source).toEqual({ kind: 'supabase', aggregation: 'server', percentiles: 'exact' });
-    expect({ rollup: rollup.stderr, exact: exact.stderr }).toEqual({ rollup: '', exact: '' });
-    expect(rollup.report.timeline.bucketSeconds).toBe(bucketSeconds);
-    const exactCounts = counts(exact.report);
-    // Not a comparison of empty reports: the rows of the current window, services, error groups.
-    expect(exactCounts.overall.operations).toBeGreaterThan(hours === 36 ? 12_000 : 25_000);
-    expect(exactCounts.overall.previousOperations).toBeGreaterThan(5_000);
-    expect(exactCounts.mostFrequentErrors.length).toBeGreaterThan(3);
-    expect(counts(rollup.report)).toEqual(exactCounts);
-    expect(percentilesOffByOverOnePercent(rollup.report, exact.report)).toEqual([]);
-    // And they are the histogram's, not the exact ones again (most differ a little: 232 of 328 at 36 h).
-    const exactPercentiles = percentiles(exact.report);
-    expect([...percentiles(rollup.report)].filter(([where, value]) => exactPercentiles.get(where) !== value).length).toBeGreaterThan(exactPercentiles.size / 2);
-  });
+  ])(
+    '--hours $hours ($bucketSeconds s buckets): counts exactly the --exact ones, percentiles within 1%',
+    async ({ hours, bucketSeconds }) => {
+      const rollup = await viaRpc(hours);
+      const exact = await viaRpc(hours, ['--exact']);
+      expect(rollup.report.source).toEqual({ kind: 'supabase', aggregation: 'rollup', percentiles: 'approximate' });
+      expect(exact.report.source).toEqual({ kind: 'supabase', aggregation: 'server', percentiles: 'exact' });
+      expect({ rollup: rollup.stderr, exact: exact.stderr }).toEqual({ rollup: '', exact: '' });
+      expect(rollup.report.timeline.bucketSeconds).toBe(bucketSeconds);
+      const exactCounts = counts(exact.report);
+      // Not a comparison of empty reports: the rows of the current window, services, error groups.
+      expect(exactCounts.overall.operations).toBeGreaterThan(hours === 36 ? 12_000 : 25_000);
+      expect(exactCounts.overall.previousOperations).toBeGreaterThan(5_000);
+      expect(exactCounts.mostFrequentErrors.length).toBeGreaterThan(3);
+      expect(counts(rollup.report)).toEqual(exactCounts);
+      expect(percentilesOffByOverOnePercent(rollup.report, exact.report)).toEqual([]);
+      // And they are the histogram's, not the exact ones again (most differ a little: 232 of 328 at 36 h).
+      const exactPercentiles = percentiles(exact.report);
+      expect([...percentiles(rollup.report)].filter(([where, value]) => exactPercentiles.get(where) !== value).length).toBeGreaterThan(
+        exactPercentiles.size / 2,
+      );
+    },
+  );
 
   it('DATABASE_URL reads them too and says so the same way (the rollup row counts the hours read)', async () => {
     const args = ['--format', 'json', '--until', UNTIL.toISOString(), '--threshold', '1000', '--hours', '72'];

@@ -3,11 +3,11 @@
 // database is one line on stderr (exit 1, nothing on stdout) naming the timeout and saying to
 // install the rollups or narrow --hours, through Supabase (the RPC) and PostgreSQL alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
 import { runCli } from '../harness/cli.js';
 import { generateRows, supabaseLikeDatabase } from '../harness/dataset.js';
-import { startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
+import { type PgServer, startPostgres, withSql } from '../harness/postgres.js';
+import { type PostgrestServer, startPostgrestServer } from '../harness/postgrest-server.js';
+import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const ARGS = ['--format', 'json', '--until', UNTIL, '--threshold', '1000'];
@@ -64,7 +64,9 @@ describe('statement timeouts', () => {
 
   it('Supabase: the RPC timing out is one line naming its timeout, asked once (a timeout would time out again), no fallback to rows', async () => {
     server.resetStats();
-    const result = await runCli(ARGS, { env: { SUPABASE_URL: server.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY, PERFMON_TIMEOUT_MS: '10000' } });
+    const result = await runCli(ARGS, {
+      env: { SUPABASE_URL: server.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY, PERFMON_TIMEOUT_MS: '10000' },
+    });
     expect(result).toEqual({
       code: 1,
       stdout: '',

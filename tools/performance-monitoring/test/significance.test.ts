@@ -5,13 +5,13 @@
 // variances of raw data from exact fractions). Published figures are cited where a case has them.
 import { describe, expect, it } from 'vitest';
 import {
-  SIGNIFICANCE_LEVEL,
   isSignificant,
   roundPValue,
-  studentTwoSidedP,
-  welchTTest,
   type SampleSummary,
+  SIGNIFICANCE_LEVEL,
+  studentTwoSidedP,
   type WelchTest,
+  welchTTest,
 } from '../metrics/significance.js';
 
 const s = (n: number, mean: number, variance: number | null): SampleSummary => ({ n, mean, variance });
@@ -27,7 +27,7 @@ function expectClose(actual: number, expected: number, rel = 1e-12): void {
 }
 
 describe('welchTTest: textbook examples', () => {
-  it("Wikipedia \"Welch's t-test\" example 1 (published t = -2.46, df = 25.0, p = 0.021)", () => {
+  it('Wikipedia "Welch\'s t-test" example 1 (published t = -2.46, df = 25.0, p = 0.021)', () => {
     // A1 = 27.5 21.0 19.0 23.6 17.0 17.9 16.9 20.1 21.9 22.6 23.1 19.6 19.0 21.7 21.4,
     // A2 = 27.1 22.0 20.8 23.4 23.4 23.5 25.8 22.0 24.8 20.2 21.9 22.1 22.9 20.5 24.4.
     const r = tested(welchTTest(s(15, 20.82, 7.867428571428573), s(15, 22.986666666666668, 3.8126666666666678)));

@@ -4,10 +4,10 @@
 // CLI, must be identical apart from `source` and `generatedAt`.
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { comparable, emptyDir, runCli, type CliResult } from '../harness/cli.js';
-import { countOperations, countRows, generateRows, writeNdjsonFile, supabaseLikeDatabase } from '../harness/dataset.js';
-import { startPostgres, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer, type RequestLogEntry } from '../harness/postgrest-server.js';
+import { type CliResult, comparable, emptyDir, runCli } from '../harness/cli.js';
+import { countOperations, countRows, generateRows, supabaseLikeDatabase, writeNdjsonFile } from '../harness/dataset.js';
+import { type PgServer, startPostgres } from '../harness/postgres.js';
+import { type PostgrestServer, type RequestLogEntry, startPostgrestServer } from '../harness/postgrest-server.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const HOURS = 24;
@@ -25,7 +25,6 @@ let plainUrl: string; // schema.sql only
 let rpcUrl: string; // schema.sql and rpc.sql
 let plainApi: PostgrestServer;
 let rpcApi: PostgrestServer;
-
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -58,7 +57,11 @@ interface Runs {
 }
 
 async function runAll(extra: string[]): Promise<Runs> {
-  const supabase = (api: PostgrestServer) => ({ SUPABASE_URL: api.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY, PERFMON_TIMEOUT_MS: '30000' });
+  const supabase = (api: PostgrestServer) => ({
+    SUPABASE_URL: api.url,
+    SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY,
+    PERFMON_TIMEOUT_MS: '30000',
+  });
   const [file, postgres, rpc, fallback] = await Promise.all([
     runCli(['--input', ndjson, ...ARGS, ...extra]),
     runCli([...ARGS, ...extra], { env: { DATABASE_URL: plainUrl } }),
@@ -76,7 +79,9 @@ function expectSameReports(runs: Runs): Record<string, unknown> {
   expect(runs.postgres.stderr).toBe('');
   expect(runs.rpc.stderr).toBe('');
   // The fallback says once, in one line, why it reads rows and how to avoid it.
-  expect(runs.fallback.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*sql\/rpc\.sql\.\n$/);
+  expect(runs.fallback.stderr).toMatch(
+    /^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*sql\/rpc\.sql\.\n$/,
+  );
 
   expect(JSON.parse(runs.file.stdout).source).toEqual({ kind: 'file', aggregation: 'client', percentiles: 'exact' });
   expect(JSON.parse(runs.postgres.stdout).source).toEqual({ kind: 'postgres', aggregation: 'server', percentiles: 'exact' });
@@ -117,7 +122,9 @@ describe('the same report from a file, PostgreSQL, Supabase RPC and Supabase fal
     expect(report.dataQuality.invalidDurations).toBeGreaterThan(0);
     expect(report.services.map((s) => s.service).sort()).toEqual(['hubspot', 'legacy-ftp', 'n8n', 'shopify', 'supabase', 'unleashed']);
     expect(report.services.find((s) => s.service === 'legacy-ftp')?.status).toBe('silent');
-    expect(report.mostFrequentErrors.map((e) => e.message)).toEqual(expect.arrayContaining(['line one\nline two', '(no message)', 'Zeitüberschreitung – keine Antwort']));
+    expect(report.mostFrequentErrors.map((e) => e.message)).toEqual(
+      expect.arrayContaining(['line one\nline two', '(no message)', 'Zeitüberschreitung – keine Antwort']),
+    );
 
     // RPC: one small answer.
     const rpcCall = expectRpcOnly(rpcApi.requests);

@@ -1,13 +1,13 @@
 // Faults (docs/cli.md, docs/sources.md) through the real CLI against real servers: the PostgREST test server with
 // injected faults, and PostgreSQL. Every failure is exit 1, no report on stdout, one line on
 // stderr naming the source and the cause, no stack trace, no secret.
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../harness/cli.js';
+import { type CliResult, runCli } from '../harness/cli.js';
 import { countOperations, generateRows, supabaseLikeDatabase } from '../harness/dataset.js';
-import { freePort, startPostgres, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type FaultRequest, type PostgrestServer } from '../harness/postgrest-server.js';
+import { freePort, type PgServer, startPostgres } from '../harness/postgres.js';
+import { type FaultRequest, type PostgrestServer, startPostgrestServer } from '../harness/postgrest-server.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
 const END = new Date(UNTIL);
@@ -136,7 +136,9 @@ describe('supabase: transient faults are retried', () => {
     );
     const result = await runCli(ARGS, { env: supabaseEnv(server) });
     expectReport(result, 'client');
-    expect(result.stderr).toMatch(/^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*tools\/performance-monitoring\/sql\/rpc\.sql\.\n$/);
+    expect(result.stderr).toMatch(
+      /^perf-monitor: the perf_monitor_summary RPC is not installed: .*\nperf-monitor: .*tools\/performance-monitoring\/sql\/rpc\.sql\.\n$/,
+    );
     expect(server.requests[0]).toMatchObject({ method: 'POST', status: 404 });
     expect(server.requests.map((r) => r.fault).filter((f) => f !== null)).toEqual(['status', 'truncate', 'destroy']);
   });
@@ -207,7 +209,10 @@ describe('supabase: failures', () => {
     // The RPC notice (two lines) came first; the failure is the last line.
     const lines = result.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/RPC is not installed/);
-    expectFailure({ ...result, stderr: `${lines.slice(2).join('\n')}\n` }, /reading integration_logs failed \(HTTP 500, after 3 attempts\)/);
+    expectFailure(
+      { ...result, stderr: `${lines.slice(2).join('\n')}\n` },
+      /reading integration_logs failed \(HTTP 500, after 3 attempts\)/,
+    );
     expect(lines).toHaveLength(3);
     const pages = server.requests.filter((r) => r.method === 'GET');
     // Pages went through before the failure, and the failing page was tried 3 times.
@@ -260,7 +265,10 @@ describe('postgres: failures', () => {
   it('a query slower than PERFMON_TIMEOUT_MS: timed out', async () => {
     const started = performance.now();
     const result = await runCli(ARGS, { env: pgEnv(rpcUrl, { PERFMON_TABLE: 'slow_logs', PERFMON_TIMEOUT_MS: '1000' }) });
-    expectFailure(result, /^perf-monitor: PostgreSQL: the query hit its statement timeout of 1000 ms \(PERFMON_TIMEOUT_MS\): install the rollups \(tools\/performance-monitoring\/sql\/rollup\.sql, refreshed by pg_cron or --refresh-rollups\) or narrow --hours\n$/);
+    expectFailure(
+      result,
+      /^perf-monitor: PostgreSQL: the query hit its statement timeout of 1000 ms \(PERFMON_TIMEOUT_MS\): install the rollups \(tools\/performance-monitoring\/sql\/rollup\.sql, refreshed by pg_cron or --refresh-rollups\) or narrow --hours\n$/,
+    );
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 

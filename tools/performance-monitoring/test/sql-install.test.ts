@@ -6,15 +6,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@supabase/supabase-js';
-import postgres from 'postgres';
-import WebSocket from 'ws';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { generateRows, loadIntoPostgres } from '../harness/dataset.js';
+import {
+  installTwice as installFilesTwice,
+  installSupabaseRoles,
+  type PgServer,
+  runSqlFile,
+  startPostgres,
+  withSql,
+} from '../harness/postgres.js';
+import { type PostgrestServer, startPostgrestServer } from '../harness/postgrest-server.js';
+import { decodeAggregateRows } from '../sources/rows.js';
 import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
 import { RPC_FILE, RPC_SIGNATURE, rpcSql } from '../sources/sql/rpc.js';
-import { decodeAggregateRows } from '../sources/rows.js';
-import { generateRows, loadIntoPostgres } from '../harness/dataset.js';
-import { installSupabaseRoles, installTwice as installFilesTwice, runSqlFile, startPostgres, withSql, type PgServer } from '../harness/postgres.js';
-import { startPostgrestServer, type PostgrestServer } from '../harness/postgrest-server.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const SCHEMA = join(SQL_DIR, 'schema.sql');
@@ -49,7 +56,8 @@ afterAll(async () => {
 
 /** Both files install twice cleanly: psql prints no errors, warnings or notices worth a user's attention. */
 async function installTwice(url: string): Promise<void> {
-  for (const run of await installFilesTwice(url, [SCHEMA, RPC], /^psql:.*NOTICE:.*already exists, skipping\n/gm)) expect(run).toEqual({ ...run, stderr: '' });
+  for (const run of await installFilesTwice(url, [SCHEMA, RPC], /^psql:.*NOTICE:.*already exists, skipping\n/gm))
+    expect(run).toEqual({ ...run, stderr: '' });
 }
 
 async function describeInstall(sql: postgres.Sql) {
@@ -70,7 +78,12 @@ async function callAs(sql: postgres.Sql, role: string): Promise<unknown> {
   return sql.begin(async (tx) => {
     await tx.unsafe(`SET LOCAL ROLE ${role}`);
     const [row] = await tx.unsafe<{ summary: unknown }[]>(`SELECT ${SIGNATURE.replace(/\(.*\)/, '')}($1, $2, $3, $4, $5, $6) AS summary`, [
-      RPC_ARGS.p_start, RPC_ARGS.p_end, RPC_ARGS.p_previous_start, RPC_ARGS.p_service, RPC_ARGS.p_threshold, RPC_ARGS.p_bucket_seconds,
+      RPC_ARGS.p_start,
+      RPC_ARGS.p_end,
+      RPC_ARGS.p_previous_start,
+      RPC_ARGS.p_service,
+      RPC_ARGS.p_threshold,
+      RPC_ARGS.p_bucket_seconds,
     ]);
     return row?.summary;
   });
@@ -89,18 +102,27 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
       expect(await describeInstall(sql)).toEqual({
         indexes: [
           'integration_logs_created_at_idx USING btree (created_at, id)',
-          'integration_logs_failures_idx USING btree (created_at) WHERE ((status = \'error\'::text) OR (level = \'error\'::text))',
+          "integration_logs_failures_idx USING btree (created_at) WHERE ((status = 'error'::text) OR (level = 'error'::text))",
           'integration_logs_pkey USING btree (id)',
           'integration_logs_source_created_at_idx USING btree (source, created_at)',
         ],
-        fn: { config: ['search_path=public, pg_temp', 'jit=off', 'plan_cache_mode=force_custom_plan', 'statement_timeout=25s', 'work_mem=64MB'], volatility: 's' },
+        fn: {
+          config: ['search_path=public, pg_temp', 'jit=off', 'plan_cache_mode=force_custom_plan', 'statement_timeout=25s', 'work_mem=64MB'],
+          volatility: 's',
+        },
         overloads: 1,
       });
       await sql`CREATE ROLE reporter LOGIN`;
       expect(await canExecute(sql, 'reporter')).toBe(false);
       await expect(callAs(sql, 'reporter')).rejects.toMatchObject({ code: '42501' });
       // The owner can, and gets a JSON array (empty table: only the count of impossible times, 0).
-      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({ stats: [], timeline: [], errors: [], impossibleTimes: 0, rollup: null });
+      expect(decodeAggregateRows(await callAs(sql, 'postgres'), 'RPC')).toEqual({
+        stats: [],
+        timeline: [],
+        errors: [],
+        impossibleTimes: 0,
+        rollup: null,
+      });
     });
   });
 
@@ -141,9 +163,9 @@ describe('on a Supabase-like database', () => {
     await withSql(url, async (sql) => {
       // A function created in public by this user is executable by every API role by default...
       await sql`CREATE FUNCTION public.default_acl_probe() RETURNS int LANGUAGE sql AS 'SELECT 1'`;
-      expect(
-        await sql`SELECT has_function_privilege('anon', 'public.default_acl_probe()', 'EXECUTE') AS ok`.then((r) => r[0]?.ok),
-      ).toBe(true);
+      expect(await sql`SELECT has_function_privilege('anon', 'public.default_acl_probe()', 'EXECUTE') AS ok`.then((r) => r[0]?.ok)).toBe(
+        true,
+      );
       // ...but not this one, after two installs.
       expect({
         anon: await canExecute(sql, 'anon'),
@@ -181,13 +203,18 @@ describe('upgrading an installed RPC', () => {
   it('rpc.sql replaces the 5b5982a version and drops an overload of another signature: one function, least privilege', async () => {
     const url = await pg.createDatabase('upgrade_install');
     await installSupabaseRoles(url);
-    for (const file of [SCHEMA, RPC_5B5982A]) expect((await runSqlFile(url, file)).stderr.replace(/^psql:.*NOTICE:.*already exists, skipping\n/gm, '')).toBe('');
+    for (const file of [SCHEMA, RPC_5B5982A])
+      expect((await runSqlFile(url, file)).stderr.replace(/^psql:.*NOTICE:.*already exists, skipping\n/gm, '')).toBe('');
     await loadIntoPostgres(url, generateRows({ operationsPerWindow: 300, until: UNTIL, seed: 5 }));
     await withSql(url, async (sql) => {
       // The old version (5 arguments) answers rows without bucket_start, var_duration nor the
       // impossible-times row: refused, naming the first declared column it lacks, with the fix.
       const [old] = await sql.unsafe<{ summary: unknown }[]>(`SELECT public.perf_monitor_summary($1, $2, $3, $4, $5) AS summary`, [
-        RPC_ARGS.p_start, RPC_ARGS.p_end, RPC_ARGS.p_previous_start, RPC_ARGS.p_service, RPC_ARGS.p_threshold,
+        RPC_ARGS.p_start,
+        RPC_ARGS.p_end,
+        RPC_ARGS.p_previous_start,
+        RPC_ARGS.p_service,
+        RPC_ARGS.p_threshold,
       ]);
       expect(() => decodeAggregateRows(old?.summary, 'Supabase RPC')).toThrow(
         /^Supabase RPC answered an unexpected row 1: it lacks the column bucket_start \(an older sql\/rpc\.sql\? install it again\)$/,
@@ -205,7 +232,8 @@ describe('upgrading an installed RPC', () => {
         SELECT oid::regprocedure::text AS signature, proargnames AS args FROM pg_proc WHERE proname = 'perf_monitor_summary'`;
       expect(functions).toEqual([
         {
-          signature: 'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer,integer,boolean)',
+          signature:
+            'perf_monitor_summary(timestamp with time zone,timestamp with time zone,timestamp with time zone,text,integer,integer,boolean)',
           args: ['p_start', 'p_end', 'p_previous_start', 'p_service', 'p_threshold', 'p_bucket_seconds', 'p_exact'],
         },
       ]);
@@ -262,7 +290,9 @@ describe('the RPC SQL and the plan', () => {
       // The most frequent errors read only the window's failures, through the partial index.
       expect(forAll).toContain('integration_logs_failures_idx');
       const forService = await indexesUsed('n8n');
-      expect(forService.some((name) => name === 'integration_logs_source_created_at_idx' || name === 'integration_logs_created_at_idx')).toBe(true);
+      expect(
+        forService.some((name) => name === 'integration_logs_source_created_at_idx' || name === 'integration_logs_created_at_idx'),
+      ).toBe(true);
       expect(createdAtScans(forService)).toBeGreaterThanOrEqual(2);
     });
   });

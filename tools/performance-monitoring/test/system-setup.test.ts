@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type CliResult, collect, emptyDir, TSX_LOADER } from '../harness/cli.js';
-import { requireComponent } from '../harness/system.js';
 import type { Identity } from '../harness/system/plan.js';
 import type { SystemView } from '../harness/system/probe.js';
 import { type Installer, runSetup } from '../harness/system/setup.js';
+import { requireComponent } from '../harness/system.js';
 
 const SETUP = fileURLToPath(new URL('../harness/system/setup.ts', import.meta.url));
 const ALL_PACKAGES = 'postgresql postgresql-15-cron chromium prometheus prometheus-node-exporter jq';

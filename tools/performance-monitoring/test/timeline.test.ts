@@ -1,10 +1,10 @@
 // Bucket widths and starts (docs/timeline.md) and since-when (metrics/since.ts), by hand.
 import { describe, expect, it } from 'vitest';
+import { statsAvg } from '../harness/stats.js';
 import type { Figures, Finding } from '../metrics/analysis-types.js';
 import { withSince } from '../metrics/since.js';
 import { figuresOf } from '../metrics/stats.js';
 import { bucketSeconds, bucketStarts } from '../sources/buckets.js';
-import { statsAvg } from '../harness/stats.js';
 
 const window = (end: string, hours: number) => {
   const until = new Date(end);

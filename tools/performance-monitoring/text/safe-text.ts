@@ -116,12 +116,7 @@ export function forMrkdwn(text: string): string {
 
 /** Text as inert HTML (element content or a quoted attribute). Clip before, so no entity is cut. */
 export function forHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 // Characters that start inline syntax mid-line (emphasis, code, links and images, HTML,
@@ -135,7 +130,9 @@ const WWW = /\b(www)\./gi;
 
 /** Log text as literal GitHub Markdown on one line: the class gone, clipped, every special escaped. */
 export function forMarkdown(text: string, max: number): string {
-  return clip(forTerminalLine(text).trim(), max).replace(MARKDOWN_SPECIAL, (c) => `\\${c}`).replace(WWW, '$1\\.');
+  return clip(forTerminalLine(text).trim(), max)
+    .replace(MARKDOWN_SPECIAL, (c) => `\\${c}`)
+    .replace(WWW, '$1\\.');
 }
 
 /**

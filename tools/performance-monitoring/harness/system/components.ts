@@ -33,10 +33,20 @@ export const FALLBACK_PG_MAJOR = '15';
 
 export const COMPONENTS: readonly Component[] = [
   { name: 'postgresql', debianPackage: 'postgresql', detect: { inAnyPgMajor: 'bin/initdb' }, why: 'throwaway PostgreSQL clusters' },
-  { name: 'pg_cron', debianPackage: 'postgresql-{pgMajor}-cron', detect: { file: `${PG_ROOT}/{pgMajor}/lib/pg_cron.so` }, why: 'pg_cron preloaded in the test cluster' },
+  {
+    name: 'pg_cron',
+    debianPackage: 'postgresql-{pgMajor}-cron',
+    detect: { file: `${PG_ROOT}/{pgMajor}/lib/pg_cron.so` },
+    why: 'pg_cron preloaded in the test cluster',
+  },
   { name: 'chromium', debianPackage: 'chromium', detect: { file: '/usr/bin/chromium' }, why: 'headless browser driven by puppeteer-core' },
   { name: 'promtool', debianPackage: 'prometheus', detect: { onPath: 'promtool' }, why: 'checks the Prometheus output' },
-  { name: 'node_exporter', debianPackage: 'prometheus-node-exporter', detect: { onPath: 'prometheus-node-exporter' }, why: 'textfile collector' },
+  {
+    name: 'node_exporter',
+    debianPackage: 'prometheus-node-exporter',
+    detect: { onPath: 'prometheus-node-exporter' },
+    why: 'textfile collector',
+  },
   { name: 'jq', debianPackage: 'jq', detect: { onPath: 'jq' }, why: 'README examples' },
 ];
 

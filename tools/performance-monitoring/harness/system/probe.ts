@@ -4,7 +4,7 @@
 // scratch dir in the set-up step's own test) and `path` is the PATH searched for executables.
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { type Component, COMPONENTS, DEBIAN_PG_MAJOR, FALLBACK_PG_MAJOR, PG_ROOT } from './components.js';
+import { COMPONENTS, type Component, DEBIAN_PG_MAJOR, FALLBACK_PG_MAJOR, PG_ROOT } from './components.js';
 
 export interface SystemView {
   readonly root: string;
@@ -95,7 +95,5 @@ export function debianPackageOf(component: Component, view: SystemView): string 
 
 /** Every declared component the view lacks, in declaration order. */
 export function findMissing(view: SystemView, components: readonly Component[] = COMPONENTS): Missing[] {
-  return components
-    .filter((c) => locate(c, view) === null)
-    .map((c) => ({ component: c, debianPackage: debianPackageOf(c, view) }));
+  return components.filter((c) => locate(c, view) === null).map((c) => ({ component: c, debianPackage: debianPackageOf(c, view) }));
 }

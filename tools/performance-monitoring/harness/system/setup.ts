@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Identity, planSetup, PREFIX } from './plan.js';
+import { type Identity, PREFIX, planSetup } from './plan.js';
 import { describeDetect, findMissing, realView, type SystemView } from './probe.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('./install-packages.sh', import.meta.url));

@@ -3,10 +3,10 @@
 // created_at (TIMESTAMPTZ), `unusable` (the row cannot be placed or measured: skipped) and
 // `seconds_like` (its created_at is a number that only makes sense as epoch seconds).
 import { extname } from 'node:path';
-import { forPath } from '../../text/safe-text.js';
 import { UsageError } from '../../base/errors.js';
-import type { InputFormat } from '../types.js';
+import { forPath } from '../../text/safe-text.js';
 import { epochMsSql, epochSecondsLikeSql, possibleSql, possibleTextTimeSql, textTimeSql } from '../sql/timestamps.js';
+import type { InputFormat } from '../types.js';
 
 export type FileFormat = 'ndjson' | 'json' | 'csv' | 'parquet';
 
@@ -28,7 +28,9 @@ export function formatOf(path: string, inputFormat: InputFormat | null = null): 
   const bare = path.toLowerCase().replace(/\.(gz|zst)$/, '');
   const format = EXTENSIONS[extname(bare)] ?? inputFormat;
   if (!format) {
-    throw new UsageError(`--input ${forPath(path)}: unknown file type; use .ndjson, .jsonl, .json, .csv or .parquet (optionally .gz), or --input-format ndjson|csv`);
+    throw new UsageError(
+      `--input ${forPath(path)}: unknown file type; use .ndjson, .jsonl, .json, .csv or .parquet (optionally .gz), or --input-format ndjson|csv`,
+    );
   }
   return format;
 }
@@ -66,7 +68,9 @@ export function readerSql(path: string, format: FileFormat, options: ReaderOptio
 function csvOptions({ rejectsTable, csvColumns }: ReaderOptions): string {
   // Rejected rows (a wrong column count, an over-long line, invalid UTF-8) are skipped and
   // counted, not fatal; with store_rejects the sniffer also tolerates them.
-  const rejects = rejectsTable ? `, store_rejects = true, rejects_table = ${sqlString(rejectsTable)}, rejects_scan = ${sqlString(`${rejectsTable}_scan`)}` : '';
+  const rejects = rejectsTable
+    ? `, store_rejects = true, rejects_table = ${sqlString(rejectsTable)}, rejects_scan = ${sqlString(`${rejectsTable}_scan`)}`
+    : '';
   if (!csvColumns) return `header = true, all_varchar = true${rejects}`;
   const columns = csvColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
   return `auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', columns = {${columns}}${rejects}`;

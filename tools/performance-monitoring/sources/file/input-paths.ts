@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forPath } from '../../text/safe-text.js';
-import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
-import { formatOf, type FileFormat } from './formats.js';
-import { readHead } from './input-stream.js';
 import type { InputFormat } from '../types.js';
+import { type FileFormat, formatOf } from './formats.js';
+import { readHead } from './input-stream.js';
 
 export const STDIN = '-';
 
@@ -40,7 +40,8 @@ export function checkInputPaths(paths: string[], inputFormat: InputFormat | null
   if (paths.filter((p) => p === STDIN).length > 1) throw new UsageError('--input - (stdin) can be given only once');
   for (const path of paths) {
     if (path === STDIN) {
-      if (stdin.isTTY) throw new UsageError('--input -: stdin is a terminal; pipe the logs in, e.g. cat logs.ndjson | monitor.ts --input -');
+      if (stdin.isTTY)
+        throw new UsageError('--input -: stdin is a terminal; pipe the logs in, e.g. cat logs.ndjson | monitor.ts --input -');
       continue;
     }
     formatOf(path, inputFormat);
@@ -55,7 +56,8 @@ function checkReadable(path: string): void {
   const absolute = resolve(path);
   try {
     // stat first: opening a named pipe would wait for a writer.
-    if (!statSync(absolute).isFile()) throw new UsageError(`${shown}: not a regular file (for a pipe, use --input - and redirect it to stdin)`);
+    if (!statSync(absolute).isFile())
+      throw new UsageError(`${shown}: not a regular file (for a pipe, use --input - and redirect it to stdin)`);
     closeSync(openSync(absolute, 'r'));
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -158,17 +160,25 @@ async function copyBounded(stdin: Stdin, path: string, maxBytes: number): Promis
   } catch (error) {
     const shown = '--input - (stdin)';
     if (error instanceof StdinTooLarge) {
-      throw new UsageError(`${shown}: more than ${maxBytes.toLocaleString('en-US')} bytes (PERFMON_STDIN_MAX_BYTES); save the logs to a file and pass --input FILE, or raise the limit`);
+      throw new UsageError(
+        `${shown}: more than ${maxBytes.toLocaleString('en-US')} bytes (PERFMON_STDIN_MAX_BYTES); save the logs to a file and pass --input FILE, or raise the limit`,
+      );
     }
     if (error !== writeError) throw new RuntimeError(`${shown}: reading stdin failed: ${describeError(error)}`);
-    const full = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no space left on device (ENOSPC); point TMPDIR at a disk with room, or save the logs to a file and pass --input FILE' : describeError(error);
+    const full =
+      (error as NodeJS.ErrnoException).code === 'ENOSPC'
+        ? 'no space left on device (ENOSPC); point TMPDIR at a disk with room, or save the logs to a file and pass --input FILE'
+        : describeError(error);
     throw new RuntimeError(`${shown}: cannot copy stdin to TMPDIR (${forPath(tmpdir())}): ${full}`);
   }
 }
 
 /** The first non-blank character: `{` NDJSON, `[` a JSON array, anything else CSV; empty: NDJSON (no rows). */
 export function guessFormat(head: Buffer | null): FileFormat {
-  const first = (head ?? Buffer.alloc(0)).toString('utf8').replace(/^\ufeff/, '').trimStart()[0];
+  const first = (head ?? Buffer.alloc(0))
+    .toString('utf8')
+    .replace(/^\ufeff/, '')
+    .trimStart()[0];
   if (first === undefined || first === '{') return 'ndjson';
   return first === '[' ? 'json' : 'csv';
 }

@@ -1,7 +1,7 @@
 // An input file's bytes as Node reads them, decompressed like DuckDB does (.gz; .zst where Node
 // has zstd), for the passes DuckDB cannot do itself: a CSV header, repairing a JSON file.
 import { createReadStream } from 'node:fs';
-import { type Readable, pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 type Decompressor = () => NodeJS.ReadWriteStream;

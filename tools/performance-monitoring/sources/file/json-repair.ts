@@ -2,9 +2,10 @@
 // JSON, a lone surrogate, a BOM at the start) is skipped and counted instead of refusing the
 // whole file (issue 14 item 9, issue 16); so is a line over MAX_LINE_BYTES (issue 27 item 4).
 // Runs only after DuckDB's fast read failed.
-import { createWriteStream, type WriteStream } from 'node:fs';
+
 import { once } from 'node:events';
-import { OverlongLine, boundedLines, openInput } from './input-stream.js';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { boundedLines, OverlongLine, openInput } from './input-stream.js';
 
 export interface Repaired {
   /** Rows written to the copy. */

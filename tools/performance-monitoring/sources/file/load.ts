@@ -1,10 +1,11 @@
 // One input file into DuckDB as normalized rows: the fast read, and when DuckDB refuses the
 // file for one odd row, a repaired read that skips and counts what cannot be read (a line that
 // is not JSON, a lone surrogate, a BOM; a CSV row DuckDB rejects, an over-long first line).
-import { forPath, forMessageText } from '../../text/safe-text.js';
-import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
-import { csvHeader, distinctNames } from './csv-header.js';
+
+import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
+import { forMessageText, forPath } from '../../text/safe-text.js';
 import type { DuckDb } from '../duckdb.js';
+import { csvHeader, distinctNames } from './csv-header.js';
 import { normalizedSelectSql, readerSql, sqlString } from './formats.js';
 import type { InputFile, Scratch } from './input-paths.js';
 import { MalformedArray, repairJson } from './json-repair.js';
@@ -68,16 +69,20 @@ async function loadJson(reading: Reading, name: string, scratch: Scratch): Promi
   } catch (error) {
     const copy = scratch.path(`${name}.ndjson`);
     const repaired = await repairJson(input.path, format, copy).catch((failure: unknown) => {
-      if (failure instanceof MalformedArray) throw new UsageError(`${reading.shown}: not a valid JSON array: ${forMessageText(failure.message)}`);
+      if (failure instanceof MalformedArray)
+        throw new UsageError(`${reading.shown}: not a valid JSON array: ${forMessageText(failure.message)}`);
       throw failure;
     });
     // Nothing JavaScript could not read either (and no BOM it dropped): DuckDB's error stands.
     if (!repaired || (repaired.rows === 0 && !repaired.first)) throw error;
     const { first } = repaired;
-    if (repaired.rows === 0 && first) throw new UsageError(`${reading.shown}: no readable row (${first.where}: ${forMessageText(first.reason)})`);
+    if (repaired.rows === 0 && first)
+      throw new UsageError(`${reading.shown}: no readable row (${first.where}: ${forMessageText(first.reason)})`);
     // The copy holds only lines JavaScript parsed; should DuckDB still refuse one, it becomes a
     // row of NULLs (skipped, counted as unusable) rather than a refused file.
-    await reading.create('TABLE', name, readerSql(copy, 'ndjson')).catch(() => reading.create('TABLE', name, readerSql(copy, 'ndjson', { ignoreErrors: true })));
+    await reading
+      .create('TABLE', name, readerSql(copy, 'ndjson'))
+      .catch(() => reading.create('TABLE', name, readerSql(copy, 'ndjson', { ignoreErrors: true })));
     return { unreadable: repaired.skipped, first };
   }
 }
@@ -119,7 +124,9 @@ class Reading {
     } catch (error) {
       if (error instanceof UsageError || error instanceof RuntimeError) throw error;
       // DuckDB names the file by the absolute path it read; the user knows the name they typed.
-      const reason = describeError(error).replace(/^[A-Za-z ]*Error: /, '').replaceAll(this.input.path, this.input.name);
+      const reason = describeError(error)
+        .replace(/^[A-Za-z ]*Error: /, '')
+        .replaceAll(this.input.path, this.input.name);
       throw new UsageError(`${this.shown}: reading failed: ${forMessageText(reason)}`);
     }
   }
@@ -128,11 +135,12 @@ class Reading {
 /** Text durations are parsed as DOUBLE; when every one is a whole number, BIGINT holds them
  *  exactly and the percentiles run ~30% faster (sorting integers). Same figures either way. */
 async function storeWholeDurationsAsIntegers(db: DuckDb, table: string): Promise<void> {
-  const described = await db.connection.runAndReadAll(`SELECT data_type FROM duckdb_columns() WHERE table_name = ${sqlString(table)} AND column_name = 'duration_ms'`);
+  const described = await db.connection.runAndReadAll(
+    `SELECT data_type FROM duckdb_columns() WHERE table_name = ${sqlString(table)} AND column_name = 'duration_ms'`,
+  );
   if (described.getRowsJS()[0]?.[0] !== 'DOUBLE') return;
   const checked = await db.connection.runAndReadAll(
     `SELECT coalesce(bool_and(duration_ms = trunc(duration_ms) AND abs(duration_ms) < 9007199254740992), true) FROM ${table}`,
   );
   if (checked.getRowsJS()[0]?.[0] === true) await db.connection.run(`ALTER TABLE ${table} ALTER duration_ms TYPE BIGINT`);
 }
-

@@ -1,12 +1,12 @@
 // --input FILE...: log files (or stdin) read by in-process DuckDB, aggregated by the shared SQL.
 // What cannot be used is skipped and counted, with one stderr line per kind of cause.
-import { forPath, forMessageText } from '../../text/safe-text.js';
-import { RuntimeError, UsageError, describeError } from '../../base/errors.js';
-import { openDuckDb, aggregateInDuckDb, type DuckDb } from '../duckdb.js';
+
+import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
+import { forMessageText, forPath } from '../../text/safe-text.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
+import type { AggregateQuery, InputFormat, Source, SourceResult } from '../types.js';
+import { checkInputPaths, type InputFile, resolveInputs, Scratch, STDIN, type Stdin } from './input-paths.js';
 import { loadInput } from './load.js';
-import { STDIN, Scratch, checkInputPaths, resolveInputs, type InputFile, type Stdin } from './input-paths.js';
-import type { AggregateQuery, Source, SourceResult } from '../types.js';
-import type { InputFormat } from '../types.js';
 
 /** What the file source reads: the --input paths (`-` is stdin), --input-format, and the most
  *  stdin may hold (PERFMON_STDIN_MAX_BYTES). */
@@ -57,7 +57,9 @@ export class FileSource implements Source {
       const name = `input_${i}`;
       const loaded = await loadInput(db, input, name, this.scratch);
       if (loaded.first) {
-        this.onNotice(`${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${forMessageText(loaded.first.reason)})`);
+        this.onNotice(
+          `${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${forMessageText(loaded.first.reason)})`,
+        );
       }
       skippedRows += loaded.unreadable;
       names.push(name);
@@ -67,7 +69,9 @@ export class FileSource implements Source {
     // Parquet is read from here on (views): a damaged file still fails as bad input.
     return readingTheInput(async () => {
       await db.connection.run(`CREATE OR REPLACE TEMP VIEW input_rows AS ${names.map((n) => `SELECT * FROM ${n}`).join('\nUNION ALL\n')}`);
-      await db.connection.run(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable, seconds_like) FROM input_rows WHERE NOT unusable`);
+      await db.connection.run(
+        `CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable, seconds_like) FROM input_rows WHERE NOT unusable`,
+      );
       skippedRows += await this.countUnusable(db, inputs);
       return { db, skippedRows };
     });
@@ -84,13 +88,17 @@ export class FileSource implements Source {
   private async countUnusable(db: DuckDb, inputs: InputFile[]): Promise<number> {
     let total = 0;
     for (const [i, input] of inputs.entries()) {
-      const [counts] = (await db.connection.runAndReadAll(
-        `SELECT count(*) FILTER (WHERE unusable) AS unusable, count(*) FILTER (WHERE seconds_like) AS seconds FROM input_${i}`,
-      )).getRowObjectsJS();
+      const [counts] = (
+        await db.connection.runAndReadAll(
+          `SELECT count(*) FILTER (WHERE unusable) AS unusable, count(*) FILTER (WHERE seconds_like) AS seconds FROM input_${i}`,
+        )
+      ).getRowObjectsJS();
       total += Number(counts?.unusable ?? 0);
       const seconds = Number(counts?.seconds ?? 0);
       if (seconds > 0) {
-        this.onNotice(`${shownInput(input)}: created_at of ${plural(seconds, 'row', 'rows')} looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): multiply by 1000 or write ISO-8601`);
+        this.onNotice(
+          `${shownInput(input)}: created_at of ${plural(seconds, 'row', 'rows')} looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): multiply by 1000 or write ISO-8601`,
+        );
       }
     }
     if (total > 0) this.onNotice(`skipped ${plural(total, 'input row', 'input rows')} with an unusable created_at, source or duration_ms`);
@@ -100,11 +108,13 @@ export class FileSource implements Source {
   /** No operation in the window although the files hold some: say when they happened, and how to look there. */
   private async hintAtTimeSpan(db: DuckDb, query: AggregateQuery): Promise<void> {
     const at = (date: Date) => `CAST('${date.toISOString()}' AS TIMESTAMPTZ)`;
-    const [span] = (await db.connection.runAndReadAll(
-      `SELECT epoch_ms(min(created_at)) AS first, epoch_ms(max(created_at)) AS last,
+    const [span] = (
+      await db.connection.runAndReadAll(
+        `SELECT epoch_ms(min(created_at)) AS first, epoch_ms(max(created_at)) AS last,
          count(*) FILTER (WHERE created_at >= ${at(query.start)} AND created_at < ${at(query.end)}) AS inside
        FROM ${TABLE} WHERE ${OPERATION}`,
-    )).getRowObjectsJS();
+      )
+    ).getRowObjectsJS();
     if (span?.first === null || span?.first === undefined || Number(span.inside) > 0) return;
     const [first, last] = [new Date(Number(span.first)), new Date(Number(span.last))];
     // The window's end is exclusive: the next whole minute after the last operation covers it.

@@ -25,7 +25,12 @@ export interface ParameterSpec {
 export const PARAMETERS = [
   { name: 'p_start', sqlType: 'timestamptz', doc: 'current window start (inclusive)', value: (q) => q.start.toISOString() },
   { name: 'p_end', sqlType: 'timestamptz', doc: 'current window end (exclusive)', value: (q) => q.end.toISOString() },
-  { name: 'p_previous_start', sqlType: 'timestamptz', doc: 'previous window start (it ends at p_start)', value: (q) => q.previousStart.toISOString() },
+  {
+    name: 'p_previous_start',
+    sqlType: 'timestamptz',
+    doc: 'previous window start (it ends at p_start)',
+    value: (q) => q.previousStart.toISOString(),
+  },
   { name: 'p_service', sqlType: 'text', rpcDefault: 'NULL', doc: 'one service (--service), or NULL for all', value: (q) => q.service },
   { name: 'p_threshold', sqlType: 'integer', rpcDefault: '2000', doc: 'Apdex threshold T, ms', value: (q) => q.threshold },
   {
@@ -47,7 +52,13 @@ export interface RpcOptions {
 }
 
 export const RPC_OPTIONS = [
-  { name: 'p_exact', sqlType: 'boolean', rpcDefault: 'false', doc: '--exact: read raw rows only, never the rollups', value: (o: RpcOptions) => o.exact },
+  {
+    name: 'p_exact',
+    sqlType: 'boolean',
+    rpcDefault: 'false',
+    doc: '--exact: read raw rows only, never the rollups',
+    value: (o: RpcOptions) => o.exact,
+  },
 ] as const satisfies readonly (Omit<ParameterSpec, 'value'> & { value: (options: RpcOptions) => boolean })[];
 
 /** Every argument of the RPC, in its signature's order. */

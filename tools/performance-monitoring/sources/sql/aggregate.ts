@@ -1,11 +1,12 @@
 // The one aggregation SQL text (sql/aggregate.sql), shared by DuckDB, PostgreSQL and the RPC,
 // with PERFMON_TABLE put in the one place the SQL names its table.
-import { forMessage } from '../../text/safe-text.js';
+
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../base/errors.js';
+import { forMessage } from '../../text/safe-text.js';
 import { DEFAULT_TABLE } from './aggregate-contract.js';
 
-export { DEFAULT_TABLE, aggregationParams } from './aggregate-contract.js';
+export { aggregationParams, DEFAULT_TABLE } from './aggregate-contract.js';
 
 /** The SQL's table slot: a line of its own reading `FROM integration_logs` (the shipped table). */
 const TABLE_SLOT = new RegExp(`^(\\s*FROM )${DEFAULT_TABLE}$`, 'gm');

@@ -28,7 +28,13 @@ export function splitCtes(sql: string): SqlParts {
     last = end;
   }
   if (last < 0) throw new Error('aggregate.sql has no CTE');
-  return { ctes, final: lines.slice(last + 1).join('\n').trim() };
+  return {
+    ctes,
+    final: lines
+      .slice(last + 1)
+      .join('\n')
+      .trim(),
+  };
 }
 
 /** The CTE `name` of `parts`, or an error naming the file that reads through it. */

@@ -104,8 +104,10 @@ const READ_TABLES = ['perf_monitor_rollup', 'perf_monitor_rollup_block'];
 
 /** The first read table that is missing ('missing') or not readable ('denied'), or null. CASE
  *  checks the privilege only on a table that exists (has_table_privilege fails on a missing one). */
-const UNREADABLE = `COALESCE(${READ_TABLES.map((t) => `CASE WHEN to_regclass('public.${t}') IS NULL THEN 'missing ${t}'
-    WHEN NOT has_table_privilege('public.${t}', 'SELECT') THEN 'denied ${t}' END`).join(',\n  ')})`;
+const UNREADABLE = `COALESCE(${READ_TABLES.map(
+  (t) => `CASE WHEN to_regclass('public.${t}') IS NULL THEN 'missing ${t}'
+    WHEN NOT has_table_privilege('public.${t}', 'SELECT') THEN 'denied ${t}' END`,
+).join(',\n  ')})`;
 
 /** The probe before a read: the rollup's watermark, whether it covers the query ($1:
  *  p_previous_start), what keeps the read from the rollup tables (UNREADABLE), and whether the

@@ -13,9 +13,9 @@
 //   rollup_fingerprints(service, operation, fingerprint, n, example, last_at)   current window only
 import { aggregationSql } from './aggregate.js';
 import { rollupRowSql } from './aggregate-contract.js';
+import { cte, splitCtes } from './ctes.js';
 import { BUCKET_KEY, BUCKET_VALUE, BUCKET_WIDTH } from './histogram.js';
 import { RAW_ROWS, ROLLED_UP_HOURS, ROLLUP_END, ROW_BUCKET, ROW_IS_CURRENT, THRESHOLD, usedCurrentRows, usedRows } from './rollup-cover.js';
-import { cte, splitCtes } from './ctes.js';
 
 const READER = 'rollup-read-sql.ts';
 const GROUPS = `(is_current), (is_current, service), (is_current, service, operation),
@@ -207,10 +207,17 @@ export function rollupReadSql(engine: Engine, table?: string): string {
 )`;
   const reused = (name: string) => cte(parts, name, READER);
   const ctes = [
-    reused('logs'), windowOps, ops, reused('failed_ops'), reused('fingerprinted'),
+    reused('logs'),
+    windowOps,
+    ops,
+    reused('failed_ops'),
+    reused('fingerprinted'),
     relationsSql(engine),
     mergingCtes(),
-    reused('groups'), reused('top_groups'), reused('top_messages'), reused('impossible'),
+    reused('groups'),
+    reused('top_groups'),
+    reused('top_messages'),
+    reused('impossible'),
   ];
   // The 'rollup' row: the watermark the read used, and the hours it read from the rollups.
   return `WITH ${ctes.join(',\n')}\n${parts.final}\nUNION ALL\n${rollupRowSql(ROLLUP_END, ROLLED_UP_HOURS)}`;
@@ -247,22 +254,29 @@ rollup_fingerprints AS (
   // the subquery from being flattened into a computation per histogram entry).
   const rows = (table: string, span: string, extra = '') =>
     `(SELECT ${ROW_IS_CURRENT} AS is_current, ${ROW_BUCKET} AS bucket, r.* FROM ${table} AS r WHERE ${usedRows(span)}${extra} OFFSET 0) AS r`;
-  const union = (each: (table: string, span: string) => string) => STORAGE.postgres.map(({ table, span }) => each(table, span)).join('\n  UNION ALL\n  ');
+  const union = (each: (table: string, span: string) => string) =>
+    STORAGE.postgres.map(({ table, span }) => each(table, span)).join('\n  UNION ALL\n  ');
   return `rollup_hours AS NOT MATERIALIZED (
-  ${union((table, span) => `SELECT ${ROW_IS_CURRENT} AS is_current, ${ROW_BUCKET} AS bucket, service, operation, ${FIGURES}
-  FROM ${table} WHERE ${usedRows(span)}`)}
+  ${union(
+    (table, span) => `SELECT ${ROW_IS_CURRENT} AS is_current, ${ROW_BUCKET} AS bucket, service, operation, ${FIGURES}
+  FROM ${table} WHERE ${usedRows(span)}`,
+  )}
 ),
 rollup_histogram AS NOT MATERIALIZED (
-  ${union((table, span) => `SELECT r.is_current, r.bucket, r.service, r.operation, h.bucket_key, h.n, CAST(0 AS bigint) AS n_failed
+  ${union(
+    (table, span) => `SELECT r.is_current, r.bucket, r.service, r.operation, h.bucket_key, h.n, CAST(0 AS bigint) AS n_failed
   FROM ${rows(table, span)}, unnest(r.histogram_keys, r.histogram_counts) AS h(bucket_key, n)
   UNION ALL
   SELECT r.is_current, r.bucket, r.service, r.operation, h.bucket_key, CAST(0 AS bigint), h.n
-  FROM ${rows(table, span, ' AND failures > 0')}, unnest(r.failure_histogram_keys, r.failure_histogram_counts) AS h(bucket_key, n)`)}
+  FROM ${rows(table, span, ' AND failures > 0')}, unnest(r.failure_histogram_keys, r.failure_histogram_counts) AS h(bucket_key, n)`,
+  )}
 ),
 rollup_fingerprints AS NOT MATERIALIZED (
-  ${union((table, span) => `SELECT service, operation, f.key AS fingerprint, CAST(f.value->>'count' AS bigint) AS n,
+  ${union(
+    (table, span) => `SELECT service, operation, f.key AS fingerprint, CAST(f.value->>'count' AS bigint) AS n,
     f.value->>'example' AS example, CAST(f.value->>'last_at' AS timestamptz) AS last_at
   FROM ${table}, jsonb_each(fingerprints) AS f
-  WHERE ${usedCurrentRows(span)} AND failures > 0`)}
+  WHERE ${usedCurrentRows(span)} AND failures > 0`,
+  )}
 )`;
 }

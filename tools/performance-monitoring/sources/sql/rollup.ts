@@ -3,9 +3,9 @@
 // and fingerprint rules are the report's, never a copy (docs/sources.md, docs/error-groups.md, docs/rollups.md). `npx tsx
 // tools/performance-monitoring/sources/sql/build-rollup.ts` writes it, and a test fails when it is stale.
 import { aggregationSql } from './aggregate.js';
+import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
 import { BLOCK_SPANS } from './rollup-spans.js';
-import { cte, splitCtes, substitute } from './ctes.js';
 
 export const ROLLUP_FILE = new URL('../../sql/rollup.sql', import.meta.url);
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';

@@ -1,11 +1,12 @@
 // sql/rpc.sql is generated from sql/aggregate.sql and the rollup read built from it (one source
 // of truth for the SQL text) and from the declared parameters (aggregate-contract.ts): `npm run
 // sql:rpc` writes it, and a test fails when it is stale.
-import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
+
 import { aggregationSql } from './aggregate.js';
+import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
+import { substitute } from './ctes.js';
 import { ROLLUP_END, rollupCovers } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
-import { substitute } from './ctes.js';
 
 export const RPC_FILE = new URL('../../sql/rpc.sql', import.meta.url);
 export const RPC_FUNCTION = 'public.perf_monitor_summary';

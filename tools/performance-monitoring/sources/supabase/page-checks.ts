@@ -71,7 +71,8 @@ function keyed(row: unknown): Keyed | null {
 /** What is wrong with the page, in words for the error line, or null when it may be used.
  *  Rows without a readable id and created_at are skipped and counted elsewhere, not checked. */
 export function pageProblem(rows: unknown[], bounds: PageBounds): string | null {
-  if (rows.length > bounds.pageSize) return `a page of more than ${bounds.pageSize.toLocaleString('en-US')} rows (the server ignored the limit)`;
+  if (rows.length > bounds.pageSize)
+    return `a page of more than ${bounds.pageSize.toLocaleString('en-US')} rows (the server ignored the limit)`;
   const from = { ms: bounds.from.getTime(), micro: 0 };
   const to = { ms: bounds.to.getTime(), micro: 0 };
   // The previous page passed these checks, so its last row (the cursor) is keyed.
@@ -88,7 +89,9 @@ export function pageProblem(rows: unknown[], bounds: PageBounds): string | null 
       return 'a row of another service than --service (the server ignored the filter)';
     }
     if (previous && !after(previous, key)) {
-      return first ? 'the page did not advance past the previous one (the server ignored the keyset filter)' : 'rows out of (created_at, id) order';
+      return first
+        ? 'the page did not advance past the previous one (the server ignored the keyset filter)'
+        : 'rows out of (created_at, id) order';
     }
     previous = key;
     first = false;

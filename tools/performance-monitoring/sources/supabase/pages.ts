@@ -58,9 +58,13 @@ function isRawRow(value: unknown): value is RawRow {
   return (
     (typeof row.id === 'string' || typeof row.id === 'number') &&
     typeof row.source === 'string' &&
-    typeof row.created_at === 'string' && !Number.isNaN(Date.parse(row.created_at)) &&
+    typeof row.created_at === 'string' &&
+    !Number.isNaN(Date.parse(row.created_at)) &&
     (row.duration_ms === null || (typeof row.duration_ms === 'number' && Number.isFinite(row.duration_ms))) &&
-    textOrNull(row.operation) && textOrNull(row.level) && textOrNull(row.status) && textOrNull(row.message)
+    textOrNull(row.operation) &&
+    textOrNull(row.level) &&
+    textOrNull(row.status) &&
+    textOrNull(row.message)
   );
 }
 
@@ -70,8 +74,10 @@ type Cursor = Pick<RawRow, 'id' | 'created_at'>;
 function isCursor(value: unknown): value is Cursor {
   const row = value as Record<string, unknown> | null;
   return (
-    typeof row === 'object' && row !== null &&
-    (typeof row.id === 'string' || typeof row.id === 'number') && typeof row.created_at === 'string'
+    typeof row === 'object' &&
+    row !== null &&
+    (typeof row.id === 'string' || typeof row.id === 'number') &&
+    typeof row.created_at === 'string'
   );
 }
 
@@ -85,7 +91,14 @@ export function pageFilter(cursor: Cursor | null): string {
   return `and(created_at.gt.${at},or(${IS_OPERATION})),and(created_at.eq.${at},id.gt.${quote(cursor.id)},or(${IS_OPERATION}))`;
 }
 
-async function readSlice(client: SupabaseClient, request: PageRequest, from: Date, to: Date, sink: PageSink, stop: AbortSignal): Promise<void> {
+async function readSlice(
+  client: SupabaseClient,
+  request: PageRequest,
+  from: Date,
+  to: Date,
+  sink: PageSink,
+  stop: AbortSignal,
+): Promise<void> {
   let cursor: Cursor | null = null;
   for (let first = true; ; first = false) {
     // Another slice failed: the run exits 1 without a report, so stop reading (and appending).

@@ -98,8 +98,10 @@ function histogram(row: Row, samples: number, failures: number): Pick<RollupRow,
   const n = counts(row, 'histogram_counts', Number.MAX_SAFE_INTEGER);
   const failedKeys = counts(row, 'failure_histogram_keys', MAX_KEY);
   const failedN = counts(row, 'failure_histogram_counts', Number.MAX_SAFE_INTEGER);
-  if (keys.length !== n.length || failedKeys.length !== failedN.length) throw new Problem("a row's histogram keys and counts differ in length");
-  if (keys.some((key, i) => i > 0 && key <= (keys[i - 1] as number)) || n.some((c) => c === 0)) throw new Problem("a row's histogram is not ascending keys with counts");
+  if (keys.length !== n.length || failedKeys.length !== failedN.length)
+    throw new Problem("a row's histogram keys and counts differ in length");
+  if (keys.some((key, i) => i > 0 && key <= (keys[i - 1] as number)) || n.some((c) => c === 0))
+    throw new Problem("a row's histogram is not ascending keys with counts");
   if (n.reduce((sum, c) => sum + c, 0) !== samples) throw new Problem("a row's histogram does not add up to its samples");
   const failedCounts = keys.map(() => 0);
   let j = 0;
@@ -107,7 +109,8 @@ function histogram(row: Row, samples: number, failures: number): Pick<RollupRow,
   for (let i = 0; i < failedKeys.length; i++) {
     while (j < keys.length && (keys[j] as number) < (failedKeys[i] as number)) j++;
     const failed = failedN[i] as number;
-    if (keys[j] !== failedKeys[i] || failed === 0 || failed > (n[j] as number)) throw new Problem("a row's failure histogram is not part of its histogram");
+    if (keys[j] !== failedKeys[i] || failed === 0 || failed > (n[j] as number))
+      throw new Problem("a row's failure histogram is not part of its histogram");
     failedCounts[j] = failed;
     failedTotal += failed;
     j++;
@@ -124,7 +127,8 @@ function fingerprints(row: Row, failures: number): RollupFingerprint[] {
   for (const [fingerprint, entry] of Object.entries(value as Row)) {
     const { count: n, example, last_at } = (entry ?? {}) as Row;
     const at = typeof last_at === 'string' ? instantOf(last_at) : null;
-    if (!isCount(n) || n === 0 || typeof example !== 'string' || at === null) throw new Problem("a row's fingerprint is not {count, example, last_at}");
+    if (!isCount(n) || n === 0 || typeof example !== 'string' || at === null)
+      throw new Problem("a row's fingerprint is not {count, example, last_at}");
     out.push({ fingerprint, n, example, lastAt: BigInt(at.ms) * 1000n + BigInt(at.micro) });
     total += n;
   }
@@ -149,7 +153,8 @@ function rollupRow(raw: unknown, bounds: RollupPageBounds): RollupRow {
     throw new Problem('a row outside the requested spans and hours (the server ignored the filter)');
   }
   const service = text(row, 'service');
-  if (bounds.service !== null && service !== bounds.service) throw new Problem('a row of another service than --service (the server ignored the filter)');
+  if (bounds.service !== null && service !== bounds.service)
+    throw new Problem('a row of another service than --service (the server ignored the filter)');
   const operations = count(row, 'operations');
   const failures = count(row, 'failures');
   const samples = count(row, 'samples');
@@ -158,7 +163,11 @@ function rollupRow(raw: unknown, bounds: RollupPageBounds): RollupRow {
   const [minDuration, maxDuration] = [duration(row, 'min_duration'), duration(row, 'max_duration')];
   const sumDuration = exactSum(row, 'sum_duration');
   const sumSquares = exactSum(row, 'sum_squares');
-  if (samples === 0 ? minDuration !== null || maxDuration !== null || sumDuration !== 0n || sumSquares !== 0n : minDuration === null || maxDuration === null) {
+  if (
+    samples === 0
+      ? minDuration !== null || maxDuration !== null || sumDuration !== 0n || sumSquares !== 0n
+      : minDuration === null || maxDuration === null
+  ) {
     throw new Problem("a row's min and max durations do not match its samples");
   }
   if (minDuration !== null && maxDuration !== null) {
@@ -168,8 +177,18 @@ function rollupRow(raw: unknown, bounds: RollupPageBounds): RollupRow {
     }
   }
   return {
-    span, hourMs: hour.ms, service, operation: text(row, 'operation'),
-    operations, failures, samples, sumDuration, sumSquares, minDuration, maxDuration, invalidDurations,
+    span,
+    hourMs: hour.ms,
+    service,
+    operation: text(row, 'operation'),
+    operations,
+    failures,
+    samples,
+    sumDuration,
+    sumSquares,
+    minDuration,
+    maxDuration,
+    invalidDurations,
     ...histogram(row, samples, failures),
     fingerprints: bounds.fingerprints ? fingerprints(row, failures) : [],
   };
@@ -181,7 +200,8 @@ const pairKey = (row: { service: string; operation: string }) => JSON.stringify(
  *  line. (service, operation) order is the database's collation, unknown here: within one
  *  (span, hour) a pair must only never come twice, which is what ends a read that repeats. */
 export function rollupPage(rows: unknown[], bounds: RollupPageBounds): { rows: RollupRow[]; cursor: RollupCursor } | { problem: string } {
-  if (rows.length > bounds.pageSize) return { problem: `a page of more than ${bounds.pageSize.toLocaleString('en-US')} rows (the server ignored the limit)` };
+  if (rows.length > bounds.pageSize)
+    return { problem: `a page of more than ${bounds.pageSize.toLocaleString('en-US')} rows (the server ignored the limit)` };
   const out: RollupRow[] = [];
   let cursor = bounds.cursor && { ...bounds.cursor, seen: new Set(bounds.cursor.seen) };
   try {
@@ -190,10 +210,16 @@ export function rollupPage(rows: unknown[], bounds: RollupPageBounds): { rows: R
       const order = cursor ? row.span - cursor.span || row.hourMs - cursor.hourMs : 1;
       const first = out.length === 0;
       if (order < 0) {
-        throw new Problem(first ? 'the page did not advance past the previous one (the server ignored the keyset filter)' : 'rows out of primary-key order');
+        throw new Problem(
+          first ? 'the page did not advance past the previous one (the server ignored the keyset filter)' : 'rows out of primary-key order',
+        );
       }
       if (order === 0 && cursor?.seen.has(pairKey(row))) {
-        throw new Problem(first ? 'the page did not advance past the previous one (the server ignored the keyset filter)' : 'a row repeated within the page');
+        throw new Problem(
+          first
+            ? 'the page did not advance past the previous one (the server ignored the keyset filter)'
+            : 'a row repeated within the page',
+        );
       }
       const seen = order === 0 && cursor ? cursor.seen : new Set<string>();
       seen.add(pairKey(row));

@@ -4,9 +4,9 @@
 // which only the current window's error groups use.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { instantOf } from './page-checks.js';
+import { PAGE_SIZE, PageFailure } from './pages.js';
 import { type RollupCursor, type RollupRow, rollupPage } from './rollup-page-checks.js';
 import type { HourRange } from './rollup-plan.js';
-import { PAGE_SIZE, PageFailure } from './pages.js';
 
 export const STATE_TABLE = 'perf_monitor_rollup_state';
 export const HOURLY_TABLE = 'perf_monitor_rollup';
@@ -17,11 +17,22 @@ const HOUR = 3_600_000;
 const NOT_INSTALLED = new Set(['PGRST205', '42P01', '42501']);
 
 const FIGURES = [
-  'hour', 'service', 'operation', 'operations', 'failures', 'samples',
+  'hour',
+  'service',
+  'operation',
+  'operations',
+  'failures',
+  'samples',
   // numeric: as text, so no digit is lost in JSON.
-  'sum_duration::text', 'sum_squares::text',
-  'min_duration', 'max_duration', 'invalid_durations',
-  'histogram_keys', 'histogram_counts', 'failure_histogram_keys', 'failure_histogram_counts',
+  'sum_duration::text',
+  'sum_squares::text',
+  'min_duration',
+  'max_duration',
+  'invalid_durations',
+  'histogram_keys',
+  'histogram_counts',
+  'failure_histogram_keys',
+  'failure_histogram_counts',
 ];
 
 /** The watermark (epoch ms; null before the first refresh), or null where rollup.sql is not installed. */
@@ -70,7 +81,12 @@ export interface RollupRead {
 }
 
 /** Every row of `read`, page by page into `sink`; stops quietly once `stop` is aborted. */
-export async function readRollupRows(client: SupabaseClient, read: RollupRead, sink: (rows: RollupRow[]) => void, stop: AbortSignal): Promise<void> {
+export async function readRollupRows(
+  client: SupabaseClient,
+  read: RollupRead,
+  sink: (rows: RollupRow[]) => void,
+  stop: AbortSignal,
+): Promise<void> {
   const spanColumn = read.table === BLOCK_TABLE;
   const columns = [...(spanColumn ? ['span_hours'] : []), ...FIGURES, ...(read.fingerprints ? ['fingerprints'] : [])].join(',');
   const order = spanColumn ? ['span_hours', 'hour', 'service', 'operation'] : ['hour', 'service', 'operation'];
@@ -85,10 +101,18 @@ export async function readRollupRows(client: SupabaseClient, read: RollupRead, s
     const { data, error, status } = await query.limit(PAGE_SIZE).retry(false).abortSignal(stop);
     if (stop.aborted) return;
     if (error) throw new PageFailure({ status, code: error.code ?? '', message: error.message ?? '', table: read.table });
-    if (!Array.isArray(data)) throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'the answer is not a list of rows', table: read.table });
+    if (!Array.isArray(data))
+      throw new PageFailure({ status, code: 'BAD_ANSWER', message: 'the answer is not a list of rows', table: read.table });
     // An empty page is the only proof of the end: the server may cap pages below PAGE_SIZE.
     if (data.length === 0) return;
-    const page = rollupPage(data, { ranges: read.ranges, spanColumn, fingerprints: read.fingerprints, service: read.service, pageSize: PAGE_SIZE, cursor });
+    const page = rollupPage(data, {
+      ranges: read.ranges,
+      spanColumn,
+      fingerprints: read.fingerprints,
+      service: read.service,
+      pageSize: PAGE_SIZE,
+      cursor,
+    });
     if ('problem' in page) throw new PageFailure({ status, code: 'BAD_ANSWER', message: page.problem, table: read.table });
     sink(page.rows);
     cursor = page.cursor;

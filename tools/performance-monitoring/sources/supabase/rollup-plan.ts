@@ -49,7 +49,12 @@ function cover(start: number, end: number, watermark: number, bucketSeconds: num
 /** [lo, hi) without [cutLo, cutHi): up to two ranges, empty ones dropped. */
 function without(lo: number, hi: number, cutLo: number, cutHi: number): [number, number][] {
   if (cutLo >= cutHi) return lo < hi ? [[lo, hi]] : [];
-  return ([[lo, Math.min(hi, cutLo)], [Math.max(lo, cutHi), hi]] as [number, number][]).filter(([a, b]) => a < b);
+  return (
+    [
+      [lo, Math.min(hi, cutLo)],
+      [Math.max(lo, cutHi), hi],
+    ] as [number, number][]
+  ).filter(([a, b]) => a < b);
 }
 
 /** Ranges of one span, sorted, with touching or overlapping ones merged. */
@@ -77,7 +82,13 @@ export function fallbackPlan(query: AggregateQuery, watermarkMs: number, bucketS
     });
   }
   const [p, c] = [previous[0] as Level, current[0] as Level];
-  const raw = ([[previousStart, p.lo], [p.hi, c.lo], [c.hi, end]] as [number, number][])
+  const raw = (
+    [
+      [previousStart, p.lo],
+      [p.hi, c.lo],
+      [c.hi, end],
+    ] as [number, number][]
+  )
     .map(([a, b]): [number, number] => [Math.max(a, previousStart), Math.min(b, end)])
     .filter(([a, b]) => a < b)
     .map(([a, b]): [Date, Date] => [new Date(a), new Date(b)]);

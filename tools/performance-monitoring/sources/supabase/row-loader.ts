@@ -2,14 +2,14 @@
 // then the same aggregation SQL runs over them, so both paths give the same numbers. With
 // rollup rows appended too, the rollup read SQL (rollup-read-sql.ts) runs instead.
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { aggregationParams } from '../sql/aggregate.js';
-import { aggregateInDuckDb, openDuckDb, type DuckDb } from '../duckdb.js';
-import { rollupCovers } from '../sql/rollup-cover.js';
-import type { RollupRow } from './rollup-page-checks.js';
-import { rollupReadSql } from '../sql/rollup-read.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
 import { decodeAggregateRows } from '../rows.js';
+import { aggregationParams } from '../sql/aggregate.js';
+import { rollupCovers } from '../sql/rollup-cover.js';
+import { rollupReadSql } from '../sql/rollup-read.js';
 import { createdAtFromTextSql } from '../sql/timestamps.js';
 import type { AggregateQuery, Aggregates } from '../types.js';
+import type { RollupRow } from './rollup-page-checks.js';
 
 export interface LogRow {
   source: string;
@@ -139,10 +139,15 @@ export class RowLoader {
     for (const [table, appender] of Object.entries(this.rollups)) {
       appender.closeSync();
       const times = table === 'rollup_fingerprint_rows' ? `, ${timestamptz('last_at_us')} AS last_at` : '';
-      await c.run(`CREATE VIEW ${table} AS SELECT * EXCLUDE (hour_us${times ? ', last_at_us' : ''}), ${timestamptz('hour_us')} AS hour${times} FROM ${table}_staged`);
+      await c.run(
+        `CREATE VIEW ${table} AS SELECT * EXCLUDE (hour_us${times ? ', last_at_us' : ''}), ${timestamptz('hour_us')} AS hour${times} FROM ${table}_staged`,
+      );
     }
     const skippedRows = await this.parseRows();
-    const reader = await c.runAndReadAll(rollupReadSql('duckdb', TABLE), [...aggregationParams(query), new Date(watermarkMs).toISOString()]);
+    const reader = await c.runAndReadAll(rollupReadSql('duckdb', TABLE), [
+      ...aggregationParams(query),
+      new Date(watermarkMs).toISOString(),
+    ]);
     return { ...decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB'), skippedRows };
   }
 

@@ -7,16 +7,16 @@ import { type RetryingFetch, retryingFetch } from '../../net/fetch.js';
 import { DEFAULT_ATTEMPTS, isRetryableStatus } from '../../net/retry.js';
 import { forServerText } from '../../text/safe-text.js';
 import { bucketSeconds } from '../buckets.js';
-import { rpcArguments } from '../sql/aggregate-contract.js';
-import { DEFAULT_TABLE } from '../sql/aggregate.js';
-import { RowLoader } from './row-loader.js';
 import { rollupsMayAnswer } from '../rollup-coverage.js';
+import { decodeAggregateRows } from '../rows.js';
+import { DEFAULT_TABLE } from '../sql/aggregate.js';
+import { rpcArguments } from '../sql/aggregate-contract.js';
+import { RPC_STATEMENT_TIMEOUT } from '../sql/rpc.js';
+import type { AggregateQuery, Aggregates, Source, SourceResult } from '../types.js';
+import { type PageError, PageFailure, readAllRows, readTogether } from './pages.js';
 import { readRollupRows, readRollupState, rollupReads } from './rollup-pages.js';
 import { fallbackPlan } from './rollup-plan.js';
-import { decodeAggregateRows } from '../rows.js';
-import { RPC_STATEMENT_TIMEOUT } from '../sql/rpc.js';
-import { type PageError, PageFailure, readAllRows, readTogether } from './pages.js';
-import type { AggregateQuery, Aggregates, Source, SourceResult } from '../types.js';
+import { RowLoader } from './row-loader.js';
 
 export const RPC_NAME = 'perf_monitor_summary';
 const RPC_MISSING = new Set(['PGRST202', '42883']);
@@ -73,7 +73,9 @@ export class SupabaseSource implements Source {
   }
 
   private async viaRpc(client: SupabaseClient, query: AggregateQuery): Promise<Aggregates | null> {
-    const { data, error, status } = await this.call(async () => await client.rpc(RPC_NAME, rpcArguments(query, { exact: !this.settings.rollups })));
+    const { data, error, status } = await this.call(
+      async () => await client.rpc(RPC_NAME, rpcArguments(query, { exact: !this.settings.rollups })),
+    );
     if (error) {
       if (RPC_MISSING.has(error.code ?? '')) {
         // Two lines of at most 100 columns with the sink's `perf-monitor: ` prefix (issue 16).
@@ -95,15 +97,22 @@ export class SupabaseSource implements Source {
   private async viaRows(client: SupabaseClient, query: AggregateQuery): Promise<SourceResult> {
     const loader = await RowLoader.open();
     const failed = (error: unknown) => {
-      if (error instanceof PageFailure) throw new RuntimeError(this.explain(error.failure, `reading ${error.failure.table ?? this.settings.table}`));
+      if (error instanceof PageFailure)
+        throw new RuntimeError(this.explain(error.failure, `reading ${error.failure.table ?? this.settings.table}`));
       throw error;
     };
     try {
       // Rollups installed and covering some of the windows (and no --exact): their rows, and raw
       // rows only where they hold none (the edges, the hours after the watermark).
-      const state = this.settings.rollups && rollupsMayAnswer(query, this.settings.table) ? await this.call(() => readRollupState(client)).catch(failed) : null;
+      const state =
+        this.settings.rollups && rollupsMayAnswer(query, this.settings.table)
+          ? await this.call(() => readRollupState(client)).catch(failed)
+          : null;
       const watermark = state?.watermark ?? null;
-      const plan = watermark !== null && (await loader.rollupsCover(query, watermark)) ? fallbackPlan(query, watermark, bucketSeconds(query.start, query.end)) : null;
+      const plan =
+        watermark !== null && (await loader.rollupsCover(query, watermark))
+          ? fallbackPlan(query, watermark, bucketSeconds(query.start, query.end))
+          : null;
       let fetched = 0;
       let estimated = 0;
       let skippedRows = 0;
@@ -114,25 +123,42 @@ export class SupabaseSource implements Source {
       };
       const request = { table: this.settings.table, start: query.previousStart, end: query.end, service: query.service, ranges: plan?.raw };
       const raw = (stop: AbortSignal) =>
-        readAllRows(client, request, {
-          rows: (rows) => {
-            loader.append(rows);
-            fetchedRows(rows.length);
+        readAllRows(
+          client,
+          request,
+          {
+            rows: (rows) => {
+              loader.append(rows);
+              fetchedRows(rows.length);
+            },
+            estimate: (rows) => (estimated += rows),
+            skipped: (rows) => (skippedRows += rows),
           },
-          estimate: (rows) => (estimated += rows),
-          skipped: (rows) => (skippedRows += rows),
-        }, stop);
+          stop,
+        );
       if (plan) await loader.openRollups();
-      const rollupRows = plan === null ? [] : rollupReads(plan.rollup, plan.currentLo, query.service).map((read) => (stop: AbortSignal) =>
-        readRollupRows(client, read, (rows) => {
-          loader.appendRollups(rows);
-          fetchedRows(rows.length);
-        }, stop));
+      const rollupRows =
+        plan === null
+          ? []
+          : rollupReads(plan.rollup, plan.currentLo, query.service).map(
+              (read) => (stop: AbortSignal) =>
+                readRollupRows(
+                  client,
+                  read,
+                  (rows) => {
+                    loader.appendRollups(rows);
+                    fetchedRows(rows.length);
+                  },
+                  stop,
+                ),
+            );
       await this.call(() => readTogether([raw, ...rollupRows])).catch(failed);
       progress?.(`fetched ${fetched.toLocaleString('en-US')} rows`, true);
-      const { skippedRows: unreadableTimes, ...aggregates } = plan && watermark !== null ? await loader.aggregateWithRollups(query, watermark) : await loader.aggregate(query);
+      const { skippedRows: unreadableTimes, ...aggregates } =
+        plan && watermark !== null ? await loader.aggregateWithRollups(query, watermark) : await loader.aggregate(query);
       skippedRows += unreadableTimes;
-      if (skippedRows > 0) this.notice(`skipped ${skippedRows.toLocaleString('en-US')} rows with an unusable source, created_at or duration_ms`);
+      if (skippedRows > 0)
+        this.notice(`skipped ${skippedRows.toLocaleString('en-US')} rows with an unusable source, created_at or duration_ms`);
       // Installed but not read (empty, or ending before the windows): the coverage notice says so.
       const rollup = plan ? aggregates.rollup : state && { watermark: watermark === null ? null : watermark / 1000, hours: 0 };
       return { kind: this.kind, aggregation: plan ? 'rollup' : 'client', skippedRows, ...aggregates, rollup };
@@ -172,7 +198,8 @@ export class SupabaseSource implements Source {
       return `${where}: ${doing} was refused (HTTP ${failure.status}): check SUPABASE_SERVICE_ROLE_KEY is the project's service role key`;
     }
     if (failure.code === '42P01' || failure.code === 'PGRST205') {
-      if (failure.table) return `${where}: table ${failure.table} not found: run tools/performance-monitoring/sql/rollup.sql again (or pass --exact)`;
+      if (failure.table)
+        return `${where}: table ${failure.table} not found: run tools/performance-monitoring/sql/rollup.sql again (or pass --exact)`;
       return `${where}: table ${this.settings.table} not found: run tools/performance-monitoring/sql/schema.sql (or set PERFMON_TABLE)`;
     }
     // The server's words, clipped and without control characters: it may send anything.
