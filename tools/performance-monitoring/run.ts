@@ -13,6 +13,7 @@ import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
 import { coverageNotice } from './sources/rollup-coverage.js';
 import type { AggregateQuery, Source } from './sources/types.js';
+import { closestName } from './text/closest.js';
 import { forMessage, forMessageText } from './text/safe-text.js';
 
 export interface RunIo {
@@ -84,8 +85,7 @@ async function suggestServices(source: Source, query: AggregateQuery, notices: N
   const all = await source.aggregate({ ...query, service: null });
   const names = [...new Set(all.stats.flatMap((row) => (row.level === 'service' && row.operations > 0 ? [row.service] : [])))].sort();
   if (names.length === 0) return;
-  const wanted = query.service?.toLowerCase();
-  const close = names.find((name) => name.toLowerCase() === wanted);
+  const close = closestName(query.service ?? '', names);
   // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
   const hint = close ? `did you mean ${forMessageText(close)}? ` : '';
   notices.line(

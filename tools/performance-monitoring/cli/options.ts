@@ -75,7 +75,7 @@ export const OPTIONS = {
   inputFormat: value('format', 'format of --input -: ndjson or csv', parse.inputFormat),
   source: value('kind', 'force a source: demo, file, supabase or postgres', parse.source),
   failUnder: value('score', 'exit 3 when the health score is below this (or null)', parse.failUnder),
-  output: value('file', 'write the report to this file atomically (temp + rename), not stdout', parse.output),
+  output: value('file', 'write the report to this file atomically (temp + rename), not stdout; - is stdout', parse.output),
   compact: flag('with --format json: one line, for appending to a log'),
   assert: list('expr', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500', parseAssertion),
   baseline: value('report.json', 'compare with a saved --format json report; exit 3 on a regression', parse.baselinePath),

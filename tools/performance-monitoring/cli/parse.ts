@@ -104,9 +104,10 @@ export function inputFormat(value: string): InputFormat {
   return found;
 }
 
-export function output(value: string): string {
-  if (value.trim() === '') throw new Invalid('use a file path such as /var/lib/node_exporter/textfile/perfmon.prom');
-  return value;
+/** A file path; `-` is stdout, as `--input -` is stdin (null: the report goes to stdout). */
+export function output(value: string): string | null {
+  if (value.trim() === '') throw new Invalid('use a file path such as /var/lib/node_exporter/textfile/perfmon.prom, or - for stdout');
+  return value === '-' ? null : value;
 }
 
 export function service(value: string): string {

@@ -2,6 +2,7 @@
 // Assertion, or one line that points at the part of the expression that is wrong.
 
 import { UsageError } from '../base/errors.js';
+import { closestName } from '../text/closest.js';
 import { forMessage } from '../text/safe-text.js';
 import { type Assertion, GATE_METRICS, type GateMetric, type GateOp } from './types.js';
 
@@ -103,27 +104,5 @@ function parseLimit(right: string, op: string, metric: GateMetric, fail: Fail): 
 /** The metric a misspelt name most likely meant: an alias, the same name in another case, or
  *  one within two edits. */
 function suggest(name: string): GateMetric | null {
-  const lower = name.toLowerCase();
-  const alias = ALIASES.get(lower);
-  if (alias) return alias;
-  let best: { metric: GateMetric; distance: number } | null = null;
-  for (const metric of GATE_METRICS) {
-    const distance = editDistance(lower, metric.toLowerCase());
-    if (distance <= 2 && (best === null || distance < best.distance)) best = { metric, distance };
-  }
-  return best?.metric ?? null;
-}
-
-/** Levenshtein distance, two rows. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
+  return ALIASES.get(name.toLowerCase()) ?? closestName(name, GATE_METRICS);
 }

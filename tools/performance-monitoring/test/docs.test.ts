@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { flagOf, OPTIONS, type OptionName } from '../cli/options.js';
+import { fieldRows, loadSchema, renderJsonDoc } from '../harness/json-doc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -53,6 +54,18 @@ describe('docs/design.md', () => {
   it('names only files and folders that exist', () => {
     const lines = read('docs/design.md').split('\n');
     expect(lines.flatMap((line) => missing(line))).toEqual([]);
+  });
+});
+
+describe('docs/json.md', () => {
+  it('documents every field of report.schema.json, each with a description', () => {
+    const rows = fieldRows(loadSchema());
+    expect(rows.length).toBeGreaterThan(200);
+    expect(rows.filter((row) => row.description === '').map((row) => row.path)).toEqual([]);
+  });
+
+  it('is what `npm run docs:json` writes from the schema', () => {
+    expect(read('docs/json.md')).toBe(renderJsonDoc(loadSchema()));
   });
 });
 

@@ -124,14 +124,18 @@ export function forHtml(text: string): string {
 // autolinks (`https://…`, `a@b.c`) never form. Log text never starts a line there (it follows a
 // bullet or sits in a cell), so `#`, `-`, `+` and `1.` need nothing. A backslash before ASCII
 // punctuation is a literal in CommonMark.
-const MARKDOWN_SPECIAL = /[\\`*_[\]<>|~&!$:@]/g;
+const MARKDOWN_SPECIAL = /[\\`*_[\]<>|~&!$@]/g;
 /** `www.` starts an autolink without a colon. */
 const WWW = /\b(www)\./gi;
+/** A colon starts an autolink only after a scheme (`https://`, `mailto:`): escaped there alone,
+ *  so times (`20:00:00`) and `service: message` read plainly in a job summary. */
+const SCHEME_COLON = /\b([a-z][a-z0-9+.-]*):(?=\/\/)|\b(mailto|xmpp):/gi;
 
 /** Log text as literal GitHub Markdown on one line: the class gone, clipped, every special escaped. */
 export function forMarkdown(text: string, max: number): string {
   return clip(forTerminalLine(text).trim(), max)
     .replace(MARKDOWN_SPECIAL, (c) => `\\${c}`)
+    .replace(SCHEME_COLON, (_match, scheme: string | undefined, mail: string | undefined) => `${scheme ?? mail}\\:`)
     .replace(WWW, '$1\\.');
 }
 
