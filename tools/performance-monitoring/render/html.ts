@@ -12,6 +12,7 @@ import { formatCount, formatFixed, formatMs, formatPercent } from '../text/forma
 import { forHtml, forTerminalLine } from '../text/safe-text.js';
 import { OPERATION_HEADERS, operationRows, TIMELINE_HEADERS, timelineRows } from './deep-dive-rows.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
+import { drawIcons, textWithoutIcons } from './html-icons.js';
 
 /** One bucket of the timeline (docs/timeline.md). */
 export interface TimelineBucket {
@@ -42,7 +43,8 @@ const asset = (name: string) => readFileSync(new URL(`./html-assets/${name}`, im
 const uplotFile = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`), 'utf8');
 
 /** Log text as inert HTML on one line. */
-const text = (value: string) => forHtml(forTerminalLine(value));
+/** Log text as HTML: one line, escaped, its emoji as references so drawIcons never restyles them. */
+const text = (value: string) => textWithoutIcons(forHtml(forTerminalLine(value)));
 
 /** JSON inside <script>: `<` escaped so no `</script>` or `<!--` can end or change it. */
 const scriptJson = (value: unknown) =>
@@ -54,7 +56,7 @@ const scriptJson = (value: unknown) =>
 /** A table cell: what people read, and the raw figure the sort uses (empty when null). */
 function cell(shown: string, sort: number | string | null, className = ''): string {
   const sortValue = sort === null ? '' : String(sort);
-  return `<td${className ? ` class="${className}"` : ''} data-sort="${forHtml(sortValue)}">${shown}</td>`;
+  return `<td${className ? ` class="${className}"` : ''} data-sort="${textWithoutIcons(forHtml(sortValue))}">${shown}</td>`;
 }
 
 /** `number` columns sort by figure and align right; `count` sorts by figure, aligned left. */
@@ -332,10 +334,10 @@ export function renderHtml(report: Report): string {
 <style>${asset('page.css')}</style>
 </head>
 <body>
-${header(shape, report)}
+${drawIcons(`${header(shape, report)}
 <main>
 ${shape.parts.map((part) => partLines(part, (s) => sectionBody(s, timed, shape, data !== null))).join('\n')}
-</main>
+</main>`)}
 <footer><p>perf-monitor · schema version ${report.schemaVersion} · threshold ${formatMs(report.threshold)}</p></footer>
 <script type="application/json" id="perfmon-chart-data">${scriptJson(data)}</script>
 <script>${uplotFile('uPlot.iife.min.js')}</script>

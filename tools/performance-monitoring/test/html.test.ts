@@ -312,3 +312,100 @@ describe('charts from the timeline', () => {
     await opened.close();
   });
 });
+
+describe('readable where no emoji font is installed, times in UTC, values on hover (issue 26)', () => {
+  const report = withTimeline(buildReport({ services: sampleServices() }));
+  const html = renderHtml(report);
+
+  it('draws every status icon with CSS: a visible shape, the emoji kept as transparent text', async () => {
+    const { page, consoleErrors } = await open(html, 'icons', 1400);
+    expect(consoleErrors).toEqual([]);
+    const icons = await page.$$eval('.icon', (els) =>
+      els.map((el) => {
+        const before = getComputedStyle(el, '::before');
+        const box = el.getBoundingClientRect();
+        return {
+          text: el.textContent,
+          label: el.getAttribute('aria-label'),
+          color: getComputedStyle(el).color,
+          shape: before.backgroundColor,
+          width: box.width,
+        };
+      }),
+    );
+    expect(icons.length).toBeGreaterThan(5);
+    for (const icon of icons) {
+      expect(icon.label).not.toBe('');
+      expect(icon.color).toBe('rgba(0, 0, 0, 0)');
+      expect(icon.shape).not.toBe('rgba(0, 0, 0, 0)');
+      expect(icon.width).toBeGreaterThan(8);
+    }
+    // Every emoji the body shows is inside an icon: none is left to an emoji font.
+    const loose = await page.evaluate(() => {
+      const walker = document.createTreeWalker(document.querySelector('main') ?? document.body, NodeFilter.SHOW_TEXT);
+      const found: string[] = [];
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (/\p{Extended_Pictographic}/u.test(node.textContent ?? '') && !node.parentElement?.classList.contains('icon'))
+          found.push(node.textContent ?? '');
+      }
+      return found;
+    });
+    expect(loose).toEqual([]);
+    await screenshot(page, 'icons-1400');
+    await page.close();
+  });
+
+  it('keeps an emoji of a log line as text, never restyled as a status icon', async () => {
+    const services = sampleServices().map((s, i) => (i === 0 ? { ...s, service: '✅ fake-ok' } : s));
+    const { page } = await open(renderHtml(withTimeline(buildReport({ services }))), 'icons-log', 1400);
+    const row = await page.$eval('tr[data-service="✅ fake-ok"] td', (td) => ({
+      icons: td.querySelectorAll('.icon').length,
+      text: td.textContent,
+    }));
+    // One icon: the status; the ✅ of the name is text.
+    expect(row.icons).toBe(1);
+    expect(row.text).toContain('✅ fake-ok');
+    await page.close();
+  });
+
+  it('shows the hovered bucket in the legend: its UTC time, 24-hour, and every series value', async () => {
+    const { page } = await open(html, 'hover', 1400);
+    const over = await page.$eval('[data-chart="ops"] .u-over', (el) => {
+      el.scrollIntoView({ block: 'center' });
+      const box = el.getBoundingClientRect();
+      return { x: box.left + box.width - 4, y: box.top + box.height / 2 };
+    });
+    const before = await page.$eval('[data-chart="ops"] .u-legend', (el) => (el.textContent ?? '').replace(/\s+/g, ' '));
+    expect(before).not.toContain('Operations90');
+    await page.mouse.move(over.x, over.y);
+    const legend = await page.$eval('[data-chart="ops"] .u-legend', (el) => (el.textContent ?? '').replace(/\s+/g, ' '));
+    // The last bucket of the first service (hubspot): 09:00 UTC, 90 operations, 2 failures.
+    // Each legend entry is its label then its value (the colon is CSS).
+    expect(legend).toContain('Time (UTC)2025-11-20 09:00 UTC');
+    expect(legend).toContain('Operations90');
+    expect(legend).toContain('Failures2');
+    await screenshot(page, 'hover-1400');
+    await page.close();
+  });
+
+  it('gives failures their own axis on the right, so a low error rate is still seen', async () => {
+    const { page } = await open(html, 'failures-axis', 1400);
+    // The plot area ends well before the canvas: the right-hand room is the failures' axis.
+    const gutters = await page.$$eval('[data-chart="ops"]', (figures) =>
+      figures.map((figure) => {
+        const canvas = figure.querySelector('canvas')?.getBoundingClientRect();
+        const over = figure.querySelector('.u-over')?.getBoundingClientRect();
+        return canvas && over ? canvas.right - over.right : 0;
+      }),
+    );
+    const p95Gutters = await page.$$eval('[data-chart="p95"]', (figures) =>
+      figures.map((figure) => {
+        const canvas = figure.querySelector('canvas')?.getBoundingClientRect();
+        const over = figure.querySelector('.u-over')?.getBoundingClientRect();
+        return canvas && over ? canvas.right - over.right : 0;
+      }),
+    );
+    for (const [i, gutter] of gutters.entries()) expect(gutter).toBeGreaterThan((p95Gutters[i] ?? 0) + 20);
+    await page.close();
+  });
+});

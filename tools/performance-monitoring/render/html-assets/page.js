@@ -1,5 +1,6 @@
 // The HTML report's script (render/html.ts inlines it after uPlot): one chart pair per service
-// from the embedded timeline, redrawn to the card's width; click a column header to sort.
+// from the embedded timeline, redrawn to the card's width, its times in UTC and its values shown
+// on hover; click a column header to sort.
 (() => {
   var COLORS = { operations: '#2563eb', failures: '#dc2626', p95: '#7c3aed', threshold: '#d97706' };
   var HEIGHT = 190;
@@ -14,33 +15,83 @@
     return uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
   }
 
+  function two(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  // The report's times are UTC: the axis says so and never shows the viewer's zone or a 12-hour clock.
+  var spansDays = data !== null && data.starts.length > 1 && data.starts[data.starts.length - 1] - data.starts[0] >= 86400;
+  function utcText(seconds, withDate) {
+    var d = new Date(seconds * 1000);
+    var day = d.getUTCFullYear() + '-' + two(d.getUTCMonth() + 1) + '-' + two(d.getUTCDate());
+    var time = two(d.getUTCHours()) + ':' + two(d.getUTCMinutes());
+    return withDate ? day + ' ' + time : time;
+  }
+  function axisTime(seconds) {
+    var text = utcText(seconds, spansDays);
+    return spansDays ? text.slice(5) : text;
+  }
+
+  function shown(value, unit) {
+    return value == null ? '—' : Math.round(value).toLocaleString('en-US') + unit;
+  }
+
   function chartOptions(kind, el) {
     // Half a bucket of room on each side, so the first and last bars are whole.
     var pad = data.bucketSeconds / 2;
     var x = { time: true, range: (u, min, max) => [min - pad, max + pad] };
+    var time = { label: 'Time (UTC)', value: (u, v) => (v == null ? '—' : utcText(v, true) + ' UTC') };
     var base = {
       width: widthOf(el),
       height: HEIGHT,
       tzDate: utc,
-      legend: { live: false },
+      // The legend follows the cursor: hovering a bucket shows its time and every series' value.
+      legend: { live: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: x },
+      axes: [{ label: 'UTC', values: (u, splits) => splits.map(axisTime) }, {}],
     };
     if (kind === 'ops') {
       var bars = uPlot.paths.bars({ size: [0.7, 40] });
       base.title = 'Operations and failures';
+      // Failures have their own scale (right axis): at a 1% error rate they would be invisible
+      // against the operations' bars on one axis.
       base.series = [
-        {},
-        { label: 'Operations', stroke: COLORS.operations, fill: COLORS.operations + '99', paths: bars, points: { show: false } },
-        { label: 'Failures', stroke: COLORS.failures, fill: COLORS.failures + 'cc', paths: bars, points: { show: false } },
+        time,
+        {
+          label: 'Operations',
+          stroke: COLORS.operations,
+          width: 0,
+          fill: COLORS.operations + '99',
+          paths: bars,
+          points: { show: false },
+          value: (u, v) => shown(v, ''),
+        },
+        {
+          label: 'Failures',
+          scale: 'failures',
+          stroke: COLORS.failures,
+          width: 2,
+          points: { show: true, size: 5, fill: COLORS.failures },
+          value: (u, v) => shown(v, ''),
+        },
       ];
       base.scales.y = { range: (u, min, max) => [0, Math.max(1, max)] };
+      base.scales.failures = { range: (u, min, max) => [0, Math.max(1, max) * 1.15] };
+      base.axes.push({ scale: 'failures', side: 1, label: 'Failures', stroke: COLORS.failures, grid: { show: false } });
     } else {
       base.title = 'P95 (ms) against the threshold';
       base.series = [
-        {},
-        { label: 'P95 ms', stroke: COLORS.p95, width: 2, spanGaps: false, points: { show: true, size: 4 } },
-        { label: 'Threshold', stroke: COLORS.threshold, width: 2, dash: [6, 4], points: { show: false } },
+        time,
+        {
+          label: 'P95 ms',
+          stroke: COLORS.p95,
+          width: 2,
+          spanGaps: false,
+          points: { show: true, size: 4 },
+          value: (u, v) => shown(v, ' ms'),
+        },
+        { label: 'Threshold', stroke: COLORS.threshold, width: 2, dash: [6, 4], points: { show: false }, value: (u, v) => shown(v, ' ms') },
       ];
       base.scales.y = { range: (u, min, max) => [0, Math.max(max, data.threshold) * 1.1] };
     }
