@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The `perf-monitor` command (package.json `bin`): runs monitor.ts in this process through tsx's
-// loader, resolved from this file, so it works from any directory, after `npm ci --omit=dev`
-// too, and signals reach the tool itself (no npx or shell in between).
-import { register } from 'tsx/esm/api';
+// The `perf-monitor` command (package.json `bin`): runs the tool in this process from any
+// directory (signals reach the tool itself: no npx or shell in between). It runs the build in
+// dist/ when it is fresh (`npm ci` makes it), else the TypeScript source through tsx's loader.
+import { fileURLToPath } from 'node:url';
+import { buildIsFresh } from './fresh.mjs';
 
-register();
-await import('../monitor.ts');
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+if (buildIsFresh(root)) {
+  await import('../dist/monitor.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../monitor.ts');
+}

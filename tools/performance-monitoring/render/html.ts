@@ -4,6 +4,7 @@
 // every fetch, so the page opens offline, from a mail attachment, with no request at all.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { toolFile } from '../base/paths.js';
 import type { BaselineReport, GatesReport } from '../gates/types.js';
 import { headingOf, type Outline, type OutlinePart, type OutlineSection, outline, trendCell } from '../report/outline.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
@@ -39,7 +40,7 @@ export interface ChartData {
 }
 
 const require = createRequire(import.meta.url);
-const asset = (name: string) => readFileSync(new URL(`./html-assets/${name}`, import.meta.url), 'utf8');
+const asset = (name: string) => readFileSync(toolFile(`render/html-assets/${name}`), 'utf8');
 const uplotFile = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`), 'utf8');
 
 /** Log text as inert HTML on one line. */

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../base/errors.js';
+import { toolFile } from '../../base/paths.js';
 import { forMessage } from '../../text/safe-text.js';
 import { DEFAULT_TABLE } from './aggregate-contract.js';
 
@@ -16,7 +17,7 @@ let cached: string | undefined;
 
 /** The SQL exactly as shipped; its table is `integration_logs`. */
 export function aggregationSqlTemplate(): string {
-  cached ??= readFileSync(new URL('../../sql/aggregate.sql', import.meta.url), 'utf8');
+  cached ??= readFileSync(toolFile('sql/aggregate.sql'), 'utf8');
   return cached;
 }
 

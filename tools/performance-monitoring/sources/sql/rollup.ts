@@ -2,12 +2,14 @@
 // ops, failed_ops, fingerprinted), so the rollup's service, operation, failure, valid-duration
 // and fingerprint rules are the report's, never a copy (docs/sources.md, docs/error-groups.md, docs/rollups.md). `npx tsx
 // tools/performance-monitoring/sources/sql/build-rollup.ts` writes it, and a test fails when it is stale.
+
+import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
 import { BLOCK_SPANS } from './rollup-spans.js';
 
-export const ROLLUP_FILE = new URL('../../sql/rollup.sql', import.meta.url);
+export const ROLLUP_FILE = toolFile('sql/rollup.sql');
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';
 /** pg_try_advisory_xact_lock key of the refresh: one refresh at a time per database. */
 export const REFRESH_LOCK_KEY = 7450213906413;

@@ -2,13 +2,14 @@
 // of truth for the SQL text) and from the declared parameters (aggregate-contract.ts): `npm run
 // sql:rpc` writes it, and a test fails when it is stale.
 
+import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { substitute } from './ctes.js';
 import { ROLLUP_END, rollupCovers } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
 
-export const RPC_FILE = new URL('../../sql/rpc.sql', import.meta.url);
+export const RPC_FILE = toolFile('sql/rpc.sql');
 export const RPC_FUNCTION = 'public.perf_monitor_summary';
 
 /** The RPC's own statement timeout. A function setting, so that PostgREST (12.0+; 12.2+ through
