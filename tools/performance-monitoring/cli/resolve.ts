@@ -2,6 +2,8 @@
 // `.env` turned once, at start, into the typed settings of the run, its source and its alert
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
 import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
+import { envValue } from '../base/env.js';
+import { UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
 import { loadBaseline } from '../gates/baseline-file.js';
 import type { Settings } from '../settings.js';
@@ -44,6 +46,18 @@ export function alertTiming(options: Options): AlertTiming {
 }
 
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
+  // The refresh works on PostgreSQL alone: never point at --demo or --input, which it refuses.
+  if (
+    options.refreshRollups &&
+    !options.demo &&
+    options.input.length === 0 &&
+    options.source === null &&
+    envValue(env, 'DATABASE_URL') === undefined
+  ) {
+    throw new UsageError(
+      "--refresh-rollups needs DATABASE_URL (a PostgreSQL connection; environment or .env), or schedule sql/rollup.sql's refresh with pg_cron",
+    );
+  }
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
   const alerts = options.alert ? alertConfigFromEnv(env, alertTiming(options)) : null;

@@ -85,3 +85,14 @@ describe('--format markdown', () => {
     expect(stdout).toMatch(/\d{2}:\d{2}/);
   });
 });
+
+describe('--refresh-rollups without DATABASE_URL', () => {
+  it('says it needs DATABASE_URL, not --demo (which it would refuse)', async () => {
+    const { code, stdout, stderr } = await runCli(['--refresh-rollups']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      "perf-monitor: --refresh-rollups needs DATABASE_URL (a PostgreSQL connection; environment or .env), or schedule sql/rollup.sql's refresh with pg_cron\n",
+    );
+  });
+});
