@@ -17,7 +17,7 @@
   function chartOptions(kind, el) {
     // Half a bucket of room on each side, so the first and last bars are whole.
     var pad = data.bucketSeconds / 2;
-    var x = { time: true, range: (u, min, max) => [min - pad, max + pad] };
+    var x = { time: true, range: (_u, min, max) => [min - pad, max + pad] };
     var base = {
       width: widthOf(el),
       height: HEIGHT,
@@ -26,25 +26,30 @@
       cursor: { drag: { x: false, y: false } },
       scales: { x: x },
     };
-    if (kind === 'ops') {
-      var bars = uPlot.paths.bars({ size: [0.7, 40] });
-      base.title = 'Operations and failures';
-      base.series = [
-        {},
-        { label: 'Operations', stroke: COLORS.operations, fill: COLORS.operations + '99', paths: bars, points: { show: false } },
-        { label: 'Failures', stroke: COLORS.failures, fill: COLORS.failures + 'cc', paths: bars, points: { show: false } },
-      ];
-      base.scales.y = { range: (u, min, max) => [0, Math.max(1, max)] };
-    } else {
-      base.title = 'P95 (ms) against the threshold';
-      base.series = [
-        {},
-        { label: 'P95 ms', stroke: COLORS.p95, width: 2, spanGaps: false, points: { show: true, size: 4 } },
-        { label: 'Threshold', stroke: COLORS.threshold, width: 2, dash: [6, 4], points: { show: false } },
-      ];
-      base.scales.y = { range: (u, min, max) => [0, Math.max(max, data.threshold) * 1.1] };
-    }
+    if (kind === 'ops') withOpsSeries(base);
+    else withP95Series(base);
     return base;
+  }
+
+  function withOpsSeries(base) {
+    var bars = uPlot.paths.bars({ size: [0.7, 40] });
+    base.title = 'Operations and failures';
+    base.series = [
+      {},
+      { label: 'Operations', stroke: COLORS.operations, fill: `${COLORS.operations}99`, paths: bars, points: { show: false } },
+      { label: 'Failures', stroke: COLORS.failures, fill: `${COLORS.failures}cc`, paths: bars, points: { show: false } },
+    ];
+    base.scales.y = { range: (_u, _min, max) => [0, Math.max(1, max)] };
+  }
+
+  function withP95Series(base) {
+    base.title = 'P95 (ms) against the threshold';
+    base.series = [
+      {},
+      { label: 'P95 ms', stroke: COLORS.p95, width: 2, spanGaps: false, points: { show: true, size: 4 } },
+      { label: 'Threshold', stroke: COLORS.threshold, width: 2, dash: [6, 4], points: { show: false } },
+    ];
+    base.scales.y = { range: (_u, _min, max) => [0, Math.max(max, data.threshold) * 1.1] };
   }
 
   function seriesOf(kind, service) {
@@ -52,7 +57,7 @@
     return [data.starts, service.p95, data.starts.map(() => data.threshold)];
   }
 
-  if (data !== null) {
+  function drawCharts() {
     document.querySelectorAll('[data-chart]').forEach((el) => {
       var service = data.services[Number(el.getAttribute('data-index'))];
       var kind = el.getAttribute('data-chart');
@@ -67,6 +72,13 @@
         });
       });
     });
+  }
+
+  if (data !== null) drawCharts();
+
+  function compareKeys(x, y) {
+    if (x < y) return -1;
+    return x > y ? 1 : 0;
   }
 
   function sortKey(row, column, numeric) {
@@ -90,7 +102,7 @@
         rows.sort((a, b) => {
           var x = sortKey(a, column, numeric),
             y = sortKey(b, column, numeric);
-          var order = x < y ? -1 : x > y ? 1 : 0;
+          var order = compareKeys(x, y);
           return direction === 'ascending' ? order : -order;
         });
         rows.forEach((row) => {
