@@ -13,7 +13,10 @@ const LINE_CHARS = 500;
 const MAX_LINES = 50;
 const COLOR = { critical: '#b91c1c', warning: '#b45309', resolved: '#15803d' } as const;
 
-const note = (line: MessageLine) => (line.severity === 'resolved' ? '' : line.repeat ? ' (still firing)' : ' (new)');
+function note(line: MessageLine): string {
+  if (line.severity === 'resolved') return '';
+  return line.repeat ? ' (still firing)' : ' (new)';
+}
 const capped = <T>(items: T[]) => ({ shown: items.slice(0, MAX_LINES), more: Math.max(0, items.length - MAX_LINES) });
 
 export function emailText(message: AlertMessage): string {

@@ -8,7 +8,6 @@
 // the wait is no trouble with the state but another run at work: this run sends nothing rather
 // than what that run may be sending.
 
-import { DEFAULT_ATTEMPTS } from '../net/retry.js';
 import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../report/types.js';
 import { evaluateConditions, silentServices } from './conditions.js';
 import type { AlertConfig } from './config.js';
@@ -30,12 +29,12 @@ import { activeSilences, mutedBy, type Silence } from './silence.js';
 import { type Delivery, sendSlack, slackPayload } from './slack.js';
 import {
   type Channel,
-  emptyScope,
   readState,
   type ScopeState,
   STALE_LOCK_MS,
   StateBusyError,
   StateUnusableError,
+  scopeIn,
   withStateLock,
   writeState,
 } from './state.js';
@@ -184,7 +183,7 @@ async function planUnderLock(run: RunContext, scope: string, file: string): Prom
   // Its deadline counts from now, once the lock is ours: the wait for it is over.
   const sender = newSender(config.timeoutMs, run.lockWaitMs);
   const state = await readState(config.stateDir, file, warn);
-  const scoped = (state.scopes[scope] ??= emptyScope());
+  const scoped = scopeIn(state, scope);
   settle(scoped, warn);
   const silences = activeSilences(scoped.silences, config.silences, run.nowMs);
   scoped.silences = Object.fromEntries(silences.map(({ key, until }) => [key, until]));
@@ -213,7 +212,7 @@ async function record(run: RunContext, scope: string, planned: Planned, deliveri
   try {
     await withStateLock(config.stateDir, run.lockWaitMs, async (file) => {
       const state = await readState(config.stateDir, file, run.warn);
-      const scoped = (state.scopes[scope] ??= emptyScope());
+      const scoped = scopeIn(state, scope);
       for (const [channel, plan] of planned.plans) {
         if (!hasMessage(plan)) continue;
         const delivered = deliveries.get(channel)?.ok ?? false;

@@ -4,6 +4,7 @@
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import type { Report, ServiceReport, Severity } from '../report/types.js';
 import { formatChange, formatMs, formatPercent } from '../text/format.js';
+import { compareUnits } from '../text/order.js';
 import { resolvedText } from './conditions.js';
 import type { ChannelPlan } from './plan.js';
 
@@ -59,17 +60,23 @@ export function worstServices(report: Report, limit = WORST_SERVICES): ServiceLi
     .sort((a, b) => {
       const [ra, rb] = [rank(a), rank(b)];
       for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return (rb[i] ?? 0) - (ra[i] ?? 0);
-      return a.service < b.service ? -1 : a.service > b.service ? 1 : 0;
+      return compareUnits(a.service, b.service);
     })
     .slice(0, limit)
     .map(serviceLine);
+}
+
+/** The message's colour: its worst firing line, or `resolved` when nothing fires. */
+function messageLevel(firing: { severity: Severity }[]): MessageLevel {
+  if (firing.some((line) => line.severity === 'critical')) return 'critical';
+  return firing.length > 0 ? 'warning' : 'resolved';
 }
 
 export function buildMessage(report: Report, plan: Pick<ChannelPlan, 'firing' | 'suppressed' | 'resolved'>): AlertMessage {
   const firing = plan.firing.map(({ condition, repeat }) => ({ severity: condition.severity, text: condition.message, repeat }));
   // A resolved notice says the figure now, not the alert it ends (docs/alerting.md).
   const resolved = plan.resolved.map((entry) => ({ severity: 'resolved' as const, text: resolvedText(report, entry.key), repeat: false }));
-  const level: MessageLevel = firing.some((line) => line.severity === 'critical') ? 'critical' : firing.length > 0 ? 'warning' : 'resolved';
+  const level = messageLevel(firing);
   const health = report.healthScore === null ? 'n/a' : `${report.healthScore}/100`;
   // Issues = everything firing now, including what was already notified and not repeated here.
   const issues = firing.length + plan.suppressed.length;

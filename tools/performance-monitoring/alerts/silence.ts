@@ -3,6 +3,7 @@
 // key (so it can be shortened); stored ones are honoured by later runs until they expire.
 import { Invalid } from '../base/errors.js';
 import { parseDuration } from '../text/duration.js';
+import { compareUnits } from '../text/order.js';
 import { CONDITION_KINDS, isConditionKind } from './kinds.js';
 
 /** `--alert-silence key=duration`: a condition key, or a prefix ending in `*`. */
@@ -44,7 +45,7 @@ export function activeSilences(stored: Record<string, string>, flags: AlertSilen
   const until = new Map<string, string>();
   for (const [key, end] of Object.entries(stored)) if (Date.parse(end) > nowMs) until.set(key, end);
   for (const { key, durationMs } of flags) until.set(key, new Date(nowMs + durationMs).toISOString());
-  return [...until].map(([key, end]) => ({ key, until: end })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [...until].map(([key, end]) => ({ key, until: end })).sort((a, b) => compareUnits(a.key, b.key));
 }
 
 /** Whether a silence mutes `key`: the same key, or `prefix*` and a key starting with prefix. */

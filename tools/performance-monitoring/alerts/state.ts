@@ -5,11 +5,11 @@
 // delivers, and takes it again to record the outcome (index.ts), so two cron runs in the same
 // minute never both send and a hanging peer never makes other runs wait. Version 1 files (before
 // --alert-for) still load.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceAtomically } from '../base/atomic-write.js';
 import { describeError } from '../base/errors.js';
-import { acquireLock, LockBusyError, LockUnusableError } from './lock.js';
+import { acquireLock, type Lock, LockBusyError, LockUnusableError } from './lock.js';
 import type { ChannelState, Sender, StateEntry } from './plan.js';
 
 export type Channel = 'slack' | 'email';
@@ -34,6 +34,13 @@ export function emptyState(): AlertState {
 
 export function emptyScope(): ScopeState {
   return { channels: {}, silences: {} };
+}
+
+/** The scope's entry in `state`, added empty when the scope has none yet. */
+export function scopeIn(state: AlertState, scope: string): ScopeState {
+  const scoped = state.scopes[scope] ?? emptyScope();
+  state.scopes[scope] = scoped;
+  return scoped;
 }
 
 /** The state could not be used at all (unwritable, not a directory, full disk): no dedupe. */
@@ -210,7 +217,7 @@ export const STALE_LOCK_MS = 20_000;
  * permission trouble (EACCES, EPERM, EROFS, ENOTDIR) throws StateUnusableError at once.
  */
 export async function withStateLock<T>(stateDir: string, waitMs: number, task: (file: string) => Promise<T>): Promise<T> {
-  let lock;
+  let lock: Lock;
   try {
     await mkdir(stateDir, { recursive: true });
     lock = await acquireLock(join(stateDir, LOCK_DIR), { waitMs, staleMs: STALE_LOCK_MS });

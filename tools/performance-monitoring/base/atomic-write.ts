@@ -78,10 +78,17 @@ async function followLinks(file: string): Promise<string | number> {
   throw new Error('too many levels of symbolic links');
 }
 
+/** Looked up at write time: process.stdout and stderr are created on first use. */
+function ownStream(fd: number): NodeJS.WriteStream | null {
+  if (fd === 1) return process.stdout;
+  if (fd === 2) return process.stderr;
+  return null;
+}
+
 /** Written where the descriptor stands (reopening it would start a file at its first byte):
  *  stdout and stderr through their Node streams, which cope with a non-blocking pipe. */
 async function writeOwnDescriptor(fd: number, text: string): Promise<void> {
-  const stream = fd === 1 ? process.stdout : fd === 2 ? process.stderr : null;
+  const stream = ownStream(fd);
   if (stream !== null) return new Promise<void>((done, fail) => stream.write(text, (error) => (error ? fail(error) : done())));
   const bytes = Buffer.from(text, 'utf8');
   for (let written = 0; written < bytes.length; ) written += (await writeTo(fd, bytes, written)).bytesWritten;

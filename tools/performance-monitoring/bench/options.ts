@@ -37,10 +37,12 @@ export interface BenchOptions {
   rollupPerDay: number;
 }
 
+const SIZE_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6 };
+
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
   if (!m) throw new InvalidArgumentError(`size '${text}' is not like 10k, 100k, 1m`);
-  const n = Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1));
+  const n = Math.round(Number(m[1]) * (SIZE_SUFFIX[m[2]?.toLowerCase() ?? ''] ?? 1));
   if (n < 10 || n > 20_000_000) throw new InvalidArgumentError(`size '${text}' must be between 10 and 20m`);
   return n;
 }

@@ -32,6 +32,11 @@ export function computeRatios(measurements: Measurement[]): Results['ratios'] {
   });
 }
 
+function planMeasured(plan: PlanSummary | undefined): string {
+  if (!plan) return 'not measured';
+  return plan.indexUsed ? 'index used' : `not used: ${plan.scans.join('; ')}`;
+}
+
 export function computeTargets(results: Pick<Results, 'measurements' | 'plans' | 'ratios'>): TargetLine[] {
   const m = results.measurements;
   const lines: TargetLine[] = [];
@@ -58,7 +63,7 @@ export function computeTargets(results: Pick<Results, 'measurements' | 'plans' |
   const plan = results.plans.find((p) => p.size === '1m' && p.query === 'all services, --hours 24');
   lines.push({
     target: 'DATABASE_URL 1M: plan uses the created_at or (source, created_at) index',
-    measured: plan ? (plan.indexUsed ? 'index used' : `not used: ${plan.scans.join('; ')}`) : 'not measured',
+    measured: planMeasured(plan),
     pass: plan ? plan.indexUsed : null,
   });
   for (const other of results.plans.filter((p) => p.size === '1m' && p !== plan)) {
@@ -107,7 +112,8 @@ export function computeTargets(results: Pick<Results, 'measurements' | 'plans' |
   return lines;
 }
 
-export function renderTable(results: Results): string {
+/** The machine, its load and the floor: what every figure below is relative to. */
+function machineLines(results: Results): string[] {
   const out: string[] = [];
   const machine = results.machine;
   out.push('');
@@ -127,7 +133,13 @@ export function renderTable(results: Results): string {
   out.push(
     "CPU>floor: user + system time of the measured process itself above the floor's (PostgreSQL and the PostgREST server not included)",
   );
-  out.push('');
+  return out;
+}
+
+const dash = <T>(value: T | null, shown: (v: T) => string) => (value === null ? '-' : shown(value));
+
+function measurementLines(results: Results): string[] {
+  const out: string[] = [''];
   const header = `${pad('size', 5)} ${pad('source', 34)} ${lpad('above floor s', 13)} ${lpad('median s', 9)} ${lpad('floor s', 7)} ${lpad('min-max s', 15)} ${lpad('CPU>floor s', 11)} ${lpad('peak RSS MB', 11)} ${lpad('HTTP bytes', 13)} ${lpad('requests', 8)}  check`;
   out.push(header);
   out.push('-'.repeat(header.length + 20));
@@ -144,23 +156,33 @@ export function renderTable(results: Results): string {
         lpad(s(x.medianMs), 9),
         lpad(s(x.floorMs), 7),
         lpad(`${s(x.minMs)}-${s(x.maxMs)}`, 15),
-        lpad(x.aboveFloorCpuMs === null ? '-' : s(x.aboveFloorCpuMs), 11),
-        lpad(x.peakRssMb === null ? '-' : x.peakRssMb.toFixed(0), 11),
-        lpad(x.httpBytes === null ? '-' : int(x.httpBytes), 13),
-        lpad(x.httpRequests === null ? '-' : int(x.httpRequests), 8),
+        lpad(dash(x.aboveFloorCpuMs, s), 11),
+        lpad(
+          dash(x.peakRssMb, (v) => v.toFixed(0)),
+          11,
+        ),
+        lpad(dash(x.httpBytes, int), 13),
+        lpad(dash(x.httpRequests, int), 8),
         ` ${x.check}`,
       ].join(' '),
     );
   }
-  if (results.ratios.length > 0) {
-    out.push('');
-    out.push('Speed-up over the naive baseline (time above floor; baseline / ours):');
-    for (const r of results.ratios) {
-      const f = r.fallbackSpeedup === null ? '-' : `x${r.fallbackSpeedup.toFixed(1)} (${r.fallbackS?.toFixed(3)} s)`;
-      const p = r.rpcSpeedup === null ? '-' : `x${r.rpcSpeedup.toFixed(1)} (${r.rpcS?.toFixed(3)} s)`;
-      out.push(`  ${pad(r.size, 5)} baseline ${r.baselineS.toFixed(3)} s   fallback ${f}   RPC ${p}`);
-    }
+  return out;
+}
+
+function ratioLines(results: Results): string[] {
+  if (results.ratios.length === 0) return [];
+  const out: string[] = ['', 'Speed-up over the naive baseline (time above floor; baseline / ours):'];
+  for (const r of results.ratios) {
+    const f = r.fallbackSpeedup === null ? '-' : `x${r.fallbackSpeedup.toFixed(1)} (${r.fallbackS?.toFixed(3)} s)`;
+    const p = r.rpcSpeedup === null ? '-' : `x${r.rpcSpeedup.toFixed(1)} (${r.rpcS?.toFixed(3)} s)`;
+    out.push(`  ${pad(r.size, 5)} baseline ${r.baselineS.toFixed(3)} s   fallback ${f}   RPC ${p}`);
   }
+  return out;
+}
+
+function unpagedLines(results: Results): string[] {
+  const out: string[] = [];
   for (const u of results.unpaged) {
     out.push('');
     out.push(`A read without paging (one request per service, no offset/limit), ${u.size}: server max-rows 1,000 caps every answer`);
@@ -174,6 +196,11 @@ export function renderTable(results: Results): string {
     }
     out.push(`  ${pad('total', 12)} ${lpad(int(u.truthTotal), 10)} ${lpad(int(u.pagedTotal), 10)} ${lpad(int(u.unpagedTotal), 10)}`);
   }
+  return out;
+}
+
+function planLines(results: Results): string[] {
+  const out: string[] = [];
   for (const plan of results.plans) {
     out.push('');
     out.push(
@@ -183,16 +210,32 @@ export function renderTable(results: Results): string {
     out.push(`  scans: ${plan.scans.join('; ')}`);
     if (plan.diskSorts.length > 0) out.push(`  sorts spilled to disk: ${plan.diskSorts.join('; ')}`);
   }
-  if (results.rollup) out.push(...renderRollup(results.rollup));
-  out.push('');
-  out.push('Targets (time above the floor, median):');
-  for (const t of results.targets) {
-    const verdict = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS';
-    out.push(`  ${verdict}  ${pad(t.target, 72)} ${t.measured}`);
-  }
+  return out;
+}
+
+function verdictOf(pass: boolean | null): string {
+  if (pass === null) return 'n/a ';
+  return pass ? 'PASS' : 'MISS';
+}
+
+function targetLines(results: Results): string[] {
+  const out: string[] = ['', 'Targets (time above the floor, median):'];
+  for (const t of results.targets) out.push(`  ${verdictOf(t.pass)}  ${pad(t.target, 72)} ${t.measured}`);
   for (const note of results.notes) out.push(`note: ${note}`);
-  out.push('');
-  return out.join('\n');
+  return out;
+}
+
+export function renderTable(results: Results): string {
+  return [
+    ...machineLines(results),
+    ...measurementLines(results),
+    ...ratioLines(results),
+    ...unpagedLines(results),
+    ...planLines(results),
+    ...(results.rollup ? renderRollup(results.rollup) : []),
+    ...targetLines(results),
+    '',
+  ].join('\n');
 }
 
 export function writeResults(path: string, results: Results): void {

@@ -80,6 +80,19 @@ async function hasExactFlag(): Promise<boolean> {
   return /--exact\b/.test(r.stdout);
 }
 
+/** perf_monitor_refresh_rollups() called until the watermark reaches the current hour. */
+async function buildUntilCaughtUp(h: Session, sql: postgres.Sql): Promise<{ totalMs: number; calls: RefreshCall[] }> {
+  const calls: RefreshCall[] = [];
+  const buildStart = performance.now();
+  for (let i = 0; i < 1000 && !h.interrupted; i++) {
+    const call = await refresh(sql);
+    calls.push(call);
+    h.log(`    call ${i + 1}: ${call.hoursBuilt} h in ${(call.ms / 1000).toFixed(2)} s, watermark ${call.watermark ?? 'none'}`);
+    if (call.watermark === null || Date.parse(call.watermark) >= (await currentHour(sql))) break;
+  }
+  return { totalMs: performance.now() - buildStart, calls };
+}
+
 export async function benchRollupLarge(
   h: Session,
   dataDir: string,
@@ -115,15 +128,8 @@ export async function benchRollupLarge(
     await sql.unsafe('TRUNCATE perf_monitor_rollup, perf_monitor_rollup_block');
     await sql.unsafe('UPDATE perf_monitor_rollup_state SET watermark = NULL, updated_at = NULL');
     h.log('  first full build of the rollups (perf_monitor_refresh_rollups() with its defaults, until caught up)...');
-    const calls: RefreshCall[] = [];
-    const buildStart = performance.now();
-    for (let i = 0; i < 1000 && !h.interrupted; i++) {
-      const call = await refresh(sql);
-      calls.push(call);
-      h.log(`    call ${i + 1}: ${call.hoursBuilt} h in ${(call.ms / 1000).toFixed(2)} s, watermark ${call.watermark ?? 'none'}`);
-      if (call.watermark === null || Date.parse(call.watermark) >= (await currentHour(sql))) break;
-    }
-    const firstBuild = { totalMs: performance.now() - buildStart, calls };
+    const firstBuild = await buildUntilCaughtUp(h, sql);
+    const { calls } = firstBuild;
     const slowest = Math.max(...calls.map((c) => c.ms));
     if (slowest > 30_000) {
       const hours = calls.reduce((n, c) => Math.max(n, c.hoursBuilt), 0);
@@ -239,6 +245,13 @@ export async function benchRollupLarge(
   await rest.close();
   supabase = null;
   if (runs < 3) h.notes.push(`rollup case: report rows are the median of ${runs} run(s) after a warm-up`);
+  noteSignatures(h, signatures);
+  loadAverage.end = load();
+  return figures;
+}
+
+/** Whether the report rows printed the same figures, as a note either way. */
+function noteSignatures(h: Session, signatures: Record<string, string | null>): void {
   const distinct = new Set(Object.values(signatures).filter((x) => x !== null));
   if (distinct.size > 1)
     h.notes.push(
@@ -248,6 +261,4 @@ export async function benchRollupLarge(
     );
   else if (distinct.size === 1)
     h.notes.push(`rollup case: ${Object.keys(signatures).join(', ')} print the same figures (${[...distinct][0] ?? ''})`);
-  loadAverage.end = load();
-  return figures;
 }

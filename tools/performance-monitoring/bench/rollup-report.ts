@@ -47,7 +47,14 @@ export function renderRollup(f: RollupFigures): string[] {
   return out;
 }
 
+/** The rollup read's speed-up over --exact, or why there is none. */
+function ratioMeasured(ratio: number | null, exact: Measurement | undefined, exactFlag: boolean): string {
+  if (ratio === null) return exactFlag ? 'not measured' : 'no --exact in this CLI';
+  return `x${ratio.toFixed(1)} (--exact ${s((exact as Measurement).aboveFloorMs)} s)`;
+}
+
 /** Issue 13's targets; a report-time target is n/a when the row did not read the rollups. */
+
 export function rollupTargets(f: RollupFigures, measurements: Measurement[]): TargetLine[] {
   const lines: TargetLine[] = [];
   for (const [via, id] of [
@@ -66,12 +73,7 @@ export function rollupTargets(f: RollupFigures, measurements: Measurement[]): Ta
     const ratio = fast && exact ? exact.aboveFloorMs / Math.max(fast.aboveFloorMs, 1) : null;
     lines.push({
       target: `${via} report --hours ${f.hours}: rollups >= 30x faster than --exact`,
-      measured:
-        ratio === null
-          ? f.exactFlag
-            ? 'not measured'
-            : 'no --exact in this CLI'
-          : `x${ratio.toFixed(1)} (--exact ${s((exact as Measurement).aboveFloorMs)} s)`,
+      measured: ratioMeasured(ratio, exact, f.exactFlag),
       pass: ratio !== null && fromRollup ? ratio >= 30 : null,
     });
   }

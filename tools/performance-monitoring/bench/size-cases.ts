@@ -126,43 +126,52 @@ async function benchSize(session: Session, dataDir: string, n: number): Promise<
     await explain(session, databaseUrl, label, 'all services, --hours 1', null, 1);
   }
 
-  if (on('rpc') || on('fallback') || on('baseline')) {
-    supabase = await startSupabase(databaseUrl);
-    const rest = supabase.server;
-    // Fallback and baseline first, without the RPC; then the RPC is installed.
-    if (on('fallback')) {
-      if (n <= FALLBACK_MAX)
-        await measure(
-          'fallback',
-          'Supabase fallback (no RPC)',
-          monitorCommand(windowArgs(), supabase.env),
-          n,
-          { kind: 'supabase', aggregation: 'client' },
-          rest,
-        );
-      else notes.push(`Supabase fallback not measured at ${label} (pages every row over HTTP; measured up to ${sizeLabel(FALLBACK_MAX)})`);
-    }
-    if (on('baseline')) {
-      if (n <= BASELINE_MAX) await benchBaseline(session, data, supabase);
-      else notes.push(`naive baseline not measured at ${label} (offset paging is quadratic; measured up to ${sizeLabel(BASELINE_MAX)})`);
-    }
-    if (on('rpc')) {
-      await runSqlFile(databaseUrl, RPC_SQL);
-      await measure(
-        'rpc',
-        'Supabase RPC',
-        monitorCommand(windowArgs(), supabase.env),
-        n,
-        { kind: 'supabase', aggregation: 'server' },
-        rest,
-      );
-    }
-    await rest.close();
-    supabase = null;
-  }
+  if (on('rpc') || on('fallback') || on('baseline')) await benchSupabase(session, data, n, databaseUrl, measure);
 
   // Free the disk: the database of this size is not needed any more.
   await withSql(pg.url('postgres'), (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+}
+
+type Measure = (
+  id: SourceId,
+  name: string,
+  command: Command,
+  expectedOps: number,
+  source: { kind: string; aggregation: string },
+  server?: PostgrestServer | null,
+) => Promise<unknown>;
+
+/** The Supabase rows of one size over a PostgREST server on `databaseUrl`: fallback and naive baseline
+ *  first, without the RPC; then the RPC is installed and measured. */
+async function benchSupabase(session: Session, data: DatasetFiles, n: number, databaseUrl: string, measure: Measure): Promise<void> {
+  const { notes, options } = session;
+  const on = (id: SourceId) => options.only.has(id);
+  const label = sizeLabel(n);
+  supabase = await startSupabase(databaseUrl);
+  const rest = supabase.server;
+  // Fallback and baseline first, without the RPC; then the RPC is installed.
+  if (on('fallback')) {
+    if (n <= FALLBACK_MAX)
+      await measure(
+        'fallback',
+        'Supabase fallback (no RPC)',
+        monitorCommand(windowArgs(), supabase.env),
+        n,
+        { kind: 'supabase', aggregation: 'client' },
+        rest,
+      );
+    else notes.push(`Supabase fallback not measured at ${label} (pages every row over HTTP; measured up to ${sizeLabel(FALLBACK_MAX)})`);
+  }
+  if (on('baseline')) {
+    if (n <= BASELINE_MAX) await benchBaseline(session, data, supabase);
+    else notes.push(`naive baseline not measured at ${label} (offset paging is quadratic; measured up to ${sizeLabel(BASELINE_MAX)})`);
+  }
+  if (on('rpc')) {
+    await runSqlFile(databaseUrl, RPC_SQL);
+    await measure('rpc', 'Supabase RPC', monitorCommand(windowArgs(), supabase.env), n, { kind: 'supabase', aggregation: 'server' }, rest);
+  }
+  await rest.close();
+  supabase = null;
 }
 
 /** EXPLAIN ANALYZE of the CLI's aggregation over `hours` (and `service`), summarised into the plans. */

@@ -99,6 +99,7 @@ function compareEntry(service: string | null, then: ComparedFigures | null, now:
   const reasons = then !== null && now !== null && now.operations > 0 ? regressions(then, now, rules) : [];
   return {
     service,
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the report's documented field (report.schema.json); an entry is plain data, never awaited.
     then: then && six(then),
     now: now && six(now),
     change: changes(then, now),

@@ -175,6 +175,13 @@ export function countRows(rows: readonly DatasetRow[], from: Date, to: Date, ser
   }).length;
 }
 
+/** The unit a generated time is rounded to, from a uniform draw `r`: a minute 45% of the time, a
+ *  second 45%, else the millisecond (so ties are common, as in real logs). */
+function tieUnit(r: number): number {
+  if (r < 0.45) return 60_000;
+  return r < 0.9 ? 1000 : 1;
+}
+
 export function generateRows(options: GenerateOptions): DatasetRow[] {
   const random = mulberry32(options.seed ?? 1);
   const hours = options.hours ?? 24;
@@ -203,8 +210,7 @@ export function generateRows(options: GenerateOptions): DatasetRow[] {
   /** A time in [from, to): mostly whole seconds or minutes (ties), some with milliseconds. */
   const timeIn = (from: number, to: number): number => {
     const t = from + Math.floor(random() * (to - from));
-    const r = random();
-    const unit = r < 0.45 ? 60_000 : r < 0.9 ? 1000 : 1;
+    const unit = tieUnit(random());
     const rounded = Math.floor(t / unit) * unit;
     return Math.max(from, Math.min(to - 1, rounded));
   };

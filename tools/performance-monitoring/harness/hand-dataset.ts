@@ -78,7 +78,7 @@ function build(): HandRow[] {
     created_at: '2025-11-20T02:05:00Z',
   });
   // legacy: active in the previous window only (silent now).
-  [100, 200, 300].forEach((d, i) =>
+  [100, 200, 300].forEach((d, i) => {
     add({
       source: 'legacy',
       operation: 'ping',
@@ -87,8 +87,8 @@ function build(): HandRow[] {
       message: null,
       duration_ms: d,
       created_at: minute('2025-11-18T20:00:00Z', i),
-    }),
-  );
+    });
+  });
   // Outside both windows: at the end (exclusive) and just before the previous start.
   add({
     source: 'api',
@@ -121,7 +121,7 @@ const csvCell = (value: string | number | null) => {
 
 export function writeNdjson(dir: string, rows: object[] = HAND_ROWS, name = 'logs.ndjson'): string {
   const path = join(dir, name);
-  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   return path;
 }
 
@@ -135,7 +135,7 @@ export function writeCsv(dir: string, rows: HandRow[] = HAND_ROWS): string {
   const path = join(dir, 'logs.csv');
   writeFileSync(
     path,
-    [DATASET_COLUMNS.join(','), ...rows.map((r) => DATASET_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n',
+    `${[DATASET_COLUMNS.join(','), ...rows.map((r) => DATASET_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n')}\n`,
   );
   return path;
 }

@@ -292,6 +292,81 @@ async function createCluster(binDir: string, runAs: RunAs | null, baseDir: strin
   );
 }
 
+/** Where a cluster lives and how startPostgres runs its tools. */
+interface Cluster {
+  binDir: string;
+  runAs: ReturnType<typeof unprivilegedAccount>;
+  keep: boolean;
+  baseDir: string;
+  dataDir: string;
+  logFile: string;
+  passwordFile: string;
+  pgCtlStopArgs: string[];
+}
+
+/** initdb with a new password (returned); a kept cluster's password is saved beside it. */
+async function createFreshCluster(c: Cluster, timezone: string, extraConfig: string[]): Promise<string> {
+  const password = randomBytes(18).toString('hex');
+  const conf = [
+    "listen_addresses = '127.0.0.1'",
+    'fsync = off',
+    'synchronous_commit = off',
+    'full_page_writes = off',
+    'max_connections = 100',
+    'jit = off',
+    `timezone = '${timezone}'`,
+    "log_timezone = 'UTC'",
+    "password_encryption = 'scram-sha-256'",
+    ...extraConfig,
+  ];
+  try {
+    await createCluster(c.binDir, c.runAs, c.baseDir, password, conf);
+    if (c.keep) writeFileSync(c.passwordFile, `${password}\n`, { mode: 0o600 });
+  } catch (error) {
+    // A half-made kept cluster would be taken for a whole one next time: its data dir goes too.
+    if (c.keep) rmSync(c.dataDir, { recursive: true, force: true });
+    else rmSync(c.baseDir, { recursive: true, force: true });
+    throw error;
+  }
+  return password;
+}
+
+/** A kept cluster's saved password; a postmaster left by a killed run is stopped first (a fast
+ *  shutdown keeps the data). */
+async function reopenKeptCluster(c: Cluster): Promise<string> {
+  if (!existsSync(c.passwordFile))
+    throw new Error(
+      `startPostgres: ${c.baseDir} holds a cluster but no ${PASSWORD_FILE} (made by another tool?): remove the directory to start afresh`,
+    );
+  const password = readFileSync(c.passwordFile, 'utf8').trim();
+  if (existsSync(join(c.dataDir, 'postmaster.pid'))) {
+    await run(join(c.binDir, 'pg_ctl'), c.pgCtlStopArgs, { runAs: c.runAs, cwd: c.baseDir, timeoutMs: 150_000 }).catch(() => {
+      // a stale pid file
+    });
+  }
+  return password;
+}
+
+/** pg_ctl start on a free port, up to five tries: the port is free when we look, but another
+ *  process may grab it before the postmaster binds it. Port 0 when every try failed. */
+async function startOnFreePort(c: Cluster, startTimeoutS: number): Promise<{ port: number; lastError: unknown }> {
+  let lastError: unknown = null;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const candidate = await freePort();
+    try {
+      await run(
+        join(c.binDir, 'pg_ctl'),
+        ['start', '--pgdata', c.dataDir, '--log', c.logFile, '--wait', '--timeout', String(startTimeoutS), '--options', `-p ${candidate}`],
+        { runAs: c.runAs, cwd: c.baseDir, timeoutMs: (startTimeoutS + 30) * 1000 },
+      );
+      return { port: candidate, lastError };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  return { port: 0, lastError };
+}
+
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
   const binDir = findPgBinDir();
   const runAs = unprivilegedAccount();
@@ -308,43 +383,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const pgCtlStopArgs = ['stop', '--pgdata', dataDir, '--mode', keep ? 'fast' : 'immediate', '--wait', '--timeout', keep ? '120' : '30'];
 
   const removeDir = () => rmSync(baseDir, { recursive: true, force: true });
-  let password: string;
-  if (fresh) {
-    password = randomBytes(18).toString('hex');
-    const conf = [
-      "listen_addresses = '127.0.0.1'",
-      'fsync = off',
-      'synchronous_commit = off',
-      'full_page_writes = off',
-      'max_connections = 100',
-      'jit = off',
-      `timezone = '${timezone}'`,
-      "log_timezone = 'UTC'",
-      "password_encryption = 'scram-sha-256'",
-      ...(options.extraConfig ?? []),
-    ];
-    try {
-      await createCluster(binDir, runAs, baseDir, password, conf);
-      if (keep) writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-    } catch (error) {
-      // A half-made kept cluster would be taken for a whole one next time: its data dir goes too.
-      if (keep) rmSync(dataDir, { recursive: true, force: true });
-      else removeDir();
-      throw error;
-    }
-  } else {
-    if (!existsSync(passwordFile))
-      throw new Error(
-        `startPostgres: ${baseDir} holds a cluster but no ${PASSWORD_FILE} (made by another tool?): remove the directory to start afresh`,
-      );
-    password = readFileSync(passwordFile, 'utf8').trim();
-    // A postmaster left by a killed run: stop it first (a fast shutdown keeps the data).
-    if (existsSync(join(dataDir, 'postmaster.pid'))) {
-      await run(join(binDir, 'pg_ctl'), pgCtlStopArgs, { runAs, cwd: baseDir, timeoutMs: 150_000 }).catch(() => {
-        // a stale pid file
-      });
-    }
-  }
+  const cluster: Cluster = { binDir, runAs, keep, baseDir, dataDir, logFile, passwordFile, pgCtlStopArgs };
+  const password = fresh ? await createFreshCluster(cluster, timezone, options.extraConfig ?? []) : await reopenKeptCluster(cluster);
 
   const watchdogPid = startWatchdog(baseDir, dataDir, keep);
   const killWatchdog = () => {
@@ -356,24 +396,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     }
   };
 
-  // The port is free when we look; another process may grab it before the postmaster binds it.
   // A kept cluster killed mid-load replays its WAL before it accepts connections: more time.
   const startTimeoutS = keep ? 300 : 60;
-  let port = 0;
-  let lastError: unknown = null;
-  for (let attempt = 1; attempt <= 5 && port === 0; attempt++) {
-    const candidate = await freePort();
-    try {
-      await run(
-        join(binDir, 'pg_ctl'),
-        ['start', '--pgdata', dataDir, '--log', logFile, '--wait', '--timeout', String(startTimeoutS), '--options', `-p ${candidate}`],
-        { runAs, cwd: baseDir, timeoutMs: (startTimeoutS + 30) * 1000 },
-      );
-      port = candidate;
-    } catch (error) {
-      lastError = error;
-    }
-  }
+  const { port, lastError } = await startOnFreePort(cluster, startTimeoutS);
   if (port === 0) {
     killWatchdog();
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';

@@ -78,14 +78,16 @@ export class FaultList {
   }
 }
 
+/** A canned body: text as given, anything else as JSON, PostgREST's error shape when none is given. */
+function cannedBody(action: CannedResponse): string {
+  if (action.body === undefined)
+    return JSON.stringify({ code: null, message: `injected fault: HTTP ${action.status}`, details: null, hint: null });
+  return typeof action.body === 'string' ? action.body : JSON.stringify(action.body);
+}
+
 /** The status, headers and body a canned response sends. */
 export function cannedReply(action: CannedResponse): { status: number; headers: Record<string, string>; body: string } {
-  const body =
-    action.body === undefined
-      ? JSON.stringify({ code: null, message: `injected fault: HTTP ${action.status}`, details: null, hint: null })
-      : typeof action.body === 'string'
-        ? action.body
-        : JSON.stringify(action.body);
+  const body = cannedBody(action);
   const headers: Record<string, string> = {
     'Content-Type': typeof action.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CT,
     ...(action.headers ?? {}),

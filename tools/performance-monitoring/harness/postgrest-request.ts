@@ -176,13 +176,19 @@ function parseSelect(raw: string | null): string[] {
   }
 }
 
+/** `asc`/`desc` (already checked) as SQL; none given is the default order. */
+function sqlDirection(direction: string | undefined): OrderTerm['direction'] {
+  if (direction === undefined) return null;
+  return direction === 'asc' ? 'ASC' : 'DESC';
+}
+
 function parseOrder(raw: string | null): OrderTerm[] {
   if (raw === null || raw === '') return [];
   const fail = () => parseError('order', raw, 'expected "column[.asc|.desc],..."');
   return raw.split(',').map((term) => {
     const [column = '', direction, ...rest] = term.split('.');
     if (rest.length > 0 || (direction !== undefined && direction !== 'asc' && direction !== 'desc')) throw fail();
-    return { column: checkColumnName(column, fail), direction: direction === undefined ? null : direction === 'asc' ? 'ASC' : 'DESC' };
+    return { column: checkColumnName(column, fail), direction: sqlDirection(direction) };
   });
 }
 

@@ -109,6 +109,12 @@ interface Reply {
   body: string;
 }
 
+/** A request whose body is not read (not a POST) is drained, so its connection can be reused; '' is its body. */
+function drained(req: IncomingMessage): string {
+  req.resume();
+  return '';
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startPostgrestServer(options: PostgrestServerOptions): Promise<PostgrestServer> {
@@ -216,7 +222,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
   async function route(req: IncomingMessage, url: URL, body: string, entry: RequestLogEntry): Promise<Reply> {
     const path = decodeURIComponent(url.pathname);
     const m = /^\/rest\/v1\/(?:(rpc)\/)?([^/]+)\/?$/.exec(path);
-    if (!m || !m[2]) {
+    if (!m?.[2]) {
       return {
         status: 404,
         headers: { 'Content-Type': JSON_CT },
@@ -316,7 +322,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     if (fault && (await answeredByFault(fault, req, res, entry, started))) return;
     let reply: Reply;
     try {
-      const body = req.method === 'POST' ? await readBody(req) : (req.resume(), '');
+      const body = req.method === 'POST' ? await readBody(req) : drained(req);
       reply = await route(req, url, body, entry);
     } catch (error) {
       reply = errorReply(error);

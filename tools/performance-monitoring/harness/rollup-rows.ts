@@ -59,13 +59,19 @@ export async function refresh(sql: postgres.Sql, lag = '2 hours', maxHours = 200
   return { hoursBuilt: Number(row?.hours_built), watermark: Number(row?.ms) };
 }
 
+/** The bucket width for d in the decade (decade, 10 decade]. */
+function bucketWidth(d: number, decade: number): number {
+  if (d <= 2 * decade) return decade / 100;
+  return d <= 5 * decade ? decade / 50 : decade / 20;
+}
+
 /** The bucket (lo, hi] holding the integer duration d, by docs/rollups.md's table: exact to 200 ms,
  *  then in each decade (D, 10D]: (D, 2D] by D/100, (2D, 5D] by D/50, (5D, 10D] by D/20. */
 export function bucketOf(d: number): { lo: number; hi: number } {
   if (d <= 200) return { lo: d - 1, hi: d };
   let decade = 100;
   while (d > 10 * decade) decade *= 10;
-  const width = d <= 2 * decade ? decade / 100 : d <= 5 * decade ? decade / 50 : decade / 20;
+  const width = bucketWidth(d, decade);
   const hi = Math.ceil(d / width) * width;
   return { lo: hi - width, hi };
 }
@@ -101,36 +107,44 @@ export interface Differences {
  *  Apdex figures (returned for the caller to judge) and DERIVED. */
 export function compareReports(rollup: Json, exact: Json): Differences {
   const out: Differences = { maxRelative: 0, percentiles: 0, apdex: [] };
-  const walk = (a: Json, b: Json, path: string): void => {
-    if (Array.isArray(b)) {
-      expect(Array.isArray(a), path).toBe(true);
-      expect((a as Json[]).length, `${path}.length`).toBe(b.length);
-      b.forEach((item, i) => walk((a as Json[])[i] ?? null, item, `${path}[${i}]`));
-      return;
-    }
-    if (b !== null && typeof b === 'object') {
-      expect(a !== null && typeof a === 'object' && !Array.isArray(a), path).toBe(true);
-      const ao = a as Record<string, Json>;
-      expect(Object.keys(ao).sort(), `${path} keys`).toEqual(Object.keys(b).sort());
-      for (const [key, value] of Object.entries(b)) {
-        const at = `${path}.${key}`;
-        if (DERIVED.has(key)) continue;
-        if (key === 'apdex') out.apdex.push({ path: at, rollup: ao[key] as number | null, exact: value as number | null });
-        else if (PERCENTILE.test(key) && typeof value === 'number') {
-          const got = ao[key];
-          expect(typeof got, at).toBe('number');
-          const relative = value === 0 ? Math.abs(got as number) : Math.abs((got as number) - value) / value;
-          expect(relative, `${at}: rollup ${String(got)}, exact ${value}`).toBeLessThanOrEqual(
-            Math.min(0.01, 0.005 + 0.05 / Math.max(value, 1)),
-          );
-          out.maxRelative = Math.max(out.maxRelative, relative);
-          out.percentiles++;
-        } else walk(ao[key] ?? null, value, at);
-      }
-      return;
-    }
-    expect(a, path).toEqual(b);
-  };
-  walk(rollup, exact, '$');
+  walk(out, rollup, exact, '$');
   return out;
+}
+
+function walk(out: Differences, a: Json, b: Json, path: string): void {
+  if (Array.isArray(b)) {
+    expect(Array.isArray(a), path).toBe(true);
+    expect((a as Json[]).length, `${path}.length`).toBe(b.length);
+    b.forEach((item, i) => {
+      walk(out, (a as Json[])[i] ?? null, item, `${path}[${i}]`);
+    });
+    return;
+  }
+  if (b !== null && typeof b === 'object') {
+    walkObject(out, a, b, path);
+    return;
+  }
+  expect(a, path).toEqual(b);
+}
+
+function walkObject(out: Differences, a: Json, b: { [key: string]: Json }, path: string): void {
+  expect(a !== null && typeof a === 'object' && !Array.isArray(a), path).toBe(true);
+  const ao = a as Record<string, Json>;
+  expect(Object.keys(ao).sort(), `${path} keys`).toEqual(Object.keys(b).sort());
+  for (const [key, value] of Object.entries(b)) {
+    const at = `${path}.${key}`;
+    if (DERIVED.has(key)) continue;
+    if (key === 'apdex') out.apdex.push({ path: at, rollup: ao[key] as number | null, exact: value as number | null });
+    else if (PERCENTILE.test(key) && typeof value === 'number') comparePercentile(out, ao[key], value, at);
+    else walk(out, ao[key] ?? null, value, at);
+  }
+}
+
+/** A percentile within the histogram's bound of the exact one. */
+function comparePercentile(out: Differences, got: Json | undefined, value: number, at: string): void {
+  expect(typeof got, at).toBe('number');
+  const relative = value === 0 ? Math.abs(got as number) : Math.abs((got as number) - value) / value;
+  expect(relative, `${at}: rollup ${String(got)}, exact ${value}`).toBeLessThanOrEqual(Math.min(0.01, 0.005 + 0.05 / Math.max(value, 1)));
+  out.maxRelative = Math.max(out.maxRelative, relative);
+  out.percentiles++;
 }

@@ -1,7 +1,7 @@
 // A stand-in for Slack's incoming webhook on 127.0.0.1: records each POSTed JSON body and answers
 // `200 ok`, or, when told to, fails the next requests with 500 or 429 + Retry-After, answers
 // with a chosen status and body, or posts the message and then answers late or not at all.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface SlackReceiver {
@@ -28,8 +28,48 @@ export interface SlackReceiver {
 
 export const WEBHOOK_PATH = '/services/T0SECRET/B0SECRET/xoxsecrettoken';
 
+type Failure = { status: number | 'hang' | 'slow' | 'cut'; retryAfter?: number; body?: string; delayMs?: number };
+
+/** The request's body as JSON, or as text when it is not JSON. */
+function parsedBody(chunks: Buffer[]): unknown {
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** Answers a request as the failure it was set up for says: no answer, posted then answered late
+ *  or cut off, or an error status. */
+function answerFailure(
+  failure: Failure,
+  body: unknown,
+  request: IncomingMessage,
+  response: ServerResponse,
+  posted: { messages: Record<string, unknown>[]; timers: Set<NodeJS.Timeout> },
+): void {
+  if (failure.status === 'hang') return; // closeAllConnections() ends it on close()
+  if (failure.status === 'slow' || failure.status === 'cut') {
+    // Slack has posted it; only the answer is late or lost.
+    posted.messages.push(body as Record<string, unknown>);
+    if (failure.status === 'cut') {
+      request.socket.destroy();
+      return;
+    }
+    const timer = setTimeout(() => {
+      posted.timers.delete(timer);
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    }, failure.delayMs);
+    posted.timers.add(timer);
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'text/plain' };
+  if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
+  response.writeHead(failure.status, headers).end(failure.body ?? (failure.status === 429 ? 'rate_limited' : 'internal_error'));
+}
+
 export async function startSlackReceiver(): Promise<SlackReceiver> {
-  const failures: { status: number | 'hang' | 'slow' | 'cut'; retryAfter?: number; body?: string; delayMs?: number }[] = [];
+  const failures: Failure[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const requests: unknown[] = [];
   const messages: Record<string, unknown>[] = [];
@@ -38,12 +78,7 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      let body: unknown = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = Buffer.concat(chunks).toString('utf8');
-      }
+      const body = parsedBody(chunks);
       requests.push(body);
       for (const resolve of waiting.splice(0)) resolve();
       if (request.method !== 'POST' || request.url !== WEBHOOK_PATH) {
@@ -51,25 +86,8 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
         return;
       }
       const failure = failures.shift();
-      if (failure?.status === 'hang') return; // closeAllConnections() ends it on close()
-      if (failure?.status === 'slow' || failure?.status === 'cut') {
-        // Slack has posted it; only the answer is late or lost.
-        messages.push(body as Record<string, unknown>);
-        if (failure.status === 'cut') {
-          request.socket.destroy();
-          return;
-        }
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-        }, failure.delayMs);
-        timers.add(timer);
-        return;
-      }
       if (failure) {
-        const headers: Record<string, string> = { 'content-type': 'text/plain' };
-        if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
-        response.writeHead(failure.status, headers).end(failure.body ?? (failure.status === 429 ? 'rate_limited' : 'internal_error'));
+        answerFailure(failure, body, request, response, { messages, timers });
         return;
       }
       messages.push(body as Record<string, unknown>);

@@ -4,7 +4,15 @@
 import { bucketSeconds, bucketStarts, fillBuckets } from '../sources/buckets.js';
 import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, TimelineRow, WindowName } from '../sources/types.js';
 import { byNumberDescThen } from '../text/order.js';
-import type { Analysis, Figures, OperationAnalysis, OperationBreakdown, ServiceAnalysis, TimelineAnalysis } from './analysis-types.js';
+import type {
+  Analysis,
+  Figures,
+  OperationAnalysis,
+  OperationBreakdown,
+  ServiceAnalysis,
+  ServiceStatus,
+  TimelineAnalysis,
+} from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
 import { computeHealth } from './health.js';
 import { withSince } from './since.js';
@@ -147,6 +155,12 @@ function byOperation(operations: Map<string, Windows> | undefined): OperationBre
     );
 }
 
+/** Silent outranks every other finding; any finding at all means issues. */
+function serviceStatus(findings: { kind: string }[]): ServiceStatus {
+  if (findings.some((f) => f.kind === 'silent')) return 'silent';
+  return findings.length > 0 ? 'issues' : 'healthy';
+}
+
 function serviceAnalyses(
   index: StatsIndex,
   errors: ErrorCountRow[],
@@ -162,10 +176,9 @@ function serviceAnalyses(
     const findings = serviceFindings(service, current, previous, trend, threshold).map((f) =>
       withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration }),
     );
-    const silent = findings.some((f) => f.kind === 'silent');
     return {
       service,
-      status: silent ? 'silent' : findings.length > 0 ? 'issues' : 'healthy',
+      status: serviceStatus(findings),
       current,
       previous,
       trend,

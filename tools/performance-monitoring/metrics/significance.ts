@@ -110,7 +110,10 @@ export function studentTwoSidedP(t: number, df: number): number {
 const LARGE_A = 5_000_000;
 
 function clamp01(p: number): number {
-  return p < 0 ? 0 : p > 1 ? 1 : p;
+  // Not Math.min/max: NaN and -0 pass through as they are.
+  if (p < 0) return 0;
+  if (p > 1) return 1;
+  return p;
 }
 
 const MAX_ITERATIONS = 100_000;

@@ -51,6 +51,16 @@ function networkDetail(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
+/** Why an attempt got no HTTP answer: refused by the tool's own rules, timed out (`timedOut` says
+ *  what stalled), or a network error. */
+function failureOf(error: unknown, timedOut: string | null, attempts: number): FetchFailure {
+  if (isRefusal(error)) {
+    return { kind: 'refused', detail: (error as Error).message, attempts, redirect: error instanceof RequestRefused && error.redirect };
+  }
+  if (timedOut !== null) return { kind: 'timeout', detail: timedOut, attempts };
+  return { kind: 'network', detail: networkDetail(error), attempts };
+}
+
 function requestUrl(input: string | URL | Request): string | URL {
   // supabase-js passes a URL string; a Request's headers and body would be lost on a redirect.
   if (input instanceof Request) throw new TypeError('retryingFetch takes a URL and RequestInit, not a Request');
@@ -69,16 +79,7 @@ export function retryingFetch(timeoutMs: number, options: { baseDelayMs?: number
     const failed = (error: unknown, stalled: string): never => {
       // A request the caller abandoned says nothing about the server: keep the real cause.
       if (!cancelled?.aborted) {
-        lastFailure = isRefusal(error)
-          ? {
-              kind: 'refused',
-              detail: (error as Error).message,
-              attempts: attempt,
-              redirect: error instanceof RequestRefused && error.redirect,
-            }
-          : timeout.aborted
-            ? { kind: 'timeout', detail: `${stalled} within ${timeoutMs} ms`, attempts: attempt }
-            : { kind: 'network', detail: networkDetail(error), attempts: attempt };
+        lastFailure = failureOf(error, timeout.aborted ? `${stalled} within ${timeoutMs} ms` : null, attempt);
       }
       throw error;
     };

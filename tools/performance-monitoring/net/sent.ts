@@ -28,7 +28,9 @@ export function watchSent(url: string): SentWatch {
   subscribe(BODY_SENT, onBodySent);
   return {
     sent: () => sent,
-    reset: () => void (sent = false),
+    reset: () => {
+      sent = false;
+    },
     stop: () => void unsubscribe(BODY_SENT, onBodySent),
   };
 }

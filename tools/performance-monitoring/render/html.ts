@@ -63,11 +63,16 @@ function cell(shown: string, sort: number | string | null, className = ''): stri
 /** `number` columns sort by figure and align right; `count` sorts by figure, aligned left. */
 type Column = [label: string, type: 'number' | 'text' | 'count'];
 
+const COLUMN_ATTRS: Record<Column[1], string> = {
+  number: ' data-type="number" class="num"',
+  count: ' data-type="number"',
+  text: ' data-type="text"',
+};
+
 function sortableTable(id: string, headers: Column[], rows: string[]): string {
   const head = headers
     .map(([label, type]) => {
-      const attrs = type === 'number' ? ' data-type="number" class="num"' : type === 'count' ? ' data-type="number"' : ' data-type="text"';
-      return `<th scope="col"${attrs}><button type="button">${label}</button></th>`;
+      return `<th scope="col"${COLUMN_ATTRS[type]}><button type="button">${label}</button></th>`;
     })
     .join('');
   return `<div class="scroll"><table class="sortable" id="${id}"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;

@@ -6,7 +6,7 @@ import { headingOf, type Outline, type OutlineSection, outline, sectionsOf, tren
 import { SERVICE_STYLE } from '../report/style.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
-import { forMarkdown, forTerminalLine } from '../text/safe-text.js';
+import { forMarkdown } from '../text/safe-text.js';
 import { OPERATION_HEADERS, operationRows, TIMELINE_HEADERS, timelineRows } from './deep-dive-rows.js';
 import { BASELINE_HEADERS, baselineHead, baselineRows, gateItems } from './gates-table.js';
 

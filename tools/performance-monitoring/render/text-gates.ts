@@ -66,13 +66,14 @@ export function baselineLines(baseline: BaselineReport, colors: Colors): string[
   return [...head, ...blocks];
 }
 
+function entryTitle(entry: BaselineEntry, name: string, colors: Colors): string {
+  if (entry.regression) return colors.red(`❌ ${name} — regression`);
+  return entry.then === null ? `🆕 ${name} — new since the baseline` : colors.green(`✅ ${name}`);
+}
+
 function entryBlock(entry: BaselineEntry, colors: Colors): string[] {
   const name = entry.service === null ? 'Overall' : clean(entry.service);
-  const title = entry.regression
-    ? colors.red(`❌ ${name} — regression`)
-    : entry.then === null
-      ? `🆕 ${name} — new since the baseline`
-      : colors.green(`✅ ${name}`);
+  const title = entryTitle(entry, name, colors);
   const rows = figureRows(entry.then, entry.now, entry.change);
   const reasons = entry.reasons.map((r) => colors.red(`${INDENT}Regression: ${clean(r)}`));
   return [title, ...rows.map((row) => INDENT + row), ...reasons];

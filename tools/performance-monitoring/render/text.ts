@@ -45,7 +45,7 @@ export function renderText(report: Report, options: TextOptions): string {
     LIGHT_RULE,
     ...sectionBody(section, report, shape, colors, spark),
   ]);
-  return [...header(shape, colors), ...body, '', HEAVY_RULE].join('\n') + '\n';
+  return `${[...header(shape, colors), ...body, '', HEAVY_RULE].join('\n')}\n`;
 }
 
 /** `Total Operations`: the text report capitalises every word of a label. */

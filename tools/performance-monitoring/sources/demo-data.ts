@@ -219,7 +219,7 @@ const ERRORS: ErrorProfile[] = [
   { catalogue: 'unleashed', message: 'Request timeout after 30000ms', weight: 4, duration: 'timeout' },
 ];
 
-const WARNINGS = ['Slow response, retried after 429 (attempt 2/3)', 'Deprecated API version, upgrade recommended'];
+const WARNINGS = ['Slow response, retried after 429 (attempt 2/3)', 'Deprecated API version, upgrade recommended'] as const;
 
 /** Plain log lines: not operations (no duration, status info), so the report ignores them. */
 const LOG_LINES: { service: string; level: 'info' | 'debug'; message: string; perWeek: number }[] = [
@@ -277,13 +277,16 @@ const low = (h: string): string => `((CAST(${h} & 4294967295::UBIGINT AS DOUBLE)
 function errorIndexCase(catalogue: string, u: string): string {
   const branches = [...new Set(ERRORS.map((e) => e.catalogue))].map((name) => {
     const entries = ERRORS.map((e, index) => ({ ...e, index })).filter((e) => e.catalogue === name);
+    // Never undefined: `name` was taken from these very entries.
+    const last = entries[entries.length - 1];
+    if (last === undefined) throw new Error(`no errors in catalogue ${name}`);
     const total = entries.reduce((sum, e) => sum + e.weight, 0);
     let cumulative = 0;
     const picks = entries.slice(0, -1).map((e) => {
       cumulative += e.weight;
       return `WHEN ${u} < ${sqlNumber(cumulative / total)} THEN ${e.index}`;
     });
-    return `WHEN ${sqlString(name)} THEN CASE ${picks.join(' ')} ELSE ${entries[entries.length - 1]!.index} END`;
+    return `WHEN ${sqlString(name)} THEN CASE ${picks.join(' ')} ELSE ${last.index} END`;
   });
   return `CASE ${catalogue} ${branches.join('\n        ')} END`;
 }
@@ -405,7 +408,7 @@ WITH
       CASE WHEN error_index IS NOT NULL THEN 'error' WHEN warned THEN 'warning' ELSE 'success' END AS status,
       CASE
         WHEN error_index IS NOT NULL THEN ${errorMessage}
-        WHEN warned THEN CASE WHEN u_pick > 1 - warning_rate / 2 THEN ${sqlString(WARNINGS[0]!)} ELSE ${sqlString(WARNINGS[1]!)} END
+        WHEN warned THEN CASE WHEN u_pick > 1 - warning_rate / 2 THEN ${sqlString(WARNINGS[0])} ELSE ${sqlString(WARNINGS[1])} END
         ELSE operation || ' completed'
       END AS message,
       CAST(CASE ${errorKind}

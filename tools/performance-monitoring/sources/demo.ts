@@ -8,7 +8,8 @@ export class DemoSource implements Source {
   private db: DuckDb | undefined;
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
-    const db = (this.db ??= await openDuckDb());
+    this.db ??= await openDuckDb();
+    const db = this.db;
     // The week of demo data ends where the report's window ends, so `--until` reproduces it.
     await createDemoTable(db.connection, query.end);
     const aggregates = await aggregateInDuckDb(db.connection, 'integration_logs', query);

@@ -30,6 +30,12 @@ const STATS_COLUMNS = {
 
 const COLUMN_SPECS = new Map(RESULT_COLUMNS.map((column) => [column.name as ColumnName, column]));
 
+/** A number as the driver hands it: a number, a bigint or numeric text; NaN for anything else. */
+function numberIn(value: unknown): number {
+  if (typeof value === 'number') return value;
+  return typeof value === 'bigint' || typeof value === 'string' ? Number(value) : NaN;
+}
+
 /** A column's value, read and checked as declared: text, a count or a finite number; null only where allowed. */
 function read(row: Row, name: ColumnName): string | number | null {
   const spec = COLUMN_SPECS.get(name);
@@ -43,7 +49,7 @@ function read(row: Row, name: ColumnName): string | number | null {
     if (typeof value !== 'string') throw new BadRow(`${name} is not text`);
     return value;
   }
-  const n = typeof value === 'number' ? value : typeof value === 'bigint' || typeof value === 'string' ? Number(value) : NaN;
+  const n = numberIn(value);
   if (!Number.isFinite(n)) throw new BadRow(`${name} is not a number`);
   if (spec.value === 'count' && (!Number.isSafeInteger(n) || n < 0)) throw new BadRow(`${name} is not a count (${String(value)})`);
   return n;
@@ -159,10 +165,16 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
   if (missing) throw new BadRow(`it lacks the column ${missing.name} (an older sql/rpc.sql? install it again)`);
   const kind = oneOf(row, 'kind', Object.values(KINDS));
   let decoded: StatsRow | TimelineRow | ErrorOperationRow | null = null;
-  if (kind === KINDS.stats) decoder.result.stats.push((decoded = statsRow(row)));
-  else if (kind === KINDS.timeline) decoder.result.timeline.push((decoded = timelineRow(row)));
-  else if (kind === KINDS.error) decoder.errorRows.push((decoded = errorRow(row)));
-  else if (kind === KINDS.rollup) {
+  if (kind === KINDS.stats) {
+    decoded = statsRow(row);
+    decoder.result.stats.push(decoded);
+  } else if (kind === KINDS.timeline) {
+    decoded = timelineRow(row);
+    decoder.result.timeline.push(decoded);
+  } else if (kind === KINDS.error) {
+    decoded = errorRow(row);
+    decoder.errorRows.push(decoded);
+  } else if (kind === KINDS.rollup) {
     if (decoder.result.rollup !== null) throw new BadRow('it repeats the rollup row');
     const watermark = read(row, 'bucket_start');
     if (typeof watermark === 'string' || (watermark !== null && watermark % 3600 !== 0))

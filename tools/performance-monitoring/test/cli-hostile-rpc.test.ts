@@ -28,8 +28,11 @@ const FIGURES = {
 };
 const NONE = { service: null, operation: null, bucket_start: null, message: null, example: null };
 
+/** The names a stats row of each level carries; any other level is an operation's. */
+const LEVEL_NAMES: Record<string, Row> = { overall: {}, service: { service: 'api' } };
+
 function statsRow(win: string, level: string, extra: Row = {}): Row {
-  const names = level === 'overall' ? {} : level === 'service' ? { service: 'api' } : { service: 'api', operation: 'get' };
+  const names = LEVEL_NAMES[level] ?? { service: 'api', operation: 'get' };
   return { kind: 'stats', win, level, ...NONE, ...names, ...FIGURES, ...extra };
 }
 

@@ -285,7 +285,7 @@ describe('a server that breaks the rollup paging rules: one line, exit 1', () =>
     ],
     [
       'sends a histogram that misses samples',
-      (rows) => ({ skip: 0, body: [{ ...rows[0], histogram_counts: (rows[0]?.histogram_counts as number[]).map(() => 1) }] }),
+      (rows) => ({ skip: 0, body: [{ ...rows[0], histogram_counts: (rows[0]!.histogram_counts as number[]).map(() => 1) }] }),
       "a row's histogram does not add up to its samples",
     ],
   ];

@@ -63,6 +63,7 @@ describe('grafana/perf-monitor.json', () => {
       expect(['timeseries', 'stat']).toContain(panel.type);
       expect(panel.gridPos.w).toBeGreaterThan(0);
       expect(panel.gridPos.x + panel.gridPos.w).toBeLessThanOrEqual(24);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${datasource}` is Grafana's dashboard variable, literally.
       expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect(panel.targets.length).toBeGreaterThan(0);
       for (const target of panel.targets) expect(target.expr.trim()).not.toBe('');

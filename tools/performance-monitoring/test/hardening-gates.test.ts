@@ -83,6 +83,7 @@ describe('--baseline reads regular files only, up to 64 MiB (issue 27 item 6)', 
 function expectShortLine(result: CliResult, line: string) {
   expectUsageLine(result, line);
   expect(result.stderr.length).toBeLessThanOrEqual(300);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is that no C0/C1 control character reaches stderr.
   expect(result.stderr.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
 }
 
@@ -143,6 +144,7 @@ function editedBaseline(name: string, edit: (report: Json) => void, raw: (text: 
 }
 
 /** A parsed report, edited in place: loosely typed on purpose. */
+// biome-ignore lint/suspicious/noExplicitAny: the test edits a parsed report's nested fields in place; a typed walk would hide what is edited.
 type Json = Record<string, any>;
 
 describe('impossible figures in a baseline are refused, naming the field and the value (issue 27 item 12)', () => {

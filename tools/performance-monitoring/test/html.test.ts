@@ -92,25 +92,32 @@ function tableRows(page: Page, id: string): Promise<[string, string][][]> {
 
 /** Per chart canvas: how many pixels are of each series colour family. */
 function chartPixels(page: Page): Promise<{ kind: string; blue: number; red: number; purple: number; orange: number }[]> {
-  return page.$$eval('[data-chart]', (figures) =>
-    figures.map((figure) => {
-      const canvas = figure.querySelector('canvas');
+  return page.$$eval('[data-chart]', (figures) => {
+    // Defined in here: this runs in the page, where nothing outside the callback exists.
+    type Family = 'blue' | 'red' | 'purple' | 'orange';
+    const familyOf = (r: number, g: number, b: number): Family | null => {
+      if (b > 180 && r < 120 && g < 170) return 'blue';
+      if (r > 180 && g < 100 && b < 100) return 'red';
+      if (r > 90 && r < 160 && g < 90 && b > 200) return 'purple';
+      if (r > 190 && g > 100 && g < 150 && b < 40) return 'orange';
+      return null;
+    };
+    const pixelsOf = (canvas: HTMLCanvasElement | null): Uint8ClampedArray => {
+      const context = canvas?.getContext('2d');
+      if (!canvas || !context) return new Uint8ClampedArray(0);
+      return context.getImageData(0, 0, canvas.width, canvas.height).data;
+    };
+    return figures.map((figure) => {
       const counts = { kind: figure.getAttribute('data-chart') ?? '', blue: 0, red: 0, purple: 0, orange: 0 };
-      if (!canvas) return counts;
-      const context = canvas.getContext('2d');
-      if (!context) return counts;
-      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      const data = pixelsOf(figure.querySelector('canvas'));
       for (let i = 0; i < data.length; i += 4) {
-        const [r, g, b, a] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0, data[i + 3] ?? 0];
-        if (a < 128) continue;
-        if (b > 180 && r < 120 && g < 170) counts.blue += 1;
-        else if (r > 180 && g < 100 && b < 100) counts.red += 1;
-        else if (r > 90 && r < 160 && g < 90 && b > 200) counts.purple += 1;
-        else if (r > 190 && g > 100 && g < 150 && b < 40) counts.orange += 1;
+        if ((data[i + 3] ?? 0) < 128) continue;
+        const family = familyOf(data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0);
+        if (family !== null) counts[family] += 1;
       }
       return counts;
-    }),
-  );
+    });
+  });
 }
 
 /** A timeline of six hourly buckets for the fixture's services; n8n fails and slows in the last two. */

@@ -43,7 +43,7 @@ function parseSamples(text: string): PromSample[] {
 
 /** `service` null: the overall sample. node_exporter writes it with `service=""`, which
  *  Prometheus treats as the same as no label. */
-function valueOf(samples: PromSample[], name: string, service: string | null): number | undefined {
+function sampleValue(samples: PromSample[], name: string, service: string | null): number | undefined {
   return samples.find((s) => s.name === name && (s.labels.service || null) === service)?.value;
 }
 
@@ -51,27 +51,27 @@ describe('renderOpenMetrics', () => {
   it('writes the fixture figures in seconds and ratios, the overall one without a service label', () => {
     const samples = parseSamples(renderOpenMetrics(buildReport()));
     // Figures of harness/report-fixture.ts converted by hand: 1850 ms -> 1.85 s, 2.49% -> 0.0249.
-    expect(valueOf(samples, 'perfmon_duration_p95_seconds', 'hubspot')).toBe(1.85);
-    expect(valueOf(samples, 'perfmon_duration_p99_seconds', 'hubspot')).toBe(2.9005);
-    expect(valueOf(samples, 'perfmon_duration_p50_seconds', 'n8n')).toBe(0.9);
-    expect(valueOf(samples, 'perfmon_error_ratio', 'hubspot')).toBe(0.0249);
-    expect(valueOf(samples, 'perfmon_operations', 'n8n')).toBe(312);
-    expect(valueOf(samples, 'perfmon_failures', 'n8n')).toBe(18);
-    expect(valueOf(samples, 'perfmon_apdex', 'unleashed')).toBe(0.968);
-    expect(valueOf(samples, 'perfmon_duration_change_ratio', 'n8n')).toBe(0.153);
-    expect(valueOf(samples, 'perfmon_health_score', null)).toBe(87);
-    expect(valueOf(samples, 'perfmon_threshold_seconds', null)).toBe(2);
-    expect(valueOf(samples, 'perfmon_window_seconds', null)).toBe(86_400);
-    expect(valueOf(samples, 'perfmon_window_end_timestamp_seconds', null)).toBe(Date.UTC(2025, 10, 20, 10) / 1000);
-    expect(valueOf(samples, 'perfmon_generated_timestamp_seconds', null)).toBe(Date.UTC(2025, 10, 20, 10, 0, 1, 234) / 1000);
+    expect(sampleValue(samples, 'perfmon_duration_p95_seconds', 'hubspot')).toBe(1.85);
+    expect(sampleValue(samples, 'perfmon_duration_p99_seconds', 'hubspot')).toBe(2.9005);
+    expect(sampleValue(samples, 'perfmon_duration_p50_seconds', 'n8n')).toBe(0.9);
+    expect(sampleValue(samples, 'perfmon_error_ratio', 'hubspot')).toBe(0.0249);
+    expect(sampleValue(samples, 'perfmon_operations', 'n8n')).toBe(312);
+    expect(sampleValue(samples, 'perfmon_failures', 'n8n')).toBe(18);
+    expect(sampleValue(samples, 'perfmon_apdex', 'unleashed')).toBe(0.968);
+    expect(sampleValue(samples, 'perfmon_duration_change_ratio', 'n8n')).toBe(0.153);
+    expect(sampleValue(samples, 'perfmon_health_score', null)).toBe(87);
+    expect(sampleValue(samples, 'perfmon_threshold_seconds', null)).toBe(2);
+    expect(sampleValue(samples, 'perfmon_window_seconds', null)).toBe(86_400);
+    expect(sampleValue(samples, 'perfmon_window_end_timestamp_seconds', null)).toBe(Date.UTC(2025, 10, 20, 10) / 1000);
+    expect(sampleValue(samples, 'perfmon_generated_timestamp_seconds', null)).toBe(Date.UTC(2025, 10, 20, 10, 0, 1, 234) / 1000);
   });
 
   it('leaves out figures without data instead of writing 0 or NaN', () => {
     const report = buildReport({ services: [...sampleServices(), silentService()] });
     const samples = parseSamples(renderOpenMetrics(report));
-    expect(valueOf(samples, 'perfmon_operations', 'legacy-sync')).toBe(0);
-    expect(valueOf(samples, 'perfmon_error_ratio', 'legacy-sync')).toBeUndefined();
-    expect(valueOf(samples, 'perfmon_duration_p95_seconds', 'legacy-sync')).toBeUndefined();
+    expect(sampleValue(samples, 'perfmon_operations', 'legacy-sync')).toBe(0);
+    expect(sampleValue(samples, 'perfmon_error_ratio', 'legacy-sync')).toBeUndefined();
+    expect(sampleValue(samples, 'perfmon_duration_p95_seconds', 'legacy-sync')).toBeUndefined();
     expect(samples.every((s) => Number.isFinite(s.value))).toBe(true);
   });
 
@@ -175,25 +175,25 @@ describe('node_exporter textfile collector (real)', () => {
 
   it('serves the gauges with the report figures', async () => {
     const samples = parseSamples(await scrape());
-    expect(valueOf(samples, 'node_textfile_scrape_error', null)).toBe(0);
-    expect(valueOf(samples, 'perfmon_health_score', null)).toBe(report.healthScore);
-    expect(valueOf(samples, 'perfmon_operations', null)).toBe(report.overall.totalOperations);
-    expect(valueOf(samples, 'perfmon_error_ratio', null)).toBeCloseTo((report.overall.errorRate ?? NaN) / 100, 10);
-    expect(valueOf(samples, 'perfmon_window_seconds', null)).toBe(86_400);
-    expect(valueOf(samples, 'perfmon_window_end_timestamp_seconds', null)).toBe(Date.UTC(2025, 10, 20, 12) / 1000);
+    expect(sampleValue(samples, 'node_textfile_scrape_error', null)).toBe(0);
+    expect(sampleValue(samples, 'perfmon_health_score', null)).toBe(report.healthScore);
+    expect(sampleValue(samples, 'perfmon_operations', null)).toBe(report.overall.totalOperations);
+    expect(sampleValue(samples, 'perfmon_error_ratio', null)).toBeCloseTo((report.overall.errorRate ?? NaN) / 100, 10);
+    expect(sampleValue(samples, 'perfmon_window_seconds', null)).toBe(86_400);
+    expect(sampleValue(samples, 'perfmon_window_end_timestamp_seconds', null)).toBe(Date.UTC(2025, 10, 20, 12) / 1000);
     expect(report.services.length).toBe(5);
     for (const s of report.services) {
-      expect(valueOf(samples, 'perfmon_operations', s.service)).toBe(s.operations.total);
-      expect(valueOf(samples, 'perfmon_failures', s.service)).toBe(s.operations.failed);
-      expect(valueOf(samples, 'perfmon_error_ratio', s.service)).toBeCloseTo((s.errors.errorRate ?? NaN) / 100, 10);
-      expect(valueOf(samples, 'perfmon_duration_p95_seconds', s.service)).toBeCloseTo((s.performance.p95Duration ?? NaN) / 1000, 10);
-      expect(valueOf(samples, 'perfmon_duration_p99_seconds', s.service)).toBeCloseTo((s.performance.p99Duration ?? NaN) / 1000, 10);
-      expect(valueOf(samples, 'perfmon_apdex', s.service)).toBe(s.apdex);
-      expect(valueOf(samples, 'perfmon_duration_change_ratio', s.service)).toBeCloseTo((s.trend.percentChange ?? NaN) / 100, 10);
+      expect(sampleValue(samples, 'perfmon_operations', s.service)).toBe(s.operations.total);
+      expect(sampleValue(samples, 'perfmon_failures', s.service)).toBe(s.operations.failed);
+      expect(sampleValue(samples, 'perfmon_error_ratio', s.service)).toBeCloseTo((s.errors.errorRate ?? NaN) / 100, 10);
+      expect(sampleValue(samples, 'perfmon_duration_p95_seconds', s.service)).toBeCloseTo((s.performance.p95Duration ?? NaN) / 1000, 10);
+      expect(sampleValue(samples, 'perfmon_duration_p99_seconds', s.service)).toBeCloseTo((s.performance.p99Duration ?? NaN) / 1000, 10);
+      expect(sampleValue(samples, 'perfmon_apdex', s.service)).toBe(s.apdex);
+      expect(sampleValue(samples, 'perfmon_duration_change_ratio', s.service)).toBeCloseTo((s.trend.percentChange ?? NaN) / 100, 10);
     }
     // The demo's figures, read off its JSON by hand once (2025-11-20T12:00Z, 24 h).
-    expect(valueOf(samples, 'perfmon_operations', 'hubspot')).toBe(2303);
-    expect(valueOf(samples, 'perfmon_duration_p95_seconds', 'hubspot')).toBe(2.637);
+    expect(sampleValue(samples, 'perfmon_operations', 'hubspot')).toBe(2303);
+    expect(sampleValue(samples, 'perfmon_duration_p95_seconds', 'hubspot')).toBe(2.637);
   });
 
   it('rereads a file replaced by a later --output run', async () => {
@@ -211,7 +211,7 @@ describe('node_exporter textfile collector (real)', () => {
     ]);
     expect(result.code).toBe(0);
     const samples = parseSamples(await scrape());
-    expect(valueOf(samples, 'perfmon_window_seconds', null)).toBe(3600);
+    expect(sampleValue(samples, 'perfmon_window_seconds', null)).toBe(3600);
     expect(readdirSync(textDir).sort()).toEqual(['note.txt', 'perfmon.prom']);
   });
 });

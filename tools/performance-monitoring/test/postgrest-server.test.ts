@@ -142,7 +142,7 @@ describe('reads', () => {
     // The supabase source's filter (sources/supabase/pages.ts), with quoted values; here an
     // "operation" is a row with a duration or an error.
     const IS_OPERATION = 'duration_ms.not.is.null,status.in.(error)';
-    const after = (c: { id: number; created_at: string }) =>
+    const afterCursor = (c: { id: number; created_at: string }) =>
       `and(created_at.gt."${c.created_at}",or(${IS_OPERATION})),and(created_at.eq."${c.created_at}",id.gt."${c.id}",or(${IS_OPERATION}))`;
     const isOperation = (r: EventRow) => r.duration_ms !== null || r.status === 'error';
 
@@ -151,7 +151,7 @@ describe('reads', () => {
       .from('events')
       .select('id')
       .lte('id', 40)
-      .or(after({ id: 12, created_at: '2025-01-01T00:00:02.123456+00:00' }))
+      .or(afterCursor({ id: 12, created_at: '2025-01-01T00:00:02.123456+00:00' }))
       .order('created_at')
       .order('id')
       .limit(5);
@@ -166,7 +166,7 @@ describe('reads', () => {
       const q = supabase
         .from('events')
         .select('id,created_at')
-        .or(cursor ? after(cursor) : IS_OPERATION)
+        .or(cursor ? afterCursor(cursor) : IS_OPERATION)
         .order('created_at')
         .order('id')
         .limit(5000);

@@ -82,7 +82,7 @@ function runBash(script: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
 describe('README sample output', () => {
   it('is what --demo --until 2025-11-20T10:00:00Z prints today', async () => {
     const text = readFileSync(join(ROOT, 'tools/performance-monitoring/README.md'), 'utf8');
-    const start = text.indexOf('```text\n' + '='.repeat(80)) + '```text\n'.length;
+    const start = text.indexOf(`\`\`\`text\n${'='.repeat(80)}`) + '```text\n'.length;
     const sample = text.slice(start, text.indexOf('```', start));
     // A UTF-8 locale (sparklines in block characters) and no terminal (80 columns).
     const { code, stdout } = await runCli(['--demo', '--until', '2025-11-20T10:00:00Z', '--no-color'], { env: { LANG: 'C.UTF-8' } });

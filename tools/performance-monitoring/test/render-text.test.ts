@@ -161,6 +161,7 @@ describe('renderText', () => {
     expect(coloured).toContain(`${ESC}[33m⚠️ n8n 📉${ESC}[39m`);
     expect(coloured).toContain(`${ESC}[31m❌ legacy-sync${ESC}[39m`);
     // Same text once the codes are gone: colour never changes the content.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the SGR escape codes the colour mode writes.
     expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(renderText(report, plain));
   });
 
@@ -238,15 +239,15 @@ describe('renderText', () => {
         'Trend: insufficient data\n',
     );
     expect(text).toContain('❌ No operations in the current period\n');
-    expect(text).toContain('SERVICE PERFORMANCE\n' + '-'.repeat(80) + '\nNo operations in this period\n');
-    expect(text).toContain('SLOWEST OPERATIONS\n' + '-'.repeat(80) + '\nNo operations with durations\n');
-    expect(text).toContain('MOST FREQUENT ERRORS\n' + '-'.repeat(80) + '\nNo errors in this period\n');
+    expect(text).toContain(`SERVICE PERFORMANCE\n${'-'.repeat(80)}\nNo operations in this period\n`);
+    expect(text).toContain(`SLOWEST OPERATIONS\n${'-'.repeat(80)}\nNo operations with durations\n`);
+    expect(text).toContain(`MOST FREQUENT ERRORS\n${'-'.repeat(80)}\nNo errors in this period\n`);
   });
 
   it('says so when there are no issues or recommendations', () => {
     const text = renderText(buildReport({ issues: [], recommendations: [] }), plain);
-    expect(text).toContain('ISSUES\n' + '-'.repeat(80) + '\n✅ No issues found\n');
-    expect(text).toContain('RECOMMENDATIONS\n' + '-'.repeat(80) + '\nNo recommendations\n');
+    expect(text).toContain(`ISSUES\n${'-'.repeat(80)}\n✅ No issues found\n`);
+    expect(text).toContain(`RECOMMENDATIONS\n${'-'.repeat(80)}\nNo recommendations\n`);
   });
 
   it('uses the singular for one call and one time', () => {
@@ -320,6 +321,7 @@ describe('renderText', () => {
       expect(text).not.toContain('\u0007');
       expect(text).not.toContain('\u009b');
       expect(text).not.toContain('\r');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips our own SGR escape codes, so any other ESC shows.
       expect(text.replace(/\u001b\[\d+m/g, '')).not.toContain(ESC); // only our own SGR codes remain
     }
     const text = renderText(report, plain);

@@ -102,7 +102,7 @@ function isNode(value: unknown): value is Node {
 /** Visits every subschema; each object schema's properties must have descriptions and all be required. */
 function walk(node: unknown, path: string, problems: string[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, `${path}/${i}`, problems));
+    for (const [i, item] of node.entries()) walk(item, `${path}/${i}`, problems);
     return;
   }
   if (!isNode(node)) return;

@@ -37,6 +37,17 @@ afterAll(async () => {
   await pg?.stop();
 });
 
+/** A log-normal duration around 400 ms; 2% odd: half invalid (-3), half null. Draws from `rand` in
+ *  the order the rows always have, so the seeded rows stay the same. */
+function drawDuration(rand: () => number): number | null {
+  if (rand() >= 0.02) return Math.max(0, Math.round(Math.exp(Math.log(400) + 1.5 * normal(rand))));
+  return rand() < 0.5 ? -3 : null;
+}
+
+function failureMessage(rand: () => number, duration: number | null, i: number): string {
+  return rand() < 0.5 ? `Timeout after ${duration ?? 0}ms for job ${i.toString(16)}` : `Connection reset by peer ${i}`;
+}
+
 /** ~1,600 rows over the last 17 days: two services, three operations, ~6% failures with two
  *  fingerprints (and distinct messages, so the latest example matters), a few invalid and null durations. */
 function rows(hourNow: number): LogRow[] {
@@ -51,12 +62,8 @@ function rows(hourNow: number): LogRow[] {
     const [source, operation] = ops[i % 3] ?? ops[0];
     const at = hourNow - DAYS * 24 * HOUR + Math.floor(rand() * DAYS * 24 * HOUR);
     const failed = rand() < 0.06;
-    const duration = rand() < 0.02 ? (rand() < 0.5 ? -3 : null) : Math.max(0, Math.round(Math.exp(Math.log(400) + 1.5 * normal(rand))));
-    const message = failed
-      ? rand() < 0.5
-        ? `Timeout after ${duration ?? 0}ms for job ${i.toString(16)}`
-        : `Connection reset by peer ${i}`
-      : null;
+    const duration = drawDuration(rand);
+    const message = failed ? failureMessage(rand, duration, i) : null;
     out.push({
       source,
       operation,
@@ -115,11 +122,18 @@ async function blockRows(sql: postgres.Sql): Promise<RollupRow[]> {
 const isoHour = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 const big = (s: string) => BigInt(s);
 
+function compareAscending<T extends bigint | string>(a: T, b: T): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+
 /** Two sparse histograms added key by key, keys ascending. */
 function addHistograms(keys: string[][], counts: string[][]): { keys: string[]; counts: string[] } {
   const sums = new Map<bigint, bigint>();
-  keys.forEach((ks, i) => ks.forEach((k, j) => sums.set(big(k), (sums.get(big(k)) ?? 0n) + big(counts[i]?.[j] ?? '0'))));
-  const sorted = [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [i, ks] of keys.entries()) {
+    for (const [j, k] of ks.entries()) sums.set(big(k), (sums.get(big(k)) ?? 0n) + big(counts[i]?.[j] ?? '0'));
+  }
+  const sorted = [...sums.entries()].sort(([a], [b]) => compareAscending(a, b));
   return { keys: sorted.map(([k]) => String(k)), counts: sorted.map(([, n]) => String(n)) };
 }
 
@@ -128,63 +142,77 @@ function addHistograms(keys: string[][], counts: string[][]): { keys: string[]; 
 function expectedBlocks(hourly: RollupRow[], watermark: number): RollupRow[] {
   const out: RollupRow[] = [];
   for (const span of SPANS) {
-    const groups = new Map<string, RollupRow[]>();
-    for (const row of hourly) {
-      const start = Math.floor(Date.parse(row.hour) / (span * HOUR)) * span * HOUR;
-      if (start + span * HOUR > watermark) continue;
-      const key = JSON.stringify([start, row.service, row.operation]);
-      groups.set(key, [...(groups.get(key) ?? []), row]);
-    }
-    for (const [key, members] of groups) {
-      const [start, service, operation] = JSON.parse(key) as [number, string, string];
-      const sum = (pick: (r: RollupRow) => string) => String(members.reduce((a, r) => a + big(pick(r)), 0n));
-      const durations = members.filter((r) => r.min_duration !== null);
-      const histogram = addHistograms(
-        members.map((r) => r.histogram_keys),
-        members.map((r) => r.histogram_counts),
-      );
-      const failed = addHistograms(
-        members.map((r) => r.failure_histogram_keys),
-        members.map((r) => r.failure_histogram_counts),
-      );
-      const fingerprints: Record<string, Fingerprint> = {};
-      for (const r of members) {
-        for (const [fingerprint, f] of Object.entries(r.fingerprints)) {
-          const seen = fingerprints[fingerprint];
-          if (!seen) fingerprints[fingerprint] = { ...f };
-          else {
-            const later = f.last_at > seen.last_at || (f.last_at === seen.last_at && f.example > seen.example);
-            fingerprints[fingerprint] = {
-              count: seen.count + f.count,
-              example: later ? f.example : seen.example,
-              last_at: later ? f.last_at : seen.last_at,
-            };
-          }
-        }
-      }
-      out.push({
-        span_hours: span,
-        hour: isoHour(start),
-        service,
-        operation,
-        operations: sum((r) => r.operations),
-        failures: sum((r) => r.failures),
-        samples: sum((r) => r.samples),
-        sum_duration: sum((r) => r.sum_duration),
-        sum_squares: sum((r) => r.sum_squares),
-        min_duration: durations.length ? Math.min(...durations.map((r) => r.min_duration ?? 0)) : null,
-        max_duration: durations.length ? Math.max(...durations.map((r) => r.max_duration ?? 0)) : null,
-        invalid_durations: sum((r) => r.invalid_durations),
-        histogram_keys: histogram.keys,
-        histogram_counts: histogram.counts,
-        failure_histogram_keys: failed.keys,
-        failure_histogram_counts: failed.counts,
-        fingerprints,
-      });
-    }
+    for (const [key, members] of blockGroups(hourly, span, watermark)) out.push(mergedBlock(span, key, members));
   }
   const order = (r: RollupRow) => `${String(r.span_hours).padStart(4, '0')} ${r.hour} ${r.service} ${r.operation}`;
-  return out.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  return out.sort((a, b) => compareAscending(order(a), order(b)));
+}
+
+/** The hourly rows of each whole `span`-hour block that ends at or before the watermark, by
+ *  JSON [block start, service, operation]. */
+function blockGroups(hourly: RollupRow[], span: number, watermark: number): Map<string, RollupRow[]> {
+  const groups = new Map<string, RollupRow[]>();
+  for (const row of hourly) {
+    const start = Math.floor(Date.parse(row.hour) / (span * HOUR)) * span * HOUR;
+    if (start + span * HOUR > watermark) continue;
+    const key = JSON.stringify([start, row.service, row.operation]);
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return groups;
+}
+
+/** Fingerprints added up; the example and time are the latest's (ties: the greater example). */
+function mergedFingerprints(members: RollupRow[]): Record<string, Fingerprint> {
+  const fingerprints: Record<string, Fingerprint> = {};
+  for (const r of members) {
+    for (const [fingerprint, f] of Object.entries(r.fingerprints)) {
+      const seen = fingerprints[fingerprint];
+      if (!seen) {
+        fingerprints[fingerprint] = { ...f };
+        continue;
+      }
+      const later = f.last_at > seen.last_at || (f.last_at === seen.last_at && f.example > seen.example);
+      fingerprints[fingerprint] = {
+        count: seen.count + f.count,
+        example: later ? f.example : seen.example,
+        last_at: later ? f.last_at : seen.last_at,
+      };
+    }
+  }
+  return fingerprints;
+}
+
+function mergedBlock(span: number, key: string, members: RollupRow[]): RollupRow {
+  const [start, service, operation] = JSON.parse(key) as [number, string, string];
+  const sum = (pick: (r: RollupRow) => string) => String(members.reduce((a, r) => a + big(pick(r)), 0n));
+  const durations = members.filter((r) => r.min_duration !== null);
+  const histogram = addHistograms(
+    members.map((r) => r.histogram_keys),
+    members.map((r) => r.histogram_counts),
+  );
+  const failed = addHistograms(
+    members.map((r) => r.failure_histogram_keys),
+    members.map((r) => r.failure_histogram_counts),
+  );
+  return {
+    span_hours: span,
+    hour: isoHour(start),
+    service,
+    operation,
+    operations: sum((r) => r.operations),
+    failures: sum((r) => r.failures),
+    samples: sum((r) => r.samples),
+    sum_duration: sum((r) => r.sum_duration),
+    sum_squares: sum((r) => r.sum_squares),
+    min_duration: durations.length ? Math.min(...durations.map((r) => r.min_duration ?? 0)) : null,
+    max_duration: durations.length ? Math.max(...durations.map((r) => r.max_duration ?? 0)) : null,
+    invalid_durations: sum((r) => r.invalid_durations),
+    histogram_keys: histogram.keys,
+    histogram_counts: histogram.counts,
+    failure_histogram_keys: failed.keys,
+    failure_histogram_counts: failed.counts,
+    fingerprints: mergedFingerprints(members),
+  };
 }
 
 /** The blocks as the database holds them, checked against the merge of the hourly rows. */

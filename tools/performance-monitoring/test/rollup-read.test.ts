@@ -22,6 +22,13 @@ let hourNow: number;
 /** --until of every report: 23 min past an hour, so every window's edges cut hours. */
 let until: number;
 
+/** A log-normal duration around 250 ms; 1% odd: half null, half invalid (-1). Draws from `rand` in
+ *  the order the rows always have, so the seeded rows stay the same. */
+function drawDuration(rand: () => number): number | null {
+  if (rand() >= 0.01) return Math.max(0, Math.round(Math.exp(Math.log(250) + 1.5 * normal(rand))));
+  return rand() < 0.5 ? null : -1;
+}
+
 /** 3,000 rows from until - 405 h (a row exactly there) to until + 1 h, three services, ~5% failures
  *  in three fingerprints, lognormal durations (median 250 ms, sigma 1.5), a few null and invalid ones. */
 function rows(end: number): LogRow[] {
@@ -38,7 +45,7 @@ function rows(end: number): LogRow[] {
   for (let i = 0; i < 3000; i++) {
     const [source, operation] = ops[i % ops.length] ?? ops[0];
     const failed = rand() < 0.05;
-    const d = rand() < 0.01 ? (rand() < 0.5 ? null : -1) : Math.max(0, Math.round(Math.exp(Math.log(250) + 1.5 * normal(rand))));
+    const d = drawDuration(rand);
     const message = failed ? ([`Timeout after ${d ?? 0}ms`, `HTTP 503 from upstream ${i % 7}`, 'Connection reset'][i % 3] ?? null) : null;
     out.push({
       source,

@@ -123,10 +123,10 @@ function percentiles(report: Report): Map<string, number | null> {
     for (const p of ['p50Duration', 'p95Duration', 'p99Duration'] as const) found.set(`${where} ${p}`, perf[p]);
   };
   add('overall', report.overall);
-  report.overall.timeline.forEach((b, i) => found.set(`overall bucket ${i} p95Duration`, b.p95Duration));
+  for (const [i, b] of report.overall.timeline.entries()) found.set(`overall bucket ${i} p95Duration`, b.p95Duration);
   for (const s of report.services) {
     add(s.service, s.performance);
-    s.timeline.forEach((b, i) => found.set(`${s.service} bucket ${i} p95Duration`, b.p95Duration));
+    for (const [i, b] of s.timeline.entries()) found.set(`${s.service} bucket ${i} p95Duration`, b.p95Duration);
     for (const o of s.byOperation) add(`${s.service} ${o.operation}`, o);
   }
   return found;

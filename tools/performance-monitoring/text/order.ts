@@ -7,6 +7,14 @@ export function compareText(a: string, b: string): number {
   return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** UTF-16 code-unit order, JavaScript's own `<`: for keys that have always sorted that way, where
+ *  switching to compareText would reorder text beyond U+FFFF. */
+export function compareUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
+
 export function byNumberDescThen<T>(number: (item: T) => number, texts: (item: T) => string[]): (a: T, b: T) => number {
   return (a, b) => {
     const diff = number(b) - number(a);

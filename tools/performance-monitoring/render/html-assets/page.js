@@ -36,11 +36,13 @@
     return value == null ? '—' : Math.round(value).toLocaleString('en-US') + unit;
   }
 
+  // The time column of the legend: the hovered bucket's start, in UTC.
+  var TIME = { label: 'Time (UTC)', value: (_u, v) => (v == null ? '—' : `${utcText(v, true)} UTC`) };
+
   function chartOptions(kind, el) {
     // Half a bucket of room on each side, so the first and last bars are whole.
     var pad = data.bucketSeconds / 2;
-    var x = { time: true, range: (u, min, max) => [min - pad, max + pad] };
-    var time = { label: 'Time (UTC)', value: (u, v) => (v == null ? '—' : utcText(v, true) + ' UTC') };
+    var x = { time: true, range: (_u, min, max) => [min - pad, max + pad] };
     var base = {
       width: widthOf(el),
       height: HEIGHT,
@@ -49,53 +51,53 @@
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: x },
-      axes: [{ label: 'UTC', values: (u, splits) => splits.map(axisTime) }, {}],
+      axes: [{ label: 'UTC', values: (_u, splits) => splits.map(axisTime) }, {}],
     };
-    if (kind === 'ops') {
-      var bars = uPlot.paths.bars({ size: [0.7, 40] });
-      base.title = 'Operations and failures';
-      // Failures have their own scale (right axis): at a 1% error rate they would be invisible
-      // against the operations' bars on one axis.
-      base.series = [
-        time,
-        {
-          label: 'Operations',
-          stroke: COLORS.operations,
-          width: 0,
-          fill: COLORS.operations + '99',
-          paths: bars,
-          points: { show: false },
-          value: (u, v) => shown(v, ''),
-        },
-        {
-          label: 'Failures',
-          scale: 'failures',
-          stroke: COLORS.failures,
-          width: 2,
-          points: { show: true, size: 5, fill: COLORS.failures },
-          value: (u, v) => shown(v, ''),
-        },
-      ];
-      base.scales.y = { range: (u, min, max) => [0, Math.max(1, max)] };
-      base.scales.failures = { range: (u, min, max) => [0, Math.max(1, max) * 1.15] };
-      base.axes.push({ scale: 'failures', side: 1, label: 'Failures', stroke: COLORS.failures, grid: { show: false } });
-    } else {
-      base.title = 'P95 (ms) against the threshold';
-      base.series = [
-        time,
-        {
-          label: 'P95 ms',
-          stroke: COLORS.p95,
-          width: 2,
-          spanGaps: false,
-          points: { show: true, size: 4 },
-          value: (u, v) => shown(v, ' ms'),
-        },
-        { label: 'Threshold', stroke: COLORS.threshold, width: 2, dash: [6, 4], points: { show: false }, value: (u, v) => shown(v, ' ms') },
-      ];
-      base.scales.y = { range: (u, min, max) => [0, Math.max(max, data.threshold) * 1.1] };
-    }
+    if (kind === 'ops') withOpsSeries(base);
+    else withP95Series(base);
     return base;
+  }
+
+  // Failures have their own scale (right axis): at a 1% error rate they would be invisible
+  // against the operations' bars on one axis.
+  function withOpsSeries(base) {
+    var bars = uPlot.paths.bars({ size: [0.7, 40] });
+    var count = (_u, v) => shown(v, '');
+    base.title = 'Operations and failures';
+    base.series = [
+      TIME,
+      {
+        label: 'Operations',
+        stroke: COLORS.operations,
+        width: 0,
+        fill: `${COLORS.operations}99`,
+        paths: bars,
+        points: { show: false },
+        value: count,
+      },
+      {
+        label: 'Failures',
+        scale: 'failures',
+        stroke: COLORS.failures,
+        width: 2,
+        points: { show: true, size: 5, fill: COLORS.failures },
+        value: count,
+      },
+    ];
+    base.scales.y = { range: (_u, _min, max) => [0, Math.max(1, max)] };
+    base.scales.failures = { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] };
+    base.axes.push({ scale: 'failures', side: 1, label: 'Failures', stroke: COLORS.failures, grid: { show: false } });
+  }
+
+  function withP95Series(base) {
+    var ms = (_u, v) => shown(v, ' ms');
+    base.title = 'P95 (ms) against the threshold';
+    base.series = [
+      TIME,
+      { label: 'P95 ms', stroke: COLORS.p95, width: 2, spanGaps: false, points: { show: true, size: 4 }, value: ms },
+      { label: 'Threshold', stroke: COLORS.threshold, width: 2, dash: [6, 4], points: { show: false }, value: ms },
+    ];
+    base.scales.y = { range: (_u, _min, max) => [0, Math.max(max, data.threshold) * 1.1] };
   }
 
   function seriesOf(kind, service) {
@@ -103,7 +105,7 @@
     return [data.starts, service.p95, data.starts.map(() => data.threshold)];
   }
 
-  if (data !== null) {
+  function drawCharts() {
     document.querySelectorAll('[data-chart]').forEach((el) => {
       var service = data.services[Number(el.getAttribute('data-index'))];
       var kind = el.getAttribute('data-chart');
@@ -118,6 +120,13 @@
         });
       });
     });
+  }
+
+  if (data !== null) drawCharts();
+
+  function compareKeys(x, y) {
+    if (x < y) return -1;
+    return x > y ? 1 : 0;
   }
 
   function sortKey(row, column, numeric) {
@@ -141,7 +150,7 @@
         rows.sort((a, b) => {
           var x = sortKey(a, column, numeric),
             y = sortKey(b, column, numeric);
-          var order = x < y ? -1 : x > y ? 1 : 0;
+          var order = compareKeys(x, y);
           return direction === 'ascending' ? order : -order;
         });
         rows.forEach((row) => {

@@ -38,7 +38,8 @@ export class FileSource implements Source {
     // Files are read once (stdin can be read only once); a second question (the run asks
     // again without --service to suggest names) reuses the tables, and says nothing twice.
     const first = this.loaded === undefined;
-    const { db, skippedRows } = await (this.loaded ??= this.load());
+    this.loaded ??= this.load();
+    const { db, skippedRows } = await this.loaded;
     return readingTheInput(async () => {
       const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
       if (first) await this.hintAtTimeSpan(db, query);
@@ -50,7 +51,8 @@ export class FileSource implements Source {
     const { paths, inputFormat, stdinMaxBytes } = this.settings;
     checkInputPaths(paths, inputFormat, this.stdin);
     const inputs = await resolveInputs(paths, { inputFormat, stdinMaxBytes }, this.stdin, this.scratch);
-    const db = (this.db ??= await openDuckDb());
+    this.db ??= await openDuckDb();
+    const db = this.db;
     let skippedRows = 0;
     const names: string[] = [];
     for (const [i, input] of inputs.entries()) {

@@ -3,6 +3,8 @@
 // (created_at, id) order, and the first row after the previous page's last. A server that
 // ignores a filter would otherwise be read forever (the same page again) or counted wrongly.
 
+import { compareUnits } from '../../text/order.js';
+
 export interface PageBounds {
   /** Slice start, inclusive, and end, exclusive. */
   from: Date;
@@ -43,7 +45,7 @@ export function compareIds(a: string | number, b: string | number): number | nul
   if (typeof a === 'number' && typeof b === 'number') return Math.sign(a - b);
   if (typeof a === 'string' && typeof b === 'string' && UUID.test(a) && UUID.test(b)) {
     const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-    return x < y ? -1 : x > y ? 1 : 0;
+    return compareUnits(x, y);
   }
   return a === b ? 0 : null;
 }
