@@ -23,9 +23,9 @@
   var spansDays = data !== null && data.starts.length > 1 && data.starts[data.starts.length - 1] - data.starts[0] >= 86400;
   function utcText(seconds, withDate) {
     var d = new Date(seconds * 1000);
-    var day = d.getUTCFullYear() + '-' + two(d.getUTCMonth() + 1) + '-' + two(d.getUTCDate());
-    var time = two(d.getUTCHours()) + ':' + two(d.getUTCMinutes());
-    return withDate ? day + ' ' + time : time;
+    var day = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+    var time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+    return withDate ? `${day} ${time}` : time;
   }
   function axisTime(seconds) {
     var text = utcText(seconds, spansDays);
