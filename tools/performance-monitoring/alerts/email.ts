@@ -2,7 +2,7 @@
 import nodemailer from 'nodemailer';
 import { describeError } from '../base/errors.js';
 import { withRetry } from '../net/retry.js';
-import { clipLine, forHtml as esc } from '../text/safe-text.js';
+import { clipLine, forHtml as esc, forMessageText } from '../text/safe-text.js';
 import { deliveryBudget } from './budget.js';
 import type { EmailConfig } from './config.js';
 import type { AlertMessage, MessageLine } from './message.js';
@@ -120,6 +120,7 @@ export async function sendEmail(config: EmailConfig, message: AlertMessage, time
   } catch (error) {
     const { code } = error as { code?: string };
     const cause = code === 'EAUTH' ? `authentication rejected for EMAIL_USER (${describeError(error)})` : describeError(error);
-    return { ok: false, reason: `SMTP ${config.host}:${config.port}: ${redactedReason(cause, secrets)}` };
+    // The server's words, escaped: a reply line with ESC or BEL must not reach the terminal raw.
+    return { ok: false, reason: `SMTP ${config.host}:${config.port}: ${forMessageText(redactedReason(cause, secrets), 300)}` };
   }
 }
