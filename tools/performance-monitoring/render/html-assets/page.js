@@ -1,9 +1,10 @@
 // The HTML report's script (render/html.ts inlines it after uPlot): one chart pair per service
 // from the embedded timeline, redrawn to the card's width; click a column header to sort.
+// The live page (render/html-live.ts) swaps the report in and calls window.perfmonSetup() again.
 (() => {
   var COLORS = { operations: '#2563eb', failures: '#dc2626', p95: '#7c3aed', threshold: '#d97706' };
   var HEIGHT = 190;
-  var data = JSON.parse(document.getElementById('perfmon-chart-data').textContent);
+  var data = null;
   var charts = [];
 
   function widthOf(el) {
@@ -52,22 +53,29 @@
     return [data.starts, service.p95, data.starts.map(() => data.threshold)];
   }
 
-  if (data !== null) {
+  function drawCharts() {
+    charts.forEach((c) => {
+      c.plot.destroy();
+    });
+    charts = [];
+    data = JSON.parse(document.getElementById('perfmon-chart-data').textContent);
+    if (data === null) return;
     document.querySelectorAll('[data-chart]').forEach((el) => {
       var service = data.services[Number(el.getAttribute('data-index'))];
       var kind = el.getAttribute('data-chart');
       charts.push({ el: el, plot: new uPlot(chartOptions(kind, el), seriesOf(kind, service), el) });
     });
-    var pending = 0;
-    window.addEventListener('resize', () => {
-      cancelAnimationFrame(pending);
-      pending = requestAnimationFrame(() => {
-        charts.forEach((c) => {
-          c.plot.setSize({ width: widthOf(c.el), height: HEIGHT });
-        });
+  }
+
+  var pending = 0;
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => {
+      charts.forEach((c) => {
+        c.plot.setSize({ width: widthOf(c.el), height: HEIGHT });
       });
     });
-  }
+  });
 
   function sortKey(row, column, numeric) {
     var raw = row.cells[column].getAttribute('data-sort');
@@ -75,28 +83,36 @@
     return raw === '' ? -Infinity : Number(raw);
   }
 
-  document.querySelectorAll('table.sortable').forEach((table) => {
-    var headers = table.querySelectorAll('th');
-    headers.forEach((th, column) => {
-      th.querySelector('button').addEventListener('click', () => {
-        var numeric = th.getAttribute('data-type') === 'number';
-        var direction = th.getAttribute('aria-sort') === 'descending' ? 'ascending' : 'descending';
-        headers.forEach((other) => {
-          other.removeAttribute('aria-sort');
-        });
-        th.setAttribute('aria-sort', direction);
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort((a, b) => {
-          var x = sortKey(a, column, numeric),
-            y = sortKey(b, column, numeric);
-          var order = x < y ? -1 : x > y ? 1 : 0;
-          return direction === 'ascending' ? order : -order;
-        });
-        rows.forEach((row) => {
-          body.appendChild(row);
+  function bindSorting() {
+    document.querySelectorAll('table.sortable').forEach((table) => {
+      var headers = table.querySelectorAll('th');
+      headers.forEach((th, column) => {
+        th.querySelector('button').addEventListener('click', () => {
+          var numeric = th.getAttribute('data-type') === 'number';
+          var direction = th.getAttribute('aria-sort') === 'descending' ? 'ascending' : 'descending';
+          headers.forEach((other) => {
+            other.removeAttribute('aria-sort');
+          });
+          th.setAttribute('aria-sort', direction);
+          var body = table.tBodies[0];
+          var rows = Array.prototype.slice.call(body.rows);
+          rows.sort((a, b) => {
+            var x = sortKey(a, column, numeric),
+              y = sortKey(b, column, numeric);
+            var order = x < y ? -1 : x > y ? 1 : 0;
+            return direction === 'ascending' ? order : -order;
+          });
+          rows.forEach((row) => {
+            body.appendChild(row);
+          });
         });
       });
     });
-  });
+  }
+
+  window.perfmonSetup = () => {
+    drawCharts();
+    bindSorting();
+  };
+  window.perfmonSetup();
 })();
