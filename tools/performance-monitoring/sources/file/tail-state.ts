@@ -26,7 +26,7 @@ export interface FileMark {
 }
 
 export type Plan =
-  | { kind: 'same' }
+  | { kind: 'same'; size: number }
   | { kind: 'whole'; why: 'first' | 'rotated' | 'truncated' | 'changed'; end: number; size: number }
   | { kind: 'append'; start: number; end: number; size: number };
 
@@ -40,17 +40,17 @@ export async function planRead(path: string, format: FileFormat, mark: FileMark 
   const size = now.size;
   const sameFile = mark !== null && mark.dev === now.dev && mark.ino === now.ino;
   if (!appendable(format, path)) {
-    if (sameFile && mark.size === size && mark.mtimeMs === now.mtimeMs) return { kind: 'same' };
+    if (sameFile && mark.size === size && mark.mtimeMs === now.mtimeMs) return { kind: 'same', size };
     const why = mark === null ? 'first' : 'changed';
     return { kind: 'whole', why: sameFile || mark === null ? why : 'rotated', end: size, size };
   }
   if (!sameFile) return { kind: 'whole', why: mark === null ? 'first' : 'rotated', end: await wholeLinesEnd(path, 0, size), size };
   if (size < mark.offset || !(await markHolds(path, mark)))
     return { kind: 'whole', why: 'truncated', end: await wholeLinesEnd(path, 0, size), size };
-  if (size === mark.offset) return { kind: 'same' };
+  if (size === mark.offset) return { kind: 'same', size };
   // Unchanged since the last look: a last line without its line end is complete after all.
   const end = size === mark.size ? size : await wholeLinesEnd(path, mark.offset, size);
-  return end === mark.offset ? { kind: 'same' } : { kind: 'append', start: mark.offset, end, size };
+  return end === mark.offset ? { kind: 'same', size } : { kind: 'append', start: mark.offset, end, size };
 }
 
 /** Where reading stands after `end` bytes of the file as `stat` saw it. */

@@ -9,7 +9,7 @@ import type { AggregateQuery, Source, SourceResult } from '../types.js';
 import { checkInputPaths, type InputFile, resolveInputs, Scratch } from './input-paths.js';
 import { loadInput } from './load.js';
 import type { FileSettings } from './source.js';
-import { copyRange, type FileMark, firstLine, markAfter, type Plan, planRead } from './tail-state.js';
+import { appendable, copyRange, type FileMark, firstLine, markAfter, type Plan, planRead } from './tail-state.js';
 
 const TABLE = 'integration_logs';
 const KEPT = 'source, operation, level, status, message, duration_ms, created_at';
@@ -80,6 +80,8 @@ export class TailingFileSource implements Source {
     }
     if (plan.kind === 'whole' && plan.why !== 'first') this.onNotice(`${shown}: ${plan.why}; read again whole`);
     if (plan.kind !== 'same') await this.read(db, file, plan);
+    // Seen at this size: if it is the same at the next look, a last line without its end is whole.
+    else if (file.mark !== null && appendable(input.format, input.path)) file.mark.size = plan.size;
     if (file.hasTable)
       await db.connection.run(`DELETE FROM ${file.table} WHERE created_at < CAST('${keepFrom.toISOString()}' AS TIMESTAMPTZ)`);
   }
