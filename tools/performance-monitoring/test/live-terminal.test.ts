@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONTROLLED, emptyDir, MONITOR, TSX_LOADER } from '../harness/cli.js';
 import { eventually } from '../harness/live.js';
+import { systemPython } from '../harness/system.js';
 
 const PTY = fileURLToPath(new URL('../harness/pty-run.py', import.meta.url));
 const ENTER = '\u001b[?1049h';
@@ -17,7 +18,7 @@ function watch(cols: number, rows: number) {
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8' };
   for (const name of CONTROLLED.filter((n) => n !== 'LANG')) delete env[name];
   const child = spawn(
-    '/usr/bin/python3',
+    systemPython(),
     [PTY, String(cols), String(rows), '--', process.execPath, '--import', TSX_LOADER, MONITOR, '--demo', '--watch', '--interval', '1s'],
     { cwd: emptyDir(), env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
