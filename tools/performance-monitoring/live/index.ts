@@ -116,9 +116,11 @@ export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo
   process.off('unhandledRejection', crash);
   clearTimeout(watchdog);
   if (usageError !== null) throw usageError;
-  if (code !== null) return code;
   // 4 when the last refresh's alerts could not be delivered (docs/alerting.md).
-  return loop.state.report?.alerts?.channels.some((c) => c.failed !== null) ? EXIT.alertFailed : EXIT.ok;
+  const final = code ?? (loop.state.report?.alerts?.channels.some((c) => c.failed !== null) ? EXIT.alertFailed : EXIT.ok);
+  // Whatever a library may still hold open (an abandoned query's client), the process ends in time.
+  setTimeout(() => process.exit(final), 1_000).unref();
+  return final;
 }
 
 function terminalView(settings: Settings, live: LiveSettings, loop: RefreshLoop, notices: LiveNotices, onQuit: () => void): TerminalView {

@@ -3,15 +3,42 @@
 import { livePageParts, renderLivePage } from '../render/html-live.js';
 import { renderJson } from '../render/json.js';
 import { renderOpenMetrics } from '../render/openmetrics.js';
+import type { Report } from '../report/types.js';
 import type { LiveState } from './loop.js';
 
-interface Rendered {
-  seq: number;
-  json: string;
-  compactJson: string;
-  figures: string;
-  page: string;
-  pageEvent: string;
+/** One report's answers, each rendered on first use: a scraper never pays for the page. */
+class Rendered {
+  private readonly memo = new Map<string, string>();
+
+  constructor(
+    readonly seq: number,
+    private readonly report: Report,
+  ) {}
+
+  private once(key: string, render: () => string): string {
+    let text = this.memo.get(key);
+    if (text === undefined) {
+      text = render();
+      this.memo.set(key, text);
+    }
+    return text;
+  }
+
+  get json(): string {
+    return this.once('json', () => renderJson(this.report));
+  }
+  get compactJson(): string {
+    return this.once('compact', () => renderJson(this.report, { compact: true }).trimEnd());
+  }
+  get figures(): string {
+    return this.once('figures', () => renderOpenMetrics(this.report));
+  }
+  get page(): string {
+    return this.once('page', () => renderLivePage(this.report));
+  }
+  get pageEvent(): string {
+    return this.once('pageEvent', () => JSON.stringify(livePageParts(this.report)));
+  }
 }
 
 export class Views {
@@ -23,16 +50,7 @@ export class Views {
   get current(): Rendered | null {
     const { report, reportSeq } = this.state;
     if (report === null) return null;
-    if (this.cached?.seq !== reportSeq) {
-      this.cached = {
-        seq: reportSeq,
-        json: renderJson(report),
-        compactJson: renderJson(report, { compact: true }).trimEnd(),
-        figures: renderOpenMetrics(report),
-        page: renderLivePage(report),
-        pageEvent: JSON.stringify(livePageParts(report)),
-      };
-    }
+    if (this.cached?.seq !== reportSeq) this.cached = new Rendered(reportSeq, report);
     return this.cached;
   }
 
