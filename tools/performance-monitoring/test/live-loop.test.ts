@@ -27,24 +27,25 @@ describe('the refresh loop', () => {
           running++;
           most = Math.max(most, running);
           const start = Date.now();
-          await sleep(250);
+          await sleep(400);
           spans.push([start, Date.now()]);
           running--;
           return buildReport();
         },
-        { intervalMs: 100, timeoutMs: 5_000 },
+        { intervalMs: 300, timeoutMs: 5_000 },
       ),
     );
     loop.start();
-    await sleep(1_200);
+    await sleep(1_700);
     await loop.stop(1_000);
     expect(most).toBe(1);
     expect(spans.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < spans.length; i++) {
       const gap = (spans[i]?.[0] ?? 0) - (spans[i - 1]?.[1] ?? 0);
-      // The next starts when the slow one ends (not an interval later, not before).
+      // The next starts when the slow one ends: not before, and not an interval (300 ms) later
+      // (the margin is for timers on a loaded machine).
       expect(gap).toBeGreaterThanOrEqual(0);
-      expect(gap).toBeLessThan(60);
+      expect(gap).toBeLessThan(150);
     }
   });
 
