@@ -46,12 +46,17 @@ async function main(argv: string[]): Promise<number> {
     const settings = resolveSettings(options, process.env, {
       stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),
       stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
+      stdoutIsTty: process.stdout.isTTY === true,
     });
     notices = createNotices({
       write: (text) => process.stderr.write(text),
       isTty: process.stderr.isTTY === true,
       secrets: settings.secrets,
     });
+    if (settings.live !== null) {
+      const { runLive } = await import('./live/index.js');
+      return await runLive(settings, settings.live, { stdout: writeStdout, notices });
+    }
     return await run(settings, { now: () => new Date(), stdout: writeStdout, notices });
   } catch (error) {
     if (error instanceof UserError) {

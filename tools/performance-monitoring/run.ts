@@ -1,20 +1,13 @@
-// One report run: settings -> source aggregates -> analysis -> gates -> the report (built once)
-// -> alerts added to it -> rendered -> stdout or --output -> exit code.
+// One report run: settings -> one refresh (refresh.ts: source -> analysis -> gates -> report ->
+// alerts) -> rendered -> stdout or --output -> exit code. The live loop (live/) repeats the refresh.
 
 import { writeFileAtomic } from './base/atomic-write.js';
 import { EXIT, type ExitCode } from './base/errors.js';
 import type { Notices } from './base/notices.js';
-import type { Analysis } from './metrics/analysis-types.js';
-import { analyze } from './metrics/analyze.js';
-import { RENDERERS } from './render/registry.js';
-import { buildReport, withAlerts } from './report/build.js';
+import { produceReport, renderReport } from './refresh.js';
 import type { Report } from './report/types.js';
-import { type Settings, windowQuery } from './settings.js';
+import type { Settings } from './settings.js';
 import { createSource } from './sources/create.js';
-import { coverageNotice } from './sources/rollup-coverage.js';
-import type { AggregateQuery, Source } from './sources/types.js';
-import { closestName } from './text/closest.js';
-import { forMessage, forMessageText } from './text/safe-text.js';
 
 export interface RunIo {
   now: () => Date;
@@ -28,69 +21,17 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
     const { refreshRollups } = await import('./refresh-rollups.js');
     return refreshRollups(settings.source, io.notices);
   }
-  const query = windowQuery(settings.report, io.now());
-  const analysis = await analyzeSource(settings, query, io);
-
-  const gates = await evaluateGatesIfAny(analysis, settings);
-  for (const note of gates?.baseline?.notes ?? []) io.notices.line(`--baseline: ${note}`);
-  let report = buildReport(analysis, gates);
-  if (settings.alerts) {
-    const { sendAlerts } = await import('./alerts/index.js');
-    report = withAlerts(report, await sendAlerts(report, settings.alerts, settings.scope, { warn: (line) => io.notices.line(line) }));
-  }
-  const render = await RENDERERS[settings.report.format].load();
-  const options = {
-    color: settings.report.color,
-    width: settings.report.width,
-    unicode: settings.report.unicode,
-    compact: settings.report.compact,
-  };
-  const text = render(report, options);
-  if (settings.report.output === null) await io.stdout(text);
-  else await writeFileAtomic(settings.report.output, text);
-  return exitCodeFor(report);
-}
-
-/** Gates are loaded only when asked for: each module costs --demo start-up time under tsx. */
-async function evaluateGatesIfAny(analysis: Analysis, { gates }: Settings) {
-  if (gates.assertions.length === 0 && gates.baseline === null && gates.failUnder === null) return null;
-  const { evaluateGates } = await import('./gates/evaluate.js');
-  return evaluateGates(analysis, gates);
-}
-
-async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunIo): Promise<Analysis> {
   const source = await createSource(settings.source, io.notices);
+  let report: Report;
   try {
-    const result = await source.aggregate(query);
-    if (result.impossibleTimes > 0) {
-      const n = result.impossibleTimes;
-      io.notices.line(
-        `skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`,
-      );
-    }
-    const coverage = coverageNotice(query, result.rollup);
-    if (coverage !== null) io.notices.line(coverage);
-    const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
-    if (query.service !== null && noOperations(analysis)) await suggestServices(source, query, io.notices);
-    return analysis;
+    report = await produceReport(settings, source, io);
   } finally {
     await source.close();
   }
-}
-
-const noOperations = (a: Analysis) => a.overall.current.operations === 0 && a.overall.previous.operations === 0;
-
-/** `--service Hubspot` with no rows: name the services that do have rows in these windows. */
-async function suggestServices(source: Source, query: AggregateQuery, notices: Notices): Promise<void> {
-  const all = await source.aggregate({ ...query, service: null });
-  const names = [...new Set(all.stats.flatMap((row) => (row.level === 'service' && row.operations > 0 ? [row.service] : [])))].sort();
-  if (names.length === 0) return;
-  const close = closestName(query.service ?? '', names);
-  // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
-  const hint = close ? `did you mean ${forMessageText(close)}? ` : '';
-  notices.line(
-    `no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.map((name) => forMessageText(name)).join(', ')}`,
-  );
+  const text = await renderReport(report, settings);
+  if (settings.report.output === null) await io.stdout(text);
+  else await writeFileAtomic(settings.report.output, text);
+  return exitCodeFor(report);
 }
 
 export function exitCodeFor(report: Report): ExitCode {

@@ -25,6 +25,27 @@ export interface ReportSettings {
   unicode: boolean;
 }
 
+/** `--serve [host:]port`. */
+export interface ServeAddress {
+  host: string;
+  port: number;
+}
+
+/** --watch and --serve (docs/live.md); null for a one-shot run. */
+export interface LiveSettings {
+  watch: boolean;
+  serve: ServeAddress | null;
+  intervalMs: number;
+  /** A refresh not done by then is abandoned and counted as failed (PERFMON_TIMEOUT_MS). */
+  refreshTimeoutMs: number;
+  /** PERFMON_SERVE_TOKEN: every request needs `Authorization: Bearer <token>`; null: no auth. */
+  token: string | null;
+  /** stdout is a terminal (the alternate-screen view) rather than a pipe or file (one report per refresh). */
+  terminal: boolean;
+  /** ANSI colours on that terminal (--no-color, NO_COLOR), whether or not --output is given. */
+  color: boolean;
+}
+
 export interface Settings {
   report: ReportSettings;
   source: SourceSettings;
@@ -38,6 +59,7 @@ export interface Settings {
   secrets: string[];
   /** --refresh-rollups: refresh the rollups instead of a report. */
   refreshRollups: boolean;
+  live: LiveSettings | null;
 }
 
 const HOUR_MS = 3_600_000;

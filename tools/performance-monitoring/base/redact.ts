@@ -101,7 +101,7 @@ export function smtpAuthBlobs(user: string | null | undefined, pass: string | nu
 
 /** The secrets of the environment: keys, passwords, the webhook URL, DATABASE_URL and its password. */
 export function secretsFrom(env: NodeJS.ProcessEnv): string[] {
-  const named = ['SUPABASE_SERVICE_ROLE_KEY', 'EMAIL_PASS', 'SLACK_WEBHOOK_URL'].map((name) => env[name]);
+  const named = ['SUPABASE_SERVICE_ROLE_KEY', 'EMAIL_PASS', 'SLACK_WEBHOOK_URL', 'PERFMON_SERVE_TOKEN'].map((name) => env[name]);
   const blobs = smtpAuthBlobs(env.EMAIL_USER?.trim(), env.EMAIL_PASS?.trim());
   return strippable([...[...named, ...blobs].flatMap(partsOf), ...databaseUrlParts(env.DATABASE_URL)]);
 }

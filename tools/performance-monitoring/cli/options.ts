@@ -81,6 +81,13 @@ export const OPTIONS = {
   baseline: value('report.json', 'compare with a saved --format json report; exit 3 on a regression', parse.baselinePath),
   regression: defaulted('pct', 'with --baseline: p95/avg worse by more than this is a regression', parse.regression, '10'),
   exact: flag('read raw rows even where the hourly rollups (sql/rollup.sql) cover the window: exact percentiles, slower'),
+  watch: flag('redraw the report every --interval on the terminal (one report per refresh when not a terminal)'),
+  serve: value(
+    '[host:]port',
+    'serve the live report over HTTP: / /events /metrics /report.json /healthz (bare port: 127.0.0.1)',
+    parse.serve,
+  ),
+  interval: defaulted('duration', 'with --watch/--serve: time between refreshes, 5s..1h (1s for files and demo)', parse.interval, '30s'),
   refreshRollups: flag('with DATABASE_URL: refresh the hourly rollups (sql/rollup.sql) up to the last complete hour, no report'),
   color: { kind: 'negatable', help: 'no ANSI colours (also NO_COLOR; never when not a terminal)' },
 } as const satisfies Record<string, OptionSpec>;

@@ -4,6 +4,7 @@
 
 import { Invalid } from '../base/errors.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
+import type { ServeAddress } from '../settings.js';
 import { INPUT_FORMATS, type InputFormat, SOURCE_KINDS, type SourceKind } from '../sources/types.js';
 import { type DurationBounds, parseDuration } from '../text/duration.js';
 
@@ -114,3 +115,21 @@ export function service(value: string): string {
   if (value.trim() === '') throw new Invalid('use a service name such as hubspot');
   return value;
 }
+
+/** `--serve [host:]port`: where the server listens (docs/live.md). A bare port binds 127.0.0.1
+ *  only; `0.0.0.0` or `[::]` must be named. Port 0 takes a free port (announced on stderr). */
+export function serve(value: string): ServeAddress {
+  const invalid = new Invalid('use a port (9464) or host:port (0.0.0.0:9464, [::1]:9464); ports 0-65535');
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value.trim());
+  if (!match) throw invalid;
+  const port = Number(match[2]);
+  if (port > 65_535) throw invalid;
+  const host = match[1] === undefined ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '');
+  return { host, port };
+}
+
+/** `--interval`: 1s..1h here; below 5s is refused for databases by cli/resolve.ts, which knows the source. */
+export const interval = duration(
+  { minMs: 1_000, maxMs: 3_600_000 },
+  'use a duration from 5s to 1h such as 30s or 1m (1s..4s for --input and --demo)',
+);

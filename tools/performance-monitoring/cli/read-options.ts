@@ -56,9 +56,29 @@ function checkCombinations(options: Options, given: (name: OptionName) => boolea
   if (options.compact && options.format !== 'json') {
     throw new UsageError(`--compact works with --format json only, not with --format ${options.format}`);
   }
+  checkLive(options, given);
   if (given('regression') && options.baseline === null) {
     throw new UsageError('--regression needs --baseline <report.json> to compare with');
   }
+}
+
+/** --watch and --serve: a live view's window always ends now, and it has no exit code to gate (docs/live.md). */
+function checkLive(options: Options, given: (name: OptionName) => boolean): void {
+  const live = options.watch || options.serve !== null;
+  if (!live) {
+    if (given('interval')) throw new UsageError('--interval needs --watch or --serve: it is the time between live refreshes');
+    return;
+  }
+  const mode = options.watch ? '--watch' : '--serve';
+  const refused: [boolean, string, string][] = [
+    [options.until !== null, '--until', "a live view's window always ends now"],
+    [options.baseline !== null, '--baseline', 'compare a saved report in a one-shot run'],
+    [options.failUnder !== null, '--fail-under', 'gates decide the exit code of a one-shot run; use --alert for a live view'],
+    [options.assert.length > 0, '--assert', 'gates decide the exit code of a one-shot run; use --alert for a live view'],
+    [options.refreshRollups, '--refresh-rollups', 'it refreshes the rollups once, with no report'],
+    [options.input.includes('-'), '--input -', 'stdin can be read only once; name the log file'],
+  ];
+  for (const [hit, flag, why] of refused) if (hit) throw new UsageError(`${flag} cannot be used with ${mode}: ${why}`);
 }
 
 /** The one defaults object: every option as it is when not given, parsed from the table. */

@@ -2,15 +2,17 @@
 // `.env` turned once, at start, into the typed settings of the run, its source and its alert
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
 import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
-import { envValue } from '../base/env.js';
+import { envValue, timeoutMs } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
 import { loadBaseline } from '../gates/baseline-file.js';
-import type { Settings } from '../settings.js';
-import { resolveSourceSettings, sourceIdentity } from '../sources/settings.js';
+import type { LiveSettings, Settings } from '../settings.js';
+import { resolveSourceSettings, type SourceSettings, sourceIdentity } from '../sources/settings.js';
 import type { Options } from './options.js';
 
 export interface Terminal {
+  /** stdout is a terminal (--watch draws on the alternate screen). */
+  stdoutIsTty?: boolean;
   /** stdout is a terminal that shows colours in this environment (Node's `hasColors`: TERM,
    *  NO_COLOR, FORCE_COLOR); false when stdout is not a terminal. */
   stdoutHasColors: (env: NodeJS.ProcessEnv) => boolean;
@@ -88,5 +90,33 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
     secrets: secretsFrom(env),
     refreshRollups: options.refreshRollups,
+    live: liveSettings(options, env, source, terminal),
+  };
+}
+
+/** Below 5 s a database would be queried more often than a scrape interval needs (docs/live.md). */
+const DATABASE_MIN_INTERVAL_MS = 5_000;
+
+function liveSettings(options: Options, env: NodeJS.ProcessEnv, source: SourceSettings, terminal: Terminal): LiveSettings | null {
+  if (!options.watch && options.serve === null) return null;
+  if (options.interval < DATABASE_MIN_INTERVAL_MS && (source.kind === 'postgres' || source.kind === 'supabase')) {
+    throw new UsageError(
+      `--interval ${options.interval / 1000}s is too short for ${source.kind}: use 5s or more (1s..4s are for --input and --demo)`,
+    );
+  }
+  const token = envValue(env, 'PERFMON_SERVE_TOKEN') ?? null;
+  if (token !== null && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new UsageError(
+      'PERFMON_SERVE_TOKEN (value hidden) is not valid: use at least 16 printable ASCII characters without spaces, e.g. from openssl rand -hex 32',
+    );
+  }
+  return {
+    watch: options.watch,
+    serve: options.serve,
+    intervalMs: options.interval,
+    refreshTimeoutMs: timeoutMs(env),
+    token,
+    terminal: terminal.stdoutIsTty === true,
+    color: options.color && terminal.stdoutHasColors(colorEnv(env)),
   };
 }

@@ -32,6 +32,11 @@ export function nodeExporterPath(): string {
   return requireComponent('node_exporter');
 }
 
+/** Debian's python3 (not the `python3` first on PATH): its pty module drives harness/pty-run.py. */
+export function systemPython(): string {
+  return requireComponent('python3');
+}
+
 export function jqPath(): string {
   return requireComponent('jq');
 }

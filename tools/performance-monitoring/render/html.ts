@@ -40,7 +40,7 @@ export interface ChartData {
 }
 
 const require = createRequire(import.meta.url);
-const asset = (name: string) => readFileSync(toolFile(`render/html-assets/${name}`), 'utf8');
+export const asset = (name: string) => readFileSync(toolFile(`render/html-assets/${name}`), 'utf8');
 const uplotFile = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`), 'utf8');
 
 /** Log text as inert HTML on one line. */
@@ -323,32 +323,63 @@ export function chartData(report: TimedReport): ChartData | null {
   };
 }
 
-/** The whole page, ending with a newline. */
-export function renderHtml(report: Report): string {
+/** The parts of the page that change with the report: the live page (render/html-live.ts)
+ *  swaps them in place. */
+export interface PageParts {
+  title: string;
+  header: string;
+  main: string;
+  /** The chart data as JSON, safe inside <script>. */
+  data: string;
+}
+
+export function pageParts(report: Report): PageParts {
   const timed: TimedReport = report;
   const data = chartData(timed);
   const shape = outline(report);
-  const title = `Performance report ${report.service === null ? '' : `(${report.service}) `}— ${report.period.end}`;
+  return {
+    title: `Performance report ${report.service === null ? '' : `(${report.service}) `}— ${report.period.end}`,
+    header: drawIcons(header(shape, report)),
+    main: drawIcons(shape.parts.map((part) => partLines(part, (s) => sectionBody(s, timed, shape, data !== null))).join('\n')),
+    data: scriptJson(data),
+  };
+}
+
+/** What the live page adds: a connection to its own origin, a status bar and its script. */
+export interface LiveAdditions {
+  connectSelf: boolean;
+  body: string;
+  script: string;
+}
+
+/** The whole page, ending with a newline. */
+export function renderHtml(report: Report): string {
+  return pageDocument(report, pageParts(report), null);
+}
+
+export function pageDocument(report: Report, parts: PageParts, live: LiveAdditions | null): string {
+  // The saved page may connect nowhere; the live page to its own /events only.
+  const connect = live?.connectSelf ? " connect-src 'self';" : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>${text(title)}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none';${connect} style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${text(parts.title)}</title>
 <style>${uplotFile('uPlot.min.css')}</style>
 <style>${asset('page.css')}</style>
 </head>
 <body>
-${drawIcons(`${header(shape, report)}
+${live?.body ?? ''}${parts.header}
 <main>
-${shape.parts.map((part) => partLines(part, (s) => sectionBody(s, timed, shape, data !== null))).join('\n')}
-</main>`)}
+${parts.main}
+</main>
 <footer><p>perf-monitor · schema version ${report.schemaVersion} · threshold ${formatMs(report.threshold)}</p></footer>
-<script type="application/json" id="perfmon-chart-data">${scriptJson(data)}</script>
+<script type="application/json" id="perfmon-chart-data">${parts.data}</script>
 <script>${uplotFile('uPlot.iife.min.js')}</script>
 <script>${asset('page.js')}</script>
-</body>
+${live === null ? '' : `<script>${live.script}</script>\n`}</body>
 </html>
 `;
 }

@@ -3,7 +3,9 @@ import type { Notices } from '../base/notices.js';
 import type { SourceSettings } from './settings.js';
 import type { Source } from './types.js';
 
-export async function createSource(settings: SourceSettings, notices: Notices): Promise<Source> {
+/** `live`: the source is kept open across refreshes (--watch, --serve): files are then tailed,
+ *  read only where they grew (docs/live.md). */
+export async function createSource(settings: SourceSettings, notices: Notices, options: { live?: boolean } = {}): Promise<Source> {
   const notice = (line: string) => notices.line(line);
   switch (settings.kind) {
     case 'demo': {
@@ -11,6 +13,10 @@ export async function createSource(settings: SourceSettings, notices: Notices): 
       return new DemoSource();
     }
     case 'file': {
+      if (options.live) {
+        const { TailingFileSource } = await import('./file/tail.js');
+        return new TailingFileSource(settings, notice);
+      }
       const { FileSource } = await import('./file/source.js');
       return new FileSource(settings, notice);
     }

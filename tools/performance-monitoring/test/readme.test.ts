@@ -1,7 +1,8 @@
 // Every shell example in both READMEs runs as written (issue 2: "every example must run as
 // written"), in a scratch directory laid out like the repository. Examples that need a data
 // source get `--demo`, as the README says they can; `--alert` ones talk to a local Slack
-// receiver; `mail` is a shim that keeps what it was given. `sh` blocks (a real database) and
+// receiver; `mail` is a shim that keeps what it was given. `sh` blocks (a real database, or a
+// live view that runs until stopped: test/live-*.test.ts run those) and
 // `npm` lines (CI runs those) are not run here.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';

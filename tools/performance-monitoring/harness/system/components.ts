@@ -48,6 +48,12 @@ export const COMPONENTS: readonly Component[] = [
     why: 'textfile collector',
   },
   { name: 'jq', debianPackage: 'jq', detect: { onPath: 'jq' }, why: 'README examples' },
+  {
+    name: 'python3',
+    debianPackage: 'python3',
+    detect: { file: '/usr/bin/python3' },
+    why: "a pseudo-terminal for the --watch tests (harness/pty-run.py, Python's pty module)",
+  },
 ];
 
 /** The component of that name; a typo in a finder is a programming error. */

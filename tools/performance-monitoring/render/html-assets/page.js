@@ -1,10 +1,11 @@
 // The HTML report's script (render/html.ts inlines it after uPlot): one chart pair per service
 // from the embedded timeline, redrawn to the card's width, its times in UTC and its values shown
 // on hover; click a column header to sort.
+// The live page (render/html-live.ts) swaps the report in and calls window.perfmonSetup() again.
 (() => {
   var COLORS = { operations: '#2563eb', failures: '#dc2626', p95: '#7c3aed', threshold: '#d97706' };
   var HEIGHT = 190;
-  var data = JSON.parse(document.getElementById('perfmon-chart-data').textContent);
+  var data = null;
   var charts = [];
 
   function widthOf(el) {
@@ -20,16 +21,21 @@
   }
 
   // The report's times are UTC: the axis says so and never shows the viewer's zone or a 12-hour clock.
-  var spansDays = data !== null && data.starts.length > 1 && data.starts[data.starts.length - 1] - data.starts[0] >= 86400;
+  function spansDays() {
+    return data.starts.length > 1 && data.starts[data.starts.length - 1] - data.starts[0] >= 86400;
+  }
+
   function utcText(seconds, withDate) {
     var d = new Date(seconds * 1000);
     var day = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
     var time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
     return withDate ? `${day} ${time}` : time;
   }
+
   function axisTime(seconds) {
-    var text = utcText(seconds, spansDays);
-    return spansDays ? text.slice(5) : text;
+    var days = spansDays();
+    var text = utcText(seconds, days);
+    return days ? text.slice(5) : text;
   }
 
   function shown(value, unit) {
@@ -106,23 +112,28 @@
   }
 
   function drawCharts() {
+    charts.forEach((c) => {
+      c.plot.destroy();
+    });
+    charts = [];
+    data = JSON.parse(document.getElementById('perfmon-chart-data').textContent);
+    if (data === null) return;
     document.querySelectorAll('[data-chart]').forEach((el) => {
       var service = data.services[Number(el.getAttribute('data-index'))];
       var kind = el.getAttribute('data-chart');
       charts.push({ el: el, plot: new uPlot(chartOptions(kind, el), seriesOf(kind, service), el) });
     });
-    var pending = 0;
-    window.addEventListener('resize', () => {
-      cancelAnimationFrame(pending);
-      pending = requestAnimationFrame(() => {
-        charts.forEach((c) => {
-          c.plot.setSize({ width: widthOf(c.el), height: HEIGHT });
-        });
-      });
-    });
   }
 
-  if (data !== null) drawCharts();
+  var pending = 0;
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => {
+      charts.forEach((c) => {
+        c.plot.setSize({ width: widthOf(c.el), height: HEIGHT });
+      });
+    });
+  });
 
   function compareKeys(x, y) {
     if (x < y) return -1;
@@ -135,28 +146,36 @@
     return raw === '' ? -Infinity : Number(raw);
   }
 
-  document.querySelectorAll('table.sortable').forEach((table) => {
-    var headers = table.querySelectorAll('th');
-    headers.forEach((th, column) => {
-      th.querySelector('button').addEventListener('click', () => {
-        var numeric = th.getAttribute('data-type') === 'number';
-        var direction = th.getAttribute('aria-sort') === 'descending' ? 'ascending' : 'descending';
-        headers.forEach((other) => {
-          other.removeAttribute('aria-sort');
-        });
-        th.setAttribute('aria-sort', direction);
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort((a, b) => {
-          var x = sortKey(a, column, numeric),
-            y = sortKey(b, column, numeric);
-          var order = compareKeys(x, y);
-          return direction === 'ascending' ? order : -order;
-        });
-        rows.forEach((row) => {
-          body.appendChild(row);
-        });
+  function sortBy(table, headers, th, column) {
+    var numeric = th.getAttribute('data-type') === 'number';
+    var direction = th.getAttribute('aria-sort') === 'descending' ? 'ascending' : 'descending';
+    headers.forEach((other) => {
+      other.removeAttribute('aria-sort');
+    });
+    th.setAttribute('aria-sort', direction);
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort((a, b) => {
+      var order = compareKeys(sortKey(a, column, numeric), sortKey(b, column, numeric));
+      return direction === 'ascending' ? order : -order;
+    });
+    rows.forEach((row) => {
+      body.appendChild(row);
+    });
+  }
+
+  function bindSorting() {
+    document.querySelectorAll('table.sortable').forEach((table) => {
+      var headers = table.querySelectorAll('th');
+      headers.forEach((th, column) => {
+        th.querySelector('button').addEventListener('click', () => sortBy(table, headers, th, column));
       });
     });
-  });
+  }
+
+  window.perfmonSetup = () => {
+    drawCharts();
+    bindSorting();
+  };
+  window.perfmonSetup();
 })();

@@ -1,0 +1,163 @@
+// Live figures (docs/live.md), run by hand: `npx tsx tools/performance-monitoring/bench/live.ts
+// [--sizes 1m,4m] [--rss-minutes 10]`. Measures (1) a tailed NDJSON file's refresh after 10k
+// rows are appended, at 1M and 4M rows in the file (1M operations a day, 24-hour window), (2)
+// /metrics latency under 100 concurrent scrapers of a real `--serve`, (3) the server's RSS after
+// 1 minute and after N minutes of 1 s refreshes over a file that grows every second.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONTROLLED, MONITOR, TSX_LOADER } from '../harness/cli.js';
+import { TailingFileSource } from '../sources/file/tail.js';
+import type { AggregateQuery } from '../sources/types.js';
+
+const DAY = 86_400_000;
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? (args[at + 1] ?? fallback) : fallback;
+};
+const sizes = option('--sizes', '1m,4m')
+  .split(',')
+  .filter((s) => s !== 'none')
+  .map((s) => Number(s.replace(/m$/i, '')) * 1_000_000);
+/** What --serve reads while scraped: a 100k-row file (the default) or --demo (its refresh
+ *  generates a week of rows in JavaScript, ~1 s of the event loop every refresh). */
+const scrapeSource = option('--scrape-source', 'file');
+const rssMinutes = Number(option('--rss-minutes', '10'));
+/** --hours of the RSS case: with a short window, old rows leave memory and RSS should plateau. */
+const rssHours = option('--rss-hours', '0.02');
+const dir = mkdtempSync(join(tmpdir(), 'perfmon-bench-live-'));
+const SERVICES = ['hubspot', 'n8n', 'unleashed', 'stripe', 'slack', 'shopify', 'xero', 'zendesk'];
+
+const line = (i: number, at: number) =>
+  `{"source":"${SERVICES[i % 8]}","operation":"op${i % 22}","status":"${i % 37 === 0 ? 'error' : 'success'}","duration_ms":${50 + ((i * 7919) % 3000)},"created_at":"${new Date(at).toISOString()}"}\n`;
+
+/** `rows` operations at 1M a day, ending now. */
+async function writeFile(path: string, rows: number, end: number): Promise<void> {
+  const out = createWriteStream(path);
+  const step = DAY / 1_000_000;
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    chunk += line(i, end - (rows - i) * step);
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+
+async function tailCase(rows: number): Promise<void> {
+  const path = join(dir, `ops-${rows}.ndjson`);
+  const end = Date.now();
+  await writeFile(path, rows, end);
+  const source = new TailingFileSource({ paths: [path], inputFormat: null, stdinMaxBytes: 1 }, () => {});
+  const query = (now: number): AggregateQuery => ({
+    start: new Date(now - DAY),
+    end: new Date(now),
+    previousStart: new Date(now - 2 * DAY),
+    service: null,
+    threshold: 2000,
+  });
+  let t = performance.now();
+  await source.aggregate(query(Date.now()));
+  const first = (performance.now() - t) / 1000;
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    let text = '';
+    for (let i = 0; i < 10_000; i++) text += line(i, Date.now() - 1000);
+    appendFileSync(path, text);
+    t = performance.now();
+    await source.aggregate(query(Date.now()));
+    times.push((performance.now() - t) / 1000);
+  }
+  await source.close();
+  rmSync(path);
+  console.log(
+    `NDJSON ${(rows / 1e6).toFixed(0)}M rows: first refresh ${first.toFixed(2)} s; refresh after 10k appended rows: median ${median(times).toFixed(3)} s (${times.map((x) => x.toFixed(3)).join(', ')})`,
+  );
+}
+
+function startServe(extra: string[]): Promise<{ url: string; pid: number; stop: () => void }> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONTROLLED) delete env[name];
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MONITOR, '--serve', '0', '--interval', '1s', ...extra], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      const match = /serving (http:\/\/\S+\/)/.exec(stderr);
+      if (match?.[1]) resolve({ url: match[1], pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+}
+
+async function scrapeCase(): Promise<void> {
+  const path = join(dir, 'scraped.ndjson');
+  if (scrapeSource === 'file') await writeFile(path, 100_000, Date.now());
+  const server = await startServe(scrapeSource === 'file' ? ['--input', path] : ['--demo']);
+  await fetch(new URL('/metrics', server.url)).then((r) => r.text());
+  const latencies: number[] = [];
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: 100 }, async () => {
+      while (Date.now() - started < 10_000) {
+        const t = performance.now();
+        await (await fetch(new URL('/metrics', server.url))).text();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const own = await (await fetch(new URL('/metrics', server.url))).text();
+  server.stop();
+  const refreshes = /^perfmon_refreshes_total (\d+)/m.exec(own)?.[1];
+  console.log(
+    `/metrics, 100 concurrent scrapers for 10 s (${scrapeSource === 'file' ? '--input of 100k rows' : '--demo'}, 1 s refreshes): ${latencies.length} answers, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; refreshes ${refreshes}`,
+  );
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
+async function rssCase(): Promise<void> {
+  const path = join(dir, 'growing.ndjson');
+  await writeFile(path, 100_000, Date.now());
+  const server = await startServe(['--input', path, '--hours', rssHours]);
+  let i = 0;
+  const appender = setInterval(() => {
+    let text = '';
+    for (let k = 0; k < 100; k++) text += line(i++, Date.now());
+    appendFileSync(path, text);
+  }, 1000);
+  const samples: string[] = [];
+  let oneMinute = NaN;
+  for (let minute = 1; minute <= rssMinutes; minute++) {
+    await new Promise((resolve) => setTimeout(resolve, 60_000));
+    const rss = rssMb(server.pid);
+    if (minute === 1) oneMinute = rss;
+    samples.push(`${minute} min ${rss.toFixed(0)} MB`);
+  }
+  clearInterval(appender);
+  const last = rssMb(server.pid);
+  server.stop();
+  console.log(
+    `RSS of --serve --hours ${rssHours} over a growing file (100k rows + 100 a second, 1 s refreshes): ${samples.join(', ')}; after ${rssMinutes} min ${(((last - oneMinute) / oneMinute) * 100).toFixed(1)}% vs 1 min`,
+  );
+}
+
+try {
+  for (const rows of sizes) await tailCase(rows);
+  await scrapeCase();
+  if (rssMinutes > 0) await rssCase();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

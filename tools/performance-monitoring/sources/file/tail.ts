@@ -1,0 +1,166 @@
+// --input for --watch and --serve (docs/live.md): the files stay loaded between refreshes and
+// each refresh reads only what was appended (tail-state.ts says what to read), so its cost grows
+// with what is new, not with the file. Rows older than the two windows are dropped: memory is
+// bounded by 2 x --hours of rows, whatever the file's size.
+import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
+import { forMessageText, forPath } from '../../text/safe-text.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
+import type { AggregateQuery, Source, SourceResult } from '../types.js';
+import { checkInputPaths, type InputFile, resolveInputs, Scratch } from './input-paths.js';
+import { loadInput } from './load.js';
+import type { FileSettings } from './source.js';
+import { appendable, copyRange, type FileMark, firstLine, markAfter, type Plan, planRead } from './tail-state.js';
+
+const TABLE = 'integration_logs';
+const KEPT = 'source, operation, level, status, message, duration_ms, created_at';
+const EMPTY = `SELECT CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS operation, CAST(NULL AS VARCHAR) AS level,
+  CAST(NULL AS VARCHAR) AS status, CAST(NULL AS VARCHAR) AS message, CAST(NULL AS DOUBLE) AS duration_ms,
+  CAST(NULL AS TIMESTAMPTZ) AS created_at WHERE false`;
+
+interface Tailed {
+  input: InputFile;
+  /** The DuckDB table holding its usable rows of the windows; absent until a row was read. */
+  table: string;
+  hasTable: boolean;
+  mark: FileMark | null;
+  /** Unusable rows read since its last whole read. */
+  skipped: number;
+}
+
+export class TailingFileSource implements Source {
+  readonly kind = 'file' as const;
+  private db: DuckDb | undefined;
+  private files: Tailed[] | undefined;
+  private loads = 0;
+  /** Bytes read by the last aggregate() (docs/live.md: the cost of a refresh). */
+  lastReadBytes = 0;
+
+  constructor(
+    private readonly settings: FileSettings,
+    private readonly onNotice: (line: string) => void,
+  ) {}
+
+  async aggregate(query: AggregateQuery): Promise<SourceResult> {
+    this.db ??= await openDuckDb();
+    this.files ??= await this.inputs();
+    const { db, files } = this;
+    this.lastReadBytes = 0;
+    for (const file of files) await this.catchUp(db, file, query.previousStart);
+    const tables = files.filter((f) => f.hasTable).map((f) => `SELECT ${KEPT} FROM ${f.table}`);
+    await db.connection.run(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS ${tables.length > 0 ? tables.join('\nUNION ALL\n') : EMPTY}`);
+    const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
+    const skippedRows = files.reduce((sum, f) => sum + f.skipped, 0);
+    return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+    this.files = undefined;
+  }
+
+  private async inputs(): Promise<Tailed[]> {
+    const { paths, inputFormat, stdinMaxBytes } = this.settings;
+    checkInputPaths(paths, inputFormat, process.stdin);
+    const inputs = await resolveInputs(paths, { inputFormat, stdinMaxBytes }, process.stdin, new Scratch());
+    return inputs.map((input, i) => ({ input, table: `tail_${i}`, hasTable: false, mark: null, skipped: 0 }));
+  }
+
+  /** Reads what is new in one file, then drops its rows older than both windows. */
+  private async catchUp(db: DuckDb, file: Tailed, keepFrom: Date): Promise<void> {
+    const { input } = file;
+    const shown = `--input ${forPath(input.name)}`;
+    let plan: Plan;
+    try {
+      plan = await planRead(input.path, input.format, file.mark);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file (rotated away and not yet replaced?)' : describeError(error);
+      throw new RuntimeError(`${shown}: ${why}`);
+    }
+    if (plan.kind === 'whole' && plan.why !== 'first') this.onNotice(`${shown}: ${plan.why}; read again whole`);
+    if (plan.kind !== 'same') await this.read(db, file, plan);
+    // Seen at this size: if it is the same at the next look, a last line without its end is whole.
+    else if (file.mark !== null && appendable(input.format, input.path)) file.mark.size = plan.size;
+    if (file.hasTable)
+      await db.connection.run(`DELETE FROM ${file.table} WHERE created_at < CAST('${keepFrom.toISOString()}' AS TIMESTAMPTZ)`);
+  }
+
+  private async read(db: DuckDb, file: Tailed, plan: Exclude<Plan, { kind: 'same' }>): Promise<void> {
+    const { input } = file;
+    const whole = plan.kind === 'whole';
+    const start = whole ? 0 : plan.start;
+    let header: Buffer | null = null;
+    if (input.format === 'csv') header = whole ? await firstLine(input.path) : (file.mark?.header ?? null);
+    const scratch = new Scratch();
+    const name = `load_${this.loads++}`;
+    try {
+      let loaded: { unreadable: number } | null = null;
+      if (plan.end > start) {
+        // A whole file ending where it was measured is read in place; else the bytes up to the
+        // last whole line (and, appended, after the CSV header) are copied and read.
+        const inPlace = whole && plan.end === plan.size;
+        const path = inPlace ? input.path : scratch.path(`${name}.${input.format}`);
+        if (!inPlace) await copyRange(input.path, start, plan.end, path, whole ? null : header);
+        loaded = await loadInput(db, { ...input, path }, name, scratch);
+        this.lastReadBytes += plan.end - start;
+      }
+      const mark = await markAfter(input.path, plan.end, header);
+      if (whole && plan.end === plan.size && mark.size !== plan.size && loaded !== null) {
+        // The file grew while DuckDB read it in place: what it read past `end` would be read
+        // again next time. Read exactly [0, end) instead.
+        await db.connection.run(`DROP TABLE IF EXISTS ${name}`);
+        const copy = scratch.path(`${name}.copy.${input.format}`);
+        await copyRange(input.path, 0, plan.end, copy, null);
+        loaded = await loadInput(db, { ...input, path: copy }, name, scratch);
+      }
+      if (whole) {
+        await db.connection.run(`DROP TABLE IF EXISTS ${file.table}`);
+        file.hasTable = false;
+        file.skipped = 0;
+      }
+      if (loaded !== null) await this.merge(db, file, name, loaded.unreadable);
+      file.mark = mark;
+    } catch (error) {
+      if (error instanceof UsageError || error instanceof RuntimeError) throw error;
+      throw new RuntimeError(`--input ${forPath(input.name)}: reading failed: ${forMessageText(describeError(error))}`);
+    } finally {
+      for (const t of [name, `${name}_rejects`, `${name}_rejects_scan`, `${name}_rejects_named`, `${name}_rejects_named_scan`]) {
+        await db.connection.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+        await db.connection.run(`DROP VIEW IF EXISTS ${t}`).catch(() => {});
+      }
+      scratch.remove();
+    }
+  }
+
+  /** The loaded rows' usable part into the file's table; the unusable ones counted. */
+  private async merge(db: DuckDb, file: Tailed, loaded: string, unreadable: number): Promise<void> {
+    const [counts] = (
+      await db.connection.runAndReadAll(`SELECT count(*) FILTER (WHERE unusable) AS unusable FROM ${loaded}`)
+    ).getRowObjectsJS();
+    const unusable = Number(counts?.unusable ?? 0);
+    file.skipped += unreadable + unusable;
+    if (unusable + unreadable > 0) {
+      this.onNotice(`--input ${forPath(file.input.name)}: skipped ${(unusable + unreadable).toLocaleString('en-US')} new unusable row(s)`);
+    }
+    const rows = `SELECT ${KEPT} FROM ${loaded} WHERE NOT unusable`;
+    if (!file.hasTable) {
+      await db.connection.run(`CREATE TEMP TABLE ${file.table} AS ${rows}`);
+      file.hasTable = true;
+      return;
+    }
+    // A file that had whole durations only now brings a fraction: its table widens to DOUBLE.
+    const type = async (table: string) =>
+      String(
+        (
+          await db.connection.runAndReadAll(
+            `SELECT data_type FROM duckdb_columns() WHERE table_name = '${table}' AND column_name = 'duration_ms'`,
+          )
+        ).getRowsJS()[0]?.[0],
+      );
+    if ((await type(loaded)) === 'DOUBLE' && (await type(file.table)) !== 'DOUBLE') {
+      await db.connection.run(`ALTER TABLE ${file.table} ALTER duration_ms TYPE DOUBLE`);
+    }
+    await db.connection.run(`INSERT INTO ${file.table} BY NAME ${rows}`);
+  }
+}
