@@ -109,7 +109,8 @@ describe('--serve', () => {
     const text = await metrics();
     const refreshes = (sampleValue(text, 'perfmon_refreshes_total') ?? NaN) - before;
     expect([...statuses.keys()]).toEqual([200]);
-    expect(statuses.get(200)).toBeGreaterThan(400);
+    // Every client was answered (how many answers a loaded machine gives is the bench's business).
+    expect(statuses.get(200)).toBeGreaterThanOrEqual(100);
     // At most one read per interval started in the time (plus the one running at the start).
     expect(refreshes).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
     expect(refreshes).toBeGreaterThanOrEqual(1);
