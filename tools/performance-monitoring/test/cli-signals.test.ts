@@ -1,4 +1,4 @@
-// The README's cron line stops when it is told to (issue 14 item 13): `npx` would not pass
+// The README's cron line (the perf-monitor command by path) stops when it is told to (issue 14 item 13): `npx` would not pass
 // SIGTERM on, and the tool would go on running — and alerting — after its job was cancelled.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
@@ -21,7 +21,7 @@ function documentedCronCommand(): string {
 describe('the documented cron command', () => {
   it('uses exec node, and stops on SIGTERM while an alert is in flight, sending nothing after', async () => {
     const command = documentedCronCommand();
-    expect(command).toContain('exec node --import tsx tools/performance-monitoring/monitor.ts');
+    expect(command).toContain('exec node tools/performance-monitoring/bin/perf-monitor.mjs');
     // A Slack endpoint that accepts and never answers: the run waits in delivery (--threshold 1:
     // the average is above it, so a condition holds and a message goes out).
     const sockets: Socket[] = [];
