@@ -71,7 +71,10 @@ function readReport(data: Json, file: string): Baseline {
   const services = field(data, 'services', '');
   if (!Array.isArray(services)) throw new ShapeError(`services must be an array, not ${shownJson(services)}`);
   const service = field(data, 'service', '');
-  if (service !== null && typeof service !== 'string') throw new ShapeError(`service must be a string or null, not ${shownJson(service)}`);
+  // docs/json.md: one service is a string, several an array of strings, all services null.
+  const isNames = Array.isArray(service) && service.length > 0 && service.every((name) => typeof name === 'string');
+  if (service !== null && typeof service !== 'string' && !isNames)
+    throw new ShapeError(`service must be a string, an array of strings or null, not ${shownJson(service)}`);
   return {
     file,
     period: {
@@ -80,7 +83,7 @@ function readReport(data: Json, file: string): Baseline {
       hours: figureNotNull(period, 'hours', 'period.', HOURS),
     },
     threshold: figureNotNull(data, 'threshold', '', THRESHOLD),
-    service,
+    serviceFilter: serviceFilterOf(service as string | string[] | null),
     overall: {
       operations,
       failures: failures(overall, 'failedOperations', 'overall.', operations),
@@ -93,6 +96,12 @@ function readReport(data: Json, file: string): Baseline {
     },
     services: services.map((entry: unknown, i) => serviceOf(entry, `services[${i}].`)),
   };
+}
+
+/** The JSON `service` (checked: a name, names or null) as a set, null for all services. */
+function serviceFilterOf(service: string | string[] | null): string[] | null {
+  if (typeof service === 'string') return [service];
+  return service === null ? null : [...new Set(service)];
 }
 
 function serviceOf(entry: unknown, path: string): Baseline['services'][number] {

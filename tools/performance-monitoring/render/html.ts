@@ -323,7 +323,7 @@ export function renderHtml(report: Report): string {
   const timed: TimedReport = report;
   const data = chartData(timed);
   const shape = outline(report);
-  const title = `Performance report ${report.service === null ? '' : `(${report.service}) `}— ${report.period.end}`;
+  const title = `Performance report ${shape.scope.service === null ? '' : `(${shape.scope.service}) `}— ${report.period.end}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -310,7 +310,13 @@ describe('a server that breaks the rollup paging rules: one line, exit 1', () =>
 });
 
 function query(spanMs: number, end: number, service: string | null): AggregateQuery {
-  return { start: new Date(end - spanMs), end: new Date(end), previousStart: new Date(end - 2 * spanMs), service, threshold: 1000 };
+  return {
+    start: new Date(end - spanMs),
+    end: new Date(end),
+    previousStart: new Date(end - 2 * spanMs),
+    services: service === null ? null : [service],
+    threshold: 1000,
+  };
 }
 
 describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts, run in DuckDB)', () => {
