@@ -72,9 +72,13 @@ function readReport(data: Json, file: string): Baseline {
   if (!Array.isArray(services)) throw new ShapeError(`services must be an array, not ${shownJson(services)}`);
   const service = field(data, 'service', '');
   // docs/json.md: one service is a string, several an array of strings, all services null.
-  const isNames = Array.isArray(service) && service.length > 0 && service.every((name) => typeof name === 'string');
-  if (service !== null && typeof service !== 'string' && !isNames)
+  if (Array.isArray(service)) {
+    if (service.length === 0) throw new ShapeError('service must not be an empty array (null is all services)');
+    const bad = service.findIndex((name) => typeof name !== 'string');
+    if (bad >= 0) throw new ShapeError(`service[${bad}] must be a string, not ${shownJson(service[bad])}`);
+  } else if (service !== null && typeof service !== 'string') {
     throw new ShapeError(`service must be a string, an array of strings or null, not ${shownJson(service)}`);
+  }
   return {
     file,
     period: {
