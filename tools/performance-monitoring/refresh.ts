@@ -64,21 +64,39 @@ async function analyzeSource(settings: Settings, source: Source, query: Aggregat
   const coverage = coverageNotice(query, result.rollup);
   if (coverage !== null) io.notices.line(coverage);
   const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
-  if (query.service !== null && noOperations(analysis)) await suggestServices(source, query, io.notices);
+  const unknown = unknownServices(query, analysis);
+  if (unknown.length > 0) await suggestServices(source, query, unknown, io.notices);
   return analysis;
 }
 
-const noOperations = (a: Analysis) => a.overall.current.operations === 0 && a.overall.previous.operations === 0;
+/** Names of the --service set with no operations in either window (a service of the set that
+ *  ran in either window is in the analysis, silent or not). */
+function unknownServices(query: AggregateQuery, analysis: Analysis): string[] {
+  const present = new Set(analysis.services.map((s) => s.service));
+  return (query.services ?? []).filter((name) => !present.has(name));
+}
 
-/** `--service Hubspot` with no rows: name the services that do have rows in these windows. */
-async function suggestServices(source: Source, query: AggregateQuery, notices: Notices): Promise<void> {
-  const all = await source.aggregate({ ...query, service: null });
+/** `--service Hubspot` with no rows: for each such name of the set, one line naming the services
+ *  that do have rows in these windows, with the likely one (docs/cli.md). */
+async function suggestServices(source: Source, query: AggregateQuery, unknown: string[], notices: Notices): Promise<void> {
+  const all = await source.aggregate({ ...query, services: null });
   const names = [...new Set(all.stats.flatMap((row) => (row.level === 'service' && row.operations > 0 ? [row.service] : [])))].sort();
   if (names.length === 0) return;
-  const close = closestName(query.service ?? '', names);
   // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
-  const hint = close ? `did you mean ${forMessageText(close)}? ` : '';
-  notices.line(
-    `no operations of service ${forMessage(query.service ?? '')} in either window; ${hint}services with operations: ${names.map((name) => forMessageText(name)).join(', ')}`,
-  );
+  const listed = names.map((name) => forMessageText(name)).join(', ');
+  for (const name of unknown) {
+    notices.line(
+      `no operations of service ${forMessage(name)} in either window; ${hintFor(name, names)}services with operations: ${listed}`,
+    );
+  }
+}
+
+/** `did you mean batch? `; for `api,batch` where both exist, that a comma does not separate names. */
+function hintFor(name: string, names: string[]): string {
+  const parts = name.split(',').map((part) => part.trim());
+  if (parts.length > 1 && parts.every((part) => names.includes(part))) {
+    return `a comma is part of a name: repeat the option (${parts.map((part) => `--service ${forMessage(part)}`).join(' ')})? `;
+  }
+  const close = closestName(name, names);
+  return close ? `did you mean ${forMessageText(close)}? ` : '';
 }

@@ -7,7 +7,8 @@ import type { SourceSettings } from './sources/settings.js';
 import type { AggregateQuery } from './sources/types.js';
 
 export interface ReportSettings {
-  service: string | null;
+  /** The --service set, duplicates dropped, in the order given; null for all services. */
+  services: string[] | null;
   hours: number;
   threshold: number;
   /** Window end; null for "now". */
@@ -53,7 +54,7 @@ export interface Settings {
   alerts: AlertConfig | null;
   /** --fail-under, --assert, --baseline (docs/gates.md). */
   gates: GateSettings;
-  /** Names the data (source identity and --service), for alert state. */
+  /** Names the data (source identity and the --service set), for alert state. */
   scope: string;
   /** Every secret the run knows of, for the redactor. */
   secrets: string[];
@@ -72,7 +73,7 @@ export function windowQuery(report: ReportSettings, now: Date): AggregateQuery {
     start: new Date(end.getTime() - span),
     end,
     previousStart: new Date(end.getTime() - 2 * span),
-    service: report.service,
+    services: report.services,
     threshold: report.threshold,
   };
 }

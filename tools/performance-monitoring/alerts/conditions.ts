@@ -1,7 +1,7 @@
 // Alert conditions (docs/alerting.md), read from a finished report, and what a resolved notice says the
 // figure is now. Pure: the same report always gives the same conditions, critical ones first.
 // Messages are plain text; renderers escape them.
-import type { AlertCondition, Report } from '../report/types.js';
+import { type AlertCondition, type Report, serviceSetOf } from '../report/types.js';
 import { formatChange, formatCount, formatMs, formatPercent } from '../text/format.js';
 import { type ConditionKind, conditionKey, splitKey } from './kinds.js';
 
@@ -118,11 +118,12 @@ export function evaluateConditions(report: Report, context: ConditionContext = {
   return [...critical, ...warning, ...serviceConditions(report), ...stillSilent(report, context)];
 }
 
-/** Remembered silent services with no row in the report at all (a --service report is about one). */
+/** Remembered silent services with no row in the report at all (a --service report is about its set). */
 function stillSilent(report: Report, context: ConditionContext): AlertCondition[] {
   const present = new Set(report.services.map((service) => service.service));
+  const set = serviceSetOf(report);
   return [...new Set(context.silentBefore ?? [])]
-    .filter((service) => !present.has(service) && (report.service === null || report.service === service))
+    .filter((service) => !present.has(service) && (set === null || set.includes(service)))
     .sort()
     .map((service) => ({
       key: conditionKey('service_silent', service),

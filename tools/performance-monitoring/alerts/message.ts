@@ -2,7 +2,7 @@
 // model, so both carry the same facts. Strings here are raw; each renderer escapes them.
 
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
-import type { Report, ServiceReport, Severity } from '../report/types.js';
+import { type Report, type ServiceReport, type Severity, serviceSetOf } from '../report/types.js';
 import { formatChange, formatMs, formatPercent } from '../text/format.js';
 import { compareUnits } from '../text/order.js';
 import { resolvedText } from './conditions.js';
@@ -84,7 +84,8 @@ export function buildMessage(report: Report, plan: Pick<ChannelPlan, 'firing' | 
     issues > 0 ? `${issues} ${issues === 1 ? 'issue' : 'issues'}` : '',
     resolved.length > 0 ? `${resolved.length} resolved` : '',
   ].filter(Boolean);
-  const service = report.service === null ? '' : ` · service ${report.service}`;
+  const set = serviceSetOf(report);
+  const service = set === null ? '' : ` · service${set.length > 1 ? 's' : ''} ${set.join(', ')}`;
   return {
     level,
     title: `[${level.toUpperCase()}] Performance: health ${health}, ${counts.join(', ')}`,

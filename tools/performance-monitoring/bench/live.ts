@@ -62,7 +62,7 @@ async function tailCase(rows: number): Promise<void> {
     start: new Date(now - DAY),
     end: new Date(now),
     previousStart: new Date(now - 2 * DAY),
-    service: null,
+    services: null,
     threshold: 2000,
   });
   let t = performance.now();

@@ -190,7 +190,7 @@ async function explain(
       start: new Date(end.getTime() - span),
       end,
       previousStart: new Date(end.getTime() - 2 * span),
-      service,
+      services: service === null ? null : [service],
       threshold: 2000,
     });
     const rows = await withSql(databaseUrl, (sql) => sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${aggregationSql()}`, params));

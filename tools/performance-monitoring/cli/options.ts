@@ -60,7 +60,7 @@ const formatsHelp = FORMATS.map((f) => `${f} ${RENDERERS[f].description}`).join(
 
 /** In `--help` order. Keys are the options' camelCase names (`alertRepeat` is `--alert-repeat`). */
 export const OPTIONS = {
-  service: value('name', 'one service only (hubspot, n8n, ...)', parse.service),
+  service: list('name', 'only this service (hubspot, n8n, ...); repeat for several: --service a --service b', parse.service),
   hours: defaulted('n', 'window length, hours (> 0, <= 8760)', parse.hours, '24'),
   threshold: defaulted('ms', 'response-time threshold, ms (1-3600000)', parse.threshold, '2000'),
   format: defaulted('type', `output: ${formatsHelp}`, parse.format, 'text'),

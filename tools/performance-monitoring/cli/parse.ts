@@ -111,8 +111,12 @@ export function output(value: string): string | null {
   return value === '-' ? null : value;
 }
 
+/** One name of the --service set. Repeat the option for several: a comma is part of a name (log
+ *  sources hold commas), never a separator (docs/cli.md). U+001F joins the set in the SQL's one
+ *  parameter (sources/sql/aggregate-contract.ts), so no name may hold it. */
 export function service(value: string): string {
-  if (value.trim() === '') throw new Invalid('use a service name such as hubspot');
+  if (value.trim() === '') throw new Invalid('use a service name such as hubspot (repeat --service for several)');
+  if (value.includes('\u001f')) throw new Invalid('a service name cannot hold the control character U+001F');
   return value;
 }
 

@@ -47,6 +47,20 @@ export function alertTiming(options: Options): AlertTiming {
   return { repeatMs: options.alertRepeat, forMs: options.alertFor, keepFiringMs: options.alertKeepFiring, silences: options.alertSilence };
 }
 
+/** The --service names, each once, in the order given; null (all services) when none is given. */
+export function serviceSet(names: readonly string[]): string[] | null {
+  return names.length === 0 ? null : [...new Set(names)];
+}
+
+/** The alert state's scope of a service set: `service=hubspot` for one (as before sets, so its
+ *  state carries over), `services=["a","b"]` (sorted, JSON: names may hold any character) for
+ *  several, `service=*` for all. */
+function scopeOfServices(services: readonly string[] | null): string {
+  if (services === null) return 'service=*';
+  if (services.length === 1) return `service=${services[0]}`;
+  return `services=${JSON.stringify([...services].sort())}`;
+}
+
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   // The refresh works on PostgreSQL alone: never point at --demo or --input, which it refuses.
   if (
@@ -65,7 +79,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
   const alerts = options.alert ? alertConfigFromEnv(env, alertTiming(options)) : null;
   return {
     report: {
-      service: options.service,
+      services: serviceSet(options.service),
       hours: options.hours,
       threshold: options.threshold,
       until: options.until,
@@ -87,7 +101,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
       regressionPct: options.regression,
       failUnder: options.failUnder,
     },
-    scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
+    scope: `${sourceIdentity(source)}|${scopeOfServices(serviceSet(options.service))}`,
     secrets: secretsFrom(env),
     refreshRollups: options.refreshRollups,
     live: liveSettings(options, env, source, terminal),

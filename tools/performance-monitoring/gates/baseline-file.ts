@@ -71,7 +71,14 @@ function readReport(data: Json, file: string): Baseline {
   const services = field(data, 'services', '');
   if (!Array.isArray(services)) throw new ShapeError(`services must be an array, not ${shownJson(services)}`);
   const service = field(data, 'service', '');
-  if (service !== null && typeof service !== 'string') throw new ShapeError(`service must be a string or null, not ${shownJson(service)}`);
+  // docs/json.md: one service is a string, several an array of strings, all services null.
+  if (Array.isArray(service)) {
+    if (service.length === 0) throw new ShapeError('service must not be an empty array (null is all services)');
+    const bad = service.findIndex((name) => typeof name !== 'string');
+    if (bad >= 0) throw new ShapeError(`service[${bad}] must be a string, not ${shownJson(service[bad])}`);
+  } else if (service !== null && typeof service !== 'string') {
+    throw new ShapeError(`service must be a string, an array of strings or null, not ${shownJson(service)}`);
+  }
   return {
     file,
     period: {
@@ -80,7 +87,7 @@ function readReport(data: Json, file: string): Baseline {
       hours: figureNotNull(period, 'hours', 'period.', HOURS),
     },
     threshold: figureNotNull(data, 'threshold', '', THRESHOLD),
-    service,
+    serviceFilter: serviceFilterOf(service as string | string[] | null),
     overall: {
       operations,
       failures: failures(overall, 'failedOperations', 'overall.', operations),
@@ -93,6 +100,12 @@ function readReport(data: Json, file: string): Baseline {
     },
     services: services.map((entry: unknown, i) => serviceOf(entry, `services[${i}].`)),
   };
+}
+
+/** The JSON `service` (checked: a name, names or null) as a set, null for all services. */
+function serviceFilterOf(service: string | string[] | null): string[] | null {
+  if (typeof service === 'string') return [service];
+  return service === null ? null : [...new Set(service)];
 }
 
 function serviceOf(entry: unknown, path: string): Baseline['services'][number] {

@@ -57,8 +57,9 @@ function figuresNow(f: Figures): ComparedFigures {
 }
 
 function compareServices(baseline: Baseline, analysis: Analysis, rules: Rules): BaselineEntry[] {
-  // With --service, only that service of the baseline is this report's business.
-  const saved = baseline.services.filter((s) => analysis.service === null || s.service === analysis.service);
+  // With --service, only the services of the set are this report's business in the baseline.
+  const filter = analysis.serviceFilter === null ? null : new Set(analysis.serviceFilter);
+  const saved = baseline.services.filter((s) => filter === null || filter.has(s.service));
   const savedByName = new Map(saved.map((s) => [s.service, s.figures]));
   const nowNames = new Set(analysis.services.map((s) => s.service));
   const newNames = analysis.services.filter((s) => !savedByName.has(s.service) && s.current.operations > 0).map((s) => s.service);
@@ -85,6 +86,22 @@ function compareServices(baseline: Baseline, analysis: Analysis, rules: Rules): 
     });
   }
   return entries;
+}
+
+/** Two --service sets name the same services, whatever their order. */
+function sameSet(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  const inB = new Set(b);
+  return new Set(a).size === inB.size && a.every((name) => inB.has(name));
+}
+
+/** `all services`, `service 'x' only`, `services 'a', 'b' only`. The baseline's names are the
+ *  file's text: escaped and clipped like any value shown (the first 5 of a long set). */
+function scopeText(services: readonly string[] | null): string {
+  if (services === null) return 'all services';
+  const shown = services.slice(0, 5).map((name) => forMessageText(name, 80));
+  const more = services.length > 5 ? ` and ${formatCount(services.length - 5)} more` : '';
+  return `service${services.length > 1 ? 's' : ''} ${shown.join(', ')}${more} only`;
 }
 
 /** `; new since the baseline: a, b and 3 more (renamed? ...)`, the same for every gone service. */
@@ -177,11 +194,9 @@ function notesFor(baseline: Baseline, analysis: Analysis): string[] {
       `the baseline covers ${baseline.period.hours}h, this report ${analysis.period.hours}h: operation counts are not comparable (compared anyway)`,
     );
   }
-  if (baseline.service !== analysis.service) {
-    // The baseline's service is the file's text: escaped and clipped like any value shown.
-    const scope = (s: string | null) => (s === null ? 'all services' : `service ${forMessageText(s, 80)} only`);
+  if (!sameSet(baseline.serviceFilter, analysis.serviceFilter)) {
     notes.push(
-      `the baseline covers ${scope(baseline.service)}, this report ${scope(analysis.service)}: overall figures are not comparable (compared anyway)`,
+      `the baseline covers ${scopeText(baseline.serviceFilter)}, this report ${scopeText(analysis.serviceFilter)}: overall figures are not comparable (compared anyway)`,
     );
   }
   if (baseline.overall.samples === null) {

@@ -47,8 +47,8 @@ export interface Baseline {
   file: string;
   period: { start: string; end: string; hours: number };
   threshold: number;
-  /** The baseline's --service, null for all services. */
-  service: string | null;
+  /** The baseline's --service set (its JSON `service`: one name or several), null for all services. */
+  serviceFilter: string[] | null;
   overall: ComparedFigures;
   services: { service: string; status: string; figures: ComparedFigures }[];
 }

@@ -82,8 +82,8 @@ export interface Analysis {
   period: { start: Date; end: Date; hours: number };
   previousPeriod: { start: Date; end: Date };
   threshold: number;
-  /** The --service filter, or null for all services. */
-  service: string | null;
+  /** The --service set (no duplicates, in the order given), or null for all services. */
+  serviceFilter: string[] | null;
   source: { kind: SourceKind; aggregation: Aggregation; percentiles: Percentiles };
   health: Health;
   timeline: TimelineAnalysis;

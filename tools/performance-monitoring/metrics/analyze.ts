@@ -73,7 +73,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     period: { start: query.start, end: query.end, hours: context.hours },
     previousPeriod: { start: query.previousStart, end: query.start },
     threshold: query.threshold,
-    service: query.service,
+    serviceFilter: query.services === null ? null : [...query.services],
     source: { kind: result.kind, aggregation: result.aggregation, percentiles: result.aggregation === 'rollup' ? 'approximate' : 'exact' },
     health,
     timeline,

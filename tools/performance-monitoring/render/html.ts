@@ -338,7 +338,7 @@ export function pageParts(report: Report): PageParts {
   const data = chartData(timed);
   const shape = outline(report);
   return {
-    title: `Performance report ${report.service === null ? '' : `(${report.service}) `}— ${report.period.end}`,
+    title: `Performance report ${shape.scope.service === null ? '' : `(${shape.scope.service}) `}— ${report.period.end}`,
     header: drawIcons(header(shape, report)),
     main: drawIcons(shape.parts.map((part) => partLines(part, (s) => sectionBody(s, timed, shape, data !== null))).join('\n')),
     data: scriptJson(data),

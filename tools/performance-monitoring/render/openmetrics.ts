@@ -1,9 +1,9 @@
 // `--format openmetrics`: the report as Prometheus text exposition (format 0.0.4), the format
 // node_exporter's textfile collector reads, so a cron job's figures reach Prometheus and Grafana.
 // One gauge family per figure; the overall figure is the sample without a `service` label
-// (with --service, that service's sample only).
+// (with one --service, that service's sample only; with several, every sample carries the set).
 // Durations in seconds and rates as ratios (Prometheus naming); no client timestamps.
-import type { Report } from '../report/types.js';
+import { type Report, serviceSetOf } from '../report/types.js';
 import { roundTo } from '../text/round.js';
 
 /** Every metric name the tool emits: the Grafana dashboard test checks its queries against it. */
@@ -52,6 +52,25 @@ export function escapeLabelValue(value: string): string {
 /** HELP text escapes backslash and line feed only. */
 const escapeHelp = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
+/** A run for several --service names labels every sample `service_set`: the names sorted, joined
+ *  by commas, a comma or backslash in a name escaped by a backslash (docs/formats.md). So files of
+ *  runs for different sets, or for one service, never hold the same series. */
+export function serviceSetLabel(services: readonly string[]): string {
+  return [...services]
+    .sort()
+    .map((name) => name.replace(/[\\,]/g, (c) => `\\${c}`))
+    .join(',');
+}
+
+/** The labels every sample of the run carries: none for all services, `service` for one,
+ *  `service_set` for several. */
+function scopeLabels(report: Report): Labels {
+  const set = serviceSetOf(report);
+  if (set === null) return {};
+  if (set.length === 1) return { service: set[0] ?? '' };
+  return { service_set: serviceSetLabel(set) };
+}
+
 const seconds = (ms: number | null) => (ms === null ? null : roundTo(ms / 1000, 4));
 const ratio = (percent: number | null) => (percent === null ? null : roundTo(percent / 100, 4));
 const epochSeconds = (iso: string) => roundTo(Date.parse(iso) / 1000, 3);
@@ -69,8 +88,9 @@ interface Row {
 
 function rows(report: Report): Row[] {
   const { overall } = report;
+  const scope = scopeLabels(report);
   const all: Row = {
-    labels: {},
+    labels: scope,
     operations: overall.totalOperations,
     failures: overall.failedOperations,
     errorRate: overall.errorRate,
@@ -78,12 +98,13 @@ function rows(report: Report): Row[] {
     apdex: overall.apdex,
     trendPercent: overall.trend.percentChange,
   };
-  // With --service the overall figures are that service's (docs/json.md): written once, labelled, so
-  // .prom files of runs for different services never hold the same series.
+  // With one --service the overall figures are that service's (docs/json.md): written once, labelled,
+  // so .prom files of runs for different services never hold the same series. A set's overall
+  // figures are its own, labelled with the set.
   return [
-    ...(report.service === null ? [all] : []),
+    ...(typeof report.service === 'string' ? [] : [all]),
     ...report.services.map((s) => ({
-      labels: { service: s.service },
+      labels: { service: s.service, ...scope },
       operations: s.operations.total,
       failures: s.operations.failed,
       errorRate: s.errors.errorRate,
@@ -97,8 +118,8 @@ function rows(report: Report): Row[] {
 function families(report: Report): Family[] {
   const all = rows(report);
   const per = (pick: (row: Row) => number | null) => all.map((row) => ({ labels: row.labels, value: pick(row) }));
-  // A --service run labels its run-wide figures too: one file per service, no shared series.
-  const scope: Labels = report.service === null ? {} : { service: report.service };
+  // A --service run labels its run-wide figures too: one file per service (or set), no shared series.
+  const scope = scopeLabels(report);
   return [
     { name: METRIC.operations, help: 'Operations in the report window.', samples: per((r) => r.operations) },
     { name: METRIC.failures, help: 'Failed operations in the report window.', samples: per((r) => r.failures) },

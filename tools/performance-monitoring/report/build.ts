@@ -30,7 +30,9 @@ export function buildReport(analysis: Analysis, gates: GatesReport | null = null
     period: { start: analysis.period.start.toISOString(), end: analysis.period.end.toISOString(), hours: analysis.period.hours },
     previousPeriod: { start: analysis.previousPeriod.start.toISOString(), end: analysis.previousPeriod.end.toISOString() },
     threshold: analysis.threshold,
-    service: analysis.service,
+    // docs/json.md: a string for one service (as before sets), an array for several.
+    service:
+      analysis.serviceFilter === null || analysis.serviceFilter.length > 1 ? analysis.serviceFilter : (analysis.serviceFilter[0] ?? null),
     source: analysis.source,
     healthScore: health.score,
     healthStatus: health.status,

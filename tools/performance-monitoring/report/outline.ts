@@ -7,7 +7,7 @@
 import { LIMITS } from '../metrics/findings.js';
 import { formatChange, formatCount, formatCountOf, formatFixed, formatMs, formatNumber, formatPercent } from '../text/format.js';
 import { HEALTH_STYLE, type Tint, TREND_ICON } from './style.js';
-import type { Report, Trend } from './types.js';
+import { type Report, serviceSetOf, singleServiceOf, type Trend } from './types.js';
 
 /** The largest duration kept as a sample: PostgreSQL's integer, as sql/aggregate.sql filters it. */
 const MAX_DURATION_MS = 2_147_483_647;
@@ -79,8 +79,8 @@ export interface QualityNote {
 
 export interface Outline {
   title: string;
-  /** `service`: the word before the --service name; `service` is the raw name (each renderer
-   *  escapes it for its own markup), null for all services. */
+  /** `service` (`services` for several): the word before the --service names; `service` is the
+   *  raw text of the names (each renderer escapes it for its own markup), null for all services. */
   scope: { label: string; service: string | null };
   period: { label: string; start: string; end: string; length: string };
   source: { label: string; value: string };
@@ -128,7 +128,7 @@ export function outline(report: Report): Outline {
   const { icon, tint } = HEALTH_STYLE[report.healthStatus];
   return {
     title: 'Performance monitoring report',
-    scope: { label: 'service', service: report.service },
+    scope: scopeOf(serviceSetOf(report)),
     period: { label: 'Period', start, end, length: `${formatNumber(hours, 4)}h` },
     source: { label: 'Source', value: `${report.source.kind} (${report.source.aggregation} aggregation)` },
     health: {
@@ -146,6 +146,14 @@ export function outline(report: Report): Outline {
   };
 }
 
+/** The --service set as the header names it: `api, "crm, eu"`. A name holding a comma or a double
+ *  quote is written as a JSON string, so where one name ends stays plain (docs/formats.md). */
+function scopeOf(services: string[] | null): Outline['scope'] {
+  if (services === null) return { label: 'service', service: null };
+  const shown = services.map((name) => (/[,"]/.test(name) ? JSON.stringify(name) : name));
+  return { label: services.length === 1 ? 'service' : 'services', service: services.length === 1 ? (services[0] ?? '') : shown.join(', ') };
+}
+
 const section = (id: SectionId, title: string, empty: string | null, unit: string | null = null): OutlineSection => ({
   id,
   title,
@@ -160,8 +168,8 @@ const single = (id: SectionId, title: string, empty: string | null, shown = true
 const none = (items: unknown[], line: string) => (items.length === 0 ? line : null);
 
 function parts(report: Report): OutlinePart[] {
-  // With --service (docs/timeline.md), the service's OPERATIONS and TIMELINE tables.
-  const deep = report.service === null ? undefined : report.services[0];
+  // With --service and one name (docs/timeline.md), the service's OPERATIONS and TIMELINE tables.
+  const deep = singleServiceOf(report) === null ? undefined : report.services[0];
   const gates = report.gates;
   return [
     single('overall', 'Overall metrics', null),

@@ -134,7 +134,9 @@ export interface Report {
   period: { start: string; end: string; hours: number };
   previousPeriod: { start: string; end: string };
   threshold: number;
-  service: string | null;
+  /** The --service filter (docs/json.md): the name of one service, an array of the names of
+   *  several (in the order given), null for all. */
+  service: string | string[] | null;
   source: { kind: SourceKind; aggregation: Aggregation; percentiles: Percentiles };
   healthScore: number | null;
   healthStatus: HealthStatus;
@@ -152,4 +154,15 @@ export interface Report {
   alerts: AlertsReport | null;
   /** docs/gates.md; null without --fail-under, --assert or --baseline. */
   gates: GatesReport | null;
+}
+
+/** The report's --service set as a list: null for all services. */
+export function serviceSetOf(report: Pick<Report, 'service'>): string[] | null {
+  if (typeof report.service === 'string') return [report.service];
+  return report.service;
+}
+
+/** The one service a report is filtered to (the deep dive's subject, docs/timeline.md), else null. */
+export function singleServiceOf(report: Pick<Report, 'service'>): string | null {
+  return typeof report.service === 'string' ? report.service : null;
 }

@@ -12,7 +12,7 @@ export type Aggregation = 'server' | 'client' | 'rollup';
 export type Percentiles = 'exact' | 'approximate';
 export type WindowName = 'current' | 'previous';
 
-/** The question every source answers: both windows, optionally one service. */
+/** The question every source answers: both windows, optionally a set of services. */
 export interface AggregateQuery {
   /** Current window start, inclusive. */
   start: Date;
@@ -20,8 +20,9 @@ export interface AggregateQuery {
   end: Date;
   /** Previous window start, inclusive (previous window ends at `start`). */
   previousStart: Date;
-  /** `--service`, pushed into the WHERE clause; null for all services. */
-  service: string | null;
+  /** The `--service` set (at least one name, no duplicates), pushed into the WHERE clause; null
+   *  for all services. */
+  services: readonly string[] | null;
   /** Apdex threshold T, ms. */
   threshold: number;
 }

@@ -4,7 +4,7 @@
 --   $1 p_start timestamptz: current window start (inclusive)
 --   $2 p_end timestamptz: current window end (exclusive)
 --   $3 p_previous_start timestamptz: previous window start (it ends at p_start)
---   $4 p_service text: one service (--service), or NULL for all
+--   $4 p_service text: the --service set, its names joined by U+001F (chr(31)), or NULL for all
 --   $5 p_threshold integer: Apdex threshold T, ms
 --   $6 p_bucket_seconds integer: timeline bucket width, seconds (buckets aligned to the epoch)
 -- Rows: kind 'stats' (per window and level), 'timeline' (per bucket of the current window,
@@ -45,7 +45,7 @@ ops AS NOT MATERIALIZED (
     AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
     AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
     AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
-    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
+    AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 ),
 stats AS (
   SELECT
@@ -141,7 +141,7 @@ impossible AS (
   WHERE (created_at < CAST('2000-01-01 00:00:00+00' AS timestamptz)
       OR created_at >= CAST('10000-01-01 00:00:00+00' AS timestamptz))
     AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
-    AND (CAST($4 AS text) IS NULL OR source = CAST($4 AS text))
+    AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 )
 SELECT
   CAST(CASE WHEN in_timeline THEN 'timeline' ELSE 'stats' END AS text) AS kind,

@@ -221,7 +221,7 @@ ops AS NOT MATERIALIZED (
     AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
     AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
     AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
-    AND (CAST(NULL AS text) IS NULL OR source = CAST(NULL AS text))
+    AND (CAST(NULL AS text) IS NULL OR source = ANY(string_to_array(CAST(NULL AS text), chr(31))))
 ),
 failed_ops AS (
   SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message

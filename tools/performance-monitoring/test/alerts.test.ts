@@ -93,6 +93,12 @@ describe('evaluateConditions (from findings kinds and figures)', () => {
     ]);
   });
 
+  it('with a --service set, only the remembered silent services of the set stay silent', () => {
+    const report = { ...healthyReport(), service: ['legacy-sync', 'hubspot'] };
+    const conditions = evaluateConditions(report, { silentBefore: ['legacy-sync', 'old-cron'] });
+    expect(conditions.map((c) => c.key)).toEqual(['service_silent:legacy-sync']);
+  });
+
   it('a service error rate above 10% with at least 20 operations is a warning', () => {
     const services = sampleServices();
     const n8n = services[2];

@@ -324,6 +324,33 @@ describe('--service with a baseline of all services', () => {
   });
 });
 
+describe('--service sets and a baseline', () => {
+  it('a baseline of the same set in another order: compared without a notice, only the set', async () => {
+    const saved = await saveReport(
+      ['--input', ndjson, '--until', THEN_UNTIL, '--threshold', THRESHOLD, '--service', 'legacy', '--service', 'api'],
+      'set.json',
+    );
+    expect(JSON.parse(readFileSync(saved, 'utf8')).service).toEqual(['legacy', 'api']);
+    const same = await compare(saved, '--service', 'api', '--service', 'legacy');
+    expect(same.stderr).toBe('');
+    // api (10% errors now) and legacy (silent now) regress; batch is not in the set.
+    expect(same.gates.baseline.services.map((e: Json) => [e.service, e.regression])).toEqual([
+      ['api', true],
+      ['legacy', true],
+    ]);
+    // Overall: api's 20 and legacy's 3 then; api's 20 now.
+    expect(same.gates.baseline.overall.then).toMatchObject({ operations: 23 });
+    expect(same.gates.baseline.overall.now).toMatchObject({ operations: 20 });
+
+    // Another set: the baseline's services outside it are not reported absent; a note says so.
+    const other = await compare(saved, '--service', 'api', '--service', 'batch');
+    expect(other.stderr).toBe(
+      'perf-monitor: --baseline: the baseline covers services legacy, api only, this report services api, batch only: overall figures are not comparable (compared anyway)\n',
+    );
+    expect(other.gates.baseline.services.map((e: Json) => e.service)).toEqual(['api', 'batch']);
+  });
+});
+
 describe('a baseline that is not a report of this tool: exit 2, one line, nothing on stdout', () => {
   const cases: [string, (path: string) => void, string][] = [
     ['missing', () => {}, 'cannot read it: ENOENT: no such file or directory'],
@@ -358,6 +385,11 @@ describe('a baseline that is not a report of this tool: exit 2, one line, nothin
         writeFileSync(p, JSON.stringify(r));
       },
       'not a perf-monitor report: overall.avgDuration must be a number or null',
+    ],
+    [
+      'a service set of numbers',
+      (p) => writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(baseline, 'utf8')), service: [1, 2] })),
+      'not a perf-monitor report: service[0] must be a string, not 1',
     ],
   ];
   it.each(cases)('%s', async (name, write, what) => {

@@ -56,7 +56,7 @@ async function aggregate(end: Date) {
     start: new Date(end.getTime() - DAY_MS),
     end,
     previousStart: new Date(end.getTime() - 2 * DAY_MS),
-    service: null,
+    services: null,
     threshold: 2000,
   });
   const result = await rows(AGGREGATE_SQL, params);

@@ -13,7 +13,7 @@ const QUERY: AggregateQuery = {
   start: new Date('2025-11-19T10:00:00.000Z'),
   end: new Date('2025-11-20T10:00:00.000Z'),
   previousStart: new Date('2025-11-18T10:00:00.000Z'),
-  service: null,
+  services: null,
   threshold: 1000,
 };
 

@@ -142,12 +142,13 @@ async function expectRollupRead(hours: number, extra: string[] = []): Promise<{ 
   // groups and every finding not about a percentile: equal; percentiles within 1%.
   expect(blanked(rollup.report)).toEqual(withoutPercentiles(rollup.report, exact.report));
   // Not a comparison of empty reports.
-  const service = extra.includes('--service') ? (extra[extra.indexOf('--service') + 1] ?? null) : null;
+  // The --service set (every name after a --service), counted service by service; all without one.
+  const services = extra.filter((_, i) => extra[i - 1] === '--service');
+  const inSet = (count: typeof countRows, from: Date, to: Date) =>
+    services.length === 0 ? count(ROWS, from, to) : services.reduce((n, s) => n + count(ROWS, from, to, s), 0);
   const overall = exact.report.overall as { totalOperations: number; trend: { previousOperations: number } };
-  expect(overall.totalOperations).toBe(countOperations(ROWS, new Date(END - hours * HOUR), new Date(END), service));
-  expect(overall.trend.previousOperations).toBe(
-    countOperations(ROWS, new Date(END - 2 * hours * HOUR), new Date(END - hours * HOUR), service),
-  );
+  expect(overall.totalOperations).toBe(inSet(countOperations, new Date(END - hours * HOUR), new Date(END)));
+  expect(overall.trend.previousOperations).toBe(inSet(countOperations, new Date(END - 2 * hours * HOUR), new Date(END - hours * HOUR)));
   expect((exact.report.mostFrequentErrors as unknown[]).length).toBeGreaterThan(2);
 
   // --exact never asks for the rollups; the rollup read asks for the raw rows of the edges only.
@@ -160,8 +161,8 @@ async function expectRollupRead(hours: number, extra: string[] = []): Promise<{ 
       page.url,
     ).toBe(true);
   }
-  const fetched = edges(hours).reduce((n, [lo, hi]) => n + countRows(ROWS, new Date(lo), new Date(hi), service), 0);
-  const all = countRows(ROWS, new Date(END - 2 * hours * HOUR), new Date(END), service);
+  const fetched = edges(hours).reduce((n, [lo, hi]) => n + inSet(countRows, new Date(lo), new Date(hi)), 0);
+  const all = inSet(countRows, new Date(END - 2 * hours * HOUR), new Date(END));
   expect(fetched * 4).toBeLessThan(all);
   expect(bodyBytes(rollup.requests) * 3).toBeLessThan(bodyBytes(exact.requests));
   console.info(
@@ -196,6 +197,18 @@ describe('the Supabase fallback reads the rollups and the edges', () => {
     expect(pages.length).toBeGreaterThan(4);
     expect(pages.filter((r) => !r.url.includes(r.url.includes('integration_logs') ? 'source=eq.n8n' : 'service=eq.n8n'))).toEqual([]);
     expect((report.services as { service: string }[]).map((s) => s.service)).toEqual(['n8n']);
+  }, 120_000);
+
+  it('--hours 72 --service n8n --service hubspot (the set pushed into every page, as in.(...))', async () => {
+    const { requests, report } = (await expectRollupRead(72, ['--service', 'n8n', '--service', 'hubspot'])).rollup;
+    const pages = requests.filter(
+      (r) => r.method === 'GET' && /^\/rest\/v1\/(integration_logs|perf_monitor_rollup|perf_monitor_rollup_block)\?/.test(r.url),
+    );
+    expect(pages.length).toBeGreaterThan(4);
+    const filterOf = (r: RequestLogEntry) =>
+      new URL(r.url, 'http://127.0.0.1').searchParams.getAll(r.url.includes('integration_logs') ? 'source' : 'service');
+    expect(pages.filter((r) => JSON.stringify(filterOf(r)) !== JSON.stringify(['in.("n8n","hubspot")']))).toEqual([]);
+    expect((report.services as { service: string }[]).map((s) => s.service).sort()).toEqual(['hubspot', 'n8n']);
   }, 120_000);
 
   const state = (r: { path: string }) => r.path === '/rest/v1/perf_monitor_rollup_state';
@@ -310,7 +323,13 @@ describe('a server that breaks the rollup paging rules: one line, exit 1', () =>
 });
 
 function query(spanMs: number, end: number, service: string | null): AggregateQuery {
-  return { start: new Date(end - spanMs), end: new Date(end), previousStart: new Date(end - 2 * spanMs), service, threshold: 1000 };
+  return {
+    start: new Date(end - spanMs),
+    end: new Date(end),
+    previousStart: new Date(end - 2 * spanMs),
+    services: service === null ? null : [service],
+    threshold: 1000,
+  };
 }
 
 describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts, run in DuckDB)', () => {

@@ -16,7 +16,7 @@ const query: AggregateQuery = {
   start: new Date(END.getTime() - HOUR),
   end: END,
   previousStart: new Date(END.getTime() - 2 * HOUR),
-  service: null,
+  services: null,
   threshold: 2000,
 };
 const at = (minutesBeforeEnd: number) => new Date(END.getTime() - minutesBeforeEnd * 60_000);

@@ -14,7 +14,7 @@ const query = (over: Partial<AggregateQuery> = {}): AggregateQuery => ({
   start: new Date('2025-11-19T10:00:00.000Z'),
   end,
   previousStart: new Date('2025-11-18T10:00:00.000Z'),
-  service: null,
+  services: null,
   threshold: 2000,
   ...over,
 });
@@ -238,7 +238,10 @@ describe('buildReport', () => {
 
   it('in --service mode reports that service alone, scored on its own figures', () => {
     const stats = statsOf([100, 200, 300, 400], { failed: [3] });
-    const report = buildReport(result([overall('current', stats), service('current', 'hubspot', stats)]), context({ service: 'hubspot' }));
+    const report = buildReport(
+      result([overall('current', stats), service('current', 'hubspot', stats)]),
+      context({ services: ['hubspot'] }),
+    );
     expect(report.service).toBe('hubspot');
     expect(report.services.map((s) => s.service)).toEqual(['hubspot']);
     // 25% errors: E = 30; avg 250; S = 10 (high error rate) -> 60

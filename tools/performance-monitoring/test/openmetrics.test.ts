@@ -8,7 +8,7 @@ import { emptyDir, runCli } from '../harness/cli.js';
 import { freePort } from '../harness/postgres.js';
 import { buildReport, sampleServices, silentService } from '../harness/report-fixture.js';
 import { nodeExporterPath, promtoolPath } from '../harness/system.js';
-import { escapeLabelValue, METRIC, renderOpenMetrics } from '../render/openmetrics.js';
+import { escapeLabelValue, METRIC, renderOpenMetrics, serviceSetLabel } from '../render/openmetrics.js';
 import type { Report, ServiceReport } from '../report/types.js';
 
 const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
@@ -99,6 +99,28 @@ describe('renderOpenMetrics', () => {
     ]);
     expect(samples.filter((s) => s.labels.service !== 'hubspot')).toEqual([]);
     expect(new Set(samples.map((s) => s.name))).toEqual(new Set(Object.values(METRIC)));
+  });
+
+  it('with several --service names writes the set overall too, every sample labelled with the set (sorted, commas escaped)', () => {
+    const [hubspot, unleashed] = sampleServices() as [ServiceReport, ServiceReport];
+    const named = (service: ServiceReport, name: string) => ({ ...service, service: name });
+    const report = buildReport({ service: ['hubspot', 'crm, eu'], services: [named(hubspot, 'hubspot'), named(unleashed, 'crm, eu')] });
+    const text = renderOpenMetrics(report);
+    expect(promtoolCheck(text)).toEqual({ code: 0, output: '' });
+    const samples = parseSamples(text);
+    const set = 'crm\\, eu,hubspot';
+    expect(samples.filter((s) => s.name === 'perfmon_operations')).toEqual([
+      { name: 'perfmon_operations', labels: { service_set: set }, value: report.overall.totalOperations },
+      { name: 'perfmon_operations', labels: { service: 'hubspot', service_set: set }, value: hubspot.operations.total },
+      { name: 'perfmon_operations', labels: { service: 'crm, eu', service_set: set }, value: unleashed.operations.total },
+    ]);
+    expect(samples.filter((s) => s.name === 'perfmon_health_score')).toEqual([
+      { name: 'perfmon_health_score', labels: { service_set: set }, value: 87 },
+    ]);
+    expect(samples.filter((s) => s.labels.service_set !== set)).toEqual([]);
+    // The same set in another order is the same series; another set is not.
+    expect(serviceSetLabel(['hubspot', 'crm, eu'])).toBe(serviceSetLabel(['crm, eu', 'hubspot']));
+    expect(serviceSetLabel(['a,b'])).not.toBe(serviceSetLabel(['a', 'b']));
   });
 
   it('escapes backslash, double quote and line feed in label values', () => {

@@ -6,7 +6,7 @@ import { compareIds, instantOf, type PageBounds, pageProblem } from '../sources/
 const bounds = (over: Partial<PageBounds> = {}): PageBounds => ({
   from: new Date('2025-11-20T00:00:00Z'),
   to: new Date('2025-11-20T12:00:00Z'),
-  service: null,
+  services: null,
   pageSize: 1000,
   cursor: null,
   ...over,

@@ -132,6 +132,14 @@ describe('reports through the rollups against --exact', () => {
     compareReports(r as never, x as never);
   });
 
+  it('--service twice: the two services, counts exact, percentiles within the bound', async () => {
+    const { r, x } = await both(full, report(72, ['--service', 'flow', '--service', 'mail']));
+    expect(r.source).toEqual({ kind: 'postgres', aggregation: 'rollup', percentiles: 'approximate' });
+    expect(r.service).toEqual(['flow', 'mail']);
+    expect((r.services as { service: string }[]).map((s) => s.service).sort()).toEqual(['flow', 'mail']);
+    compareReports(r as never, x as never);
+  });
+
   it('a window the rollups cover in part: the rest read raw, counts still exact, one stderr line naming the hours', async () => {
     // Rolled up to hourNow - 6 h; the window ends at until (hourNow - 2 h + 23 min): the complete
     // hours hourNow - 6 h .. hourNow - 3 h, 4 of them, come from raw rows.

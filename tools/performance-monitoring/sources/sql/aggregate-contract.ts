@@ -31,7 +31,13 @@ export const PARAMETERS = [
     doc: 'previous window start (it ends at p_start)',
     value: (q) => q.previousStart.toISOString(),
   },
-  { name: 'p_service', sqlType: 'text', rpcDefault: 'NULL', doc: 'one service (--service), or NULL for all', value: (q) => q.service },
+  {
+    name: 'p_service',
+    sqlType: 'text',
+    rpcDefault: 'NULL',
+    doc: 'the --service set, its names joined by U+001F (chr(31)), or NULL for all',
+    value: (q) => servicesParameter(q.services),
+  },
   { name: 'p_threshold', sqlType: 'integer', rpcDefault: '2000', doc: 'Apdex threshold T, ms', value: (q) => q.threshold },
   {
     name: 'p_bucket_seconds',
@@ -41,6 +47,15 @@ export const PARAMETERS = [
     value: (q) => bucketSeconds(q.start, q.end),
   },
 ] as const satisfies readonly ParameterSpec[];
+
+/** Joins the --service set in p_service (docs/sources.md): one text, so the RPC's signature stays
+ *  that of a single service and an installed RPC is upgraded in place; names never hold U+001F
+ *  (cli/parse.ts refuses it). */
+export const SERVICE_SEPARATOR = '\u001f';
+
+export function servicesParameter(services: readonly string[] | null): string | null {
+  return services === null ? null : services.join(SERVICE_SEPARATOR);
+}
 
 export type ParameterName = (typeof PARAMETERS)[number]['name'];
 

@@ -79,10 +79,10 @@ function used(windows: WindowCover[], span: string): string {
       return `(${span} = ${level.span} AND ${inRange('hour', level)}${outside})`;
     }),
   );
-  return `(${arms.join('\n      OR ')})\n    AND (${SERVICE} IS NULL OR service = ${SERVICE})`;
+  return `(${arms.join('\n      OR ')})\n    AND (${SERVICE} IS NULL OR service = ANY(string_to_array(${SERVICE}, chr(31))))`;
 }
 
-/** The rollup rows a report reads (both windows), of --service if given. */
+/** The rollup rows a report reads (both windows), of the --service set if given. */
 export const usedRows = (span: string) => used([PREVIOUS, CURRENT], span);
 /** Of them, the current window's (error groups are of the current window only). */
 export const usedCurrentRows = (span: string) => used([CURRENT], span);

@@ -9,7 +9,8 @@ export interface PageBounds {
   /** Slice start, inclusive, and end, exclusive. */
   from: Date;
   to: Date;
-  service: string | null;
+  /** The --service set, null for all. */
+  services: readonly string[] | null;
   pageSize: number;
   /** The previous page's last row; null on a slice's first page. */
   cursor: { id: string | number; created_at: string } | null;
@@ -87,7 +88,7 @@ export function pageProblem(rows: unknown[], bounds: PageBounds): string | null 
       return 'a row outside the requested created_at range (the server ignored the filter)';
     }
     const source = (row as { source?: unknown }).source;
-    if (bounds.service !== null && typeof source === 'string' && source !== bounds.service) {
+    if (bounds.services !== null && typeof source === 'string' && !bounds.services.includes(source)) {
       return 'a row of another service than --service (the server ignored the filter)';
     }
     if (previous && !after(previous, key)) {

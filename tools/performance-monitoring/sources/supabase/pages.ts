@@ -14,7 +14,8 @@ export interface PageRequest {
   table: string;
   start: Date;
   end: Date;
-  service: string | null;
+  /** The --service set, null for all. */
+  services: readonly string[] | null;
   /** Only these created_at ranges of [start, end), [from, to) each (rollup-plan.ts); all when absent. */
   ranges?: [Date, Date][];
 }
@@ -50,6 +51,16 @@ export function timeSlices(start: Date, end: Date, count: number): [Date, Date][
 }
 
 const quote = (value: string | number) => `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** A read's restriction to the --service set on `column`, as `.filter(column, op, value)` takes it:
+ *  `eq` and the name for one (taken verbatim), `in` and a list for several, each name
+ *  double-quoted with `\` and `"` escaped, so commas, parentheses and quotes in names stay inside
+ *  their name (supabase-js's `.in()` quotes names but leaves a `"` in them bare). Null for all. */
+export function servicesFilter(services: readonly string[] | null): { op: 'eq' | 'in'; value: string } | null {
+  if (services === null) return null;
+  if (services.length === 1) return { op: 'eq', value: services[0] ?? '' };
+  return { op: 'in', value: `(${services.map(quote).join(',')})` };
+}
 
 function isRawRow(value: unknown): value is RawRow {
   if (typeof value !== 'object' || value === null) return false;
@@ -102,7 +113,8 @@ function pageQuery(client: SupabaseClient, request: PageRequest, from: Date, to:
     // at 1M rows per window).
     .gte('created_at', lowerBound)
     .lt('created_at', to.toISOString());
-  if (request.service !== null) query = query.eq('source', request.service);
+  const only = servicesFilter(request.services);
+  if (only !== null) query = query.filter('source', only.op, only.value);
   query = query.or(pageFilter(cursor));
   // Retries are ours (net/fetch.ts, docs/sources.md); supabase-js's own would multiply them.
   return query.order('created_at').order('id').limit(PAGE_SIZE).retry(false);
@@ -146,7 +158,7 @@ async function readSlice(
     if (first && typeof count === 'number') sink.estimate(count);
     // An empty page is the only proof of the end: the server may cap pages below PAGE_SIZE.
     if (page.length === 0) return;
-    cursor = takePage(page, { from, to, service: request.service, pageSize: PAGE_SIZE, cursor }, status, sink);
+    cursor = takePage(page, { from, to, services: request.services, pageSize: PAGE_SIZE, cursor }, status, sink);
   }
 }
 

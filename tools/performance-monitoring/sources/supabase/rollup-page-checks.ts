@@ -54,7 +54,8 @@ export interface RollupPageBounds {
   /** Whether rows carry span_hours (the blocks table); the hourly table's span is 1. */
   spanColumn: boolean;
   fingerprints: boolean;
-  service: string | null;
+  /** The --service set, null for all. */
+  services: readonly string[] | null;
   pageSize: number;
   cursor: RollupCursor | null;
 }
@@ -153,7 +154,7 @@ function rollupRow(raw: unknown, bounds: RollupPageBounds): RollupRow {
     throw new Problem('a row outside the requested spans and hours (the server ignored the filter)');
   }
   const service = text(row, 'service');
-  if (bounds.service !== null && service !== bounds.service)
+  if (bounds.services !== null && !bounds.services.includes(service))
     throw new Problem('a row of another service than --service (the server ignored the filter)');
   const operations = count(row, 'operations');
   const failures = count(row, 'failures');

@@ -4,7 +4,7 @@
 // which only the current window's error groups use.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { instantOf } from './page-checks.js';
-import { PAGE_SIZE, PageFailure } from './pages.js';
+import { PAGE_SIZE, PageFailure, servicesFilter } from './pages.js';
 import { type RollupCursor, type RollupRow, rollupPage } from './rollup-page-checks.js';
 import type { HourRange } from './rollup-plan.js';
 
@@ -77,7 +77,8 @@ export interface RollupRead {
   table: typeof HOURLY_TABLE | typeof BLOCK_TABLE;
   ranges: HourRange[];
   fingerprints: boolean;
-  service: string | null;
+  /** The --service set, null for all. */
+  services: readonly string[] | null;
 }
 
 /** Every row of `read`, page by page into `sink`; stops quietly once `stop` is aborted. */
@@ -96,7 +97,8 @@ export async function readRollupRows(
     const filter = rollupFilter(read.ranges, cursor, spanColumn);
     if (filter === '') return;
     let query = client.from(read.table).select(columns).or(filter);
-    if (read.service !== null) query = query.eq('service', read.service);
+    const only = servicesFilter(read.services);
+    if (only !== null) query = query.filter('service', only.op, only.value);
     for (const column of order) query = query.order(column);
     const { data, error, status } = await query.limit(PAGE_SIZE).retry(false).abortSignal(stop);
     if (stop.aborted) return;
@@ -109,7 +111,7 @@ export async function readRollupRows(
       ranges: read.ranges,
       spanColumn,
       fingerprints: read.fingerprints,
-      service: read.service,
+      services: read.services,
       pageSize: PAGE_SIZE,
       cursor,
     });
@@ -121,7 +123,7 @@ export async function readRollupRows(
 
 /** The reads of a plan's rollup rows: each table, the previous window's hours (before `currentLo`,
  *  epoch ms: rollup-cover-sql.ts's CURRENT_LO) without fingerprints, the current window's with them. */
-export function rollupReads(ranges: HourRange[], currentLo: number, service: string | null): RollupRead[] {
+export function rollupReads(ranges: HourRange[], currentLo: number, services: readonly string[] | null): RollupRead[] {
   const reads: RollupRead[] = [];
   for (const table of [HOURLY_TABLE, BLOCK_TABLE] as const) {
     const own = ranges.filter((r) => (table === HOURLY_TABLE) === (r.span === 1));
@@ -129,7 +131,7 @@ export function rollupReads(ranges: HourRange[], currentLo: number, service: str
       const part = own
         .map((r) => (fingerprints ? { ...r, from: Math.max(r.from, currentLo) } : { ...r, to: Math.min(r.to, currentLo) }))
         .filter((r) => r.from < r.to);
-      if (part.length > 0) reads.push({ table, ranges: part, fingerprints, service });
+      if (part.length > 0) reads.push({ table, ranges: part, fingerprints, services });
     }
   }
   return reads;

@@ -33,6 +33,9 @@ export interface SupabaseSettings {
   retryBaseDelayMs?: number;
 }
 
+/** An answer without a single operation, in either window or at an impossible time. */
+const isEmpty = (answer: Aggregates) => answer.stats.length === 0 && answer.impossibleTimes === 0;
+
 export class SupabaseSource implements Source {
   readonly kind = 'supabase' as const;
   private http: RetryingFetch | undefined;
@@ -91,7 +94,28 @@ export class SupabaseSource implements Source {
       }
       throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
     }
-    return decodeAggregateRows(data, 'Supabase RPC');
+    const answer = decodeAggregateRows(data, 'Supabase RPC');
+    if (query.services !== null && query.services.length > 1 && isEmpty(answer) && (await this.olderRpc(client, query.services, query))) {
+      this.notice(`the installed ${RPC_NAME} RPC takes one --service only: rows are read and aggregated here.`);
+      this.notice('For several services in the database, install tools/performance-monitoring/sql/rpc.sql again.');
+      return null;
+    }
+    return answer;
+  }
+
+  /** Whether the RPC is one installed before --service sets (docs/sources.md). Such an RPC reads the
+   *  joined names as one name and answers nothing; an empty answer for a set is the same as every
+   *  one of its services having no rows, so it is checked name by name: a name with rows proves
+   *  the older RPC. */
+  private async olderRpc(client: SupabaseClient, services: readonly string[], query: AggregateQuery): Promise<boolean> {
+    for (const name of services) {
+      const { data, error, status } = await this.call(
+        async () => await client.rpc(RPC_NAME, rpcArguments({ ...query, services: [name] }, { exact: !this.settings.rollups })),
+      );
+      if (error) throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the RPC'));
+      if (!isEmpty(decodeAggregateRows(data, 'Supabase RPC'))) return true;
+    }
+    return false;
   }
 
   private async viaRows(client: SupabaseClient, query: AggregateQuery): Promise<SourceResult> {
@@ -121,7 +145,13 @@ export class SupabaseSource implements Source {
         fetched += rows;
         progress?.(`fetched ${fetched.toLocaleString('en-US')} of ~${Math.max(estimated, fetched).toLocaleString('en-US')} rows`, false);
       };
-      const request = { table: this.settings.table, start: query.previousStart, end: query.end, service: query.service, ranges: plan?.raw };
+      const request = {
+        table: this.settings.table,
+        start: query.previousStart,
+        end: query.end,
+        services: query.services,
+        ranges: plan?.raw,
+      };
       const raw = (stop: AbortSignal) =>
         readAllRows(
           client,
@@ -140,7 +170,7 @@ export class SupabaseSource implements Source {
       const rollupRows =
         plan === null
           ? []
-          : rollupReads(plan.rollup, plan.currentLo, query.service).map(
+          : rollupReads(plan.rollup, plan.currentLo, query.services).map(
               (read) => (stop: AbortSignal) =>
                 readRollupRows(
                   client,
