@@ -5,7 +5,8 @@
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { BLOCK_SPANS } from './rollup-spans.js';
+import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
+import { BLOCK_SPANS, ROLLUP_THRESHOLD, TIMELINE_SPANS } from './rollup-spans.js';
 
 export const ROLLUP_FILE = new URL('../../sql/rollup.sql', import.meta.url);
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';
@@ -66,7 +67,7 @@ $grants$;`;
 function buildStatement(): string {
   return `INSERT INTO public.perf_monitor_rollup (
   hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-  min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
   failure_histogram_keys, failure_histogram_counts, fingerprints
 )
 WITH ${reusedCtes()},
@@ -113,12 +114,15 @@ stats AS (
     sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
     min(dur) AS min_duration,
     max(dur) AS max_duration,
-    count(*) FILTER (WHERE invalid) AS invalid_durations
+    count(*) FILTER (WHERE invalid) AS invalid_durations,
+    -- Apdex at the default T, on the exact durations (docs/rollups.md).
+    count(*) FILTER (WHERE NOT failed AND dur <= ${ROLLUP_THRESHOLD}) AS satisfied,
+    count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
   FROM ops
   GROUP BY bucket, service, operation
 )
 SELECT to_timestamp(stats.bucket), stats.service, stats.operation, operations, failures, samples,
-  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations,
+  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations, satisfied, tolerating,
   COALESCE(keys, '{}'), COALESCE(counts, '{}'), COALESCE(failed_keys, '{}'), COALESCE(failed_counts, '{}'),
   COALESCE(fingerprints, '{}')
 FROM stats
@@ -129,49 +133,56 @@ LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 /** A timestamptz as UTC ISO text with milliseconds, as the CLI prints times. */
 const utcText = (t: string) => `to_char(${t} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The histogram layout's version: 2 is the 1-2-5 ladder (1 was exact to 1,000 ms, then 3 digits). */
-export const HISTOGRAM_LAYOUT = 2;
+/** The rollup's layout version: 3 adds the Apdex counts and the timeline rows; 2 was the 1-2-5
+ *  ladder (1 was exact to 1,000 ms, then 3 digits). Rows of another layout are not read. */
+export const HISTOGRAM_LAYOUT = 3;
 
 export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
 
-/** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
- *  p_watermark, from the hourly rows: counts and sums added, min of mins, max of maxes,
- *  histograms added key by key, fingerprints added with the latest example (docs/rollups.md). */
-function blocksFunction(): string {
-  const seconds = 'v_span * 3600';
-  const block = (t: string, round: 'floor' | 'ceil') => `to_timestamp(${round}(date_part('epoch', ${t}) / (${seconds})) * (${seconds}))`;
-  const merged = (keys: string, counts: string) => `(SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
-      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
+const FIGURES = `operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating`;
+const SUMMED = `sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating`;
+
+/** `t` (a timestamptz) to a multiple of v_span hours since the epoch. */
+const spanBlock = (t: string, round: 'floor' | 'ceil') =>
+  `to_timestamp(${round}(date_part('epoch', ${t}) / (v_span * 3600)) * (v_span * 3600))`;
+
+/** Histograms of `source`'s rows (block, group columns, keys, counts) added key by key, per
+ *  (block, group): one pass over the pairs into a hash table, then arrays in key order. */
+function mergedHistograms(group: string, keys: string, counts: string): string {
+  return `SELECT block, ${group}, array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (
+        SELECT x.block, ${group
+          .split(', ')
+          .map((c) => `x.${c}`)
+          .join(', ')}, h.k, CAST(sum(h.n) AS bigint) AS n
         FROM source AS x, unnest(x.${keys}, x.${counts}) AS h(k, n)
-        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
-        GROUP BY h.k) AS m)`;
-  return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = public, pg_temp
-SET jit = off
-AS $perf_monitor$
-DECLARE
-  v_span integer;
-  v_from timestamptz;
-  v_to timestamptz;
-BEGIN
-  FOREACH v_span IN ARRAY ARRAY[${BLOCK_SPANS.join(', ')}] LOOP
-    v_from := ${block('p_from', 'floor')};
-    v_to := least(${block('p_to', 'ceil')}, ${block('p_watermark', 'floor')});
-    CONTINUE WHEN v_from >= v_to;
-    DELETE FROM public.perf_monitor_rollup_block AS b
-    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
-    INSERT INTO public.perf_monitor_rollup_block (
-      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-      min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
-      failure_histogram_keys, failure_histogram_counts, fingerprints
+        GROUP BY 1, ${group
+          .split(', ')
+          .map((_, i) => i + 2)
+          .join(', ')}, h.k
+      ) AS m
+      GROUP BY block, ${group}`;
+}
+
+/** The operation blocks of v_span over [v_from, v_to), from the hourly rows: counts and sums added,
+ *  min of mins, max of maxes, histograms added key by key, fingerprints added with the latest
+ *  example (docs/rollups.md). */
+function operationBlocks(): string {
+  return `INSERT INTO public.perf_monitor_rollup_block (
+      span_hours, hour, service, operation, ${FIGURES},
+      histogram_keys, histogram_counts, failure_histogram_keys, failure_histogram_counts, fingerprints
     )
     WITH source AS MATERIALIZED (
-      SELECT ${block('r.hour', 'floor')} AS block, r.*
+      SELECT ${spanBlock('r.hour', 'floor')} AS block, r.*
       FROM public.perf_monitor_rollup AS r
       WHERE r.hour >= v_from AND r.hour < v_to
     ),
+    histograms AS (${mergedHistograms('service, operation', 'histogram_keys', 'histogram_counts')}),
+    failure_histograms AS (${mergedHistograms('service, operation', 'failure_histogram_keys', 'failure_histogram_counts')}),
     fingerprint_maps AS (
       SELECT block, service, operation,
         jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
@@ -185,21 +196,107 @@ BEGIN
       ) AS g
       GROUP BY block, service, operation
     )
-    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares,
-      s.min_duration, s.max_duration, s.invalid_durations,
+    SELECT v_span, s.block, s.service, s.operation, ${FIGURES.split(', ')
+      .map((c) => `s.${c.trim()}`)
+      .join(', ')},
       COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
       COALESCE(fm.fingerprints, '{}')
     FROM (
-      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures,
-        sum(samples) AS samples, sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
-        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-        sum(invalid_durations) AS invalid_durations
+      SELECT block, service, operation, ${SUMMED}
       FROM source
       GROUP BY block, service, operation
     ) AS s
-    CROSS JOIN LATERAL ${merged('histogram_keys', 'histogram_counts')} AS h
-    CROSS JOIN LATERAL ${merged('failure_histogram_keys', 'failure_histogram_counts')} AS fh
-    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+    LEFT JOIN histograms AS h USING (block, service, operation)
+    LEFT JOIN failure_histograms AS fh USING (block, service, operation)
+    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);`;
+}
+
+/** The timeline rows of v_span over [v_from, v_to) from `source` (block, service, the figures and
+ *  the histogram): figures added, the histogram merged, and p50/p95/p99 from it by the read's own
+ *  rule (rollup-percentiles.ts), so a whole bucket's row is the figure a merge would give. */
+function timelineRows(source: string): string {
+  return `INSERT INTO public.perf_monitor_rollup_timeline (
+      span_hours, hour, service, ${FIGURES}, p50, p95, p99, histogram_keys, histogram_counts
+    )
+    WITH source AS MATERIALIZED (
+      ${source}
+    ),
+    pairs AS (
+      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
+      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+      GROUP BY 1, 2, 3
+    ),
+    ranked AS (
+      ${rankedSql('block, service', 'pairs')}
+    ),
+    distribution AS (
+      SELECT block, service,
+        ${percentileAggregates()},
+        array_agg(bucket_key ORDER BY bucket_key) AS keys, array_agg(CAST(n AS bigint) ORDER BY bucket_key) AS counts
+      FROM ranked
+      GROUP BY block, service
+    )
+    SELECT v_span, s.block, s.service, ${FIGURES.split(', ')
+      .map((c) => `s.${c.trim()}`)
+      .join(', ')},
+      ${['p50', 'p95', 'p99'].map((p) => interpolated(p, 'd', 's.min_duration', 's.max_duration')).join(',\n      ')},
+      COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
+    FROM (
+      SELECT block, service, ${SUMMED}
+      FROM source
+      GROUP BY block, service
+    ) AS s
+    LEFT JOIN distribution AS d USING (block, service);`;
+}
+
+/** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
+ *  p_watermark: the operation blocks from the hourly rows; then the timeline rows, span by span,
+ *  the hourly ones from the operation rows (per service, and overall as service ''), each coarser
+ *  span from the span before it (which divides it). */
+function blocksFunction(): string {
+  const spans = (list: readonly number[]) => `ARRAY[${list.join(', ')}]`;
+  const range = `v_from := ${spanBlock('p_from', 'floor')};
+    v_to := least(${spanBlock('p_to', 'ceil')}, ${spanBlock('p_watermark', 'floor')});
+    CONTINUE WHEN v_from >= v_to;`;
+  const hourly = `SELECT r.hour AS block, r.service, ${FIGURES}, r.histogram_keys, r.histogram_counts
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+      UNION ALL
+      SELECT r.hour, '', ${FIGURES}, r.histogram_keys, r.histogram_counts
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to`;
+  const coarser = `SELECT ${spanBlock('t.hour', 'floor')} AS block, t.service, ${FIGURES}, t.histogram_keys, t.histogram_counts
+      FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_hours = v_finer AND t.hour >= v_from AND t.hour < v_to`;
+  return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp
+SET jit = off
+AS $perf_monitor$
+DECLARE
+  v_span integer;
+  v_finer integer := 0;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  FOREACH v_span IN ARRAY ${spans(BLOCK_SPANS)} LOOP
+    ${range}
+    DELETE FROM public.perf_monitor_rollup_block AS b
+    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+    ${operationBlocks()}
+  END LOOP;
+  FOREACH v_span IN ARRAY ${spans(TIMELINE_SPANS)} LOOP
+    ${range.replace('CONTINUE WHEN v_from >= v_to;', 'IF v_from < v_to THEN')}
+      DELETE FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_hours = v_span AND t.hour >= v_from AND t.hour < v_to;
+      IF v_finer = 0 THEN
+        ${timelineRows(hourly)}
+      ELSE
+        ${timelineRows(coarser)}
+      END IF;
+    END IF;
+    v_finer := v_span;
   END LOOP;
 END
 $perf_monitor$;`;
@@ -226,6 +323,10 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup (
   min_duration             integer,
   max_duration             integer,
   invalid_durations        bigint      NOT NULL,
+  -- Apdex at T = ${ROLLUP_THRESHOLD} ms (the default --threshold), on the exact durations: not failed and
+  -- d <= T; not failed and T < d <= 4T.
+  satisfied                bigint      NOT NULL,
+  tolerating               bigint      NOT NULL,
   -- The duration histogram (docs/rollups.md): ascending bucket keys (each the inclusive upper
   -- end of its bucket, ms) and their counts, over all samples; failure_*: the samples of failed
   -- operations only (so Apdex, which counts failures as frustrated, can be computed).
@@ -247,6 +348,50 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_block (
   PRIMARY KEY (span_hours, hour, service, operation)
 );
 
+-- An install of layout 2 (before the Apdex counts): the columns added, the rows then dropped below.
+-- (Checked first: ADD COLUMN IF NOT EXISTS would print a notice on every later install.)
+DO $columns$
+DECLARE
+  v_table text;
+  v_column text;
+BEGIN
+  FOREACH v_table IN ARRAY ARRAY['perf_monitor_rollup', 'perf_monitor_rollup_block'] LOOP
+    FOREACH v_column IN ARRAY ARRAY['satisfied', 'tolerating'] LOOP
+      IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                     WHERE attrelid = to_regclass('public.' || v_table) AND attname = v_column AND NOT attisdropped) THEN
+        EXECUTE format('ALTER TABLE public.%I ADD COLUMN %I bigint NOT NULL DEFAULT 0', v_table, v_column);
+      END IF;
+    END LOOP;
+  END LOOP;
+END
+$columns$;
+
+-- Timeline rows: per service (service '' for all services) and span of ${TIMELINE_SPANS.join(', ')} hours (every
+-- timeline bucket width a report reads rollups for), the figures a report's timeline shows, made
+-- ready: exact counts and sums, Apdex at ${ROLLUP_THRESHOLD} ms, and p50/p95/p99 from the merged histogram
+-- (kept, for the next coarser span). A whole timeline bucket is one row (docs/rollups.md).
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
+  span_hours               integer     NOT NULL,
+  hour                     timestamptz NOT NULL,
+  service                  text        NOT NULL,
+  operations               bigint      NOT NULL,
+  failures                 bigint      NOT NULL,
+  samples                  bigint      NOT NULL,
+  sum_duration             numeric     NOT NULL,
+  sum_squares              numeric     NOT NULL,
+  min_duration             integer,
+  max_duration             integer,
+  invalid_durations        bigint      NOT NULL,
+  satisfied                bigint      NOT NULL,
+  tolerating               bigint      NOT NULL,
+  p50                      double precision,
+  p95                      double precision,
+  p99                      double precision,
+  histogram_keys           bigint[]    NOT NULL,
+  histogram_counts         bigint[]    NOT NULL,
+  PRIMARY KEY (span_hours, hour, service)
+);
+
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
   id         boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -260,7 +405,7 @@ ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_
 DO $layout$
 BEGIN
   IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM ${HISTOGRAM_LAYOUT}) THEN
-    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block;
+    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block, public.perf_monitor_rollup_timeline;
     UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = ${HISTOGRAM_LAYOUT};
   END IF;
 END
@@ -271,6 +416,7 @@ $layout$;
 -- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_timeline ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
 
 DROP FUNCTION IF EXISTS ${REFRESH_SIGNATURE};
@@ -317,6 +463,7 @@ BEGIN
       ${utcText('v_mark')}, ${utcText('v_limit')}, ${utcText(`to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600)`)};
     DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
     DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
+    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_hours * interval '1 hour' > v_limit;
     v_mark := v_limit;
     UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
   END IF;
@@ -354,13 +501,15 @@ ${grants('public.perf_monitor_rollup', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE'
 
 ${grants('public.perf_monitor_rollup_block', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
 
--- An upgrade from a version without blocks: build them for what is already rolled up (PERFORM
+${grants('public.perf_monitor_rollup_timeline', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+-- An upgrade from a version without blocks or timeline rows: build them for what is already rolled up (PERFORM
 -- in a DO block: psql prints no result table).
 DO $upgrade$
 BEGIN
   PERFORM public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
   FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
-  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block) OR NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_timeline)
   GROUP BY s.watermark
   HAVING count(*) > 0;
 END
