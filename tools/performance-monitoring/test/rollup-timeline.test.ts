@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPTIONS } from '../cli/options.js';
 import { runCli } from '../harness/cli.js';
 import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
 import {
@@ -24,6 +25,7 @@ import {
   random,
   refresh,
 } from '../harness/rollup-rows.js';
+import { BUCKET_WIDTHS } from '../sources/buckets.js';
 import { ROLLUP_THRESHOLD, TIMELINE_SPANS } from '../sources/sql/rollup-spans.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -220,6 +222,11 @@ function checkRow(t: TimelineRow, f: Figures): void {
 }
 
 describe('timeline rows', () => {
+  it('count Apdex at the default --threshold, and have a span for every bucket width of a window the rollups answer', () => {
+    expect(String(ROLLUP_THRESHOLD)).toBe(OPTIONS.threshold.default);
+    expect(TIMELINE_SPANS.map((h) => h * 3600)).toEqual(BUCKET_WIDTHS.filter((w) => w % 3600 === 0));
+  });
+
   it('each row is the merge of its hours (figures, histogram, p50/p95/p99) and counts Apdex at T exactly', async () => {
     const { hours, timeline, watermark } = await withSql(url, async (sql: postgres.Sql) => ({
       hours: await sql.unsafe<HourRow[]>(`SELECT hour, ${COLUMNS} FROM perf_monitor_rollup`),

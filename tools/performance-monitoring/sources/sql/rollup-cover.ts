@@ -1,8 +1,10 @@
-// Which rollup rows and which raw rows a report reads (docs/rollups.md), as SQL
-// predicates on the read's parameters: each window's complete hours before the watermark are
-// covered by the coarsest rollup blocks that fit (7 days, 1 day, 3 hours, then single hours), the
-// rest of the window is read raw. Every bound is an expression of the parameters alone that
-// PostgreSQL folds into a constant when planning, so each range is an index range.
+// Which rollup rows and which raw rows a report reads (docs/rollups.md), as SQL predicates on the
+// read's parameters: each window's complete hours before the watermark are covered by the
+// coarsest operation rows that fit (7 days, 1 day, 3 hours, then single hours) for its figures;
+// the current window's timeline by the timeline rows for its whole buckets and by operation rows
+// that each lie in one bucket for the partial ones; the rest of the window is read raw. Every bound
+// is an expression of the parameters alone that PostgreSQL folds into a constant when planning,
+// so each range is an index range.
 import { BLOCK_SPANS, ROLLUP_THRESHOLD } from './rollup-spans.js';
 
 /** aggregate.sql's parameters, as it writes them; $7 is the read's own: the rollup's watermark. */
