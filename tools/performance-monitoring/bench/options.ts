@@ -35,6 +35,10 @@ export interface BenchOptions {
   rollup: boolean;
   rollupDays: number;
   rollupPerDay: number;
+  /** The rollup case's dataset: 'default' (8 services, 22 operations) or 'many' (7 x 23 = 161). */
+  rollupShape: 'default' | 'many';
+  /** Run the rollup case's --exact rows (minutes each at 60 days x 1M). */
+  rollupExact: boolean;
 }
 
 const SIZE_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6 };
@@ -52,6 +56,11 @@ function parseDays(text: string): number {
   if (!Number.isInteger(days) || days < 2 || days > 366 || days % 2 !== 0)
     throw new InvalidArgumentError('--rollup-days must be an even whole number from 2 to 366');
   return days;
+}
+
+function parseShape(text: string): 'default' | 'many' {
+  if (text !== 'default' && text !== 'many') throw new InvalidArgumentError('--rollup-shape must be default or many');
+  return text;
 }
 
 function parseRuns(text: string): number {
@@ -73,7 +82,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--sizes <list>', 'operations per window, comma-separated (default: 10k,100k,1m)', (v) => v.split(',').map(parseSize))
     .option('--large', 'add the rollup case: 60 days x 1M operations a day in PostgreSQL (10M per window: --sizes ...,10m)')
     .option('--rollup-days <n>', 'days of data in the rollup case, even (default: 60)', parseDays)
-    .option('--rollup-per-day <size>', 'operations a day in the rollup case (default: 1m)', parseSize)
+    .option('--rollup-per-day <size>', 'operations a day in the rollup case (default: 1m; 100k with --rollup-shape many)', parseSize)
+    .option(
+      '--rollup-shape <shape>',
+      "the rollup case's operations: default (8 services, 22 operations) or many (7 x 23 = 161)",
+      parseShape,
+    )
+    .option('--no-rollup-exact', "skip the rollup case's --exact rows (each takes minutes at 60 days x 1M)")
     .option('--runs <n>', 'measured runs per source, after one warm-up (default: 3)', parseRuns)
     .option('--only <list>', `sources, comma-separated (default: all): ${ALL_SOURCES.join(',')}`, parseOnly)
     .option('--out <file>', 'where the results JSON goes (default: bench/results/latest.json)')
@@ -96,13 +111,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     dataDir?: string;
     rollupDays?: number;
     rollupPerDay?: number;
+    rollupShape?: 'default' | 'many';
+    rollupExact?: boolean;
   }>();
   const large = o.large ?? false;
   const sizes = o.sizes ?? [10_000, 100_000, 1_000_000];
   return {
     rollup: o.only ? o.only.has('rollup') : large,
     rollupDays: o.rollupDays ?? 60,
-    rollupPerDay: o.rollupPerDay ?? 1_000_000,
+    rollupPerDay: o.rollupPerDay ?? (o.rollupShape === 'many' ? 100_000 : 1_000_000),
+    rollupShape: o.rollupShape ?? 'default',
+    rollupExact: o.rollupExact ?? true,
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     large,
     runs: o.runs ?? 3,

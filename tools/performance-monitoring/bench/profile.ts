@@ -119,3 +119,20 @@ export const OPERATIONS: OperationProfile[] = [
 
 /** The service `--service` benchmarks use (about 23% of the rows). */
 export const ONE_SERVICE = 'hubspot';
+
+/** The rollup bench's many-operations shape (issue 24): 7 services (the first 7 above) x 23
+ *  operations = 161, as a realistic integration platform has; weights 6 or 7 thousandths (sum
+ *  1000), medians 20 ms to ~3 s spread over the operations, sigmas 0.35 to 0.95 (lognormal). */
+export const MANY_SERVICES: ServiceProfile[] = SERVICES.slice(0, 7);
+export const MANY_OPERATIONS: OperationProfile[] = MANY_SERVICES.flatMap((service, s) =>
+  Array.from({ length: 23 }, (_, o) => {
+    const i = s * 23 + o;
+    return {
+      service: service.name,
+      operation: `op${String(o + 1).padStart(2, '0')}.${['get', 'list', 'create', 'update', 'sync'][o % 5]}`,
+      weight: i < 1000 - 6 * 161 ? 7 : 6,
+      medianMs: Math.round(20 * 150 ** (((i * 37) % 161) / 160)),
+      sigma: 0.35 + ((i * 13) % 7) / 10,
+    };
+  }),
+);

@@ -73,7 +73,9 @@ export function finish(session: Session, start: Start, rollup: RollupFigures | n
       hours: BENCH_HOURS,
       currentStart: new Date(CURRENT_START_MS).toISOString(),
       large: options.large,
-      rollup: options.rollup ? { days: options.rollupDays, perDay: options.rollupPerDay } : null,
+      rollup: options.rollup
+        ? { days: options.rollupDays, perDay: options.rollupPerDay, shape: options.rollupShape, exact: options.rollupExact }
+        : null,
     },
     datasets: session.datasets,
     floorMs,

@@ -18,7 +18,7 @@ import postgres from 'postgres';
 import { SCHEMA_SQL } from '../harness/dataset.js';
 import { installSupabaseRoles, runSqlFile } from '../harness/postgres.js';
 import { LARGE_SQL_TIMEOUT_MS } from './datasets.js';
-import { OPERATIONS, SERVICES } from './profile.js';
+import { MANY_OPERATIONS, MANY_SERVICES, OPERATIONS, SERVICES } from './profile.js';
 
 /** Bumped whenever the generated rows change, so a kept table is regenerated. */
 export const ROLLUP_GENERATOR_VERSION = 1;
@@ -50,6 +50,7 @@ interface Marker {
   until: Date;
   rows: string;
   load_ms: string;
+  shape: string;
 }
 
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -66,9 +67,24 @@ export function dataEnd(nowMs: number): number {
   return minute % 3_600_000 === 0 ? minute - 7 * 60_000 : minute;
 }
 
+/** The dataset's services and operations: 'default' is datasets.ts's 8 services and 22 operations;
+ *  'many' 7 services x 23 operations (profile.ts's MANY_*), the many-operations case. */
+export type RollupShape = 'default' | 'many';
+const SHAPES = {
+  default: { services: SERVICES, operations: OPERATIONS },
+  many: { services: MANY_SERVICES, operations: MANY_OPERATIONS },
+} as const;
+
 /** INSERT of the operations with index from..to-1 (and their info rows). */
-export function insertSql(perWindow: number, endMs: number, windowDays: number, from: number, to: number): string {
-  const ops = OPERATIONS;
+export function insertSql(
+  perWindow: number,
+  endMs: number,
+  windowDays: number,
+  from: number,
+  to: number,
+  shape: RollupShape = 'default',
+): string {
+  const { services: SERVICES, operations: ops } = SHAPES[shape];
   const buckets: number[] = [];
   ops.forEach((op, index) => {
     for (let k = 0; k < op.weight; k++) buckets.push(index + 1);
@@ -132,7 +148,8 @@ FROM (
 
 const MARKER_DDL = `CREATE TABLE IF NOT EXISTS bench_rollup_dataset (
   version integer NOT NULL, days integer NOT NULL, per_day integer NOT NULL,
-  until timestamptz NOT NULL, rows bigint NOT NULL, load_ms bigint NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`;
+  until timestamptz NOT NULL, rows bigint NOT NULL, load_ms bigint NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE bench_rollup_dataset ADD COLUMN IF NOT EXISTS shape text NOT NULL DEFAULT 'default'`;
 
 /**
  * Makes `databaseUrl` hold the dataset of `days` x `perDay` operations: reused when the marker
@@ -145,6 +162,7 @@ export async function ensureRollupDataset(
   days: number,
   perDay: number,
   log: (line: string) => void,
+  shape: RollupShape = 'default',
 ): Promise<RollupDataset> {
   if (!Number.isInteger(days) || days < 2 || days % 2 !== 0)
     throw new Error('rollup dataset: days must be an even whole number, 2 or more');
@@ -162,6 +180,7 @@ export async function ensureRollupDataset(
       marker.version === ROLLUP_GENERATOR_VERSION &&
       marker.days === days &&
       marker.per_day === perDay &&
+      marker.shape === shape &&
       Number(marker.rows) === rows
     ) {
       const [count] = await sql.unsafe<{ n: string }[]>('SELECT count(*) AS n FROM integration_logs');
@@ -181,7 +200,7 @@ export async function ensureRollupDataset(
     await sql.begin(async (tx) => {
       await tx.unsafe('TRUNCATE integration_logs, bench_rollup_dataset');
       for (let from = 0, k = 0; from < 2 * perWindow; from += chunk, k++) {
-        await tx.unsafe(insertSql(perWindow, endMs, days / 2, from, Math.min(from + chunk, 2 * perWindow)));
+        await tx.unsafe(insertSql(perWindow, endMs, days / 2, from, Math.min(from + chunk, 2 * perWindow), shape));
         if (k % 10 === 9)
           log(
             `  ${(Math.min(from + chunk, 2 * perWindow) / 1e6).toFixed(1)}M of ${((2 * perWindow) / 1e6).toFixed(1)}M operations inserted (${((performance.now() - started) / 1000).toFixed(0)} s)`,
@@ -200,14 +219,10 @@ export async function ensureRollupDataset(
     const loadMs = Math.round(performance.now() - started);
     log(`  VACUUM ANALYZE in ${((performance.now() - indexed) / 1000).toFixed(1)} s`);
     const until = new Date(endMs).toISOString();
-    await sql.unsafe('INSERT INTO bench_rollup_dataset (version, days, per_day, until, rows, load_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
-      ROLLUP_GENERATOR_VERSION,
-      days,
-      perDay,
-      until,
-      rows,
-      loadMs,
-    ]);
+    await sql.unsafe(
+      'INSERT INTO bench_rollup_dataset (version, days, per_day, until, rows, load_ms, shape) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [ROLLUP_GENERATOR_VERSION, days, perDay, until, rows, loadMs, shape],
+    );
     return { days, perDay, perWindow, rows, until, hours, loadMs, reused: false };
   } finally {
     await sql.end({ timeout: 5 });

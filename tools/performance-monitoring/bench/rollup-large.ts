@@ -27,12 +27,14 @@ import { RPC_SIGNATURE } from '../sources/sql/rpc.js';
 import { reportCheck, type Supabase, startSupabase, TIMEOUT_ENV } from './cli-runs.js';
 import { LARGE_SQL_TIMEOUT_MS } from './datasets.js';
 import { median, monitorCommand, runOnce } from './measure.js';
-import { ensureRollupDataset } from './rollup-data.js';
+import { ONE_SERVICE } from './profile.js';
+import { ensureRollupDataset, type RollupShape } from './rollup-data.js';
 import type { Session } from './session.js';
 import type { RefreshCall, RollupFigures } from './types.js';
 
 const ROLLUP_SQL = fileURLToPath(new URL('../sql/rollup.sql', import.meta.url));
-const DATABASE = 'bench_rollup';
+/** One database per shape in the one kept cluster. */
+const DATABASE: Record<RollupShape, string> = { default: 'bench_rollup', many: 'bench_rollup_many' };
 /**
  * On top of the harness's settings (no durability: a bench): wal_level = minimal so the load's
  * TRUNCATE + INSERT in one transaction skips the WAL, and room for a 60M-row load and its index
@@ -80,6 +82,15 @@ async function hasExactFlag(): Promise<boolean> {
   return /--exact\b/.test(r.stdout);
 }
 
+export interface RollupCase {
+  days: number;
+  perDay: number;
+  runs: number;
+  shape: RollupShape;
+  /** Run the --exact rows. */
+  exact: boolean;
+}
+
 /** perf_monitor_refresh_rollups() called until the watermark reaches the current hour. */
 async function buildUntilCaughtUp(h: Session, sql: postgres.Sql): Promise<{ totalMs: number; calls: RefreshCall[] }> {
   const calls: RefreshCall[] = [];
@@ -93,20 +104,15 @@ async function buildUntilCaughtUp(h: Session, sql: postgres.Sql): Promise<{ tota
   return { totalMs: performance.now() - buildStart, calls };
 }
 
-export async function benchRollupLarge(
-  h: Session,
-  dataDir: string,
-  days: number,
-  perDay: number,
-  runs: number,
-): Promise<RollupFigures | null> {
+export async function benchRollupLarge(h: Session, dataDir: string, options: RollupCase): Promise<RollupFigures | null> {
+  const { days, perDay, runs, shape } = options;
   const loadAverage: Record<string, string> = { start: load() };
   h.log(
     `\n== rollups: ${days} days x ${perDay.toLocaleString('en-US')} operations/day in PostgreSQL (kept in ${join(dataDir, 'rollup-pg')})`,
   );
   cluster = await startPostgres({ keepIn: join(dataDir, 'rollup-pg'), extraConfig: CLUSTER_CONFIG });
-  const url = await cluster.createDatabase(DATABASE, { reuse: true });
-  const data = await ensureRollupDataset(url, days, perDay, h.log);
+  const url = await cluster.createDatabase(DATABASE[shape], { reuse: true });
+  const data = await ensureRollupDataset(url, days, perDay, h.log, shape);
   loadAverage.afterLoad = load();
   h.log(
     `  ${data.rows.toLocaleString('en-US')} rows, ${data.reused ? 'reused' : 'loaded'} (load ${(data.loadMs / 1000).toFixed(1)} s), data until ${data.until}`,
@@ -125,7 +131,7 @@ export async function benchRollupLarge(
     );
 
     await runSqlFile(url, ROLLUP_SQL, LARGE_SQL_TIMEOUT_MS);
-    await sql.unsafe('TRUNCATE perf_monitor_rollup, perf_monitor_rollup_block');
+    await sql.unsafe('TRUNCATE perf_monitor_rollup, perf_monitor_rollup_block, perf_monitor_rollup_timeline');
     await sql.unsafe('UPDATE perf_monitor_rollup_state SET watermark = NULL, updated_at = NULL');
     h.log('  first full build of the rollups (perf_monitor_refresh_rollups() with its defaults, until caught up)...');
     const firstBuild = await buildUntilCaughtUp(h, sql);
@@ -140,14 +146,20 @@ export async function benchRollupLarge(
     loadAverage.afterBuild = load();
     await sql.unsafe('VACUUM ANALYZE perf_monitor_rollup');
     await sql.unsafe('VACUUM ANALYZE perf_monitor_rollup_block');
-    const [size] = await sql.unsafe<{ bytes: string; n: string; block_bytes: string; block_n: string }[]>(
+    await sql.unsafe('VACUUM ANALYZE perf_monitor_rollup_timeline');
+    const [size] = await sql.unsafe<
+      { bytes: string; n: string; block_bytes: string; block_n: string; timeline_bytes: string; timeline_n: string; ops: string }[]
+    >(
       `SELECT pg_total_relation_size('public.perf_monitor_rollup') AS bytes, (SELECT count(*) FROM perf_monitor_rollup) AS n,
-              pg_total_relation_size('public.perf_monitor_rollup_block') AS block_bytes, (SELECT count(*) FROM perf_monitor_rollup_block) AS block_n`,
+              pg_total_relation_size('public.perf_monitor_rollup_block') AS block_bytes, (SELECT count(*) FROM perf_monitor_rollup_block) AS block_n,
+              pg_total_relation_size('public.perf_monitor_rollup_timeline') AS timeline_bytes,
+              (SELECT count(*) FROM perf_monitor_rollup_timeline) AS timeline_n,
+              (SELECT count(*) FROM (SELECT DISTINCT service, operation FROM perf_monitor_rollup_block WHERE span_hours = 168) AS o) AS ops`,
     );
     const rollupBytes = Number(size?.bytes);
     const blockBytes = Number(size?.block_bytes);
     h.log(
-      `  built in ${(firstBuild.totalMs / 1000).toFixed(1)} s; hourly rollup ${(rollupBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.n).toLocaleString('en-US')} rows; blocks ${(blockBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.block_n).toLocaleString('en-US')} rows`,
+      `  built in ${(firstBuild.totalMs / 1000).toFixed(1)} s; hourly rollup ${(rollupBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.n).toLocaleString('en-US')} rows; blocks ${(blockBytes / 2 ** 20).toFixed(1)} MB, ${Number(size?.block_n).toLocaleString('en-US')} rows; timeline ${(Number(size?.timeline_bytes) / 2 ** 20).toFixed(1)} MB, ${Number(size?.timeline_n).toLocaleString('en-US')} rows`,
     );
 
     const steady: RefreshCall[] = [];
@@ -181,6 +193,10 @@ export async function benchRollupLarge(
       rollupRows: Number(size?.n),
       blockBytes,
       blockRows: Number(size?.block_n),
+      timelineBytes: Number(size?.timeline_bytes),
+      timelineRows: Number(size?.timeline_n),
+      shape,
+      operationCount: Number(size?.ops),
       steady: { medianMs: median(steady.map((c) => c.ms)), calls: steady },
       increment: {
         medianMs: median(increment.map((c) => c.ms)),
@@ -202,32 +218,47 @@ export async function benchRollupLarge(
       'rollup case: this CLI has no --exact yet (the rollup read path is not on this commit): the --exact rows were not run, and the default rows read raw rows',
     );
   const size = { label: `${days}d`, n: data.perWindow };
-  const window = ['--until', data.until, '--hours', String(data.hours), '--format', 'json'];
+  const window = (hours: number) => ['--until', data.until, '--hours', String(hours), '--format', 'json'];
   // Any source and aggregation is accepted: which one each row read is a figure of the case.
-  const check = (id: string) => reportCheck(data.perWindow, null, (report) => (figures.aggregation[id] = report.source.aggregation));
-  const rows: Array<{ id: string; label: string; args: string[]; env: Record<string, string>; server: PostgrestServer | null }> = [];
+  const check = (id: string, truth: number) => reportCheck(truth, null, (report) => (figures.aggregation[id] = report.source.aggregation));
+  const rows: Array<{
+    id: string;
+    label: string;
+    args: string[];
+    env: Record<string, string>;
+    server: PostgrestServer | null;
+    truth: number;
+  }> = [];
   const pgEnv = { DATABASE_URL: url, ...TIMEOUT_ENV };
-  rows.push({ id: 'rollup-cli', label: `DATABASE_URL --hours ${data.hours}`, args: window, env: pgEnv, server: null });
-  if (figures.exactFlag)
-    rows.push({
-      id: 'rollup-cli-exact',
-      label: `DATABASE_URL --hours ${data.hours} --exact`,
-      args: [...window, '--exact'],
-      env: pgEnv,
-      server: null,
-    });
+  const truth = await operationsIn(url, data.until, [data.hours, 168, 24]);
+  const exact = figures.exactFlag && options.exact;
+  if (figures.exactFlag && !options.exact) h.notes.push('rollup case: --no-rollup-exact: the --exact rows were not run');
+  const cli = (id: string, label: string, args: string[], t: number) => rows.push({ id, label, args, env: pgEnv, server: null, truth: t });
+  cli('rollup-cli', `DATABASE_URL --hours ${data.hours}`, window(data.hours), truth.all[0] as number);
+  if (exact)
+    cli('rollup-cli-exact', `DATABASE_URL --hours ${data.hours} --exact`, [...window(data.hours), '--exact'], truth.all[0] as number);
+  cli('rollup-cli-7d', 'DATABASE_URL --hours 168', window(168), truth.all[1] as number);
+  cli('rollup-cli-24h', 'DATABASE_URL --hours 24', window(24), truth.all[2] as number);
+  cli(
+    'rollup-cli-service',
+    `DATABASE_URL --hours ${data.hours} --service ${ONE_SERVICE}`,
+    [...window(data.hours), '--service', ONE_SERVICE],
+    truth.service,
+  );
   await runSqlFile(url, RPC_SQL);
   supabase = await startSupabase(url);
   const rest = supabase.server;
-  rows.push({ id: 'rollup-rpc', label: `Supabase RPC --hours ${data.hours}`, args: window, env: supabase.env, server: rest });
-  if (figures.exactFlag)
+  const rpc = (id: string, args: string[]) =>
     rows.push({
-      id: 'rollup-rpc-exact',
-      label: `Supabase RPC --hours ${data.hours} --exact`,
-      args: [...window, '--exact'],
-      env: supabase.env,
+      id,
+      label: `Supabase RPC --hours ${data.hours}${args.includes('--exact') ? ' --exact' : ''}`,
+      args,
+      env: supabase?.env ?? {},
       server: rest,
+      truth: truth.all[0] as number,
     });
+  rpc('rollup-rpc', window(data.hours));
+  if (exact) rpc('rollup-rpc-exact', [...window(data.hours), '--exact']);
   const signatures: Record<string, string | null> = {};
   for (const row of rows) {
     if (h.interrupted) break;
@@ -238,27 +269,47 @@ export async function benchRollupLarge(
       await withSql(url, (sql) => sql.unsafe(`ALTER FUNCTION ${RPC_SIGNATURE} SET statement_timeout = 0`));
       h.notes.push(`rollup case: the ${row.label} row ran with the RPC's statement_timeout lifted (25 s shipped), to measure the raw read`);
     }
-    const m = await h.measure(row.id, row.label, size, monitorCommand(row.args, row.env), check(row.id), row.server);
+    const m = await h.measure(row.id, row.label, size, monitorCommand(row.args, row.env), check(row.id, row.truth), row.server);
     if (lift) await runSqlFile(url, RPC_SQL);
     signatures[row.id] = m?.signature ?? null;
   }
   await rest.close();
   supabase = null;
   if (runs < 3) h.notes.push(`rollup case: report rows are the median of ${runs} run(s) after a warm-up`);
-  noteSignatures(h, signatures);
-  loadAverage.end = load();
-  return figures;
-}
-
-/** Whether the report rows printed the same figures, as a note either way. */
-function noteSignatures(h: Session, signatures: Record<string, string | null>): void {
-  const distinct = new Set(Object.values(signatures).filter((x) => x !== null));
+  const thirty = ['rollup-cli', 'rollup-cli-exact', 'rollup-rpc', 'rollup-rpc-exact'];
+  const distinct = new Set(
+    Object.entries(signatures)
+      .filter(([id, x]) => x !== null && thirty.includes(id))
+      .map(([, x]) => x),
+  );
   if (distinct.size > 1)
     h.notes.push(
-      `rollup case: the report rows differ (percentiles from the histogram may differ by < 1%): ${Object.entries(signatures)
+      `rollup case: the 30-day report rows differ (percentiles from the histogram may differ by < 1%): ${Object.entries(signatures)
+        .filter(([id]) => thirty.includes(id))
         .map(([id, sig]) => `${id} {${sig ?? '-'}}`)
         .join(' / ')}`,
     );
   else if (distinct.size === 1)
-    h.notes.push(`rollup case: ${Object.keys(signatures).join(', ')} print the same figures (${[...distinct][0] ?? ''})`);
+    h.notes.push(`rollup case: ${thirty.filter((id) => id in signatures).join(', ')} print the same figures (${[...distinct][0] ?? ''})`);
+  loadAverage.end = load();
+  return figures;
+}
+
+/** Operations (as aggregate.sql counts them) in the windows of `hours` ending at `until`, and of
+ *  ONE_SERVICE in the first: the truth each report row's count is checked against. */
+async function operationsIn(url: string, until: string, hours: number[]): Promise<{ all: number[]; service: number }> {
+  return withSql(url, async (sql) => {
+    const count = async (h: number, service: string | null) => {
+      const [row] = await sql.unsafe<{ n: string }[]>(
+        `SELECT count(*) AS n FROM integration_logs
+         WHERE created_at >= $1::timestamptz - $2 * interval '1 hour' AND created_at < $1::timestamptz
+           AND (duration_ms IS NOT NULL OR status IN ('success', 'error')) AND ($3::text IS NULL OR source = $3::text)`,
+        [until, h, service],
+      );
+      return Number(row?.n);
+    };
+    const all: number[] = [];
+    for (const h of hours) all.push(await count(h, null));
+    return { all, service: await count(hours[0] as number, ONE_SERVICE) };
+  });
 }

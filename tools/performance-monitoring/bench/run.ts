@@ -4,7 +4,7 @@
 //
 //   npm run bench -- [--sizes 10k,100k,1m] [--large] [--runs 3] [--only parquet,ndjson,...]
 //                    [--out bench/results/latest.json] [--data-dir DIR]
-//                    [--rollup-days 60] [--rollup-per-day 1m]
+//                    [--rollup-days 60] [--rollup-per-day 1m] [--rollup-shape default|many] [--no-rollup-exact]
 //
 // Sources (--only): parquet, ndjson, postgres, postgres-service, postgres-1h, rpc, fallback,
 // baseline, demo, help, rollup. The floor (the runner starting an empty file) is always measured.
@@ -61,7 +61,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const start: Start = { at: new Date(), load: loadAverage(), pageFaults: pageFaultCost() };
 const sizeSources = [...options.only].some((id) => SIZE_SOURCES.includes(id));
 const sizesText = sizeSources ? `sizes ${options.sizes.map(sizeLabel).join(', ')}` : 'no --sizes sources';
-const rollupText = options.rollup ? `, rollup case ${options.rollupDays} days x ${sizeLabel(options.rollupPerDay)}/day` : '';
+const rollupText = options.rollup
+  ? `, rollup case ${options.rollupDays} days x ${sizeLabel(options.rollupPerDay)}/day (${options.rollupShape} operations)`
+  : '';
 log(`perf-monitor bench: ${sizesText}${rollupText}, ${options.runs} runs + warm-up, sources ${[...options.only].join(', ')}`);
 log(`data in ${dataDir}${tempDataDir ? ' (temporary)' : ' (kept)'}; results to ${options.out}`);
 
@@ -75,7 +77,13 @@ try {
   if (options.only.has('demo')) await session.measure('demo', '--demo (text)', null, monitorCommand(['--demo', '--no-color']), exitZero);
   if (sizeSources && options.sizes.length > 0) await benchSizes(session, dataDir);
   if (options.rollup && !session.interrupted) {
-    rollup = await benchRollupLarge(session, dataDir, options.rollupDays, options.rollupPerDay, options.runs);
+    rollup = await benchRollupLarge(session, dataDir, {
+      days: options.rollupDays,
+      perDay: options.rollupPerDay,
+      runs: options.runs,
+      shape: options.rollupShape,
+      exact: options.rollupExact,
+    });
     await stopRollupBench();
   }
   log('\n== floor again');

@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup (
   min_duration             integer,
   max_duration             integer,
   invalid_durations        bigint      NOT NULL,
+  -- Apdex at T = 2000 ms (the default --threshold), on the exact durations: not failed and
+  -- d <= T; not failed and T < d <= 4T.
+  satisfied                bigint      NOT NULL,
+  tolerating               bigint      NOT NULL,
   -- The duration histogram (docs/rollups.md): ascending bucket keys (each the inclusive upper
   -- end of its bucket, ms) and their counts, over all samples; failure_*: the samples of failed
   -- operations only (so Apdex, which counts failures as frustrated, can be computed).
@@ -39,6 +43,50 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_block (
   PRIMARY KEY (span_hours, hour, service, operation)
 );
 
+-- An install of layout 2 (before the Apdex counts): the columns added, the rows then dropped below.
+-- (Checked first: ADD COLUMN IF NOT EXISTS would print a notice on every later install.)
+DO $columns$
+DECLARE
+  v_table text;
+  v_column text;
+BEGIN
+  FOREACH v_table IN ARRAY ARRAY['perf_monitor_rollup', 'perf_monitor_rollup_block'] LOOP
+    FOREACH v_column IN ARRAY ARRAY['satisfied', 'tolerating'] LOOP
+      IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                     WHERE attrelid = to_regclass('public.' || v_table) AND attname = v_column AND NOT attisdropped) THEN
+        EXECUTE format('ALTER TABLE public.%I ADD COLUMN %I bigint NOT NULL DEFAULT 0', v_table, v_column);
+      END IF;
+    END LOOP;
+  END LOOP;
+END
+$columns$;
+
+-- Timeline rows: per service (service '' for all services) and span of 1, 3, 6, 12, 24, 168 hours (every
+-- timeline bucket width a report reads rollups for), the figures a report's timeline shows, made
+-- ready: exact counts and sums, Apdex at 2000 ms, and p50/p95/p99 from the merged histogram
+-- (kept, for the next coarser span). A whole timeline bucket is one row (docs/rollups.md).
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
+  span_hours               integer     NOT NULL,
+  hour                     timestamptz NOT NULL,
+  service                  text        NOT NULL,
+  operations               bigint      NOT NULL,
+  failures                 bigint      NOT NULL,
+  samples                  bigint      NOT NULL,
+  sum_duration             numeric     NOT NULL,
+  sum_squares              numeric     NOT NULL,
+  min_duration             integer,
+  max_duration             integer,
+  invalid_durations        bigint      NOT NULL,
+  satisfied                bigint      NOT NULL,
+  tolerating               bigint      NOT NULL,
+  p50                      double precision,
+  p95                      double precision,
+  p99                      double precision,
+  histogram_keys           bigint[]    NOT NULL,
+  histogram_counts         bigint[]    NOT NULL,
+  PRIMARY KEY (span_hours, hour, service)
+);
+
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
   id         boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -51,9 +99,9 @@ INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id)
 ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_layout integer;
 DO $layout$
 BEGIN
-  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM 2) THEN
-    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block;
-    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = 2;
+  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM 3) THEN
+    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block, public.perf_monitor_rollup_timeline;
+    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = 3;
   END IF;
 END
 $layout$;
@@ -63,6 +111,7 @@ $layout$;
 -- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_timeline ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
 
 DROP FUNCTION IF EXISTS public.perf_monitor_refresh_rollups(interval, integer);
@@ -73,9 +122,12 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = public, pg_temp
 SET jit = off
+-- Its merges' hash tables spill to disk at the 4 MB default (a 96-hour rebuild: 25 batches, 52 MB).
+SET work_mem = '64MB'
 AS $perf_monitor$
 DECLARE
   v_span integer;
+  v_finer integer := 0;
   v_from timestamptz;
   v_to timestamptz;
 BEGIN
@@ -86,15 +138,29 @@ BEGIN
     DELETE FROM public.perf_monitor_rollup_block AS b
     WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
     INSERT INTO public.perf_monitor_rollup_block (
-      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-      min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
-      failure_histogram_keys, failure_histogram_counts, fingerprints
+      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating,
+      histogram_keys, histogram_counts, failure_histogram_keys, failure_histogram_counts, fingerprints
     )
     WITH source AS MATERIALIZED (
       SELECT to_timestamp(floor(date_part('epoch', r.hour) / (v_span * 3600)) * (v_span * 3600)) AS block, r.*
       FROM public.perf_monitor_rollup AS r
       WHERE r.hour >= v_from AND r.hour < v_to
     ),
+    histograms AS (SELECT block, service, operation, array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (
+        SELECT x.block, x.service, x.operation, h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+        GROUP BY 1, 2, 3, h.k
+      ) AS m
+      GROUP BY block, service, operation),
+    failure_histograms AS (SELECT block, service, operation, array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (
+        SELECT x.block, x.service, x.operation, h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.failure_histogram_keys, x.failure_histogram_counts) AS h(k, n)
+        GROUP BY 1, 2, 3, h.k
+      ) AS m
+      GROUP BY block, service, operation),
     fingerprint_maps AS (
       SELECT block, service, operation,
         jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
@@ -108,29 +174,142 @@ BEGIN
       ) AS g
       GROUP BY block, service, operation
     )
-    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares,
-      s.min_duration, s.max_duration, s.invalid_durations,
+    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares, s.min_duration, s.max_duration,
+      invalid_durations, s.satisfied, s.tolerating,
       COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
       COALESCE(fm.fingerprints, '{}')
     FROM (
-      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures,
-        sum(samples) AS samples, sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
         min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-        sum(invalid_durations) AS invalid_durations
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
       FROM source
       GROUP BY block, service, operation
     ) AS s
-    CROSS JOIN LATERAL (SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
-      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
-        FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
-        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
-        GROUP BY h.k) AS m) AS h
-    CROSS JOIN LATERAL (SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
-      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
-        FROM source AS x, unnest(x.failure_histogram_keys, x.failure_histogram_counts) AS h(k, n)
-        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
-        GROUP BY h.k) AS m) AS fh
+    LEFT JOIN histograms AS h USING (block, service, operation)
+    LEFT JOIN failure_histograms AS fh USING (block, service, operation)
     LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+  END LOOP;
+  FOREACH v_span IN ARRAY ARRAY[1, 3, 6, 12, 24, 168] LOOP
+    v_from := to_timestamp(floor(date_part('epoch', p_from) / (v_span * 3600)) * (v_span * 3600));
+    v_to := least(to_timestamp(ceil(date_part('epoch', p_to) / (v_span * 3600)) * (v_span * 3600)), to_timestamp(floor(date_part('epoch', p_watermark) / (v_span * 3600)) * (v_span * 3600)));
+    IF v_from < v_to THEN
+      DELETE FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_hours = v_span AND t.hour >= v_from AND t.hour < v_to;
+      IF v_finer = 0 THEN
+        INSERT INTO public.perf_monitor_rollup_timeline (
+      span_hours, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts
+    )
+    WITH source AS MATERIALIZED (
+      SELECT r.hour AS block, r.service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating, r.histogram_keys, r.histogram_counts
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+      UNION ALL
+      SELECT r.hour, '', operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating, r.histogram_keys, r.histogram_counts
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+    ),
+    pairs AS (
+      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
+      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+      GROUP BY 1, 2, 3
+    ),
+    ranked AS (
+      SELECT block, service, bucket_key, n,
+    (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
+    sum(n) OVER (PARTITION BY block, service ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
+    sum(n) OVER (PARTITION BY block, service) AS total
+  FROM pairs
+    ),
+    distribution AS (
+      SELECT block, service,
+        min(value) FILTER (WHERE below > floor(50 * (total - 1) / 100.0)) AS p50_low,
+    min(value) FILTER (WHERE below > ceil(50 * (total - 1) / 100.0)) AS p50_high,
+    max(50 * (total - 1) - 100 * floor(50 * (total - 1) / 100.0)) / 100.0 AS p50_fraction,
+    min(value) FILTER (WHERE below > floor(95 * (total - 1) / 100.0)) AS p95_low,
+    min(value) FILTER (WHERE below > ceil(95 * (total - 1) / 100.0)) AS p95_high,
+    max(95 * (total - 1) - 100 * floor(95 * (total - 1) / 100.0)) / 100.0 AS p95_fraction,
+    min(value) FILTER (WHERE below > floor(99 * (total - 1) / 100.0)) AS p99_low,
+    min(value) FILTER (WHERE below > ceil(99 * (total - 1) / 100.0)) AS p99_high,
+    max(99 * (total - 1) - 100 * floor(99 * (total - 1) / 100.0)) / 100.0 AS p99_fraction,
+        array_agg(bucket_key ORDER BY bucket_key) AS keys, array_agg(CAST(n AS bigint) ORDER BY bucket_key) AS counts
+      FROM ranked
+      GROUP BY block, service
+    )
+    SELECT v_span, s.block, s.service, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares, s.min_duration, s.max_duration,
+      invalid_durations, s.satisfied, s.tolerating,
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p50_low + d.p50_fraction * (d.p50_high - d.p50_low))) AS double precision),
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p95_low + d.p95_fraction * (d.p95_high - d.p95_low))) AS double precision),
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p99_low + d.p99_fraction * (d.p99_high - d.p99_low))) AS double precision),
+      COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
+    FROM (
+      SELECT block, service, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM source
+      GROUP BY block, service
+    ) AS s
+    LEFT JOIN distribution AS d USING (block, service);
+      ELSE
+        INSERT INTO public.perf_monitor_rollup_timeline (
+      span_hours, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts
+    )
+    WITH source AS MATERIALIZED (
+      SELECT to_timestamp(floor(date_part('epoch', t.hour) / (v_span * 3600)) * (v_span * 3600)) AS block, t.service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating, t.histogram_keys, t.histogram_counts
+      FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_hours = v_finer AND t.hour >= v_from AND t.hour < v_to
+    ),
+    pairs AS (
+      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
+      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+      GROUP BY 1, 2, 3
+    ),
+    ranked AS (
+      SELECT block, service, bucket_key, n,
+    (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
+    sum(n) OVER (PARTITION BY block, service ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
+    sum(n) OVER (PARTITION BY block, service) AS total
+  FROM pairs
+    ),
+    distribution AS (
+      SELECT block, service,
+        min(value) FILTER (WHERE below > floor(50 * (total - 1) / 100.0)) AS p50_low,
+    min(value) FILTER (WHERE below > ceil(50 * (total - 1) / 100.0)) AS p50_high,
+    max(50 * (total - 1) - 100 * floor(50 * (total - 1) / 100.0)) / 100.0 AS p50_fraction,
+    min(value) FILTER (WHERE below > floor(95 * (total - 1) / 100.0)) AS p95_low,
+    min(value) FILTER (WHERE below > ceil(95 * (total - 1) / 100.0)) AS p95_high,
+    max(95 * (total - 1) - 100 * floor(95 * (total - 1) / 100.0)) / 100.0 AS p95_fraction,
+    min(value) FILTER (WHERE below > floor(99 * (total - 1) / 100.0)) AS p99_low,
+    min(value) FILTER (WHERE below > ceil(99 * (total - 1) / 100.0)) AS p99_high,
+    max(99 * (total - 1) - 100 * floor(99 * (total - 1) / 100.0)) / 100.0 AS p99_fraction,
+        array_agg(bucket_key ORDER BY bucket_key) AS keys, array_agg(CAST(n AS bigint) ORDER BY bucket_key) AS counts
+      FROM ranked
+      GROUP BY block, service
+    )
+    SELECT v_span, s.block, s.service, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares, s.min_duration, s.max_duration,
+      invalid_durations, s.satisfied, s.tolerating,
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p50_low + d.p50_fraction * (d.p50_high - d.p50_low))) AS double precision),
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p95_low + d.p95_fraction * (d.p95_high - d.p95_low))) AS double precision),
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p99_low + d.p99_fraction * (d.p99_high - d.p99_low))) AS double precision),
+      COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
+    FROM (
+      SELECT block, service, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM source
+      GROUP BY block, service
+    ) AS s
+    LEFT JOIN distribution AS d USING (block, service);
+      END IF;
+    END IF;
+    v_finer := v_span;
   END LOOP;
 END
 $perf_monitor$;
@@ -145,6 +324,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = public, pg_temp
 SET jit = off
 SET plan_cache_mode = force_custom_plan
+SET work_mem = '64MB'
 AS $perf_monitor$
 #variable_conflict use_column
 DECLARE
@@ -174,6 +354,7 @@ BEGIN
       to_char(v_mark AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(v_limit AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
     DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
     DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
+    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_hours * interval '1 hour' > v_limit;
     v_mark := v_limit;
     UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
   END IF;
@@ -196,7 +377,7 @@ BEGIN
   DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_from AND r.hour < v_to;
 INSERT INTO public.perf_monitor_rollup (
   hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-  min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
   failure_histogram_keys, failure_histogram_counts, fingerprints
 )
 WITH logs AS NOT MATERIALIZED (
@@ -245,21 +426,41 @@ fingerprinted AS (
       '(^|[^A-Za-z0-9_])[0-9]+([.,][0-9]+)*', '\1<n>', 'g') AS fingerprint
   FROM failed_ops
 ),
+-- One pass over the raw rows (the table is read once, not once for the figures and once for the
+-- histogram): grouped by hour, operation and histogram bucket (NULL for rows without a valid
+-- duration), each group's exact figures; the hour's figures are then the sums of its groups'.
 keyed AS (
-  SELECT bucket, service, operation, failed, (CAST(floor((dur - 1) / w) AS bigint) + 1) * w AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops WHERE dur IS NOT NULL) AS d
+  SELECT bucket, service, operation, failed, invalid, dur,
+    CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
+  FROM (SELECT bucket, service, operation, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops) AS d
 ),
 bucket_counts AS (
-  SELECT bucket, service, operation, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
+  SELECT bucket, service, operation, bucket_key,
+    count(*) AS n,
+    count(*) FILTER (WHERE failed) AS n_failed,
+    count(dur) AS samples,
+    sum(dur) AS sum_duration,
+    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
+    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
+    min(dur) AS min_duration,
+    max(dur) AS max_duration,
+    count(*) FILTER (WHERE invalid) AS invalid_durations,
+    -- Apdex at the default T, on the exact durations (docs/rollups.md).
+    count(*) FILTER (WHERE NOT failed AND dur <= 2000) AS satisfied,
+    count(*) FILTER (WHERE NOT failed AND dur > 2000 AND dur <= 8000) AS tolerating
   FROM keyed
   GROUP BY bucket, service, operation, bucket_key
 ),
-histograms AS (
+stats AS (
   SELECT bucket, service, operation,
-    array_agg(bucket_key ORDER BY bucket_key) AS keys,
-    array_agg(n ORDER BY bucket_key) AS counts,
-    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE n_failed > 0) AS failed_keys,
-    array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE n_failed > 0) AS failed_counts
+    sum(n) AS operations, sum(n_failed) AS failures, sum(samples) AS samples,
+    sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+    min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating,
+    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS keys,
+    array_agg(n ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS counts,
+    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_keys,
+    array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_counts
   FROM bucket_counts
   GROUP BY bucket, service, operation
 ),
@@ -277,27 +478,12 @@ fingerprint_maps AS (
       'last_at', to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))) AS fingerprints
   FROM fingerprint_groups
   GROUP BY bucket, service, operation
-),
-stats AS (
-  SELECT bucket, service, operation,
-    count(*) AS operations,
-    count(*) FILTER (WHERE failed) AS failures,
-    count(dur) AS samples,
-    sum(dur) AS sum_duration,
-    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
-    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
-    min(dur) AS min_duration,
-    max(dur) AS max_duration,
-    count(*) FILTER (WHERE invalid) AS invalid_durations
-  FROM ops
-  GROUP BY bucket, service, operation
 )
-SELECT to_timestamp(stats.bucket), stats.service, stats.operation, operations, failures, samples,
-  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations,
+SELECT to_timestamp(stats.bucket), stats.service, stats.operation, CAST(operations AS bigint), CAST(failures AS bigint), CAST(samples AS bigint),
+  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations, satisfied, tolerating,
   COALESCE(keys, '{}'), COALESCE(counts, '{}'), COALESCE(failed_keys, '{}'), COALESCE(failed_counts, '{}'),
   COALESCE(fingerprints, '{}')
 FROM stats
-LEFT JOIN histograms USING (bucket, service, operation)
 LEFT JOIN fingerprint_maps USING (bucket, service, operation);
 
   PERFORM public.perf_monitor_rollup_blocks(v_from, v_to, greatest(v_mark, v_to));
@@ -373,13 +559,31 @@ BEGIN
 END
 $grants$;
 
--- An upgrade from a version without blocks: build them for what is already rolled up (PERFORM
+REVOKE ALL ON TABLE public.perf_monitor_rollup_timeline FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE ALL ON TABLE public.perf_monitor_rollup_timeline FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE ALL ON TABLE public.perf_monitor_rollup_timeline FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.perf_monitor_rollup_timeline TO service_role;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'perf_monitor_service_role' AND polrelid = 'public.perf_monitor_rollup_timeline'::regclass) THEN
+      CREATE POLICY perf_monitor_service_role ON public.perf_monitor_rollup_timeline TO service_role USING (true) WITH CHECK (true);
+    END IF;
+  END IF;
+END
+$grants$;
+
+-- An upgrade from a version without blocks or timeline rows: build them for what is already rolled up (PERFORM
 -- in a DO block: psql prints no result table).
 DO $upgrade$
 BEGIN
   PERFORM public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
   FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
-  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block) OR NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_timeline)
   GROUP BY s.watermark
   HAVING count(*) > 0;
 END

@@ -210,7 +210,7 @@ describe('issue 27 #15: roles without BYPASSRLS, row-level security on (plain Po
   /** `url` logged in as `role` (password `role`-pw). */
   const as = (url: string, role: string) => Object.assign(new URL(url), { username: role, password: `${role}-pw` }).href;
   const READ_POLICY = (role: string) =>
-    ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_state']
+    ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_timeline', 'perf_monitor_rollup_state']
       .map((t) => `CREATE POLICY perf_monitor_read_${role} ON ${t} FOR SELECT TO ${role} USING (true);`)
       .join('\n');
 
@@ -241,7 +241,11 @@ describe('issue 27 #15: roles without BYPASSRLS, row-level security on (plain Po
     await expectExact(service, 36, FULL_36);
 
     // A reader granted SELECT on the rollups, but no policy: RLS shows it no row; it reads raw rows and says so.
-    await withSql(url, (sql) => sql`GRANT SELECT ON perf_monitor_rollup, perf_monitor_rollup_block, perf_monitor_rollup_state TO reporter`);
+    await withSql(
+      url,
+      (sql) =>
+        sql`GRANT SELECT ON perf_monitor_rollup, perf_monitor_rollup_block, perf_monitor_rollup_timeline, perf_monitor_rollup_state TO reporter`,
+    );
     const reporter = { DATABASE_URL: as(url, 'reporter') };
     await expectExact(
       reporter,

@@ -1,9 +1,11 @@
-// Which rollup rows and which raw rows a report reads (docs/rollups.md), as SQL
-// predicates on the read's parameters: each window's complete hours before the watermark are
-// covered by the coarsest rollup blocks that fit (7 days, 1 day, 3 hours, then single hours), the
-// rest of the window is read raw. Every bound is an expression of the parameters alone that
-// PostgreSQL folds into a constant when planning, so each range is an index range.
-import { BLOCK_SPANS } from './rollup-spans.js';
+// Which rollup rows and which raw rows a report reads (docs/rollups.md), as SQL predicates on the
+// read's parameters: each window's complete hours before the watermark are covered by the
+// coarsest operation rows that fit (7 days, 1 day, 3 hours, then single hours) for its figures;
+// the current window's timeline by the timeline rows for its whole buckets and by operation rows
+// that each lie in one bucket for the partial ones; the rest of the window is read raw. Every bound
+// is an expression of the parameters alone that PostgreSQL folds into a constant when planning,
+// so each range is an index range.
+import { BLOCK_SPANS, ROLLUP_THRESHOLD } from './rollup-spans.js';
 
 /** aggregate.sql's parameters, as it writes them; $7 is the read's own: the rollup's watermark. */
 export const START = 'CAST($1 AS timestamptz)';
@@ -21,6 +23,9 @@ const epochSeconds = (t: string) => `extract(epoch FROM ${t} - CAST('1970-01-01 
 /** `t` rounded down / up to a multiple of `hours` hours since the epoch (UTC, as the refresh builds them). */
 const floorTo = (t: string, hours: number) => `to_timestamp(floor(${epochSeconds(t)} / ${hours * 3600}) * ${hours * 3600})`;
 const ceilTo = (t: string, hours: number) => `to_timestamp(ceil(${epochSeconds(t)} / ${hours * 3600}) * ${hours * 3600})`;
+/** The same to a multiple of the timeline's bucket width. */
+const floorToSeconds = (t: string) => `to_timestamp(floor(${epochSeconds(t)} / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS})`;
+const ceilToSeconds = (t: string) => `to_timestamp(ceil(${epochSeconds(t)} / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS})`;
 
 interface Range {
   /** Rows of this span whose start is in [lo, hi). */
@@ -29,50 +34,54 @@ interface Range {
   hi: string;
 }
 
-interface WindowCover {
-  /** The window's complete hours before the watermark: [lo, hi). */
-  hours: Range;
-  /** For each span, coarsest last: the blocks of that span inside `hours`. */
-  levels: Range[];
-}
-
-/** The cover of [start, end). A block span is used in the current window only when it divides
- *  the timeline's bucket width (then each block lies in one bucket); it always is in the previous. */
-function cover(start: string, end: string, current: boolean): WindowCover {
-  const lo = ceilTo(start, 1);
-  const hi = `greatest(${lo}, least(${floorTo(end, 1)}, ${ROLLUP_END}))`;
+/** Whole hours [lo, hi) covered by the coarsest rows that fit, coarsest last: hours, then for each
+ *  block span whose `fits` holds, its blocks inside [lo, hi). */
+function nested(lo: string, hi: string, fits: (span: number) => string): Range[] {
   const levels: Range[] = [{ span: 1, lo, hi }];
   for (const span of BLOCK_SPANS) {
+    // Each range lies inside the finer one's: ceil(lo) and floor(hi) to a multiple of the finer span
+    // are inside those to a multiple of this one (and fits holds for a span only if for the finer).
     const blockLo = ceilTo(lo, span);
-    const fits = current ? `${BUCKET_SECONDS} % ${span * 3600} = 0` : 'true';
-    levels.push({ span, lo: blockLo, hi: `CASE WHEN ${fits} THEN greatest(${blockLo}, ${floorTo(hi, span)}) ELSE ${blockLo} END` });
+    const fit = fits(span);
+    const blockHi = `greatest(${blockLo}, ${floorTo(hi, span)})`;
+    levels.push({ span, lo: blockLo, hi: fit === 'true' ? blockHi : `CASE WHEN ${fit} THEN ${blockHi} ELSE ${blockLo} END` });
   }
-  return { hours: { span: 1, lo, hi }, levels };
+  return levels;
 }
 
-const PREVIOUS = cover(PREVIOUS_START, START, false);
-const CURRENT = cover(START, END, true);
+/** A window's complete hours before the watermark: [lo, hi). */
+function hoursOf(start: string, end: string): Range {
+  const lo = ceilTo(start, 1);
+  return { span: 1, lo, hi: `greatest(${lo}, least(${floorTo(end, 1)}, ${ROLLUP_END}))` };
+}
+
+/** A block span divides the timeline's bucket width: each such block lies in one bucket. */
+const dividesBucket = (span: number) => `${BUCKET_SECONDS} % ${span * 3600} = 0`;
+const always = () => 'true';
+
+const PREVIOUS_HOURS = hoursOf(PREVIOUS_START, START);
+const CURRENT_HOURS = hoursOf(START, END);
 
 /** The complete hours of both windows a read takes from the rollups (its 'rollup' row's operations). */
-export const ROLLED_UP_HOURS = `CAST((${[PREVIOUS, CURRENT]
-  .map(({ hours }) => `${epochSeconds(hours.hi)} - ${epochSeconds(hours.lo)}`)
+export const ROLLED_UP_HOURS = `CAST((${[PREVIOUS_HOURS, CURRENT_HOURS]
+  .map((hours) => `${epochSeconds(hours.hi)} - ${epochSeconds(hours.lo)}`)
   .join(' + ')}) / 3600 AS bigint)`;
 
 /** The start of the current window's first rolled-up hour: rows from it on are the current window's. */
-export const CURRENT_LO = CURRENT.hours.lo;
+export const CURRENT_LO = CURRENT_HOURS.lo;
 
 const inRange = (column: string, range: Range) => `(${column} >= ${range.lo} AND ${column} < ${range.hi})`;
 
 /** Raw rows no rollup row holds. On created_at alone, so PostgreSQL reads these ranges through
  *  the created_at index (a BitmapOr), never the whole window. */
-export const RAW_ROWS = `(created_at < ${PREVIOUS.hours.lo}
-      OR (created_at >= ${PREVIOUS.hours.hi} AND created_at < ${CURRENT.hours.lo})
-      OR created_at >= ${CURRENT.hours.hi})`;
+export const RAW_ROWS = `(created_at < ${PREVIOUS_HOURS.lo}
+      OR (created_at >= ${PREVIOUS_HOURS.hi} AND created_at < ${CURRENT_HOURS.lo})
+      OR created_at >= ${CURRENT_HOURS.hi})`;
 
 /** A rollup row of span `span` (hours; a column or a literal) starting at `hour` is read when it
- *  is in its span's range of a window and not inside the next coarser span's range there. */
-function used(windows: WindowCover[], span: string): string {
-  const arms = windows.flatMap(({ levels }) =>
+ *  is in its span's range of one of `covers` and not inside the next coarser span's range there. */
+function used(covers: Range[][], span: string): string {
+  const arms = covers.flatMap((levels) =>
     levels.map((level, i) => {
       const coarser = levels[i + 1];
       const outside = coarser ? ` AND NOT ${inRange('hour', coarser)}` : '';
@@ -82,10 +91,43 @@ function used(windows: WindowCover[], span: string): string {
   return `(${arms.join('\n      OR ')})\n    AND (${SERVICE} IS NULL OR service = ANY(string_to_array(${SERVICE}, chr(31))))`;
 }
 
-/** The rollup rows a report reads (both windows), of the --service set if given. */
+// ---- The Supabase fallback (DuckDB): one set of rows for the figures and the timeline, as it pages
+// them (sources/supabase/rollup-plan.ts): the previous window by its coarsest rows, the current one
+// by rows that each lie in one timeline bucket.
+const PREVIOUS = nested(PREVIOUS_HOURS.lo, PREVIOUS_HOURS.hi, always);
+const CURRENT = nested(CURRENT_HOURS.lo, CURRENT_HOURS.hi, dividesBucket);
+
+/** The rollup rows the fallback reads (both windows), of the --service set if given. */
 export const usedRows = (span: string) => used([PREVIOUS, CURRENT], span);
 /** Of them, the current window's (error groups are of the current window only). */
 export const usedCurrentRows = (span: string) => used([CURRENT], span);
+
+// ---- PostgreSQL (DATABASE_URL and the RPC): the figures of each window from its coarsest rows;
+// the timeline from the timeline rows (one per service and bucket) for every bucket that lies
+// whole in the current window's rolled-up hours, and from operation rows (merged) for the others:
+// the partial buckets at the window's edges, or every bucket at another Apdex threshold than the
+// one the timeline rows count at.
+
+/** The current window's whole timeline buckets, [lo, hi) (empty: lo = hi = the hours' end).
+ *  ceil(lo) > floor(hi) only when both lie in one bucket, and then ceil(lo) > hi. */
+/** Timeline rows hold one service's figures or all services': a --service set of several cannot be
+ *  read from them (percentiles do not add up), so its buckets are all merged from operation rows. */
+const ONE_OR_ALL = `(${SERVICE} IS NULL OR strpos(${SERVICE}, chr(31)) = 0)`;
+const WHOLE_LO = `CASE WHEN ${THRESHOLD} = ${ROLLUP_THRESHOLD} AND ${ONE_OR_ALL} THEN least(${ceilToSeconds(CURRENT_HOURS.lo)}, ${CURRENT_HOURS.hi}) ELSE ${CURRENT_HOURS.hi} END`;
+const WHOLE: Range = { span: 0, lo: WHOLE_LO, hi: `greatest(${WHOLE_LO}, ${floorToSeconds(CURRENT_HOURS.hi)})` };
+
+/** The operation rows of each window, coarsest first (its figures). */
+const CURRENT_COARSEST = nested(CURRENT_HOURS.lo, CURRENT_HOURS.hi, always);
+export const usedStatsRows = (span: string) => used([PREVIOUS, CURRENT_COARSEST], span);
+/** Of them, the current window's (its error groups). */
+export const usedCurrentStatsRows = (span: string) => used([CURRENT_COARSEST], span);
+/** The operation rows of the current window's partial buckets: before and after the whole ones. */
+export const usedEdgeRows = (span: string) =>
+  used([nested(CURRENT_HOURS.lo, WHOLE.lo, dividesBucket), nested(WHOLE.hi, CURRENT_HOURS.hi, dividesBucket)], span);
+/** The timeline rows of the whole buckets: one per (bucket, service) and per bucket overall. */
+export const usedTimelineRows = (span: string) =>
+  `${span} * 3600 = ${BUCKET_SECONDS} AND ${inRange('hour', WHOLE)}
+    AND (CASE WHEN ${SERVICE} IS NULL THEN true ELSE service = ${SERVICE} END)`;
 
 /** A rollup row's window and timeline bucket, as aggregate.sql's ops derives them from created_at
  *  (date_part: double precision, cheaper per row than extract's numeric; exact for whole hours). */
@@ -100,7 +142,7 @@ export const rollupCovers = (watermark: string, previousStart: string) => `(${wa
 
 /** The rollup tables a read needs beside the state table: an install of an older rollup.sql may
  *  lack one (the blocks came later), and a role may lack SELECT on one. */
-const READ_TABLES = ['perf_monitor_rollup', 'perf_monitor_rollup_block'];
+export const READ_TABLES = ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_timeline'];
 
 /** The first read table that is missing ('missing') or not readable ('denied'), or null. CASE
  *  checks the privilege only on a table that exists (has_table_privilege fails on a missing one). */

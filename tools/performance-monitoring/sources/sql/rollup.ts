@@ -7,7 +7,12 @@ import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { BLOCK_SPANS } from './rollup-spans.js';
+import { BLOCKS_SIGNATURE, blocksFunction } from './rollup-blocks.js';
+
+export { BLOCKS_SIGNATURE } from './rollup-blocks.js';
+
+import { ROLLUP_THRESHOLD, TIMELINE_SPANS } from './rollup-spans.js';
+import { READ_WORK_MEM } from './rpc.js';
 
 export const ROLLUP_FILE = toolFile('sql/rollup.sql');
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';
@@ -68,25 +73,45 @@ $grants$;`;
 function buildStatement(): string {
   return `INSERT INTO public.perf_monitor_rollup (
   hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-  min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
+  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
   failure_histogram_keys, failure_histogram_counts, fingerprints
 )
 WITH ${reusedCtes()},
+-- One pass over the raw rows (the table is read once, not once for the figures and once for the
+-- histogram): grouped by hour, operation and histogram bucket (NULL for rows without a valid
+-- duration), each group's exact figures; the hour's figures are then the sums of its groups'.
 keyed AS (
-  SELECT bucket, service, operation, failed, ${BUCKET_KEY('dur')} AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE dur IS NOT NULL) AS d
+  SELECT bucket, service, operation, failed, invalid, dur,
+    CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
+  FROM (SELECT bucket, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
 ),
 bucket_counts AS (
-  SELECT bucket, service, operation, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
+  SELECT bucket, service, operation, bucket_key,
+    count(*) AS n,
+    count(*) FILTER (WHERE failed) AS n_failed,
+    count(dur) AS samples,
+    sum(dur) AS sum_duration,
+    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
+    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
+    min(dur) AS min_duration,
+    max(dur) AS max_duration,
+    count(*) FILTER (WHERE invalid) AS invalid_durations,
+    -- Apdex at the default T, on the exact durations (docs/rollups.md).
+    count(*) FILTER (WHERE NOT failed AND dur <= ${ROLLUP_THRESHOLD}) AS satisfied,
+    count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
   FROM keyed
   GROUP BY bucket, service, operation, bucket_key
 ),
-histograms AS (
+stats AS (
   SELECT bucket, service, operation,
-    array_agg(bucket_key ORDER BY bucket_key) AS keys,
-    array_agg(n ORDER BY bucket_key) AS counts,
-    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE n_failed > 0) AS failed_keys,
-    array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE n_failed > 0) AS failed_counts
+    sum(n) AS operations, sum(n_failed) AS failures, sum(samples) AS samples,
+    sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+    min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating,
+    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS keys,
+    array_agg(n ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS counts,
+    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_keys,
+    array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_counts
   FROM bucket_counts
   GROUP BY bucket, service, operation
 ),
@@ -104,108 +129,21 @@ fingerprint_maps AS (
       'last_at', to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))) AS fingerprints
   FROM fingerprint_groups
   GROUP BY bucket, service, operation
-),
-stats AS (
-  SELECT bucket, service, operation,
-    count(*) AS operations,
-    count(*) FILTER (WHERE failed) AS failures,
-    count(dur) AS samples,
-    sum(dur) AS sum_duration,
-    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
-    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
-    min(dur) AS min_duration,
-    max(dur) AS max_duration,
-    count(*) FILTER (WHERE invalid) AS invalid_durations
-  FROM ops
-  GROUP BY bucket, service, operation
 )
-SELECT to_timestamp(stats.bucket), stats.service, stats.operation, operations, failures, samples,
-  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations,
+SELECT to_timestamp(stats.bucket), stats.service, stats.operation, CAST(operations AS bigint), CAST(failures AS bigint), CAST(samples AS bigint),
+  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations, satisfied, tolerating,
   COALESCE(keys, '{}'), COALESCE(counts, '{}'), COALESCE(failed_keys, '{}'), COALESCE(failed_counts, '{}'),
   COALESCE(fingerprints, '{}')
 FROM stats
-LEFT JOIN histograms USING (bucket, service, operation)
 LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 }
 
 /** A timestamptz as UTC ISO text with milliseconds, as the CLI prints times. */
 const utcText = (t: string) => `to_char(${t} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The histogram layout's version: 2 is the 1-2-5 ladder (1 was exact to 1,000 ms, then 3 digits). */
-export const HISTOGRAM_LAYOUT = 2;
-
-export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
-
-/** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
- *  p_watermark, from the hourly rows: counts and sums added, min of mins, max of maxes,
- *  histograms added key by key, fingerprints added with the latest example (docs/rollups.md). */
-function blocksFunction(): string {
-  const seconds = 'v_span * 3600';
-  const block = (t: string, round: 'floor' | 'ceil') => `to_timestamp(${round}(date_part('epoch', ${t}) / (${seconds})) * (${seconds}))`;
-  const merged = (keys: string, counts: string) => `(SELECT array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
-      FROM (SELECT h.k, CAST(sum(h.n) AS bigint) AS n
-        FROM source AS x, unnest(x.${keys}, x.${counts}) AS h(k, n)
-        WHERE x.block = s.block AND x.service = s.service AND x.operation = s.operation
-        GROUP BY h.k) AS m)`;
-  return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = public, pg_temp
-SET jit = off
-AS $perf_monitor$
-DECLARE
-  v_span integer;
-  v_from timestamptz;
-  v_to timestamptz;
-BEGIN
-  FOREACH v_span IN ARRAY ARRAY[${BLOCK_SPANS.join(', ')}] LOOP
-    v_from := ${block('p_from', 'floor')};
-    v_to := least(${block('p_to', 'ceil')}, ${block('p_watermark', 'floor')});
-    CONTINUE WHEN v_from >= v_to;
-    DELETE FROM public.perf_monitor_rollup_block AS b
-    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
-    INSERT INTO public.perf_monitor_rollup_block (
-      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-      min_duration, max_duration, invalid_durations, histogram_keys, histogram_counts,
-      failure_histogram_keys, failure_histogram_counts, fingerprints
-    )
-    WITH source AS MATERIALIZED (
-      SELECT ${block('r.hour', 'floor')} AS block, r.*
-      FROM public.perf_monitor_rollup AS r
-      WHERE r.hour >= v_from AND r.hour < v_to
-    ),
-    fingerprint_maps AS (
-      SELECT block, service, operation,
-        jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
-      FROM (
-        SELECT x.block, x.service, x.operation, f.key AS fingerprint,
-          sum(CAST(f.value->>'count' AS bigint)) AS n,
-          max(f.value->>'last_at') AS last_at,
-          (array_agg(f.value->>'example' ORDER BY f.value->>'last_at' DESC, f.value->>'example' DESC))[1] AS example
-        FROM source AS x, jsonb_each(x.fingerprints) AS f
-        GROUP BY x.block, x.service, x.operation, f.key
-      ) AS g
-      GROUP BY block, service, operation
-    )
-    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares,
-      s.min_duration, s.max_duration, s.invalid_durations,
-      COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
-      COALESCE(fm.fingerprints, '{}')
-    FROM (
-      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures,
-        sum(samples) AS samples, sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
-        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-        sum(invalid_durations) AS invalid_durations
-      FROM source
-      GROUP BY block, service, operation
-    ) AS s
-    CROSS JOIN LATERAL ${merged('histogram_keys', 'histogram_counts')} AS h
-    CROSS JOIN LATERAL ${merged('failure_histogram_keys', 'failure_histogram_counts')} AS fh
-    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
-  END LOOP;
-END
-$perf_monitor$;`;
-}
+/** The rollup's layout version: 3 adds the Apdex counts and the timeline rows; 2 was the 1-2-5
+ *  ladder (1 was exact to 1,000 ms, then 3 digits). Rows of another layout are not read. */
+export const HISTOGRAM_LAYOUT = 3;
 
 export function rollupSql(): string {
   return `-- GENERATED by \`npx tsx tools/performance-monitoring/sources/sql/build-rollup.ts\` from rollup-sql.ts
@@ -228,6 +166,10 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup (
   min_duration             integer,
   max_duration             integer,
   invalid_durations        bigint      NOT NULL,
+  -- Apdex at T = ${ROLLUP_THRESHOLD} ms (the default --threshold), on the exact durations: not failed and
+  -- d <= T; not failed and T < d <= 4T.
+  satisfied                bigint      NOT NULL,
+  tolerating               bigint      NOT NULL,
   -- The duration histogram (docs/rollups.md): ascending bucket keys (each the inclusive upper
   -- end of its bucket, ms) and their counts, over all samples; failure_*: the samples of failed
   -- operations only (so Apdex, which counts failures as frustrated, can be computed).
@@ -249,6 +191,50 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_block (
   PRIMARY KEY (span_hours, hour, service, operation)
 );
 
+-- An install of layout 2 (before the Apdex counts): the columns added, the rows then dropped below.
+-- (Checked first: ADD COLUMN IF NOT EXISTS would print a notice on every later install.)
+DO $columns$
+DECLARE
+  v_table text;
+  v_column text;
+BEGIN
+  FOREACH v_table IN ARRAY ARRAY['perf_monitor_rollup', 'perf_monitor_rollup_block'] LOOP
+    FOREACH v_column IN ARRAY ARRAY['satisfied', 'tolerating'] LOOP
+      IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                     WHERE attrelid = to_regclass('public.' || v_table) AND attname = v_column AND NOT attisdropped) THEN
+        EXECUTE format('ALTER TABLE public.%I ADD COLUMN %I bigint NOT NULL DEFAULT 0', v_table, v_column);
+      END IF;
+    END LOOP;
+  END LOOP;
+END
+$columns$;
+
+-- Timeline rows: per service (service '' for all services) and span of ${TIMELINE_SPANS.join(', ')} hours (every
+-- timeline bucket width a report reads rollups for), the figures a report's timeline shows, made
+-- ready: exact counts and sums, Apdex at ${ROLLUP_THRESHOLD} ms, and p50/p95/p99 from the merged histogram
+-- (kept, for the next coarser span). A whole timeline bucket is one row (docs/rollups.md).
+CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
+  span_hours               integer     NOT NULL,
+  hour                     timestamptz NOT NULL,
+  service                  text        NOT NULL,
+  operations               bigint      NOT NULL,
+  failures                 bigint      NOT NULL,
+  samples                  bigint      NOT NULL,
+  sum_duration             numeric     NOT NULL,
+  sum_squares              numeric     NOT NULL,
+  min_duration             integer,
+  max_duration             integer,
+  invalid_durations        bigint      NOT NULL,
+  satisfied                bigint      NOT NULL,
+  tolerating               bigint      NOT NULL,
+  p50                      double precision,
+  p95                      double precision,
+  p99                      double precision,
+  histogram_keys           bigint[]    NOT NULL,
+  histogram_counts         bigint[]    NOT NULL,
+  PRIMARY KEY (span_hours, hour, service)
+);
+
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
   id         boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -262,7 +248,7 @@ ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_
 DO $layout$
 BEGIN
   IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM ${HISTOGRAM_LAYOUT}) THEN
-    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block;
+    TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block, public.perf_monitor_rollup_timeline;
     UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = ${HISTOGRAM_LAYOUT};
   END IF;
 END
@@ -273,6 +259,7 @@ $layout$;
 -- bypass it, and a policy below lets a service_role without BYPASSRLS (plain PostgreSQL) in.
 ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.perf_monitor_rollup_timeline ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
 
 DROP FUNCTION IF EXISTS ${REFRESH_SIGNATURE};
@@ -290,6 +277,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = public, pg_temp
 SET jit = off
 SET plan_cache_mode = force_custom_plan
+SET work_mem = '${READ_WORK_MEM}'
 AS $perf_monitor$
 #variable_conflict use_column
 DECLARE
@@ -319,6 +307,7 @@ BEGIN
       ${utcText('v_mark')}, ${utcText('v_limit')}, ${utcText(`to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600)`)};
     DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
     DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
+    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_hours * interval '1 hour' > v_limit;
     v_mark := v_limit;
     UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
   END IF;
@@ -356,13 +345,15 @@ ${grants('public.perf_monitor_rollup', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE'
 
 ${grants('public.perf_monitor_rollup_block', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
 
--- An upgrade from a version without blocks: build them for what is already rolled up (PERFORM
+${grants('public.perf_monitor_rollup_timeline', 'TABLE', 'SELECT, INSERT, UPDATE, DELETE')}
+
+-- An upgrade from a version without blocks or timeline rows: build them for what is already rolled up (PERFORM
 -- in a DO block: psql prints no result table).
 DO $upgrade$
 BEGIN
   PERFORM public.perf_monitor_rollup_blocks(min(r.hour), max(r.hour) + interval '1 hour', s.watermark)
   FROM public.perf_monitor_rollup AS r, public.perf_monitor_rollup_state AS s
-  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block)
+  WHERE NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_block) OR NOT EXISTS (SELECT 1 FROM public.perf_monitor_rollup_timeline)
   GROUP BY s.watermark
   HAVING count(*) > 0;
 END

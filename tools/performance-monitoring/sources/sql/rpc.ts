@@ -6,7 +6,7 @@ import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { substitute } from './ctes.js';
-import { ROLLUP_END, rollupCovers } from './rollup-cover.js';
+import { READ_TABLES, ROLLUP_END, rollupCovers } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
 
 export const RPC_FILE = toolFile('sql/rpc.sql');
@@ -112,7 +112,10 @@ BEGIN
      AND has_table_privilege('${STATE_TABLE}', 'SELECT') THEN
     v_installed := true;
     SELECT watermark INTO ${WATERMARK} FROM ${STATE_TABLE};
-    IF ${rollupCovers(WATERMARK, 'p_previous_start')} THEN
+    -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then).
+    IF ${rollupCovers(WATERMARK, 'p_previous_start')}
+       AND ${READ_TABLES.map((t) => `to_regclass('public.${t}') IS NOT NULL`).join(' AND ')}
+       AND ${READ_TABLES.map((t) => `has_table_privilege('public.${t}', 'SELECT')`).join(' AND ')} THEN
       ${asJson(rollupRead)}
     END IF;
   END IF;

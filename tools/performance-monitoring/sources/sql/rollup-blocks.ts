@@ -1,0 +1,174 @@
+// The rollup's blocks and timeline rows (docs/rollups.md): perf_monitor_rollup_blocks(), which the
+// refresh (rollup.ts) calls after rebuilding hours: the operation blocks of 3 h, 1 d and 7 d merged
+// from the hourly rows, then the timeline rows per service and overall, span by span, with their
+// figures made ready (p50/p95/p99 by the read's own rule, rollup-percentiles.ts).
+import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
+import { BLOCK_SPANS, TIMELINE_SPANS } from './rollup-spans.js';
+import { READ_WORK_MEM } from './rpc.js';
+
+export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
+
+const FIGURES = `operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating`;
+const SUMMED = `sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating`;
+
+/** `t` (a timestamptz) to a multiple of v_span hours since the epoch. */
+const spanBlock = (t: string, round: 'floor' | 'ceil') =>
+  `to_timestamp(${round}(date_part('epoch', ${t}) / (v_span * 3600)) * (v_span * 3600))`;
+
+/** Histograms of `source`'s rows (block, group columns, keys, counts) added key by key, per
+ *  (block, group): one pass over the pairs into a hash table, then arrays in key order. */
+function mergedHistograms(group: string, keys: string, counts: string): string {
+  return `SELECT block, ${group}, array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (
+        SELECT x.block, ${group
+          .split(', ')
+          .map((c) => `x.${c}`)
+          .join(', ')}, h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.${keys}, x.${counts}) AS h(k, n)
+        GROUP BY 1, ${group
+          .split(', ')
+          .map((_, i) => i + 2)
+          .join(', ')}, h.k
+      ) AS m
+      GROUP BY block, ${group}`;
+}
+
+/** The operation blocks of v_span over [v_from, v_to), from the hourly rows: counts and sums added,
+ *  min of mins, max of maxes, histograms added key by key, fingerprints added with the latest
+ *  example (docs/rollups.md). */
+function operationBlocks(): string {
+  return `INSERT INTO public.perf_monitor_rollup_block (
+      span_hours, hour, service, operation, ${FIGURES},
+      histogram_keys, histogram_counts, failure_histogram_keys, failure_histogram_counts, fingerprints
+    )
+    WITH source AS MATERIALIZED (
+      SELECT ${spanBlock('r.hour', 'floor')} AS block, r.*
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+    ),
+    histograms AS (${mergedHistograms('service, operation', 'histogram_keys', 'histogram_counts')}),
+    failure_histograms AS (${mergedHistograms('service, operation', 'failure_histogram_keys', 'failure_histogram_counts')}),
+    fingerprint_maps AS (
+      SELECT block, service, operation,
+        jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
+      FROM (
+        SELECT x.block, x.service, x.operation, f.key AS fingerprint,
+          sum(CAST(f.value->>'count' AS bigint)) AS n,
+          max(f.value->>'last_at') AS last_at,
+          (array_agg(f.value->>'example' ORDER BY f.value->>'last_at' DESC, f.value->>'example' DESC))[1] AS example
+        FROM source AS x, jsonb_each(x.fingerprints) AS f
+        GROUP BY x.block, x.service, x.operation, f.key
+      ) AS g
+      GROUP BY block, service, operation
+    )
+    SELECT v_span, s.block, s.service, s.operation, ${FIGURES.split(', ')
+      .map((c) => `s.${c.trim()}`)
+      .join(', ')},
+      COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
+      COALESCE(fm.fingerprints, '{}')
+    FROM (
+      SELECT block, service, operation, ${SUMMED}
+      FROM source
+      GROUP BY block, service, operation
+    ) AS s
+    LEFT JOIN histograms AS h USING (block, service, operation)
+    LEFT JOIN failure_histograms AS fh USING (block, service, operation)
+    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);`;
+}
+
+/** The timeline rows of v_span over [v_from, v_to) from `source` (block, service, the figures and
+ *  the histogram): figures added, the histogram merged, and p50/p95/p99 from it by the read's own
+ *  rule (rollup-percentiles.ts), so a whole bucket's row is the figure a merge would give. */
+function timelineRows(source: string): string {
+  return `INSERT INTO public.perf_monitor_rollup_timeline (
+      span_hours, hour, service, ${FIGURES}, p50, p95, p99, histogram_keys, histogram_counts
+    )
+    WITH source AS MATERIALIZED (
+      ${source}
+    ),
+    pairs AS (
+      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
+      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+      GROUP BY 1, 2, 3
+    ),
+    ranked AS (
+      ${rankedSql('block, service', 'pairs')}
+    ),
+    distribution AS (
+      SELECT block, service,
+        ${percentileAggregates()},
+        array_agg(bucket_key ORDER BY bucket_key) AS keys, array_agg(CAST(n AS bigint) ORDER BY bucket_key) AS counts
+      FROM ranked
+      GROUP BY block, service
+    )
+    SELECT v_span, s.block, s.service, ${FIGURES.split(', ')
+      .map((c) => `s.${c.trim()}`)
+      .join(', ')},
+      ${['p50', 'p95', 'p99'].map((p) => interpolated(p, 'd', 's.min_duration', 's.max_duration')).join(',\n      ')},
+      COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
+    FROM (
+      SELECT block, service, ${SUMMED}
+      FROM source
+      GROUP BY block, service
+    ) AS s
+    LEFT JOIN distribution AS d USING (block, service);`;
+}
+
+/** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
+ *  p_watermark: the operation blocks from the hourly rows; then the timeline rows, span by span,
+ *  the hourly ones from the operation rows (per service, and overall as service ''), each coarser
+ *  span from the span before it (which divides it). */
+export function blocksFunction(): string {
+  const spans = (list: readonly number[]) => `ARRAY[${list.join(', ')}]`;
+  const range = `v_from := ${spanBlock('p_from', 'floor')};
+    v_to := least(${spanBlock('p_to', 'ceil')}, ${spanBlock('p_watermark', 'floor')});
+    CONTINUE WHEN v_from >= v_to;`;
+  const hourly = `SELECT r.hour AS block, r.service, ${FIGURES}, r.histogram_keys, r.histogram_counts
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to
+      UNION ALL
+      SELECT r.hour, '', ${FIGURES}, r.histogram_keys, r.histogram_counts
+      FROM public.perf_monitor_rollup AS r
+      WHERE r.hour >= v_from AND r.hour < v_to`;
+  const coarser = `SELECT ${spanBlock('t.hour', 'floor')} AS block, t.service, ${FIGURES}, t.histogram_keys, t.histogram_counts
+      FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_hours = v_finer AND t.hour >= v_from AND t.hour < v_to`;
+  return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp
+SET jit = off
+-- Its merges' hash tables spill to disk at the 4 MB default (a 96-hour rebuild: 25 batches, 52 MB).
+SET work_mem = '${READ_WORK_MEM}'
+AS $perf_monitor$
+DECLARE
+  v_span integer;
+  v_finer integer := 0;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  FOREACH v_span IN ARRAY ${spans(BLOCK_SPANS)} LOOP
+    ${range}
+    DELETE FROM public.perf_monitor_rollup_block AS b
+    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+    ${operationBlocks()}
+  END LOOP;
+  FOREACH v_span IN ARRAY ${spans(TIMELINE_SPANS)} LOOP
+    ${range.replace('CONTINUE WHEN v_from >= v_to;', 'IF v_from < v_to THEN')}
+      DELETE FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_hours = v_span AND t.hour >= v_from AND t.hour < v_to;
+      IF v_finer = 0 THEN
+        ${timelineRows(hourly)}
+      ELSE
+        ${timelineRows(coarser)}
+      END IF;
+    END IF;
+    v_finer := v_span;
+  END LOOP;
+END
+$perf_monitor$;`;
+}
