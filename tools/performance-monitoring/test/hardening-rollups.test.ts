@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLLED, collect, emptyDir, MONITOR, runCli, TSX_LOADER } from '../harness/cli.js';
 import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
+import { startPostgrestServer } from '../harness/postgrest-server.js';
 import { currentHour, HOUR, insertRows, type LogRow, MINUTE } from '../harness/rollup-rows.js';
+
+/** The service-role key the PostgREST test server takes (a test value, no secret). */
+const RPC_KEY = 'test-service-role-key-0123456789';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 
@@ -203,6 +207,29 @@ describe('issue 27 #8: an older rollup.sql install without the blocks table', ()
     // The upgrade rollup.sql says to run builds the blocks from the hourly rows.
     await runSqlFile(url, join(SQL_DIR, 'rollup.sql'));
     await expectExact(env, 36, FULL_36);
+  }, 60_000);
+});
+
+describe('issue 27 #8 through the Supabase RPC: an older rollup.sql install without the blocks table', () => {
+  it('the RPC reads raw rows: the figures of --exact, not an error', async () => {
+    const url = await database('no_blocks_rpc', rows(40, 30));
+    await runSqlFile(url, join(SQL_DIR, 'rpc.sql'));
+    expect((await runCli(['--refresh-rollups'], { env: { DATABASE_URL: url } })).code).toBe(0);
+    await withSql(url, (sql) => sql`DROP TABLE perf_monitor_rollup_block`);
+    const api = await startPostgrestServer({ databaseUrl: url, serviceRoleKey: RPC_KEY });
+    try {
+      const env = { SUPABASE_URL: api.url, SUPABASE_SERVICE_ROLE_KEY: RPC_KEY };
+      const [viaRpc, viaExact] = [await runCli(report(36), { env }), await runCli([...report(36), '--exact'], { env })];
+      expect(viaExact).toMatchObject({ code: 0, stderr: '' });
+      expect(viaRpc).toMatchObject({ code: 0 });
+      expect(overall(viaExact.stdout).counts).toEqual(FULL_36);
+      expect(overall(viaRpc.stdout)).toEqual({
+        counts: FULL_36,
+        source: { kind: 'supabase', aggregation: 'server', percentiles: 'exact' },
+      });
+    } finally {
+      await api.close();
+    }
   }, 60_000);
 });
 
