@@ -73,6 +73,8 @@ export const OPTIONS = {
   demo: flag('use generated demo data'),
   input: list('file', 'log files (.ndjson .jsonl .json .csv .parquet; - = stdin)', (raw) => raw),
   inputFormat: value('format', 'format of --input -: ndjson or csv', parse.inputFormat),
+  map: list('column=field', 'with --input: read a column from this field, e.g. source=service (repeatable)', parse.fieldMapping),
+  timeUnit: defaulted('unit', 'with --input: numeric created_at values are epoch s or ms', parse.timeUnit, 'ms'),
   source: value('kind', 'force a source: demo, file, supabase or postgres', parse.source),
   failUnder: value('score', 'exit 3 when the health score is below this (or null)', parse.failUnder),
   output: value('file', 'write the report to this file atomically (temp + rename), not stdout', parse.output),

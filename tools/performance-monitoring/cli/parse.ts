@@ -4,6 +4,8 @@
 
 import { Invalid } from '../base/errors.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
+import { type FieldMapping, MAP_TARGETS } from '../sources/file/columns.js';
+import type { TimeUnit } from '../sources/file/formats.js';
 import { INPUT_FORMATS, type InputFormat, SOURCE_KINDS, type SourceKind } from '../sources/types.js';
 import { type DurationBounds, parseDuration } from '../text/duration.js';
 
@@ -102,6 +104,20 @@ export function inputFormat(value: string): InputFormat {
   const found = INPUT_FORMATS.find((f) => f === value);
   if (!found) throw new Invalid(`use ${INPUT_FORMATS.join(' or ')}`);
   return found;
+}
+
+export function fieldMapping(value: string): FieldMapping {
+  const at = value.indexOf('=');
+  const column = MAP_TARGETS.find((target) => target === value.slice(0, at));
+  const field = value.slice(at + 1);
+  if (at < 0 || !column || field === '')
+    throw new Invalid(`use column=field, column one of ${MAP_TARGETS.join(', ')}, e.g. source=service`);
+  return { column, field };
+}
+
+export function timeUnit(value: string): TimeUnit {
+  if (value !== 's' && value !== 'ms') throw new Invalid('use s (epoch seconds) or ms (epoch milliseconds)');
+  return value;
 }
 
 export function output(value: string): string {

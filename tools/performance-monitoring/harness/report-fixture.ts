@@ -167,7 +167,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       'Investigate n8n failures: start with its most frequent errors',
       'Compare recent n8n changes with the previous period to find the regression',
     ],
-    dataQuality: { invalidDurations: 0, skippedRows: 0 },
+    dataQuality: { invalidDurations: 0, skippedRows: 0, statuses: [{ status: 'success', count: 10, failures: 0 }] },
     alerts: null,
     gates: null,
     ...overrides,

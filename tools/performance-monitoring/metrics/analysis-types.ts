@@ -5,6 +5,14 @@ import type { Aggregation, ErrorCountRow, Percentiles, SourceKind } from '../sou
 import type { Health, HealthStatus } from './health.js';
 import type { RawFigures, ShownFigures } from './shown.js';
 
+/** One status value seen among the current window's operations, and the failures the tool
+ *  counted among them (docs/sources.md). */
+export interface StatusSeen {
+  status: string | null;
+  count: number;
+  failures: number;
+}
+
 export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
 export type { HealthStatus };
 export type ServiceStatus = 'healthy' | 'issues' | 'silent';
@@ -96,5 +104,6 @@ export interface Analysis {
   errors: ErrorCountRow[];
   /** System findings, then each service's, in report order (docs/metrics.md). */
   findings: Finding[];
-  dataQuality: { invalidDurations: number; skippedRows: number };
+  /** statuses: null when the source could not say (rollups, an older RPC): docs/sources.md. */
+  dataQuality: { invalidDurations: number; skippedRows: number; statuses: StatusSeen[] | null };
 }

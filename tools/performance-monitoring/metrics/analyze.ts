@@ -4,7 +4,15 @@
 import { bucketSeconds, bucketStarts, fillBuckets } from '../sources/buckets.js';
 import type { AggregateQuery, ErrorCountRow, SourceResult, Stats, StatsRow, TimelineRow, WindowName } from '../sources/types.js';
 import { byNumberDescThen } from '../text/order.js';
-import type { Analysis, Figures, OperationAnalysis, OperationBreakdown, ServiceAnalysis, TimelineAnalysis } from './analysis-types.js';
+import type {
+  Analysis,
+  Figures,
+  OperationAnalysis,
+  OperationBreakdown,
+  ServiceAnalysis,
+  StatusSeen,
+  TimelineAnalysis,
+} from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
 import { computeHealth } from './health.js';
 import { withSince } from './since.js';
@@ -88,7 +96,11 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     findings: [...system, ...services.flatMap((s) => s.findings)],
     // Like every figure of the report, data quality speaks of the current window.
     // Rows with an impossible created_at (docs/sources.md) are skipped rows on every source.
-    dataQuality: { invalidDurations: current.invalidDurations, skippedRows: result.skippedRows + result.impossibleTimes },
+    dataQuality: {
+      invalidDurations: current.invalidDurations,
+      skippedRows: result.skippedRows + result.impossibleTimes,
+      statuses: statusesSeen(result, current.operations),
+    },
   };
 }
 
@@ -203,4 +215,11 @@ function slowest(operations: StatsIndex['operations']): OperationAnalysis[] {
       ),
     )
     .slice(0, TOP_SLOWEST);
+}
+
+/** The status values as decoded (most first, ties by value); null when the source could not count
+ *  them although the window has operations: rollups keep no status, an older RPC returns none. */
+function statusesSeen(result: SourceResult, operations: number): StatusSeen[] | null {
+  if ((result.rollup !== null && result.rollup.hours > 0) || (result.statuses.length === 0 && operations > 0)) return null;
+  return result.statuses.map(({ status, operations: count, failures }) => ({ status, count, failures }));
 }

@@ -148,7 +148,12 @@ export interface Report {
   issues: string[];
   findings: ReportFinding[];
   recommendations: string[];
-  dataQuality: { invalidDurations: number; skippedRows: number };
+  dataQuality: {
+    invalidDurations: number;
+    skippedRows: number;
+    /** Up to 20 status values of the current window's operations, most first (docs/sources.md). */
+    statuses: { status: string | null; count: number; failures: number }[] | null;
+  };
   alerts: AlertsReport | null;
   /** docs/gates.md; null without --fail-under, --assert or --baseline. */
   gates: GatesReport | null;

@@ -261,11 +261,11 @@ describe('renderText', () => {
 
   it('adds a data quality line only when something was ignored', () => {
     expect(renderText(buildReport(), plain)).not.toContain('Data quality');
-    const text = renderText(buildReport({ dataQuality: { invalidDurations: 3, skippedRows: 1 } }), plain);
+    const text = renderText(buildReport({ dataQuality: { invalidDurations: 3, skippedRows: 1, statuses: null } }), plain);
     expect(text).toContain(
       'Trend: stable (+2.5%)\nData quality: 3 invalid durations ignored (negative or over 2,147,483,647 ms), 1 unreadable row skipped\n',
     );
-    const onlySkipped = renderText(buildReport({ dataQuality: { invalidDurations: 0, skippedRows: 1200 } }), plain);
+    const onlySkipped = renderText(buildReport({ dataQuality: { invalidDurations: 0, skippedRows: 1200, statuses: null } }), plain);
     expect(onlySkipped).toContain('Data quality: 1,200 unreadable rows skipped\n');
   });
 
