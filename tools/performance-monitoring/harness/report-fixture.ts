@@ -160,8 +160,24 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
     ],
     issues: ['n8n: High error rate (5.8%)', 'n8n: Performance degrading (+15.3%)'],
     findings: [
-      { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since: null, text: 'High error rate (5.8%)' },
-      { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
+      {
+        kind: 'high_error_rate',
+        service: 'n8n',
+        value: 5.77,
+        limit: 5,
+        since: null,
+        sinceWindowStart: false,
+        text: 'High error rate (5.8%)',
+      },
+      {
+        kind: 'degrading',
+        service: 'n8n',
+        value: 15.3,
+        limit: 10,
+        since: null,
+        sinceWindowStart: false,
+        text: 'Performance degrading (+15.3%)',
+      },
     ],
     recommendations: [
       'Investigate n8n failures: start with its most frequent errors',
@@ -205,7 +221,15 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
     mostFrequentErrors: [],
     issues: ['No operations in the current period'],
     findings: [
-      { kind: 'no_operations', service: null, value: null, limit: null, since: null, text: 'No operations in the current period' },
+      {
+        kind: 'no_operations',
+        service: null,
+        value: null,
+        limit: null,
+        since: null,
+        sinceWindowStart: false,
+        text: 'No operations in the current period',
+      },
     ],
     recommendations: ['Check that the services are running and logging to integration_logs'],
     ...overrides,

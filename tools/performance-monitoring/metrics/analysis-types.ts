@@ -49,6 +49,8 @@ export interface Finding {
   limit: number | null;
   /** Start of the latest unbroken run of buckets over the limit (docs/timeline.md); null when unknown. */
   since: Date | null;
+  /** The run reaches the window's start: `since` is that start, and the issue held throughout the window. */
+  sinceWindowStart: boolean;
 }
 
 /** The window cut into buckets (docs/timeline.md): width and every bucket's start, oldest first. */

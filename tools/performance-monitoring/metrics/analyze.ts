@@ -52,7 +52,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
   const width = bucketSeconds(query.start, query.end);
   const timelines = timelinesOf(bucketStarts(query.start, query.end, width), result.timeline);
   const timeline: TimelineAnalysis = { bucketSeconds: width, starts: timelines.starts.map((s) => new Date(s * 1000)) };
-  const services = serviceAnalyses(index, result.errors, query.threshold, timelines, timeline.starts);
+  const services = serviceAnalyses(index, result.errors, query.threshold, timelines, { starts: timeline.starts, windowStart: query.start });
   const health = computeHealth({
     errorRate: current.errorRate,
     avgDuration: current.avgDuration,
@@ -66,6 +66,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
       starts: timeline.starts,
       threshold: query.threshold,
       previousAvg: overallPrevious.avgDuration,
+      windowStart: query.start,
     }),
   );
   return {
@@ -164,7 +165,7 @@ function serviceAnalyses(
   errors: ErrorCountRow[],
   threshold: number,
   timelines: Timelines,
-  starts: Date[],
+  { starts, windowStart }: { starts: Date[]; windowStart: Date },
 ): ServiceAnalysis[] {
   const services = [...index.services].map(([service, windows]): ServiceAnalysis => {
     const current: Figures = figuresOf(windows.current);
@@ -172,7 +173,7 @@ function serviceAnalyses(
     const trend = computeTrend(windows.current, windows.previous);
     const timeline = timelines.services.get(service) ?? timelines.starts.map(() => figuresOf(EMPTY_STATS));
     const findings = serviceFindings(service, current, previous, trend, threshold).map((f) =>
-      withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration }),
+      withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration, windowStart }),
     );
     const silent = findings.some((f) => f.kind === 'silent');
     return {

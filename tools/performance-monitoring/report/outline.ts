@@ -8,6 +8,7 @@ import { LIMITS } from '../metrics/findings.js';
 import { formatChange, formatCount, formatCountOf, formatFixed, formatMs, formatNumber, formatPercent } from '../text/format.js';
 import { HEALTH_STYLE, type Tint, TREND_ICON } from './style.js';
 import type { Report, Trend } from './types.js';
+import { sinceWords } from './wording.js';
 
 /** The largest duration kept as a sample: PostgreSQL's integer, as sql/aggregate.sql filters it. */
 const MAX_DURATION_MS = 2_147_483_647;
@@ -263,4 +264,12 @@ function uncountedFailureWords(statuses: Report['dataQuality']['statuses']): { s
       ? [{ status: seen.status, count: seen.count, failures: seen.failures }]
       : [],
   );
+}
+
+/** The issues as every format lists them: each with since when it holds (docs/timeline.md). */
+export function issuesWithSince(report: Report): string[] {
+  return report.issues.map((issue, i) => {
+    const finding = report.findings[i];
+    return `${issue}${finding ? sinceWords(finding, report.period.end) : ''}`;
+  });
 }

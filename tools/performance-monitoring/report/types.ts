@@ -15,6 +15,8 @@ export interface ReportFinding {
   value: number | null;
   limit: number | null;
   since: string | null;
+  /** docs/timeline.md: the run reaches the window's start (`since` is that start): `throughout the window`. */
+  sinceWindowStart: boolean;
   text: string;
 }
 

@@ -48,6 +48,12 @@ export const COMPONENTS: readonly Component[] = [
     why: 'textfile collector',
   },
   { name: 'jq', debianPackage: 'jq', detect: { onPath: 'jq' }, why: 'README examples' },
+  {
+    name: 'prometheus_client',
+    debianPackage: 'python3-prometheus-client',
+    detect: { file: '/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py' },
+    why: "an OpenMetrics parser (prometheus_client's) for the openmetrics output, run by /usr/bin/python3",
+  },
 ];
 
 /** The component of that name; a typo in a finder is a programming error. */
