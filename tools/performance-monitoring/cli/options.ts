@@ -69,6 +69,11 @@ export const OPTIONS = {
   alertFor: defaulted('duration', 'send once a condition held this long', parse.alertFor, '0'),
   alertKeepFiring: defaulted('duration', 'resolve once it stopped holding this long', parse.alertKeepFiring, '15m'),
   alertSilence: list('key=duration', 'mute a condition key or prefix*, e.g. service_degrading:n8n=2h', parseAlertSilence),
+  alertScope: value(
+    'name',
+    'the alert state kept under this name (also PERFMON_ALERT_SCOPE; default: the source and --service)',
+    parse.alertScope,
+  ),
   until: value('iso', 'window end, ISO-8601 (default: now)', parse.until),
   demo: flag('use generated demo data'),
   input: list('file', 'log files (.ndjson .jsonl .json .csv .parquet; - = stdin)', (raw) => raw),

@@ -106,6 +106,15 @@ export function inputFormat(value: string): InputFormat {
   return found;
 }
 
+const SCOPE = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;
+
+/** A name of printable ASCII, up to 200 characters: it keys the alert state and shows in messages. */
+export function alertScope(value: string): string {
+  if (!SCOPE.test(value) || value.trim() !== value)
+    throw new Invalid('use a name of printable ASCII, up to 200 characters, such as billing-logs');
+  return value;
+}
+
 export function fieldMapping(value: string): FieldMapping {
   const at = value.indexOf('=');
   const column = MAP_TARGETS.find((target) => target === value.slice(0, at));

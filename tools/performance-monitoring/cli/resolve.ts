@@ -2,11 +2,15 @@
 // `.env` turned once, at start, into the typed settings of the run, its source and its alert
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
 import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
+import { envValue } from '../base/env.js';
+import { Invalid, UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
 import { loadBaseline } from '../gates/baseline-file.js';
 import type { Settings } from '../settings.js';
 import { resolveSourceSettings, sourceIdentity } from '../sources/settings.js';
+import { forMessage } from '../text/safe-text.js';
 import type { Options } from './options.js';
+import * as parse from './parse.js';
 
 export interface Terminal {
   /** stdout is a terminal that shows colours in this environment (Node's `hasColors`: TERM,
@@ -43,6 +47,20 @@ export function alertTiming(options: Options): AlertTiming {
   return { repeatMs: options.alertRepeat, forMs: options.alertFor, keepFiringMs: options.alertKeepFiring, silences: options.alertSilence };
 }
 
+/** docs/alerting.md: --alert-scope, else PERFMON_ALERT_SCOPE, else the source and --service. */
+function alertScope(options: Options, env: NodeJS.ProcessEnv, fallback: string): string {
+  if (options.alertScope !== null) return options.alertScope;
+  const named = envValue(env, 'PERFMON_ALERT_SCOPE');
+  if (named === undefined) return fallback;
+  try {
+    return parse.alertScope(named);
+  } catch (error) {
+    throw new UsageError(
+      `PERFMON_ALERT_SCOPE ${forMessage(named)} is not valid: ${error instanceof Invalid ? error.message : String(error)}`,
+    );
+  }
+}
+
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
@@ -71,7 +89,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
       regressionPct: options.regression,
       failUnder: options.failUnder,
     },
-    scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
+    scope: alertScope(options, env, `${sourceIdentity(source)}|service=${options.service ?? '*'}`),
     secrets: secretsFrom(env),
     refreshRollups: options.refreshRollups,
   };

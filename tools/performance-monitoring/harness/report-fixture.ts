@@ -18,6 +18,7 @@ export function sampleServices(): ServiceReport[] {
         p99Duration: 2900.5,
         minDuration: 45,
         maxDuration: 5200,
+        stdDevDuration: 400,
       },
       apdex: 0.942,
       errors: {
@@ -45,6 +46,7 @@ export function sampleServices(): ServiceReport[] {
         p99Duration: 1750,
         minDuration: 80,
         maxDuration: 2600,
+        stdDevDuration: 400,
       },
       apdex: 0.968,
       errors: {
@@ -72,6 +74,7 @@ export function sampleServices(): ServiceReport[] {
         p99Duration: 5100,
         minDuration: 120,
         maxDuration: 9800,
+        stdDevDuration: 400,
       },
       apdex: 0.801,
       errors: {
@@ -105,6 +108,7 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
       p99Duration: null,
       minDuration: null,
       maxDuration: null,
+      stdDevDuration: null,
     },
     apdex: null,
     errors: { total: 0, errorRate: null, topErrors: [] },
@@ -143,6 +147,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       p99Duration: 4300,
       minDuration: 45,
       maxDuration: 9800,
+      stdDevDuration: 400,
       apdex: 0.912,
       trend: { direction: 'stable', percentChange: 2.47, pValue: 0.42, previousAvgDuration: 696.4, previousOperations: 1203 },
       timeline: [],
@@ -200,6 +205,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
     p99Duration: null,
     minDuration: null,
     maxDuration: null,
+    stdDevDuration: null,
   };
   return buildReport({
     healthScore: null,

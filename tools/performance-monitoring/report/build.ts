@@ -87,6 +87,7 @@ function durations(f: Figures): Durations {
     p99Duration: f.shown.p99,
     minDuration: f.shown.minDuration,
     maxDuration: f.shown.maxDuration,
+    stdDevDuration: f.shown.stdDevDuration,
   };
 }
 

@@ -38,6 +38,8 @@ export interface Durations {
   p99Duration: number | null;
   minDuration: number | null;
   maxDuration: number | null;
+  /** Sample standard deviation of the durations, ms; null below 2 samples (--baseline's Welch test). */
+  stdDevDuration: number | null;
 }
 
 /** One timeline bucket (docs/timeline.md), at the same index as its start in `timeline.starts`. */

@@ -135,13 +135,14 @@ function supabaseUrl(env: NodeJS.ProcessEnv): URL {
   return url;
 }
 
-/** Who the data belongs to, without secrets: alert state is kept per source identity. */
+/** Who the data belongs to, without secrets: the default alert scope (docs/alerting.md). Files are
+ *  `file` whatever their names: a log rotated or renamed is the same system, and the same alerts. */
 export function sourceIdentity(source: SourceSettings): string {
   switch (source.kind) {
     case 'demo':
       return 'demo';
     case 'file':
-      return `file:${[...source.paths].sort().join(',')}`;
+      return 'file';
     case 'supabase':
     case 'postgres':
       return `${source.kind}:${source.url.host}${source.url.pathname === '/' ? '' : source.url.pathname}`;

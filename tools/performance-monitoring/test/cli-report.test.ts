@@ -59,6 +59,7 @@ describe('a hand-computed report', () => {
       p99Duration: 1980,
       minDuration: 100,
       maxDuration: 2000,
+      stdDevDuration: 589, // sqrt(346,904.8) = 588.99
       apdex: 0.714,
       trend: { direction: 'stable', percentChange: 14.31, pValue: 0.371, previousAvgDuration: 895.7, previousOperations: 23 },
       timeline: OVERALL_TIMELINE,
@@ -80,6 +81,7 @@ describe('a hand-computed report', () => {
           p99Duration: 1981,
           minDuration: 100,
           maxDuration: 2000,
+          stdDevDuration: 591.6, // 100 ms x sqrt(35): var_samp of 1..20 is 35
         },
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2, example: 'Timeout' }] },
@@ -126,6 +128,7 @@ describe('a hand-computed report', () => {
           p99Duration: 500,
           minDuration: 500,
           maxDuration: 500,
+          stdDevDuration: null, // one sample
         },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
@@ -168,6 +171,7 @@ describe('a hand-computed report', () => {
           p99Duration: null,
           minDuration: null,
           maxDuration: null,
+          stdDevDuration: null,
         },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
