@@ -1,5 +1,5 @@
-// Where the alert memory lives: one JSON file in PERFMON_STATE_DIR, by scope (source identity +
-// --service): per channel and condition key its pending/firing/resolving entry, and the scope's
+// Where the alert memory lives: one JSON file in PERFMON_STATE_DIR, by scope (docs/alerting.md: the source +
+// --service, or --alert-scope; unevaluated for 7 days, dropped): per channel and condition key its pending/firing/resolving entry, and the scope's
 // silences. Read and written atomically (temp file + rename) under a lock (lock.ts) held only for
 // the file work, never across a delivery: a run marks what it sends under the lock, releases it,
 // delivers, and takes it again to record the outcome (index.ts), so two cron runs in the same
