@@ -9,6 +9,7 @@
 // than what that run may be sending.
 
 import type { AlertCondition, AlertsReport, ChannelOutcome, Report } from '../report/types.js';
+import { forMessage } from '../text/safe-text.js';
 import { evaluateConditions, silentServices } from './conditions.js';
 import type { AlertConfig } from './config.js';
 import { sendEmail } from './email.js';
@@ -29,6 +30,8 @@ import { activeSilences, mutedBy, type Silence } from './silence.js';
 import { type Delivery, sendSlack, slackPayload } from './slack.js';
 import {
   type Channel,
+  type DroppedScope,
+  pruneScopes,
   readState,
   type ScopeState,
   STALE_LOCK_MS,
@@ -174,6 +177,12 @@ function settle(scoped: ScopeState, warn: (line: string) => void): void {
   }
 }
 
+/** One line per scope dropped from the state (docs/alerting.md). */
+function droppedLine({ scope, evaluatedAt, firing }: DroppedScope): string {
+  const alerts = firing.length === 0 ? 'no firing alert' : `its firing alerts (${firing.join(', ')}) dropped unresolved`;
+  return `alert scope ${forMessage(scope)} not evaluated since ${evaluatedAt} (over 7 days): removed from the state, ${alerts}`;
+}
+
 /**
  * Under the lock: read, settle what killed runs left, plan, and write the plans' marks (the state
  * after success, marked `sending` by this run), or the state of a run with nothing to send.
@@ -184,6 +193,7 @@ async function planUnderLock(run: RunContext, scope: string, file: string): Prom
   const sender = newSender(config.timeoutMs, run.lockWaitMs);
   const state = await readState(config.stateDir, file, warn);
   const scoped = scopeIn(state, scope);
+  for (const gone of pruneScopes(state, scope, run.nowMs)) warn(droppedLine(gone));
   settle(scoped, warn);
   const silences = activeSilences(scoped.silences, config.silences, run.nowMs);
   scoped.silences = Object.fromEntries(silences.map(({ key, until }) => [key, until]));

@@ -1,5 +1,5 @@
-// Where the alert memory lives: one JSON file in PERFMON_STATE_DIR, by scope (source identity +
-// --service): per channel and condition key its pending/firing/resolving entry, and the scope's
+// Where the alert memory lives: one JSON file in PERFMON_STATE_DIR, by scope (docs/alerting.md: the source +
+// --service, or --alert-scope; unevaluated for 7 days, dropped): per channel and condition key its pending/firing/resolving entry, and the scope's
 // silences. Read and written atomically (temp file + rename) under a lock (lock.ts) held only for
 // the file work, never across a delivery: a run marks what it sends under the lock, releases it,
 // delivers, and takes it again to record the outcome (index.ts), so two cron runs in the same
@@ -18,6 +18,8 @@ export interface ScopeState {
   channels: Partial<Record<Channel, ChannelState>>;
   /** --alert-silence: key or `prefix*` → ISO time it ends. */
   silences: Record<string, string>;
+  /** When a run last evaluated this scope; absent in files of earlier versions (docs/alerting.md). */
+  evaluatedAt?: string;
 }
 
 export interface AlertState {
@@ -177,9 +179,43 @@ export function parseState(text: string): AlertState {
         return entry;
       }),
       silences: value.silences as Record<string, string>,
+      ...(isIso(value.evaluatedAt) ? { evaluatedAt: value.evaluatedAt as string } : {}),
     };
   }
   return { version: 2, scopes };
+}
+
+/** A scope no run has evaluated for this long is dropped from the state (docs/alerting.md). */
+export const SCOPE_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/** A scope dropped by pruneScopes: its name, when it was last evaluated, and its firing alerts. */
+export interface DroppedScope {
+  scope: string;
+  evaluatedAt: string;
+  firing: string[];
+}
+
+/**
+ * Marks `current` evaluated now and drops every other scope not evaluated within SCOPE_RETENTION_MS
+ * (its log renamed, its --service retired): nothing would ever resolve its firing alerts. A scope
+ * from a file without evaluation times starts its clock now.
+ */
+export function pruneScopes(state: AlertState, current: string, nowMs: number): DroppedScope[] {
+  const nowIso = new Date(nowMs).toISOString();
+  const dropped: DroppedScope[] = [];
+  for (const [name, scoped] of Object.entries(state.scopes)) {
+    if (name === current || scoped.evaluatedAt === undefined) {
+      scoped.evaluatedAt = name === current ? nowIso : (scoped.evaluatedAt ?? nowIso);
+      continue;
+    }
+    if (nowMs - Date.parse(scoped.evaluatedAt) < SCOPE_RETENTION_MS) continue;
+    const firing = Object.values(scoped.channels).flatMap((entries) =>
+      Object.entries(entries ?? {}).flatMap(([key, entry]) => (entry.status === 'firing' || entry.status === 'resolving' ? [key] : [])),
+    );
+    dropped.push({ scope: name, evaluatedAt: scoped.evaluatedAt, firing: [...new Set(firing)].sort() });
+    delete state.scopes[name];
+  }
+  return dropped;
 }
 
 /**

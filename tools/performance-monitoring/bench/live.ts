@@ -57,7 +57,7 @@ async function tailCase(rows: number): Promise<void> {
   const path = join(dir, `ops-${rows}.ndjson`);
   const end = Date.now();
   await writeFile(path, rows, end);
-  const source = new TailingFileSource({ paths: [path], inputFormat: null, stdinMaxBytes: 1 }, () => {});
+  const source = new TailingFileSource({ paths: [path], inputFormat: null, stdinMaxBytes: 1, mappings: [], timeUnit: 'ms' }, () => {});
   const query = (now: number): AggregateQuery => ({
     start: new Date(now - DAY),
     end: new Date(now),

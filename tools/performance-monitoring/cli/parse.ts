@@ -5,6 +5,8 @@
 import { Invalid } from '../base/errors.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { ServeAddress } from '../settings.js';
+import { type FieldMapping, MAP_TARGETS } from '../sources/file/columns.js';
+import type { TimeUnit } from '../sources/file/formats.js';
 import { INPUT_FORMATS, type InputFormat, SOURCE_KINDS, type SourceKind } from '../sources/types.js';
 import { type DurationBounds, parseDuration } from '../text/duration.js';
 
@@ -103,6 +105,29 @@ export function inputFormat(value: string): InputFormat {
   const found = INPUT_FORMATS.find((f) => f === value);
   if (!found) throw new Invalid(`use ${INPUT_FORMATS.join(' or ')}`);
   return found;
+}
+
+const SCOPE = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;
+
+/** A name of printable ASCII, up to 200 characters: it keys the alert state and shows in messages. */
+export function alertScope(value: string): string {
+  if (!SCOPE.test(value) || value.trim() !== value)
+    throw new Invalid('use a name of printable ASCII, up to 200 characters, such as billing-logs');
+  return value;
+}
+
+export function fieldMapping(value: string): FieldMapping {
+  const at = value.indexOf('=');
+  const column = MAP_TARGETS.find((target) => target === value.slice(0, at));
+  const field = value.slice(at + 1);
+  if (at < 0 || !column || field === '')
+    throw new Invalid(`use column=field, column one of ${MAP_TARGETS.join(', ')}, e.g. source=service`);
+  return { column, field };
+}
+
+export function timeUnit(value: string): TimeUnit {
+  if (value !== 's' && value !== 'ms') throw new Invalid('use s (epoch seconds) or ms (epoch milliseconds)');
+  return value;
 }
 
 /** A file path; `-` is stdout, as `--input -` is stdin (null: the report goes to stdout). */

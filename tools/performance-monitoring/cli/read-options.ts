@@ -60,6 +60,9 @@ function checkCombinations(options: Options, given: (name: OptionName) => boolea
   if (given('regression') && options.baseline === null) {
     throw new UsageError('--regression needs --baseline <report.json> to compare with');
   }
+  for (const name of ['map', 'timeUnit'] as const) {
+    if (given(name) && options.input.length === 0) throw new UsageError(`${flagOf(name)} reads log files: it needs --input FILE...`);
+  }
 }
 
 /** --watch and --serve: a live view's window always ends now, and it has no exit code to gate (docs/live.md). */

@@ -3,12 +3,14 @@
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
 import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
 import { envValue, timeoutMs } from '../base/env.js';
-import { UsageError } from '../base/errors.js';
+import { Invalid, UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
 import { loadBaseline } from '../gates/baseline-file.js';
 import type { LiveSettings, Settings } from '../settings.js';
 import { resolveSourceSettings, type SourceSettings, sourceIdentity } from '../sources/settings.js';
+import { forMessage } from '../text/safe-text.js';
 import type { Options } from './options.js';
+import * as parse from './parse.js';
 
 export interface Terminal {
   /** stdout is a terminal (--watch draws on the alternate screen). */
@@ -61,6 +63,20 @@ function scopeOfServices(services: readonly string[] | null): string {
   return `services=${JSON.stringify([...services].sort())}`;
 }
 
+/** docs/alerting.md: --alert-scope, else PERFMON_ALERT_SCOPE, else the source and --service. */
+function alertScope(options: Options, env: NodeJS.ProcessEnv, fallback: string): string {
+  if (options.alertScope !== null) return options.alertScope;
+  const named = envValue(env, 'PERFMON_ALERT_SCOPE');
+  if (named === undefined) return fallback;
+  try {
+    return parse.alertScope(named);
+  } catch (error) {
+    throw new UsageError(
+      `PERFMON_ALERT_SCOPE ${forMessage(named)} is not valid: ${error instanceof Invalid ? error.message : String(error)}`,
+    );
+  }
+}
+
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   // The refresh works on PostgreSQL alone: never point at --demo or --input, which it refuses.
   if (
@@ -101,7 +117,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
       regressionPct: options.regression,
       failUnder: options.failUnder,
     },
-    scope: `${sourceIdentity(source)}|${scopeOfServices(serviceSet(options.service))}`,
+    scope: alertScope(options, env, `${sourceIdentity(source)}|${scopeOfServices(serviceSet(options.service))}`),
     secrets: secretsFrom(env),
     refreshRollups: options.refreshRollups,
     live: liveSettings(options, env, source, terminal),

@@ -64,6 +64,11 @@ function samples(parent: Json, path: string): number | null {
   return Object.hasOwn(parent, 'samples') ? count(parent, 'samples', path) : null;
 }
 
+/** stdDevDuration arrived later still: absent is unknown (null), and the comparison says so. */
+function stdDev(parent: Json, path: string): number | null {
+  return Object.hasOwn(parent, 'stdDevDuration') ? figure(parent, 'stdDevDuration', path, MS) : null;
+}
+
 function readReport(data: Json, file: string): Baseline {
   const period = object(data, 'period', '');
   const overall = object(data, 'overall', '');
@@ -97,8 +102,10 @@ function readReport(data: Json, file: string): Baseline {
       p99Duration: figure(overall, 'p99Duration', 'overall.', MS),
       apdex: figure(overall, 'apdex', 'overall.', APDEX),
       samples: samples(overall, 'overall.'),
+      stdDevDuration: stdDev(overall, 'overall.'),
     },
     services: services.map((entry: unknown, i) => serviceOf(entry, `services[${i}].`)),
+    hasSpread: Object.hasOwn(overall, 'stdDevDuration'),
   };
 }
 
@@ -123,6 +130,7 @@ function serviceOf(entry: unknown, path: string): Baseline['services'][number] {
     p99Duration: figure(performance, 'p99Duration', `${path}performance.`, MS),
     apdex: figure(entry, 'apdex', path, APDEX),
     samples: samples(performance, `${path}performance.`),
+    stdDevDuration: stdDev(performance, `${path}performance.`),
   };
   return { service: text(entry, 'service', path), status: text(entry, 'status', path), figures };
 }

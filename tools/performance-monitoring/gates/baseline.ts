@@ -4,6 +4,7 @@
 // is what was decided on.
 
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
+import { isSignificant, proportionRiseP, roundPValue, welchRiseP } from '../metrics/significance.js';
 import { formatCount, formatNumber } from '../text/format.js';
 import { roundTo } from '../text/round.js';
 import { forMessageText } from '../text/safe-text.js';
@@ -21,7 +22,7 @@ export const RENAMED_LISTED = 5;
 const RENAMED_NAME_MAX = 40;
 
 export function compareWithBaseline(baseline: Baseline, analysis: Analysis, regressionPct: number): BaselineReport {
-  const rules = { regressionPct };
+  const rules = { regressionPct, tested: baseline.hasSpread };
   const nowOverall = figuresNow(analysis.overall.current);
   const overall = compareEntry(null, baseline.overall, nowOverall, rules);
   if (baseline.overall.operations > 0 && nowOverall.operations === 0) {
@@ -41,6 +42,9 @@ export function compareWithBaseline(baseline: Baseline, analysis: Analysis, regr
 
 interface Rules {
   regressionPct: number;
+  /** The baseline has standard deviations: a slower p95/avg must also be a significant rise of
+   *  the mean (Welch); without them (an older baseline) the percentages alone decide. */
+  tested: boolean;
 }
 
 function figuresNow(f: Figures): ComparedFigures {
@@ -53,6 +57,7 @@ function figuresNow(f: Figures): ComparedFigures {
     apdex: f.shown.apdex,
     failures: f.failures,
     samples: f.samples,
+    stdDevDuration: f.shown.stdDevDuration,
   };
 }
 
@@ -135,18 +140,38 @@ function regressions(then: ComparedFigures, now: ComparedFigures, rules: Rules):
   // Unknown samples (a baseline saved without them) are not enough: the rule is not applied.
   const enoughSamples = (then.samples ?? 0) >= MIN_SAMPLES && (now.samples ?? 0) >= MIN_SAMPLES;
   if (enoughSamples) {
+    // docs/gates.md: the percentage is the size that matters, the test the judge of whether the
+    // mean really rose; noise in a p95 of two stationary windows is no regression.
+    const meanP = rules.tested ? welchRiseP(summary(then), summary(now)) : null;
+    const judged = !rules.tested || isSignificant(meanP);
     for (const key of ['p95Duration', 'avgDuration'] as const) {
       const reason = slower(key, then[key], now[key], rules.regressionPct);
-      if (reason) reasons.push(reason);
+      if (reason && judged) reasons.push(`${reason}${rules.tested ? `; mean up, p = ${formatP(meanP)}` : '; percentages alone'}`);
     }
   }
   const points = difference(then.errorRate, now.errorRate, 2);
   if (points !== null && points > ERROR_RATE_POINTS && now.failures >= MIN_FAILURES) {
-    reasons.push(
-      `errorRate +${formatNumber(points, 2)} points (${formatNumber(then.errorRate ?? 0, 2)}% → ${formatNumber(now.errorRate ?? 0, 2)}%, ${formatCount(now.failures)} failures)`,
-    );
+    // The rates as shown (0.01 %), like every decision here.
+    const rate = (f: ComparedFigures) => ({ rate: (f.errorRate ?? 0) / 100, operations: f.operations });
+    const p = proportionRiseP(rate(then), rate(now));
+    if (isSignificant(p)) {
+      reasons.push(
+        `errorRate +${formatNumber(points, 2)} points (${formatNumber(then.errorRate ?? 0, 2)}% → ${formatNumber(now.errorRate ?? 0, 2)}%, ${formatCount(now.failures)} failures; p = ${formatP(p)})`,
+      );
+    }
   }
   return reasons;
+}
+
+/** A side's duration samples for Welch's test, as the JSON shows them (mean and deviation at 0.1 ms). */
+function summary(f: ComparedFigures): { n: number; mean: number; variance: number | null } {
+  return { n: f.samples ?? 0, mean: f.avgDuration ?? Number.NaN, variance: f.stdDevDuration === null ? null : f.stdDevDuration ** 2 };
+}
+
+/** A p-value as the JSON shows p-values (3 significant digits); `n/a` untestable. */
+function formatP(p: number | null): string {
+  const shown = roundPValue(p);
+  return shown === null ? 'n/a' : String(shown);
 }
 
 /** Worse by more than `pct` percent, as the JSON shows the change (0.01 %). */
@@ -197,6 +222,11 @@ function notesFor(baseline: Baseline, analysis: Analysis): string[] {
   if (!sameSet(baseline.serviceFilter, analysis.serviceFilter)) {
     notes.push(
       `the baseline covers ${scopeText(baseline.serviceFilter)}, this report ${scopeText(analysis.serviceFilter)}: overall figures are not comparable (compared anyway)`,
+    );
+  }
+  if (!baseline.hasSpread && baseline.overall.samples !== null) {
+    notes.push(
+      'the baseline has no standard deviations (saved by an older version): p95/avg were compared on the percentages alone, without the significance test; save a new baseline',
     );
   }
   if (baseline.overall.samples === null) {

@@ -40,6 +40,9 @@ export interface ComparedFigures {
   failures: number;
   /** Duration samples; null when unknown (a baseline saved before samples were in the JSON). */
   samples: number | null;
+  /** Sample standard deviation of the durations, ms; null when none (fewer than 2 samples) or unknown
+   *  (a baseline saved before stdDevDuration was in the JSON: Baseline.hasSpread false). */
+  stdDevDuration: number | null;
 }
 
 /** A saved report, reduced to what a comparison reads (checked by gates/baseline-file.ts). */
@@ -51,6 +54,8 @@ export interface Baseline {
   serviceFilter: string[] | null;
   overall: ComparedFigures;
   services: { service: string; status: string; figures: ComparedFigures }[];
+  /** The saved report carries stdDevDuration: the duration rule can test significance (docs/gates.md). */
+  hasSpread: boolean;
 }
 
 export interface GateSettings {
@@ -90,7 +95,7 @@ export interface FigureChanges {
   apdex: number | null;
 }
 
-export type SixFigures = Omit<ComparedFigures, 'failures' | 'samples'> & { samples: number | null };
+export type SixFigures = Omit<ComparedFigures, 'failures' | 'samples' | 'stdDevDuration'> & { samples: number | null };
 
 export interface BaselineEntry {
   /** null for overall. */

@@ -18,6 +18,7 @@ export function sampleServices(): ServiceReport[] {
         p99Duration: 2900.5,
         minDuration: 45,
         maxDuration: 5200,
+        stdDevDuration: 400,
       },
       apdex: 0.942,
       errors: {
@@ -45,6 +46,7 @@ export function sampleServices(): ServiceReport[] {
         p99Duration: 1750,
         minDuration: 80,
         maxDuration: 2600,
+        stdDevDuration: 400,
       },
       apdex: 0.968,
       errors: {
@@ -72,6 +74,7 @@ export function sampleServices(): ServiceReport[] {
         p99Duration: 5100,
         minDuration: 120,
         maxDuration: 9800,
+        stdDevDuration: 400,
       },
       apdex: 0.801,
       errors: {
@@ -105,6 +108,7 @@ export function silentService(name = 'legacy-sync'): ServiceReport {
       p99Duration: null,
       minDuration: null,
       maxDuration: null,
+      stdDevDuration: null,
     },
     apdex: null,
     errors: { total: 0, errorRate: null, topErrors: [] },
@@ -143,6 +147,7 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
       p99Duration: 4300,
       minDuration: 45,
       maxDuration: 9800,
+      stdDevDuration: 400,
       apdex: 0.912,
       trend: { direction: 'stable', percentChange: 2.47, pValue: 0.42, previousAvgDuration: 696.4, previousOperations: 1203 },
       timeline: [],
@@ -160,14 +165,30 @@ export function buildReport(overrides: Partial<Report> = {}): Report {
     ],
     issues: ['n8n: High error rate (5.8%)', 'n8n: Performance degrading (+15.3%)'],
     findings: [
-      { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since: null, text: 'High error rate (5.8%)' },
-      { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
+      {
+        kind: 'high_error_rate',
+        service: 'n8n',
+        value: 5.77,
+        limit: 5,
+        since: null,
+        sinceWindowStart: false,
+        text: 'High error rate (5.8%)',
+      },
+      {
+        kind: 'degrading',
+        service: 'n8n',
+        value: 15.3,
+        limit: 10,
+        since: null,
+        sinceWindowStart: false,
+        text: 'Performance degrading (+15.3%)',
+      },
     ],
     recommendations: [
       'Investigate n8n failures: start with its most frequent errors',
       'Compare recent n8n changes with the previous period to find the regression',
     ],
-    dataQuality: { invalidDurations: 0, skippedRows: 0 },
+    dataQuality: { invalidDurations: 0, skippedRows: 0, statuses: [{ status: 'success', count: 10, failures: 0 }] },
     alerts: null,
     gates: null,
     ...overrides,
@@ -184,6 +205,7 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
     p99Duration: null,
     minDuration: null,
     maxDuration: null,
+    stdDevDuration: null,
   };
   return buildReport({
     healthScore: null,
@@ -205,7 +227,15 @@ export function buildNoDataReport(overrides: Partial<Report> = {}): Report {
     mostFrequentErrors: [],
     issues: ['No operations in the current period'],
     findings: [
-      { kind: 'no_operations', service: null, value: null, limit: null, since: null, text: 'No operations in the current period' },
+      {
+        kind: 'no_operations',
+        service: null,
+        value: null,
+        limit: null,
+        since: null,
+        sinceWindowStart: false,
+        text: 'No operations in the current period',
+      },
     ],
     recommendations: ['Check that the services are running and logging to integration_logs'],
     ...overrides,

@@ -75,7 +75,17 @@ export function operation(window: WindowName, name: string, op: string, stats: S
 }
 
 export function result(stats: StatsRow[], errors: ErrorCountRow[] = []): SourceResult {
-  return { kind: 'file', aggregation: 'client', skippedRows: 0, stats, timeline: [], errors, impossibleTimes: 0, rollup: null };
+  return {
+    kind: 'file',
+    aggregation: 'client',
+    skippedRows: 0,
+    stats,
+    timeline: [],
+    errors,
+    impossibleTimes: 0,
+    statuses: [],
+    rollup: null,
+  };
 }
 
 /** An error group of one operation whose example is its fingerprint. */

@@ -37,6 +37,12 @@ export function systemPython(): string {
   return requireComponent('python3');
 }
 
+/** Debian's /usr/bin/python3 with python3-prometheus-client: an OpenMetrics parser (its openmetrics.parser). */
+export function prometheusClientPython(): string {
+  requireComponent('prometheus_client');
+  return '/usr/bin/python3';
+}
+
 export function jqPath(): string {
   return requireComponent('jq');
 }

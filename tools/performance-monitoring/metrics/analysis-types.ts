@@ -5,6 +5,14 @@ import type { Aggregation, ErrorCountRow, Percentiles, SourceKind } from '../sou
 import type { Health, HealthStatus } from './health.js';
 import type { RawFigures, ShownFigures } from './shown.js';
 
+/** One status value seen among the current window's operations, and the failures the tool
+ *  counted among them (docs/sources.md). */
+export interface StatusSeen {
+  status: string | null;
+  count: number;
+  failures: number;
+}
+
 export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
 export type { HealthStatus };
 export type ServiceStatus = 'healthy' | 'issues' | 'silent';
@@ -41,6 +49,8 @@ export interface Finding {
   limit: number | null;
   /** Start of the latest unbroken run of buckets over the limit (docs/timeline.md); null when unknown. */
   since: Date | null;
+  /** The run reaches the window's start: `since` is that start, and the issue held throughout the window. */
+  sinceWindowStart: boolean;
 }
 
 /** The window cut into buckets (docs/timeline.md): width and every bucket's start, oldest first. */
@@ -96,5 +106,6 @@ export interface Analysis {
   errors: ErrorCountRow[];
   /** System findings, then each service's, in report order (docs/metrics.md). */
   findings: Finding[];
-  dataQuality: { invalidDurations: number; skippedRows: number };
+  /** statuses: null when the source could not say (rollups, an older RPC): docs/sources.md. */
+  dataQuality: { invalidDurations: number; skippedRows: number; statuses: StatusSeen[] | null };
 }

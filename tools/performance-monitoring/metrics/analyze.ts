@@ -11,6 +11,7 @@ import type {
   OperationBreakdown,
   ServiceAnalysis,
   ServiceStatus,
+  StatusSeen,
   TimelineAnalysis,
 } from './analysis-types.js';
 import { serviceFindings, systemFindings } from './findings.js';
@@ -52,7 +53,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
   const width = bucketSeconds(query.start, query.end);
   const timelines = timelinesOf(bucketStarts(query.start, query.end, width), result.timeline);
   const timeline: TimelineAnalysis = { bucketSeconds: width, starts: timelines.starts.map((s) => new Date(s * 1000)) };
-  const services = serviceAnalyses(index, result.errors, query.threshold, timelines, timeline.starts);
+  const services = serviceAnalyses(index, result.errors, query.threshold, timelines, { starts: timeline.starts, windowStart: query.start });
   const health = computeHealth({
     errorRate: current.errorRate,
     avgDuration: current.avgDuration,
@@ -66,6 +67,7 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
       starts: timeline.starts,
       threshold: query.threshold,
       previousAvg: overallPrevious.avgDuration,
+      windowStart: query.start,
     }),
   );
   return {
@@ -96,7 +98,11 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
     findings: [...system, ...services.flatMap((s) => s.findings)],
     // Like every figure of the report, data quality speaks of the current window.
     // Rows with an impossible created_at (docs/sources.md) are skipped rows on every source.
-    dataQuality: { invalidDurations: current.invalidDurations, skippedRows: result.skippedRows + result.impossibleTimes },
+    dataQuality: {
+      invalidDurations: current.invalidDurations,
+      skippedRows: result.skippedRows + result.impossibleTimes,
+      statuses: statusesSeen(result, current.operations),
+    },
   };
 }
 
@@ -166,7 +172,7 @@ function serviceAnalyses(
   errors: ErrorCountRow[],
   threshold: number,
   timelines: Timelines,
-  starts: Date[],
+  { starts, windowStart }: { starts: Date[]; windowStart: Date },
 ): ServiceAnalysis[] {
   const services = [...index.services].map(([service, windows]): ServiceAnalysis => {
     const current: Figures = figuresOf(windows.current);
@@ -174,7 +180,7 @@ function serviceAnalyses(
     const trend = computeTrend(windows.current, windows.previous);
     const timeline = timelines.services.get(service) ?? timelines.starts.map(() => figuresOf(EMPTY_STATS));
     const findings = serviceFindings(service, current, previous, trend, threshold).map((f) =>
-      withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration }),
+      withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration, windowStart }),
     );
     return {
       service,
@@ -216,4 +222,11 @@ function slowest(operations: StatsIndex['operations']): OperationAnalysis[] {
       ),
     )
     .slice(0, TOP_SLOWEST);
+}
+
+/** The status values as decoded (most first, ties by value); null when the source could not count
+ *  them although the window has operations: rollups keep no status, an older RPC returns none. */
+function statusesSeen(result: SourceResult, operations: number): StatusSeen[] | null {
+  if ((result.rollup !== null && result.rollup.hours > 0) || (result.statuses.length === 0 && operations > 0)) return null;
+  return result.statuses.map(({ status, operations: count, failures }) => ({ status, count, failures }));
 }

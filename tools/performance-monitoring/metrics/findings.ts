@@ -13,7 +13,7 @@ export const LIMITS = {
   trendChange: 10,
 } as const;
 
-type Draft<K> = Omit<Finding, 'kind' | 'service' | 'since'> & { kind: K };
+type Draft<K> = Omit<Finding, 'kind' | 'service' | 'since' | 'sinceWindowStart'> & { kind: K };
 
 export function serviceFindings(service: string, current: Figures, previous: Figures, trend: TrendAnalysis, threshold: number): Finding[] {
   const drafts: Draft<ServiceFindingKind>[] = [];
@@ -27,7 +27,7 @@ export function serviceFindings(service: string, current: Figures, previous: Fig
     if (p95 !== null && p95 > 2 * threshold) drafts.push({ kind: 'slow_p95', value: p95, limit: 2 * threshold });
     if (trend.direction === 'degrading') drafts.push({ kind: 'degrading', value: trend.shown.percentChange, limit: LIMITS.trendChange });
   }
-  return drafts.map((d) => ({ ...d, service, since: null }));
+  return drafts.map((d) => ({ ...d, service, since: null, sinceWindowStart: false }));
 }
 
 export interface SystemFigures {
@@ -47,5 +47,5 @@ export function systemFindings({ current, healthScore }: SystemFigures, threshol
     if (healthScore !== null && healthScore < LIMITS.healthScore)
       drafts.push({ kind: 'health_low', value: healthScore, limit: LIMITS.healthScore });
   }
-  return drafts.map((d) => ({ ...d, service: null, since: null }));
+  return drafts.map((d) => ({ ...d, service: null, since: null, sinceWindowStart: false }));
 }

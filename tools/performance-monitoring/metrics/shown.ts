@@ -15,6 +15,8 @@ export interface ShownFigures {
   p99: number | null;
   minDuration: number | null;
   maxDuration: number | null;
+  /** The durations' sample standard deviation (sqrt of var_samp), ms; null below 2 samples. */
+  stdDevDuration: number | null;
   apdex: number | null;
 }
 
@@ -36,6 +38,7 @@ export function shownFigures(f: RawFigures): ShownFigures {
     p99: roundMs(f.p99),
     minDuration: roundMs(f.minDuration),
     maxDuration: roundMs(f.maxDuration),
+    stdDevDuration: roundMs(f.varDuration === null ? null : Math.sqrt(f.varDuration)),
     apdex: roundApdex(f.apdex),
   };
 }

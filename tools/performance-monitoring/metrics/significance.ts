@@ -194,3 +194,26 @@ export function isSignificant(pValue: number | null): boolean {
   const shown = roundPValue(pValue);
   return shown !== null && shown < SIGNIFICANCE_LEVEL;
 }
+
+/** One-sided p of Welch's test that `after`'s mean is above `before`'s (docs/gates.md); null untestable. */
+export function welchRiseP(before: SampleSummary, after: SampleSummary): number | null {
+  const test = welchTTest(after, before);
+  if (test.pValue === null) return null;
+  // Two-sided p halved on the side of the rise; a fall leaves 1 - p/2.
+  return test.t > 0 ? test.pValue / 2 : 1 - test.pValue / 2;
+}
+
+/** Student's t with this many degrees of freedom is the normal distribution to ~1e-9. */
+const NORMAL_DF = 1e9;
+
+/** One-sided p of the pooled two-proportion z-test that `after`'s rate (0-1, of `operations`) is
+ *  above `before`'s (docs/gates.md); null without operations on either side. */
+export function proportionRiseP(before: { rate: number; operations: number }, after: { rate: number; operations: number }): number | null {
+  if (before.operations === 0 || after.operations === 0) return null;
+  const pooled = (before.rate * before.operations + after.rate * after.operations) / (before.operations + after.operations);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / before.operations + 1 / after.operations));
+  if (se === 0) return after.rate > before.rate ? 0 : 1;
+  const z = (after.rate - before.rate) / se;
+  const twoSided = studentTwoSidedP(z, NORMAL_DF);
+  return z > 0 ? twoSided / 2 : 1 - twoSided / 2;
+}

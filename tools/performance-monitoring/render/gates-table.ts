@@ -48,7 +48,7 @@ export function baselineHead(baseline: BaselineReport): string[] {
   const { start, end, hours } = baseline.period;
   return [
     `Baseline: ${baseline.file}, ${start} – ${end} (${formatNumber(hours, 4)}h, T=${formatCount(baseline.threshold)}ms)`,
-    `Regression: p95/avg > +${formatNumber(baseline.regressionPct, 2)}% (20+ samples), errors > +1 pt (5+ failures), silent`,
+    `Regression: p95/avg > +${formatNumber(baseline.regressionPct, 2)}% (20+ samples, mean up at p < 0.01), errors > +1 pt (5+ failures, p < 0.01), silent`,
     ...baseline.notes.map((note) => `Note: ${note}`),
   ];
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { toolFile } from '../base/paths.js';
 import type { BaselineReport, GatesReport } from '../gates/types.js';
-import { headingOf, type Outline, type OutlinePart, type OutlineSection, outline, trendCell } from '../report/outline.js';
+import { headingOf, issuesWithSince, type Outline, type OutlinePart, type OutlineSection, outline, trendCell } from '../report/outline.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
@@ -267,7 +267,7 @@ function sectionBody(section: OutlineSection, report: TimedReport, shape: Outlin
     case 'overall':
       return overall(shape);
     case 'issues':
-      return list(report.issues, '❌', '');
+      return list(issuesWithSince(report), '❌', '');
     case 'recommendations':
       return list(report.recommendations, '💡', '');
     case 'services':

@@ -2,7 +2,7 @@
 // for $GITHUB_STEP_SUMMARY, pull-request comments and wiki pages (docs/formats.md). Lists are cut and
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
 import type { BaselineReport } from '../gates/types.js';
-import { headingOf, type Outline, type OutlineSection, outline, sectionsOf, trendCell } from '../report/outline.js';
+import { headingOf, issuesWithSince, type Outline, type OutlineSection, outline, sectionsOf, trendCell } from '../report/outline.js';
 import { SERVICE_STYLE } from '../report/style.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
@@ -143,7 +143,7 @@ function sectionBody(section: OutlineSection, report: Report, shape: Outline): s
     case 'overall':
       return overall(shape);
     case 'issues':
-      return bullets(report.issues, '❌', '');
+      return bullets(issuesWithSince(report), '❌', '');
     case 'recommendations':
       return bullets(report.recommendations, '💡', '');
     case 'services':

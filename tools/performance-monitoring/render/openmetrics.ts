@@ -1,8 +1,9 @@
-// `--format openmetrics`: the report as Prometheus text exposition (format 0.0.4), the format
-// node_exporter's textfile collector reads, so a cron job's figures reach Prometheus and Grafana.
-// One gauge family per figure; the overall figure is the sample without a `service` label
-// (with one --service, that service's sample only; with several, every sample carries the set).
-// Durations in seconds and rates as ratios (Prometheus naming); no client timestamps.
+// `--format openmetrics`: the report as OpenMetrics 1.0 text (ending `# EOF`), which promtool,
+// OpenMetrics parsers and node_exporter's textfile collector read, so a cron job's figures reach
+// Prometheus and Grafana (docs/formats.md). Per-service figures and overall figures live in
+// families of their own (`perfmon_*{service}` and `perfmon_overall_*`), so a sum over a family
+// never counts a run twice. Every series carries `scope` (`all`, or the --service name): files of
+// runs with different --service never hold the same series. Durations in seconds, rates as ratios.
 import { type Report, serviceSetOf } from '../report/types.js';
 import { roundTo } from '../text/round.js';
 
@@ -11,12 +12,17 @@ export const METRIC = {
   operations: 'perfmon_operations',
   failures: 'perfmon_failures',
   errorRatio: 'perfmon_error_ratio',
-  p50: 'perfmon_duration_p50_seconds',
-  p95: 'perfmon_duration_p95_seconds',
-  p99: 'perfmon_duration_p99_seconds',
+  duration: 'perfmon_duration_seconds',
   avgDuration: 'perfmon_duration_average_seconds',
   apdex: 'perfmon_apdex',
   trend: 'perfmon_duration_change_ratio',
+  overallOperations: 'perfmon_overall_operations',
+  overallFailures: 'perfmon_overall_failures',
+  overallErrorRatio: 'perfmon_overall_error_ratio',
+  overallDuration: 'perfmon_overall_duration_seconds',
+  overallAvgDuration: 'perfmon_overall_duration_average_seconds',
+  overallApdex: 'perfmon_overall_apdex',
+  overallTrend: 'perfmon_overall_duration_change_ratio',
   health: 'perfmon_health_score',
   threshold: 'perfmon_threshold_seconds',
   window: 'perfmon_window_seconds',
@@ -31,136 +37,141 @@ interface Sample {
 }
 interface Family {
   name: string;
+  type: 'gauge' | 'summary';
   help: string;
   samples: Sample[];
 }
 
-/** The three quantiles docs/formats.md names. One family each: promtool refuses a `quantile` label
- *  on anything but a summary, and a summary's `_count`/`_sum` would claim a cumulative count
- *  that a windowed report does not have. */
+/** The quantiles docs/formats.md names, as the `quantile` label of one summary family. Only a
+ *  summary may carry that label (promtool refuses it on a gauge); its `_count` and `_sum` are
+ *  optional in OpenMetrics and left out: they are counters, which a window's figures are not. */
 const QUANTILES = [
-  ['p50', '0.5', 'p50Duration'],
-  ['p95', '0.95', 'p95Duration'],
-  ['p99', '0.99', 'p99Duration'],
+  ['0.5', 'p50Duration'],
+  ['0.95', 'p95Duration'],
+  ['0.99', 'p99Duration'],
 ] as const;
 
-/** Label values escaped as the text format wants: backslash, double quote, line feed. */
+/** Label values escaped as OpenMetrics wants: backslash, double quote, line feed. */
 export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** HELP text escapes backslash and line feed only. */
-const escapeHelp = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-
-/** A run for several --service names labels every sample `service_set`: the names sorted, joined
- *  by commas, a comma or backslash in a name escaped by a backslash (docs/formats.md). So files of
- *  runs for different sets, or for one service, never hold the same series. */
-export function serviceSetLabel(services: readonly string[]): string {
-  return [...services]
-    .sort()
-    .map((name) => name.replace(/[\\,]/g, (c) => `\\${c}`))
-    .join(',');
-}
-
-/** The labels every sample of the run carries: none for all services, `service` for one,
- *  `service_set` for several. */
-function scopeLabels(report: Report): Labels {
-  const set = serviceSetOf(report);
-  if (set === null) return {};
-  if (set.length === 1) return { service: set[0] ?? '' };
-  return { service_set: serviceSetLabel(set) };
-}
+/** HELP text escapes backslash, double quote and line feed (OpenMetrics' escaped-string). */
+const escapeHelp = (text: string) => escapeLabelValue(text);
 
 const seconds = (ms: number | null) => (ms === null ? null : roundTo(ms / 1000, 4));
 const ratio = (percent: number | null) => (percent === null ? null : roundTo(percent / 100, 4));
 const epochSeconds = (iso: string) => roundTo(Date.parse(iso) / 1000, 3);
 
-/** One row of figures: overall (no labels) or a service (`service="..."`). */
-interface Row {
-  labels: Labels;
+/** The run's scope label: `all`, the --service name, or a set's names sorted and joined by `,`
+ *  (so runs of different sets, or of one service, never write the same series). */
+function scopeOf(report: Report): string {
+  const services = serviceSetOf(report);
+  return services === null ? 'all' : [...services].sort().join(',');
+}
+
+/** One scope's figures: the overall ones, or a service's. */
+interface Figures {
   operations: number;
   failures: number;
   errorRate: number | null;
-  durations: Record<(typeof QUANTILES)[number][2] | 'avgDuration', number | null>;
+  durations: Record<(typeof QUANTILES)[number][1] | 'avgDuration', number | null>;
   apdex: number | null;
   trendPercent: number | null;
 }
 
-function rows(report: Report): Row[] {
-  const { overall } = report;
-  const scope = scopeLabels(report);
-  const all: Row = {
-    labels: scope,
-    operations: overall.totalOperations,
-    failures: overall.failedOperations,
-    errorRate: overall.errorRate,
-    durations: overall,
-    apdex: overall.apdex,
-    trendPercent: overall.trend.percentChange,
-  };
-  // With one --service the overall figures are that service's (docs/json.md): written once, labelled,
-  // so .prom files of runs for different services never hold the same series. A set's overall
-  // figures are its own, labelled with the set.
+/** The five figure families (gauges, and the duration summary) of one set of rows. */
+function figureFamilies(
+  names: Record<'operations' | 'failures' | 'errorRatio' | 'duration' | 'avgDuration' | 'apdex' | 'trend', string>,
+  rows: { labels: Labels; figures: Figures }[],
+  of: string,
+): Family[] {
+  const per = (pick: (f: Figures) => number | null) => rows.map((row) => ({ labels: row.labels, value: pick(row.figures) }));
   return [
-    ...(typeof report.service === 'string' ? [] : [all]),
-    ...report.services.map((s) => ({
-      labels: { service: s.service, ...scope },
+    { name: names.operations, type: 'gauge', help: `Operations in the report window, ${of}.`, samples: per((f) => f.operations) },
+    { name: names.failures, type: 'gauge', help: `Failed operations in the report window, ${of}.`, samples: per((f) => f.failures) },
+    {
+      name: names.errorRatio,
+      type: 'gauge',
+      help: `Failed operations / operations in the window (0-1), ${of}.`,
+      samples: per((f) => ratio(f.errorRate)),
+    },
+    {
+      name: names.duration,
+      type: 'summary',
+      help: `Operation duration quantiles in the window, seconds (exact, not estimated), ${of}.`,
+      samples: rows.flatMap((row) =>
+        QUANTILES.map(([quantile, field]) => ({ labels: { ...row.labels, quantile }, value: seconds(row.figures.durations[field]) })),
+      ),
+    },
+    {
+      name: names.avgDuration,
+      type: 'gauge',
+      help: `Mean operation duration in the window, seconds, ${of}.`,
+      samples: per((f) => seconds(f.durations.avgDuration)),
+    },
+    { name: names.apdex, type: 'gauge', help: `Apdex score in the window (0-1), ${of}.`, samples: per((f) => f.apdex) },
+    {
+      name: names.trend,
+      type: 'gauge',
+      help: `Change of the mean duration against the previous window (0.1 = 10% slower), ${of}.`,
+      samples: per((f) => ratio(f.trendPercent)),
+    },
+  ];
+}
+
+function families(report: Report): Family[] {
+  // Which run wrote the series (docs/formats.md: the one safe layout of a textfile directory).
+  const scope: Labels = { scope: scopeOf(report) };
+  const { overall } = report;
+  const services = report.services.map((s) => ({
+    labels: { ...scope, service: s.service },
+    figures: {
       operations: s.operations.total,
       failures: s.operations.failed,
       errorRate: s.errors.errorRate,
       durations: s.performance,
       apdex: s.apdex,
       trendPercent: s.trend.percentChange,
-    })),
-  ];
-}
-
-function families(report: Report): Family[] {
-  const all = rows(report);
-  const per = (pick: (row: Row) => number | null) => all.map((row) => ({ labels: row.labels, value: pick(row) }));
-  // A --service run labels its run-wide figures too: one file per service (or set), no shared series.
-  const scope = scopeLabels(report);
+    },
+  }));
+  const all = {
+    labels: scope,
+    figures: {
+      operations: overall.totalOperations,
+      failures: overall.failedOperations,
+      errorRate: overall.errorRate,
+      durations: overall,
+      apdex: overall.apdex,
+      trendPercent: overall.trend.percentChange,
+    },
+  };
+  const run = (name: string, help: string, value: number | null): Family => ({
+    name,
+    type: 'gauge',
+    help,
+    samples: [{ labels: scope, value }],
+  });
   return [
-    { name: METRIC.operations, help: 'Operations in the report window.', samples: per((r) => r.operations) },
-    { name: METRIC.failures, help: 'Failed operations in the report window.', samples: per((r) => r.failures) },
-    { name: METRIC.errorRatio, help: 'Failed operations / operations in the window (0-1).', samples: per((r) => ratio(r.errorRate)) },
-    ...QUANTILES.map(([key, q, field]) => ({
-      name: METRIC[key],
-      help: `Operation duration, ${q} quantile in the window, seconds (exact, not estimated).`,
-      samples: per((r) => seconds(r.durations[field])),
-    })),
-    {
-      name: METRIC.avgDuration,
-      help: 'Mean operation duration in the window, seconds.',
-      samples: per((r) => seconds(r.durations.avgDuration)),
-    },
-    { name: METRIC.apdex, help: 'Apdex score in the window (0-1), satisfied under the threshold.', samples: per((r) => r.apdex) },
-    {
-      name: METRIC.trend,
-      help: 'Change of the mean duration against the previous window (0.1 = 10% slower).',
-      samples: per((r) => ratio(r.trendPercent)),
-    },
-    { name: METRIC.health, help: 'Health score (0-100) of the report.', samples: [{ labels: scope, value: report.healthScore }] },
-    {
-      name: METRIC.threshold,
-      help: 'Response-time threshold of the report, seconds.',
-      samples: [{ labels: scope, value: seconds(report.threshold) }],
-    },
-    {
-      name: METRIC.window,
-      help: 'Length of the report window, seconds.',
-      samples: [{ labels: scope, value: roundTo(report.period.hours * 3600, 3) }],
-    },
-    {
-      name: METRIC.windowEnd,
-      help: 'End of the report window, Unix time in seconds.',
-      samples: [{ labels: scope, value: epochSeconds(report.period.end) }],
-    },
-    {
-      name: METRIC.generated,
-      help: 'When the report was made, Unix time in seconds.',
-      samples: [{ labels: scope, value: epochSeconds(report.generatedAt) }],
-    },
+    ...figureFamilies(METRIC, services, 'per service'),
+    ...figureFamilies(
+      {
+        operations: METRIC.overallOperations,
+        failures: METRIC.overallFailures,
+        errorRatio: METRIC.overallErrorRatio,
+        duration: METRIC.overallDuration,
+        avgDuration: METRIC.overallAvgDuration,
+        apdex: METRIC.overallApdex,
+        trend: METRIC.overallTrend,
+      },
+      [all],
+      'over all the services of the report',
+    ),
+    run(METRIC.health, 'Health score (0-100) of the report.', report.healthScore),
+    run(METRIC.threshold, 'Response-time threshold of the report, seconds.', seconds(report.threshold)),
+    run(METRIC.window, 'Length of the report window, seconds.', roundTo(report.period.hours * 3600, 3)),
+    run(METRIC.windowEnd, 'End of the report window, Unix time in seconds.', epochSeconds(report.period.end)),
+    run(METRIC.generated, 'When the report was made, Unix time in seconds.', epochSeconds(report.generatedAt)),
   ];
 }
 
@@ -171,12 +182,12 @@ function sampleLine(name: string, { labels, value }: Sample): string | null {
   return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${value}`;
 }
 
-/** The exposition text, ending with a newline. */
+/** The exposition text: the families, `# EOF`, a newline. */
 export function renderOpenMetrics(report: Report): string {
   const lines = families(report).flatMap((family) => [
     `# HELP ${family.name} ${escapeHelp(family.help)}`,
-    `# TYPE ${family.name} gauge`,
+    `# TYPE ${family.name} ${family.type}`,
     ...family.samples.flatMap((sample) => sampleLine(family.name, sample) ?? []),
   ]);
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n# EOF\n`;
 }

@@ -59,7 +59,7 @@ export function baselineLines(baseline: BaselineReport, colors: Colors): string[
   const { start, end, hours } = baseline.period;
   const head = [
     `Baseline: ${clean(baseline.file)}, ${clean(start)} - ${clean(end)} (${formatNumber(hours, 4)}h, T=${formatCount(baseline.threshold)}ms)`,
-    `Regression: p95/avg > +${formatNumber(baseline.regressionPct, 2)}% (20+ samples), errors > +1 pt (5+ failures), silent`,
+    `Regression: p95/avg > +${formatNumber(baseline.regressionPct, 2)}% (20+ samples, mean up at p < 0.01), errors > +1 pt (5+ failures, p < 0.01), silent`,
     ...baseline.notes.map((note) => colors.yellow(`Note: ${clean(note)}`)),
   ];
   const blocks = [baseline.overall, ...baseline.services].flatMap((entry) => ['', ...entryBlock(entry, colors)]);

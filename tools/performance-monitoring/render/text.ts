@@ -2,13 +2,12 @@
 // fields docs/json.md added, in the order, titles and wording of report/outline.ts. Every string that
 // comes from logs goes through `clean` first.
 
-import { type Outline, type OutlineSection, outline, sectionsOf, trendLine } from '../report/outline.js';
+import { issuesWithSince, type Outline, type OutlineSection, outline, sectionsOf, trendLine } from '../report/outline.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import type { AlertCondition, AlertsReport, ChannelOutcome, ErrorEntry, Report, ServiceReport, SlowOperation } from '../report/types.js';
 import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
 import { forTerminalLine as clean } from '../text/safe-text.js';
 import { type Colors, createColors } from './colors.js';
-import { formatClock } from './deep-dive-rows.js';
 import { operationLines, sparklineLines, timelineLines } from './service-tables.js';
 import { baselineLines, gateLines } from './text-gates.js';
 
@@ -109,15 +108,8 @@ function overallLines({ figures, dataQuality }: Outline): string[] {
   ];
 }
 
-function issueLines({ issues, findings, period }: Report, colors: Colors): string[] {
-  // issues[i] and findings[i] are the same issue (both in report order).
-  return issues.map((issue, i) => colors.red(`❌ ${clean(issue)}${sinceText(findings[i]?.since ?? null, period.hours)}`));
-}
-
-/** ` since 14:00 UTC`; a window over 24 hours holds the same time of day twice, so its
- *  dates are shown: ` since Nov 19 14:00 UTC`. Empty without a since. */
-export function sinceText(since: string | null, hours: number): string {
-  return since === null ? '' : ` since ${formatClock(since, hours)} UTC`;
+function issueLines(report: Report, colors: Colors): string[] {
+  return issuesWithSince(report).map((issue) => colors.red(`❌ ${clean(issue)}`));
 }
 
 function serviceLines(services: ServiceReport[], colors: Colors, spark: SparklineOptions): string[] {

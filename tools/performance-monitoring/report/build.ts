@@ -69,7 +69,15 @@ export function buildReport(analysis: Analysis, gates: GatesReport | null = null
 
 /** The finding's value is already shown (rounded in its unit) by metrics/findings.ts. */
 function reportFinding(f: Finding): ReportFinding {
-  return { kind: f.kind, service: f.service, value: f.value, limit: f.limit, since: f.since?.toISOString() ?? null, text: issueText(f) };
+  return {
+    kind: f.kind,
+    service: f.service,
+    value: f.value,
+    limit: f.limit,
+    since: f.since?.toISOString() ?? null,
+    sinceWindowStart: f.sinceWindowStart,
+    text: issueText(f),
+  };
 }
 
 function durations(f: Figures): Durations {
@@ -81,6 +89,7 @@ function durations(f: Figures): Durations {
     p99Duration: f.shown.p99,
     minDuration: f.shown.minDuration,
     maxDuration: f.shown.maxDuration,
+    stdDevDuration: f.shown.stdDevDuration,
   };
 }
 

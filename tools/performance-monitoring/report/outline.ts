@@ -8,6 +8,7 @@ import { LIMITS } from '../metrics/findings.js';
 import { formatChange, formatCount, formatCountOf, formatFixed, formatMs, formatNumber, formatPercent } from '../text/format.js';
 import { HEALTH_STYLE, type Tint, TREND_ICON } from './style.js';
 import { type Report, serviceSetOf, singleServiceOf, type Trend } from './types.js';
+import { sinceWords } from './wording.js';
 
 /** The largest duration kept as a sample: PostgreSQL's integer, as sql/aggregate.sql filters it. */
 const MAX_DURATION_MS = 2_147_483_647;
@@ -55,7 +56,8 @@ export type FigureField =
   | 'apdex'
   | 'trend'
   | 'invalidDurations'
-  | 'skippedRows';
+  | 'skippedRows'
+  | 'statuses';
 
 export interface Figure {
   field: FigureField;
@@ -69,7 +71,7 @@ export interface Figure {
 }
 
 export interface QualityNote {
-  field: Extract<FigureField, 'invalidDurations' | 'skippedRows'>;
+  field: Extract<FigureField, 'invalidDurations' | 'skippedRows' | 'statuses'>;
   /** A row's label (`Skipped unreadable rows`) beside its count (`value`). */
   label: string;
   value: string;
@@ -220,7 +222,7 @@ function figures(report: Report): Figure[] {
 /** What the figures left out, each only when it happened. `invalidDurations` counts every
  *  duration outside 0..2,147,483,647 ms (the sources' integer column), negative (clock skew) or
  *  too large to be one: a note saying only "negative" misread a 3,000,000,000 ms row. */
-function qualityNotes({ invalidDurations, skippedRows }: Report['dataQuality']): QualityNote[] {
+function qualityNotes({ invalidDurations, skippedRows, statuses }: Report['dataQuality']): QualityNote[] {
   const why = `(negative or over ${formatCount(MAX_DURATION_MS)} ms)`;
   const notes: QualityNote[] = [];
   if (invalidDurations > 0) {
@@ -239,5 +241,43 @@ function qualityNotes({ invalidDurations, skippedRows }: Report['dataQuality']):
       phrase: `${formatCountOf(skippedRows, 'unreadable row', 'unreadable rows')} skipped`,
     });
   }
+  const uncounted = uncountedFailureWords(statuses);
+  if (uncounted.length > 0) {
+    const named = uncounted.map((s) => `'${s.status}' (${formatCount(s.count - s.failures)})`).join(', ');
+    notes.push({
+      field: 'statuses',
+      label: 'Statuses that look like failures, not counted as failed',
+      value: named,
+      phrase: `status ${named} not counted as failed (only error is: docs/sources.md)`,
+    });
+  }
   return notes;
+}
+
+/** Words of a failure the tool does not count (docs/sources.md): `failed` in a table, `timeout`,
+ *  `FATAL`, `crashed`... A status the tool counts (error) or whose rows all failed by level is left out. */
+const FAILURE_LIKE =
+  /fail|err|fatal|crash|abort|timeout|timed.?out|exception|panic|reject|denied|refused|broken|unhealthy|critical|^ko$|^nok$|^bad$/i;
+/** The note names a status in every format's markup unescaped (the figures' values are plain):
+ *  only a short word of letters, digits and `_.:-` is named; the JSON keeps every value. */
+const NAMEABLE = /^[A-Za-z0-9_.:-]{1,40}$/;
+
+function uncountedFailureWords(statuses: Report['dataQuality']['statuses']): { status: string; count: number; failures: number }[] {
+  return (statuses ?? []).flatMap((seen) =>
+    seen.status !== null &&
+    NAMEABLE.test(seen.status) &&
+    seen.status.toLowerCase() !== 'error' &&
+    seen.failures < seen.count &&
+    FAILURE_LIKE.test(seen.status)
+      ? [{ status: seen.status, count: seen.count, failures: seen.failures }]
+      : [],
+  );
+}
+
+/** The issues as every format lists them: each with since when it holds (docs/timeline.md). */
+export function issuesWithSince(report: Report): string[] {
+  return report.issues.map((issue, i) => {
+    const finding = report.findings[i];
+    return `${issue}${finding ? sinceWords(finding, report.period.end) : ''}`;
+  });
 }

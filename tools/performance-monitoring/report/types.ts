@@ -15,6 +15,8 @@ export interface ReportFinding {
   value: number | null;
   limit: number | null;
   since: string | null;
+  /** docs/timeline.md: the run reaches the window's start (`since` is that start): `throughout the window`. */
+  sinceWindowStart: boolean;
   text: string;
 }
 
@@ -36,6 +38,8 @@ export interface Durations {
   p99Duration: number | null;
   minDuration: number | null;
   maxDuration: number | null;
+  /** Sample standard deviation of the durations, ms; null below 2 samples (--baseline's Welch test). */
+  stdDevDuration: number | null;
 }
 
 /** One timeline bucket (docs/timeline.md), at the same index as its start in `timeline.starts`. */
@@ -150,7 +154,12 @@ export interface Report {
   issues: string[];
   findings: ReportFinding[];
   recommendations: string[];
-  dataQuality: { invalidDurations: number; skippedRows: number };
+  dataQuality: {
+    invalidDurations: number;
+    skippedRows: number;
+    /** Up to 20 status values of the current window's operations, most first (docs/sources.md). */
+    statuses: { status: string | null; count: number; failures: number }[] | null;
+  };
   alerts: AlertsReport | null;
   /** docs/gates.md; null without --fail-under, --assert or --baseline. */
   gates: GatesReport | null;

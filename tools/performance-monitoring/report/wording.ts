@@ -74,3 +74,19 @@ export function recommendations(findings: Finding[], threshold: number): string[
   }
   return [...services].map(([kind, names]) => recommendation(kind, names, threshold));
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const sameUtcDay = (a: Date, b: Date) =>
+  a.getUTCFullYear() === b.getUTCFullYear() && a.getUTCMonth() === b.getUTCMonth() && a.getUTCDate() === b.getUTCDate();
+
+/** Since when an issue holds (docs/timeline.md), after its text: ` throughout the window`,
+ *  ` since 14:00 UTC`, or ` since Dec 6 14:00 UTC` on another day than the window's end
+ *  (a time alone would read as today's). Empty without a since. */
+export function sinceWords(finding: { since: string | null; sinceWindowStart: boolean }, windowEnd: string): string {
+  if (finding.since === null) return '';
+  if (finding.sinceWindowStart) return ' throughout the window';
+  const at = new Date(finding.since);
+  const time = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+  const day = sameUtcDay(at, new Date(windowEnd)) ? '' : `${MONTHS[at.getUTCMonth()] ?? ''} ${at.getUTCDate()} `;
+  return ` since ${day}${time} UTC`;
+}

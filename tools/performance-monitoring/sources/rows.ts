@@ -150,6 +150,19 @@ function rowKey(kind: string, row: StatsRow | TimelineRow | ErrorOperationRow | 
   return JSON.stringify([kind, ...Object.values(row).filter((value) => typeof value === 'string'), ...bucket]);
 }
 
+function statusRow(decoder: Decoder, row: Row): void {
+  const status = read(row, 'message');
+  const seen = {
+    status: typeof status === 'string' ? status : null,
+    operations: count(row, 'operations'),
+    failures: count(row, 'failures'),
+  };
+  if (seen.operations === 0 || seen.failures > seen.operations)
+    throw new BadRow(`a status has ${seen.failures} failures of ${seen.operations} operations`);
+  if (decoder.result.statuses.some((other) => other.status === seen.status)) throw new BadRow('it repeats a status');
+  decoder.result.statuses.push(seen);
+}
+
 interface Decoder {
   result: Aggregates;
   errorRows: ErrorOperationRow[];
@@ -182,6 +195,9 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
     const hours = count(row, 'operations');
     if (hours > 0 && watermark === null) throw new BadRow('it read rollup hours without a rollup watermark');
     decoder.result.rollup = { watermark: watermark as number | null, hours };
+  } else if (kind === KINDS.status) {
+    statusRow(decoder, row);
+    return; // checked for repeats by value: a null status has no text for rowKey
   } else {
     decoder.result.impossibleTimes = count(row, 'operations');
     decoder.impossibleRows += 1;
@@ -191,11 +207,16 @@ function decodeRow(decoder: Decoder, raw: unknown): void {
   decoder.seen.add(key);
 }
 
+function compareNullable(a: string | null, b: string | null): number {
+  if (a === null || b === null) return (a === null ? 1 : 0) - (b === null ? 1 : 0);
+  return compareText(a, b);
+}
+
 /** `origin` names the source in the error, e.g. "PostgreSQL" or "Supabase RPC". */
 export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   if (!Array.isArray(rows)) throw new RuntimeError(`${origin} answered with something other than rows`);
   const decoder: Decoder = {
-    result: { stats: [], timeline: [], errors: [], impossibleTimes: 0, rollup: null },
+    result: { stats: [], timeline: [], errors: [], impossibleTimes: 0, statuses: [], rollup: null },
     errorRows: [],
     impossibleRows: 0,
     seen: new Set(),
@@ -210,6 +231,9 @@ export function decodeAggregateRows(rows: unknown, origin: string): Aggregates {
   });
   if (decoder.impossibleRows !== 1)
     throw new RuntimeError(`${origin} answered without its ${KINDS.impossibleTimes} row (an older sql/rpc.sql? install it again)`);
+  if (decoder.result.statuses.length > 20) throw new RuntimeError(`${origin} answered more than 20 status rows`);
+  // Rows come in no order: most first, ties by value (none last), whatever the engine.
+  decoder.result.statuses.sort((a, b) => b.operations - a.operations || compareNullable(a.status, b.status));
   decoder.result.errors = errorGroups(decoder.errorRows, origin);
   return decoder.result;
 }

@@ -5,13 +5,22 @@
 import { envValue, stdinMaxBytes, timeoutMs } from '../base/env.js';
 import { UsageError } from '../base/errors.js';
 import { forMessage } from '../text/safe-text.js';
+import type { FieldMapping } from './file/columns.js';
+import type { TimeUnit } from './file/formats.js';
 import { DEFAULT_TABLE, quoteTableName } from './sql/aggregate.js';
 import type { InputFormat, SourceKind } from './types.js';
 import { checkPostgresUrl, checkSupabaseUrl } from './url-checks.js';
 
 export type SourceSettings =
   | { kind: 'demo' }
-  | { kind: 'file'; paths: string[]; inputFormat: InputFormat | null; stdinMaxBytes: number }
+  | {
+      kind: 'file';
+      paths: string[];
+      inputFormat: InputFormat | null;
+      stdinMaxBytes: number;
+      mappings: readonly FieldMapping[];
+      timeUnit: TimeUnit;
+    }
   | { kind: 'postgres'; url: URL; table: string; timeoutMs: number; rollups: boolean }
   | { kind: 'supabase'; url: URL; key: string; table: string; timeoutMs: number; rollups: boolean };
 
@@ -20,6 +29,9 @@ export interface SourceChoice {
   demo: boolean;
   input: string[];
   inputFormat: InputFormat | null;
+  /** --map column=field (repeatable) and --time-unit: how files are read (docs/sources.md). */
+  map: FieldMapping[];
+  timeUnit: TimeUnit;
   source: SourceKind | null;
   /** --exact: never read the rollups. */
   exact: boolean;
@@ -36,7 +48,14 @@ export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessE
     case 'demo':
       return { kind: 'demo' };
     case 'file':
-      return { kind: 'file', paths: choice.input, inputFormat: choice.inputFormat, stdinMaxBytes: stdinMaxBytes(env) };
+      return {
+        kind: 'file',
+        paths: choice.input,
+        inputFormat: choice.inputFormat,
+        stdinMaxBytes: stdinMaxBytes(env),
+        mappings: distinctMappings(choice.map),
+        timeUnit: choice.timeUnit,
+      };
     case 'postgres':
       return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };
     case 'supabase':
@@ -49,6 +68,16 @@ export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessE
         rollups: !choice.exact,
       };
   }
+}
+
+/** One --map per column: a second one for the same column is a mistake, not an override. */
+function distinctMappings(mappings: FieldMapping[]): FieldMapping[] {
+  const seen = new Set<string>();
+  for (const { column } of mappings) {
+    if (seen.has(column)) throw new UsageError(`--map ${column}=...: given twice; map each column once`);
+    seen.add(column);
+  }
+  return mappings;
 }
 
 function chooseSourceKind(choice: SourceChoice, env: NodeJS.ProcessEnv): SourceKind {
@@ -106,13 +135,14 @@ function supabaseUrl(env: NodeJS.ProcessEnv): URL {
   return url;
 }
 
-/** Who the data belongs to, without secrets: alert state is kept per source identity. */
+/** Who the data belongs to, without secrets: the default alert scope (docs/alerting.md). Files are
+ *  `file` whatever their names: a log rotated or renamed is the same system, and the same alerts. */
 export function sourceIdentity(source: SourceSettings): string {
   switch (source.kind) {
     case 'demo':
       return 'demo';
     case 'file':
-      return `file:${[...source.paths].sort().join(',')}`;
+      return 'file';
     case 'supabase':
     case 'postgres':
       return `${source.kind}:${source.url.host}${source.url.pathname === '/' ? '' : source.url.pathname}`;

@@ -83,6 +83,15 @@ export interface ErrorOperationRow {
   example: string;
 }
 
+/** How often one status value was seen among the current window's operations (docs/sources.md). */
+export interface StatusCount {
+  /** As the source holds it; null where a file row has none. */
+  status: string | null;
+  operations: number;
+  /** Those the tool counted as failed. */
+  failures: number;
+}
+
 export interface Aggregates {
   stats: StatsRow[];
   /** Only the buckets that hold operations; the analysis fills the empty ones with zeros. */
@@ -91,6 +100,9 @@ export interface Aggregates {
   /** Operations (same filters as the windows) whose created_at is impossible (±infinity, before
    *  2000, year 10000 on): skipped rows, docs/sources.md. Counted by the aggregation over the whole table. */
   impossibleTimes: number;
+  /** Up to 20 status values of the current window's operations, most first: none are returned when
+   *  the figures come from the rollups (which keep no status) or from an RPC older than them. */
+  statuses: StatusCount[];
   /** The rollups, when the answer says they are installed (its 'rollup' row): their watermark,
    *  epoch seconds (every hour before it rolled up), null before the first refresh; and the
    *  complete hours this answer read from them (0: raw rows alone, exact percentiles). */

@@ -11,8 +11,9 @@
 -- overall and per service; bucket_start in epoch seconds; docs/timeline.md), 'error' (the top 10 error
 -- groups per service, current window, one row per operation of a group: operations = that
 -- operation's failures, failures = the group's, message = the fingerprint, example = the
--- group's most recent raw message; docs/error-groups.md) and one 'impossible_times' (operations whose created_at is
--- impossible, docs/sources.md: skipped rows).
+-- group's most recent raw message; docs/error-groups.md), one 'impossible_times' (operations whose created_at is
+-- impossible, docs/sources.md: skipped rows) and 'status' (up to 20 status values of the current
+-- window's operations: message = the value, operations and failures its counts; docs/sources.md).
 -- Every branch of the final UNION names every column, in the same order.
 -- NOT MATERIALIZED: rows stream into the grouping, never buffered whole.
 WITH logs AS NOT MATERIALIZED (
@@ -33,7 +34,8 @@ ops AS NOT MATERIALIZED (
     CASE WHEN created_at >= CAST($1 AS timestamptz)
       THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
     END AS bucket,
-    COALESCE(status = 'error' OR level = 'error', false) AS failed,
+    -- Without regard to case (docs/sources.md): `ERROR` and `Error` are failures too.
+    COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
     -- A duration sample fits the column's integer (docs/sources.md); NaN sorts above it in both engines.
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
@@ -44,7 +46,7 @@ ops AS NOT MATERIALIZED (
     -- Possible times only (as impossible_times below), whatever the window.
     AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
     AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 ),
 stats AS (
@@ -78,13 +80,24 @@ stats AS (
   )
 ),
 -- The failures of the current window (`failed AND is_current`), filtered by the bare predicate
--- of the partial index integration_logs_failures_idx (schema.sql) rather than by `failed`, which
+-- of the partial index integration_logs_failed_idx (schema.sql) rather than by `failed`, which
 -- wraps it in COALESCE: PostgreSQL then reads the few failed rows through that index instead of
 -- scanning the table a second time. Same rows: a NULL predicate is no failure either way.
 failed_ops AS (
   SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message
   FROM ops
-  WHERE is_current AND (status = 'error' OR level = 'error')
+  WHERE is_current AND (lower(status) = 'error' OR lower(level) = 'error')
+),
+-- The status values of the current window's operations as the table holds them, with how many
+-- of each the tool counted as failed, so a failure vocabulary it does not know is seen
+-- (docs/sources.md). The 20 most frequent are kept; ties at the cut are settled by md5, whose hex
+-- text both engines order alike whatever their collation.
+statuses AS (
+  SELECT status, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+    row_number() OVER (ORDER BY count(*) DESC, md5(COALESCE(status, ''))) AS position
+  FROM ops
+  WHERE is_current
+  GROUP BY status
 ),
 -- Error groups (docs/error-groups.md): the message with its variable parts replaced
 -- by placeholders, the first rule innermost. Only what RE2 (DuckDB) and ARE (PostgreSQL) read
@@ -140,7 +153,7 @@ impossible AS (
   FROM logs
   WHERE (created_at < CAST('2000-01-01 00:00:00+00' AS timestamptz)
       OR created_at >= CAST('10000-01-01 00:00:00+00' AS timestamptz))
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 )
 SELECT
@@ -217,3 +230,28 @@ SELECT
   CAST(0 AS bigint) AS tolerating,
   CAST(0 AS bigint) AS invalid_durations
 FROM impossible
+UNION ALL
+SELECT
+  CAST('status' AS text) AS kind,
+  CAST('current' AS text) AS win,
+  CAST(NULL AS text) AS level,
+  CAST(NULL AS text) AS service,
+  CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
+  CAST(status AS text) AS message,
+  CAST(NULL AS text) AS example,
+  operations,
+  failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
+FROM statuses
+WHERE position <= 20

@@ -392,7 +392,7 @@ ops AS NOT MATERIALIZED (
     CASE WHEN created_at >= v_from
       THEN CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600
     END AS bucket,
-    COALESCE(status = 'error' OR level = 'error', false) AS failed,
+    COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
     status, level, message, created_at
@@ -401,13 +401,13 @@ ops AS NOT MATERIALIZED (
     AND created_at < v_to
     AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
     AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST(NULL AS text) IS NULL OR source = ANY(string_to_array(CAST(NULL AS text), chr(31))))
 ),
 failed_ops AS (
   SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message
   FROM ops
-  WHERE is_current AND (status = 'error' OR level = 'error')
+  WHERE is_current AND (lower(status) = 'error' OR lower(level) = 'error')
 ),
 fingerprinted AS (
   SELECT service, operation, created_at, message,

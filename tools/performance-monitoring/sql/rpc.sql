@@ -71,7 +71,7 @@ window_ops AS NOT MATERIALIZED (
     CASE WHEN created_at >= CAST($1 AS timestamptz)
       THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
     END AS bucket,
-    COALESCE(status = 'error' OR level = 'error', false) AS failed,
+    COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
     status, level, message, created_at
@@ -80,7 +80,7 @@ window_ops AS NOT MATERIALIZED (
     AND created_at < CAST($2 AS timestamptz)
     AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
     AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 ),
 ops AS NOT MATERIALIZED (
@@ -92,7 +92,7 @@ ops AS NOT MATERIALIZED (
 failed_ops AS (
   SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message
   FROM ops
-  WHERE is_current AND (status = 'error' OR level = 'error')
+  WHERE is_current AND (lower(status) = 'error' OR lower(level) = 'error')
 ),
 fingerprinted AS (
   SELECT service, operation, created_at, message,
@@ -484,8 +484,12 @@ impossible AS (
   FROM logs
   WHERE (created_at < CAST('2000-01-01 00:00:00+00' AS timestamptz)
       OR created_at >= CAST('10000-01-01 00:00:00+00' AS timestamptz))
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
+),
+statuses AS (
+  SELECT CAST(NULL AS text) AS status, CAST(0 AS bigint) AS operations, CAST(0 AS bigint) AS failures, CAST(0 AS bigint) AS position
+  WHERE false
 )
 SELECT
   CAST(CASE WHEN in_timeline THEN 'timeline' ELSE 'stats' END AS text) AS kind,
@@ -562,6 +566,31 @@ SELECT
 FROM impossible
 UNION ALL
 SELECT
+  CAST('status' AS text) AS kind,
+  CAST('current' AS text) AS win,
+  CAST(NULL AS text) AS level,
+  CAST(NULL AS text) AS service,
+  CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
+  CAST(status AS text) AS message,
+  CAST(NULL AS text) AS example,
+  operations,
+  failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
+FROM statuses
+WHERE position <= 20
+UNION ALL
+SELECT
   CAST('rollup' AS text) AS kind,
   CAST(NULL AS text) AS win,
   CAST(NULL AS text) AS level,
@@ -600,7 +629,7 @@ ops AS NOT MATERIALIZED (
     CASE WHEN created_at >= CAST($1 AS timestamptz)
       THEN CAST(floor(extract(epoch FROM created_at) / CAST($6 AS integer)) AS bigint) * CAST($6 AS integer)
     END AS bucket,
-    COALESCE(status = 'error' OR level = 'error', false) AS failed,
+    COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
     COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
     status, level, message, created_at
@@ -609,7 +638,7 @@ ops AS NOT MATERIALIZED (
     AND created_at < CAST($2 AS timestamptz)
     AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
     AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 ),
 stats AS (
@@ -641,7 +670,14 @@ stats AS (
 failed_ops AS (
   SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message
   FROM ops
-  WHERE is_current AND (status = 'error' OR level = 'error')
+  WHERE is_current AND (lower(status) = 'error' OR lower(level) = 'error')
+),
+statuses AS (
+  SELECT status, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+    row_number() OVER (ORDER BY count(*) DESC, md5(COALESCE(status, ''))) AS position
+  FROM ops
+  WHERE is_current
+  GROUP BY status
 ),
 fingerprinted AS (
   SELECT service, operation, created_at, message,
@@ -688,7 +724,7 @@ impossible AS (
   FROM logs
   WHERE (created_at < CAST('2000-01-01 00:00:00+00' AS timestamptz)
       OR created_at >= CAST('10000-01-01 00:00:00+00' AS timestamptz))
-    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 )
 SELECT
@@ -764,6 +800,31 @@ SELECT
   CAST(0 AS bigint) AS tolerating,
   CAST(0 AS bigint) AS invalid_durations
 FROM impossible
+UNION ALL
+SELECT
+  CAST('status' AS text) AS kind,
+  CAST('current' AS text) AS win,
+  CAST(NULL AS text) AS level,
+  CAST(NULL AS text) AS service,
+  CAST(NULL AS text) AS operation,
+  CAST(NULL AS bigint) AS bucket_start,
+  CAST(status AS text) AS message,
+  CAST(NULL AS text) AS example,
+  operations,
+  failures,
+  CAST(0 AS bigint) AS samples,
+  CAST(NULL AS double precision) AS sum_duration,
+  CAST(NULL AS double precision) AS min_duration,
+  CAST(NULL AS double precision) AS max_duration,
+  CAST(NULL AS double precision) AS p50,
+  CAST(NULL AS double precision) AS p95,
+  CAST(NULL AS double precision) AS p99,
+  CAST(NULL AS double precision) AS var_duration,
+  CAST(0 AS bigint) AS satisfied,
+  CAST(0 AS bigint) AS tolerating,
+  CAST(0 AS bigint) AS invalid_durations
+FROM statuses
+WHERE position <= 20
 UNION ALL
 SELECT
   CAST('rollup' AS text) AS kind,

@@ -17,6 +17,16 @@ CREATE TABLE IF NOT EXISTS integration_logs (
 CREATE INDEX IF NOT EXISTS integration_logs_created_at_idx ON integration_logs (created_at, id);
 CREATE INDEX IF NOT EXISTS integration_logs_source_created_at_idx ON integration_logs (source, created_at);
 -- The failures of a window, for the most frequent errors: a few percent of the rows, so a small
--- index; its predicate is the one in aggregate.sql's messages query, word for word.
-CREATE INDEX IF NOT EXISTS integration_logs_failures_idx ON integration_logs (created_at)
-  WHERE status = 'error' OR level = 'error';
+-- index; its predicate is the one in aggregate.sql's messages query, word for word (failures
+-- are compared without regard to case, so `ERROR` counts: docs/sources.md). It replaces the
+-- case-sensitive integration_logs_failures_idx of earlier versions, which nothing reads now.
+CREATE INDEX IF NOT EXISTS integration_logs_failed_idx ON integration_logs (created_at)
+  WHERE lower(status) = 'error' OR lower(level) = 'error';
+-- Dropped only where it exists: DROP INDEX IF EXISTS would print a notice on every other run.
+DO $$
+BEGIN
+  IF to_regclass('integration_logs_failures_idx') IS NOT NULL THEN
+    DROP INDEX integration_logs_failures_idx;
+  END IF;
+END
+$$;

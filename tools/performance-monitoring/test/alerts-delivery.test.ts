@@ -73,6 +73,7 @@ function criticalReport(end = END): Report {
     value,
     limit,
     since: null,
+    sinceWindowStart: false,
     text: kind,
   });
   report.findings = [

@@ -95,7 +95,9 @@ describe('a state lock another run keeps for the whole wait', () => {
         alertTiming(defaultOptions()),
       );
       const report = buildReport({ healthScore: 62, healthStatus: 'needs_attention' });
-      report.findings = [{ kind: 'health_low', service: null, value: 62, limit: 70, since: null, text: 'health_low' }];
+      report.findings = [
+        { kind: 'health_low', service: null, value: 62, limit: 70, since: null, sinceWindowStart: false, text: 'health_low' },
+      ];
       const lines: string[] = [];
       const alerts = await sendAlerts(report, config, 'demo|service=*', { warn: (line) => lines.push(line), lockWaitMs: 600 });
       expect(slack.requests).toHaveLength(0);

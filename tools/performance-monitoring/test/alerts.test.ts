@@ -22,6 +22,7 @@ const finding = (kind: Finding['kind'], service: string | null, value: number | 
   value,
   limit,
   since: null,
+  sinceWindowStart: false,
   text: `${kind} (text never read)`,
 });
 

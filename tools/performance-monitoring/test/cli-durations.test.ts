@@ -42,7 +42,7 @@ describe('durations outside 0..2,147,483,647 ms', () => {
   it('are invalid durations, not samples: the figures come from the three valid ones', async () => {
     const path = writeNdjson('mixed.ndjson', [100, 300, 2_147_483_647, -5, 1e300, 1.5e308, 1.5e308, 2_147_483_648]);
     const { overall, dataQuality, stdout } = await report(path);
-    expect(dataQuality).toEqual({ invalidDurations: 5, skippedRows: 0 });
+    expect(dataQuality).toMatchObject({ invalidDurations: 5, skippedRows: 0 });
     // Samples 100, 300, 2147483647. avg 2147484047 / 3; p95 at rank 1.9: 300 + 2147483347 * 0.9;
     // p99 at 1.98: 300 + 2147483347 * 0.98; Apdex (T 2000): 2 satisfied of 3.
     expect(overall).toMatchObject({
@@ -62,7 +62,7 @@ describe('durations outside 0..2,147,483,647 ms', () => {
 
   it('two rows of 1.5e308 no longer overflow the sum: a report with no samples', async () => {
     const { overall, dataQuality } = await report(writeNdjson('huge.ndjson', [1.5e308, 1.5e308]));
-    expect(dataQuality).toEqual({ invalidDurations: 2, skippedRows: 0 });
+    expect(dataQuality).toMatchObject({ invalidDurations: 2, skippedRows: 0 });
     expect(overall).toMatchObject({
       totalOperations: 2,
       avgDuration: null,

@@ -128,7 +128,7 @@ describe('edges of time (issue 14 item 8)', () => {
     expect(report.dataQuality.skippedRows).toBe(12);
     expect(report.overall).toMatchObject({ totalOperations: 3, avgDuration: 300 });
     expect(stderr.trimEnd().split('\n')).toEqual([
-      `perf-monitor: --input '${path}': created_at of 2 rows looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): multiply by 1000 or write ISO-8601`,
+      `perf-monitor: --input '${path}': created_at of 2 rows looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): use --time-unit s, or write ISO-8601`,
       'perf-monitor: skipped 12 input rows with an unusable created_at, source or duration_ms',
     ]);
   });

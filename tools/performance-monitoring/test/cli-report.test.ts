@@ -59,6 +59,7 @@ describe('a hand-computed report', () => {
       p99Duration: 1980,
       minDuration: 100,
       maxDuration: 2000,
+      stdDevDuration: 589, // sqrt(346,904.8) = 588.99
       apdex: 0.714,
       trend: { direction: 'stable', percentChange: 14.31, pValue: 0.371, previousAvgDuration: 895.7, previousOperations: 23 },
       timeline: OVERALL_TIMELINE,
@@ -80,6 +81,7 @@ describe('a hand-computed report', () => {
           p99Duration: 1981,
           minDuration: 100,
           maxDuration: 2000,
+          stdDevDuration: 591.6, // 100 ms x sqrt(35): var_samp of 1..20 is 35
         },
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2, example: 'Timeout' }] },
@@ -126,6 +128,7 @@ describe('a hand-computed report', () => {
           p99Duration: 500,
           minDuration: 500,
           maxDuration: 500,
+          stdDevDuration: null, // one sample
         },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
@@ -168,6 +171,7 @@ describe('a hand-computed report', () => {
           p99Duration: null,
           minDuration: null,
           maxDuration: null,
+          stdDevDuration: null,
         },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
@@ -206,29 +210,63 @@ describe('a hand-computed report', () => {
     // Health and silence have no bucket figure: null.
     const NOON = '2025-11-19T12:00:00.000Z';
     expect(report.findings).toEqual([
-      { kind: 'system_error_rate', service: null, value: 9.09, limit: 5, since: NOON, text: 'High overall error rate (9.09%)' },
+      {
+        kind: 'system_error_rate',
+        service: null,
+        value: 9.09,
+        limit: 5,
+        since: NOON,
+        sinceWindowStart: false,
+        text: 'High overall error rate (9.09%)',
+      },
       {
         kind: 'system_slow_average',
         service: null,
         value: 1023.8,
         limit: 1000,
         since: NOON,
+        sinceWindowStart: false,
         text: 'Overall average duration above threshold (1,024ms > 1,000ms)',
       },
-      { kind: 'health_low', service: null, value: 68, limit: 70, since: null, text: 'Health score below 70 (68/100)' },
-      { kind: 'high_error_rate', service: 'api', value: 10, limit: 5, since: NOON, text: 'High error rate (10%)' },
+      {
+        kind: 'health_low',
+        service: null,
+        value: 68,
+        limit: 70,
+        since: null,
+        sinceWindowStart: false,
+        text: 'Health score below 70 (68/100)',
+      },
+      { kind: 'high_error_rate', service: 'api', value: 10, limit: 5, since: NOON, sinceWindowStart: false, text: 'High error rate (10%)' },
       {
         kind: 'slow_average',
         service: 'api',
         value: 1050,
         limit: 1000,
         since: NOON,
+        sinceWindowStart: false,
         text: 'Average duration above threshold (1,050ms > 1,000ms)',
       },
-      { kind: 'silent', service: 'legacy', value: null, limit: null, since: null, text: 'No operations in this period (silent)' },
+      {
+        kind: 'silent',
+        service: 'legacy',
+        value: null,
+        limit: null,
+        since: null,
+        sinceWindowStart: false,
+        text: 'No operations in this period (silent)',
+      },
     ]);
     expect(report.recommendations).toHaveLength(6);
-    expect(report.dataQuality).toEqual({ invalidDurations: 1, skippedRows: 0 });
+    // statuses: api's 19 success (k=19 failed by level) and 1 error (k=20); batch's 2 success.
+    expect(report.dataQuality).toEqual({
+      invalidDurations: 1,
+      skippedRows: 0,
+      statuses: [
+        { status: 'success', count: 21, failures: 1 },
+        { status: 'error', count: 1, failures: 1 },
+      ],
+    });
     expect(report.alerts).toBeNull();
     expect(report.gates).toBeNull();
     expect(report.schemaVersion).toBe(1);

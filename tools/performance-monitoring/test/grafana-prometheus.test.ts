@@ -96,8 +96,10 @@ afterAll(() => {
 
 describe('the shipped dashboard against a real Prometheus', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
-  // Grafana's "All" of the service variable is its allValue, `.+`.
-  const targets = dashboard.panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$service', '.+') })));
+  // Grafana's "All" of the service variable is its allValue, `.+`; the scope variable's default is `all`.
+  const targets = dashboard.panels.flatMap((p) =>
+    p.targets.map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$service', '.+').replaceAll('$scope', 'all') })),
+  );
 
   it('answers every query of every panel with data', async () => {
     const empty: string[] = [];
@@ -106,10 +108,10 @@ describe('the shipped dashboard against a real Prometheus', () => {
   });
 
   it("gives the per-service panels one series per service, with the report's figures", async () => {
-    const p95 = await query('perfmon_duration_p95_seconds{service=~".+",service!=""}');
+    const p95 = await query('perfmon_duration_seconds{scope="all",service=~".+",quantile="0.95"}');
     const byService = Object.fromEntries(p95.map((s) => [s.metric.service, Number(s.value[1])]));
     expect(byService).toEqual(Object.fromEntries(report.services.map((s) => [s.service, (s.performance.p95Duration ?? NaN) / 1000])));
-    const ratio = await query('perfmon_error_ratio{service=~".+",service!=""}');
+    const ratio = await query('perfmon_error_ratio{scope="all",service=~".+"}');
     expect(ratio.map((s) => s.metric.service).sort()).toEqual(report.services.map((s) => s.service).sort());
     for (const s of ratio) {
       const service = report.services.find((r) => r.service === s.metric.service);

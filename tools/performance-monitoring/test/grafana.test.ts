@@ -44,7 +44,7 @@ interface Dashboard {
 const dashboard = JSON.parse(readFileSync(FILE, 'utf8')) as Dashboard;
 const targets = dashboard.panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, ...t })));
 /** PromQL functions and keywords the queries use: not metric names. */
-const PROMQL_WORDS = new Set(['max', 'min', 'sum', 'avg', 'by', 'without', 'label_values']);
+const PROMQL_WORDS = new Set(['max', 'min', 'sum', 'avg', 'by', 'without', 'label_values', 'time']);
 
 /** The metric names a query selects: identifiers that are not functions, labels or strings. */
 function metricNames(expr: string): string[] {
@@ -70,11 +70,14 @@ describe('grafana/perf-monitor.json', () => {
     }
   });
 
-  it("has a data source variable and a multi-value service variable from the tool's label", () => {
+  it("has a data source variable, a scope variable and a multi-value service variable from the tool's labels", () => {
     const byName = new Map(dashboard.templating.list.map((v) => [v.name, v]));
     expect(byName.get('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    // docs/formats.md: which run wrote the series, `all` for the all-services file.
+    expect(byName.get('scope')).toMatchObject({ type: 'query', multi: false, includeAll: false });
+    expect(JSON.stringify(byName.get('scope')?.query)).toContain(`label_values(${METRIC.health}, scope)`);
     expect(byName.get('service')).toMatchObject({ type: 'query', multi: true, includeAll: true });
-    expect(JSON.stringify(byName.get('service')?.query)).toContain(`label_values(${METRIC.operations}, service)`);
+    expect(JSON.stringify(byName.get('service')?.query)).toContain(`label_values(${METRIC.operations}{scope=\\"$scope\\"}, service)`);
     const used = new Set(
       JSON.stringify(dashboard)
         .match(/\$\{?([a-z_]+)/g)
@@ -83,13 +86,22 @@ describe('grafana/perf-monitor.json', () => {
     expect([...used].filter((name) => !name.startsWith('_') && !byName.has(name))).toEqual([]);
   });
 
-  it('shows health score, error ratio and p95 per service over time', () => {
+  it('shows health score, error ratio and p95 per service over time, from one scope', () => {
     const timeseries = dashboard.panels.filter((p) => p.type === 'timeseries');
     const exprsOf = (metric: string) => timeseries.flatMap((p) => p.targets.map((t) => t.expr)).filter((e) => e.includes(metric));
     expect(exprsOf(METRIC.health).length).toBeGreaterThan(0);
-    for (const metric of [METRIC.errorRatio, METRIC.p95]) {
-      expect(exprsOf(metric)).toContainEqual(`${metric}{service=~"$service",service!=""}`);
-    }
+    expect(exprsOf(METRIC.errorRatio)).toContainEqual(`${METRIC.errorRatio}{scope="$scope",service=~"$service"}`);
+    expect(exprsOf(METRIC.duration)).toContainEqual(`${METRIC.duration}{scope="$scope",service=~"$service",quantile="0.95"}`);
+  });
+
+  it('shows how old the figures are, so a dead cron job is seen', () => {
+    const age = dashboard.panels.find((p) => p.targets.some((t) => t.expr === `max(time() - ${METRIC.generated})`));
+    expect(age?.type).toBe('stat');
+  });
+
+  it('queries no name of the earlier 0.0.4 output', () => {
+    const old = ['perfmon_duration_p50_seconds', 'perfmon_duration_p95_seconds', 'perfmon_duration_p99_seconds'];
+    expect(targets.filter((t) => old.some((name) => t.expr.includes(name)))).toEqual([]);
   });
 
   it('queries only metrics that --format openmetrics writes', () => {
@@ -102,7 +114,8 @@ describe('grafana/perf-monitor.json', () => {
   it('has PromQL the real promtool parses (as recording rules)', () => {
     const dir = emptyDir('perfmon-grafana-');
     const rules = targets.map(
-      (t, i) => `      - record: perfmon:check_${i}\n        expr: '${t.expr.replaceAll('$service', '.+').replaceAll("'", "''")}'`,
+      (t, i) =>
+        `      - record: perfmon:check_${i}\n        expr: '${t.expr.replaceAll('$service', '.+').replaceAll('$scope', 'all').replaceAll("'", "''")}'`,
     );
     const file = join(dir, 'rules.yml');
     writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);

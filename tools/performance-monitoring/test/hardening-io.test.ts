@@ -37,7 +37,9 @@ describe('--output writes what the path names (issue 27 item 1)', () => {
     expectWritten(await runCli([...DEMO, '--format', 'openmetrics', '--output', join(dir, 'link.prom')]));
     expect(lstatSync(join(dir, 'link.prom')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(dir, 'link.prom'))).toBe('real.prom');
-    expect(readFileSync(join(dir, 'real.prom'), 'utf8')).toMatch(/^# HELP perfmon_[\s\S]*\nperfmon_generated_timestamp_seconds [0-9.]+\n$/);
+    expect(readFileSync(join(dir, 'real.prom'), 'utf8')).toMatch(
+      /^# HELP perfmon_[\s\S]*\nperfmon_generated_timestamp_seconds\{scope="all"\} [0-9.]+\n# EOF\n$/,
+    );
     expect(readdirSync(dir).sort()).toEqual(['link.prom', 'real.prom']);
   });
 

@@ -33,7 +33,10 @@ afterEach(async () => {
   for (const s of sources.splice(0)) await s.close();
 });
 function tail(path: string): TailingFileSource {
-  const source = new TailingFileSource({ paths: [path], inputFormat: null, stdinMaxBytes: 1 << 20 }, () => {});
+  const source = new TailingFileSource(
+    { paths: [path], inputFormat: null, stdinMaxBytes: 1 << 20, mappings: [], timeUnit: 'ms' },
+    () => {},
+  );
   sources.push(source);
   return source;
 }

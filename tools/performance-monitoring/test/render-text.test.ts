@@ -262,11 +262,11 @@ describe('renderText', () => {
 
   it('adds a data quality line only when something was ignored', () => {
     expect(renderText(buildReport(), plain)).not.toContain('Data quality');
-    const text = renderText(buildReport({ dataQuality: { invalidDurations: 3, skippedRows: 1 } }), plain);
+    const text = renderText(buildReport({ dataQuality: { invalidDurations: 3, skippedRows: 1, statuses: null } }), plain);
     expect(text).toContain(
       'Trend: stable (+2.5%)\nData quality: 3 invalid durations ignored (negative or over 2,147,483,647 ms), 1 unreadable row skipped\n',
     );
-    const onlySkipped = renderText(buildReport({ dataQuality: { invalidDurations: 0, skippedRows: 1200 } }), plain);
+    const onlySkipped = renderText(buildReport({ dataQuality: { invalidDurations: 0, skippedRows: 1200, statuses: null } }), plain);
     expect(onlySkipped).toContain('Data quality: 1,200 unreadable rows skipped\n');
   });
 
@@ -332,29 +332,36 @@ describe('renderText', () => {
 });
 
 describe('since when (docs/timeline.md)', () => {
-  const withSince = (hours: number) =>
+  const withSince = (since: string, sinceWindowStart = false) =>
     buildReport({
-      period: { start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours },
+      period: { start: '2025-11-19T10:00:00.000Z', end: '2025-11-20T10:00:00.000Z', hours: 24 },
       findings: [
+        { kind: 'high_error_rate', service: 'n8n', value: 5.77, limit: 5, since, sinceWindowStart, text: 'High error rate (5.8%)' },
         {
-          kind: 'high_error_rate',
+          kind: 'degrading',
           service: 'n8n',
-          value: 5.77,
-          limit: 5,
-          since: '2025-11-19T14:00:00.000Z',
-          text: 'High error rate (5.8%)',
+          value: 15.3,
+          limit: 10,
+          since: null,
+          sinceWindowStart: false,
+          text: 'Performance degrading (+15.3%)',
         },
-        { kind: 'degrading', service: 'n8n', value: 15.3, limit: 10, since: null, text: 'Performance degrading (+15.3%)' },
       ],
     });
 
-  it('appends the time of day to an issue within a day, nothing without a since', () => {
-    const text = renderText(withSince(24), plain);
-    expect(text).toContain('❌ n8n: High error rate (5.8%) since 14:00 UTC\n❌ n8n: Performance degrading (+15.3%)\n');
+  it('appends the time of day to an issue on the day the window ends, nothing without a since', () => {
+    const text = renderText(withSince('2025-11-20T08:00:00.000Z'), plain);
+    expect(text).toContain('❌ n8n: High error rate (5.8%) since 08:00 UTC\n❌ n8n: Performance degrading (+15.3%)\n');
   });
 
-  it('adds the date when the window is longer than a day', () => {
-    expect(renderText(withSince(48), plain)).toContain('❌ n8n: High error rate (5.8%) since Nov 19 14:00 UTC\n');
+  it('adds the date when the since is on another day than the window end (a time alone would read as today)', () => {
+    expect(renderText(withSince('2025-11-19T14:00:00.000Z'), plain)).toContain('❌ n8n: High error rate (5.8%) since Nov 19 14:00 UTC\n');
+  });
+
+  it('says throughout the window when the run reaches its start', () => {
+    expect(renderText(withSince('2025-11-19T10:00:00.000Z', true), plain)).toContain(
+      '❌ n8n: High error rate (5.8%) throughout the window\n',
+    );
   });
 });
 

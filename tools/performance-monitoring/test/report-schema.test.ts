@@ -47,7 +47,7 @@ describe('report.schema.json', () => {
       service: 'hubspot',
       services: [...sampleServices(), silentService()],
       alerts: sampleAlerts(),
-      dataQuality: { invalidDurations: 2, skippedRows: 5 },
+      dataQuality: { invalidDurations: 2, skippedRows: 5, statuses: [{ status: null, count: 3, failures: 0 }] },
     });
     expect(errorsOf(asJson(report))).toBe('');
   });

@@ -102,7 +102,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
       expect(await describeInstall(sql)).toEqual({
         indexes: [
           'integration_logs_created_at_idx USING btree (created_at, id)',
-          "integration_logs_failures_idx USING btree (created_at) WHERE ((status = 'error'::text) OR (level = 'error'::text))",
+          "integration_logs_failed_idx USING btree (created_at) WHERE ((lower(status) = 'error'::text) OR (lower(level) = 'error'::text))",
           'integration_logs_pkey USING btree (id)',
           'integration_logs_source_created_at_idx USING btree (source, created_at)',
         ],
@@ -121,6 +121,7 @@ describe('on plain PostgreSQL, without Supabase roles', () => {
         timeline: [],
         errors: [],
         impossibleTimes: 0,
+        statuses: [],
         rollup: null,
       });
     });
@@ -285,10 +286,11 @@ describe('the RPC SQL and the plan', () => {
       };
       const createdAtScans = (names: (string | undefined)[]) => names.filter((name) => name === 'integration_logs_created_at_idx').length;
       const forAll = await indexesUsed(null);
-      // The windows, and the two ranges of impossible times (before 2000, from year 10000).
-      expect(createdAtScans(forAll)).toBe(3);
+      // The windows, the current window's statuses (docs/sources.md: a hash grouping of its
+      // rows, read a second time), and the two ranges of impossible times (before 2000, from year 10000).
+      expect(createdAtScans(forAll)).toBe(4);
       // The most frequent errors read only the window's failures, through the partial index.
-      expect(forAll).toContain('integration_logs_failures_idx');
+      expect(forAll).toContain('integration_logs_failed_idx');
       // One service, and a set of two (joined in p_service, split by the SQL): still index reads.
       for (const services of [['n8n'], ['n8n', 'hubspot']]) {
         const forService = await indexesUsed(services);

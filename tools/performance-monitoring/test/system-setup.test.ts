@@ -14,8 +14,8 @@ import { type Installer, runSetup } from '../harness/system/setup.js';
 import { requireComponent } from '../harness/system.js';
 
 const SETUP = fileURLToPath(new URL('../harness/system/setup.ts', import.meta.url));
-const ALL_PACKAGES = 'postgresql postgresql-15-cron chromium prometheus prometheus-node-exporter jq python3';
-const ALL_NAMES = 'postgresql, pg_cron, chromium, promtool, node_exporter, jq, python3';
+const ALL_PACKAGES = 'postgresql postgresql-15-cron chromium prometheus prometheus-node-exporter jq python3 python3-prometheus-client';
+const ALL_NAMES = 'postgresql, pg_cron, chromium, promtool, node_exporter, jq, python3, prometheus_client';
 
 const USER: Identity = { root: false, passwordlessSudo: false };
 const SUDOER: Identity = { root: false, passwordlessSudo: true };
@@ -43,6 +43,7 @@ function installEverything(view: SystemView, pgMajor = '15'): void {
   touch(join(view.root, 'usr/bin/chromium'), 0o755);
   touch(join(view.root, 'usr/bin/python3'), 0o755);
   for (const name of ['promtool', 'prometheus-node-exporter', 'jq']) touch(join(view.path, name), 0o755);
+  touch(join(view.root, 'usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py'));
 }
 
 interface Run {

@@ -38,9 +38,13 @@ describe('bucket width', () => {
 describe('since', () => {
   const STARTS = Array.from({ length: 6 }, (_, i) => new Date(Date.UTC(2025, 10, 19, 10 + i)));
   const bucket = (operations: number, failures: number, avg = 100): Figures => figuresOf(statsAvg(operations, avg, { failures }));
-  const finding = (kind: Finding['kind']): Finding => ({ kind, service: 's', value: 1, limit: 1, since: null });
+  const finding = (kind: Finding['kind']): Finding => ({ kind, service: 's', value: 1, limit: 1, since: null, sinceWindowStart: false });
+  // The window starts within the first bucket (buckets are aligned to the epoch, docs/timeline.md).
+  const WINDOW_START = new Date(Date.UTC(2025, 10, 19, 10, 20));
+  const judged = (f: Finding, timeline: Figures[], previousAvg: number | null = null) =>
+    withSince(f, { timeline, starts: STARTS, threshold: 1000, previousAvg, windowStart: WINDOW_START });
   const since = (f: Finding, timeline: Figures[], previousAvg: number | null = null) =>
-    withSince(f, { timeline, starts: STARTS, threshold: 1000, previousAvg }).since?.toISOString() ?? null;
+    judged(f, timeline, previousAvg).since?.toISOString() ?? null;
 
   it('is the start of the latest run over the limit; empty buckets neither break nor start it', () => {
     // 10% over, 0% within, 10% over, empty, 20% over, 5% (not over 5%).
@@ -60,5 +64,53 @@ describe('since', () => {
     expect(since(finding('slow_p95'), timeline)).toBe('2025-11-19T12:00:00.000Z');
     // 110% of 1000 = 1100: 900 and 1001 within, 2001 and 1200 over.
     expect(since(finding('degrading'), timeline, 1000)).toBe('2025-11-19T12:00:00.000Z');
+  });
+
+  it('a run reaching the window start holds throughout the window: since is the window start', () => {
+    const timeline = [bucket(20, 5), bucket(20, 6), bucket(20, 5), bucket(20, 4), bucket(20, 5), bucket(20, 5)];
+    const f = judged(finding('high_error_rate'), timeline);
+    expect(f.since?.toISOString()).toBe('2025-11-19T10:20:00.000Z');
+    expect(f.sinceWindowStart).toBe(true);
+  });
+
+  it('a quiet bucket (fewer than 5 operations) inside a bad run does not break it', () => {
+    // ~25% errors all window; the 12:00 bucket has 3 operations, none failed.
+    const timeline = [bucket(20, 5), bucket(20, 5), bucket(3, 0), bucket(20, 5), bucket(20, 5), bucket(20, 5)];
+    const f = judged(finding('high_error_rate'), timeline);
+    expect(f.sinceWindowStart).toBe(true);
+    expect(f.since?.toISOString()).toBe('2025-11-19T10:20:00.000Z');
+    // 5 operations, none failed: enough to say it was healthy, the run starts after it.
+    const broken = judged(finding('high_error_rate'), [
+      bucket(20, 5),
+      bucket(20, 5),
+      bucket(5, 0),
+      bucket(20, 5),
+      bucket(20, 5),
+      bucket(20, 5),
+    ]);
+    expect(broken.since?.toISOString()).toBe('2025-11-19T13:00:00.000Z');
+    expect(broken.sinceWindowStart).toBe(false);
+  });
+
+  it('buckets too quiet to judge before the run: throughout; empty ones (the service had not started): not', () => {
+    const quiet = judged(finding('high_error_rate'), [
+      bucket(2, 0),
+      bucket(1, 0),
+      bucket(20, 5),
+      bucket(20, 5),
+      bucket(20, 5),
+      bucket(20, 5),
+    ]);
+    expect(quiet.sinceWindowStart).toBe(true);
+    const empty = judged(finding('high_error_rate'), [
+      bucket(0, 0),
+      bucket(0, 0),
+      bucket(20, 5),
+      bucket(20, 5),
+      bucket(20, 5),
+      bucket(20, 5),
+    ]);
+    expect(empty.sinceWindowStart).toBe(false);
+    expect(empty.since?.toISOString()).toBe('2025-11-19T12:00:00.000Z');
   });
 });

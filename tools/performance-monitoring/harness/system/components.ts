@@ -54,6 +54,12 @@ export const COMPONENTS: readonly Component[] = [
     detect: { file: '/usr/bin/python3' },
     why: "a pseudo-terminal for the --watch tests (harness/pty-run.py, Python's pty module)",
   },
+  {
+    name: 'prometheus_client',
+    debianPackage: 'python3-prometheus-client',
+    detect: { file: '/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py' },
+    why: "an OpenMetrics parser (prometheus_client's) for the openmetrics output, run by /usr/bin/python3",
+  },
 ];
 
 /** The component of that name; a typo in a finder is a programming error. */

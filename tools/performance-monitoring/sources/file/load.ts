@@ -5,8 +5,9 @@
 import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
 import type { DuckDb } from '../duckdb.js';
+import { chooseFields, type FieldMapping, type Fields, MissingField, OWN_NAMES } from './columns.js';
 import { csvHeader, distinctNames } from './csv-header.js';
-import { normalizedSelectSql, readerSql, sqlString } from './formats.js';
+import { type FileFormat, jsonKeysSql, normalizedSelectSql, readerSql, sqlString, type TimeUnit } from './formats.js';
 import type { InputFile, Scratch } from './input-paths.js';
 import { MalformedArray, repairJson } from './json-repair.js';
 
@@ -15,14 +16,28 @@ export interface Loaded {
   unreadable: number;
   /** The first of them: where (`line 2`, `element 3`) and why, for the one notice line. */
   first: { where: string; reason: string } | null;
+  /** The fields read for each column; null when the file had no row to choose them from. */
+  fields: Fields | null;
 }
 
-const NOTHING_SKIPPED: Loaded = { unreadable: 0, first: null };
+/** How fields are chosen and times read: --map and --time-unit. */
+export interface ReadChoices {
+  mappings: readonly FieldMapping[];
+  timeUnit: TimeUnit;
+}
+
+const NOTHING_SKIPPED = { unreadable: 0, first: null } as const;
 
 /** Loads `input` as relation `name`: Parquet is scanned where it lies (columnar, cheap to read
  *  twice); text formats are parsed once into a temp table, then counted and aggregated from memory. */
-export async function loadInput(db: DuckDb, input: InputFile, name: string, scratch: Scratch): Promise<Loaded> {
-  const reading = new Reading(db, input);
+export async function loadInput(db: DuckDb, input: InputFile, name: string, scratch: Scratch, choices: ReadChoices): Promise<Loaded> {
+  const reading = new Reading(db, input, choices);
+  const loaded = await load(reading, name, scratch);
+  return { ...loaded, fields: reading.fields };
+}
+
+async function load(reading: Reading, name: string, scratch: Scratch): Promise<Omit<Loaded, 'fields'>> {
+  const { input } = reading;
   switch (input.format) {
     case 'parquet':
       await reading.create('VIEW', name, readerSql(input.path, 'parquet'));
@@ -35,12 +50,13 @@ export async function loadInput(db: DuckDb, input: InputFile, name: string, scra
   }
 }
 
-async function loadCsv(reading: Reading, name: string): Promise<Loaded> {
+async function loadCsv(reading: Reading, name: string): Promise<Omit<Loaded, 'fields'>> {
   const { input } = reading;
   let rejectsTable = `${name}_rejects`;
   try {
     await reading.create('TABLE', name, readerSql(input.path, 'csv', { rejectsTable }));
   } catch (error) {
+    if (error instanceof MissingField) throw error;
     // DuckDB's sniffer reads the first lines whole; one over its line limit refuses the file.
     // Read it again with the header's names and RFC 4180's dialect, the sniffer left out.
     const header = await csvHeader(input.path);
@@ -60,13 +76,14 @@ async function loadCsv(reading: Reading, name: string): Promise<Loaded> {
   return { unreadable: n, first: { where: `line ${String(rejects?.line)}`, reason: String(rejects?.why).toLowerCase() } };
 }
 
-async function loadJson(reading: Reading, name: string, scratch: Scratch): Promise<Loaded> {
+async function loadJson(reading: Reading, name: string, scratch: Scratch): Promise<Omit<Loaded, 'fields'>> {
   const { input } = reading;
   const format = input.format === 'json' ? 'json' : 'ndjson';
   try {
-    await reading.create('TABLE', name, readerSql(input.path, format));
+    await reading.createJson(name, input.path, format);
     return NOTHING_SKIPPED;
   } catch (error) {
+    if (error instanceof MissingField) throw error;
     const copy = scratch.path(`${name}.ndjson`);
     const repaired = await repairJson(input.path, format, copy).catch((failure: unknown) => {
       if (failure instanceof MalformedArray)
@@ -80,9 +97,10 @@ async function loadJson(reading: Reading, name: string, scratch: Scratch): Promi
       throw new UsageError(`${reading.shown}: no readable row (${first.where}: ${forMessageText(first.reason)})`);
     // The copy holds only lines JavaScript parsed; should DuckDB still refuse one, it becomes a
     // row of NULLs (skipped, counted as unusable) rather than a refused file.
-    await reading
-      .create('TABLE', name, readerSql(copy, 'ndjson'))
-      .catch(() => reading.create('TABLE', name, readerSql(copy, 'ndjson', { ignoreErrors: true })));
+    await reading.createJson(name, copy, 'ndjson').catch((error: unknown) => {
+      if (error instanceof MissingField) throw error;
+      return reading.createJson(name, copy, 'ndjson', true);
+    });
     return { unreadable: repaired.skipped, first };
   }
 }
@@ -90,16 +108,54 @@ async function loadJson(reading: Reading, name: string, scratch: Scratch): Promi
 /** DuckDB work on one input; its read errors become one line naming the file (exit 2). */
 class Reading {
   readonly shown: string;
+  /** The fields chosen for the file's columns (columns.ts); null until chosen, or with no row to choose from. */
+  fields: Fields | null = null;
 
   constructor(
     private readonly db: DuckDb,
     readonly input: InputFile,
+    private readonly choices: ReadChoices,
   ) {
     this.shown = `--input ${input.name === '-' ? '- (stdin)' : forPath(input.name)}`;
   }
 
+  /** CSV and Parquet: their columns are the header's, as DuckDB describes the reader. */
   async create(kind: 'TABLE' | 'VIEW', name: string, reader: string): Promise<void> {
-    const select = await this.normalizedSelect(reader);
+    const types = await this.describe(reader);
+    const fields = await this.choose(new Set(types.keys()), () => this.isEmpty(reader));
+    await this.createFrom(kind, name, normalizedSelectSql(reader, types, fields, this.choices.timeUnit));
+  }
+
+  /** JSON: the fields are found in the first objects, then only those chosen are read. */
+  async createJson(name: string, path: string, format: Extract<FileFormat, 'ndjson' | 'json'>, ignoreErrors = false): Promise<void> {
+    const keys = await this.rows(jsonKeysSql(path, format, ignoreErrors));
+    const available = new Set(keys.map((row) => String(row.key)));
+    const fields = await this.choose(available, async () => available.size === 0);
+    const read = [...new Set(Object.values(fields).filter((field): field is string => field !== null))];
+    const reader = readerSql(path, format, { jsonFields: read, ignoreErrors });
+    const types = await this.describe(reader);
+    await this.createFrom('TABLE', name, normalizedSelectSql(reader, types, fields, this.choices.timeUnit));
+  }
+
+  /** The fields for these names; a file with no row (`empty`) reads each column by its own name
+   *  and is not refused for lacking one: it is said to be empty instead (source.ts). */
+  private async choose(available: ReadonlySet<string>, empty: () => Promise<boolean>): Promise<Fields> {
+    try {
+      this.fields = chooseFields(available, this.choices.mappings, this.shown);
+      return this.fields;
+    } catch (error) {
+      if (!(await empty())) throw error;
+      this.fields = null;
+      return OWN_NAMES;
+    }
+  }
+
+  private async isEmpty(reader: string): Promise<boolean> {
+    const [row] = await this.rows(`SELECT count(*) AS n FROM (SELECT 1 FROM ${reader} LIMIT 1)`);
+    return Number(row?.n ?? 0) === 0;
+  }
+
+  private async createFrom(kind: 'TABLE' | 'VIEW', name: string, select: string): Promise<void> {
     await this.guard(() => this.db.connection.run(`CREATE OR REPLACE TEMP ${kind} ${name} AS ${select}`));
     if (kind === 'TABLE') await this.guard(() => storeWholeDurationsAsIntegers(this.db, name));
   }
@@ -108,14 +164,11 @@ class Reading {
     return this.guard(async () => (await this.db.connection.runAndReadAll(sql)).getRowObjectsJS());
   }
 
-  private async normalizedSelect(reader: string): Promise<string> {
+  private async describe(reader: string): Promise<Map<string, string>> {
     const described = await this.rows(`DESCRIBE SELECT * FROM ${reader}`);
     const types = new Map<string, string>();
     for (const row of described) types.set(String(row.column_name), String(row.column_type));
-    for (const required of ['source', 'created_at']) {
-      if (!types.has(required)) throw new UsageError(`${this.shown}: no '${required}' column (needed: source, created_at)`);
-    }
-    return normalizedSelectSql(reader, types);
+    return types;
   }
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {

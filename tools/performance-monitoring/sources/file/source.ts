@@ -5,15 +5,19 @@ import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
 import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
 import type { AggregateQuery, InputFormat, Source, SourceResult } from '../types.js';
+import { describeFields, type FieldMapping } from './columns.js';
+import type { TimeUnit } from './formats.js';
 import { checkInputPaths, type InputFile, resolveInputs, Scratch, STDIN, type Stdin } from './input-paths.js';
 import { loadInput } from './load.js';
 
-/** What the file source reads: the --input paths (`-` is stdin), --input-format, and the most
- *  stdin may hold (PERFMON_STDIN_MAX_BYTES). */
+/** What the file source reads: the --input paths (`-` is stdin), --input-format, the most
+ *  stdin may hold (PERFMON_STDIN_MAX_BYTES), --map and --time-unit. */
 export interface FileSettings {
   paths: string[];
   inputFormat: InputFormat | null;
   stdinMaxBytes: number;
+  mappings: readonly FieldMapping[];
+  timeUnit: TimeUnit;
 }
 
 const TABLE = 'integration_logs';
@@ -48,7 +52,7 @@ export class FileSource implements Source {
   }
 
   private async load(): Promise<{ db: DuckDb; skippedRows: number }> {
-    const { paths, inputFormat, stdinMaxBytes } = this.settings;
+    const { paths, inputFormat, stdinMaxBytes, mappings, timeUnit } = this.settings;
     checkInputPaths(paths, inputFormat, this.stdin);
     const inputs = await resolveInputs(paths, { inputFormat, stdinMaxBytes }, this.stdin, this.scratch);
     this.db ??= await openDuckDb();
@@ -57,7 +61,10 @@ export class FileSource implements Source {
     const names: string[] = [];
     for (const [i, input] of inputs.entries()) {
       const name = `input_${i}`;
-      const loaded = await loadInput(db, input, name, this.scratch);
+      const loaded = await loadInput(db, input, name, this.scratch, { mappings, timeUnit });
+      // docs/sources.md: one line saying which fields fed which columns, when not all by their own names.
+      const used = loaded.fields === null ? '' : describeFields(loaded.fields);
+      if (used !== '') this.onNotice(`${shownInput(input)}: read ${used} (choose others with --map column=field)`);
       if (loaded.first) {
         this.onNotice(
           `${shownInput(input)}: skipped ${plural(loaded.unreadable, 'unreadable row', 'unreadable rows')} (first: ${loaded.first.where}, ${forMessageText(loaded.first.reason)})`,
@@ -74,7 +81,14 @@ export class FileSource implements Source {
       await db.connection.run(
         `CREATE OR REPLACE TEMP VIEW ${TABLE} AS SELECT * EXCLUDE (unusable, seconds_like) FROM input_rows WHERE NOT unusable`,
       );
-      skippedRows += await this.countUnusable(db, inputs);
+      const { unusable, rows } = await this.countUnusable(db, inputs);
+      skippedRows += unusable;
+      // docs/sources.md: a run that could use no row says so, never a quiet "no data" report.
+      if (rows === unusable && skippedRows > 0) {
+        throw new UsageError(
+          `--input: every row was skipped (${plural(skippedRows, 'row', 'rows')}, none usable): see the lines above, or name the fields with --map column=field`,
+        );
+      }
       return { db, skippedRows };
     });
   }
@@ -86,25 +100,30 @@ export class FileSource implements Source {
     this.scratch.remove();
   }
 
-  /** Rows read but unusable (docs/sources.md): one line for all files, one more per file whose times look like epoch seconds. */
-  private async countUnusable(db: DuckDb, inputs: InputFile[]): Promise<number> {
+  /** Rows read but unusable (docs/sources.md): one line for all files, one more per file whose
+   *  times look like epoch seconds, and one per empty file. Returns those and all rows read. */
+  private async countUnusable(db: DuckDb, inputs: InputFile[]): Promise<{ unusable: number; rows: number }> {
     let total = 0;
+    let rows = 0;
     for (const [i, input] of inputs.entries()) {
       const [counts] = (
         await db.connection.runAndReadAll(
-          `SELECT count(*) FILTER (WHERE unusable) AS unusable, count(*) FILTER (WHERE seconds_like) AS seconds FROM input_${i}`,
+          `SELECT count(*) AS n, count(*) FILTER (WHERE unusable) AS unusable, count(*) FILTER (WHERE seconds_like) AS seconds FROM input_${i}`,
         )
       ).getRowObjectsJS();
+      const n = Number(counts?.n ?? 0);
+      rows += n;
       total += Number(counts?.unusable ?? 0);
       const seconds = Number(counts?.seconds ?? 0);
+      if (n === 0) this.onNotice(`${shownInput(input)}: ${input.name === STDIN ? 'stdin was empty' : 'the file is empty'} (no rows)`);
       if (seconds > 0) {
         this.onNotice(
-          `${shownInput(input)}: created_at of ${plural(seconds, 'row', 'rows')} looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): multiply by 1000 or write ISO-8601`,
+          `${shownInput(input)}: created_at of ${plural(seconds, 'row', 'rows')} looks like epoch seconds; numbers are read as epoch milliseconds (these fall before 2000 and are skipped): use --time-unit s, or write ISO-8601`,
         );
       }
     }
     if (total > 0) this.onNotice(`skipped ${plural(total, 'input row', 'input rows')} with an unusable created_at, source or duration_ms`);
-    return total;
+    return { unusable: total, rows };
   }
 
   /** No operation in the window although the files hold some: say when they happened, and how to look there. */

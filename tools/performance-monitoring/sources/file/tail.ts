@@ -102,7 +102,10 @@ export class TailingFileSource implements Source {
         const inPlace = whole && plan.end === plan.size;
         const path = inPlace ? input.path : scratch.path(`${name}.${input.format}`);
         if (!inPlace) await copyRange(input.path, start, plan.end, path, whole ? null : header);
-        loaded = await loadInput(db, { ...input, path }, name, scratch);
+        loaded = await loadInput(db, { ...input, path }, name, scratch, {
+          mappings: this.settings.mappings,
+          timeUnit: this.settings.timeUnit,
+        });
         this.lastReadBytes += plan.end - start;
       }
       const mark = await markAfter(input.path, plan.end, header);
@@ -112,7 +115,10 @@ export class TailingFileSource implements Source {
         await db.connection.run(`DROP TABLE IF EXISTS ${name}`);
         const copy = scratch.path(`${name}.copy.${input.format}`);
         await copyRange(input.path, 0, plan.end, copy, null);
-        loaded = await loadInput(db, { ...input, path: copy }, name, scratch);
+        loaded = await loadInput(db, { ...input, path: copy }, name, scratch, {
+          mappings: this.settings.mappings,
+          timeUnit: this.settings.timeUnit,
+        });
       }
       if (whole) {
         await db.connection.run(`DROP TABLE IF EXISTS ${file.table}`);

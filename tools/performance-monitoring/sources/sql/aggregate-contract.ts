@@ -90,6 +90,9 @@ export const KINDS = {
   error: 'error',
   /** One row: operations whose created_at is impossible (docs/sources.md), counted in `operations`. */
   impossibleTimes: 'impossible_times',
+  /** One status value of the current window's operations as the table holds it (message; null for
+   *  none), with its operations and the failures among them; the 20 most frequent (docs/sources.md). */
+  status: 'status',
   /** One row when the rollups are installed (docs/rollups.md): bucket_start = their watermark, epoch
    *  seconds (every hour before it is rolled up), NULL before the first refresh; operations = the
    *  complete hours of both windows this answer read from them: at least 1 from the rollup read

@@ -248,6 +248,12 @@ export function rollupReadSql(engine: Engine, table?: string): string {
     reused('top_groups'),
     reused('top_messages'),
     reused('impossible'),
+    // The rollups keep no status: the read returns none, and the report's statuses is null
+    // (docs/sources.md) rather than the few raw rows' at the window's edges.
+    `statuses AS (
+  SELECT CAST(NULL AS text) AS status, CAST(0 AS bigint) AS operations, CAST(0 AS bigint) AS failures, CAST(0 AS bigint) AS position
+  WHERE false
+)`,
   ];
   // The 'rollup' row: the watermark the read used, and the hours it read from the rollups.
   return `WITH ${ctes.join(',\n')}\n${parts.final}\nUNION ALL\n${rollupRowSql(ROLLUP_END, ROLLED_UP_HOURS)}`;
