@@ -6,12 +6,14 @@ import { EXIT, type ExitCode } from './base/errors.js';
 import type { Notices } from './base/notices.js';
 import type { Analysis } from './metrics/analysis-types.js';
 import { analyze } from './metrics/analyze.js';
+import { computeSlos, sloThresholds } from './metrics/slo.js';
 import { RENDERERS } from './render/registry.js';
 import { buildReport, withAlerts } from './report/build.js';
 import type { Report } from './report/types.js';
 import { type Settings, windowQuery } from './settings.js';
 import { createSource } from './sources/create.js';
 import { coverageNotice } from './sources/rollup-coverage.js';
+import { bucketHolding } from './sources/sql/histogram.js';
 import type { AggregateQuery, Source } from './sources/types.js';
 import { forMessage, forMessageText } from './text/safe-text.js';
 
@@ -71,7 +73,15 @@ async function analyzeSource(settings: Settings, query: AggregateQuery, io: RunI
     if (coverage !== null) io.notices.line(coverage);
     const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
     if (query.service !== null && noOperations(analysis)) await suggestServices(source, query, io.notices);
-    return analysis;
+    const { specs, periodMs } = settings.slos;
+    if (specs.length === 0) return analysis;
+    // docs/slos.md: one more query, whatever the number of SLOs.
+    const counts = await source.slo({
+      end: query.end,
+      periodStart: new Date(query.end.getTime() - periodMs),
+      thresholds: sloThresholds(specs),
+    });
+    return { ...analysis, slos: computeSlos(specs, counts, { end: query.end, periodMs, bucketOf: bucketHolding }) };
   } finally {
     await source.close();
   }

@@ -2,10 +2,13 @@
 // `.env` turned once, at start, into the typed settings of the run, its source and its alert
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
 import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
+import { Invalid, UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
 import { loadBaseline } from '../gates/baseline-file.js';
+import { duplicateName, parseSloSpec, type SloSpec } from '../metrics/slo-spec.js';
 import type { Settings } from '../settings.js';
 import { resolveSourceSettings, sourceIdentity } from '../sources/settings.js';
+import { forMessage } from '../text/safe-text.js';
 import type { Options } from './options.js';
 
 export interface Terminal {
@@ -43,6 +46,28 @@ export function alertTiming(options: Options): AlertTiming {
   return { repeatMs: options.alertRepeat, forMs: options.alertFor, keepFiringMs: options.alertKeepFiring, silences: options.alertSilence };
 }
 
+/** --slo when given (the command line wins), else PERFMON_SLOS split at commas; a malformed spec
+ *  or a name given twice is one line, exit 2 (docs/slos.md). */
+export function sloSpecs(given: SloSpec[], env: string | undefined): SloSpec[] {
+  let specs = given;
+  if (given.length === 0 && env !== undefined && env.trim() !== '') {
+    specs = env.split(',').map((raw) => {
+      try {
+        return parseSloSpec(raw);
+      } catch (error) {
+        if (error instanceof Invalid) throw new UsageError(`PERFMON_SLOS: ${forMessage(raw.trim())} is not valid: ${error.allowed}`);
+        throw error;
+      }
+    });
+  }
+  const twice = duplicateName(specs);
+  if (twice !== null)
+    throw new UsageError(
+      `${given.length > 0 ? '--slo' : 'PERFMON_SLOS'}: the SLO ${forMessage(twice)} is declared twice: give each objective once`,
+    );
+  return specs;
+}
+
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
@@ -73,6 +98,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     },
     scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
     secrets: secretsFrom(env),
+    slos: { specs: sloSpecs(options.slo, env.PERFMON_SLOS), periodMs: options.sloPeriod },
     refreshRollups: options.refreshRollups,
   };
 }

@@ -4,6 +4,7 @@
 import type { Aggregation, ErrorCountRow, Percentiles, SourceKind } from '../sources/types.js';
 import type { Health, HealthStatus } from './health.js';
 import type { RawFigures, ShownFigures } from './shown.js';
+import type { SloAnalysis } from './slo.js';
 
 export type TrendDirection = 'improving' | 'degrading' | 'stable' | 'insufficient_data';
 export type { HealthStatus };
@@ -20,6 +21,8 @@ export interface TrendAnalysis {
   percentChange: number | null;
   /** Welch's two-sided p-value of the difference of the means (docs/metrics.md); null without enough samples. */
   pValue: number | null;
+  /** pValue adjusted by Holm-Bonferroni over its family (a report's services; alone: pValue). */
+  adjustedPValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
   /** percentChange and previousAvgDuration as the report shows them (0.01 %, 0.1 ms). */
@@ -97,4 +100,6 @@ export interface Analysis {
   /** System findings, then each service's, in report order (docs/metrics.md). */
   findings: Finding[];
   dataQuality: { invalidDurations: number; skippedRows: number };
+  /** The declared SLOs (docs/slos.md), in the order given; [] without --slo. */
+  slos: SloAnalysis[];
 }

@@ -118,7 +118,8 @@ export function trendLine(trend: Trend): string {
   if (trend.direction === 'insufficient_data') return 'insufficient data';
   // A change past ±10% that reads stable was not significant (docs/metrics.md): say so, or it looks wrong.
   const noise = trend.direction === 'stable' && Math.abs(trend.percentChange ?? 0) > LIMITS.trendChange && trend.pValue !== null;
-  const why = noise ? `, not significant: p = ${trend.pValue}` : '';
+  const adjusted = trend.adjustedPValue !== null && trend.adjustedPValue !== trend.pValue ? `, adjusted ${trend.adjustedPValue}` : '';
+  const why = noise ? `, not significant: p = ${trend.pValue}${adjusted}` : '';
   return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
 }
 

@@ -696,6 +696,324 @@ BEGIN
 END
 $grants$;
 
+DO $drop_old$
+DECLARE
+  old regprocedure;
+BEGIN
+  FOR old IN
+    SELECT p.oid::regprocedure FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_slo'
+      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_slo(timestamptz, timestamptz, text, boolean)')
+        OR p.proargnames IS DISTINCT FROM ARRAY['p_end', 'p_period_start', 'p_thresholds', 'p_exact']::text[]
+        OR p.prorettype <> 'json'::regtype)
+  LOOP
+    EXECUTE format('DROP FUNCTION %s', old);
+  END LOOP;
+END
+$drop_old$;
+
+-- The SLO read (docs/slos.md): events, failures and slow samples of the rolling period and of each
+-- burn window, per service and overall, per latency threshold, in one scan.
+CREATE OR REPLACE FUNCTION public.perf_monitor_slo(
+  p_end timestamptz,
+  p_period_start timestamptz,
+  p_thresholds text DEFAULT '',
+  p_exact boolean DEFAULT false
+) RETURNS json
+LANGUAGE plpgsql STABLE
+SET search_path = public, pg_temp
+SET jit = off
+SET plan_cache_mode = force_custom_plan
+SET statement_timeout = '25s'
+SET work_mem = '64MB'
+AS $perf_monitor_slo$
+DECLARE
+  v_watermark timestamptz;
+BEGIN
+  -- The rollups answer the complete hours before their watermark, when installed, readable and
+  -- not told to be exact; the tables are named in static SQL, resolved only when it runs.
+  IF NOT p_exact AND to_regclass('public.perf_monitor_rollup_state') IS NOT NULL AND has_table_privilege('public.perf_monitor_rollup_state', 'SELECT')
+     AND to_regclass('public.perf_monitor_rollup') IS NOT NULL AND has_table_privilege('public.perf_monitor_rollup', 'SELECT') THEN
+    SELECT watermark INTO v_watermark FROM public.perf_monitor_rollup_state;
+    RETURN (SELECT coalesce(json_agg(slo), '[]'::json) FROM (
+WITH logs AS NOT MATERIALIZED (
+  SELECT source, operation, level, status, message, duration_ms, created_at
+  FROM "integration_logs"
+),
+ops AS NOT MATERIALIZED (
+  SELECT
+    (created_at >= CAST($1 AS timestamptz)) AS is_current,
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+    COALESCE(operation, '(none)') AS operation,
+    CASE WHEN created_at >= CAST($1 AS timestamptz)
+      THEN CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600
+    END AS bucket,
+    COALESCE(status = 'error' OR level = 'error', false) AS failed,
+    CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
+    COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
+    status, level, message, created_at
+  FROM logs
+  WHERE created_at >= least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days')
+    AND created_at < CAST($1 AS timestamptz)
+    AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
+    AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
+    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (CAST(NULL AS text) IS NULL OR source = CAST(NULL AS text))
+),
+thresholds AS (
+  SELECT CAST(NULL AS integer) AS t
+  UNION ALL
+  SELECT CAST(x AS integer) FROM (SELECT unnest(string_to_array(CAST($3 AS text), ',')) AS x) AS listed WHERE x <> ''
+),
+raw_ops AS NOT MATERIALIZED (
+  SELECT * FROM ops
+  WHERE created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz))))
+    OR created_at < to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)
+    OR (created_at >= CAST($2 AS timestamptz) AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+    OR (created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes' AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+    OR (created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes' AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+    OR (created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour' AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+    OR (created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours' AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+    OR (created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days' AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+),
+rolled AS (
+  SELECT r.service, th.t, r.hour, r.operations, r.failures, r.samples,
+    CASE WHEN th.t IS NULL OR r.max_duration IS NULL OR r.max_duration <= th.t THEN 0
+      ELSE (SELECT coalesce(sum(h.c), 0) FROM unnest(r.histogram_keys, r.histogram_counts) AS h(k, c) WHERE h.k > th.t) END AS slow,
+    CASE WHEN th.t IS NULL OR r.max_duration IS NULL OR r.max_duration <= th.t OR (CAST(floor((th.t - 1) / (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END)) AS bigint) + 1) * (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END) = th.t THEN 0
+      ELSE (SELECT coalesce(sum(h.c), 0) FROM unnest(r.histogram_keys, r.histogram_counts) AS h(k, c) WHERE h.k = (CAST(floor((th.t - 1) / (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END)) AS bigint) + 1) * (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END)) END AS uncertain
+  FROM public.perf_monitor_rollup AS r CROSS JOIN thresholds AS th
+  WHERE r.hour >= to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600) AND r.hour < greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz))))
+),
+parts AS (
+  SELECT service, t,
+    count(*) FILTER (WHERE created_at >= CAST($2 AS timestamptz) AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS wperiod_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($2 AS timestamptz) AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS wperiod_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($2 AS timestamptz) AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS wperiod_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($2 AS timestamptz) AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS wperiod_slow,
+    CAST(0 AS bigint) AS wperiod_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w5m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w5m_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w5m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w5m_slow,
+    CAST(0 AS bigint) AS w5m_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w30m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w30m_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w30m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w30m_slow,
+    CAST(0 AS bigint) AS w30m_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w1h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w1h_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w1h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w1h_slow,
+    CAST(0 AS bigint) AS w1h_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w6h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w6h_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w6h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w6h_slow,
+    CAST(0 AS bigint) AS w6h_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w3d_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w3d_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w3d_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days' AND (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) OR created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))) AS w3d_slow,
+    CAST(0 AS bigint) AS w3d_uncertain
+  FROM raw_ops CROSS JOIN thresholds
+  GROUP BY service, t
+  UNION ALL
+  SELECT service, t,
+    sum(operations) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS wperiod_operations,
+    sum(failures) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS wperiod_failures,
+    sum(samples) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS wperiod_samples,
+    sum(slow) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS wperiod_slow,
+    sum(uncertain) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS wperiod_uncertain,
+    sum(operations) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w5m_operations,
+    sum(failures) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w5m_failures,
+    sum(samples) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w5m_samples,
+    sum(slow) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w5m_slow,
+    sum(uncertain) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '5 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w5m_uncertain,
+    sum(operations) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w30m_operations,
+    sum(failures) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w30m_failures,
+    sum(samples) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w30m_samples,
+    sum(slow) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w30m_slow,
+    sum(uncertain) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '30 minutes' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w30m_uncertain,
+    sum(operations) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w1h_operations,
+    sum(failures) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w1h_failures,
+    sum(samples) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w1h_samples,
+    sum(slow) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w1h_slow,
+    sum(uncertain) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '1 hour' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w1h_uncertain,
+    sum(operations) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w6h_operations,
+    sum(failures) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w6h_failures,
+    sum(samples) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w6h_samples,
+    sum(slow) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w6h_slow,
+    sum(uncertain) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '6 hours' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w6h_uncertain,
+    sum(operations) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w3d_operations,
+    sum(failures) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w3d_failures,
+    sum(samples) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w3d_samples,
+    sum(slow) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w3d_slow,
+    sum(uncertain) FILTER (WHERE hour >= to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - INTERVAL '3 days' - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)) AS w3d_uncertain
+  FROM rolled
+  GROUP BY service, t
+)
+SELECT
+  CASE WHEN GROUPING(service) = 1 THEN 'overall' ELSE 'service' END AS level,
+  CASE WHEN GROUPING(service) = 1 THEN NULL ELSE service END AS service,
+  t AS threshold,
+  CAST((extract(epoch FROM greatest(to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz)))) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) - extract(epoch FROM to_timestamp(ceil(extract(epoch FROM least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days') - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600) - CAST('1970-01-01 00:00:00+00' AS timestamptz))) / 3600 AS bigint) AS rollup_hours,
+  CAST(sum(wperiod_operations) AS bigint) AS wperiod_operations,
+  CAST(sum(wperiod_failures) AS bigint) AS wperiod_failures,
+  CAST(sum(wperiod_samples) AS bigint) AS wperiod_samples,
+  CAST(sum(wperiod_slow) AS bigint) AS wperiod_slow,
+  CAST(sum(wperiod_uncertain) AS bigint) AS wperiod_uncertain,
+  CAST(sum(w5m_operations) AS bigint) AS w5m_operations,
+  CAST(sum(w5m_failures) AS bigint) AS w5m_failures,
+  CAST(sum(w5m_samples) AS bigint) AS w5m_samples,
+  CAST(sum(w5m_slow) AS bigint) AS w5m_slow,
+  CAST(sum(w5m_uncertain) AS bigint) AS w5m_uncertain,
+  CAST(sum(w30m_operations) AS bigint) AS w30m_operations,
+  CAST(sum(w30m_failures) AS bigint) AS w30m_failures,
+  CAST(sum(w30m_samples) AS bigint) AS w30m_samples,
+  CAST(sum(w30m_slow) AS bigint) AS w30m_slow,
+  CAST(sum(w30m_uncertain) AS bigint) AS w30m_uncertain,
+  CAST(sum(w1h_operations) AS bigint) AS w1h_operations,
+  CAST(sum(w1h_failures) AS bigint) AS w1h_failures,
+  CAST(sum(w1h_samples) AS bigint) AS w1h_samples,
+  CAST(sum(w1h_slow) AS bigint) AS w1h_slow,
+  CAST(sum(w1h_uncertain) AS bigint) AS w1h_uncertain,
+  CAST(sum(w6h_operations) AS bigint) AS w6h_operations,
+  CAST(sum(w6h_failures) AS bigint) AS w6h_failures,
+  CAST(sum(w6h_samples) AS bigint) AS w6h_samples,
+  CAST(sum(w6h_slow) AS bigint) AS w6h_slow,
+  CAST(sum(w6h_uncertain) AS bigint) AS w6h_uncertain,
+  CAST(sum(w3d_operations) AS bigint) AS w3d_operations,
+  CAST(sum(w3d_failures) AS bigint) AS w3d_failures,
+  CAST(sum(w3d_samples) AS bigint) AS w3d_samples,
+  CAST(sum(w3d_slow) AS bigint) AS w3d_slow,
+  CAST(sum(w3d_uncertain) AS bigint) AS w3d_uncertain
+FROM parts
+GROUP BY GROUPING SETS ((service, t), (t))
+) AS slo);
+  END IF;
+  RETURN (SELECT coalesce(json_agg(slo), '[]'::json) FROM (
+WITH logs AS NOT MATERIALIZED (
+  SELECT source, operation, level, status, message, duration_ms, created_at
+  FROM "integration_logs"
+),
+ops AS NOT MATERIALIZED (
+  SELECT
+    (created_at >= CAST($1 AS timestamptz)) AS is_current,
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+    COALESCE(operation, '(none)') AS operation,
+    CASE WHEN created_at >= CAST($1 AS timestamptz)
+      THEN CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600
+    END AS bucket,
+    COALESCE(status = 'error' OR level = 'error', false) AS failed,
+    CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
+    COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
+    status, level, message, created_at
+  FROM logs
+  WHERE created_at >= least(CAST($2 AS timestamptz), CAST($1 AS timestamptz) - INTERVAL '3 days')
+    AND created_at < CAST($1 AS timestamptz)
+    AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
+    AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
+    AND (duration_ms IS NOT NULL OR status IN ('success', 'error'))
+    AND (CAST(NULL AS text) IS NULL OR source = CAST(NULL AS text))
+),
+thresholds AS (
+  SELECT CAST(NULL AS integer) AS t
+  UNION ALL
+  SELECT CAST(x AS integer) FROM (SELECT unnest(string_to_array(CAST($3 AS text), ',')) AS x) AS listed WHERE x <> ''
+),
+parts AS (
+  SELECT service, t,
+    count(*) FILTER (WHERE created_at >= CAST($2 AS timestamptz)) AS wperiod_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($2 AS timestamptz)) AS wperiod_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($2 AS timestamptz)) AS wperiod_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($2 AS timestamptz)) AS wperiod_slow,
+    CAST(0 AS bigint) AS wperiod_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes') AS w5m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes') AS w5m_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes') AS w5m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '5 minutes') AS w5m_slow,
+    CAST(0 AS bigint) AS w5m_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes') AS w30m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes') AS w30m_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes') AS w30m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '30 minutes') AS w30m_slow,
+    CAST(0 AS bigint) AS w30m_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour') AS w1h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour') AS w1h_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour') AS w1h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '1 hour') AS w1h_slow,
+    CAST(0 AS bigint) AS w1h_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours') AS w6h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours') AS w6h_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours') AS w6h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '6 hours') AS w6h_slow,
+    CAST(0 AS bigint) AS w6h_uncertain,
+    count(*) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days') AS w3d_operations,
+    count(*) FILTER (WHERE failed AND created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days') AS w3d_failures,
+    count(dur) FILTER (WHERE created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days') AS w3d_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= CAST($1 AS timestamptz) - INTERVAL '3 days') AS w3d_slow,
+    CAST(0 AS bigint) AS w3d_uncertain
+  FROM ops CROSS JOIN thresholds
+  GROUP BY service, t
+)
+SELECT
+  CASE WHEN GROUPING(service) = 1 THEN 'overall' ELSE 'service' END AS level,
+  CASE WHEN GROUPING(service) = 1 THEN NULL ELSE service END AS service,
+  t AS threshold,
+  CAST(0 AS bigint) AS rollup_hours,
+  CAST(sum(wperiod_operations) AS bigint) AS wperiod_operations,
+  CAST(sum(wperiod_failures) AS bigint) AS wperiod_failures,
+  CAST(sum(wperiod_samples) AS bigint) AS wperiod_samples,
+  CAST(sum(wperiod_slow) AS bigint) AS wperiod_slow,
+  CAST(sum(wperiod_uncertain) AS bigint) AS wperiod_uncertain,
+  CAST(sum(w5m_operations) AS bigint) AS w5m_operations,
+  CAST(sum(w5m_failures) AS bigint) AS w5m_failures,
+  CAST(sum(w5m_samples) AS bigint) AS w5m_samples,
+  CAST(sum(w5m_slow) AS bigint) AS w5m_slow,
+  CAST(sum(w5m_uncertain) AS bigint) AS w5m_uncertain,
+  CAST(sum(w30m_operations) AS bigint) AS w30m_operations,
+  CAST(sum(w30m_failures) AS bigint) AS w30m_failures,
+  CAST(sum(w30m_samples) AS bigint) AS w30m_samples,
+  CAST(sum(w30m_slow) AS bigint) AS w30m_slow,
+  CAST(sum(w30m_uncertain) AS bigint) AS w30m_uncertain,
+  CAST(sum(w1h_operations) AS bigint) AS w1h_operations,
+  CAST(sum(w1h_failures) AS bigint) AS w1h_failures,
+  CAST(sum(w1h_samples) AS bigint) AS w1h_samples,
+  CAST(sum(w1h_slow) AS bigint) AS w1h_slow,
+  CAST(sum(w1h_uncertain) AS bigint) AS w1h_uncertain,
+  CAST(sum(w6h_operations) AS bigint) AS w6h_operations,
+  CAST(sum(w6h_failures) AS bigint) AS w6h_failures,
+  CAST(sum(w6h_samples) AS bigint) AS w6h_samples,
+  CAST(sum(w6h_slow) AS bigint) AS w6h_slow,
+  CAST(sum(w6h_uncertain) AS bigint) AS w6h_uncertain,
+  CAST(sum(w3d_operations) AS bigint) AS w3d_operations,
+  CAST(sum(w3d_failures) AS bigint) AS w3d_failures,
+  CAST(sum(w3d_samples) AS bigint) AS w3d_samples,
+  CAST(sum(w3d_slow) AS bigint) AS w3d_slow,
+  CAST(sum(w3d_uncertain) AS bigint) AS w3d_uncertain
+FROM parts
+GROUP BY GROUPING SETS ((service, t), (t))
+) AS slo);
+END
+$perf_monitor_slo$;
+
+REVOKE EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) TO service_role;
+  END IF;
+END
+$grants$;
+
 -- PostgREST caches the schema; tell it about the new function (delivered at COMMIT).
 NOTIFY pgrst, 'reload schema';
 
