@@ -72,6 +72,14 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
   const alerts = options.alert ? alertConfigFromEnv(env, alertTiming(options)) : null;
+  const slos = sloSpecs(options.slo, env.PERFMON_SLOS);
+  // An assertion on an SLO that is not declared can never be decided: a mistake, said before any query.
+  for (const assertion of options.assert) {
+    if (assertion.slo !== null && !slos.some((s) => s.name === assertion.slo)) {
+      const names = slos.length === 0 ? 'none is declared (--slo)' : `declared: ${slos.map((s) => forMessage(s.name)).join(', ')}`;
+      throw new UsageError(`--assert ${forMessage(assertion.expr)}: no SLO ${forMessage(assertion.slo)}; ${names}`);
+    }
+  }
   return {
     report: {
       service: options.service,
@@ -98,7 +106,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     },
     scope: `${sourceIdentity(source)}|service=${options.service ?? '*'}`,
     secrets: secretsFrom(env),
-    slos: { specs: sloSpecs(options.slo, env.PERFMON_SLOS), periodMs: options.sloPeriod },
+    slos: { specs: slos, periodMs: options.sloPeriod },
     refreshRollups: options.refreshRollups,
   };
 }

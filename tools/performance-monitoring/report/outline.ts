@@ -15,6 +15,7 @@ const MAX_DURATION_MS = 2_147_483_647;
 export type SectionId =
   | 'overall'
   | 'issues'
+  | 'slos'
   | 'recommendations'
   | 'services'
   | 'operations'
@@ -167,6 +168,8 @@ function parts(report: Report): OutlinePart[] {
   return [
     single('overall', 'Overall metrics', null),
     single('issues', 'Issues', none(report.issues, '✅ No issues found')),
+    // docs/slos.md: after the issues, only when SLOs are declared.
+    single('slos', 'SLOs', null, (report.slos ?? []).length > 0),
     single('recommendations', 'Recommendations', none(report.recommendations, 'No recommendations')),
     single('services', 'Service performance', none(report.services, 'No operations in this period')),
     {
