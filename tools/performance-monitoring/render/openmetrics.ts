@@ -3,7 +3,9 @@
 // One gauge family per figure; the overall figure is the sample without a `service` label
 // (with --service, that service's sample only).
 // Durations in seconds and rates as ratios (Prometheus naming); no client timestamps.
-import type { Report } from '../report/types.js';
+import { significant4 } from '../metrics/slo.js';
+import type { Report, SloReport } from '../report/types.js';
+import { BURN_WINDOWS } from '../sources/slo-windows.js';
 import { roundTo } from '../text/round.js';
 
 /** Every metric name the tool emits: the Grafana dashboard test checks its queries against it. */
@@ -22,6 +24,10 @@ export const METRIC = {
   window: 'perfmon_window_seconds',
   windowEnd: 'perfmon_window_end_timestamp_seconds',
   generated: 'perfmon_generated_timestamp_seconds',
+  sloObjective: 'perfmon_slo_objective_ratio',
+  sloErrorRatio: 'perfmon_slo_error_ratio',
+  sloBurnRate: 'perfmon_slo_burn_rate',
+  sloBudgetRemaining: 'perfmon_slo_error_budget_remaining_ratio',
 } as const;
 
 type Labels = Record<string, string>;
@@ -143,6 +149,42 @@ function families(report: Report): Family[] {
   ];
 }
 
+/** docs/slos.md: each SLO's figures, labelled `service` (`all` for every service) and `slo` (its
+ *  name); per window, `window` (5m .. 3d, and `period`). No colons: those are for the recording
+ *  rules that give them Sloth's names (prometheus/slo-rules.yml). */
+function sloFamilies(slos: SloReport[]): Family[] {
+  const labels = (slo: SloReport): Labels => ({ service: slo.service ?? 'all', slo: slo.name });
+  const share = (slo: SloReport) => 1 - slo.objective / 100;
+  // The error ratio of a window is its burn rate times the budget share, as the burn was defined;
+  // the period's is the budget consumed times that share (bad / total).
+  const errorRatio = (slo: SloReport, burn: number | null) => (burn === null ? null : significant4(burn * share(slo)));
+  return [
+    {
+      name: METRIC.sloObjective,
+      help: 'The SLO objective (0-1), e.g. 0.999.',
+      samples: slos.map((slo) => ({ labels: labels(slo), value: roundTo(slo.objective / 100, 6) })),
+    },
+    {
+      name: METRIC.sloErrorRatio,
+      help: 'Bad events / events of the SLO over the window ending at the report end (window="period": the SLO period).',
+      samples: slos.flatMap((slo) => [
+        ...BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: errorRatio(slo, slo.burnRates[name]) })),
+        { labels: { ...labels(slo), window: 'period' }, value: errorRatio(slo, slo.errorBudget.consumed) },
+      ]),
+    },
+    {
+      name: METRIC.sloBurnRate,
+      help: 'Error-budget burn rate of the SLO over the window: error ratio / (1 - objective); absent under 20 events.',
+      samples: slos.flatMap((slo) => BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: slo.burnRates[name] }))),
+    },
+    {
+      name: METRIC.sloBudgetRemaining,
+      help: 'Error budget left over the SLO period, a fraction of it (below 0 once spent).',
+      samples: slos.map((slo) => ({ labels: labels(slo), value: slo.errorBudget.remaining })),
+    },
+  ];
+}
+
 function sampleLine(name: string, { labels, value }: Sample): string | null {
   // A figure without data (no samples, no operations) is left out: absent, not 0 or NaN.
   if (value === null || !Number.isFinite(value)) return null;
@@ -152,7 +194,7 @@ function sampleLine(name: string, { labels, value }: Sample): string | null {
 
 /** The exposition text, ending with a newline. */
 export function renderOpenMetrics(report: Report): string {
-  const lines = families(report).flatMap((family) => [
+  const lines = [...families(report), ...sloFamilies(report.slos ?? [])].flatMap((family) => [
     `# HELP ${family.name} ${escapeHelp(family.help)}`,
     `# TYPE ${family.name} gauge`,
     ...family.samples.flatMap((sample) => sampleLine(family.name, sample) ?? []),
