@@ -79,7 +79,8 @@ function rawPart(source: string, inWindow: (w: SloWindow) => string): string {
 
 /** The parts summed per service and overall (GROUPING SETS), with the rolled-up hours. */
 function finalSelect(rollupHours: string): string {
-  const sums = SLO_RESULT_COLUMNS.map((c) => `CAST(sum(${c.name}) AS bigint) AS ${c.name}`);
+  // coalesce: a window no row of a group falls in sums to NULL, and means 0.
+  const sums = SLO_RESULT_COLUMNS.map((c) => `CAST(coalesce(sum(${c.name}), 0) AS bigint) AS ${c.name}`);
   return `SELECT
   CASE WHEN GROUPING(service) = 1 THEN 'overall' ELSE 'service' END AS level,
   CASE WHEN GROUPING(service) = 1 THEN NULL ELSE service END AS service,
