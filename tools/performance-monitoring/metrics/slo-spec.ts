@@ -1,5 +1,5 @@
 // Service level objectives as declared (docs/slos.md): `--slo` and PERFMON_SLOS specs parsed into
-// SloSpec, or Invalid naming what is allowed; the SLO windows and the SRE workbook's alert rules.
+// SloSpec, or Invalid naming what is allowed; --slo-period's bounds.
 import { Invalid } from '../base/errors.js';
 
 export { BURN_WINDOWS, type BurnWindow, SLO_WINDOWS, type SloWindow } from '../sources/slo-windows.js';
@@ -25,13 +25,13 @@ export const MAX_SLO_PERIOD_MS = 90 * 86_400_000;
 const MAX_THRESHOLD = 3_600_000;
 const GRAMMAR = 'use [service.]availability>=<percent> or [service.]latency(<ms>)>=<percent>, e.g. hubspot.availability>=99.5';
 /** The indicator and objective at the end; everything before the last `.` ahead of them is the service. */
-const SPEC = /^(?:(.*)\.)?(availability|latency\(([^)]*)\))\s*>=\s*(\S*)$/;
+const SLO_GRAMMAR = /^(?:(.*)\.)?(availability|latency\(([^)]*)\))\s*>=\s*(\S*)$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
 const INTEGER = /^\d+$/;
 
 export function parseSloSpec(raw: string): SloSpec {
   const text = raw.trim();
-  const match = SPEC.exec(text);
+  const match = SLO_GRAMMAR.exec(text);
   if (!match) throw new Invalid(GRAMMAR);
   const [, service = null, indicator = '', threshold, objectiveText = ''] = match;
   if (service !== null && service.trim() === '')

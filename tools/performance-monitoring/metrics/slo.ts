@@ -15,7 +15,7 @@ import type { SloIndicator, SloSpec } from './slo-spec.js';
 
 /** Fewer events than this in a window: no burn rate (one failure in 5 would read 200x at 99.9%). */
 export const MIN_BURN_EVENTS = 20;
-/** The SRE workbook's rules (ch. 5, table 5-8): both windows of a pair must burn faster than its factor. */
+/** The multi-window, multi-burn-rate rules (docs/slos.md): both windows of a pair must burn faster than its factor. */
 export const PAGE_RULES = [
   { long: '1h', short: '5m', factor: 14.4 },
   { long: '6h', short: '30m', factor: 6 },

@@ -49,7 +49,9 @@ async function runAt(args: string[], until: string, stateDir: string): Promise<R
   const notices: string[] = [];
   const io: RunIo = {
     now: () => new Date(until),
-    stdout: (text) => void (stdout += text),
+    stdout: (text) => {
+      stdout += text;
+    },
     notices: createNotices({ write: (text) => void notices.push(text), isTty: false, secrets: settings.secrets }),
   };
   const code = await run(settings, io);
