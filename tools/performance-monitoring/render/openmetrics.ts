@@ -153,6 +153,8 @@ function families(report: Report): Family[] {
  *  name); per window, `window` (5m .. 3d, and `period`). No colons: those are for the recording
  *  rules that give them Sloth's names (prometheus/slo-rules.yml). */
 function sloFamilies(slos: SloReport[]): Family[] {
+  // Without --slo, no SLO family at all (not four empty ones).
+  if (slos.length === 0) return [];
   const labels = (slo: SloReport): Labels => ({ service: slo.service ?? 'all', slo: slo.name });
   const share = (slo: SloReport) => 1 - slo.objective / 100;
   // The error ratio of a window is its burn rate times the budget share, as the burn was defined;
@@ -175,7 +177,9 @@ function sloFamilies(slos: SloReport[]): Family[] {
     {
       name: METRIC.sloBurnRate,
       help: 'Error-budget burn rate of the SLO over the window: error ratio / (1 - objective); absent under 20 events.',
-      samples: slos.flatMap((slo) => BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: slo.burnRates[name] }))),
+      samples: slos.flatMap((slo) =>
+        BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: slo.burnRates[name] })),
+      ),
     },
     {
       name: METRIC.sloBudgetRemaining,
