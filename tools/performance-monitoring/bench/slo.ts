@@ -5,7 +5,7 @@
 // period (the rollups read), with --exact (raw rows), and both through the Supabase RPC.
 // Defaults 10 days x 100k a day: the issue's 60 days x 1M a day is bench/rollup-large.ts' data.
 import { fileURLToPath } from 'node:url';
-import { generateRows, loadIntoPostgres, supabaseLikeDatabase } from '../harness/dataset.js';
+import { generateRows, loadIntoPostgres, prepareSupabaseLike } from '../harness/dataset.js';
 import { runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
 import { startPostgrestServer } from '../harness/postgrest-server.js';
 import { median, monitorCommand, runOnce } from './measure.js';
@@ -19,11 +19,13 @@ const SLOS = ['--slo', 'availability>=99.9', '--slo', 'hubspot.availability>=99.
 
 const pg = await startPostgres();
 try {
-  const url = await supabaseLikeDatabase(pg, 'bench_slo', [], { withRpc: true });
+  const url = await pg.createDatabase('bench_slo');
+  await prepareSupabaseLike(url, { withRpc: true });
   // generateRows fills two windows of `hours` each: half the days each.
   for (let chunk = 0; chunk < days; chunk += 2) {
     const end = new Date(until.getTime() - chunk * 86_400_000).toISOString();
     await loadIntoPostgres(url, generateRows({ operationsPerWindow: perDay, until: end, hours: 24, seed: 7 + chunk, burst: 0 }));
+    process.stderr.write(`loaded days ${chunk}-${chunk + 1} before the end\n`);
   }
   await withSql(url, (sql) => sql`ANALYZE integration_logs`);
   await runSqlFile(url, fileURLToPath(new URL('../sql/rollup.sql', import.meta.url)));
