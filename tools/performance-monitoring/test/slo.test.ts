@@ -282,6 +282,23 @@ describe('from PostgreSQL and the Supabase RPC', () => {
   });
 });
 
+describe('Supabase without the RPC', () => {
+  it("pages the period's rows in and counts them here: the exact figures, and a line saying so", async () => {
+    const pg = await startPostgres();
+    const url = await supabaseLikeDatabase(pg, 'slo_no_rpc', ROWS, { withRpc: false });
+    const api = await startPostgrestServer({ databaseUrl: url, serviceRoleKey: SERVICE_KEY });
+    try {
+      const result = await runCli(BASE_ARGS, { env: { SUPABASE_URL: api.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY } });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('the perf_monitor_slo RPC is not installed');
+      expect(slosOf(result.stdout)).toEqual(EXPECTED);
+    } finally {
+      await api.close();
+      await pg.stop();
+    }
+  }, 120_000);
+});
+
 describe('a database without the rollups, reached by DATABASE_URL', () => {
   it('reads raw rows (the rollup read is refused at planning and the raw one runs): the exact figures', async () => {
     const pg = await startPostgres();
