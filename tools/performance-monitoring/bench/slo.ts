@@ -24,13 +24,26 @@ try {
   // generateRows fills two windows of `hours` each: half the days each.
   for (let chunk = 0; chunk < days; chunk += 2) {
     const end = new Date(until.getTime() - chunk * 86_400_000).toISOString();
-    await loadIntoPostgres(url, generateRows({ operationsPerWindow: perDay, until: end, hours: 24, seed: 7 + chunk, burst: 0 }));
+    // Ids unique across chunks: the table's key (a duplicate fails the COPY).
+    const rows = generateRows({ operationsPerWindow: perDay, until: end, hours: 24, seed: 7 + chunk, burst: 0 });
+    await loadIntoPostgres(
+      url,
+      rows.map((row) => ({ ...row, id: row.id + chunk * 100_000_000 })),
+    );
     process.stderr.write(`loaded days ${chunk}-${chunk + 1} before the end\n`);
   }
   await withSql(url, (sql) => sql`ANALYZE integration_logs`);
   await runSqlFile(url, fileURLToPath(new URL('../sql/rollup.sql', import.meta.url)));
   const refreshStart = performance.now();
-  await withSql(url, (sql) => sql.unsafe(`SELECT * FROM perf_monitor_refresh_rollups('0 hours', ${days * 24 + 2})`));
+  // Up to the current hour, 48 hours a call (the refresh's own step).
+  for (let call = 0; call < days; call++) {
+    const [row] = await withSql(url, (sql) =>
+      sql.unsafe<{ done: boolean }[]>(
+        `SELECT watermark >= date_trunc('hour', now()) AS done FROM perf_monitor_refresh_rollups('0 hours', 48)`,
+      ),
+    );
+    if (row?.done) break;
+  }
   process.stderr.write(
     `loaded ${days} days x ${perDay}/day; rollups refreshed in ${((performance.now() - refreshStart) / 1000).toFixed(1)} s\n`,
   );

@@ -13,7 +13,7 @@ import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupReadSql } from './sql/rollup-read.js';
 import { READ_WORK_MEM } from './sql/rpc.js';
-import { SLO_WATERMARK, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
+import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
 type Sql = postgresType.Sql;
@@ -70,22 +70,25 @@ export class PostgresSource implements Source {
   }
 
   private async readSlo(sql: Sql, query: SloQuery): Promise<unknown> {
-    const params = sloParams(query);
     const seen = this.watermarkSeen;
-    if (!this.rollups || this.table !== DEFAULT_TABLE || seen === 'absent') return await sql.unsafe(sloRawSql(this.table), params);
+    if (!this.rollups || this.table !== DEFAULT_TABLE || seen === 'absent')
+      return await sql.unsafe(sloRawSql(this.table), sloParams(query));
     if (seen !== undefined) {
-      // The report's read probed: its watermark is a parameter, folded into index ranges when planning.
-      const watermark = seen === null ? '-infinity' : seen.toISOString();
-      return await sql.unsafe(sloRollupSql(this.table), [...params, watermark]);
+      // The report's read probed: the rolled-up hours' end is a parameter, folded into index ranges when planning.
+      return await sql.unsafe(sloRollupSql(this.table), sloParams(query, seen === null ? null : seen.getTime()));
     }
     try {
-      return await sql.unsafe(sloRollupSql(this.table).split(SLO_WATERMARK).join(WATERMARK_QUERY), params);
+      // Not probed (a short window): the query reads the watermark itself, once (an InitPlan), and
+      // ends the rolled-up hours there; the parameter is where they would end with every hour rolled up.
+      const rolledEnd = `(SELECT greatest(${positional('scan_hour')}, least(${positional('rolled_end')}, COALESCE(max(watermark), CAST('-infinity' AS timestamptz)))) FROM public.perf_monitor_rollup_state)`;
+      const text = sloRollupSql(this.table, (name) => (name === 'rolled_end' ? rolledEnd : positional(name)));
+      return await sql.unsafe(text, sloParams(query, Number.POSITIVE_INFINITY));
     } catch (error) {
       // rollup.sql not installed (or not readable by this role): the raw rows hold every count.
       if (errorCode(error) !== '42P01' && errorCode(error) !== '42501') throw error;
       if (errorCode(error) === '42501') this.notice(`${RAW_READ} for the SLOs: this role may not read them: ${GRANTS}`);
       this.watermarkSeen = 'absent';
-      return await sql.unsafe(sloRawSql(this.table), params);
+      return await sql.unsafe(sloRawSql(this.table), sloParams(query));
     }
   }
 
@@ -196,8 +199,6 @@ interface ProbeRow {
 }
 
 const RAW_READ = 'rollups not read (raw rows were)';
-/** The watermark read by the SLO query itself; none visible (RLS) reads as no rolled-up hour. */
-const WATERMARK_QUERY = "COALESCE((SELECT watermark FROM public.perf_monitor_rollup_state), CAST('-infinity' AS timestamptz))";
 const GRANTS = 'see docs/rollups.md, "Roles and row-level security"';
 
 /** Why a read table of the rollups cannot be read, from the probe's `unreadable`. */

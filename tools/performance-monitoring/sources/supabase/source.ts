@@ -15,7 +15,6 @@ import { DEFAULT_TABLE } from '../sql/aggregate.js';
 import { rpcArguments } from '../sql/aggregate-contract.js';
 import { RPC_STATEMENT_TIMEOUT } from '../sql/rpc.js';
 import { SLO_RPC_NAME } from '../sql/rpc-slo.js';
-import { sloParams } from '../sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from '../types.js';
 import { type PageError, PageFailure, readAllRows, readTogether } from './pages.js';
 import { readRollupRows, readRollupState, rollupReads } from './rollup-pages.js';
@@ -28,8 +27,12 @@ const SLO_SCAN_BACK_MS = Math.max(...BURN_WINDOWS.map((w) => w.ms));
 
 /** perf_monitor_slo's arguments by name. */
 function sloRpcArguments(query: SloQuery, exact: boolean): Record<string, string | boolean> {
-  const [end = '', periodStart = '', thresholds = ''] = sloParams(query);
-  return { p_end: end, p_period_start: periodStart, p_thresholds: thresholds, p_exact: exact };
+  return {
+    p_end: query.end.toISOString(),
+    p_period_start: query.periodStart.toISOString(),
+    p_thresholds: query.thresholds.join(','),
+    p_exact: exact,
+  };
 }
 const RPC_MISSING = new Set(['PGRST202', '42883']);
 
