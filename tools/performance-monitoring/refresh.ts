@@ -5,11 +5,13 @@
 import type { Notices } from './base/notices.js';
 import type { Analysis } from './metrics/analysis-types.js';
 import { analyze } from './metrics/analyze.js';
+import { computeSlos, sloThresholds } from './metrics/slo.js';
 import { RENDERERS } from './render/registry.js';
 import { buildReport, withAlerts } from './report/build.js';
 import type { Report } from './report/types.js';
 import { type Settings, windowQuery } from './settings.js';
 import { coverageNotice } from './sources/rollup-coverage.js';
+import { bucketHolding } from './sources/sql/histogram.js';
 import type { AggregateQuery, Source } from './sources/types.js';
 import { closestName } from './text/closest.js';
 import { forMessage, forMessageText } from './text/safe-text.js';
@@ -66,7 +68,15 @@ async function analyzeSource(settings: Settings, source: Source, query: Aggregat
   const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
   const unknown = unknownServices(query, analysis);
   if (unknown.length > 0) await suggestServices(source, query, unknown, io.notices);
-  return analysis;
+  const { specs, periodMs } = settings.slos;
+  if (specs.length === 0) return analysis;
+  // docs/slos.md: one more query, whatever the number of SLOs.
+  const counts = await source.slo({
+    end: query.end,
+    periodStart: new Date(query.end.getTime() - periodMs),
+    thresholds: sloThresholds(specs),
+  });
+  return { ...analysis, slos: computeSlos(specs, counts, { end: query.end, periodMs, bucketOf: bucketHolding }) };
 }
 
 /** Names of the --service set with no operations in either window (a service of the set that

@@ -2,6 +2,7 @@
 // cli/resolve.ts from the options, the environment and `.env`; and the windows they name.
 import type { AlertConfig } from './alerts/config.js';
 import type { GateSettings } from './gates/types.js';
+import type { SloSpec } from './metrics/slo-spec.js';
 import type { Format } from './render/registry.js';
 import type { SourceSettings } from './sources/settings.js';
 import type { AggregateQuery } from './sources/types.js';
@@ -58,6 +59,8 @@ export interface Settings {
   scope: string;
   /** Every secret the run knows of, for the redactor. */
   secrets: string[];
+  /** --slo (or PERFMON_SLOS) and --slo-period (docs/slos.md); no specs: no SLO read. */
+  slos: { specs: SloSpec[]; periodMs: number };
   /** --refresh-rollups: refresh the rollups instead of a report. */
   refreshRollups: boolean;
   live: LiveSettings | null;

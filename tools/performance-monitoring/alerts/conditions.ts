@@ -1,8 +1,8 @@
 // Alert conditions (docs/alerting.md), read from a finished report, and what a resolved notice says the
 // figure is now. Pure: the same report always gives the same conditions, critical ones first.
 // Messages are plain text; renderers escape them.
-import { type AlertCondition, type Report, serviceSetOf } from '../report/types.js';
-import { formatChange, formatCount, formatMs, formatPercent } from '../text/format.js';
+import { type AlertCondition, type Report, type SloReport, serviceSetOf } from '../report/types.js';
+import { formatChange, formatCount, formatMs, formatNumber, formatPercent } from '../text/format.js';
 import { type ConditionKind, conditionKey, splitKey } from './kinds.js';
 
 export const HEALTH_CRITICAL_BELOW = 70;
@@ -112,10 +112,45 @@ function serviceConditions(report: Report): AlertCondition[] {
   return [...degrading, ...errorRate, ...silent];
 }
 
-/** Conditions from the report's `findings` kinds and figures (docs/alerting.md), never from texts. */
+/** Conditions from the report's `findings` kinds and figures (docs/alerting.md), never from texts;
+ *  and from its SLOs' page and ticket rules (docs/slos.md). */
 export function evaluateConditions(report: Report, context: ConditionContext = {}): AlertCondition[] {
   const { critical, warning } = systemConditions(report);
-  return [...critical, ...warning, ...serviceConditions(report), ...stillSilent(report, context)];
+  const slo = sloConditions(report);
+  return [...critical, ...slo.critical, ...warning, ...slo.warning, ...serviceConditions(report), ...stillSilent(report, context)];
+}
+
+const burn = (value: number | null) => (value === null ? 'n/a' : `${formatNumber(value, 2)}x`);
+const budgetLeft = (slo: SloReport) =>
+  slo.errorBudget.remaining === null ? '' : `; ${formatNumber(slo.errorBudget.remaining * 100, 1)}% of the error budget left`;
+
+/** A firing page rule is critical, a firing ticket rule a warning (docs/slos.md). */
+function sloConditions(report: Report): { critical: AlertCondition[]; warning: AlertCondition[] } {
+  const firing = (slo: SloReport, severity: 'page' | 'ticket') => slo.alerts.some((a) => a.severity === severity && a.firing);
+  const slos = report.slos ?? [];
+  const r = (slo: SloReport) => slo.burnRates;
+  return {
+    critical: slos
+      .filter((slo) => firing(slo, 'page'))
+      .map((slo) => ({
+        key: conditionKey('slo_page', slo.name),
+        severity: 'critical' as const,
+        message: `${slo.name}: error budget burning fast (page): ${burn(r(slo)['1h'])} over 1h and ${burn(r(slo)['5m'])} over 5m (above 14.4x), ${burn(r(slo)['6h'])} over 6h and ${burn(r(slo)['30m'])} over 30m (above 6x)${budgetLeft(slo)}`,
+      })),
+    warning: slos
+      .filter((slo) => firing(slo, 'ticket'))
+      .map((slo) => ({
+        key: conditionKey('slo_ticket', slo.name),
+        severity: 'warning' as const,
+        message: `${slo.name}: error budget burning (ticket): ${burn(r(slo)['3d'])} over 3d and ${burn(r(slo)['6h'])} over 6h (above 1x)${budgetLeft(slo)}`,
+      })),
+  };
+}
+
+/** What an SLO's resolved notice says: the burn now, over the rule's long window. */
+function sloBurnNow(report: Report, name: string, window: '1h' | '6h'): string {
+  const slo = (report.slos ?? []).find((s) => s.name === name);
+  return slo === undefined ? `${name}: no longer declared` : `${name} burn back to ${burn(slo.burnRates[window])} (${window})`;
 }
 
 /** Remembered silent services with no row in the report at all (a --service report is about its set). */
@@ -161,6 +196,8 @@ const RESOLVED: Record<ConditionKind, Resolved> = {
     service?.errors.errorRate != null
       ? `${name} error rate back to ${pct(service.errors.errorRate)} (${formatCount(service.errors.total)} of ${formatCount(service.operations.total)} operations)`
       : `${name} error rate back to n/a (no operations)`,
+  slo_page: (report, name) => sloBurnNow(report, name, '1h'),
+  slo_ticket: (report, name) => sloBurnNow(report, name, '6h'),
 };
 
 /** What a resolved notice says: the figure of `key` in this report (`n8n error rate back to 1.2%`). */

@@ -11,11 +11,15 @@ export const CONDITION_KINDS = [
   'service_degrading',
   'service_silent',
   'service_error_rate',
+  // docs/slos.md: the SRE workbook's burn-rate rules of one SLO, keyed by its name.
+  'slo_page',
+  'slo_ticket',
 ] as const;
 
 export type ConditionKind = (typeof CONDITION_KINDS)[number];
 
-/** A condition's de-duplication key: `kind`, or `kind:service` for a service's condition. */
+/** A condition's de-duplication key: `kind`, or `kind:service` for a service's condition
+ *  (`kind:name` for an SLO's). */
 export type ConditionKey = ConditionKind | `${ConditionKind}:${string}`;
 
 export function isConditionKind(text: string): text is ConditionKind {

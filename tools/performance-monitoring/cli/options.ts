@@ -4,6 +4,7 @@
 
 import { parseAlertSilence } from '../alerts/silence.js';
 import { parseAssertion } from '../gates/assert-parse.js';
+import { parseSloSpec } from '../metrics/slo-spec.js';
 import { FORMATS, RENDERERS } from '../render/registry.js';
 import * as parse from './parse.js';
 
@@ -87,6 +88,12 @@ export const OPTIONS = {
   assert: list('expr', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500', parseAssertion),
   baseline: value('report.json', 'compare with a saved --format json report; exit 3 on a regression', parse.baselinePath),
   regression: defaulted('pct', 'with --baseline: p95/avg worse by more than this is a regression', parse.regression, '10'),
+  slo: list(
+    'spec',
+    'a service level objective, e.g. availability>=99.9, hubspot.latency(1500)>=99 (also PERFMON_SLOS, comma-separated)',
+    parseSloSpec,
+  ),
+  sloPeriod: defaulted('duration', 'the rolling SLO period, 1d..90d', parse.sloPeriod, '30d'),
   exact: flag('read raw rows even where the hourly rollups (sql/rollup.sql) cover the window: exact percentiles, slower'),
   watch: flag('redraw the report every --interval on the terminal (one report per refresh when not a terminal)'),
   serve: value(

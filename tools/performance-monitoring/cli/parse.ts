@@ -3,6 +3,7 @@
 // and the value in the one line the user sees.
 
 import { Invalid } from '../base/errors.js';
+import { MAX_SLO_PERIOD_MS, MIN_SLO_PERIOD_MS } from '../metrics/slo-spec.js';
 import { FORMATS, type Format, isFormat } from '../render/registry.js';
 import type { ServeAddress } from '../settings.js';
 import { type FieldMapping, MAP_TARGETS } from '../sources/file/columns.js';
@@ -96,6 +97,11 @@ const duration = (bounds: DurationBounds, allowed: string) => (value: string) =>
   if (ms === null) throw new Invalid(allowed);
   return ms;
 };
+
+export const sloPeriod = duration(
+  { minMs: MIN_SLO_PERIOD_MS, maxMs: MAX_SLO_PERIOD_MS },
+  'use a duration from 1d to 90d such as 28d or 30d',
+);
 
 export const alertRepeat = duration({}, 'use a duration of at least 1s and at most 365d such as 90s, 30m, 4h or 1d');
 export const alertFor = duration({ minMs: 0 }, 'use 0 or a duration up to 365d such as 5m or 1h');

@@ -6,6 +6,7 @@ import { envValue, timeoutMs } from '../base/env.js';
 import { Invalid, UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
 import { loadBaseline } from '../gates/baseline-file.js';
+import { duplicateName, parseSloSpec, type SloSpec } from '../metrics/slo-spec.js';
 import type { LiveSettings, Settings } from '../settings.js';
 import { resolveSourceSettings, type SourceSettings, sourceIdentity } from '../sources/settings.js';
 import { forMessage } from '../text/safe-text.js';
@@ -77,6 +78,28 @@ function alertScope(options: Options, env: NodeJS.ProcessEnv, fallback: string):
   }
 }
 
+/** --slo when given (the command line wins), else PERFMON_SLOS split at commas; a malformed spec
+ *  or a name given twice is one line, exit 2 (docs/slos.md). */
+export function sloSpecs(given: SloSpec[], env: string | undefined): SloSpec[] {
+  let specs = given;
+  if (given.length === 0 && env !== undefined && env.trim() !== '') {
+    specs = env.split(',').map((raw) => {
+      try {
+        return parseSloSpec(raw);
+      } catch (error) {
+        if (error instanceof Invalid) throw new UsageError(`PERFMON_SLOS: ${forMessage(raw.trim())} is not valid: ${error.allowed}`);
+        throw error;
+      }
+    });
+  }
+  const twice = duplicateName(specs);
+  if (twice !== null)
+    throw new UsageError(
+      `${given.length > 0 ? '--slo' : 'PERFMON_SLOS'}: the SLO ${forMessage(twice)} is declared twice: give each objective once`,
+    );
+  return specs;
+}
+
 export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
   // The refresh works on PostgreSQL alone: never point at --demo or --input, which it refuses.
   if (
@@ -93,6 +116,14 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
   const alerts = options.alert ? alertConfigFromEnv(env, alertTiming(options)) : null;
+  const slos = sloSpecs(options.slo, env.PERFMON_SLOS);
+  // An assertion on an SLO that is not declared can never be decided: a mistake, said before any query.
+  for (const assertion of options.assert) {
+    if (assertion.slo !== null && !slos.some((s) => s.name === assertion.slo)) {
+      const names = slos.length === 0 ? 'none is declared (--slo)' : `declared: ${slos.map((s) => forMessage(s.name)).join(', ')}`;
+      throw new UsageError(`--assert ${forMessage(assertion.expr)}: no SLO ${forMessage(assertion.slo)}; ${names}`);
+    }
+  }
   return {
     report: {
       services: serviceSet(options.service),
@@ -119,6 +150,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     },
     scope: alertScope(options, env, `${sourceIdentity(source)}|${scopeOfServices(serviceSet(options.service))}`),
     secrets: secretsFrom(env),
+    slos: { specs: slos, periodMs: options.sloPeriod },
     refreshRollups: options.refreshRollups,
     live: liveSettings(options, env, source, terminal),
   };

@@ -1,10 +1,11 @@
 // `--assert` verdicts (docs/gates.md): each assertion against the analysis, on the figure as the JSON
 // shows it (so `p95Duration<1500` and a p95 of 1,500.04, shown as 1500, agree with the report).
 import type { Analysis, Figures } from '../metrics/analysis-types.js';
-import type { Assertion, AssertionResult, GateMetric, GateOp } from './types.js';
+import type { SloAnalysis } from '../metrics/slo.js';
+import type { Assertion, AssertionResult, GateMetric, GateOp, SloGateMetric } from './types.js';
 
 /** A metric of one group, as the report shows it (metrics/shown.ts). */
-const FIGURE: Record<Exclude<GateMetric, 'healthScore'>, (f: Figures) => number | null> = {
+const FIGURE: Record<Exclude<GateMetric, 'healthScore' | SloGateMetric>, (f: Figures) => number | null> = {
   errorRate: (f) => f.shown.errorRate,
   successRate: (f) => f.shown.successRate,
   avgDuration: (f) => f.shown.avgDuration,
@@ -26,7 +27,7 @@ export function evaluateAssertions(assertions: Assertion[], analysis: Analysis):
   return assertions.map((assertion) => {
     const { actual, note } = actualOf(assertion, analysis);
     const passed = actual !== null && HOLDS[assertion.op](actual, assertion.limit);
-    return { expr: assertion.expr, service: assertion.service, metric: assertion.metric, actual, passed, note };
+    return { expr: assertion.expr, service: assertion.service, slo: assertion.slo, metric: assertion.metric, actual, passed, note };
   });
 }
 
@@ -35,7 +36,24 @@ interface Actual {
   note: string | null;
 }
 
-function actualOf({ service, metric }: Assertion, analysis: Analysis): Actual {
+/** An SLO's figure as the JSON shows it (docs/slos.md). */
+const SLO_FIGURE: Record<SloGateMetric, (slo: SloAnalysis) => number | null> = {
+  budgetRemaining: (slo) => slo.errorBudget.remaining,
+  achieved: (slo) => slo.achieved,
+  burnRate1h: (slo) => slo.burnRates['1h'],
+};
+
+function isSloMetric(metric: GateMetric): metric is SloGateMetric {
+  return metric in SLO_FIGURE;
+}
+
+function actualOf({ service, slo, metric }: Assertion, analysis: Analysis): Actual {
+  if (slo !== null || isSloMetric(metric)) {
+    const found = analysis.slos.find((s) => s.name === slo);
+    if (!found || !isSloMetric(metric)) return { actual: null, note: `no SLO '${slo}' declared (--slo)` };
+    const why = metric === 'burnRate1h' ? 'fewer than 20 events in the last hour' : 'no events in the SLO period';
+    return orNote(SLO_FIGURE[metric](found), why);
+  }
   if (metric === 'healthScore') return orNote(analysis.health.score, 'no operations in this period');
   if (service === null) return orNote(FIGURE[metric](analysis.overall.current), missingWhy(metric));
   const found = analysis.services.find((s) => s.service === service);

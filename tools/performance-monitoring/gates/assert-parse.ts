@@ -4,7 +4,7 @@
 import { UsageError } from '../base/errors.js';
 import { closestName } from '../text/closest.js';
 import { forMessage } from '../text/safe-text.js';
-import { type Assertion, GATE_METRICS, type GateMetric, type GateOp } from './types.js';
+import { type Assertion, GATE_METRICS, type GateMetric, type GateOp, SLO_GATE_METRICS, type SloGateMetric } from './types.js';
 
 const GRAMMAR = 'use [service.]metric op number, e.g. p95Duration<1500 or hubspot.errorRate<2';
 const OPS_TEXT = '<, <=, > or >=';
@@ -18,6 +18,8 @@ const RANGE: Partial<Record<GateMetric, { max: number; unit: string }>> = {
   successRate: { max: 100, unit: 'a percentage, 0 to 100' },
   apdex: { max: 1, unit: 'an Apdex, 0 to 1' },
   healthScore: { max: 100, unit: 'a score, 0 to 100' },
+  achieved: { max: 100, unit: 'a percentage, 0 to 100' },
+  budgetRemaining: { max: 1, unit: 'a fraction of the error budget, at most 1' },
 };
 
 /** Names people bring from k6 or habit, and the metric they mean. A Map, not an object literal:
@@ -54,9 +56,14 @@ export function parseAssertion(expr: string): Assertion {
   if (!isOp(opText)) throw fail(`unknown operator ${part(opText)}: use ${OPS_TEXT}`);
   const left = expr.slice(0, match.index).trim();
   const right = expr.slice(match.index + opText.length).trim();
+  // `slo.errorRate<2` is a service named slo: the SLO form ends in an SLO metric.
+  if (left.startsWith(SLO_PREFIX) && !GATE_METRICS.some((m) => left.endsWith(`.${m}`))) {
+    const { slo, metric } = parseSloSubject(left, fail);
+    return { expr, service: null, slo, metric, op: opText, limit: parseLimit(right, opText, metric, fail) };
+  }
   const { service, metric } = parseSubject(left, opText, fail);
   const limit = parseLimit(right, opText, metric, fail);
-  return { expr, service, metric, op: opText, limit };
+  return { expr, service, slo: null, metric, op: opText, limit };
 }
 
 function isOp(text: string): text is GateOp {
@@ -64,6 +71,21 @@ function isOp(text: string): text is GateOp {
 }
 
 type Fail = (what: string) => UsageError;
+
+const SLO_PREFIX = 'slo.';
+
+/** `slo.all-availability.budgetRemaining`: the SLO's name between the prefix and the last dot (a
+ *  name holds its service's dots); whether the SLO is declared is the evaluation's to say. */
+function parseSloSubject(left: string, fail: Fail): { slo: string; metric: SloGateMetric } {
+  const dot = left.lastIndexOf('.');
+  const slo = left.slice(SLO_PREFIX.length, Math.max(dot, SLO_PREFIX.length)).trim();
+  const name = dot < SLO_PREFIX.length ? '' : left.slice(dot + 1).trim();
+  const use = `use slo.<name>.${SLO_GATE_METRICS.join('|')}, e.g. slo.all-availability.budgetRemaining>0.25`;
+  if (slo === '') throw fail(`missing SLO name: ${use}`);
+  const metric = SLO_GATE_METRICS.find((m) => m === name);
+  if (!metric) throw fail(`unknown SLO metric ${part(name)}: ${use}`);
+  return { slo, metric };
+}
 
 /** `hubspot.errorRate`, `api.v2.p95Duration`: the metric is the last dot-segment, the service
  *  everything before it (service names may contain dots). */

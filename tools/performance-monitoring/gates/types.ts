@@ -12,7 +12,10 @@ export const GATE_METRICS = [
   'healthScore',
   'operations',
 ] as const;
-export type GateMetric = (typeof GATE_METRICS)[number];
+/** docs/slos.md: `slo.<name>.<metric>`, figures of one declared SLO. */
+export const SLO_GATE_METRICS = ['budgetRemaining', 'achieved', 'burnRate1h'] as const;
+export type GateMetric = (typeof GATE_METRICS)[number] | (typeof SLO_GATE_METRICS)[number];
+export type SloGateMetric = (typeof SLO_GATE_METRICS)[number];
 
 export const GATE_OPS = ['<', '<=', '>', '>='] as const;
 export type GateOp = (typeof GATE_OPS)[number];
@@ -21,8 +24,10 @@ export type GateOp = (typeof GATE_OPS)[number];
 export interface Assertion {
   /** As the user wrote it. */
   expr: string;
-  /** null: the overall figure (or the health score). */
+  /** null: the overall figure (or the health score, or an SLO's). */
   service: string | null;
+  /** The SLO's name for `slo.<name>.<metric>`, else null. */
+  slo: string | null;
   metric: GateMetric;
   op: GateOp;
   limit: number;
@@ -68,8 +73,10 @@ export interface GateSettings {
 
 export interface AssertionResult {
   expr: string;
-  /** null: overall (or the health score). */
+  /** null: overall (or the health score, or an SLO's). */
   service: string | null;
+  /** The SLO's name (`slo.<name>.<metric>`), else null. */
+  slo: string | null;
   metric: GateMetric;
   /** The figure as the JSON shows it; null when there is none (no data). */
   actual: number | null;

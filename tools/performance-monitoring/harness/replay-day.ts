@@ -74,3 +74,69 @@ export function cronTimes(stepMinutes = 5, from = '2025-11-20T02:00:00.000Z', to
   for (let t = Date.parse(from); t <= Date.parse(to); t += stepMinutes * 60_000) times.push(new Date(t).toISOString());
   return times;
 }
+
+/** Four healthy services with heavy noise (lognormal σ = 0.5, 120 operations an hour each, no
+ *  failures) over `hours` from DAY_START: hourly windows whose means differ by more than 10% at
+ *  p < 0.01 happen by chance, several times a day (docs/metrics.md, the Holm-Bonferroni paragraph). */
+export const NOISY_SERVICES = [
+  { name: 'crm', median: 400 },
+  { name: 'billing', median: 350 },
+  { name: 'search', median: 120 },
+  { name: 'mailer', median: 450 },
+] as const;
+
+export function noisyDay(seed: number, hours = 12, perHour = 120, sigma = 0.5): DatasetRow[] {
+  const random = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const rows: DatasetRow[] = [];
+  const start = Date.parse(DAY_START);
+  const step = 3_600_000 / perHour;
+  for (const [index, { name, median }] of NOISY_SERVICES.entries()) {
+    for (let k = 0; k < hours * perHour; k++) {
+      rows.push({
+        id: rows.length + 1,
+        source: name,
+        operation: null,
+        level: 'info',
+        status: 'success',
+        message: null,
+        duration_ms: Math.round(median * Math.exp(sigma * normal())),
+        created_at: new Date(start + k * step + (index * step) / NOISY_SERVICES.length).toISOString(),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Twelve hours from DAY_START for the SLO alert replay (docs/slos.md), durations quiet (σ = 0.15):
+ *  `api` (360 an hour, 0.1% failures) fails 40% of its calls from 06:00 to 06:30, a fast incident;
+ *  `billing` (360 an hour) fails 0.2% until 04:00, then 2%, a slow burn against 99%. */
+export const SLO_INCIDENT = { service: 'api', from: '2025-11-20T06:00:00.000Z', to: '2025-11-20T06:30:00.000Z', failureRate: 0.4 } as const;
+
+export function sloReplayDay(seed = 7, hours = 12, perHour = 360): DatasetRow[] {
+  const random = mulberry32(seed);
+  const rows: DatasetRow[] = [];
+  const start = Date.parse(DAY_START);
+  const step = 3_600_000 / perHour;
+  const slowFrom = start + 4 * 3_600_000;
+  for (const [index, name] of ['api', 'billing'].entries()) {
+    for (let k = 0; k < hours * perHour; k++) {
+      const at = start + k * step + (index * step) / 2;
+      let failureRate = name === 'api' ? 0.001 : 0.002;
+      if (name === 'api' && within(at, SLO_INCIDENT)) failureRate = SLO_INCIDENT.failureRate;
+      if (name === 'billing' && at >= slowFrom) failureRate = 0.02;
+      const failed = random() < failureRate;
+      rows.push({
+        id: rows.length + 1,
+        source: name,
+        operation: null,
+        level: failed ? 'error' : 'info',
+        status: failed ? 'error' : 'success',
+        message: failed ? `${name} upstream returned 503` : null,
+        duration_ms: Math.round(200 * Math.exp(0.15 * (random() - 0.5))),
+        created_at: new Date(at).toISOString(),
+      });
+    }
+  }
+  return rows;
+}

@@ -4,6 +4,7 @@
 import type { Aggregation, ErrorCountRow, Percentiles, SourceKind } from '../sources/types.js';
 import type { Health, HealthStatus } from './health.js';
 import type { RawFigures, ShownFigures } from './shown.js';
+import type { SloAnalysis } from './slo.js';
 
 /** One status value seen among the current window's operations, and the failures the tool
  *  counted among them (docs/sources.md). */
@@ -28,6 +29,8 @@ export interface TrendAnalysis {
   percentChange: number | null;
   /** Welch's two-sided p-value of the difference of the means (docs/metrics.md); null without enough samples. */
   pValue: number | null;
+  /** pValue adjusted by Holm-Bonferroni over its family (a report's services; alone: pValue). */
+  adjustedPValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
   /** percentChange and previousAvgDuration as the report shows them (0.01 %, 0.1 ms). */
@@ -108,4 +111,6 @@ export interface Analysis {
   findings: Finding[];
   /** statuses: null when the source could not say (rollups, an older RPC): docs/sources.md. */
   dataQuality: { invalidDurations: number; skippedRows: number; statuses: StatusSeen[] | null };
+  /** The declared SLOs (docs/slos.md), in the order given; [] without --slo. */
+  slos: SloAnalysis[];
 }

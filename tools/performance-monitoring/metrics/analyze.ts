@@ -18,7 +18,7 @@ import { serviceFindings, systemFindings } from './findings.js';
 import { computeHealth } from './health.js';
 import { withSince } from './since.js';
 import { EMPTY_STATS, figuresOf } from './stats.js';
-import { computeTrend } from './trend.js';
+import { computeTrend, computeTrends } from './trend.js';
 
 export const TOP_SERVICE_ERRORS = 5;
 export const TOP_ERRORS = 10;
@@ -103,6 +103,8 @@ export function analyze(result: SourceResult, context: AnalysisContext): Analysi
       skippedRows: result.skippedRows + result.impossibleTimes,
       statuses: statusesSeen(result, current.operations),
     },
+    // The SLO read is its own query (run.ts adds its figures).
+    slos: [],
   };
 }
 
@@ -174,10 +176,12 @@ function serviceAnalyses(
   timelines: Timelines,
   { starts, windowStart }: { starts: Date[]; windowStart: Date },
 ): ServiceAnalysis[] {
-  const services = [...index.services].map(([service, windows]): ServiceAnalysis => {
+  // One family: the services of this report are judged together (Holm-Bonferroni, docs/metrics.md).
+  const trends = computeTrends([...index.services.values()]);
+  const services = [...index.services].map(([service, windows], i): ServiceAnalysis => {
     const current: Figures = figuresOf(windows.current);
     const previous: Figures = figuresOf(windows.previous);
-    const trend = computeTrend(windows.current, windows.previous);
+    const trend = trends[i] ?? computeTrend(windows.current, windows.previous);
     const timeline = timelines.services.get(service) ?? timelines.starts.map(() => figuresOf(EMPTY_STATS));
     const findings = serviceFindings(service, current, previous, trend, threshold).map((f) =>
       withSince(f, { timeline, starts, threshold, previousAvg: previous.avgDuration, windowStart }),

@@ -217,3 +217,20 @@ export function proportionRiseP(before: { rate: number; operations: number }, af
   const twoSided = studentTwoSidedP(z, NORMAL_DF);
   return z > 0 ? twoSided / 2 : 1 - twoSided / 2;
 }
+
+/**
+ * Holm-Bonferroni adjusted p-values of one family (docs/metrics.md): the m members with a p-value,
+ * sorted ascending, get p(i) x (m - i + 1) for the i-th smallest, made monotone (each at least the
+ * one before it) and capped at 1; null stays null and is not a member. Holding the adjusted value
+ * against 0.01 keeps the chance of any false verdict in the family at 1% (Holm, 1979).
+ */
+export function holmAdjusted(pValues: readonly (number | null)[]): (number | null)[] {
+  const members = pValues.flatMap((p, index) => (p === null ? [] : [{ p, index }])).sort((a, b) => a.p - b.p || a.index - b.index);
+  const adjusted: (number | null)[] = pValues.map(() => null);
+  let running = 0;
+  for (const [rank, { p, index }] of members.entries()) {
+    running = Math.max(running, Math.min(1, p * (members.length - rank)));
+    adjusted[index] = running;
+  }
+  return adjusted;
+}

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { toolFile } from '../base/paths.js';
 import type { BaselineReport, GatesReport } from '../gates/types.js';
 import { headingOf, issuesWithSince, type Outline, type OutlinePart, type OutlineSection, outline, trendCell } from '../report/outline.js';
+import { SLO_HEADERS, sloNotes, sloRows } from '../report/slo-outline.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { formatCount, formatFixed, formatMs, formatPercent } from '../text/format.js';
@@ -245,6 +246,19 @@ function baseline(b: BaselineReport): string {
   return `${head}\n<div class="scroll"><table id="baseline-table"><thead><tr>${headers}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
+/** docs/slos.md: one row per SLO, then the approximate ones said. */
+function slos(report: Report): string {
+  const rows = sloRows(report.slos).map(
+    (row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${text(c)}</td>`).join('')}</tr>`,
+  );
+  const headers = SLO_HEADERS.map((h, i) => `<th scope="col"${i >= 2 ? ' class="num"' : ''}>${h}</th>`).join('');
+  const notes = sloNotes(report.slos).map((note) => `<p class="meta">${text(note)}</p>`);
+  return [
+    `<div class="scroll"><table id="slos-table"><thead><tr>${headers}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`,
+    ...notes,
+  ].join('\n');
+}
+
 const gates = (g: GatesReport) =>
   `<ul class="gates">${gateItems(g)
     .map((item) => `<li>${text(item)}</li>`)
@@ -268,6 +282,8 @@ function sectionBody(section: OutlineSection, report: TimedReport, shape: Outlin
       return overall(shape);
     case 'issues':
       return list(issuesWithSince(report), '❌', '');
+    case 'slos':
+      return slos(report);
     case 'recommendations':
       return list(report.recommendations, '💡', '');
     case 'services':

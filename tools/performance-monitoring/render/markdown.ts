@@ -3,6 +3,7 @@
 // log text is clipped, so the page stays far under GitHub's 1 MiB summary limit whatever the data.
 import type { BaselineReport } from '../gates/types.js';
 import { headingOf, issuesWithSince, type Outline, type OutlineSection, outline, sectionsOf, trendCell } from '../report/outline.js';
+import { SLO_HEADERS, sloNotes, sloRows } from '../report/slo-outline.js';
 import { SERVICE_STYLE } from '../report/style.js';
 import type { AlertsReport, Report, ServiceReport } from '../report/types.js';
 import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
@@ -135,6 +136,20 @@ function timeline(report: Report, service: ServiceReport): string[] {
 
 const rightAfterFirst = (n: number) => Array.from({ length: n }, (_, i) => i > 0);
 
+/** docs/slos.md: one row per SLO, then the approximate ones said. */
+function slos(report: Report): string[] {
+  const rows = sloRows(report.slos).map((row) => row.map(escapeMarkdown));
+  const notes = sloNotes(report.slos).map(escapeMarkdown);
+  return [
+    ...table(
+      SLO_HEADERS,
+      rows,
+      SLO_HEADERS.map((_, i) => i >= 2),
+    ),
+    ...(notes.length > 0 ? ['', ...notes] : []),
+  ];
+}
+
 /** A section's lines under its heading: its one line when it has nothing to show, else its content. */
 function sectionBody(section: OutlineSection, report: Report, shape: Outline): string[] {
   if (section.empty !== null) return [section.empty];
@@ -144,6 +159,8 @@ function sectionBody(section: OutlineSection, report: Report, shape: Outline): s
       return overall(shape);
     case 'issues':
       return bullets(issuesWithSince(report), '❌', '');
+    case 'slos':
+      return slos(report);
     case 'recommendations':
       return bullets(report.recommendations, '💡', '');
     case 'services':

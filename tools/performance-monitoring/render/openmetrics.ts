@@ -4,11 +4,17 @@
 // families of their own (`perfmon_*{service}` and `perfmon_overall_*`), so a sum over a family
 // never counts a run twice. Every series carries `scope` (`all`, or the --service name): files of
 // runs with different --service never hold the same series. Durations in seconds, rates as ratios.
-import { type Report, serviceSetOf } from '../report/types.js';
+import { significant4 } from '../metrics/slo.js';
+import { type Report, type SloReport, serviceSetOf } from '../report/types.js';
+import { BURN_WINDOWS } from '../sources/slo-windows.js';
 import { roundTo } from '../text/round.js';
 
 /** Every metric name the tool emits: the Grafana dashboard test checks its queries against it. */
 export const METRIC = {
+  sloObjective: 'perfmon_slo_objective_ratio',
+  sloErrorRatio: 'perfmon_slo_error_ratio',
+  sloBurnRate: 'perfmon_slo_burn_rate',
+  sloBudgetRemaining: 'perfmon_slo_error_budget_remaining_ratio',
   operations: 'perfmon_operations',
   failures: 'perfmon_failures',
   errorRatio: 'perfmon_error_ratio',
@@ -183,8 +189,52 @@ function sampleLine(name: string, { labels, value }: Sample): string | null {
 }
 
 /** The exposition text: the families, `# EOF`, a newline. */
+/** docs/slos.md: each SLO's figures, labelled `service` (`all` for every service) and `slo` (its
+ *  name); per window, `window` (5m .. 3d, and `period`). No colons: those are for the recording
+ *  rules that give them Sloth's names (prometheus/slo-rules.yml). */
+function sloFamilies(slos: SloReport[]): Family[] {
+  // Without --slo, no SLO family at all (not four empty ones).
+  if (slos.length === 0) return [];
+  const labels = (slo: SloReport): Labels => ({ service: slo.service ?? 'all', slo: slo.name });
+  const share = (slo: SloReport) => 1 - slo.objective / 100;
+  // The error ratio of a window is its burn rate times the budget share, as the burn was defined;
+  // the period's is the budget consumed times that share (bad / total).
+  const errorRatio = (slo: SloReport, burn: number | null) => (burn === null ? null : significant4(burn * share(slo)));
+  return [
+    {
+      name: METRIC.sloObjective,
+      type: 'gauge',
+      help: 'The SLO objective (0-1), e.g. 0.999.',
+      samples: slos.map((slo) => ({ labels: labels(slo), value: roundTo(slo.objective / 100, 6) })),
+    },
+    {
+      name: METRIC.sloErrorRatio,
+      type: 'gauge',
+      help: 'Bad events / events of the SLO over the window ending at the report end (window="period": the SLO period).',
+      samples: slos.flatMap((slo) => [
+        ...BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: errorRatio(slo, slo.burnRates[name]) })),
+        { labels: { ...labels(slo), window: 'period' }, value: errorRatio(slo, slo.errorBudget.consumed) },
+      ]),
+    },
+    {
+      name: METRIC.sloBurnRate,
+      type: 'gauge',
+      help: 'Error-budget burn rate of the SLO over the window: error ratio / (1 - objective); absent under 20 events.',
+      samples: slos.flatMap((slo) =>
+        BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: slo.burnRates[name] })),
+      ),
+    },
+    {
+      name: METRIC.sloBudgetRemaining,
+      type: 'gauge',
+      help: 'Error budget left over the SLO period, a fraction of it (below 0 once spent).',
+      samples: slos.map((slo) => ({ labels: labels(slo), value: slo.errorBudget.remaining })),
+    },
+  ];
+}
+
 export function renderOpenMetrics(report: Report): string {
-  const lines = families(report).flatMap((family) => [
+  const lines = [...families(report), ...sloFamilies(report.slos ?? [])].flatMap((family) => [
     `# HELP ${family.name} ${escapeHelp(family.help)}`,
     `# TYPE ${family.name} ${family.type}`,
     ...family.samples.flatMap((sample) => sampleLine(family.name, sample) ?? []),

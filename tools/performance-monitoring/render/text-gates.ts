@@ -25,6 +25,9 @@ const METRIC_FORMAT: Record<GateMetric, (v: number) => string> = {
   apdex,
   healthScore: formatCount,
   operations: formatCount,
+  budgetRemaining: (v) => `${formatNumber(v, 4)} of the error budget`,
+  achieved: (v) => `${formatNumber(v, 3)}%`,
+  burnRate1h: (v) => `${formatNumber(v, 4)}x`,
 };
 
 export function gateLines(gates: GatesReport, colors: Colors): string[] {

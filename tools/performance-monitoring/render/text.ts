@@ -3,6 +3,7 @@
 // comes from logs goes through `clean` first.
 
 import { issuesWithSince, type Outline, type OutlineSection, outline, sectionsOf, trendLine } from '../report/outline.js';
+import { sloLines } from '../report/slo-outline.js';
 import { SERVICE_STYLE, TREND_ICON } from '../report/style.js';
 import type { AlertCondition, AlertsReport, ChannelOutcome, ErrorEntry, Report, ServiceReport, SlowOperation } from '../report/types.js';
 import { formatCount, formatCountOf, formatFixed, formatMs, formatPercent } from '../text/format.js';
@@ -78,6 +79,8 @@ function sectionBody(section: OutlineSection, report: Report, shape: Outline, co
       return overallLines(shape);
     case 'issues':
       return issueLines(report, colors);
+    case 'slos':
+      return report.slos.flatMap((slo, i) => [...(i > 0 ? [''] : []), ...sloLines(slo).map(clean)]);
     case 'recommendations':
       return report.recommendations.map((recommendation) => `💡 ${clean(recommendation)}`);
     case 'services':

@@ -64,6 +64,7 @@ export function buildReport(analysis: Analysis, gates: GatesReport | null = null
     dataQuality: analysis.dataQuality,
     alerts: null,
     gates,
+    slos: analysis.slos.map((slo) => ({ ...slo, period: { start: slo.period.start.toISOString(), end: slo.period.end.toISOString() } })),
   };
 }
 
@@ -98,6 +99,7 @@ function trendReport(trend: TrendAnalysis): Trend {
     direction: trend.direction,
     percentChange: trend.shown.percentChange,
     pValue: roundPValue(trend.pValue),
+    adjustedPValue: roundPValue(trend.adjustedPValue),
     previousAvgDuration: trend.shown.previousAvgDuration,
     previousOperations: trend.previousOperations,
   };

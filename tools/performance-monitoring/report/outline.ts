@@ -16,6 +16,7 @@ const MAX_DURATION_MS = 2_147_483_647;
 export type SectionId =
   | 'overall'
   | 'issues'
+  | 'slos'
   | 'recommendations'
   | 'services'
   | 'operations'
@@ -120,7 +121,8 @@ export function trendLine(trend: Trend): string {
   if (trend.direction === 'insufficient_data') return 'insufficient data';
   // A change past ±10% that reads stable was not significant (docs/metrics.md): say so, or it looks wrong.
   const noise = trend.direction === 'stable' && Math.abs(trend.percentChange ?? 0) > LIMITS.trendChange && trend.pValue !== null;
-  const why = noise ? `, not significant: p = ${trend.pValue}` : '';
+  const adjusted = trend.adjustedPValue !== null && trend.adjustedPValue !== trend.pValue ? `, adjusted ${trend.adjustedPValue}` : '';
+  const why = noise ? `, not significant: p = ${trend.pValue}${adjusted}` : '';
   return `${trend.direction} (${formatChange(trend.percentChange)}${why})`;
 }
 
@@ -176,6 +178,8 @@ function parts(report: Report): OutlinePart[] {
   return [
     single('overall', 'Overall metrics', null),
     single('issues', 'Issues', none(report.issues, '✅ No issues found')),
+    // docs/slos.md: after the issues, only when SLOs are declared.
+    single('slos', 'SLOs', null, (report.slos ?? []).length > 0),
     single('recommendations', 'Recommendations', none(report.recommendations, 'No recommendations')),
     single('services', 'Service performance', none(report.services, 'No operations in this period')),
     {

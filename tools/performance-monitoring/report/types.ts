@@ -4,6 +4,7 @@
 
 import type { GatesReport } from '../gates/types.js';
 import type { FindingKind, HealthStatus, ServiceStatus, TrendDirection } from '../metrics/analysis-types.js';
+import type { SloAnalysis } from '../metrics/slo.js';
 import type { Aggregation, Percentiles, SourceKind } from '../sources/types.js';
 
 export type { FindingKind, HealthStatus, ServiceStatus, TrendDirection };
@@ -25,6 +26,8 @@ export interface Trend {
   percentChange: number | null;
   /** Welch's two-sided p-value, 3 significant digits; null with insufficient data. */
   pValue: number | null;
+  /** pValue adjusted by Holm-Bonferroni over the report's services (docs/metrics.md); decides the direction. */
+  adjustedPValue: number | null;
   previousAvgDuration: number | null;
   previousOperations: number;
 }
@@ -132,6 +135,9 @@ export interface AlertsReport {
   channels: ChannelOutcome[];
 }
 
+/** One declared SLO over its rolling period (docs/slos.md), figures rounded as metrics/slo.ts shows them. */
+export type SloReport = Omit<SloAnalysis, 'period'> & { period: { start: string; end: string } };
+
 export interface Report {
   schemaVersion: 1;
   generatedAt: string;
@@ -163,6 +169,8 @@ export interface Report {
   alerts: AlertsReport | null;
   /** docs/gates.md; null without --fail-under, --assert or --baseline. */
   gates: GatesReport | null;
+  /** docs/slos.md: one per --slo, in the order given; [] without. */
+  slos: SloReport[];
 }
 
 /** The report's --service set as a list: null for all services. */

@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { describeError, RuntimeError } from '../base/errors.js';
 import { decodeAggregateRows } from './rows.js';
+import { decodeSloRows } from './slo-rows.js';
+import type { SloCounts, SloQuery } from './slo-windows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
+import { sloParams, sloRawSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 
 export interface DuckDb {
@@ -40,4 +43,10 @@ export async function openDuckDb(): Promise<DuckDb> {
 export async function aggregateInDuckDb(connection: DuckDBConnection, table: string, query: AggregateQuery): Promise<Aggregates> {
   const reader = await connection.runAndReadAll(aggregationSql(table), aggregationParams(query));
   return decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB');
+}
+
+/** The SLO read (sources/sql/slo.ts) over the same table: raw rows, every count exact. */
+export async function sloInDuckDb(connection: DuckDBConnection, table: string, query: SloQuery): Promise<SloCounts> {
+  const reader = await connection.runAndReadAll(sloRawSql(table), sloParams(query));
+  return decodeSloRows(reader.getRowObjectsJS(), 'DuckDB');
 }

@@ -6,10 +6,14 @@ import { withRetry } from '../net/retry.js';
 import { forMessage, forServerText } from '../text/safe-text.js';
 import { rollupsMayAnswer } from './rollup-coverage.js';
 import { decodeAggregateRows } from './rows.js';
+import { decodeSloRows } from './slo-rows.js';
+import type { SloCounts, SloQuery } from './slo-windows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
+import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupReadSql } from './sql/rollup-read.js';
 import { READ_WORK_MEM } from './sql/rpc.js';
+import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
 type Sql = postgresType.Sql;
@@ -31,6 +35,9 @@ const RETRYABLE_NETWORK = new Set([
 export class PostgresSource implements Source {
   readonly kind = 'postgres' as const;
   private sql: Sql | undefined;
+  /** What the report's read learnt of the rollups, for the SLO read: their watermark (null: none
+   *  yet), 'absent' (not installed or not readable), or undefined (it did not look). */
+  private watermarkSeen: Date | null | 'absent' | undefined;
 
   constructor(
     private readonly url: URL,
@@ -43,11 +50,7 @@ export class PostgresSource implements Source {
   ) {}
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
-    const rows = await withRetry(() => this.attempt(query), {
-      shouldRetry: (error) => RETRYABLE_NETWORK.has(errorCode(error)),
-    }).catch((error: unknown) => {
-      throw new RuntimeError(this.explain(error));
-    });
+    const rows = await this.retried((sql) => this.read(sql, query));
     const decoded = decodeAggregateRows(rows.rows, 'PostgreSQL');
     const rollup = decoded.rollup ?? rows.rollup;
     return { kind: this.kind, aggregation: rollup !== null && rollup.hours > 0 ? 'rollup' : 'server', skippedRows: 0, ...decoded, rollup };
@@ -59,15 +62,53 @@ export class PostgresSource implements Source {
     await sql?.end({ timeout: 0 });
   }
 
+  /** The SLO read (docs/slos.md): one query; the complete hours before the rollups' watermark from
+   *  the rollups where installed (the report's read saw their watermark, or the query reads it). */
+  async slo(query: SloQuery): Promise<SloCounts> {
+    const rows = await this.retried((sql) => this.readSlo(sql, query));
+    return decodeSloRows(rows, 'PostgreSQL');
+  }
+
+  private async readSlo(sql: Sql, query: SloQuery): Promise<unknown> {
+    const seen = this.watermarkSeen;
+    if (!this.rollups || this.table !== DEFAULT_TABLE || seen === 'absent')
+      return await sql.unsafe(sloRawSql(this.table), sloParams(query));
+    if (seen !== undefined) {
+      // The report's read probed: the rolled-up hours' end is a parameter, folded into index ranges when planning.
+      return await sql.unsafe(sloRollupSql(this.table), sloParams(query, seen === null ? null : seen.getTime()));
+    }
+    try {
+      // Not probed (a short window): the query reads the watermark itself, once (an InitPlan), and
+      // ends the rolled-up hours there; the parameter is where they would end with every hour rolled up.
+      const rolledEnd = `(SELECT greatest(${positional('scan_hour')}, least(${positional('rolled_end')}, COALESCE(max(watermark), CAST('-infinity' AS timestamptz)))) FROM public.perf_monitor_rollup_state)`;
+      const text = sloRollupSql(this.table, (name) => (name === 'rolled_end' ? rolledEnd : positional(name)));
+      return await sql.unsafe(text, sloParams(query, Number.POSITIVE_INFINITY));
+    } catch (error) {
+      // rollup.sql not installed (or not readable by this role): the raw rows hold every count.
+      if (errorCode(error) !== '42P01' && errorCode(error) !== '42501') throw error;
+      if (errorCode(error) === '42501') this.notice(`${RAW_READ} for the SLOs: this role may not read them: ${GRANTS}`);
+      this.watermarkSeen = 'absent';
+      return await sql.unsafe(sloRawSql(this.table), sloParams(query));
+    }
+  }
+
+  private async retried<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return await withRetry(() => this.attempt(work), {
+      shouldRetry: (error) => RETRYABLE_NETWORK.has(errorCode(error)),
+    }).catch((error: unknown) => {
+      throw new RuntimeError(this.explain(error));
+    });
+  }
+
   /** One query on a fresh connection, cut off client-side too: statement_timeout cannot fire when
    *  the connection itself stalls (a dropped network, a proxy holding the session). */
-  private async attempt(query: AggregateQuery): Promise<Answer> {
+  private async attempt<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const sql = await this.connect();
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'CLIENT_TIMEOUT' })), this.timeout + 1_000);
     });
-    const pending = this.read(sql, query);
+    const pending = work(sql);
     // Once the race is lost, ending the connection rejects the query: nobody waits for it any more.
     pending.catch(() => {});
     try {
@@ -85,6 +126,7 @@ export class PostgresSource implements Source {
   private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
     const params = aggregationParams(query);
     const probe = this.rollups && rollupsMayAnswer(query, this.table) ? await probeRollups(sql, query, this.notice) : null;
+    if (this.rollups && rollupsMayAnswer(query, this.table)) this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
     if (probe?.covers) {
       return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
     }

@@ -1,5 +1,7 @@
 // What every source hands to the metrics module: the rows of sql/aggregate.sql, decoded.
 
+import type { SloCounts, SloQuery } from './slo-windows.js';
+
 export const SOURCE_KINDS = ['demo', 'file', 'supabase', 'postgres'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 /** Text formats that can be told apart only by name: for stdin (`--input -`). */
@@ -119,5 +121,7 @@ export interface SourceResult extends Aggregates {
 export interface Source {
   readonly kind: SourceKind;
   aggregate(query: AggregateQuery): Promise<SourceResult>;
+  /** The SLO read (docs/slos.md): one more query, asked after aggregate() when SLOs are declared. */
+  slo(query: SloQuery): Promise<SloCounts>;
   close(): Promise<void>;
 }

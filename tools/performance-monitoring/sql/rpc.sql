@@ -869,6 +869,359 @@ BEGIN
 END
 $grants$;
 
+DO $drop_old$
+DECLARE
+  old regprocedure;
+BEGIN
+  FOR old IN
+    SELECT p.oid::regprocedure FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_slo'
+      AND (p.oid IS DISTINCT FROM to_regprocedure('public.perf_monitor_slo(timestamptz, timestamptz, text, boolean)')
+        OR p.proargnames IS DISTINCT FROM ARRAY['p_end', 'p_period_start', 'p_thresholds', 'p_exact']::text[]
+        OR p.prorettype <> 'json'::regtype)
+  LOOP
+    EXECUTE format('DROP FUNCTION %s', old);
+  END LOOP;
+END
+$drop_old$;
+
+-- The SLO read (docs/slos.md): events, failures and slow samples of the rolling period and of each
+-- burn window, per service and overall, per latency threshold, in one scan.
+CREATE OR REPLACE FUNCTION public.perf_monitor_slo(
+  p_end timestamptz,
+  p_period_start timestamptz,
+  p_thresholds text DEFAULT '',
+  p_exact boolean DEFAULT false
+) RETURNS json
+LANGUAGE plpgsql STABLE
+SET search_path = public, pg_temp
+SET jit = off
+SET plan_cache_mode = force_custom_plan
+SET statement_timeout = '25s'
+SET work_mem = '64MB'
+AS $perf_monitor_slo$
+DECLARE
+  v_watermark timestamptz;
+  v_end timestamptz;
+  v_scan_start timestamptz;
+  v_scan_hour timestamptz;
+  v_start_period timestamptz;
+  v_hour_period timestamptz;
+  v_start_5m timestamptz;
+  v_hour_5m timestamptz;
+  v_start_30m timestamptz;
+  v_hour_30m timestamptz;
+  v_start_1h timestamptz;
+  v_hour_1h timestamptz;
+  v_start_6h timestamptz;
+  v_hour_6h timestamptz;
+  v_start_3d timestamptz;
+  v_hour_3d timestamptz;
+  v_rolled_end timestamptz;
+BEGIN
+  v_end := p_end;
+  v_start_period := p_period_start;
+  v_hour_period := to_timestamp(ceil(extract(epoch FROM v_start_period) / 3600) * 3600);
+  v_start_5m := p_end - INTERVAL '5 minutes';
+  v_hour_5m := to_timestamp(ceil(extract(epoch FROM v_start_5m) / 3600) * 3600);
+  v_start_30m := p_end - INTERVAL '30 minutes';
+  v_hour_30m := to_timestamp(ceil(extract(epoch FROM v_start_30m) / 3600) * 3600);
+  v_start_1h := p_end - INTERVAL '1 hour';
+  v_hour_1h := to_timestamp(ceil(extract(epoch FROM v_start_1h) / 3600) * 3600);
+  v_start_6h := p_end - INTERVAL '6 hours';
+  v_hour_6h := to_timestamp(ceil(extract(epoch FROM v_start_6h) / 3600) * 3600);
+  v_start_3d := p_end - INTERVAL '3 days';
+  v_hour_3d := to_timestamp(ceil(extract(epoch FROM v_start_3d) / 3600) * 3600);
+  v_scan_start := least(v_start_period, v_start_5m, v_start_30m, v_start_1h, v_start_6h, v_start_3d);
+  v_scan_hour := to_timestamp(ceil(extract(epoch FROM v_scan_start) / 3600) * 3600);
+  v_rolled_end := v_scan_hour;
+  -- The rollups answer the complete hours before their watermark, when installed, readable and
+  -- not told to be exact; the tables are named in static SQL, resolved only when it runs.
+  IF NOT p_exact AND to_regclass('public.perf_monitor_rollup_state') IS NOT NULL AND has_table_privilege('public.perf_monitor_rollup_state', 'SELECT')
+     AND to_regclass('public.perf_monitor_rollup') IS NOT NULL AND has_table_privilege('public.perf_monitor_rollup', 'SELECT') THEN
+    SELECT watermark INTO v_watermark FROM public.perf_monitor_rollup_state;
+    -- The rolled-up hours end at the last complete hour or the watermark, whichever is first.
+    v_rolled_end := greatest(v_scan_hour, least(to_timestamp(floor(extract(epoch FROM p_end) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz))));
+    RETURN (SELECT coalesce(json_agg(slo), '[]'::json) FROM (
+WITH logs AS NOT MATERIALIZED (
+  SELECT source, operation, level, status, message, duration_ms, created_at
+  FROM "integration_logs"
+),
+ops AS NOT MATERIALIZED (
+  SELECT
+    (created_at >= v_end) AS is_current,
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+    COALESCE(operation, '(none)') AS operation,
+    CASE WHEN created_at >= v_end
+      THEN CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600
+    END AS bucket,
+    COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
+    CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
+    COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
+    status, level, message, created_at
+  FROM logs
+  WHERE created_at >= v_scan_start
+    AND created_at < v_end
+    AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
+    AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
+    AND (CAST(NULL AS text) IS NULL OR source = ANY(string_to_array(CAST(NULL AS text), chr(31))))
+),
+thresholds AS (
+  SELECT CAST(NULL AS integer) AS t
+  UNION ALL
+  SELECT CAST(x AS integer) FROM (SELECT unnest(string_to_array(p_thresholds, ',')) AS x) AS listed WHERE x <> ''
+),
+raw_ops AS NOT MATERIALIZED (
+  SELECT * FROM ops
+  WHERE created_at >= v_rolled_end
+    OR created_at < v_scan_hour
+    OR (created_at >= v_start_period AND created_at < v_hour_period)
+    OR (created_at >= v_start_5m AND created_at < v_hour_5m)
+    OR (created_at >= v_start_30m AND created_at < v_hour_30m)
+    OR (created_at >= v_start_1h AND created_at < v_hour_1h)
+    OR (created_at >= v_start_6h AND created_at < v_hour_6h)
+    OR (created_at >= v_start_3d AND created_at < v_hour_3d)
+),
+rolled AS (
+  SELECT r.service, th.t, r.hour, r.operations, r.failures, r.samples,
+    CASE WHEN th.t IS NULL OR r.max_duration IS NULL OR r.max_duration <= th.t THEN 0
+      ELSE (SELECT coalesce(sum(h.c), 0) FROM unnest(r.histogram_keys, r.histogram_counts) AS h(k, c) WHERE h.k > th.t) END AS slow,
+    CASE WHEN th.t IS NULL OR r.max_duration IS NULL OR r.max_duration <= th.t OR (CAST(floor((th.t - 1) / (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END)) AS bigint) + 1) * (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END) = th.t THEN 0
+      ELSE (SELECT coalesce(sum(h.c), 0) FROM unnest(r.histogram_keys, r.histogram_counts) AS h(k, c) WHERE h.k = (CAST(floor((th.t - 1) / (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END)) AS bigint) + 1) * (CASE WHEN th.t <= 200 THEN 1 WHEN th.t <= 500 THEN 2 WHEN th.t <= 1000 THEN 5 WHEN th.t <= 2000 THEN 10 WHEN th.t <= 5000 THEN 20 WHEN th.t <= 10000 THEN 50 WHEN th.t <= 20000 THEN 100 WHEN th.t <= 50000 THEN 200 WHEN th.t <= 100000 THEN 500 WHEN th.t <= 200000 THEN 1000 WHEN th.t <= 500000 THEN 2000 WHEN th.t <= 1000000 THEN 5000 WHEN th.t <= 2000000 THEN 10000 WHEN th.t <= 5000000 THEN 20000 WHEN th.t <= 10000000 THEN 50000 WHEN th.t <= 20000000 THEN 100000 WHEN th.t <= 50000000 THEN 200000 WHEN th.t <= 100000000 THEN 500000 WHEN th.t <= 200000000 THEN 1000000 WHEN th.t <= 500000000 THEN 2000000 WHEN th.t <= 1000000000 THEN 5000000 WHEN th.t <= 2000000000 THEN 10000000 WHEN th.t <= 5000000000 THEN 20000000 ELSE 50000000 END)) END AS uncertain
+  FROM public.perf_monitor_rollup AS r CROSS JOIN thresholds AS th
+  WHERE r.hour >= v_scan_hour AND r.hour < v_rolled_end
+),
+parts AS (
+  SELECT service, t,
+    count(*) FILTER (WHERE created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_slow,
+    CAST(0 AS bigint) AS wperiod_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_slow,
+    CAST(0 AS bigint) AS w5m_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_slow,
+    CAST(0 AS bigint) AS w30m_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_slow,
+    CAST(0 AS bigint) AS w1h_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_slow,
+    CAST(0 AS bigint) AS w6h_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_slow,
+    CAST(0 AS bigint) AS w3d_uncertain
+  FROM raw_ops CROSS JOIN thresholds
+  GROUP BY service, t
+  UNION ALL
+  SELECT service, t,
+    sum(operations) FILTER (WHERE hour >= v_hour_period) AS wperiod_operations,
+    sum(failures) FILTER (WHERE hour >= v_hour_period) AS wperiod_failures,
+    sum(samples) FILTER (WHERE hour >= v_hour_period) AS wperiod_samples,
+    sum(slow) FILTER (WHERE hour >= v_hour_period) AS wperiod_slow,
+    sum(uncertain) FILTER (WHERE hour >= v_hour_period) AS wperiod_uncertain,
+    sum(operations) FILTER (WHERE hour >= v_hour_5m) AS w5m_operations,
+    sum(failures) FILTER (WHERE hour >= v_hour_5m) AS w5m_failures,
+    sum(samples) FILTER (WHERE hour >= v_hour_5m) AS w5m_samples,
+    sum(slow) FILTER (WHERE hour >= v_hour_5m) AS w5m_slow,
+    sum(uncertain) FILTER (WHERE hour >= v_hour_5m) AS w5m_uncertain,
+    sum(operations) FILTER (WHERE hour >= v_hour_30m) AS w30m_operations,
+    sum(failures) FILTER (WHERE hour >= v_hour_30m) AS w30m_failures,
+    sum(samples) FILTER (WHERE hour >= v_hour_30m) AS w30m_samples,
+    sum(slow) FILTER (WHERE hour >= v_hour_30m) AS w30m_slow,
+    sum(uncertain) FILTER (WHERE hour >= v_hour_30m) AS w30m_uncertain,
+    sum(operations) FILTER (WHERE hour >= v_hour_1h) AS w1h_operations,
+    sum(failures) FILTER (WHERE hour >= v_hour_1h) AS w1h_failures,
+    sum(samples) FILTER (WHERE hour >= v_hour_1h) AS w1h_samples,
+    sum(slow) FILTER (WHERE hour >= v_hour_1h) AS w1h_slow,
+    sum(uncertain) FILTER (WHERE hour >= v_hour_1h) AS w1h_uncertain,
+    sum(operations) FILTER (WHERE hour >= v_hour_6h) AS w6h_operations,
+    sum(failures) FILTER (WHERE hour >= v_hour_6h) AS w6h_failures,
+    sum(samples) FILTER (WHERE hour >= v_hour_6h) AS w6h_samples,
+    sum(slow) FILTER (WHERE hour >= v_hour_6h) AS w6h_slow,
+    sum(uncertain) FILTER (WHERE hour >= v_hour_6h) AS w6h_uncertain,
+    sum(operations) FILTER (WHERE hour >= v_hour_3d) AS w3d_operations,
+    sum(failures) FILTER (WHERE hour >= v_hour_3d) AS w3d_failures,
+    sum(samples) FILTER (WHERE hour >= v_hour_3d) AS w3d_samples,
+    sum(slow) FILTER (WHERE hour >= v_hour_3d) AS w3d_slow,
+    sum(uncertain) FILTER (WHERE hour >= v_hour_3d) AS w3d_uncertain
+  FROM rolled
+  GROUP BY service, t
+)
+SELECT
+  CASE WHEN GROUPING(service) = 1 THEN 'overall' ELSE 'service' END AS level,
+  CASE WHEN GROUPING(service) = 1 THEN NULL ELSE service END AS service,
+  t AS threshold,
+  CAST(extract(epoch FROM v_rolled_end - v_scan_hour) / 3600 AS bigint) AS rollup_hours,
+  CAST(coalesce(sum(wperiod_operations), 0) AS bigint) AS wperiod_operations,
+  CAST(coalesce(sum(wperiod_failures), 0) AS bigint) AS wperiod_failures,
+  CAST(coalesce(sum(wperiod_samples), 0) AS bigint) AS wperiod_samples,
+  CAST(coalesce(sum(wperiod_slow), 0) AS bigint) AS wperiod_slow,
+  CAST(coalesce(sum(wperiod_uncertain), 0) AS bigint) AS wperiod_uncertain,
+  CAST(coalesce(sum(w5m_operations), 0) AS bigint) AS w5m_operations,
+  CAST(coalesce(sum(w5m_failures), 0) AS bigint) AS w5m_failures,
+  CAST(coalesce(sum(w5m_samples), 0) AS bigint) AS w5m_samples,
+  CAST(coalesce(sum(w5m_slow), 0) AS bigint) AS w5m_slow,
+  CAST(coalesce(sum(w5m_uncertain), 0) AS bigint) AS w5m_uncertain,
+  CAST(coalesce(sum(w30m_operations), 0) AS bigint) AS w30m_operations,
+  CAST(coalesce(sum(w30m_failures), 0) AS bigint) AS w30m_failures,
+  CAST(coalesce(sum(w30m_samples), 0) AS bigint) AS w30m_samples,
+  CAST(coalesce(sum(w30m_slow), 0) AS bigint) AS w30m_slow,
+  CAST(coalesce(sum(w30m_uncertain), 0) AS bigint) AS w30m_uncertain,
+  CAST(coalesce(sum(w1h_operations), 0) AS bigint) AS w1h_operations,
+  CAST(coalesce(sum(w1h_failures), 0) AS bigint) AS w1h_failures,
+  CAST(coalesce(sum(w1h_samples), 0) AS bigint) AS w1h_samples,
+  CAST(coalesce(sum(w1h_slow), 0) AS bigint) AS w1h_slow,
+  CAST(coalesce(sum(w1h_uncertain), 0) AS bigint) AS w1h_uncertain,
+  CAST(coalesce(sum(w6h_operations), 0) AS bigint) AS w6h_operations,
+  CAST(coalesce(sum(w6h_failures), 0) AS bigint) AS w6h_failures,
+  CAST(coalesce(sum(w6h_samples), 0) AS bigint) AS w6h_samples,
+  CAST(coalesce(sum(w6h_slow), 0) AS bigint) AS w6h_slow,
+  CAST(coalesce(sum(w6h_uncertain), 0) AS bigint) AS w6h_uncertain,
+  CAST(coalesce(sum(w3d_operations), 0) AS bigint) AS w3d_operations,
+  CAST(coalesce(sum(w3d_failures), 0) AS bigint) AS w3d_failures,
+  CAST(coalesce(sum(w3d_samples), 0) AS bigint) AS w3d_samples,
+  CAST(coalesce(sum(w3d_slow), 0) AS bigint) AS w3d_slow,
+  CAST(coalesce(sum(w3d_uncertain), 0) AS bigint) AS w3d_uncertain
+FROM parts
+GROUP BY GROUPING SETS ((service, t), (t))
+) AS slo);
+  END IF;
+  RETURN (SELECT coalesce(json_agg(slo), '[]'::json) FROM (
+WITH logs AS NOT MATERIALIZED (
+  SELECT source, operation, level, status, message, duration_ms, created_at
+  FROM "integration_logs"
+),
+ops AS NOT MATERIALIZED (
+  SELECT
+    (created_at >= v_end) AS is_current,
+    CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
+    COALESCE(operation, '(none)') AS operation,
+    CASE WHEN created_at >= v_end
+      THEN CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600
+    END AS bucket,
+    COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
+    CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
+    COALESCE(NOT (duration_ms BETWEEN 0 AND 2147483647), false) AS invalid,
+    status, level, message, created_at
+  FROM logs
+  WHERE created_at >= v_scan_start
+    AND created_at < v_end
+    AND created_at >= CAST('2000-01-01 00:00:00+00' AS timestamptz)
+    AND created_at < CAST('10000-01-01 00:00:00+00' AS timestamptz)
+    AND (duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))
+    AND (CAST(NULL AS text) IS NULL OR source = ANY(string_to_array(CAST(NULL AS text), chr(31))))
+),
+slo_bounds AS (SELECT v_end AS b0, v_scan_start AS b1, v_scan_hour AS b2, v_start_period AS b3, v_hour_period AS b4, v_start_5m AS b5, v_hour_5m AS b6, v_start_30m AS b7, v_hour_30m AS b8, v_start_1h AS b9, v_hour_1h AS b10, v_start_6h AS b11, v_hour_6h AS b12, v_start_3d AS b13, v_hour_3d AS b14),
+thresholds AS (
+  SELECT CAST(NULL AS integer) AS t
+  UNION ALL
+  SELECT CAST(x AS integer) FROM (SELECT unnest(string_to_array(p_thresholds, ',')) AS x) AS listed WHERE x <> ''
+),
+parts AS (
+  SELECT service, t,
+    count(*) FILTER (WHERE created_at >= v_start_period) AS wperiod_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_period) AS wperiod_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_period) AS wperiod_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_period) AS wperiod_slow,
+    CAST(0 AS bigint) AS wperiod_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_5m) AS w5m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_5m) AS w5m_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_5m) AS w5m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_5m) AS w5m_slow,
+    CAST(0 AS bigint) AS w5m_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_30m) AS w30m_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_30m) AS w30m_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_30m) AS w30m_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_30m) AS w30m_slow,
+    CAST(0 AS bigint) AS w30m_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_1h) AS w1h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_1h) AS w1h_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_1h) AS w1h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_1h) AS w1h_slow,
+    CAST(0 AS bigint) AS w1h_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_6h) AS w6h_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_6h) AS w6h_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_6h) AS w6h_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_6h) AS w6h_slow,
+    CAST(0 AS bigint) AS w6h_uncertain,
+    count(*) FILTER (WHERE created_at >= v_start_3d) AS w3d_operations,
+    count(*) FILTER (WHERE failed AND created_at >= v_start_3d) AS w3d_failures,
+    count(dur) FILTER (WHERE created_at >= v_start_3d) AS w3d_samples,
+    count(*) FILTER (WHERE dur > t AND created_at >= v_start_3d) AS w3d_slow,
+    CAST(0 AS bigint) AS w3d_uncertain
+  FROM ops CROSS JOIN thresholds
+  GROUP BY service, t
+)
+SELECT
+  CASE WHEN GROUPING(service) = 1 THEN 'overall' ELSE 'service' END AS level,
+  CASE WHEN GROUPING(service) = 1 THEN NULL ELSE service END AS service,
+  t AS threshold,
+  CAST(0 AS bigint) AS rollup_hours,
+  CAST(coalesce(sum(wperiod_operations), 0) AS bigint) AS wperiod_operations,
+  CAST(coalesce(sum(wperiod_failures), 0) AS bigint) AS wperiod_failures,
+  CAST(coalesce(sum(wperiod_samples), 0) AS bigint) AS wperiod_samples,
+  CAST(coalesce(sum(wperiod_slow), 0) AS bigint) AS wperiod_slow,
+  CAST(coalesce(sum(wperiod_uncertain), 0) AS bigint) AS wperiod_uncertain,
+  CAST(coalesce(sum(w5m_operations), 0) AS bigint) AS w5m_operations,
+  CAST(coalesce(sum(w5m_failures), 0) AS bigint) AS w5m_failures,
+  CAST(coalesce(sum(w5m_samples), 0) AS bigint) AS w5m_samples,
+  CAST(coalesce(sum(w5m_slow), 0) AS bigint) AS w5m_slow,
+  CAST(coalesce(sum(w5m_uncertain), 0) AS bigint) AS w5m_uncertain,
+  CAST(coalesce(sum(w30m_operations), 0) AS bigint) AS w30m_operations,
+  CAST(coalesce(sum(w30m_failures), 0) AS bigint) AS w30m_failures,
+  CAST(coalesce(sum(w30m_samples), 0) AS bigint) AS w30m_samples,
+  CAST(coalesce(sum(w30m_slow), 0) AS bigint) AS w30m_slow,
+  CAST(coalesce(sum(w30m_uncertain), 0) AS bigint) AS w30m_uncertain,
+  CAST(coalesce(sum(w1h_operations), 0) AS bigint) AS w1h_operations,
+  CAST(coalesce(sum(w1h_failures), 0) AS bigint) AS w1h_failures,
+  CAST(coalesce(sum(w1h_samples), 0) AS bigint) AS w1h_samples,
+  CAST(coalesce(sum(w1h_slow), 0) AS bigint) AS w1h_slow,
+  CAST(coalesce(sum(w1h_uncertain), 0) AS bigint) AS w1h_uncertain,
+  CAST(coalesce(sum(w6h_operations), 0) AS bigint) AS w6h_operations,
+  CAST(coalesce(sum(w6h_failures), 0) AS bigint) AS w6h_failures,
+  CAST(coalesce(sum(w6h_samples), 0) AS bigint) AS w6h_samples,
+  CAST(coalesce(sum(w6h_slow), 0) AS bigint) AS w6h_slow,
+  CAST(coalesce(sum(w6h_uncertain), 0) AS bigint) AS w6h_uncertain,
+  CAST(coalesce(sum(w3d_operations), 0) AS bigint) AS w3d_operations,
+  CAST(coalesce(sum(w3d_failures), 0) AS bigint) AS w3d_failures,
+  CAST(coalesce(sum(w3d_samples), 0) AS bigint) AS w3d_samples,
+  CAST(coalesce(sum(w3d_slow), 0) AS bigint) AS w3d_slow,
+  CAST(coalesce(sum(w3d_uncertain), 0) AS bigint) AS w3d_uncertain
+FROM parts
+GROUP BY GROUPING SETS ((service, t), (t))
+) AS slo);
+END
+$perf_monitor_slo$;
+
+REVOKE EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) FROM PUBLIC;
+DO $grants$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) FROM anon;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+    REVOKE EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) FROM authenticated;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT EXECUTE ON FUNCTION public.perf_monitor_slo(timestamptz, timestamptz, text, boolean) TO service_role;
+  END IF;
+END
+$grants$;
+
 -- PostgREST caches the schema; tell it about the new function (delivered at COMMIT).
 NOTIFY pgrst, 'reload schema';
 

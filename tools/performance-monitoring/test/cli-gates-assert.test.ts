@@ -113,6 +113,7 @@ describe('--assert verdicts', () => {
       {
         expr: 'legacy.operations>=0',
         service: 'legacy',
+        slo: null,
         metric: 'operations',
         actual: null,
         passed: false,
@@ -121,6 +122,7 @@ describe('--assert verdicts', () => {
       {
         expr: 'legacy.errorRate<100',
         service: 'legacy',
+        slo: null,
         metric: 'errorRate',
         actual: null,
         passed: false,
@@ -129,6 +131,7 @@ describe('--assert verdicts', () => {
       {
         expr: 'hubspot.errorRate<100',
         service: 'hubspot',
+        slo: null,
         metric: 'errorRate',
         actual: null,
         passed: false,

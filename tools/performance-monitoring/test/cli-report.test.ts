@@ -61,7 +61,14 @@ describe('a hand-computed report', () => {
       maxDuration: 2000,
       stdDevDuration: 589, // sqrt(346,904.8) = 588.99
       apdex: 0.714,
-      trend: { direction: 'stable', percentChange: 14.31, pValue: 0.371, previousAvgDuration: 895.7, previousOperations: 23 },
+      trend: {
+        direction: 'stable',
+        percentChange: 14.31,
+        pValue: 0.371,
+        adjustedPValue: 0.371,
+        previousAvgDuration: 895.7,
+        previousOperations: 23,
+      },
       timeline: OVERALL_TIMELINE,
     });
     // 24 hours: 30-minute buckets (60 at most), 10:00Z is a multiple of 30 minutes since the epoch.
@@ -86,7 +93,14 @@ describe('a hand-computed report', () => {
         apdex: 0.7,
         errors: { total: 2, errorRate: 10, topErrors: [{ message: 'Timeout', count: 2, example: 'Timeout' }] },
         // Welch: t = 50 / sqrt(350,000 / 20) = 0.378 against 20 x 1000 ms (no spread), df 19: p 0.7096 (mpmath).
-        trend: { direction: 'stable', percentChange: 5, pValue: 0.71, previousAvgDuration: 1000, previousOperations: 20 },
+        trend: {
+          direction: 'stable',
+          percentChange: 5,
+          pValue: 0.71,
+          adjustedPValue: 0.71,
+          previousAvgDuration: 1000,
+          previousOperations: 20,
+        },
         issues: ['High error rate (10%)', 'Average duration above threshold (1,050ms > 1,000ms)'],
         timeline: timeline({ 0: API_10H, 4: BUCKET_12H }),
         // A tie at 10 calls: by operation. orders.list 100..1000: p50 = 500 + 0.5 * 100,
@@ -132,7 +146,14 @@ describe('a hand-computed report', () => {
         },
         apdex: 1,
         errors: { total: 0, errorRate: 0, topErrors: [] },
-        trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: null, previousOperations: 0 },
+        trend: {
+          direction: 'insufficient_data',
+          percentChange: null,
+          pValue: null,
+          adjustedPValue: null,
+          previousAvgDuration: null,
+          previousOperations: 0,
+        },
         issues: [],
         timeline: timeline({ 32: BATCH_02H }),
         // '(' sorts before 'n'; the negative duration is no sample.
@@ -175,7 +196,14 @@ describe('a hand-computed report', () => {
         },
         apdex: null,
         errors: { total: 0, errorRate: null, topErrors: [] },
-        trend: { direction: 'insufficient_data', percentChange: null, pValue: null, previousAvgDuration: 200, previousOperations: 3 },
+        trend: {
+          direction: 'insufficient_data',
+          percentChange: null,
+          pValue: null,
+          adjustedPValue: null,
+          previousAvgDuration: 200,
+          previousOperations: 3,
+        },
         issues: ['No operations in this period (silent)'],
         timeline: timeline({}),
         byOperation: [],

@@ -12,7 +12,8 @@ import { nodeExporterPath, promtoolPath } from '../harness/system.js';
 import type { Report } from '../report/types.js';
 
 const DASHBOARD = fileURLToPath(new URL('../grafana/perf-monitor.json', import.meta.url));
-const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z'];
+// SLOs declared, so the SLO panels (docs/slos.md) have series to show.
+const DEMO = ['--demo', '--until', '2025-11-20T12:00:00Z', '--slo', 'availability>=99', '--slo', 'hubspot.availability>=98.5'];
 
 /** Debian's `prometheus` package brings the server beside promtool. */
 function prometheusPath(): string {

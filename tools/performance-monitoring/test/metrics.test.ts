@@ -229,6 +229,7 @@ describe('buildReport', () => {
       direction: 'insufficient_data',
       percentChange: null,
       pValue: null,
+      adjustedPValue: null,
       previousAvgDuration: 100,
       previousOperations: 10,
     });

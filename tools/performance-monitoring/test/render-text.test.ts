@@ -208,6 +208,7 @@ describe('renderText', () => {
         direction: 'insufficient_data' as const,
         percentChange: null,
         pValue: null,
+        adjustedPValue: null,
         previousAvgDuration: null,
         previousOperations: 3,
       },

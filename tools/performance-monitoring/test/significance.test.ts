@@ -5,6 +5,7 @@
 // variances of raw data from exact fractions). Published figures are cited where a case has them.
 import { describe, expect, it } from 'vitest';
 import {
+  holmAdjusted,
   isSignificant,
   roundPValue,
   type SampleSummary,
@@ -13,6 +14,7 @@ import {
   type WelchTest,
   welchTTest,
 } from '../metrics/significance.js';
+import { computeTrends } from '../metrics/trend.js';
 
 const s = (n: number, mean: number, variance: number | null): SampleSummary => ({ n, mean, variance });
 
@@ -213,5 +215,44 @@ describe('roundPValue: 3 significant digits, half away from zero', () => {
 
   it('null stays null', () => {
     expect(roundPValue(null)).toBeNull();
+  });
+});
+
+describe("holmAdjusted (docs/metrics.md: a report's services judged as one family)", () => {
+  it('multiplies the i-th smallest of m by m - i + 1, keeps the order monotone, caps at 1, skips nulls', () => {
+    // By hand: sorted 0.005, 0.01, 0.03, 0.04 -> 0.02, 0.03, 0.06, max(0.06, 0.04) = 0.06.
+    const adjusted = holmAdjusted([0.01, 0.04, 0.03, 0.005]);
+    for (const [i, want] of [0.03, 0.06, 0.06, 0.02].entries()) expectClose(adjusted[i] ?? Number.NaN, want, 1e-12);
+    // Two members: 0.5 x 2 = 1 (capped), then max(1, 0.6): 1.
+    expect(holmAdjusted([null, 0.5, 0.6])).toEqual([null, 1, 1]);
+    // A family of one is its own p-value.
+    expect(holmAdjusted([0.004])).toEqual([0.004]);
+  });
+
+  it('a service significant alone is not once four are judged: p 0.004 of four reads 0.016, stable', () => {
+    const slow = {
+      operations: 100,
+      failures: 0,
+      samples: 100,
+      sumDuration: 0,
+      minDuration: null,
+      maxDuration: null,
+      p50: null,
+      p95: null,
+      p99: null,
+      satisfied: 0,
+      tolerating: 0,
+      invalidDurations: 0,
+    };
+    // Means 100 vs 112 ms, 100 samples each: the variance that gives p about 0.004 alone.
+    const pair = (mean: number, variance: number) => ({ ...slow, sumDuration: mean * 100, varDuration: variance });
+    const quiet = { current: pair(100, 400), previous: pair(100, 400) };
+    const [alone] = computeTrends([{ current: pair(112, 810), previous: pair(100, 810) }]);
+    const [inFamily] = computeTrends([{ current: pair(112, 810), previous: pair(100, 810) }, quiet, quiet, quiet]);
+    expect(alone?.direction).toBe('degrading');
+    expect(alone?.pValue).toBeLessThan(0.01);
+    expect(inFamily?.pValue).toBe(alone?.pValue);
+    expect(inFamily?.adjustedPValue).toBeCloseTo((alone?.pValue ?? 0) * 4, 12);
+    expect(inFamily?.direction).toBe('stable');
   });
 });

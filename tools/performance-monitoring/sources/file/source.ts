@@ -3,7 +3,8 @@
 
 import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
-import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb } from '../duckdb.js';
+import type { SloCounts, SloQuery } from '../slo-windows.js';
 import type { AggregateQuery, InputFormat, Source, SourceResult } from '../types.js';
 import { describeFields, type FieldMapping } from './columns.js';
 import type { TimeUnit } from './formats.js';
@@ -49,6 +50,12 @@ export class FileSource implements Source {
       if (first) await this.hintAtTimeSpan(db, query);
       return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
     });
+  }
+
+  /** The SLO read over the same loaded rows: the period is read from the same data (docs/slos.md). */
+  async slo(query: SloQuery): Promise<SloCounts> {
+    const { db } = await (this.loaded ??= this.load());
+    return readingTheInput(() => sloInDuckDb(db.connection, TABLE, query));
   }
 
   private async load(): Promise<{ db: DuckDb; skippedRows: number }> {

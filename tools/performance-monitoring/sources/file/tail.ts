@@ -4,7 +4,8 @@
 // bounded by 2 x --hours of rows, whatever the file's size.
 import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
-import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb } from '../duckdb.js';
+import type { SloCounts, SloQuery } from '../slo-windows.js';
 import type { AggregateQuery, Source, SourceResult } from '../types.js';
 import { checkInputPaths, type InputFile, resolveInputs, Scratch } from './input-paths.js';
 import { loadInput } from './load.js';
@@ -51,6 +52,13 @@ export class TailingFileSource implements Source {
     const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
     const skippedRows = files.reduce((sum, f) => sum + f.skipped, 0);
     return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+  }
+
+  /** The SLO read over the rows kept (docs/live.md: a live file source keeps 2 x --hours, so an
+   *  SLO period longer than that counts what is kept). Runs after aggregate(), which made the view. */
+  async slo(query: SloQuery): Promise<SloCounts> {
+    if (this.db === undefined) throw new Error('the SLO read runs after a refresh has read the files');
+    return sloInDuckDb(this.db.connection, TABLE, query);
   }
 
   async close(): Promise<void> {

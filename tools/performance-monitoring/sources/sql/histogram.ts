@@ -34,3 +34,11 @@ export function BUCKET_KEY(x: string, w = 'w'): string {
 export function BUCKET_VALUE(key: string): string {
   return `(${key} - (${BUCKET_WIDTH(key)} - 1) / 2.0)`;
 }
+
+/** The bucket (low, high] holding the integer duration `ms` when `ms` is not its upper end (a
+ *  count by "above ms" from the histogram is then approximate), else null: exact. */
+export function bucketHolding(ms: number): { low: number; high: number } | null {
+  const width = BUCKET_LADDER.find(([limit]) => ms <= limit)?.[1] ?? BUCKET_LADDER[BUCKET_LADDER.length - 1]?.[1] ?? 1;
+  const high = (Math.floor((ms - 1) / width) + 1) * width;
+  return high === ms ? null : { low: high - width, high };
+}

@@ -8,6 +8,8 @@ import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { substitute } from './ctes.js';
 import { READ_TABLES, ROLLUP_END, rollupCovers } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
+import { dropOtherVersions, executeGrants } from './rpc-install.js';
+import { sloRpcSql } from './rpc-slo.js';
 
 export const RPC_FILE = toolFile('sql/rpc.sql');
 export const RPC_FUNCTION = 'public.perf_monitor_summary';
@@ -30,30 +32,6 @@ export const RPC_SIGNATURE = `${RPC_FUNCTION}(${RPC_PARAMETERS.map((p) => p.sqlT
 
 function argumentList(): string {
   return RPC_PARAMETERS.map((p) => `  ${p.name} ${p.sqlType}${'rpcDefault' in p ? ` DEFAULT ${p.rpcDefault}` : ''}`).join(',\n');
-}
-
-const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
-/** Drops every other perf_monitor_summary in public: an older signature (other argument types or
- *  names, or return type) would otherwise stay next to the new one, and PostgREST refuses to
- *  choose between overloads (PGRST203); CREATE OR REPLACE cannot rename arguments either. */
-function dropOtherVersions(): string {
-  const names = `ARRAY[${RPC_PARAMETERS.map((p) => sqlText(p.name)).join(', ')}]::text[]`;
-  return `DO $drop_old$
-DECLARE
-  old regprocedure;
-BEGIN
-  FOR old IN
-    SELECT p.oid::regprocedure FROM pg_proc p
-    WHERE p.pronamespace = 'public'::regnamespace AND p.proname = 'perf_monitor_summary'
-      AND (p.oid IS DISTINCT FROM to_regprocedure(${sqlText(RPC_SIGNATURE)})
-        OR p.proargnames IS DISTINCT FROM ${names}
-        OR p.prorettype <> 'json'::regtype)
-  LOOP
-    EXECUTE format('DROP FUNCTION %s', old);
-  END LOOP;
-END
-$drop_old$;`;
 }
 
 const STATE_TABLE = 'public.perf_monitor_rollup_state';
@@ -84,7 +62,11 @@ export function rpcSql(): string {
 --   Supabase: paste into the SQL editor and run.   PostgreSQL: psql "$DATABASE_URL" -f rpc.sql
 BEGIN;
 
-${dropOtherVersions()}
+${dropOtherVersions(
+  'perf_monitor_summary',
+  RPC_SIGNATURE,
+  RPC_PARAMETERS.map((p) => p.name),
+)}
 
 CREATE OR REPLACE FUNCTION ${RPC_FUNCTION}(
 ${argumentList()}
@@ -125,20 +107,9 @@ END
 $perf_monitor$;
 
 -- Functions in public are executable by everyone (and so by Supabase's anon key) unless revoked.
-REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM PUBLIC;
-DO $grants$
-BEGIN
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-    REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM anon;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-    REVOKE EXECUTE ON FUNCTION ${RPC_SIGNATURE} FROM authenticated;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-    GRANT EXECUTE ON FUNCTION ${RPC_SIGNATURE} TO service_role;
-  END IF;
-END
-$grants$;
+${executeGrants(RPC_SIGNATURE)}
+
+${sloRpcSql({ statementTimeout: RPC_STATEMENT_TIMEOUT, workMem: READ_WORK_MEM })}
 
 -- PostgREST caches the schema; tell it about the new function (delivered at COMMIT).
 NOTIFY pgrst, 'reload schema';

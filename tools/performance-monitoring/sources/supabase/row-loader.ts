@@ -2,8 +2,9 @@
 // then the same aggregation SQL runs over them, so both paths give the same numbers. With
 // rollup rows appended too, the rollup read SQL (rollup-read-sql.ts) runs instead.
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { aggregateInDuckDb, type DuckDb, openDuckDb } from '../duckdb.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb } from '../duckdb.js';
 import { decodeAggregateRows } from '../rows.js';
+import type { SloCounts, SloQuery } from '../slo-windows.js';
 import { aggregationParams } from '../sql/aggregate.js';
 import { rollupCovers } from '../sql/rollup-cover.js';
 import { rollupReadSql } from '../sql/rollup-read.js';
@@ -74,6 +75,12 @@ export class RowLoader {
   async aggregate(query: AggregateQuery): Promise<LoadedAggregates> {
     const skippedRows = await this.parseRows();
     return { ...(await aggregateInDuckDb(this.db.connection, TABLE, query)), skippedRows };
+  }
+
+  /** The SLO read over the fetched rows (sources/sql/slo.ts), exact. */
+  async slo(query: SloQuery): Promise<SloCounts & { skippedRows: number }> {
+    const skippedRows = await this.parseRows();
+    return { ...(await sloInDuckDb(this.db.connection, TABLE, query)), skippedRows };
   }
 
   /** Whether rollups ending at `watermarkMs` hold some of the query's windows: rollupCovers, run here. */

@@ -9,9 +9,12 @@ import { forServerText } from '../../text/safe-text.js';
 import { bucketSeconds } from '../buckets.js';
 import { rollupsMayAnswer } from '../rollup-coverage.js';
 import { decodeAggregateRows } from '../rows.js';
+import { decodeSloRows } from '../slo-rows.js';
+import { BURN_WINDOWS, type SloCounts, type SloQuery } from '../slo-windows.js';
 import { DEFAULT_TABLE } from '../sql/aggregate.js';
 import { rpcArguments } from '../sql/aggregate-contract.js';
 import { RPC_STATEMENT_TIMEOUT } from '../sql/rpc.js';
+import { SLO_RPC_NAME } from '../sql/rpc-slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from '../types.js';
 import { type PageError, PageFailure, readAllRows, readTogether } from './pages.js';
 import { readRollupRows, readRollupState, rollupReads } from './rollup-pages.js';
@@ -19,6 +22,18 @@ import { fallbackPlan } from './rollup-plan.js';
 import { RowLoader } from './row-loader.js';
 
 export const RPC_NAME = 'perf_monitor_summary';
+/** The longest burn window: the SLO read reaches this far back even when the period is shorter. */
+const SLO_SCAN_BACK_MS = Math.max(...BURN_WINDOWS.map((w) => w.ms));
+
+/** perf_monitor_slo's arguments by name. */
+function sloRpcArguments(query: SloQuery, exact: boolean): Record<string, string | boolean> {
+  return {
+    p_end: query.end.toISOString(),
+    p_period_start: query.periodStart.toISOString(),
+    p_thresholds: query.thresholds.join(','),
+    p_exact: exact,
+  };
+}
 const RPC_MISSING = new Set(['PGRST202', '42883']);
 
 export interface SupabaseSettings {
@@ -60,6 +75,53 @@ export class SupabaseSource implements Source {
       if (server) return { kind: this.kind, aggregation, skippedRows: 0, ...server };
     }
     return this.viaRows(client, query);
+  }
+
+  /** The SLO read (docs/slos.md): the perf_monitor_slo RPC, one call; without it (or for another
+   *  PERFMON_TABLE) the rows of the period are paged in and counted here, exactly. */
+  async slo(query: SloQuery): Promise<SloCounts> {
+    const client = await this.client();
+    if (this.settings.table === DEFAULT_TABLE) {
+      const { data, error, status } = await this.call(
+        async () => await client.rpc(SLO_RPC_NAME, sloRpcArguments(query, !this.settings.rollups)),
+      );
+      if (!error) return decodeSloRows(data, 'Supabase RPC');
+      if (!RPC_MISSING.has(error.code ?? '')) {
+        if (error.code === '57014')
+          throw new RuntimeError(
+            `Supabase at ${this.settings.url.host}: the SLO read hit its statement timeout (${RPC_STATEMENT_TIMEOUT}, set by rpc.sql): install the rollups (tools/performance-monitoring/sql/rollup.sql) or shorten --slo-period`,
+          );
+        throw new RuntimeError(this.explain({ status, code: error.code ?? '', message: error.message ?? '' }, 'the SLO RPC'));
+      }
+      this.notice(
+        `the ${SLO_RPC_NAME} RPC is not installed: the SLO period's rows are read and counted here (install tools/performance-monitoring/sql/rpc.sql).`,
+      );
+    }
+    return this.sloViaRows(client, query);
+  }
+
+  private async sloViaRows(client: SupabaseClient, query: SloQuery): Promise<SloCounts> {
+    const loader = await RowLoader.open();
+    try {
+      const start = new Date(Math.min(query.periodStart.getTime(), query.end.getTime() - SLO_SCAN_BACK_MS));
+      const request = { table: this.settings.table, start, end: query.end, services: null };
+      await this.call(() =>
+        readAllRows(
+          client,
+          request,
+          { rows: (rows) => loader.append(rows), estimate: () => {}, skipped: () => {} },
+          new AbortController().signal,
+        ),
+      ).catch((error: unknown) => {
+        if (error instanceof PageFailure)
+          throw new RuntimeError(this.explain(error.failure, `reading ${this.settings.table} for the SLOs`));
+        throw error;
+      });
+      const { skippedRows: _skipped, ...counts } = await loader.slo(query);
+      return counts;
+    } finally {
+      loader.close();
+    }
   }
 
   async close(): Promise<void> {}
