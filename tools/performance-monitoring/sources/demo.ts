@@ -21,7 +21,8 @@ export class DemoSource implements Source {
 
   /** The same generated week (created by aggregate(), which the run asks first). */
   async slo(query: SloQuery): Promise<SloCounts> {
-    const db = (this.db ??= await openDuckDb());
+    this.db ??= await openDuckDb();
+    const db = this.db;
     if (!this.created) await createDemoTable(db.connection, query.end);
     return sloInDuckDb(db.connection, 'integration_logs', query);
   }

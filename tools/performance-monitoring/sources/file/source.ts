@@ -54,7 +54,8 @@ export class FileSource implements Source {
 
   /** The SLO read over the same loaded rows: the period is read from the same data (docs/slos.md). */
   async slo(query: SloQuery): Promise<SloCounts> {
-    const { db } = await (this.loaded ??= this.load());
+    this.loaded ??= this.load();
+    const { db } = await this.loaded;
     return readingTheInput(() => sloInDuckDb(db.connection, TABLE, query));
   }
 
