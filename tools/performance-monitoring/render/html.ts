@@ -249,7 +249,8 @@ function baseline(b: BaselineReport): string {
 /** docs/slos.md: one row per SLO, then the approximate ones said. */
 function slos(report: Report): string {
   const rows = sloRows(report.slos).map(
-    (row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${text(c)}</td>`).join('')}</tr>`,
+    // The status cell (1) is the tool's own icon and word: its icon is drawn by CSS (drawIcons).
+    (row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${i === 1 ? forHtml(c) : text(c)}</td>`).join('')}</tr>`,
   );
   const headers = SLO_HEADERS.map((h, i) => `<th scope="col"${i >= 2 ? ' class="num"' : ''}>${h}</th>`).join('');
   const notes = sloNotes(report.slos).map((note) => `<p class="meta">${text(note)}</p>`);

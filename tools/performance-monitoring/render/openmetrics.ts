@@ -210,7 +210,7 @@ function sloFamilies(slos: SloReport[]): Family[] {
     {
       name: METRIC.sloErrorRatio,
       type: 'gauge',
-      help: 'Bad events / events of the SLO over the window ending at the report end (window="period": the SLO period).',
+      help: 'Bad events / events of the SLO over the window ending at the report end (window period: the whole SLO period).',
       samples: slos.flatMap((slo) => [
         ...BURN_WINDOWS.map(({ name }) => ({ labels: { ...labels(slo), window: name }, value: errorRatio(slo, slo.burnRates[name]) })),
         { labels: { ...labels(slo), window: 'period' }, value: errorRatio(slo, slo.errorBudget.consumed) },

@@ -72,7 +72,10 @@ describe('the SLOS section and tables', () => {
     expect(markdown).toMatch(/\| hubspot-availability \| 🟢 ok \| 98\.711% \| 98\.5% \| 14\.09% \| n\/a \| 0\.78x \|/);
     const html = (await runCli([...DEMO, '--format', 'html', '--slo', HUBSPOT])).stdout;
     expect(html).toContain('<table id="slos-table">');
-    expect(html).toContain('<td>hubspot-availability</td><td>🟢 ok</td><td class="num">98.711%</td>');
+    // The status icon is drawn by CSS around its emoji (render/html-icons.ts).
+    expect(html).toContain(
+      '<td>hubspot-availability</td><td><span class="icon icon-dot-ok" role="img" aria-label="excellent">🟢</span> ok</td><td class="num">98.711%</td>',
+    );
   });
 });
 
