@@ -373,9 +373,10 @@ describe('--service sets and a baseline', () => {
     expect(JSON.parse(readFileSync(saved, 'utf8')).service).toEqual(['legacy', 'api']);
     const same = await compare(saved, '--service', 'api', '--service', 'legacy');
     expect(same.stderr).toBe('');
-    // api (10% errors now) and legacy (silent now) regress; batch is not in the set.
+    // legacy (silent now) regresses; api's rises are not significant at 20 operations (Welch and
+    // two-proportion tests, docs/gates.md); batch is not in the set.
     expect(same.gates.baseline.services.map((e: Json) => [e.service, e.regression])).toEqual([
-      ['api', true],
+      ['api', false],
       ['legacy', true],
     ]);
     // Overall: api's 20 and legacy's 3 then; api's 20 now.
