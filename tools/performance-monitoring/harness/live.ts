@@ -77,6 +77,7 @@ export const logLine = (service: string, createdAt: Date, durationMs: number, st
 
 /** `name value` of an unlabelled sample in Prometheus text; undefined when absent. */
 export function sampleValue(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  // The first sample of the family, labelled or not (`perfmon_overall_operations{scope="all"} 12`).
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }

@@ -68,7 +68,7 @@ describe('--serve', () => {
     const text = await fetchAuth('/metrics');
     expect(text.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const prom = await text.text();
-    expect(sampleValue(prom, 'perfmon_operations')).toBe(12);
+    expect(sampleValue(prom, 'perfmon_overall_operations')).toBe(12);
     expect(sampleValue(prom, 'perfmon_up')).toBe(1);
     const check = spawnSync(promtoolPath(), ['check', 'metrics'], { input: prom, encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
