@@ -1,6 +1,22 @@
 // What installing one of the shipped RPCs takes besides its body (sql/rpc.sql): dropping every
-// other version of it, and least privilege. Shared by perf_monitor_summary (rpc.ts) and
-// perf_monitor_slo (rpc-slo.ts).
+// other version of it, least privilege, and the body's text as a function holds it. Shared by
+// perf_monitor_summary (rpc.ts) and perf_monitor_slo (rpc-slo.ts).
+
+/** The rollups' state row, which both RPCs read their watermark from. */
+export const STATE_TABLE = 'public.perf_monitor_rollup_state';
+
+/** SQL text as a function body holds it: without comment lines. */
+export const bodyOf = (sql: string) =>
+  sql
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join('\n')
+    .trim();
+
+/** A read's rows returned as one JSON array, so PostgREST's max-rows never truncates it. */
+export const asJson = (body: string, alias: string) => `RETURN (SELECT coalesce(json_agg(${alias}), '[]'::json) FROM (
+${body}
+) AS ${alias});`;
 
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
 

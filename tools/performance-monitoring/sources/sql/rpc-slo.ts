@@ -3,7 +3,7 @@
 // reading the complete hours before the rollups' watermark from the rollups where installed.
 
 import { BURN_WINDOWS, SLO_WINDOWS } from '../slo-windows.js';
-import { dropOtherVersions, executeGrants } from './rpc-install.js';
+import { asJson, bodyOf, dropOtherVersions, executeGrants, STATE_TABLE } from './rpc-install.js';
 import { SLO_BOUNDS, type SloRef, sloRawSql, sloRollupSql } from './slo.js';
 
 export const SLO_RPC_NAME = 'perf_monitor_slo';
@@ -43,19 +43,7 @@ export const SLO_RPC_SIGNATURE = `public.${SLO_RPC_NAME}(${SLO_RPC_PARAMETERS.ma
 
 const DEFAULTS: Partial<Record<string, string>> = { p_thresholds: " DEFAULT ''", p_exact: ' DEFAULT false' };
 
-const STATE_TABLE = 'public.perf_monitor_rollup_state';
 const ROLLUP_TABLE = 'public.perf_monitor_rollup';
-
-const bodyOf = (sql: string) =>
-  sql
-    .split('\n')
-    .filter((line) => !/^\s*--/.test(line))
-    .join('\n')
-    .trim();
-
-const asJson = (body: string) => `RETURN (SELECT coalesce(json_agg(slo), '[]'::json) FROM (
-${body}
-) AS slo);`;
 
 export function sloRpcSql(settings: { statementTimeout: string; workMem: string }): string {
   const rollup = bodyOf(sloRollupSql('integration_logs', variables));
@@ -90,9 +78,9 @@ BEGIN
     SELECT watermark INTO v_watermark FROM ${STATE_TABLE};
     -- The rolled-up hours end at the last complete hour or the watermark, whichever is first.
     v_rolled_end := greatest(v_scan_hour, least(to_timestamp(floor(extract(epoch FROM p_end) / 3600) * 3600), COALESCE(v_watermark, CAST('-infinity' AS timestamptz))));
-    ${asJson(rollup)}
+    ${asJson(rollup, 'slo')}
   END IF;
-  ${asJson(bodyOf(sloRawSql('integration_logs', variables)))}
+  ${asJson(bodyOf(sloRawSql('integration_logs', variables)), 'slo')}
 END
 $perf_monitor_slo$;
 

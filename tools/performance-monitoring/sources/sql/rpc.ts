@@ -8,7 +8,7 @@ import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { substitute } from './ctes.js';
 import { READ_TABLES, ROLLUP_END, rollupCovers } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
-import { dropOtherVersions, executeGrants } from './rpc-install.js';
+import { asJson, bodyOf, dropOtherVersions, executeGrants, STATE_TABLE } from './rpc-install.js';
 import { sloRpcSql } from './rpc-slo.js';
 
 export const RPC_FILE = toolFile('sql/rpc.sql');
@@ -34,20 +34,7 @@ function argumentList(): string {
   return RPC_PARAMETERS.map((p) => `  ${p.name} ${p.sqlType}${'rpcDefault' in p ? ` DEFAULT ${p.rpcDefault}` : ''}`).join(',\n');
 }
 
-const STATE_TABLE = 'public.perf_monitor_rollup_state';
 const WATERMARK = 'v_watermark';
-
-/** SQL text as a function body holds it: without comment lines. */
-const bodyOf = (sql: string) =>
-  sql
-    .split('\n')
-    .filter((line) => !/^\s*--/.test(line))
-    .join('\n')
-    .trim();
-
-const asJson = (body: string) => `RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (
-${body}
-) AS summary);`;
 
 export function rpcSql(): string {
   const raw = bodyOf(aggregationSql());
@@ -98,11 +85,11 @@ BEGIN
     IF ${rollupCovers(WATERMARK, 'p_previous_start')}
        AND ${READ_TABLES.map((t) => `to_regclass('public.${t}') IS NOT NULL`).join(' AND ')}
        AND ${READ_TABLES.map((t) => `has_table_privilege('public.${t}', 'SELECT')`).join(' AND ')} THEN
-      ${asJson(rollupRead)}
+      ${asJson(rollupRead, 'summary')}
     END IF;
   END IF;
   -- Raw rows alone; with the 'rollup' row (0 hours) where rollups are installed, for the client's coverage line.
-  ${asJson(`${raw}\nUNION ALL\n${rollupRowSql(WATERMARK, 'CAST(0 AS bigint)')}\nWHERE v_installed`)}
+  ${asJson(`${raw}\nUNION ALL\n${rollupRowSql(WATERMARK, 'CAST(0 AS bigint)')}\nWHERE v_installed`, 'summary')}
 END
 $perf_monitor$;
 
