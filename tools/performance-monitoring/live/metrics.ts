@@ -108,8 +108,6 @@ export function ownMetrics(state: LiveState, counters: ServerCounters, openMetri
 
 /** The report's figures (already rendered, may be empty before the first report) and the server's own. */
 export function metricsBody(reportFigures: string, state: LiveState, counters: ServerCounters, openMetrics: boolean): string {
-  // The rendered report ends with OpenMetrics' `# EOF` (render/openmetrics.ts): it goes last, once.
-  const figures = reportFigures.replace(/# EOF\n$/, '');
-  const body = `${figures}${ownMetrics(state, counters, openMetrics)}`;
+  const body = `${reportFigures}${ownMetrics(state, counters, openMetrics)}`;
   return openMetrics ? `${body}# EOF\n` : body;
 }

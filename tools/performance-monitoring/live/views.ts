@@ -2,7 +2,7 @@
 // clients cost one rendering per refresh, as they cost one source read (docs/live.md).
 import { livePageParts, renderLivePage } from '../render/html-live.js';
 import { renderJson } from '../render/json.js';
-import { renderOpenMetrics } from '../render/openmetrics.js';
+import { openMetricsFamilies } from '../render/openmetrics.js';
 import type { Report } from '../report/types.js';
 import type { LiveState } from './loop.js';
 
@@ -31,7 +31,7 @@ class Rendered {
     return this.once('compact', () => renderJson(this.report, { compact: true }).trimEnd());
   }
   get figures(): string {
-    return this.once('figures', () => renderOpenMetrics(this.report));
+    return this.once('figures', () => openMetricsFamilies(this.report));
   }
   get page(): string {
     return this.once('page', () => renderLivePage(this.report));

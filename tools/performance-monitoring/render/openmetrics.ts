@@ -233,11 +233,17 @@ function sloFamilies(slos: SloReport[]): Family[] {
   ];
 }
 
-export function renderOpenMetrics(report: Report): string {
+/** The report's families without the closing `# EOF`: --serve's /metrics adds its own families
+ *  after them, then closes the exposition once (live/metrics.ts). */
+export function openMetricsFamilies(report: Report): string {
   const lines = [...families(report), ...sloFamilies(report.slos ?? [])].flatMap((family) => [
     `# HELP ${family.name} ${escapeHelp(family.help)}`,
     `# TYPE ${family.name} ${family.type}`,
     ...family.samples.flatMap((sample) => sampleLine(family.name, sample) ?? []),
   ]);
-  return `${lines.join('\n')}\n# EOF\n`;
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderOpenMetrics(report: Report): string {
+  return `${openMetricsFamilies(report)}# EOF\n`;
 }
