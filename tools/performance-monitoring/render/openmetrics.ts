@@ -2,8 +2,9 @@
 // OpenMetrics parsers and node_exporter's textfile collector read, so a cron job's figures reach
 // Prometheus and Grafana (docs/formats.md). Per-service figures and overall figures live in
 // families of their own (`perfmon_*{service}` and `perfmon_overall_*`), so a sum over a family
-// never counts a run twice. Every series carries `scope` (`all`, or the --service name): files of
-// runs with different --service never hold the same series. Durations in seconds, rates as ratios.
+// never counts a run twice. Every series carries `scope` (`all`, or the --service name), the SLO
+// series too: files of runs with different --service never hold the same series, even when they
+// declare the same SLOs (docs/slos.md). Durations in seconds, rates as ratios.
 import { significant4 } from '../metrics/slo.js';
 import { type Report, type SloReport, serviceSetOf } from '../report/types.js';
 import { BURN_WINDOWS } from '../sources/slo-windows.js';
@@ -192,10 +193,15 @@ function sampleLine(name: string, { labels, value }: Sample): string | null {
 /** docs/slos.md: each SLO's figures, labelled `service` (`all` for every service) and `slo` (its
  *  name); per window, `window` (5m .. 3d, and `period`). No colons: those are for the recording
  *  rules that give them Sloth's names (prometheus/slo-rules.yml). */
-function sloFamilies(slos: SloReport[]): Family[] {
+function sloFamilies(report: Report): Family[] {
+  const slos = report.slos ?? [];
   // Without --slo, no SLO family at all (not four empty ones).
   if (slos.length === 0) return [];
-  const labels = (slo: SloReport): Labels => ({ service: slo.service ?? 'all', slo: slo.name });
+  // An SLO's figures do not depend on --service, but the run's scope labels them all the same: one
+  // cron textfile per service may declare the same SLOs (one PERFMON_SLOS for every job) without two
+  // files holding the same series; the shipped rules keep one per SLO (prometheus/slo-rules.yml).
+  const scope = scopeOf(report);
+  const labels = (slo: SloReport): Labels => ({ scope, service: slo.service ?? 'all', slo: slo.name });
   const share = (slo: SloReport) => 1 - slo.objective / 100;
   // The error ratio of a window is its burn rate times the budget share, as the burn was defined;
   // the period's is the budget consumed times that share (bad / total).
@@ -236,7 +242,7 @@ function sloFamilies(slos: SloReport[]): Family[] {
 /** The report's families without the closing `# EOF`: --serve's /metrics adds its own families
  *  after them, then closes the exposition once (live/metrics.ts). */
 export function openMetricsFamilies(report: Report): string {
-  const lines = [...families(report), ...sloFamilies(report.slos ?? [])].flatMap((family) => [
+  const lines = [...families(report), ...sloFamilies(report)].flatMap((family) => [
     `# HELP ${family.name} ${escapeHelp(family.help)}`,
     `# TYPE ${family.name} ${family.type}`,
     ...family.samples.flatMap((sample) => sampleLine(family.name, sample) ?? []),

@@ -49,7 +49,9 @@ const PROMQL_WORDS = new Set(['max', 'min', 'sum', 'avg', 'by', 'without', 'labe
 /** The metric names a query selects: identifiers that are not functions, labels or strings. */
 function metricNames(expr: string): string[] {
   const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, '{}');
-  return [...withoutStrings.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].map((m) => m[0]).filter((w) => !PROMQL_WORDS.has(w));
+  // Grouping clauses name labels: `without (scope)`, `by (slo)`.
+  const withoutGrouping = withoutStrings.replace(/\b(?:by|without)\s*\([^)]*\)/g, '');
+  return [...withoutGrouping.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].map((m) => m[0]).filter((w) => !PROMQL_WORDS.has(w));
 }
 
 describe('grafana/perf-monitor.json', () => {

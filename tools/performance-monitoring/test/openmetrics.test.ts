@@ -187,6 +187,7 @@ describe('promtool check metrics and an OpenMetrics parser (real)', () => {
 });
 
 describe('node_exporter textfile collector (real)', () => {
+  const SLOS = ['--slo', 'availability>=99', '--slo', 'hubspot.availability>=98.5'];
   let exporter: ChildProcess | undefined;
   let exporterLog = '';
   let port = 0;
@@ -195,15 +196,16 @@ describe('node_exporter textfile collector (real)', () => {
 
   beforeAll(async () => {
     // The same run twice: JSON for the expected figures, openmetrics into the textfile dir; and
-    // beside it, docs/formats.md's layout: one file per --service run.
-    const json = await runCli([...DEMO, '--format', 'json']);
+    // beside it, docs/formats.md's layout: one file per --service run, every run declaring the same
+    // SLOs (one PERFMON_SLOS for all the cron lines, docs/slos.md).
+    const json = await runCli([...DEMO, ...SLOS, '--format', 'json']);
     report = JSON.parse(json.stdout) as Report;
     for (const [file, extra] of [
       ['perfmon.prom', []],
       ['perfmon-hubspot.prom', ['--service', 'hubspot']],
       ['perfmon-n8n.prom', ['--service', 'n8n']],
     ] as const) {
-      const om = await runCli([...DEMO, ...extra, '--format', 'openmetrics', '--output', join(textDir, file)]);
+      const om = await runCli([...DEMO, ...SLOS, ...extra, '--format', 'openmetrics', '--output', join(textDir, file)]);
       expect(om.code).toBe(0);
     }
     port = await freePort();
@@ -276,6 +278,15 @@ describe('node_exporter textfile collector (real)', () => {
     // The demo's figures, read off its JSON by hand once (2025-11-20T12:00Z, 24 h).
     expect(sampleOf(samples, 'perfmon_operations', of('hubspot'))).toBe(2303);
     expect(sampleOf(samples, 'perfmon_duration_seconds', of('hubspot', { quantile: '0.95' }))).toBe(2.637);
+    // The same SLOs in the three files: once per scope, the same figure (they ignore --service).
+    const budgets = samples.filter((s) => s.name === 'perfmon_slo_error_budget_remaining_ratio');
+    expect(budgets.map((s) => `${s.labels.scope} ${s.labels.slo}`).sort()).toEqual(
+      ['all', 'hubspot', 'n8n'].flatMap((scope) => [`${scope} all-availability`, `${scope} hubspot-availability`]),
+    );
+    for (const slo of report.slos) {
+      const values = budgets.filter((s) => s.labels.slo === slo.name).map((s) => s.value);
+      expect(values).toEqual([slo.errorBudget.remaining, slo.errorBudget.remaining, slo.errorBudget.remaining]);
+    }
   });
 
   it('rereads a file replaced by a later --output run', async () => {

@@ -1,7 +1,8 @@
 // The SLO series in Prometheus (docs/slos.md), with real programs: `--format openmetrics` with SLOs
 // passes `promtool check metrics`; the shipped rules file passes `promtool check rules` and `promtool
 // test rules`; and a real Prometheus scraping the output (node_exporter's textfile collector) with
-// the rules loaded answers Sloth's slo:period_error_budget_remaining:ratio with the report's figure.
+// the rules loaded answers Sloth's slo:period_error_budget_remaining:ratio with the report's figure,
+// once per SLO though two textfiles (scope `all`, and a --service hubspot run) declare the same SLOs.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -52,14 +53,16 @@ async function query(expr: string): Promise<{ metric: Record<string, string>; va
 
 beforeAll(async () => {
   const textDir = emptyDir('perfmon-slo-textfile-');
-  const [json, om] = await Promise.all([
+  const [json, om, hubspot] = await Promise.all([
     runCli([...ARGS, '--format', 'json']),
     runCli([...ARGS, '--format', 'openmetrics', '--output', join(textDir, 'perfmon.prom')]),
+    // One cron line per service with the same SLOs (docs/slos.md): its own scope, no collision.
+    runCli([...ARGS, '--service', 'hubspot', '--format', 'openmetrics', '--output', join(textDir, 'perfmon-hubspot.prom')]),
     runCli([...ARGS, '--format', 'openmetrics']).then((r) => {
       exposition = r.stdout;
     }),
   ]);
-  expect(om.code).toBe(0);
+  expect([om.code, hubspot.code]).toEqual([0, 0]);
   report = JSON.parse(json.stdout) as Report;
   const exporterPort = await freePort();
   children.push(
@@ -98,7 +101,7 @@ afterAll(() => {
 
 describe('the SLO series and the shipped rules', () => {
   it('the exposition with SLO series passes promtool check metrics', () => {
-    expect(exposition).toContain('perfmon_slo_error_budget_remaining_ratio{service="hubspot",slo="hubspot-availability"}');
+    expect(exposition).toContain('perfmon_slo_error_budget_remaining_ratio{scope="all",service="hubspot",slo="hubspot-availability"}');
     const result = promtool(['check', 'metrics'], exposition);
     expect({ status: result.status, out: `${result.stdout}${result.stderr}` }).toEqual({ status: 0, out: '' });
   });
@@ -118,6 +121,17 @@ describe('the SLO series and the shipped rules', () => {
       samples = await query('slo:period_error_budget_remaining:ratio').catch(() => []);
       if (samples.length < 2) await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Both files scraped (node_exporter refused neither): each SLO under both scopes.
+    const raw = await query('perfmon_slo_objective_ratio');
+    expect(raw.map((s) => `${s.metric.scope} ${s.metric.slo}`).sort()).toEqual([
+      'all hubspot-availability',
+      'all n8n-latency-5000',
+      'hubspot hubspot-availability',
+      'hubspot n8n-latency-5000',
+    ]);
+    // The rules keep one series per SLO, without the scope.
+    expect(samples.map((s) => s.metric.sloth_id).sort()).toEqual(['hubspot-availability', 'n8n-latency-5000']);
+    expect(samples.every((s) => s.metric.scope === undefined)).toBe(true);
     const byId = Object.fromEntries(samples.map((s) => [s.metric.sloth_id, { value: Number(s.value[1]), ...s.metric }]));
     for (const slo of report.slos) {
       expect(byId[slo.name]).toMatchObject({ value: slo.errorBudget.remaining, sloth_service: slo.service, sloth_id: slo.name });

@@ -27,7 +27,8 @@ const ceilTo = (t: string, hours: number) => `to_timestamp(ceil(${epochSeconds(t
 const floorToSeconds = (t: string) => `to_timestamp(floor(${epochSeconds(t)} / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS})`;
 const ceilToSeconds = (t: string) => `to_timestamp(ceil(${epochSeconds(t)} / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS})`;
 
-interface Range {
+/** Rows of one span, by the start of each: those in [lo, hi) (SQL expressions). */
+export interface Range {
   /** Rows of this span whose start is in [lo, hi). */
   span: number;
   lo: string;
@@ -35,10 +36,12 @@ interface Range {
 }
 
 /** Whole hours [lo, hi) covered by the coarsest rows that fit, coarsest last: hours, then for each
- *  block span whose `fits` holds, its blocks inside [lo, hi). */
-function nested(lo: string, hi: string, fits: (span: number) => string): Range[] {
+ *  coarser span (each dividing the next: BLOCK_SPANS for the operation rows, the rest of
+ *  TIMELINE_SPANS for the timeline rows) whose `fits` holds, its rows inside [lo, hi). A row of a
+ *  level is read when it is not inside the next coarser level's range (`used`, `pieces`). */
+export function nested(lo: string, hi: string, fits: (span: number) => string, spans: readonly number[] = BLOCK_SPANS): Range[] {
   const levels: Range[] = [{ span: 1, lo, hi }];
-  for (const span of BLOCK_SPANS) {
+  for (const span of spans) {
     // Each range lies inside the finer one's: ceil(lo) and floor(hi) to a multiple of the finer span
     // are inside those to a multiple of this one (and fits holds for a span only if for the finer).
     const blockLo = ceilTo(lo, span);
@@ -47,6 +50,21 @@ function nested(lo: string, hi: string, fits: (span: number) => string): Range[]
     levels.push({ span, lo: blockLo, hi: fit === 'true' ? blockHi : `CASE WHEN ${fit} THEN ${blockHi} ELSE ${blockLo} END` });
   }
   return levels;
+}
+
+/** The rows `nested` reads, as disjoint ranges: each level's range less the next coarser level's
+ *  (which lies inside it, or is empty and may start past its end: hence the clamps), before and
+ *  after it; the coarsest level whole. The same rows `used` selects, as index ranges a join can
+ *  probe (a level's whole range and a NOT would fetch the finer rows under the coarser ones too). */
+export function pieces(levels: Range[]): Range[] {
+  return levels.flatMap((level, i) => {
+    const coarser = levels[i + 1];
+    if (!coarser) return [level];
+    return [
+      { span: level.span, lo: level.lo, hi: `least(${coarser.lo}, ${level.hi})` },
+      { span: level.span, lo: `greatest(${coarser.hi}, ${level.lo})`, hi: level.hi },
+    ];
+  });
 }
 
 /** A window's complete hours before the watermark: [lo, hi). */

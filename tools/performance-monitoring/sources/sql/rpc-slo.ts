@@ -43,7 +43,8 @@ export const SLO_RPC_SIGNATURE = `public.${SLO_RPC_NAME}(${SLO_RPC_PARAMETERS.ma
 
 const DEFAULTS: Partial<Record<string, string>> = { p_thresholds: " DEFAULT ''", p_exact: ' DEFAULT false' };
 
-const ROLLUP_TABLE = 'public.perf_monitor_rollup';
+/** The rollup table the read takes its rolled-up hours from (sources/sql/slo.ts). */
+const ROLLUP_TABLE = 'public.perf_monitor_rollup_timeline';
 
 export function sloRpcSql(settings: { statementTimeout: string; workMem: string }): string {
   const rollup = bodyOf(sloRollupSql('integration_logs', variables));

@@ -3,7 +3,8 @@
 // each burn window, in one scan. It reads rows through aggregate.sql's own `logs` and `ops` CTEs,
 // so an event, a failure and a valid duration mean what they mean in the report. The raw text runs
 // unchanged in PostgreSQL and DuckDB; the rollup text (PostgreSQL) reads the complete hours before
-// the rollups' watermark from perf_monitor_rollup and only the rest from raw rows.
+// the rollups' watermark from perf_monitor_rollup_timeline's coarsest rows and only the rest from
+// raw rows.
 //
 // Every bound (each window's start and its first whole hour, the scan's start, the end of the
 // rolled-up hours) is a parameter computed once by the caller (sloParams, or the RPC's plpgsql):
@@ -13,6 +14,8 @@ import { BURN_WINDOWS, SLO_WINDOWS, type SloQuery, type SloWindow } from '../slo
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
+import { nested, pieces } from './rollup-cover.js';
+import { TIMELINE_SPANS } from './rollup-spans.js';
 
 const HOUR = 3_600_000;
 const windowMs = (w: SloWindow) => BURN_WINDOWS.find((b) => b.name === w)?.ms ?? 0;
@@ -153,12 +156,32 @@ parts AS (
 ${finalSelect('CAST(0 AS bigint)')}`;
 }
 
+/** The rolled-up hours [scan_hour, rolled end) cut at every window's first whole hour: one segment
+ *  per window, from its first whole hour to the next window's (or the rolled end), empty for a window
+ *  whose first whole hour another window listed before it has too. Each timeline row read lies in
+ *  one segment, so it counts in window w exactly when it starts at or after w's first whole hour. */
+function segments(ref: SloRef): string {
+  const rolledEnd = ref('rolled_end');
+  const rows = SLO_WINDOWS.map((w, i) => {
+    const at = ref(hourOf(w));
+    const lo = `least(${at}, ${rolledEnd})`;
+    const later = SLO_WINDOWS.filter((v) => v !== w).map((v) => `CASE WHEN ${ref(hourOf(v))} > ${at} THEN ${ref(hourOf(v))} END`);
+    const earlierTwin = SLO_WINDOWS.slice(0, i).map((v) => `${ref(hourOf(v))} = ${at}`);
+    // least() skips NULLs: the next window's first whole hour after this one's, if any.
+    const next = `least(${rolledEnd}, ${later.join(', ')})`;
+    const hi = earlierTwin.length === 0 ? next : `CASE WHEN ${earlierTwin.join(' OR ')} THEN ${lo} ELSE ${next} END`;
+    return `(${lo}, ${hi})`;
+  });
+  return `SELECT lo, greatest(lo, hi) AS hi FROM (VALUES\n    ${rows.join(',\n    ')}) AS s(lo, hi)`;
+}
+
 /**
  * With the rollups (PostgreSQL): each window reads its complete hours before the rolled end from
- * perf_monitor_rollup, and raw rows only for its head (before its first whole hour) and after the
- * rolled end. The rollup's histogram counts the slow samples: exact when the threshold is a
- * bucket's upper end; else the bucket holding it is counted slow, and reported as `uncertain`
- * (sources/sql/histogram.ts).
+ * the rollups' timeline rows (per service; docs/rollups.md "Timeline rows"), covered by the
+ * coarsest that fit (weeks, days, then 12-, 6-, 3-hour and hourly rows: rollup-cover.ts' `nested`),
+ * and raw rows only for its head (before its first whole hour) and after the rolled end. The
+ * histogram counts the slow samples: exact when the threshold is a bucket's upper end; else the
+ * bucket holding it is counted slow, and reported as `uncertain` (sources/sql/histogram.ts).
  */
 export function sloRollupSql(table: string, ref: SloRef = positional): string {
   const rolledEnd = ref('rolled_end');
@@ -176,11 +199,21 @@ export function sloRollupSql(table: string, ref: SloRef = positional): string {
     SLO_COUNT_NAMES.map((count) => `sum(${count}) FILTER (WHERE hour >= ${ref(hourOf(w))}) AS ${column(w, count)}`),
   );
   const hours = `CAST(extract(epoch FROM ${rolledEnd} - ${ref('scan_hour')}) / 3600 AS bigint)`;
+  const cover = pieces(nested('s.lo', 's.hi', () => 'true', TIMELINE_SPANS.slice(1)));
   return `WITH ${reusedCtes(table, ref)},
 ${thresholdsCte(ref)},
 raw_ops AS NOT MATERIALIZED (
   SELECT * FROM ops
   WHERE ${rawRanges.join('\n    OR ')}
+),
+segments AS (
+  ${segments(ref)}
+),
+cover AS (
+  SELECT p.span, p.lo, p.hi
+  FROM segments AS s CROSS JOIN LATERAL (VALUES
+    ${cover.map((c) => `(${c.span}, ${c.lo}, ${c.hi})`).join(',\n    ')}) AS p(span, lo, hi)
+  WHERE p.lo < p.hi
 ),
 rolled AS (
   SELECT r.service, th.t, r.hour, r.operations, r.failures, r.samples,
@@ -188,8 +221,12 @@ rolled AS (
       ELSE ${histogramSum('h.k > th.t')} END AS slow,
     CASE WHEN th.t IS NULL OR r.max_duration IS NULL OR r.max_duration <= th.t OR ${thresholdKey} = th.t THEN 0
       ELSE ${histogramSum(`h.k = ${thresholdKey}`)} END AS uncertain
-  FROM public.perf_monitor_rollup AS r CROSS JOIN thresholds AS th
-  WHERE r.hour >= ${ref('scan_hour')} AND r.hour < ${rolledEnd}
+  FROM cover AS c
+  JOIN public.perf_monitor_rollup_timeline AS r ON r.span_hours = c.span AND r.hour >= c.lo AND r.hour < c.hi
+  CROSS JOIN thresholds AS th
+  -- Per service (the overall rows, service '', would count every event twice): the overall
+  -- figures are the services' sum, below.
+  WHERE r.service <> ''
 ),
 parts AS (
   ${rawPart('raw_ops', rawInWindow)}
