@@ -33,9 +33,11 @@ export function averageDuration(stats: Stats): number | null {
   return stats.samples === 0 || stats.sumDuration === null ? null : stats.sumDuration / stats.samples;
 }
 
-/** (satisfied + tolerating / 2) / samples; failed operations count as frustrated. */
+/** (satisfied + tolerating / 2) / samples; failed operations count as frustrated. Null without
+ *  samples, or without the counts (the previous window's, docs/sources.md). */
 export function apdex(stats: Stats): number | null {
-  return stats.samples === 0 ? null : (stats.satisfied + stats.tolerating / 2) / stats.samples;
+  if (stats.samples === 0 || stats.satisfied === null || stats.tolerating === null) return null;
+  return (stats.satisfied + stats.tolerating / 2) / stats.samples;
 }
 
 /** The counts with the rates, average and Apdex derived from them (docs/metrics.md), unrounded. */

@@ -16,12 +16,20 @@ function countProblem(s: Stats): string | null {
   if (s.samples + s.invalidDurations > s.operations) {
     return `samples (${s.samples}) + invalid_durations (${s.invalidDurations}) > operations (${s.operations})`;
   }
-  if (s.satisfied + s.tolerating > s.samples) return `satisfied (${s.satisfied}) + tolerating (${s.tolerating}) > samples (${s.samples})`;
+  if (s.satisfied !== null && s.tolerating !== null && s.satisfied + s.tolerating > s.samples)
+    return `satisfied (${s.satisfied}) + tolerating (${s.tolerating}) > samples (${s.samples})`;
   return null;
 }
 
 function presenceProblem(s: Stats): string | null {
+  if ((s.satisfied === null) !== (s.tolerating === null)) return 'one Apdex count is null, the other not';
+  // The previous window's figures come without percentiles and Apdex (docs/sources.md).
+  const distribution = s.satisfied !== null;
   for (const field of DURATIONS) {
+    if (!distribution && (field === 'p50' || field === 'p95' || field === 'p99')) {
+      if (s[field] !== null) return `${field} is set without Apdex counts`;
+      continue;
+    }
     if ((s[field] === null) !== (s.samples === 0)) return `${field} is ${s[field] === null ? 'null' : 'set'} with ${s.samples} samples`;
   }
   if ((s.varDuration === null) !== s.samples < 2)
@@ -31,11 +39,13 @@ function presenceProblem(s: Stats): string | null {
 
 function durationProblem(s: Stats): string | null {
   const { minDuration: min, maxDuration: max, p50, p95, p99, sumDuration: sum } = s;
-  if (min === null || max === null || p50 === null || p95 === null || p99 === null || sum === null) return null;
+  if (min === null || max === null || sum === null) return null;
   if (above(min, max)) return `min (${min}) > max (${max})`;
-  if (above(p50, p95)) return `p50 (${p50}) > p95 (${p95})`;
-  if (above(p95, p99)) return `p95 (${p95}) > p99 (${p99})`;
-  if (above(min, p50) || above(p99, max)) return `percentiles outside min..max (${min}..${max})`;
+  if (p50 !== null && p95 !== null && p99 !== null) {
+    if (above(p50, p95)) return `p50 (${p50}) > p95 (${p95})`;
+    if (above(p95, p99)) return `p95 (${p95}) > p99 (${p99})`;
+    if (above(min, p50) || above(p99, max)) return `percentiles outside min..max (${min}..${max})`;
+  }
   const avg = sum / s.samples;
   if (above(min, avg) || above(avg, max)) return `the average (${avg}) is outside min..max (${min}..${max})`;
   if (s.varDuration !== null && s.varDuration < 0) return `the variance is negative (${s.varDuration})`;

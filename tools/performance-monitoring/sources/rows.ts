@@ -69,10 +69,17 @@ function oneOf<T extends string>(row: Row, name: ColumnName, values: readonly T[
   return value as T;
 }
 
-function stats(row: Row): Stats {
+/** The previous window's figures carry no percentiles and no Apdex counts (docs/sources.md); an RPC
+ *  installed before that rule still sends them: dropped, so every source answers alike. */
+const WITHOUT_DISTRIBUTION = { p50: null, p95: null, p99: null, satisfied: null, tolerating: null } as const;
+
+function stats(row: Row, window: WindowName): Stats {
   const figures = Object.fromEntries(Object.entries(STATS_COLUMNS).map(([field, column]) => [field, read(row, column)]));
-  // read() has checked each value against its column: counts are never null, numbers finite.
+  // read() has checked each value against its column: numbers finite, counts null only where the
+  // contract allows it (the Apdex counts, in the previous window only).
   const result = figures as unknown as Stats;
+  if (window === 'previous') Object.assign(result, WITHOUT_DISTRIBUTION);
+  else if (result.satisfied === null || result.tolerating === null) throw new BadRow('the Apdex counts are null in the current window');
   const problem = statsInconsistency(result);
   if (problem) throw new BadRow(`inconsistent figures: ${problem}`);
   return result;
@@ -82,11 +89,11 @@ function statsRow(row: Row): StatsRow {
   const window: WindowName = oneOf(row, 'win', WINDOWS);
   switch (oneOf(row, 'level', LEVELS)) {
     case 'overall':
-      return { window, level: 'overall', ...stats(row) };
+      return { window, level: 'overall', ...stats(row, window) };
     case 'service':
-      return { window, level: 'service', service: text(row, 'service'), ...stats(row) };
+      return { window, level: 'service', service: text(row, 'service'), ...stats(row, window) };
     case 'operation':
-      return { window, level: 'operation', service: text(row, 'service'), operation: text(row, 'operation'), ...stats(row) };
+      return { window, level: 'operation', service: text(row, 'service'), operation: text(row, 'operation'), ...stats(row, window) };
   }
 }
 
@@ -95,8 +102,8 @@ function timelineRow(row: Row): TimelineRow {
   const bucketStart = read(row, 'bucket_start');
   if (typeof bucketStart !== 'number') throw new BadRow('bucket_start is missing');
   const level = oneOf(row, 'level', LEVELS);
-  if (level === 'overall') return { level, bucketStart, ...stats(row) };
-  if (level === 'service') return { level, service: text(row, 'service'), bucketStart, ...stats(row) };
+  if (level === 'overall') return { level, bucketStart, ...stats(row, 'current') };
+  if (level === 'service') return { level, service: text(row, 'service'), bucketStart, ...stats(row, 'current') };
   throw new BadRow('a timeline row is per operation');
 }
 

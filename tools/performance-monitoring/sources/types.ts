@@ -38,15 +38,17 @@ export interface Stats {
   sumDuration: number | null;
   minDuration: number | null;
   maxDuration: number | null;
+  /** Percentiles of the durations; null without samples, and always in the previous window, whose
+   *  percentiles no source computes (docs/sources.md: only its counts, sums and variance are read). */
   p50: number | null;
   p95: number | null;
   p99: number | null;
   /** Sample variance of the durations (var_samp), ms²; null below 2 samples. */
   varDuration: number | null;
-  /** Apdex: not failed and duration <= T. */
-  satisfied: number;
-  /** Apdex: not failed and T < duration <= 4T. */
-  tolerating: number;
+  /** Apdex: not failed and duration <= T; null in the previous window (as the percentiles). */
+  satisfied: number | null;
+  /** Apdex: not failed and T < duration <= 4T; null in the previous window. */
+  tolerating: number | null;
   /** Operations whose duration is outside 0..2,147,483,647 (ignored as samples). */
   invalidDurations: number;
 }

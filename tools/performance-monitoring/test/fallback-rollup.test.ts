@@ -267,11 +267,32 @@ describe('the Supabase fallback reads the rollups and the edges', () => {
   );
 });
 
-/** A first page of the blocks table as the server really answers it (for the hostile answers below). */
-async function firstBlockPage(): Promise<{ url: string; rows: Record<string, unknown>[] }> {
+/** Whether a request reads rows with their histograms: the current window's (the previous
+ *  window's come without, docs/sources.md). */
+const withHistograms = (r: { url: string }) => r.url.includes('histogram_counts');
+
+/** The table whose pages a hostile answer replaces: the blocks, or (to break a histogram) the
+ *  hourly rows, whose current-window pages carry histograms at --hours 36 (its blocks are all of
+ *  the previous window). */
+interface Target {
+  table: 'perf_monitor_rollup_block' | 'perf_monitor_rollup';
+  histograms: boolean;
+}
+const BLOCKS: Target = { table: 'perf_monitor_rollup_block', histograms: false };
+const HOURLY_HISTOGRAMS: Target = { table: 'perf_monitor_rollup', histograms: true };
+const targeted = (target: Target) => (r: { url: string }) =>
+  r.url.startsWith(`/rest/v1/${target.table}?`) && (!target.histograms || withHistograms(r));
+
+/** A first page of the target as the server really answers it (for the hostile answers below). */
+async function firstPage(target: Target): Promise<{ url: string; rows: Record<string, unknown>[] }> {
   await run(36);
-  const first = gets(api.requests, 'perf_monitor_rollup_block')[0];
-  if (!first) throw new Error('no blocks page was read');
+  // The previous window's blocks were paged without their histograms, the current window's hours with them.
+  expect([
+    gets(api.requests, 'perf_monitor_rollup_block').some(withHistograms),
+    gets(api.requests, 'perf_monitor_rollup').some(withHistograms),
+  ]).toEqual([false, true]);
+  const first = gets(api.requests, target.table).filter(targeted(target))[0];
+  if (!first) throw new Error(`no ${target.table} page was read`);
   const response = await fetch(`${api.url}${first.url}`, { headers: { apikey: SERVICE_KEY, Authorization: `Bearer ${SERVICE_KEY}` } });
   const rows = (await response.json()) as Record<string, unknown>[];
   expect(rows.length).toBeGreaterThan(1);
@@ -279,8 +300,7 @@ async function firstBlockPage(): Promise<{ url: string; rows: Record<string, unk
 }
 
 describe('a server that breaks the rollup paging rules: one line, exit 1', () => {
-  const blocks = (r: { path: string }) => r.path === '/rest/v1/perf_monitor_rollup_block';
-  const cases: [string, (rows: Record<string, unknown>[]) => { skip: number; body: unknown }, string][] = [
+  const cases: [string, (rows: Record<string, unknown>[]) => { skip: number; body: unknown }, string, Target?][] = [
     [
       'ignores the keyset filter (the same page again)',
       (rows) => ({ skip: 1, body: rows }),
@@ -305,23 +325,25 @@ describe('a server that breaks the rollup paging rules: one line, exit 1', () =>
       'sends a histogram that misses samples',
       (rows) => ({ skip: 0, body: [{ ...rows[0], histogram_counts: (rows[0]!.histogram_counts as number[]).map(() => 1) }] }),
       "a row's histogram does not add up to its samples",
+      HOURLY_HISTOGRAMS,
     ],
   ];
   it.each(cases)(
     '%s',
-    async (_name, hostile, problem) => {
-      const { rows } = await firstBlockPage();
+    async (_name, hostile, problem, target = BLOCKS) => {
+      const { rows } = await firstPage(target);
       const { skip, body } = hostile(rows);
-      api.faults.push({ match: blocks, skip, times: Infinity, respond: { status: 200, body } });
+      const match = (r: { path: string; url: string }) => r.path === `/rest/v1/${target.table}` && targeted(target)(r);
+      api.faults.push({ match, skip, times: Infinity, respond: { status: 200, body } });
       api.resetStats();
       const result = await runCli(['--format', 'json', '--until', UNTIL, '--hours', '36'], { env: ENV() });
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr.replace(RPC_LINES, '')).toBe(
-        `perf-monitor: Supabase at ${new URL(api.url).host}: reading perf_monitor_rollup_block got an unusable answer: ${problem}\n`,
+        `perf-monitor: Supabase at ${new URL(api.url).host}: reading ${target.table} got an unusable answer: ${problem}\n`,
       );
       // Read no further than the bad page.
-      expect(gets(api.requests, 'perf_monitor_rollup_block')).toHaveLength(skip + 1);
+      expect(gets(api.requests, target.table).filter(targeted(target))).toHaveLength(skip + 1);
     },
     120_000,
   );

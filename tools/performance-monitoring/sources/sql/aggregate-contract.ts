@@ -113,7 +113,10 @@ export interface ColumnSpec {
   readonly nullable: boolean;
 }
 
-/** The result columns, in the SQL's order. */
+/** The result columns, in the SQL's order. A 'stats' row of the previous window carries its counts,
+ *  sums, min, max and variance but no p50, p95, p99, satisfied or tolerating (NULL): nothing reads
+ *  them (the trend compares averages, docs/metrics.md), and computing them was most of a long
+ *  report's time (docs/sources.md). */
 export const RESULT_COLUMNS = [
   { name: 'kind', value: 'text', nullable: false },
   { name: 'win', value: 'text', nullable: true },
@@ -135,8 +138,9 @@ export const RESULT_COLUMNS = [
   { name: 'p95', value: 'number', nullable: true },
   { name: 'p99', value: 'number', nullable: true },
   { name: 'var_duration', value: 'number', nullable: true },
-  { name: 'satisfied', value: 'count', nullable: false },
-  { name: 'tolerating', value: 'count', nullable: false },
+  /** Apdex counts; null in the previous window's rows (above). */
+  { name: 'satisfied', value: 'count', nullable: true },
+  { name: 'tolerating', value: 'count', nullable: true },
   { name: 'invalid_durations', value: 'count', nullable: false },
 ] as const satisfies readonly ColumnSpec[];
 

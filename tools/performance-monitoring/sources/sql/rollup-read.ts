@@ -10,7 +10,9 @@
 //   rollup_hours(is_current, service, operation, operations, failures, samples, sum_duration,
 //                sum_squares, min_duration, max_duration, invalid_durations, satisfied, tolerating)
 //                each window's operation rows, for its figures
-//   rollup_histogram(is_current, service, operation, bucket_key, n, n_failed)   their histograms
+//   rollup_histogram(is_current, service, operation, bucket_key, n, n_failed)   the histograms of
+//                the current window's (the previous window's percentiles and Apdex are not
+//                computed, docs/sources.md: its rows carry NULL)
 //   rollup_edge(bucket, service, <the same figures>)   current window, operation rows of the
 //                timeline buckets merged from them (the partial ones at the edges, or all)
 //   rollup_edge_histogram(bucket, service, bucket_key, n, n_failed)   their histograms
@@ -56,11 +58,13 @@ const variance = (t: string) => `CASE WHEN ${t}.samples > 1
  *  are the report's (its T is the one the refresh counted at); otherwise Apdex comes from the
  *  histograms, by bucket (docs/rollups.md). */
 function mergingCtes(scalarApdex: string): string {
+  // Histograms of the current window only: the previous window's rows carry no percentiles and no
+  // Apdex (docs/sources.md), so none of its keys is unnested, merged or ranked.
   return `raw_keys AS (
   SELECT is_current, service, operation, bucket, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
   FROM (
     SELECT is_current, service, operation, bucket, failed, ${BUCKET_KEY('dur')} AS bucket_key
-    FROM (SELECT is_current, service, operation, bucket, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE dur IS NOT NULL) AS d
+    FROM (SELECT is_current, service, operation, bucket, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE is_current AND dur IS NOT NULL) AS d
   ) AS k
   GROUP BY is_current, service, operation, bucket, bucket_key
 ),
@@ -87,7 +91,7 @@ edge_keys AS (
   SELECT bucket, service, bucket_key, CAST(n AS double precision) AS n
   FROM rollup_edge_histogram WHERE n > 0
   UNION ALL
-  SELECT bucket, service, bucket_key, CAST(n AS double precision) FROM raw_keys WHERE is_current
+  SELECT bucket, service, bucket_key, CAST(n AS double precision) FROM raw_keys
 ),
 failed_keys AS (
   SELECT is_current, service, operation, CAST(NULL AS bigint) AS bucket, bucket_key, n_failed
@@ -98,7 +102,7 @@ failed_keys AS (
 edge_failed_keys AS (
   SELECT bucket, service, bucket_key, n_failed FROM rollup_edge_histogram WHERE n_failed > 0 AND NOT (${scalarApdex})
   UNION ALL
-  SELECT bucket, service, bucket_key, n_failed FROM raw_keys WHERE is_current AND n_failed > 0 AND NOT (${scalarApdex})
+  SELECT bucket, service, bucket_key, n_failed FROM raw_keys WHERE n_failed > 0 AND NOT (${scalarApdex})
 ),
 -- gset: GROUPING(service, operation, bucket) of the group's grouping set, as aggregate.sql's.
 failed_apdex AS (
@@ -190,10 +194,10 @@ stats AS (
     CAST(t.samples AS bigint) AS samples,
     CASE WHEN t.samples > 0 THEN t.sum_duration END AS sum_duration,
     t.min_duration, t.max_duration,
-    ARRAY[${['p50', 'p95', 'p99'].map((p) => interpolated(p, 'd', 't.min_duration', 't.max_duration')).join(', ')}] AS pct,
+    CASE WHEN t.is_current THEN ARRAY[${['p50', 'p95', 'p99'].map((p) => interpolated(p, 'd', 't.min_duration', 't.max_duration')).join(', ')}] END AS pct,
     ${variance('t')} AS var_duration,
-    CAST(CASE WHEN ${scalarApdex} THEN t.satisfied ELSE COALESCE(d.satisfying, 0) - COALESCE(f.satisfied, 0) END AS bigint) AS satisfied,
-    CAST(CASE WHEN ${scalarApdex} THEN t.tolerating ELSE COALESCE(d.tolerating, 0) - COALESCE(f.tolerating, 0) END AS bigint) AS tolerating,
+    CAST(CASE WHEN NOT t.is_current THEN NULL WHEN ${scalarApdex} THEN t.satisfied ELSE COALESCE(d.satisfying, 0) - COALESCE(f.satisfied, 0) END AS bigint) AS satisfied,
+    CAST(CASE WHEN NOT t.is_current THEN NULL WHEN ${scalarApdex} THEN t.tolerating ELSE COALESCE(d.tolerating, 0) - COALESCE(f.tolerating, 0) END AS bigint) AS tolerating,
     CAST(t.invalid_durations AS bigint) AS invalid_durations
   FROM totals AS t
   LEFT JOIN distribution AS d ON ${GROUP_OF('d', 't')}

@@ -27,7 +27,8 @@ const ROW_FIGURES = 'operations, failures, samples, sum_duration, sum_squares, m
 
 /** The Supabase fallback's rows, loaded into DuckDB from the pages of the operation rows
  *  (rollup_rows, rollup_keys, rollup_fingerprint_rows; one span column each): the same rows give
- *  the windows' figures and, in the current window, every timeline bucket (no timeline rows). */
+ *  the windows' figures and, in the current window, every timeline bucket (no timeline rows).
+ *  rollup_keys holds the current window's histograms only (the fallback pages no others). */
 function duckdbRelations(): string {
   const none = 'CAST(0 AS BIGINT) AS satisfied, CAST(0 AS BIGINT) AS tolerating';
   return `rollup_hours AS (
@@ -36,7 +37,7 @@ function duckdbRelations(): string {
 ),
 rollup_histogram AS (
   SELECT ${ROW_IS_CURRENT} AS is_current, service, operation, bucket_key, n, n_failed
-  FROM rollup_keys WHERE ${usedRows('span')}
+  FROM rollup_keys WHERE ${usedCurrentRows('span')}
 ),
 rollup_edge AS (
   SELECT ${ROW_BUCKET} AS bucket, service, ${ROW_FIGURES}, ${none}
@@ -88,8 +89,9 @@ function postgresRelations(): string {
   FROM ${table} WHERE ${usedStatsRows(span)}`,
   )}
 ),
+-- The current window's histograms only (rollup-read.ts: no percentiles for the previous window).
 rollup_histogram AS NOT MATERIALIZED (
-  ${histograms(`${ROW_IS_CURRENT} AS is_current`, 'r.is_current, r.service, r.operation', usedStatsRows)}
+  ${histograms(`${ROW_IS_CURRENT} AS is_current`, 'r.is_current, r.service, r.operation', usedCurrentStatsRows)}
 ),
 rollup_edge AS NOT MATERIALIZED (
   ${union(

@@ -32,7 +32,8 @@ export interface RollupRow {
   minDuration: number | null;
   maxDuration: number | null;
   invalidDurations: number;
-  /** Histogram keys, ascending; counts and failed counts by key (0 where the failure histogram has none). */
+  /** Histogram keys, ascending; counts and failed counts by key (0 where the failure histogram has
+   *  none). Empty when the page was read without histograms (previous window). */
   keys: number[];
   counts: number[];
   failedCounts: number[];
@@ -53,7 +54,8 @@ export interface RollupPageBounds {
   ranges: HourRange[];
   /** Whether rows carry span_hours (the blocks table); the hourly table's span is 1. */
   spanColumn: boolean;
-  fingerprints: boolean;
+  /** Rows of the current window, with histograms and fingerprints (rollup-pages.ts). */
+  current: boolean;
   /** The --service set, null for all. */
   services: readonly string[] | null;
   pageSize: number;
@@ -190,8 +192,8 @@ function rollupRow(raw: unknown, bounds: RollupPageBounds): RollupRow {
     minDuration,
     maxDuration,
     invalidDurations,
-    ...histogram(row, samples, failures),
-    fingerprints: bounds.fingerprints ? fingerprints(row, failures) : [],
+    ...(bounds.current ? histogram(row, samples, failures) : { keys: [], counts: [], failedCounts: [] }),
+    fingerprints: bounds.current ? fingerprints(row, failures) : [],
   };
 }
 

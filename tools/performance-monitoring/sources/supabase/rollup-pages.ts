@@ -1,7 +1,8 @@
 // Reads the rollups through PostgREST for the Supabase fallback: the watermark, then the rollup
 // rows a plan names (rollup-plan.ts), keyset-paged in primary-key order on both tables, each page
-// checked (rollup-page-checks.ts). The previous window's rows come without their fingerprints,
-// which only the current window's error groups use.
+// checked (rollup-page-checks.ts). The previous window's rows come without their histograms and
+// fingerprints: only the current window's percentiles, Apdex and error groups are computed
+// (docs/sources.md), so a long report pages half the histograms.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { instantOf } from './page-checks.js';
 import { PAGE_SIZE, PageFailure, servicesFilter } from './pages.js';
@@ -16,6 +17,7 @@ const HOUR = 3_600_000;
 /** PostgREST's answers for a table it does not have, or may not read: the rollups are not installed. */
 const NOT_INSTALLED = new Set(['PGRST205', '42P01', '42501']);
 
+/** Every row's figures; the current window's rows add HISTOGRAMS and their fingerprints. */
 const FIGURES = [
   'hour',
   'service',
@@ -29,11 +31,8 @@ const FIGURES = [
   'min_duration',
   'max_duration',
   'invalid_durations',
-  'histogram_keys',
-  'histogram_counts',
-  'failure_histogram_keys',
-  'failure_histogram_counts',
 ];
+const HISTOGRAMS = ['histogram_keys', 'histogram_counts', 'failure_histogram_keys', 'failure_histogram_counts'];
 
 /** The watermark (epoch ms; null before the first refresh), or null where rollup.sql is not installed. */
 export async function readRollupState(client: SupabaseClient): Promise<{ watermark: number | null } | null> {
@@ -76,7 +75,9 @@ export function rollupFilter(ranges: HourRange[], cursor: RollupCursor | null, s
 export interface RollupRead {
   table: typeof HOURLY_TABLE | typeof BLOCK_TABLE;
   ranges: HourRange[];
-  fingerprints: boolean;
+  /** Rows of the current window: with their histograms and fingerprints (the previous window's
+   *  come without: docs/sources.md). */
+  current: boolean;
   /** The --service set, null for all. */
   services: readonly string[] | null;
 }
@@ -89,7 +90,7 @@ export async function readRollupRows(
   stop: AbortSignal,
 ): Promise<void> {
   const spanColumn = read.table === BLOCK_TABLE;
-  const columns = [...(spanColumn ? ['span_hours'] : []), ...FIGURES, ...(read.fingerprints ? ['fingerprints'] : [])].join(',');
+  const columns = [...(spanColumn ? ['span_hours'] : []), ...FIGURES, ...(read.current ? [...HISTOGRAMS, 'fingerprints'] : [])].join(',');
   const order = spanColumn ? ['span_hours', 'hour', 'service', 'operation'] : ['hour', 'service', 'operation'];
   let cursor: RollupCursor | null = null;
   for (;;) {
@@ -110,7 +111,7 @@ export async function readRollupRows(
     const page = rollupPage(data, {
       ranges: read.ranges,
       spanColumn,
-      fingerprints: read.fingerprints,
+      current: read.current,
       services: read.services,
       pageSize: PAGE_SIZE,
       cursor,
@@ -122,16 +123,17 @@ export async function readRollupRows(
 }
 
 /** The reads of a plan's rollup rows: each table, the previous window's hours (before `currentLo`,
- *  epoch ms: rollup-cover-sql.ts's CURRENT_LO) without fingerprints, the current window's with them. */
+ *  epoch ms: rollup-cover-sql.ts's CURRENT_LO) without histograms and fingerprints, the current
+ *  window's with them. */
 export function rollupReads(ranges: HourRange[], currentLo: number, services: readonly string[] | null): RollupRead[] {
   const reads: RollupRead[] = [];
   for (const table of [HOURLY_TABLE, BLOCK_TABLE] as const) {
     const own = ranges.filter((r) => (table === HOURLY_TABLE) === (r.span === 1));
-    for (const fingerprints of [false, true]) {
+    for (const current of [false, true]) {
       const part = own
-        .map((r) => (fingerprints ? { ...r, from: Math.max(r.from, currentLo) } : { ...r, to: Math.min(r.to, currentLo) }))
+        .map((r) => (current ? { ...r, from: Math.max(r.from, currentLo) } : { ...r, to: Math.min(r.to, currentLo) }))
         .filter((r) => r.from < r.to);
-      if (part.length > 0) reads.push({ table, ranges: part, fingerprints, services });
+      if (part.length > 0) reads.push({ table, ranges: part, current, services });
     }
   }
   return reads;
