@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServeAddress } from '../settings.js';
 import { EventStreams, sseEvent } from './events.js';
 import type { LiveState, RefreshLoop } from './loop.js';
-import { metricsBody, OPENMETRICS_TYPE, PROMETHEUS_TYPE, wantsOpenMetrics } from './metrics.js';
+import { type MetricsAnswer, MetricsBodies, wantsOpenMetrics } from './metrics.js';
 import { Views } from './views.js';
 
 export interface ServerOptions {
@@ -32,6 +32,7 @@ export class LiveServer {
   readonly streams = new EventStreams();
   private readonly requests = new Map<string, number>();
   private readonly tokenDigest: Buffer | null;
+  private readonly metrics = new MetricsBodies();
 
   constructor(
     private readonly loop: RefreshLoop,
@@ -50,7 +51,12 @@ export class LiveServer {
     // A connection that sends nothing (or a response nobody reads) for a minute is closed.
     this.server.setTimeout(60_000, (socket) => socket.destroy());
     this.server.maxConnections = 1_000;
-    loop.onChange((state) => this.broadcast(state));
+    this.metrics.update('', loop.state);
+    loop.onChange((state) => {
+      // /metrics is rendered here, once per refresh, not per scrape (docs/live.md).
+      this.metrics.update(this.views.current?.figures ?? '', state);
+      this.broadcast(state);
+    });
   }
 
   /** Listens; resolves with the address bound (port 0 takes a free one). */
@@ -117,9 +123,7 @@ export class LiveServer {
       }
       case '/metrics': {
         await this.loop.firstReport(scrapeBudget(req));
-        const openMetrics = wantsOpenMetrics(req.headers.accept);
-        const body = metricsBody(this.views.current?.figures ?? '', state, this.counters(), openMetrics);
-        return send(res, 200, openMetrics ? OPENMETRICS_TYPE : PROMETHEUS_TYPE, body);
+        return sendMetrics(res, req.method === 'HEAD', this.metrics.answer(wantsOpenMetrics(req.headers.accept), this.counters()));
       }
       case '/report.json':
       case '/': {
@@ -177,6 +181,19 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
     ...headers,
   });
   res.end(body);
+}
+
+/** The refresh's encoded part and the request's own lines, without copying the first. */
+function sendMetrics(res: ServerResponse, head: boolean, answer: MetricsAnswer): void {
+  res.writeHead(200, {
+    'Content-Type': answer.type,
+    'Content-Length': answer.head.length + answer.tail.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (head) return void res.end();
+  res.write(answer.head);
+  res.end(answer.tail);
 }
 
 const plain = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) =>

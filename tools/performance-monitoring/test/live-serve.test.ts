@@ -80,6 +80,12 @@ describe('--serve', () => {
     const omText = await om.text();
     expect(omText.endsWith('# EOF\n')).toBe(true);
     expect(omText).toContain('# TYPE perfmon_refreshes counter\nperfmon_refreshes_total ');
+
+    // The body is made at the refresh; the request counters are still those of the moment of
+    // each scrape: two scrapes in a row count 1 apart (nothing else asks meanwhile).
+    const scraped = async () => Number(/^perfmon_http_requests_total\{route="\/metrics"\} (\d+)$/m.exec(await metrics())?.[1]);
+    const first = await scraped();
+    expect(await scraped()).toBe(first + 1);
   });
 
   it('shows appended rows within two intervals', async () => {
