@@ -12,10 +12,27 @@ import type { LiveState, RefreshLoop } from './loop.js';
 import { type MetricsAnswer, MetricsBodies, wantsOpenMetrics } from './metrics.js';
 import { Views } from './views.js';
 
+/** How long a client may take (docs/live.md); slow or silent clients are cut off. */
+export interface ServerLimits {
+  /** The request's headers complete within this (a slowloris is answered 408 and closed). */
+  headersMs: number;
+  /** The whole request, body included, within this. */
+  requestMs: number;
+  /** A connection with nothing sent or read for this long is closed (not /events: keep-alive comments). */
+  idleMs: number;
+  /** How often the two bounds above are checked: a slow client is cut within this of its bound
+   *  (Node's default, 30 s, would let one hold its socket 40 s for a 10 s bound). */
+  checkEveryMs: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, checkEveryMs: 1_000 };
+
 export interface ServerOptions {
   address: ServeAddress;
   token: string | null;
   intervalMs: number;
+  /** SERVER_LIMITS unless given (tests shorten them). */
+  limits?: Partial<ServerLimits>;
 }
 
 const ROUTES = ['/', '/events', '/metrics', '/report.json', '/healthz'] as const;
@@ -40,8 +57,15 @@ export class LiveServer {
   ) {
     this.views = new Views(loop.state);
     this.tokenDigest = options.token === null ? null : digest(options.token);
+    const limits = { ...SERVER_LIMITS, ...options.limits };
     this.server = createServer(
-      { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+      {
+        maxHeaderSize: 16 * 1024,
+        headersTimeout: limits.headersMs,
+        requestTimeout: limits.requestMs,
+        connectionsCheckingInterval: limits.checkEveryMs,
+        keepAliveTimeout: 5_000,
+      },
       (req, res) =>
         this.answer(req, res).catch(() => {
           if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -49,7 +73,7 @@ export class LiveServer {
         }),
     );
     // A connection that sends nothing (or a response nobody reads) for a minute is closed.
-    this.server.setTimeout(60_000, (socket) => socket.destroy());
+    this.server.setTimeout(limits.idleMs, (socket) => socket.destroy());
     this.server.maxConnections = 1_000;
     this.metrics.update('', loop.state);
     loop.onChange((state) => {
