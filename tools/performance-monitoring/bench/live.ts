@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
 import { CONTROLLED, MONITOR, TSX_LOADER } from '../harness/cli.js';
 import { TailingFileSource } from '../sources/file/tail.js';
 import type { AggregateQuery } from '../sources/types.js';
@@ -26,6 +27,8 @@ const sizes = option('--sizes', '1m,4m')
  *  generates a week of rows in JavaScript, ~1 s of the event loop every refresh). */
 const scrapeSource = option('--scrape-source', 'file');
 const rssMinutes = Number(option('--rss-minutes', '10'));
+/** How long the paced scrapers run: 100 a second, so 20 s gives 2,000 answers for the p99. */
+const scrapeSeconds = Number(option('--scrape-seconds', '20'));
 /** --hours of the RSS case: with a short window, old rows leave memory and RSS should plateau. */
 const rssHours = option('--rss-hours', '0.02');
 const dir = mkdtempSync(join(tmpdir(), 'perfmon-bench-live-'));
@@ -51,7 +54,6 @@ async function writeFile(path: string, rows: number, end: number): Promise<void>
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 async function tailCase(rows: number): Promise<void> {
   const path = join(dir, `ops-${rows}.ndjson`);
@@ -102,28 +104,48 @@ function startServe(extra: string[]): Promise<{ url: string; pid: number; stop: 
   });
 }
 
+/** What Prometheus sends (scrape_protocols' default order): OpenMetrics preferred. */
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
+
+/** One autocannon run against /metrics; `rate` is each connection's requests a second (0: as fast as it can). */
+async function cannon(url: string, rate: number, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: new URL('/metrics', url).href,
+    connections: 100,
+    duration: seconds,
+    headers: { accept: PROMETHEUS_ACCEPT },
+    ...(rate > 0 ? { connectionRate: rate } : {}),
+  });
+}
+
+const refreshesOf = async (url: string) =>
+  Number(/^perfmon_refreshes_total (\d+)/m.exec(await (await fetch(new URL('/metrics', url))).text())?.[1]);
+
 async function scrapeCase(): Promise<void> {
   const path = join(dir, 'scraped.ndjson');
   if (scrapeSource === 'file') await writeFile(path, 100_000, Date.now());
   const server = await startServe(scrapeSource === 'file' ? ['--input', path] : ['--demo']);
-  await fetch(new URL('/metrics', server.url)).then((r) => r.text());
-  const latencies: number[] = [];
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: 100 }, async () => {
-      while (Date.now() - started < 10_000) {
-        const t = performance.now();
-        await (await fetch(new URL('/metrics', server.url))).text();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const own = await (await fetch(new URL('/metrics', server.url))).text();
-  server.stop();
-  const refreshes = /^perfmon_refreshes_total (\d+)/m.exec(own)?.[1];
-  console.log(
-    `/metrics, 100 concurrent scrapers for 10 s (${scrapeSource === 'file' ? '--input of 100k rows' : '--demo'}, 1 s refreshes): ${latencies.length} answers, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; refreshes ${refreshes}`,
-  );
+  const what = scrapeSource === 'file' ? '--input of 100k rows' : '--demo';
+  try {
+    await fetch(new URL('/metrics', server.url)).then((r) => r.text());
+    // (a) Scrapers: 100 connections, each one request a second (a Prometheus per connection).
+    let before = await refreshesOf(server.url);
+    const paced = await cannon(server.url, 1, scrapeSeconds);
+    let refreshes = (await refreshesOf(server.url)) - before;
+    console.log(
+      `/metrics, 100 scrapers at 1 request/s each for ${scrapeSeconds} s (${what}, 1 s refreshes): ${paced.requests.total} answers (${paced.non2xx} not 2xx, ${paced.errors} errors, ${paced.timeouts} timeouts), p50 ${paced.latency.p50} ms, p99 ${paced.latency.p99} ms, max ${paced.latency.max} ms; ${refreshes} refreshes`,
+    );
+    // (b) Saturation: 100 connections as fast as they go (Little's law: latency = 100 / throughput).
+    before = await refreshesOf(server.url);
+    const flat = await cannon(server.url, 0, 10);
+    refreshes = (await refreshesOf(server.url)) - before;
+    console.log(
+      `/metrics, saturation: 100 connections as fast as possible for 10 s: ${flat.requests.average.toFixed(0)} requests/s (${flat.requests.total} answers, ${flat.non2xx} not 2xx, ${flat.errors} errors), p50 ${flat.latency.p50} ms, p99 ${flat.latency.p99} ms, max ${flat.latency.max} ms; ${refreshes} refreshes`,
+    );
+  } finally {
+    server.stop();
+  }
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
@@ -156,7 +178,7 @@ async function rssCase(): Promise<void> {
 
 try {
   for (const rows of sizes) await tailCase(rows);
-  await scrapeCase();
+  if (scrapeSeconds > 0) await scrapeCase();
   if (rssMinutes > 0) await rssCase();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
   return best.om > 0 && best.om >= best.text;
 }
 
-/** What the server counts besides the loop's state. */
+/** What the server counts besides the loop's state: these change with every request. */
 export interface ServerCounters {
   requests: Map<string, number>;
   streams: number;
@@ -37,7 +37,8 @@ interface OwnFamily {
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
 
-function ownFamilies(state: LiveState, counters: ServerCounters): OwnFamily[] {
+/** The families that change only when a refresh ends (the loop's state): rendered then. */
+function refreshFamilies(state: LiveState): OwnFamily[] {
   return [
     {
       name: 'perfmon_refreshes_total',
@@ -75,6 +76,12 @@ function ownFamilies(state: LiveState, counters: ServerCounters): OwnFamily[] {
       help: '1 when the last refresh succeeded; 0 when it failed (the figures are then the last good ones) or none ran yet.',
       samples: [{ value: state.report !== null && state.failure === null ? 1 : 0 }],
     },
+  ];
+}
+
+/** The families that change with every request: rendered per request (a few lines). */
+function requestFamilies(counters: ServerCounters): OwnFamily[] {
+  return [
     {
       name: 'perfmon_http_requests_total',
       type: 'counter',
@@ -91,10 +98,9 @@ function ownFamilies(state: LiveState, counters: ServerCounters): OwnFamily[] {
   ];
 }
 
-/** The server's own families in either format. */
-export function ownMetrics(state: LiveState, counters: ServerCounters, openMetrics: boolean): string {
+function exposition(families: OwnFamily[], openMetrics: boolean): string {
   const lines: string[] = [];
-  for (const family of ownFamilies(state, counters)) {
+  for (const family of families) {
     // OpenMetrics names the counter family without its `_total` sample suffix.
     const familyName = openMetrics && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
     lines.push(`# HELP ${familyName} ${family.help}`, `# TYPE ${familyName} ${family.type}`);
@@ -106,8 +112,35 @@ export function ownMetrics(state: LiveState, counters: ServerCounters, openMetri
   return `${lines.join('\n')}\n`;
 }
 
-/** The report's figures (already rendered, may be empty before the first report) and the server's own. */
-export function metricsBody(reportFigures: string, state: LiveState, counters: ServerCounters, openMetrics: boolean): string {
-  const body = `${reportFigures}${ownMetrics(state, counters, openMetrics)}`;
-  return openMetrics ? `${body}# EOF\n` : body;
+/** One /metrics answer: the part made at the last refresh, then the request's own lines. */
+export interface MetricsAnswer {
+  type: string;
+  /** The report's figures and the refresh's own families, encoded once per refresh. */
+  head: Buffer;
+  /** The per-request families (and OpenMetrics' closing `# EOF`). */
+  tail: Buffer;
+}
+
+/**
+ * /metrics without per-request rendering (docs/live.md, "/metrics under load"): the report's
+ * figures and every figure that changes only when a refresh ends (perfmon_up, the timestamps,
+ * the refresh counters) are rendered and encoded once per refresh, in both formats; only the
+ * request and stream counters, which change between refreshes, are rendered per request.
+ */
+export class MetricsBodies {
+  private openMetrics = Buffer.alloc(0);
+  private text = Buffer.alloc(0);
+
+  /** At every refresh's end (and once before the first): `figures` may be empty. */
+  update(figures: string, state: LiveState): void {
+    this.openMetrics = Buffer.from(figures + exposition(refreshFamilies(state), true));
+    this.text = Buffer.from(figures + exposition(refreshFamilies(state), false));
+  }
+
+  answer(openMetrics: boolean, counters: ServerCounters): MetricsAnswer {
+    const own = exposition(requestFamilies(counters), openMetrics);
+    return openMetrics
+      ? { type: OPENMETRICS_TYPE, head: this.openMetrics, tail: Buffer.from(`${own}# EOF\n`) }
+      : { type: PROMETHEUS_TYPE, head: this.text, tail: Buffer.from(own) };
+  }
 }

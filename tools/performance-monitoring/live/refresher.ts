@@ -7,11 +7,14 @@ import type { Report } from '../report/types.js';
 import type { Settings } from '../settings.js';
 import { createSource } from '../sources/create.js';
 import type { Source } from '../sources/types.js';
+import { Reclaimer } from './reclaim.js';
 
 export class Refresher {
   private source: Source | null = null;
   /** Abandoned sources still closing. */
   private readonly closing = new Set<Promise<void>>();
+  /** Frees finished DuckDB results between refreshes (reclaim.ts). */
+  private readonly reclaimer = new Reclaimer();
 
   constructor(
     private readonly settings: Settings,
@@ -41,6 +44,7 @@ export class Refresher {
       return await work;
     } finally {
       signal.removeEventListener('abort', abandon);
+      this.reclaimer.afterRefresh();
     }
   };
 

@@ -9,13 +9,30 @@ import type { AddressInfo } from 'node:net';
 import type { ServeAddress } from '../settings.js';
 import { EventStreams, sseEvent } from './events.js';
 import type { LiveState, RefreshLoop } from './loop.js';
-import { metricsBody, OPENMETRICS_TYPE, PROMETHEUS_TYPE, wantsOpenMetrics } from './metrics.js';
+import { type MetricsAnswer, MetricsBodies, wantsOpenMetrics } from './metrics.js';
 import { Views } from './views.js';
+
+/** How long a client may take (docs/live.md); slow or silent clients are cut off. */
+export interface ServerLimits {
+  /** The request's headers complete within this (a slowloris is answered 408 and closed). */
+  headersMs: number;
+  /** The whole request, body included, within this. */
+  requestMs: number;
+  /** A connection with nothing sent or read for this long is closed (not /events: keep-alive comments). */
+  idleMs: number;
+  /** How often the two bounds above are checked: a slow client is cut within this of its bound
+   *  (Node's default, 30 s, would let one hold its socket 40 s for a 10 s bound). */
+  checkEveryMs: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, checkEveryMs: 1_000 };
 
 export interface ServerOptions {
   address: ServeAddress;
   token: string | null;
   intervalMs: number;
+  /** SERVER_LIMITS unless given (tests shorten them). */
+  limits?: Partial<ServerLimits>;
 }
 
 const ROUTES = ['/', '/events', '/metrics', '/report.json', '/healthz'] as const;
@@ -32,6 +49,7 @@ export class LiveServer {
   readonly streams = new EventStreams();
   private readonly requests = new Map<string, number>();
   private readonly tokenDigest: Buffer | null;
+  private readonly metrics = new MetricsBodies();
 
   constructor(
     private readonly loop: RefreshLoop,
@@ -39,8 +57,15 @@ export class LiveServer {
   ) {
     this.views = new Views(loop.state);
     this.tokenDigest = options.token === null ? null : digest(options.token);
+    const limits = { ...SERVER_LIMITS, ...options.limits };
     this.server = createServer(
-      { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+      {
+        maxHeaderSize: 16 * 1024,
+        headersTimeout: limits.headersMs,
+        requestTimeout: limits.requestMs,
+        connectionsCheckingInterval: limits.checkEveryMs,
+        keepAliveTimeout: 5_000,
+      },
       (req, res) =>
         this.answer(req, res).catch(() => {
           if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -48,9 +73,14 @@ export class LiveServer {
         }),
     );
     // A connection that sends nothing (or a response nobody reads) for a minute is closed.
-    this.server.setTimeout(60_000, (socket) => socket.destroy());
+    this.server.setTimeout(limits.idleMs, (socket) => socket.destroy());
     this.server.maxConnections = 1_000;
-    loop.onChange((state) => this.broadcast(state));
+    this.metrics.update('', loop.state);
+    loop.onChange((state) => {
+      // /metrics is rendered here, once per refresh, not per scrape (docs/live.md).
+      this.metrics.update(this.views.current?.figures ?? '', state);
+      this.broadcast(state);
+    });
   }
 
   /** Listens; resolves with the address bound (port 0 takes a free one). */
@@ -117,9 +147,7 @@ export class LiveServer {
       }
       case '/metrics': {
         await this.loop.firstReport(scrapeBudget(req));
-        const openMetrics = wantsOpenMetrics(req.headers.accept);
-        const body = metricsBody(this.views.current?.figures ?? '', state, this.counters(), openMetrics);
-        return send(res, 200, openMetrics ? OPENMETRICS_TYPE : PROMETHEUS_TYPE, body);
+        return sendMetrics(res, req.method === 'HEAD', this.metrics.answer(wantsOpenMetrics(req.headers.accept), this.counters()));
       }
       case '/report.json':
       case '/': {
@@ -177,6 +205,19 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
     ...headers,
   });
   res.end(body);
+}
+
+/** The refresh's encoded part and the request's own lines, without copying the first. */
+function sendMetrics(res: ServerResponse, head: boolean, answer: MetricsAnswer): void {
+  res.writeHead(200, {
+    'Content-Type': answer.type,
+    'Content-Length': answer.head.length + answer.tail.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (head) return void res.end();
+  res.write(answer.head);
+  res.end(answer.tail);
 }
 
 const plain = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) =>

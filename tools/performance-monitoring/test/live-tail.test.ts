@@ -132,6 +132,34 @@ describe('tailing an NDJSON file', () => {
     const r3 = await source.aggregate(query);
     expect([current(r3), r3.stats.find((s) => s.window === 'previous' && s.level === 'overall')?.operations ?? 0]).toEqual([5, 0]);
   });
+  it('rebuilds a table once more rows were dropped than kept, and keeps counting right after', async () => {
+    const path = join(emptyDir(), 'ops.ndjson');
+    const window = (hoursOn: number): AggregateQuery => ({
+      ...query,
+      start: new Date(query.start.getTime() + hoursOn * HOUR),
+      end: new Date(END.getTime() + hoursOn * HOUR),
+      previousStart: new Date(query.previousStart.getTime() + hoursOn * HOUR),
+    });
+    const previous = (r: SourceResult) => r.stats.find((s) => s.window === 'previous' && s.level === 'overall')?.operations ?? 0;
+    // 10 rows too old to keep, 4 in the previous window, 5 current: 10 dropped > 9 kept.
+    writeFileSync(path, lines(10, 'api', 180) + lines(4, 'api', 90) + lines(5, 'api', 30));
+    const source = tail(path);
+    let r = await source.aggregate(query);
+    expect([current(r), previous(r), source.compactions]).toEqual([5, 4, 1]);
+    // Rows appended go into the rebuilt table.
+    appendFileSync(path, lines(3, 'web', 20));
+    r = await source.aggregate(query);
+    expect([current(r), current(r, 'web'), source.compactions]).toEqual([8, 3, 1]);
+    // An hour on: the 4 rows of the old previous window are dropped; 4 dropped < 8 kept.
+    r = await source.aggregate(window(1));
+    expect([current(r), previous(r), source.compactions]).toEqual([0, 8, 1]);
+    // Three hours on: all 8 dropped (12 since the rebuild > 0 kept); the empty table still takes rows.
+    r = await source.aggregate(window(3));
+    expect([current(r), previous(r), source.compactions]).toEqual([0, 0, 2]);
+    appendFileSync(path, lines(2, 'api', -150));
+    r = await source.aggregate(window(3));
+    expect([current(r), source.compactions]).toEqual([2, 2]);
+  });
 });
 
 describe('tailing a CSV file', () => {

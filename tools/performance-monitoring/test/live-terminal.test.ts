@@ -1,7 +1,8 @@
 // --watch on a real pseudo-terminal (harness/pty-run.py, Debian's /usr/bin/python3 and its pty
 // module): it enters the alternate screen, draws the report and a status line, redraws at each
 // refresh and on resize (to the new width), quits on `q` and on SIGTERM with exit 0, and leaves
-// the terminal as it found it (main screen, cursor shown, echo and line mode back).
+// the terminal as it found it (main screen, cursor shown, echo and line mode back), also when it
+// crashes (an uncaught exception while drawing, from a module preloaded by the test).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,12 +15,28 @@ const ENTER = '\u001b[?1049h';
 const LEAVE = '\u001b[?1049l';
 const SHOW_CURSOR = '\u001b[?25h';
 
-function watch(cols: number, rows: number) {
+const CRASH = fileURLToPath(new URL('./fixtures/crash-after-draw.mjs', import.meta.url));
+
+function watch(cols: number, rows: number, preload: string[] = []) {
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8' };
   for (const name of CONTROLLED.filter((n) => n !== 'LANG')) delete env[name];
   const child = spawn(
     systemPython(),
-    [PTY, String(cols), String(rows), '--', process.execPath, '--import', TSX_LOADER, MONITOR, '--demo', '--watch', '--interval', '1s'],
+    [
+      PTY,
+      String(cols),
+      String(rows),
+      '--',
+      process.execPath,
+      ...preload,
+      '--import',
+      TSX_LOADER,
+      MONITOR,
+      '--demo',
+      '--watch',
+      '--interval',
+      '1s',
+    ],
     { cwd: emptyDir(), env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let screen = '';
@@ -74,5 +91,25 @@ describe('--watch on a terminal', () => {
     expect([code, termios]).toEqual(['0', 'same']);
     const end = term.screen();
     expect(end.lastIndexOf(LEAVE)).toBeGreaterThan(end.lastIndexOf(ENTER));
+  }, 60_000);
+
+  it('restores the terminal on a crash, then prints one line and exits 1', async () => {
+    const term = watch(80, 24, ['--import', CRASH]);
+    // Once drawn, the next write (the status line's 1 s tick at the latest) throws.
+    const [code, termios] = await term.result();
+    const end = term.screen();
+    expect(end).toContain('OVERALL METRICS');
+    expect([code, termios]).toEqual(['1', 'same']);
+    // Restored after the last frame: the synchronized update ended, attributes reset, main
+    // screen, cursor shown.
+    const leave = end.lastIndexOf(LEAVE);
+    expect(leave).toBeGreaterThan(end.lastIndexOf(ENTER));
+    expect(end.lastIndexOf(SHOW_CURSOR)).toBeGreaterThan(end.lastIndexOf(ENTER));
+    expect(end.lastIndexOf('\u001b[?2026l')).toBeGreaterThan(end.lastIndexOf('\u001b[?2026h'));
+    // Then, on the main screen, the cause in one line (docs/live.md) and nothing else of it.
+    const after = end.slice(leave + LEAVE.length).replace(/\r/g, '');
+    const errors = after.split('\n').filter((line) => line.includes('unexpected error'));
+    expect(errors).toEqual(["perf-monitor: unexpected error: Cannot read properties of undefined (reading 'p95')"]);
+    expect(after).not.toContain('    at ');
   }, 60_000);
 });

@@ -23,6 +23,11 @@ interface Tailed {
   /** The DuckDB table holding its usable rows of the windows; absent until a row was read. */
   table: string;
   hasTable: boolean;
+  /** Rows in the table, and rows deleted from it since it was built: DuckDB keeps a deleted row's
+   *  row group until every row of it is gone, so the table is rebuilt once more are deleted than
+   *  kept (compact()): memory stays bounded by the rows kept, not by how long the view runs. */
+  rows: number;
+  deleted: number;
   mark: FileMark | null;
   /** Unusable rows read since its last whole read. */
   skipped: number;
@@ -35,6 +40,8 @@ export class TailingFileSource implements Source {
   private loads = 0;
   /** Bytes read by the last aggregate() (docs/live.md: the cost of a refresh). */
   lastReadBytes = 0;
+  /** Tables rewritten to free deleted rows (compact()). */
+  compactions = 0;
 
   constructor(
     private readonly settings: FileSettings,
@@ -71,7 +78,7 @@ export class TailingFileSource implements Source {
     const { paths, inputFormat, stdinMaxBytes } = this.settings;
     checkInputPaths(paths, inputFormat, process.stdin);
     const inputs = await resolveInputs(paths, { inputFormat, stdinMaxBytes }, process.stdin, new Scratch());
-    return inputs.map((input, i) => ({ input, table: `tail_${i}`, hasTable: false, mark: null, skipped: 0 }));
+    return inputs.map((input, i) => ({ input, table: `tail_${i}`, hasTable: false, rows: 0, deleted: 0, mark: null, skipped: 0 }));
   }
 
   /** Reads what is new in one file, then drops its rows older than both windows. */
@@ -90,8 +97,24 @@ export class TailingFileSource implements Source {
     if (plan.kind !== 'same') await this.read(db, file, plan);
     // Seen at this size: if it is the same at the next look, a last line without its end is whole.
     else if (file.mark !== null && appendable(input.format, input.path)) file.mark.size = plan.size;
-    if (file.hasTable)
-      await db.connection.run(`DELETE FROM ${file.table} WHERE created_at < CAST('${keepFrom.toISOString()}' AS TIMESTAMPTZ)`);
+    if (!file.hasTable) return;
+    const deleted = await db.connection.run(
+      `DELETE FROM ${file.table} WHERE created_at < CAST('${keepFrom.toISOString()}' AS TIMESTAMPTZ)`,
+    );
+    file.rows -= deleted.rowsChanged;
+    file.deleted += deleted.rowsChanged;
+    if (file.deleted > file.rows) await this.compact(db, file);
+  }
+
+  /** The file's table rewritten with its kept rows only, which frees the deleted rows' memory. */
+  private async compact(db: DuckDb, file: Tailed): Promise<void> {
+    const fresh = `${file.table}_compacted`;
+    await db.connection.run(`CREATE TEMP TABLE ${fresh} AS SELECT * FROM ${file.table}`);
+    await db.connection.run(`DROP TABLE ${file.table}`);
+    await db.connection.run(`ALTER TABLE ${fresh} RENAME TO ${file.table}`);
+    file.rows = await rowCount(db, file.table);
+    file.deleted = 0;
+    this.compactions++;
   }
 
   private async read(db: DuckDb, file: Tailed, plan: Exclude<Plan, { kind: 'same' }>): Promise<void> {
@@ -159,7 +182,10 @@ export class TailingFileSource implements Source {
     }
     const rows = `SELECT ${KEPT} FROM ${loaded} WHERE NOT unusable`;
     if (!file.hasTable) {
+      // (CREATE TABLE AS reports no rows changed: the rows are counted.)
       await db.connection.run(`CREATE TEMP TABLE ${file.table} AS ${rows}`);
+      file.rows = await rowCount(db, file.table);
+      file.deleted = 0;
       file.hasTable = true;
       return;
     }
@@ -175,6 +201,10 @@ export class TailingFileSource implements Source {
     if ((await type(loaded)) === 'DOUBLE' && (await type(file.table)) !== 'DOUBLE') {
       await db.connection.run(`ALTER TABLE ${file.table} ALTER duration_ms TYPE DOUBLE`);
     }
-    await db.connection.run(`INSERT INTO ${file.table} BY NAME ${rows}`);
+    file.rows += (await db.connection.run(`INSERT INTO ${file.table} BY NAME ${rows}`)).rowsChanged;
   }
+}
+
+async function rowCount(db: DuckDb, table: string): Promise<number> {
+  return Number((await db.connection.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0]?.[0] ?? 0);
 }
