@@ -125,8 +125,9 @@ export class PostgresSource implements Source {
    *  `rollup` is what the probe saw, for the coverage notice. */
   private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
     const params = aggregationParams(query);
-    const probe = this.rollups && rollupsMayAnswer(query, this.table) ? await probeRollups(sql, query, this.notice) : null;
-    if (this.rollups && rollupsMayAnswer(query, this.table)) this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
+    const probe = this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows') ? await probeRollups(sql, query, this.notice) : null;
+    if (this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows'))
+      this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
     if (probe?.covers) {
       return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
     }

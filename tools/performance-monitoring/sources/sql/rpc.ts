@@ -6,7 +6,7 @@ import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { substitute } from './ctes.js';
-import { READ_TABLES, ROLLUP_END, rollupCovers } from './rollup-cover.js';
+import { READ_TABLES, ROLLUP_END, rollupCovers, timelineFits } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
 import { asJson, bodyOf, dropOtherVersions, executeGrants, STATE_TABLE } from './rpc-install.js';
 import { sloRpcSql } from './rpc-slo.js';
@@ -74,10 +74,11 @@ DECLARE
   v_installed boolean := false;
   ${WATERMARK} timestamptz;
 BEGIN
-  -- The rollups answer when not told to be exact, when the timeline's buckets are whole hours and
+  -- The rollups answer when not told to be exact, when the rollups can give the timeline (whole hours, or 30 minutes
+  -- at T = 2000 for all services or one: rollup-cover.ts's timelineFits) and
   -- when their watermark covers some of the window. The rollup tables are named in static SQL:
   -- plpgsql resolves them only when a statement runs, so without rollup.sql none of it does.
-  IF NOT p_exact AND p_bucket_seconds % 3600 = 0 AND to_regclass('${STATE_TABLE}') IS NOT NULL
+  IF NOT p_exact AND ${timelineFits('p_bucket_seconds', 'p_threshold', 'p_service')} AND to_regclass('${STATE_TABLE}') IS NOT NULL
      AND has_table_privilege('${STATE_TABLE}', 'SELECT') THEN
     v_installed := true;
     SELECT watermark INTO ${WATERMARK} FROM ${STATE_TABLE};
