@@ -56,8 +56,10 @@ BEGIN
      AND has_table_privilege('public.perf_monitor_rollup_state', 'SELECT') THEN
     v_installed := true;
     SELECT watermark INTO v_watermark FROM public.perf_monitor_rollup_state;
-    -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then).
+    -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then),
+    -- and rows of this version's layout (an older rollup.sql's rows: raw rows until it is run again).
     IF (v_watermark > to_timestamp(ceil(extract(epoch FROM p_previous_start - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
+       AND (SELECT (to_jsonb(s) ->> 'histogram_layout') FROM public.perf_monitor_rollup_state AS s) = '4'
        AND to_regclass('public.perf_monitor_rollup') IS NOT NULL AND to_regclass('public.perf_monitor_rollup_block') IS NOT NULL AND to_regclass('public.perf_monitor_rollup_timeline') IS NOT NULL
        AND has_table_privilege('public.perf_monitor_rollup', 'SELECT') AND has_table_privilege('public.perf_monitor_rollup_block', 'SELECT') AND has_table_privilege('public.perf_monitor_rollup_timeline', 'SELECT') THEN
       RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (

@@ -389,6 +389,16 @@ describe.each([
       expect(span?.c ?? null).toBe(timeline);
       if (timeline) expect((await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup_timeline`)[0]?.n).toBeGreaterThan(500);
     });
+    // This version's read does not use the older rows: raw rows, the --exact report, one line saying what to run.
+    const stale = ['--hours', '72', '--until', new Date(until).toISOString(), '--format', 'json'];
+    const raw = await runCli(stale, { env: { DATABASE_URL: old } });
+    expect(raw.code).toBe(0);
+    expect(raw.stderr).toBe(
+      layout === 2
+        ? 'perf-monitor: rollups not read (raw rows were): table perf_monitor_rollup_timeline does not exist (rollup.sql from an older version): run tools/performance-monitoring/sql/rollup.sql again\n'
+        : `perf-monitor: rollups not read (raw rows were): their layout 3 is an older version's (this one reads layout ${HISTOGRAM_LAYOUT}): run tools/performance-monitoring/sql/rollup.sql again, then --refresh-rollups\n`,
+    );
+    expect(comparable(raw.stdout)).toEqual(comparable((await runCli([...stale, '--exact'], { env: { DATABASE_URL: old } })).stdout));
     await runSqlFile(old, join(SQL_DIR, 'rollup.sql'));
     await withSql(old, async (sql) => {
       const [state] = await sql`SELECT histogram_layout, watermark FROM perf_monitor_rollup_state`;

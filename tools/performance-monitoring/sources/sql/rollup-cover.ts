@@ -5,7 +5,7 @@
 // that each lie in one bucket for the partial ones; the rest of the window is read raw. Every bound
 // is an expression of the parameters alone that PostgreSQL folds into a constant when planning,
 // so each range is an index range.
-import { BLOCK_SPANS, RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD } from './rollup-spans.js';
+import { BLOCK_SPANS, HISTOGRAM_LAYOUT, RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD } from './rollup-spans.js';
 
 /** aggregate.sql's parameters, as it writes them; $7 is the read's own: the rollup's watermark. */
 export const START = 'CAST($1 AS timestamptz)';
@@ -154,12 +154,19 @@ export const rollupCovers = (watermark: string, previousStart: string) => `(${wa
  *  lack one (the blocks came later), and a role may lack SELECT on one. */
 export const READ_TABLES = ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_timeline'];
 
-/** The first read table that is missing ('missing') or not readable ('denied'), or null. CASE
- *  checks the privilege only on a table that exists (has_table_privilege fails on a missing one). */
+/** The state row's layout as text (NULL where the column is missing: an install before it), read
+ *  through to_jsonb so that a missing column is not an error; `row` the state table's alias. */
+export const layoutOf = (row: string) => `(to_jsonb(${row}) ->> 'histogram_layout')`;
+
+/** The first read table that is missing ('missing') or not readable ('denied'), or rows of another
+ *  layout than this version's ('layout 3': an older rollup.sql, whose rows this read cannot use), or
+ *  null. CASE checks the privilege only on a table that exists (has_table_privilege fails on a
+ *  missing one). */
 const UNREADABLE = `COALESCE(${READ_TABLES.map(
   (t) => `CASE WHEN to_regclass('public.${t}') IS NULL THEN 'missing ${t}'
     WHEN NOT has_table_privilege('public.${t}', 'SELECT') THEN 'denied ${t}' END`,
-).join(',\n  ')})`;
+).join(',\n  ')},
+  CASE WHEN ${layoutOf('s')} IS DISTINCT FROM '${HISTOGRAM_LAYOUT}' THEN 'layout ' || COALESCE(${layoutOf('s')}, '1') END)`;
 
 /** The probe before a read: the rollup's watermark, whether it covers the query ($1:
  *  p_previous_start), what keeps the read from the rollup tables (UNREADABLE), and whether the
@@ -168,4 +175,4 @@ const UNREADABLE = `COALESCE(${READ_TABLES.map(
 export const PROBE_SQL = `SELECT watermark, ${rollupCovers('watermark', 'CAST($1 AS timestamptz)')} AS covers,
   ${UNREADABLE} AS unreadable,
   watermark > ${floorTo('now()', 1)} AS ahead
-FROM public.perf_monitor_rollup_state`;
+FROM public.perf_monitor_rollup_state AS s`;
