@@ -1,17 +1,18 @@
 // The rollup's blocks and timeline rows (docs/rollups.md): perf_monitor_rollup_blocks(), which the
 // refresh (rollup.ts) calls after rebuilding hours: the operation blocks of 3 h, 1 d and 7 d, each
 // merged from the span before it (3 h from the hourly rows), then the timeline rows per service and
-// overall of 1 h to 7 d, each from the span before it (the 30-minute rows the refresh builds from
-// raw rows), with their figures made ready (p50/p95/p99 by the read's own rule, rollup-percentiles.ts).
+// overall of 1 h to 7 d, each from the span before it, with their figures made ready (p50/p95/p99
+// by the read's own rule, rollup-percentiles.ts); and the 30-minute timeline rows, which rollup.ts's
+// build statement makes from the raw rows of each hour it builds (halfHourRows).
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
 import { BLOCK_SPANS, RAW_TIMELINE_SPAN, TIMELINE_SPANS } from './rollup-spans.js';
 import { READ_WORK_MEM } from './rpc.js';
 
 export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
 
-export const FIGURES = `operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+const FIGURES = `operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
       invalid_durations, satisfied, tolerating`;
-export const SUMMED = `sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+const SUMMED = `sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
         sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
         min(min_duration) AS min_duration, max(max_duration) AS max_duration,
         sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating`;
@@ -89,7 +90,7 @@ function operationBlocks(finer: string): string {
  *  bucket_key, n double precision: the merged histogram), relations of `prelude`'s CTEs or outer
  *  ones; p50/p95/p99 from the histogram by the read's own rule (rollup-percentiles.ts), so a whole
  *  bucket's row is the figure a merge would give. */
-export function timelineInsert(span: string, prelude: string, figures: string, pairs: string): string {
+function timelineInsert(span: string, prelude: string, figures: string, pairs: string): string {
   return `INSERT INTO public.perf_monitor_rollup_timeline (
       span_seconds, hour, service, ${FIGURES}, p50, p95, p99, histogram_keys, histogram_counts
     )
@@ -110,6 +111,40 @@ export function timelineInsert(span: string, prelude: string, figures: string, p
       COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
     FROM ${figures} AS s
     LEFT JOIN distribution AS d USING (block, service)`;
+}
+
+/** The 30-minute timeline rows of the hours [v_from, v_to), per service and overall (''), from
+ *  bucket_counts (per half hour, operation and histogram bucket): a writable CTE of
+ *  rollup.ts's build statement, which defines bucket_counts. */
+export function halfHourRows(): string {
+  const figures = `half_service AS MATERIALIZED (
+      -- Sums of no valid duration are 0, as on the hourly rows (the columns are NOT NULL).
+      SELECT to_timestamp(bucket) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
+        sum(samples) AS samples, COALESCE(sum(sum_duration), 0) AS sum_duration,
+        COALESCE(sum(sum_squares), 0) AS sum_squares, min(min_duration) AS min_duration,
+        max(max_duration) AS max_duration, sum(invalid_durations) AS invalid_durations,
+        sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM bucket_counts
+      GROUP BY bucket, service
+    ),
+    half_keys AS MATERIALIZED (
+      SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS double precision) AS n
+      FROM bucket_counts
+      WHERE bucket_key IS NOT NULL
+      GROUP BY bucket, service, bucket_key
+    ),
+    -- Overall (service ''): from the services' rows, not again from the operations'.
+    figures AS (
+      SELECT block, service, ${FIGURES} FROM half_service
+      UNION ALL
+      SELECT block, '', ${SUMMED} FROM half_service GROUP BY block
+    ),
+    pairs AS (
+      SELECT block, service, bucket_key, n FROM half_keys
+      UNION ALL
+      SELECT block, '', bucket_key, sum(n) FROM half_keys GROUP BY block, bucket_key
+    )`;
+  return timelineInsert(String(RAW_TIMELINE_SPAN), figures, 'figures', 'pairs');
 }
 
 /** The timeline rows of v_span over [v_from, v_to) from the rows of the span before it (v_finer,

@@ -7,7 +7,7 @@ import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { BLOCKS_SIGNATURE, blocksFunction, FIGURES, SUMMED, timelineInsert } from './rollup-blocks.js';
+import { BLOCKS_SIGNATURE, blocksFunction, halfHourRows } from './rollup-blocks.js';
 
 export { BLOCKS_SIGNATURE } from './rollup-blocks.js';
 
@@ -70,39 +70,6 @@ END
 $grants$;`;
 }
 
-/** The 30-minute timeline rows of the hours [v_from, v_to), per service and overall (''), from
- *  bucket_counts (per half hour, operation and histogram bucket): a writable CTE of buildStatement. */
-function rawTimelineRows(): string {
-  const figures = `half_service AS MATERIALIZED (
-      -- Sums of no valid duration are 0, as on the hourly rows (the columns are NOT NULL).
-      SELECT to_timestamp(bucket) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
-        sum(samples) AS samples, COALESCE(sum(sum_duration), 0) AS sum_duration,
-        COALESCE(sum(sum_squares), 0) AS sum_squares, min(min_duration) AS min_duration,
-        max(max_duration) AS max_duration, sum(invalid_durations) AS invalid_durations,
-        sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
-      FROM bucket_counts
-      GROUP BY bucket, service
-    ),
-    half_keys AS MATERIALIZED (
-      SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS double precision) AS n
-      FROM bucket_counts
-      WHERE bucket_key IS NOT NULL
-      GROUP BY bucket, service, bucket_key
-    ),
-    -- Overall (service ''): from the services' rows, not again from the operations'.
-    figures AS (
-      SELECT block, service, ${FIGURES} FROM half_service
-      UNION ALL
-      SELECT block, '', ${SUMMED} FROM half_service GROUP BY block
-    ),
-    pairs AS (
-      SELECT block, service, bucket_key, n FROM half_keys
-      UNION ALL
-      SELECT block, '', bucket_key, sum(n) FROM half_keys GROUP BY block, bucket_key
-    )`;
-  return timelineInsert(String(RAW_TIMELINE_SPAN), figures, 'figures', 'pairs');
-}
-
 /** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
  *  30-minute timeline rows. */
 function buildStatement(): string {
@@ -142,7 +109,7 @@ hour_counts AS (
   GROUP BY 1, service, operation, bucket_key
 ),
 half_hours AS (
-  ${rawTimelineRows()}
+  ${halfHourRows()}
 ),
 stats AS (
   SELECT bucket, service, operation,
