@@ -6,7 +6,8 @@
 // edges (a row changed in the table shows in the whole buckets only), and merges every bucket at
 // another --threshold (a 200-hour window's 6-hour buckets and a 24-hour window's 30-minute ones);
 // an install of layout 2 (the fixture: rollup.sql before these rows) or 3 (before the 30-minute
-// rows) is upgraded by running rollup.sql again: its rows dropped, rebuilt by the next refresh.
+// rows) is upgraded by running rollup.sql again: its rows dropped, rebuilt by the next refresh, the
+// same rows as layout 3's build made (each span now merged from the span before it).
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -368,6 +369,34 @@ describe('timeline rows', () => {
   );
 });
 
+/** Every row a build made that ends by `until` (epoch ms), as text, in key order: the hourly rows,
+ *  the blocks, and the timeline rows of 1 hour and more (their span in seconds, whatever the layout
+ *  names it): layout 3's build and this one's must give the same. */
+async function builtRows(sql: postgres.Sql, until: number, span: 'span_hours * 3600' | 'span_seconds') {
+  const end = new Date(until);
+  const timeline = `concat_ws(',', ${span}, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration,
+    max_duration, invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts)`;
+  return {
+    hours: (
+      await sql.unsafe(`SELECT r::text AS t FROM perf_monitor_rollup AS r WHERE hour < $1 ORDER BY hour, service, operation`, [end])
+    ).map((r) => r.t),
+    blocks: (
+      await sql.unsafe(
+        `SELECT b::text AS t FROM perf_monitor_rollup_block AS b WHERE hour + span_hours * interval '1 hour' <= $1
+        ORDER BY span_hours, hour, service, operation`,
+        [end],
+      )
+    ).map((r) => r.t),
+    timeline: (
+      await sql.unsafe(
+        `SELECT ${timeline} AS t FROM perf_monitor_rollup_timeline
+        WHERE ${span} >= 3600 AND hour + ${span} * interval '1 second' <= $1 ORDER BY ${span}, hour, service`,
+        [end],
+      )
+    ).map((r) => r.t),
+  };
+}
+
 // Layout 2: before the Apdex columns and the timeline table; layout 3: timeline rows of 1 hour and
 // more, their span in hours (span_hours), renamed to span_seconds with its grants kept.
 describe.each([
@@ -375,6 +404,8 @@ describe.each([
   { layout: 3, file: LAYOUT_3, timeline: 'span_hours' },
 ])('upgrade from layout $layout', ({ layout, file, timeline }) => {
   it('running rollup.sql again adds what the tables lack, drops the old rows; the next refresh rebuilds them', async () => {
+    let oldWatermark = 0;
+    let oldRows: Awaited<ReturnType<typeof builtRows>> | undefined;
     const old = await pg.createDatabase(`layout_${layout}`);
     await runSqlFile(old, join(SQL_DIR, 'schema.sql'));
     await runSqlFile(old, file);
@@ -388,6 +419,10 @@ describe.each([
         WHERE table_name = 'perf_monitor_rollup_timeline' AND column_name LIKE 'span_%'`;
       expect(span?.c ?? null).toBe(timeline);
       if (timeline) expect((await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup_timeline`)[0]?.n).toBeGreaterThan(500);
+      if (timeline) {
+        oldWatermark = (state?.watermark as Date).getTime();
+        oldRows = await builtRows(sql, oldWatermark, 'span_hours * 3600');
+      }
     });
     // This version's read does not use the older rows: raw rows, the --exact report, one line saying what to run.
     const stale = ['--hours', '72', '--until', new Date(until).toISOString(), '--format', 'json'];
@@ -416,6 +451,15 @@ describe.each([
           sql.unsafe(`SELECT count(*)::int AS n, sum(satisfied)::text AS s FROM ${table}`).then((got) => expect(got, table).toEqual(want)),
         );
       for (const table of ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_timeline']) await same(table);
+      // Layout 3's build (blocks from the hours, 1-hour timeline rows from the operation rows) and
+      // this one's (each span from the one before it, 1-hour rows from the 30-minute ones): the same rows.
+      if (oldRows) {
+        const now = await builtRows(sql, oldWatermark, 'span_seconds');
+        expect(now.hours.length).toBeGreaterThan(500);
+        expect(now.blocks.length).toBeGreaterThan(200);
+        expect(now.timeline.length).toBeGreaterThan(500);
+        expect(now).toEqual(oldRows);
+      }
     });
     // Again: the same layout, nothing dropped.
     await runSqlFile(old, join(SQL_DIR, 'rollup.sql'));
