@@ -420,7 +420,7 @@ describe.each([
       expect(span?.c ?? null).toBe(timeline);
       if (timeline) expect((await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup_timeline`)[0]?.n).toBeGreaterThan(500);
       if (timeline) {
-        oldWatermark = (state?.watermark as Date).getTime();
+        oldWatermark = new Date(state?.watermark as string).getTime();
         oldRows = await builtRows(sql, oldWatermark, 'span_hours * 3600');
       }
     });
