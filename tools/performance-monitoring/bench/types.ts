@@ -107,7 +107,7 @@ export interface RollupFigures extends RollupDataset {
   /** The same for perf_monitor_rollup_block (3 h, 1 d and 7 d blocks merged from the hourly rows). */
   blockBytes: number;
   blockRows: number;
-  /** The same for perf_monitor_rollup_timeline (per service and overall, spans 1 h to 7 d, with their figures made ready). */
+  /** The same for perf_monitor_rollup_timeline (per service and overall, spans 30 min to 7 d, with their figures made ready). */
   timelineBytes: number;
   timelineRows: number;
   /** 'default' (8 services, 22 operations) or 'many' (161 operations). */

@@ -12,6 +12,7 @@ import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupReadSql } from './sql/rollup-read.js';
+import { HISTOGRAM_LAYOUT } from './sql/rollup-spans.js';
 import { READ_WORK_MEM } from './sql/rpc.js';
 import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
@@ -125,8 +126,9 @@ export class PostgresSource implements Source {
    *  `rollup` is what the probe saw, for the coverage notice. */
   private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
     const params = aggregationParams(query);
-    const probe = this.rollups && rollupsMayAnswer(query, this.table) ? await probeRollups(sql, query, this.notice) : null;
-    if (this.rollups && rollupsMayAnswer(query, this.table)) this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
+    const probe = this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows') ? await probeRollups(sql, query, this.notice) : null;
+    if (this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows'))
+      this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
     if (probe?.covers) {
       return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
     }
@@ -204,6 +206,8 @@ const GRANTS = 'see docs/rollups.md, "Roles and row-level security"';
 /** Why a read table of the rollups cannot be read, from the probe's `unreadable`. */
 function unreadableNotice(unreadable: string): string {
   const [what, table] = unreadable.split(' ');
+  if (what === 'layout')
+    return `${RAW_READ}: their layout ${table} is an older version's (this one reads layout ${HISTOGRAM_LAYOUT}): run tools/performance-monitoring/sql/rollup.sql again, then --refresh-rollups`;
   return what === 'missing'
     ? `${RAW_READ}: table ${table} does not exist (rollup.sql from an older version): run tools/performance-monitoring/sql/rollup.sql again`
     : `${RAW_READ}: this role may not SELECT from ${table}: ${GRANTS}`;

@@ -61,12 +61,12 @@ BEGIN
 END
 $columns$;
 
--- Timeline rows: per service (service '' for all services) and span of 1, 3, 6, 12, 24, 168 hours (every
+-- Timeline rows: per service (service '' for all services) and span of 1800, 3600, 10800, 21600, 43200, 86400, 604800 seconds (every
 -- timeline bucket width a report reads rollups for), the figures a report's timeline shows, made
 -- ready: exact counts and sums, Apdex at 2000 ms, and p50/p95/p99 from the merged histogram
 -- (kept, for the next coarser span). A whole timeline bucket is one row (docs/rollups.md).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
-  span_hours               integer     NOT NULL,
+  span_seconds             integer     NOT NULL,
   hour                     timestamptz NOT NULL,
   service                  text        NOT NULL,
   operations               bigint      NOT NULL,
@@ -84,8 +84,18 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
   p99                      double precision,
   histogram_keys           bigint[]    NOT NULL,
   histogram_counts         bigint[]    NOT NULL,
-  PRIMARY KEY (span_hours, hour, service)
+  PRIMARY KEY (span_seconds, hour, service)
 );
+-- An install of layout 3 (spans in hours, from 1 hour): the column renamed (grants and policies
+-- kept), its rows then dropped below, as every layout change drops them.
+DO $span$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute
+             WHERE attrelid = 'public.perf_monitor_rollup_timeline'::regclass AND attname = 'span_hours' AND NOT attisdropped) THEN
+    ALTER TABLE public.perf_monitor_rollup_timeline RENAME COLUMN span_hours TO span_seconds;
+  END IF;
+END
+$span$;
 
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
@@ -99,9 +109,9 @@ INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id)
 ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_layout integer;
 DO $layout$
 BEGIN
-  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM 3) THEN
+  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM 4) THEN
     TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block, public.perf_monitor_rollup_timeline;
-    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = 3;
+    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = 4;
   END IF;
 END
 $layout$;
@@ -127,17 +137,18 @@ SET work_mem = '64MB'
 AS $perf_monitor$
 DECLARE
   v_span integer;
-  v_finer integer := 0;
+  v_finer integer := 1;
   v_from timestamptz;
   v_to timestamptz;
 BEGIN
   FOREACH v_span IN ARRAY ARRAY[3, 24, 168] LOOP
     v_from := to_timestamp(floor(date_part('epoch', p_from) / (v_span * 3600)) * (v_span * 3600));
     v_to := least(to_timestamp(ceil(date_part('epoch', p_to) / (v_span * 3600)) * (v_span * 3600)), to_timestamp(floor(date_part('epoch', p_watermark) / (v_span * 3600)) * (v_span * 3600)));
-    CONTINUE WHEN v_from >= v_to;
-    DELETE FROM public.perf_monitor_rollup_block AS b
-    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
-    INSERT INTO public.perf_monitor_rollup_block (
+    IF v_from < v_to THEN
+      DELETE FROM public.perf_monitor_rollup_block AS b
+      WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+      IF v_finer = 1 THEN
+        INSERT INTO public.perf_monitor_rollup_block (
       span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
       invalid_durations, satisfied, tolerating,
       histogram_keys, histogram_counts, failure_histogram_keys, failure_histogram_counts, fingerprints
@@ -189,86 +200,93 @@ BEGIN
     LEFT JOIN histograms AS h USING (block, service, operation)
     LEFT JOIN failure_histograms AS fh USING (block, service, operation)
     LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+      ELSE
+        INSERT INTO public.perf_monitor_rollup_block (
+      span_hours, hour, service, operation, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating,
+      histogram_keys, histogram_counts, failure_histogram_keys, failure_histogram_counts, fingerprints
+    )
+    WITH source AS MATERIALIZED (
+      SELECT to_timestamp(floor(date_part('epoch', r.hour) / (v_span * 3600)) * (v_span * 3600)) AS block, r.*
+      FROM public.perf_monitor_rollup_block AS r
+      WHERE r.span_hours = v_finer AND r.hour >= v_from AND r.hour < v_to
+    ),
+    histograms AS (SELECT block, service, operation, array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (
+        SELECT x.block, x.service, x.operation, h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+        GROUP BY 1, 2, 3, h.k
+      ) AS m
+      GROUP BY block, service, operation),
+    failure_histograms AS (SELECT block, service, operation, array_agg(k ORDER BY k) AS keys, array_agg(n ORDER BY k) AS counts
+      FROM (
+        SELECT x.block, x.service, x.operation, h.k, CAST(sum(h.n) AS bigint) AS n
+        FROM source AS x, unnest(x.failure_histogram_keys, x.failure_histogram_counts) AS h(k, n)
+        GROUP BY 1, 2, 3, h.k
+      ) AS m
+      GROUP BY block, service, operation),
+    fingerprint_maps AS (
+      SELECT block, service, operation,
+        jsonb_object_agg(fingerprint, jsonb_build_object('count', n, 'example', example, 'last_at', last_at)) AS fingerprints
+      FROM (
+        SELECT x.block, x.service, x.operation, f.key AS fingerprint,
+          sum(CAST(f.value->>'count' AS bigint)) AS n,
+          max(f.value->>'last_at') AS last_at,
+          (array_agg(f.value->>'example' ORDER BY f.value->>'last_at' DESC, f.value->>'example' DESC))[1] AS example
+        FROM source AS x, jsonb_each(x.fingerprints) AS f
+        GROUP BY x.block, x.service, x.operation, f.key
+      ) AS g
+      GROUP BY block, service, operation
+    )
+    SELECT v_span, s.block, s.service, s.operation, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares, s.min_duration, s.max_duration,
+      invalid_durations, s.satisfied, s.tolerating,
+      COALESCE(h.keys, '{}'), COALESCE(h.counts, '{}'), COALESCE(fh.keys, '{}'), COALESCE(fh.counts, '{}'),
+      COALESCE(fm.fingerprints, '{}')
+    FROM (
+      SELECT block, service, operation, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM source
+      GROUP BY block, service, operation
+    ) AS s
+    LEFT JOIN histograms AS h USING (block, service, operation)
+    LEFT JOIN failure_histograms AS fh USING (block, service, operation)
+    LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);
+      END IF;
+    END IF;
+    v_finer := v_span;
   END LOOP;
-  FOREACH v_span IN ARRAY ARRAY[1, 3, 6, 12, 24, 168] LOOP
-    v_from := to_timestamp(floor(date_part('epoch', p_from) / (v_span * 3600)) * (v_span * 3600));
-    v_to := least(to_timestamp(ceil(date_part('epoch', p_to) / (v_span * 3600)) * (v_span * 3600)), to_timestamp(floor(date_part('epoch', p_watermark) / (v_span * 3600)) * (v_span * 3600)));
+  -- Spans in seconds from here on.
+  v_finer := 1800;
+  FOREACH v_span IN ARRAY ARRAY[3600, 10800, 21600, 43200, 86400, 604800] LOOP
+    v_from := to_timestamp(floor(date_part('epoch', p_from) / v_span) * v_span);
+    v_to := least(to_timestamp(ceil(date_part('epoch', p_to) / v_span) * v_span), to_timestamp(floor(date_part('epoch', p_watermark) / v_span) * v_span));
     IF v_from < v_to THEN
       DELETE FROM public.perf_monitor_rollup_timeline AS t
-      WHERE t.span_hours = v_span AND t.hour >= v_from AND t.hour < v_to;
-      IF v_finer = 0 THEN
-        INSERT INTO public.perf_monitor_rollup_timeline (
-      span_hours, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      WHERE t.span_seconds = v_span AND t.hour >= v_from AND t.hour < v_to;
+      INSERT INTO public.perf_monitor_rollup_timeline (
+      span_seconds, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
       invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts
     )
     WITH source AS MATERIALIZED (
-      SELECT r.hour AS block, r.service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
-      invalid_durations, satisfied, tolerating, r.histogram_keys, r.histogram_counts
-      FROM public.perf_monitor_rollup AS r
-      WHERE r.hour >= v_from AND r.hour < v_to
-      UNION ALL
-      SELECT r.hour, '', operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
-      invalid_durations, satisfied, tolerating, r.histogram_keys, r.histogram_counts
-      FROM public.perf_monitor_rollup AS r
-      WHERE r.hour >= v_from AND r.hour < v_to
-    ),
-    pairs AS (
-      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
-      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
-      GROUP BY 1, 2, 3
-    ),
-    ranked AS (
-      SELECT block, service, bucket_key, n,
-    (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
-    sum(n) OVER (PARTITION BY block, service ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
-    sum(n) OVER (PARTITION BY block, service) AS total
-  FROM pairs
-    ),
-    distribution AS (
-      SELECT block, service,
-        min(value) FILTER (WHERE below > floor(50 * (total - 1) / 100.0)) AS p50_low,
-    min(value) FILTER (WHERE below > ceil(50 * (total - 1) / 100.0)) AS p50_high,
-    max(50 * (total - 1) - 100 * floor(50 * (total - 1) / 100.0)) / 100.0 AS p50_fraction,
-    min(value) FILTER (WHERE below > floor(95 * (total - 1) / 100.0)) AS p95_low,
-    min(value) FILTER (WHERE below > ceil(95 * (total - 1) / 100.0)) AS p95_high,
-    max(95 * (total - 1) - 100 * floor(95 * (total - 1) / 100.0)) / 100.0 AS p95_fraction,
-    min(value) FILTER (WHERE below > floor(99 * (total - 1) / 100.0)) AS p99_low,
-    min(value) FILTER (WHERE below > ceil(99 * (total - 1) / 100.0)) AS p99_high,
-    max(99 * (total - 1) - 100 * floor(99 * (total - 1) / 100.0)) / 100.0 AS p99_fraction,
-        array_agg(bucket_key ORDER BY bucket_key) AS keys, array_agg(CAST(n AS bigint) ORDER BY bucket_key) AS counts
-      FROM ranked
-      GROUP BY block, service
-    )
-    SELECT v_span, s.block, s.service, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares, s.min_duration, s.max_duration,
-      invalid_durations, s.satisfied, s.tolerating,
-      CAST(greatest(s.min_duration, least(s.max_duration, d.p50_low + d.p50_fraction * (d.p50_high - d.p50_low))) AS double precision),
-      CAST(greatest(s.min_duration, least(s.max_duration, d.p95_low + d.p95_fraction * (d.p95_high - d.p95_low))) AS double precision),
-      CAST(greatest(s.min_duration, least(s.max_duration, d.p99_low + d.p99_fraction * (d.p99_high - d.p99_low))) AS double precision),
-      COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
-    FROM (
-      SELECT block, service, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
-        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
-        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
-      FROM source
-      GROUP BY block, service
-    ) AS s
-    LEFT JOIN distribution AS d USING (block, service);
-      ELSE
-        INSERT INTO public.perf_monitor_rollup_timeline (
-      span_hours, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
-      invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts
-    )
-    WITH source AS MATERIALIZED (
-      SELECT to_timestamp(floor(date_part('epoch', t.hour) / (v_span * 3600)) * (v_span * 3600)) AS block, t.service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      SELECT to_timestamp(floor(date_part('epoch', t.hour) / v_span) * v_span) AS block, t.service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
       invalid_durations, satisfied, tolerating, t.histogram_keys, t.histogram_counts
       FROM public.perf_monitor_rollup_timeline AS t
-      WHERE t.span_hours = v_finer AND t.hour >= v_from AND t.hour < v_to
+      WHERE t.span_seconds = v_finer AND t.hour >= v_from AND t.hour < v_to
     ),
     pairs AS (
       SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
       FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
       GROUP BY 1, 2, 3
+    ),
+    figures AS (
+      SELECT block, service, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM source
+      GROUP BY block, service
     ),
     ranked AS (
       SELECT block, service, bucket_key, n,
@@ -298,16 +316,8 @@ BEGIN
       CAST(greatest(s.min_duration, least(s.max_duration, d.p95_low + d.p95_fraction * (d.p95_high - d.p95_low))) AS double precision),
       CAST(greatest(s.min_duration, least(s.max_duration, d.p99_low + d.p99_fraction * (d.p99_high - d.p99_low))) AS double precision),
       COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
-    FROM (
-      SELECT block, service, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
-        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
-        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
-      FROM source
-      GROUP BY block, service
-    ) AS s
+    FROM figures AS s
     LEFT JOIN distribution AS d USING (block, service);
-      END IF;
     END IF;
     v_finer := v_span;
   END LOOP;
@@ -354,7 +364,7 @@ BEGIN
       to_char(v_mark AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(v_limit AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), to_char(to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
     DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
     DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
-    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_hours * interval '1 hour' > v_limit;
+    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_seconds * interval '1 second' > v_limit;
     v_mark := v_limit;
     UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
   END IF;
@@ -375,11 +385,7 @@ BEGIN
   END IF;
 
   DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_from AND r.hour < v_to;
-INSERT INTO public.perf_monitor_rollup (
-  hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
-  failure_histogram_keys, failure_histogram_counts, fingerprints
-)
+  DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.span_seconds = 1800 AND t.hour >= v_from AND t.hour < v_to;
 WITH logs AS NOT MATERIALIZED (
   SELECT source, operation, level, status, message, duration_ms, created_at
   FROM "integration_logs"
@@ -390,7 +396,7 @@ ops AS NOT MATERIALIZED (
     CASE WHEN trim(source) = '' THEN '(none)' ELSE source END AS service,
     COALESCE(operation, '(none)') AS operation,
     CASE WHEN created_at >= v_from
-      THEN CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600
+      THEN CAST(floor(extract(epoch FROM created_at) / 1800) AS bigint) * 1800
     END AS bucket,
     COALESCE(lower(status) = 'error' OR lower(level) = 'error', false) AS failed,
     CASE WHEN duration_ms BETWEEN 0 AND 2147483647 THEN duration_ms END AS dur,
@@ -427,14 +433,15 @@ fingerprinted AS (
   FROM failed_ops
 ),
 -- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram): grouped by hour, operation and histogram bucket (NULL for rows without a valid
--- duration), each group's exact figures; the hour's figures are then the sums of its groups'.
+-- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
+-- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
+-- the 30-minute timeline rows the sums of their operations'.
 keyed AS (
   SELECT bucket, service, operation, failed, invalid, dur,
     CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
   FROM (SELECT bucket, service, operation, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops) AS d
 ),
-bucket_counts AS (
+bucket_counts AS MATERIALIZED (
   SELECT bucket, service, operation, bucket_key,
     count(*) AS n,
     count(*) FILTER (WHERE failed) AS n_failed,
@@ -451,6 +458,81 @@ bucket_counts AS (
   FROM keyed
   GROUP BY bucket, service, operation, bucket_key
 ),
+hour_counts AS (
+  SELECT bucket - bucket % 3600 AS bucket, service, operation, bucket_key,
+    sum(n) AS n, sum(n_failed) AS n_failed, sum(samples) AS samples, sum(sum_duration) AS sum_duration,
+    sum(sum_squares) AS sum_squares, min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+  FROM bucket_counts
+  GROUP BY 1, service, operation, bucket_key
+),
+half_hours AS (
+  INSERT INTO public.perf_monitor_rollup_timeline (
+      span_seconds, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts
+    )
+    WITH half_service AS MATERIALIZED (
+      -- Sums of no valid duration are 0, as on the hourly rows (the columns are NOT NULL).
+      SELECT to_timestamp(bucket) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
+        sum(samples) AS samples, COALESCE(sum(sum_duration), 0) AS sum_duration,
+        COALESCE(sum(sum_squares), 0) AS sum_squares, min(min_duration) AS min_duration,
+        max(max_duration) AS max_duration, sum(invalid_durations) AS invalid_durations,
+        sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM bucket_counts
+      GROUP BY bucket, service
+    ),
+    half_keys AS MATERIALIZED (
+      SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS double precision) AS n
+      FROM bucket_counts
+      WHERE bucket_key IS NOT NULL
+      GROUP BY bucket, service, bucket_key
+    ),
+    -- Overall (service ''): from the services' rows, not again from the operations'.
+    figures AS (
+      SELECT block, service, operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration,
+      invalid_durations, satisfied, tolerating FROM half_service
+      UNION ALL
+      SELECT block, '', sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+        sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+        min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+        sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating FROM half_service GROUP BY block
+    ),
+    pairs AS (
+      SELECT block, service, bucket_key, n FROM half_keys
+      UNION ALL
+      SELECT block, '', bucket_key, sum(n) FROM half_keys GROUP BY block, bucket_key
+    ),
+    ranked AS (
+      SELECT block, service, bucket_key, n,
+    (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
+    sum(n) OVER (PARTITION BY block, service ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
+    sum(n) OVER (PARTITION BY block, service) AS total
+  FROM pairs
+    ),
+    distribution AS (
+      SELECT block, service,
+        min(value) FILTER (WHERE below > floor(50 * (total - 1) / 100.0)) AS p50_low,
+    min(value) FILTER (WHERE below > ceil(50 * (total - 1) / 100.0)) AS p50_high,
+    max(50 * (total - 1) - 100 * floor(50 * (total - 1) / 100.0)) / 100.0 AS p50_fraction,
+    min(value) FILTER (WHERE below > floor(95 * (total - 1) / 100.0)) AS p95_low,
+    min(value) FILTER (WHERE below > ceil(95 * (total - 1) / 100.0)) AS p95_high,
+    max(95 * (total - 1) - 100 * floor(95 * (total - 1) / 100.0)) / 100.0 AS p95_fraction,
+    min(value) FILTER (WHERE below > floor(99 * (total - 1) / 100.0)) AS p99_low,
+    min(value) FILTER (WHERE below > ceil(99 * (total - 1) / 100.0)) AS p99_high,
+    max(99 * (total - 1) - 100 * floor(99 * (total - 1) / 100.0)) / 100.0 AS p99_fraction,
+        array_agg(bucket_key ORDER BY bucket_key) AS keys, array_agg(CAST(n AS bigint) ORDER BY bucket_key) AS counts
+      FROM ranked
+      GROUP BY block, service
+    )
+    SELECT 1800, s.block, s.service, s.operations, s.failures, s.samples, s.sum_duration, s.sum_squares, s.min_duration, s.max_duration,
+      invalid_durations, s.satisfied, s.tolerating,
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p50_low + d.p50_fraction * (d.p50_high - d.p50_low))) AS double precision),
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p95_low + d.p95_fraction * (d.p95_high - d.p95_low))) AS double precision),
+      CAST(greatest(s.min_duration, least(s.max_duration, d.p99_low + d.p99_fraction * (d.p99_high - d.p99_low))) AS double precision),
+      COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
+    FROM figures AS s
+    LEFT JOIN distribution AS d USING (block, service)
+),
 stats AS (
   SELECT bucket, service, operation,
     sum(n) AS operations, sum(n_failed) AS failures, sum(samples) AS samples,
@@ -461,7 +543,7 @@ stats AS (
     array_agg(n ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS counts,
     array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_keys,
     array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_counts
-  FROM bucket_counts
+  FROM hour_counts
   GROUP BY bucket, service, operation
 ),
 fingerprint_groups AS (
@@ -478,6 +560,11 @@ fingerprint_maps AS (
       'last_at', to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))) AS fingerprints
   FROM fingerprint_groups
   GROUP BY bucket, service, operation
+)
+INSERT INTO public.perf_monitor_rollup (
+  hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
+  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
+  failure_histogram_keys, failure_histogram_counts, fingerprints
 )
 SELECT to_timestamp(stats.bucket), stats.service, stats.operation, CAST(operations AS bigint), CAST(failures AS bigint), CAST(samples AS bigint),
   COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations, satisfied, tolerating,

@@ -1,6 +1,6 @@
-// --serve over a real PostgreSQL with the hourly rollups installed (docs/live.md): a refresh reads
-// complete hours from the rollups and the raw rows of the hours they lack, so rows inserted now
-// show at the next refresh; a source that hangs (the table locked by another session) is cut off
+// --serve over a real PostgreSQL with the hourly rollups installed (docs/live.md): a refresh of a
+// 24-hour window (30-minute buckets) reads complete hours and whole buckets from the rollups and
+// the raw rows of the hours they lack, so rows inserted now show at the next refresh; a source that hangs (the table locked by another session) is cut off
 // at PERFMON_TIMEOUT_MS, the report marked stale with the cause, and the next refresh recovers.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +27,10 @@ const row = (at: number, status = 'success'): LogRow => ({
   at,
 });
 const report = async () => (await (await fetch(new URL('/report.json', live.url))).json()) as Report;
-/** Operations of the current window (48 h: rollups answer windows over 30 h), counted here from the rows put in. */
-const expected = (end: string) => rows.filter((r) => r.at >= Date.parse(end) - 48 * HOUR && r.at < Date.parse(end)).length;
+/** The window: 24 hours, the usual live one (30-minute buckets, which the rollups answer too). */
+const WINDOW = 24 * HOUR;
+/** Operations of the current window, counted here from the rows put in. */
+const expected = (end: string) => rows.filter((r) => r.at >= Date.parse(end) - WINDOW && r.at < Date.parse(end)).length;
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -42,7 +44,7 @@ beforeAll(async () => {
     await insertRows(sql, rows);
     await refresh(sql, '0 seconds');
   });
-  live = await startLive(['--serve', '0', '--interval', '5s', '--hours', '48'], { env: { DATABASE_URL: url, PERFMON_TIMEOUT_MS: '1500' } });
+  live = await startLive(['--serve', '0', '--interval', '5s', '--hours', '24'], { env: { DATABASE_URL: url, PERFMON_TIMEOUT_MS: '1500' } });
 }, 90_000);
 
 afterAll(async () => {
@@ -54,7 +56,10 @@ describe('--serve over PostgreSQL', () => {
   it('reads complete hours from the rollups and the newest raw rows at each refresh', async () => {
     const first = await report();
     expect(first.source.aggregation).toBe('rollup');
+    expect(first.timeline.bucketSeconds).toBe(1800);
     expect(first.overall.totalOperations).toBe(expected(first.period.end));
+    // Every bucket's count, whole ones from their timeline rows, adds up to the window's.
+    expect(first.overall.timeline.reduce((n, b) => n + b.operations, 0)).toBe(expected(first.period.end));
     const added = [row(Date.now() - 1000), row(Date.now() - 500, 'error')];
     await withSql(url, (sql) => insertRows(sql, added));
     rows.push(...added);
@@ -63,7 +68,7 @@ describe('--serve over PostgreSQL', () => {
       return r.period.end !== first.period.end && r.overall.totalOperations === expected(r.period.end) ? r : undefined;
     });
     expect(next.overall.failedOperations).toBe(
-      rows.filter((r) => r.status === 'error' && r.at >= Date.parse(next.period.end) - 48 * HOUR).length,
+      rows.filter((r) => r.status === 'error' && r.at >= Date.parse(next.period.end) - WINDOW).length,
     );
   }, 30_000);
 

@@ -1,9 +1,11 @@
 // The rollup read path on real PostgreSQL through the real CLI (docs/rollups.md, issue 13 item 7): the
 // same ~3,000 rows over 17 days reported through the rollups and with --exact give the same
 // counts, sums, min and max and percentiles within the histogram's bound, with timelines of 1 h
-// (--hours 36), 3 h (--hours 72) and 6 h (--hours 200) buckets and with --service; a window the
+// (--hours 36), 3 h (--hours 72), 6 h (--hours 200) and 30 min (--hours 24) buckets and with --service; a window the
 // rollups cover only in part reads the rest raw (counts still exact) and says so in one stderr
-// line; a 24-hour window (30-minute buckets), another PERFMON_TABLE and --exact read raw rows.
+// line; a 24-hour window (30-minute buckets) reads them too (the 30-minute timeline rows), but not
+// with a --service set of several or another --threshold (no rows to merge a 30-minute bucket from:
+// raw rows, as a 12-hour window's 15-minute buckets); another PERFMON_TABLE and --exact read raw rows.
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,8 +113,9 @@ describe('reports through the rollups against --exact', () => {
     [36, 3600],
     [72, 10_800],
     [200, 21_600],
+    [24, 1800],
   ] as const) {
-    it(`--hours ${hours} (${bucketSeconds / 3600} h buckets): counts exact, percentiles within the bound`, async () => {
+    it(`--hours ${hours} (${bucketSeconds / 60} min buckets): counts exact, percentiles within the bound`, async () => {
       const { r, x } = await both(full, report(hours));
       expect(r.source).toEqual({ kind: 'postgres', aggregation: 'rollup', percentiles: 'approximate' });
       expect((r.timeline as { bucketSeconds: number }).bucketSeconds).toBe(bucketSeconds);
@@ -154,12 +157,18 @@ describe('reports through the rollups against --exact', () => {
 });
 
 describe('reports that read raw rows', () => {
-  it('a 24-hour window (30-minute buckets): server aggregation, the --exact report', async () => {
-    const { r, rollupOut, exactOut } = await both(full, report(24));
-    expect(r.source).toEqual({ kind: 'postgres', aggregation: 'server', percentiles: 'exact' });
-    expect((r.timeline as { bucketSeconds: number }).bucketSeconds).toBe(1800);
-    expect(comparable(rollupOut)).toEqual(comparable(exactOut));
-  });
+  for (const [what, hours, extra, bucketSeconds] of [
+    ['a 12-hour window (15-minute buckets)', 12, [], 900],
+    ['a 24-hour window with --service twice', 24, ['--service', 'flow', '--service', 'mail'], 1800],
+    ['a 24-hour window at --threshold 1500', 24, ['--threshold', '1500'], 1800],
+  ] as const) {
+    it(`${what}: server aggregation, the --exact report`, async () => {
+      const { r, rollupOut, exactOut } = await both(full, report(hours, [...extra]));
+      expect(r.source).toEqual({ kind: 'postgres', aggregation: 'server', percentiles: 'exact' });
+      expect((r.timeline as { bucketSeconds: number }).bucketSeconds).toBe(bucketSeconds);
+      expect(comparable(rollupOut)).toEqual(comparable(exactOut));
+    });
+  }
 
   it('PERFMON_TABLE naming another table: server aggregation, no notice, the --exact report of the same rows', async () => {
     await withSql(full, async (sql) => {

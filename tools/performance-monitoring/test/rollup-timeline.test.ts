@@ -1,17 +1,20 @@
 // The timeline rows the refresh makes ready (docs/rollups.md, "Timeline rows"), on real PostgreSQL:
-// each row (per span of 1 h to 7 d, per service and overall) equals the merge of its hours,
-// computed here from the hourly rows, and its Apdex counts those of the raw rows, counted here; a
+// each row (per span of 30 min to 7 d, per service and overall) equals the merge of its hours,
+// computed here from the hourly rows (the 30-minute rows from the raw rows, here), and its Apdex
+// counts those of the raw rows, counted here; a
 // report reads a whole bucket from its one row and merges only the partial buckets at the window's
 // edges (a row changed in the table shows in the whole buckets only), and merges every bucket at
-// another --threshold; an install of layout 2 (the fixture: rollup.sql before these rows) is
-// upgraded by running rollup.sql again: its rows dropped, rebuilt by the next refresh.
+// another --threshold (a 200-hour window's 6-hour buckets and a 24-hour window's 30-minute ones);
+// an install of layout 2 (the fixture: rollup.sql before these rows) or 3 (before the 30-minute
+// rows) is upgraded by running rollup.sql again: its rows dropped, rebuilt by the next refresh, the
+// same rows as layout 3's build made (each span now merged from the span before it).
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../cli/options.js';
-import { runCli } from '../harness/cli.js';
+import { comparable, runCli } from '../harness/cli.js';
 import { type PgServer, runSqlFile, startPostgres, withSql } from '../harness/postgres.js';
 import {
   bucketOf,
@@ -26,10 +29,12 @@ import {
   refresh,
 } from '../harness/rollup-rows.js';
 import { BUCKET_WIDTHS } from '../sources/buckets.js';
-import { ROLLUP_THRESHOLD, TIMELINE_SPANS } from '../sources/sql/rollup-spans.js';
+import { HISTOGRAM_LAYOUT } from '../sources/sql/rollup.js';
+import { RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD, TIMELINE_SPANS } from '../sources/sql/rollup-spans.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 const LAYOUT_2 = fileURLToPath(new URL('./fixtures/rollup-layout2.sql', import.meta.url));
+const LAYOUT_3 = fileURLToPath(new URL('./fixtures/rollup-layout3.sql', import.meta.url));
 
 let pg: PgServer;
 let url: string;
@@ -136,7 +141,7 @@ interface HourRow {
 }
 
 interface TimelineRow extends HourRow {
-  span_hours: number;
+  span_seconds: number;
   satisfied: string;
   tolerating: string;
   p50: number | null;
@@ -162,16 +167,48 @@ function add(f: Figures, r: HourRow): void {
   });
 }
 
-/** The timeline rows there should be, merged here from the hourly rows: every (span, block,
- *  service or '' for all) with operations, the block ended by the watermark. */
+/** Adds raw row `r` into `f`, by the rules of docs/sources.md (failed: status or level 'error';
+ *  a valid duration: 0..2^31-1) and the histogram's buckets (bucketOf). */
+function addRaw(f: Figures, r: LogRow): void {
+  f.operations += 1;
+  if (r.status === 'error' || r.level === 'error') f.failures += 1;
+  const d = r.duration_ms;
+  if (d === null) return;
+  if (d < 0 || d > 2_147_483_647) {
+    f.invalid += 1;
+    return;
+  }
+  f.samples += 1;
+  f.sum += d;
+  f.squares += BigInt(d) * BigInt(d);
+  f.min = Math.min(f.min ?? d, d);
+  f.max = Math.max(f.max ?? d, d);
+  const key = bucketOf(d).hi;
+  f.histogram.set(key, (f.histogram.get(key) ?? 0) + 1);
+}
+
+/** The timeline rows there should be, merged here from the hourly rows (30-minute rows from the raw
+ *  rows): every (span, block, service or '' for all) with operations, the block ended by the
+ *  watermark. */
 function expectedRows(hours: HourRow[], watermark: number): Map<string, Figures> {
   const expected = new Map<string, Figures>();
+  const half = RAW_TIMELINE_SPAN * 1000;
+  for (const r of rows) {
+    const block = Math.floor(r.at / half) * half;
+    if (block + half > watermark) continue;
+    for (const service of [r.source, '']) {
+      const key = `${RAW_TIMELINE_SPAN}|${block}|${service}`;
+      const f = expected.get(key) ?? empty();
+      expected.set(key, f);
+      addRaw(f, r);
+    }
+  }
   for (const r of hours) {
-    for (const span of TIMELINE_SPANS) {
+    for (const span of TIMELINE_SPANS.filter((s) => s !== RAW_TIMELINE_SPAN).map((s) => s / 3600)) {
       const block = Math.floor(r.hour.getTime() / (span * HOUR)) * span * HOUR;
       if (block + span * HOUR > watermark) continue;
       for (const service of [r.service, '']) {
-        const key = `${span}|${block}|${service}`;
+        const key = `${span * 3600}|${block}|${service}`;
         const f = expected.get(key) ?? empty();
         expected.set(key, f);
         add(f, r);
@@ -183,7 +220,7 @@ function expectedRows(hours: HourRow[], watermark: number): Map<string, Figures>
 
 /** One timeline row against the merge of its hours, and its Apdex against the raw rows. */
 function checkRow(t: TimelineRow, f: Figures): void {
-  const at = `${t.span_hours} h at ${t.hour.toISOString()} ${t.service || '(overall)'}`;
+  const at = `${t.span_seconds} s at ${t.hour.toISOString()} ${t.service || '(overall)'}`;
   expect(
     {
       operations: Number(t.operations),
@@ -210,7 +247,7 @@ function checkRow(t: TimelineRow, f: Figures): void {
     else expect(t[name] as number, `${at} ${name}`).toBeCloseTo(want, 6);
   }
   // Apdex at T from the raw rows, counted here.
-  const [from, to] = [t.hour.getTime(), t.hour.getTime() + t.span_hours * HOUR];
+  const [from, to] = [t.hour.getTime(), t.hour.getTime() + t.span_seconds * 1000];
   const mine = rows.filter((r) => r.at >= from && r.at < to && (t.service === '' || r.source === t.service));
   const durations = mine
     .filter((r) => r.status !== 'error' && r.duration_ms !== null && r.duration_ms >= 0)
@@ -224,117 +261,189 @@ function checkRow(t: TimelineRow, f: Figures): void {
 describe('timeline rows', () => {
   it('count Apdex at the default --threshold, and have a span for every bucket width of a window the rollups answer', () => {
     expect(String(ROLLUP_THRESHOLD)).toBe(OPTIONS.threshold.default);
-    expect(TIMELINE_SPANS.map((h) => h * 3600)).toEqual(BUCKET_WIDTHS.filter((w) => w % 3600 === 0));
+    expect([...TIMELINE_SPANS]).toEqual(BUCKET_WIDTHS.filter((w) => w % RAW_TIMELINE_SPAN === 0));
   });
 
   it('each row is the merge of its hours (figures, histogram, p50/p95/p99) and counts Apdex at T exactly', async () => {
     const { hours, timeline, watermark } = await withSql(url, async (sql: postgres.Sql) => ({
       hours: await sql.unsafe<HourRow[]>(`SELECT hour, ${COLUMNS} FROM perf_monitor_rollup`),
       timeline: await sql.unsafe<TimelineRow[]>(
-        `SELECT span_hours, hour, ${COLUMNS}, satisfied::text, tolerating::text, p50, p95, p99 FROM perf_monitor_rollup_timeline`,
+        `SELECT span_seconds, hour, ${COLUMNS}, satisfied::text, tolerating::text, p50, p95, p99 FROM perf_monitor_rollup_timeline`,
       ),
       watermark: Number(
         (await sql<{ ms: string }[]>`SELECT extract(epoch FROM watermark) * 1000 AS ms FROM perf_monitor_rollup_state`)[0]?.ms,
       ),
     }));
     const expected = expectedRows(hours, watermark);
-    expect(new Set(timeline.map((t) => `${t.span_hours}|${t.hour.getTime()}|${t.service}`))).toEqual(new Set(expected.keys()));
-    expect(new Set(timeline.map((t) => t.span_hours))).toEqual(new Set(TIMELINE_SPANS));
-    for (const t of timeline) checkRow(t, expected.get(`${t.span_hours}|${t.hour.getTime()}|${t.service}`) as Figures);
+    expect(new Set(timeline.map((t) => `${t.span_seconds}|${t.hour.getTime()}|${t.service}`))).toEqual(new Set(expected.keys()));
+    expect(new Set(timeline.map((t) => t.span_seconds))).toEqual(new Set(TIMELINE_SPANS));
+    for (const t of timeline) checkRow(t, expected.get(`${t.span_seconds}|${t.hour.getTime()}|${t.service}`) as Figures);
     expect(timeline.length).toBeGreaterThan(500);
   });
 
-  it('a report reads each whole bucket from its row and merges the partial buckets at the edges; at another T, every bucket', async () => {
-    // 200 hours: 6-hour buckets; until is 23 min past an hour, so the first and last buckets are partial.
-    const args = ['--hours', '200', '--until', new Date(until).toISOString(), '--format', 'json'];
-    const env = { DATABASE_URL: url };
-    const exact = JSON.parse((await runCli([...args, '--exact'], { env })).stdout);
-    const before = await runCli(args, { env });
-    expect(before).toMatchObject({ code: 0, stderr: '' });
-    compareReports(JSON.parse(before.stdout), exact);
-    // p95 := p50 in the 6-hour rows (still a consistent row): a whole bucket then shows its row's p50.
-    await withSql(url, async (sql) => {
-      await sql`CREATE TABLE saved_p95 AS SELECT span_hours, hour, service, p95 FROM perf_monitor_rollup_timeline WHERE span_hours = 6`;
-      await sql`UPDATE perf_monitor_rollup_timeline SET p95 = p50 WHERE span_hours = 6`;
-    });
-    try {
-      const tampered = new Map(
-        (
-          await withSql(
-            url,
-            (sql) => sql<{ ms: string; service: string; p95: number | null }[]>`
-            SELECT extract(epoch FROM hour) * 1000 AS ms, service, p95 FROM perf_monitor_rollup_timeline WHERE span_hours = 6`,
-          )
-        ).map((r) => [`${Number(r.ms)}|${r.service}`, r.p95]),
-      );
-      const after = JSON.parse((await runCli(args, { env })).stdout);
-      const starts: string[] = after.timeline.starts;
-      expect(after.timeline.bucketSeconds).toBe(6 * 3600);
-      const first = Math.ceil((until - 200 * HOUR) / HOUR) * HOUR;
-      const last = Math.floor(until / HOUR) * HOUR;
-      const whole = (start: string) => Date.parse(start) >= first && Date.parse(start) + 6 * HOUR <= last;
-      expect(whole(starts[0] as string)).toBe(false);
-      expect(whole(starts[starts.length - 1] as string)).toBe(false);
-      let fromRow = 0;
-      const check = (got: { p95Duration: number | null }[], want: { p95Duration: number | null }[], service: string, where: string) => {
-        for (const [i, w] of want.entries()) {
-          const g = got[i]?.p95Duration ?? null;
-          const at = `${where}[${i}] ${starts[i]}`;
-          if (w.p95Duration === null) expect(g, at).toBeNull();
-          else if (!whole(starts[i] as string)) {
-            expect(Math.abs((g as number) - w.p95Duration) / w.p95Duration, at).toBeLessThanOrEqual(0.0051);
-          } else {
-            const row = tampered.get(`${Date.parse(starts[i] as string)}|${service}`) as number;
-            expect(g, at).toBeCloseTo(row, 1);
-            if (Math.abs(row - w.p95Duration) > 0.02 * w.p95Duration) fromRow++;
-          }
-        }
-      };
-      check(after.overall.timeline, exact.overall.timeline, '', 'overall');
-      for (const [i, s] of (exact.services as { service: string; timeline: { p95Duration: number | null }[] }[]).entries()) {
-        check(after.services[i].timeline, s.timeline, s.service, `services[${i}]`);
-      }
-      // The whole buckets showed their rows' (changed) figure, far from the exact p95.
-      expect(fromRow).toBeGreaterThan(60);
-      // --service: the service's rows give its timeline and the overall one.
-      const one = JSON.parse((await runCli([...args, '--service', 'jobs'], { env })).stdout);
-      const oneExact = JSON.parse((await runCli([...args, '--service', 'jobs', '--exact'], { env })).stdout);
-      check(one.overall.timeline, oneExact.overall.timeline, 'jobs', 'jobs overall');
-      check(one.services[0].timeline, oneExact.services[0].timeline, 'jobs', 'jobs');
-      // Another T: no timeline row is read (they count Apdex at 2000), every bucket is merged.
-      const other = await runCli([...args, '--threshold', '1500'], { env });
-      expect(other).toMatchObject({ code: 0, stderr: '' });
-      compareReports(JSON.parse(other.stdout), JSON.parse((await runCli([...args, '--threshold', '1500', '--exact'], { env })).stdout));
-    } finally {
+  // 200 hours: 6-hour buckets; 24 hours: 30-minute buckets (rows the refresh builds from raw rows).
+  // until is 23 min past an hour, so the first and last buckets are partial (the last of 30 minutes:
+  // its hour is partial, read raw).
+  it.each([
+    { hours: 200, span: 21_600, changed: 60 },
+    { hours: 24, span: 1800, changed: 40 },
+  ])(
+    'a report of $hours h reads each whole bucket from its row and merges the partial buckets at the edges; at another T, every bucket',
+    async ({ hours, span, changed }) => {
+      const args = ['--hours', String(hours), '--until', new Date(until).toISOString(), '--format', 'json'];
+      const env = { DATABASE_URL: url };
+      const exact = JSON.parse((await runCli([...args, '--exact'], { env })).stdout);
+      const before = await runCli(args, { env });
+      expect(before).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(before.stdout).source.aggregation).toBe('rollup');
+      compareReports(JSON.parse(before.stdout), exact);
+      // p95 := p50 in the rows of the bucket's span (still a consistent row): a whole bucket then shows its row's p50.
       await withSql(url, async (sql) => {
-        await sql`UPDATE perf_monitor_rollup_timeline AS t SET p95 = s.p95 FROM saved_p95 AS s
-          WHERE t.span_hours = s.span_hours AND t.hour = s.hour AND t.service = s.service`;
-        await sql`DROP TABLE saved_p95`;
+        await sql`CREATE TABLE saved_p95 AS SELECT span_seconds, hour, service, p95 FROM perf_monitor_rollup_timeline WHERE span_seconds = ${span}`;
+        await sql`UPDATE perf_monitor_rollup_timeline SET p95 = p50 WHERE span_seconds = ${span}`;
       });
-    }
-  }, 60_000);
+      try {
+        const tampered = new Map(
+          (
+            await withSql(
+              url,
+              (sql) => sql<{ ms: string; service: string; p95: number | null }[]>`
+            SELECT extract(epoch FROM hour) * 1000 AS ms, service, p95 FROM perf_monitor_rollup_timeline WHERE span_seconds = ${span}`,
+            )
+          ).map((r) => [`${Number(r.ms)}|${r.service}`, r.p95]),
+        );
+        const after = JSON.parse((await runCli(args, { env })).stdout);
+        const starts: string[] = after.timeline.starts;
+        expect(after.timeline.bucketSeconds).toBe(span);
+        const first = Math.ceil((until - hours * HOUR) / HOUR) * HOUR;
+        const last = Math.floor(until / HOUR) * HOUR;
+        const whole = (start: string) => Date.parse(start) >= first && Date.parse(start) + span * 1000 <= last;
+        expect(whole(starts[0] as string)).toBe(false);
+        expect(whole(starts[starts.length - 1] as string)).toBe(false);
+        let fromRow = 0;
+        const check = (got: { p95Duration: number | null }[], want: { p95Duration: number | null }[], service: string, where: string) => {
+          for (const [i, w] of want.entries()) {
+            const g = got[i]?.p95Duration ?? null;
+            const at = `${where}[${i}] ${starts[i]}`;
+            if (w.p95Duration === null) expect(g, at).toBeNull();
+            else if (!whole(starts[i] as string)) {
+              expect(Math.abs((g as number) - w.p95Duration) / w.p95Duration, at).toBeLessThanOrEqual(0.0051);
+            } else {
+              const row = tampered.get(`${Date.parse(starts[i] as string)}|${service}`) as number;
+              // The report rounds to 0.1 ms (half a step either way).
+              expect(Math.abs((g as number) - row), at).toBeLessThanOrEqual(0.05 + 1e-9);
+              if (Math.abs(row - w.p95Duration) > 0.02 * w.p95Duration) fromRow++;
+            }
+          }
+        };
+        check(after.overall.timeline, exact.overall.timeline, '', 'overall');
+        for (const [i, s] of (exact.services as { service: string; timeline: { p95Duration: number | null }[] }[]).entries()) {
+          check(after.services[i].timeline, s.timeline, s.service, `services[${i}]`);
+        }
+        // The whole buckets showed their rows' (changed) figure, far from the exact p95.
+        expect(fromRow).toBeGreaterThan(changed);
+        // --service: the service's rows give its timeline and the overall one.
+        const one = JSON.parse((await runCli([...args, '--service', 'jobs'], { env })).stdout);
+        const oneExact = JSON.parse((await runCli([...args, '--service', 'jobs', '--exact'], { env })).stdout);
+        check(one.overall.timeline, oneExact.overall.timeline, 'jobs', 'jobs overall');
+        check(one.services[0].timeline, oneExact.services[0].timeline, 'jobs', 'jobs');
+        // Another T: no timeline row is read (they count Apdex at 2000), every bucket is merged from
+        // operation rows; 30-minute buckets cannot be (an hour spans two): raw rows, the --exact report.
+        const other = await runCli([...args, '--threshold', '1500'], { env });
+        expect(other).toMatchObject({ code: 0, stderr: '' });
+        const otherExact = (await runCli([...args, '--threshold', '1500', '--exact'], { env })).stdout;
+        if (span % 3600 === 0) compareReports(JSON.parse(other.stdout), JSON.parse(otherExact));
+        else {
+          expect(JSON.parse(other.stdout).source.aggregation).toBe('server');
+          expect(comparable(other.stdout)).toEqual(comparable(otherExact));
+        }
+      } finally {
+        await withSql(url, async (sql) => {
+          await sql`UPDATE perf_monitor_rollup_timeline AS t SET p95 = s.p95 FROM saved_p95 AS s
+          WHERE t.span_seconds = s.span_seconds AND t.hour = s.hour AND t.service = s.service`;
+          await sql`DROP TABLE saved_p95`;
+        });
+      }
+    },
+    60_000,
+  );
 });
 
-describe('upgrade from layout 2', () => {
-  it('running rollup.sql again adds the Apdex columns and the timeline table, drops the old rows; the next refresh rebuilds them', async () => {
-    const old = await pg.createDatabase('layout_two');
+/** Every row a build made that ends by `until` (epoch ms), as text, in key order: the hourly rows,
+ *  the blocks, and the timeline rows of 1 hour and more (their span in seconds, whatever the layout
+ *  names it): layout 3's build and this one's must give the same. */
+async function builtRows(sql: postgres.Sql, until: number, span: 'span_hours * 3600' | 'span_seconds') {
+  const end = new Date(until);
+  const timeline = `concat_ws(',', ${span}, hour, service, operations, failures, samples, sum_duration, sum_squares, min_duration,
+    max_duration, invalid_durations, satisfied, tolerating, p50, p95, p99, histogram_keys, histogram_counts)`;
+  return {
+    hours: (
+      await sql.unsafe(`SELECT r::text AS t FROM perf_monitor_rollup AS r WHERE hour < $1 ORDER BY hour, service, operation`, [end])
+    ).map((r) => r.t),
+    blocks: (
+      await sql.unsafe(
+        `SELECT b::text AS t FROM perf_monitor_rollup_block AS b WHERE hour + span_hours * interval '1 hour' <= $1
+        ORDER BY span_hours, hour, service, operation`,
+        [end],
+      )
+    ).map((r) => r.t),
+    timeline: (
+      await sql.unsafe(
+        `SELECT ${timeline} AS t FROM perf_monitor_rollup_timeline
+        WHERE ${span} >= 3600 AND hour + ${span} * interval '1 second' <= $1 ORDER BY ${span}, hour, service`,
+        [end],
+      )
+    ).map((r) => r.t),
+  };
+}
+
+// Layout 2: before the Apdex columns and the timeline table; layout 3: timeline rows of 1 hour and
+// more, their span in hours (span_hours), renamed to span_seconds with its grants kept.
+describe.each([
+  { layout: 2, file: LAYOUT_2, timeline: null },
+  { layout: 3, file: LAYOUT_3, timeline: 'span_hours' },
+])('upgrade from layout $layout', ({ layout, file, timeline }) => {
+  it('running rollup.sql again adds what the tables lack, drops the old rows; the next refresh rebuilds them', async () => {
+    let oldWatermark = 0;
+    let oldRows: Awaited<ReturnType<typeof builtRows>> | undefined;
+    const old = await pg.createDatabase(`layout_${layout}`);
     await runSqlFile(old, join(SQL_DIR, 'schema.sql'));
-    await runSqlFile(old, LAYOUT_2);
+    await runSqlFile(old, file);
     await withSql(old, async (sql) => {
       await insertRows(sql, rows);
       await refresh(sql);
       const [state] = await sql`SELECT histogram_layout, watermark FROM perf_monitor_rollup_state`;
-      expect(state?.histogram_layout).toBe(2);
+      expect(state?.histogram_layout).toBe(layout);
       expect(state?.watermark).not.toBeNull();
-      expect(await sql`SELECT to_regclass('public.perf_monitor_rollup_timeline') AS t`).toEqual([{ t: null }]);
+      const [span] = await sql`SELECT column_name AS c FROM information_schema.columns
+        WHERE table_name = 'perf_monitor_rollup_timeline' AND column_name LIKE 'span_%'`;
+      expect(span?.c ?? null).toBe(timeline);
+      if (timeline) expect((await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup_timeline`)[0]?.n).toBeGreaterThan(500);
+      if (timeline) {
+        oldWatermark = new Date(state?.watermark as string).getTime();
+        oldRows = await builtRows(sql, oldWatermark, 'span_hours * 3600');
+      }
     });
+    // This version's read does not use the older rows: raw rows, the --exact report, one line saying what to run.
+    const stale = ['--hours', '72', '--until', new Date(until).toISOString(), '--format', 'json'];
+    const raw = await runCli(stale, { env: { DATABASE_URL: old } });
+    expect(raw.code).toBe(0);
+    expect(raw.stderr).toBe(
+      layout === 2
+        ? 'perf-monitor: rollups not read (raw rows were): table perf_monitor_rollup_timeline does not exist (rollup.sql from an older version): run tools/performance-monitoring/sql/rollup.sql again\n'
+        : `perf-monitor: rollups not read (raw rows were): their layout 3 is an older version's (this one reads layout ${HISTOGRAM_LAYOUT}): run tools/performance-monitoring/sql/rollup.sql again, then --refresh-rollups\n`,
+    );
+    expect(comparable(raw.stdout)).toEqual(comparable((await runCli([...stale, '--exact'], { env: { DATABASE_URL: old } })).stdout));
     await runSqlFile(old, join(SQL_DIR, 'rollup.sql'));
     await withSql(old, async (sql) => {
       const [state] = await sql`SELECT histogram_layout, watermark FROM perf_monitor_rollup_state`;
-      expect(state).toEqual({ histogram_layout: 3, watermark: null });
+      expect(state).toEqual({ histogram_layout: HISTOGRAM_LAYOUT, watermark: null });
       const [counts] = await sql`SELECT (SELECT count(*) FROM perf_monitor_rollup)::int AS hours,
         (SELECT count(*) FROM perf_monitor_rollup_block)::int AS blocks, (SELECT count(*) FROM perf_monitor_rollup_timeline)::int AS timeline`;
       expect(counts).toEqual({ hours: 0, blocks: 0, timeline: 0 });
+      const spans = await sql`SELECT column_name AS c FROM information_schema.columns
+        WHERE table_name = 'perf_monitor_rollup_timeline' AND column_name LIKE 'span_%'`;
+      expect(spans).toEqual([{ c: 'span_seconds' }]);
       await refresh(sql);
       // Now the same tables as a fresh install's.
       const same = async (table: string) =>
@@ -342,16 +451,28 @@ describe('upgrade from layout 2', () => {
           sql.unsafe(`SELECT count(*)::int AS n, sum(satisfied)::text AS s FROM ${table}`).then((got) => expect(got, table).toEqual(want)),
         );
       for (const table of ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_timeline']) await same(table);
+      // Layout 3's build (blocks from the hours, 1-hour timeline rows from the operation rows) and
+      // this one's (each span from the one before it, 1-hour rows from the 30-minute ones): the same rows.
+      if (oldRows) {
+        const now = await builtRows(sql, oldWatermark, 'span_seconds');
+        expect(now.hours.length).toBeGreaterThan(500);
+        expect(now.blocks.length).toBeGreaterThan(200);
+        expect(now.timeline.length).toBeGreaterThan(500);
+        expect(now).toEqual(oldRows);
+      }
     });
     // Again: the same layout, nothing dropped.
     await runSqlFile(old, join(SQL_DIR, 'rollup.sql'));
     await withSql(old, async (sql) => {
       expect((await sql`SELECT count(*)::int AS n FROM perf_monitor_rollup_timeline`)[0]?.n).toBeGreaterThan(500);
     });
-    const args = ['--hours', '72', '--until', new Date(until).toISOString(), '--format', 'json'];
-    const viaRollup = await runCli(args, { env: { DATABASE_URL: old } });
-    expect(viaRollup).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(viaRollup.stdout).source.aggregation).toBe('rollup');
-    compareReports(JSON.parse(viaRollup.stdout), JSON.parse((await runCli([...args, '--exact'], { env: { DATABASE_URL: old } })).stdout));
+    // A 72-hour window (hourly buckets) and a 24-hour one (30-minute buckets) read the rebuilt rows.
+    for (const hours of ['72', '24']) {
+      const args = ['--hours', hours, '--until', new Date(until).toISOString(), '--format', 'json'];
+      const viaRollup = await runCli(args, { env: { DATABASE_URL: old } });
+      expect(viaRollup).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(viaRollup.stdout).source.aggregation).toBe('rollup');
+      compareReports(JSON.parse(viaRollup.stdout), JSON.parse((await runCli([...args, '--exact'], { env: { DATABASE_URL: old } })).stdout));
+    }
   }, 60_000);
 });

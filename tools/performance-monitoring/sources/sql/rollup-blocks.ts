@@ -1,9 +1,11 @@
 // The rollup's blocks and timeline rows (docs/rollups.md): perf_monitor_rollup_blocks(), which the
-// refresh (rollup.ts) calls after rebuilding hours: the operation blocks of 3 h, 1 d and 7 d merged
-// from the hourly rows, then the timeline rows per service and overall, span by span, with their
-// figures made ready (p50/p95/p99 by the read's own rule, rollup-percentiles.ts).
+// refresh (rollup.ts) calls after rebuilding hours: the operation blocks of 3 h, 1 d and 7 d, each
+// merged from the span before it (3 h from the hourly rows), then the timeline rows per service and
+// overall of 1 h to 7 d, each from the span before it, with their figures made ready (p50/p95/p99
+// by the read's own rule, rollup-percentiles.ts); and the 30-minute timeline rows, which rollup.ts's
+// build statement makes from the raw rows of each hour it builds (halfHourRows).
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
-import { BLOCK_SPANS, TIMELINE_SPANS } from './rollup-spans.js';
+import { BLOCK_SPANS, RAW_TIMELINE_SPAN, TIMELINE_SPANS } from './rollup-spans.js';
 import { READ_WORK_MEM } from './rpc.js';
 
 export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
@@ -15,9 +17,11 @@ const SUMMED = `sum(operations) AS operations, sum(failures) AS failures, sum(sa
         min(min_duration) AS min_duration, max(max_duration) AS max_duration,
         sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating`;
 
-/** `t` (a timestamptz) to a multiple of v_span hours since the epoch. */
-const spanBlock = (t: string, round: 'floor' | 'ceil') =>
-  `to_timestamp(${round}(date_part('epoch', ${t}) / (v_span * 3600)) * (v_span * 3600))`;
+/** `t` (a timestamptz) to a multiple of `seconds` since the epoch: v_span hours for the operation
+ *  blocks, v_span seconds for the timeline rows. */
+const spanBlock = (t: string, round: 'floor' | 'ceil', seconds = '(v_span * 3600)') =>
+  `to_timestamp(${round}(date_part('epoch', ${t}) / ${seconds}) * ${seconds})`;
+const timelineBlock = (t: string, round: 'floor' | 'ceil') => spanBlock(t, round, 'v_span');
 
 /** Histograms of `source`'s rows (block, group columns, keys, counts) added key by key, per
  *  (block, group): one pass over the pairs into a hash table, then arrays in key order. */
@@ -37,18 +41,19 @@ function mergedHistograms(group: string, keys: string, counts: string): string {
       GROUP BY block, ${group}`;
 }
 
-/** The operation blocks of v_span over [v_from, v_to), from the hourly rows: counts and sums added,
- *  min of mins, max of maxes, histograms added key by key, fingerprints added with the latest
- *  example (docs/rollups.md). */
-function operationBlocks(): string {
+/** The operation blocks of v_span over [v_from, v_to), from `finer` (the hourly rows, or the blocks
+ *  of the span before it, which divides v_span): counts and sums added, min of mins, max of maxes,
+ *  histograms added key by key, fingerprints added with the latest example (docs/rollups.md). The
+ *  same rows as a merge of the hours (every merge is a sum, a min, a max or a pick by a total order),
+ *  from a third to a seventh of the rows. */
+function operationBlocks(finer: string): string {
   return `INSERT INTO public.perf_monitor_rollup_block (
       span_hours, hour, service, operation, ${FIGURES},
       histogram_keys, histogram_counts, failure_histogram_keys, failure_histogram_counts, fingerprints
     )
     WITH source AS MATERIALIZED (
       SELECT ${spanBlock('r.hour', 'floor')} AS block, r.*
-      FROM public.perf_monitor_rollup AS r
-      WHERE r.hour >= v_from AND r.hour < v_to
+      FROM ${finer}
     ),
     histograms AS (${mergedHistograms('service, operation', 'histogram_keys', 'histogram_counts')}),
     failure_histograms AS (${mergedHistograms('service, operation', 'failure_histogram_keys', 'failure_histogram_counts')}),
@@ -80,23 +85,17 @@ function operationBlocks(): string {
     LEFT JOIN fingerprint_maps AS fm USING (block, service, operation);`;
 }
 
-/** The timeline rows of v_span over [v_from, v_to) from `source` (block, service, the figures and
- *  the histogram): figures added, the histogram merged, and p50/p95/p99 from it by the read's own
- *  rule (rollup-percentiles.ts), so a whole bucket's row is the figure a merge would give. */
-function timelineRows(source: string): string {
+/** An INSERT of timeline rows of span `span` (seconds, an SQL expression): `figures` (block
+ *  timestamptz, service, the figures summed per block and service) and `pairs` (block, service,
+ *  bucket_key, n double precision: the merged histogram), relations of `prelude`'s CTEs or outer
+ *  ones; p50/p95/p99 from the histogram by the read's own rule (rollup-percentiles.ts), so a whole
+ *  bucket's row is the figure a merge would give. */
+function timelineInsert(span: string, prelude: string, figures: string, pairs: string): string {
   return `INSERT INTO public.perf_monitor_rollup_timeline (
-      span_hours, hour, service, ${FIGURES}, p50, p95, p99, histogram_keys, histogram_counts
+      span_seconds, hour, service, ${FIGURES}, p50, p95, p99, histogram_keys, histogram_counts
     )
-    WITH source AS MATERIALIZED (
-      ${source}
-    ),
-    pairs AS (
-      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
-      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
-      GROUP BY 1, 2, 3
-    ),
-    ranked AS (
-      ${rankedSql('block, service', 'pairs')}
+    WITH ${prelude ? `${prelude},\n    ` : ''}ranked AS (
+      ${rankedSql('block, service', pairs)}
     ),
     distribution AS (
       SELECT block, service,
@@ -105,38 +104,83 @@ function timelineRows(source: string): string {
       FROM ranked
       GROUP BY block, service
     )
-    SELECT v_span, s.block, s.service, ${FIGURES.split(', ')
+    SELECT ${span}, s.block, s.service, ${FIGURES.split(', ')
       .map((c) => `s.${c.trim()}`)
       .join(', ')},
       ${['p50', 'p95', 'p99'].map((p) => interpolated(p, 'd', 's.min_duration', 's.max_duration')).join(',\n      ')},
       COALESCE(d.keys, '{}'), COALESCE(d.counts, '{}')
-    FROM (
+    FROM ${figures} AS s
+    LEFT JOIN distribution AS d USING (block, service)`;
+}
+
+/** The 30-minute timeline rows of the hours [v_from, v_to), per service and overall (''), from
+ *  bucket_counts (per half hour, operation and histogram bucket): a writable CTE of
+ *  rollup.ts's build statement, which defines bucket_counts. */
+export function halfHourRows(): string {
+  const figures = `half_service AS MATERIALIZED (
+      -- Sums of no valid duration are 0, as on the hourly rows (the columns are NOT NULL).
+      SELECT to_timestamp(bucket) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
+        sum(samples) AS samples, COALESCE(sum(sum_duration), 0) AS sum_duration,
+        COALESCE(sum(sum_squares), 0) AS sum_squares, min(min_duration) AS min_duration,
+        max(max_duration) AS max_duration, sum(invalid_durations) AS invalid_durations,
+        sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+      FROM bucket_counts
+      GROUP BY bucket, service
+    ),
+    half_keys AS MATERIALIZED (
+      SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS double precision) AS n
+      FROM bucket_counts
+      WHERE bucket_key IS NOT NULL
+      GROUP BY bucket, service, bucket_key
+    ),
+    -- Overall (service ''): from the services' rows, not again from the operations'.
+    figures AS (
+      SELECT block, service, ${FIGURES} FROM half_service
+      UNION ALL
+      SELECT block, '', ${SUMMED} FROM half_service GROUP BY block
+    ),
+    pairs AS (
+      SELECT block, service, bucket_key, n FROM half_keys
+      UNION ALL
+      SELECT block, '', bucket_key, sum(n) FROM half_keys GROUP BY block, bucket_key
+    )`;
+  return timelineInsert(String(RAW_TIMELINE_SPAN), figures, 'figures', 'pairs');
+}
+
+/** The timeline rows of v_span over [v_from, v_to) from the rows of the span before it (v_finer,
+ *  which divides v_span), per service and overall (service ''): figures added, histograms merged. */
+function timelineRows(): string {
+  const source = `source AS MATERIALIZED (
+      SELECT ${timelineBlock('t.hour', 'floor')} AS block, t.service, ${FIGURES}, t.histogram_keys, t.histogram_counts
+      FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_seconds = v_finer AND t.hour >= v_from AND t.hour < v_to
+    ),
+    pairs AS (
+      SELECT x.block, x.service, h.k AS bucket_key, CAST(sum(h.n) AS double precision) AS n
+      FROM source AS x, unnest(x.histogram_keys, x.histogram_counts) AS h(k, n)
+      GROUP BY 1, 2, 3
+    ),
+    figures AS (
       SELECT block, service, ${SUMMED}
       FROM source
       GROUP BY block, service
-    ) AS s
-    LEFT JOIN distribution AS d USING (block, service);`;
+    )`;
+  return `${timelineInsert('v_span', source, 'figures', 'pairs')};`;
 }
 
 /** Rebuilds the blocks of every span that overlap the rebuilt hours [p_from, p_to) and end by
- *  p_watermark: the operation blocks from the hourly rows; then the timeline rows, span by span,
- *  the hourly ones from the operation rows (per service, and overall as service ''), each coarser
- *  span from the span before it (which divides it). */
+ *  p_watermark: the operation blocks, each span from the one before it (3 h from the hourly rows);
+ *  then the timeline rows of 1 h and more, each span from the one before it (the 30-minute rows,
+ *  which the refresh builds from raw rows with the hours). A block of a span is rebuilt only when
+ *  all its hours are before the watermark, and then so are the finer blocks it is merged from. */
 export function blocksFunction(): string {
   const spans = (list: readonly number[]) => `ARRAY[${list.join(', ')}]`;
-  const range = `v_from := ${spanBlock('p_from', 'floor')};
-    v_to := least(${spanBlock('p_to', 'ceil')}, ${spanBlock('p_watermark', 'floor')});
-    CONTINUE WHEN v_from >= v_to;`;
-  const hourly = `SELECT r.hour AS block, r.service, ${FIGURES}, r.histogram_keys, r.histogram_counts
-      FROM public.perf_monitor_rollup AS r
-      WHERE r.hour >= v_from AND r.hour < v_to
-      UNION ALL
-      SELECT r.hour, '', ${FIGURES}, r.histogram_keys, r.histogram_counts
-      FROM public.perf_monitor_rollup AS r
+  const range = (block: typeof spanBlock) => `v_from := ${block('p_from', 'floor')};
+    v_to := least(${block('p_to', 'ceil')}, ${block('p_watermark', 'floor')});`;
+  const hourly = `public.perf_monitor_rollup AS r
       WHERE r.hour >= v_from AND r.hour < v_to`;
-  const coarser = `SELECT ${spanBlock('t.hour', 'floor')} AS block, t.service, ${FIGURES}, t.histogram_keys, t.histogram_counts
-      FROM public.perf_monitor_rollup_timeline AS t
-      WHERE t.span_hours = v_finer AND t.hour >= v_from AND t.hour < v_to`;
+  const finerBlocks = `public.perf_monitor_rollup_block AS r
+      WHERE r.span_hours = v_finer AND r.hour >= v_from AND r.hour < v_to`;
   return `CREATE FUNCTION ${BLOCKS_SIGNATURE.replace(/\(.*/, '')}(p_from timestamptz, p_to timestamptz, p_watermark timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -147,25 +191,31 @@ SET work_mem = '${READ_WORK_MEM}'
 AS $perf_monitor$
 DECLARE
   v_span integer;
-  v_finer integer := 0;
+  v_finer integer := 1;
   v_from timestamptz;
   v_to timestamptz;
 BEGIN
   FOREACH v_span IN ARRAY ${spans(BLOCK_SPANS)} LOOP
-    ${range}
-    DELETE FROM public.perf_monitor_rollup_block AS b
-    WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
-    ${operationBlocks()}
-  END LOOP;
-  FOREACH v_span IN ARRAY ${spans(TIMELINE_SPANS)} LOOP
-    ${range.replace('CONTINUE WHEN v_from >= v_to;', 'IF v_from < v_to THEN')}
-      DELETE FROM public.perf_monitor_rollup_timeline AS t
-      WHERE t.span_hours = v_span AND t.hour >= v_from AND t.hour < v_to;
-      IF v_finer = 0 THEN
-        ${timelineRows(hourly)}
+    ${range((t, round) => spanBlock(t, round))}
+    IF v_from < v_to THEN
+      DELETE FROM public.perf_monitor_rollup_block AS b
+      WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;
+      IF v_finer = 1 THEN
+        ${operationBlocks(hourly)}
       ELSE
-        ${timelineRows(coarser)}
+        ${operationBlocks(finerBlocks)}
       END IF;
+    END IF;
+    v_finer := v_span;
+  END LOOP;
+  -- Spans in seconds from here on.
+  v_finer := ${RAW_TIMELINE_SPAN};
+  FOREACH v_span IN ARRAY ${spans(TIMELINE_SPANS.slice(1))} LOOP
+    ${range(timelineBlock)}
+    IF v_from < v_to THEN
+      DELETE FROM public.perf_monitor_rollup_timeline AS t
+      WHERE t.span_seconds = v_span AND t.hour >= v_from AND t.hour < v_to;
+      ${timelineRows()}
     END IF;
     v_finer := v_span;
   END LOOP;

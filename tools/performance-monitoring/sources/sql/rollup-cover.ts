@@ -5,7 +5,7 @@
 // that each lie in one bucket for the partial ones; the rest of the window is read raw. Every bound
 // is an expression of the parameters alone that PostgreSQL folds into a constant when planning,
 // so each range is an index range.
-import { BLOCK_SPANS, ROLLUP_THRESHOLD } from './rollup-spans.js';
+import { BLOCK_SPANS, HISTOGRAM_LAYOUT, RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD } from './rollup-spans.js';
 
 /** aggregate.sql's parameters, as it writes them; $7 is the read's own: the rollup's watermark. */
 export const START = 'CAST($1 AS timestamptz)';
@@ -142,9 +142,10 @@ export const usedCurrentStatsRows = (span: string) => used([CURRENT_COARSEST], s
 /** The operation rows of the current window's partial buckets: before and after the whole ones. */
 export const usedEdgeRows = (span: string) =>
   used([nested(CURRENT_HOURS.lo, WHOLE.lo, dividesBucket), nested(WHOLE.hi, CURRENT_HOURS.hi, dividesBucket)], span);
-/** The timeline rows of the whole buckets: one per (bucket, service) and per bucket overall. */
+/** The timeline rows of the whole buckets: one per (bucket, service) and per bucket overall;
+ *  `span` their span column, seconds. */
 export const usedTimelineRows = (span: string) =>
-  `${span} * 3600 = ${BUCKET_SECONDS} AND ${inRange('hour', WHOLE)}
+  `${span} = ${BUCKET_SECONDS} AND ${inRange('hour', WHOLE)}
     AND (CASE WHEN ${SERVICE} IS NULL THEN true ELSE service = ${SERVICE} END)`;
 
 /** A rollup row's window and timeline bucket, as aggregate.sql's ops derives them from created_at
@@ -154,6 +155,15 @@ export const ROW_BUCKET = `CASE WHEN hour >= ${CURRENT_LO}
       THEN CAST(floor(date_part('epoch', hour) / ${BUCKET_SECONDS}) AS bigint) * ${BUCKET_SECONDS}
     END`;
 
+/** Whether the rollups can give a timeline of `bucket`-second buckets (SQL on the read's parameters
+ *  or the RPC's arguments; rollup-coverage.ts says the same for the client): whole hours always
+ *  (each operation row lies in one bucket); 30 minutes only from the 30-minute timeline rows, so
+ *  at the T they count Apdex at and for all services or one (an hourly operation row, which a
+ *  partial bucket would merge, spans two 30-minute buckets; the read then has none to merge). */
+export const timelineFits = (bucket: string, threshold: string, service: string) =>
+  `(${bucket} % 3600 = 0 OR (${bucket} = ${RAW_TIMELINE_SPAN} AND ${threshold} = ${ROLLUP_THRESHOLD}
+    AND (${service} IS NULL OR strpos(${service}, chr(31)) = 0)))`;
+
 /** Whether rollups ending at `watermark` hold at least one complete hour of a window pair that
  *  starts at `previousStart` (both SQL expressions); else the raw read is as cheap, and exact. */
 export const rollupCovers = (watermark: string, previousStart: string) => `(${watermark} > ${ceilTo(previousStart, 1)})`;
@@ -162,12 +172,19 @@ export const rollupCovers = (watermark: string, previousStart: string) => `(${wa
  *  lack one (the blocks came later), and a role may lack SELECT on one. */
 export const READ_TABLES = ['perf_monitor_rollup', 'perf_monitor_rollup_block', 'perf_monitor_rollup_timeline'];
 
-/** The first read table that is missing ('missing') or not readable ('denied'), or null. CASE
- *  checks the privilege only on a table that exists (has_table_privilege fails on a missing one). */
+/** The state row's layout as text (NULL where the column is missing: an install before it), read
+ *  through to_jsonb so that a missing column is not an error; `row` the state table's alias. */
+export const layoutOf = (row: string) => `(to_jsonb(${row}) ->> 'histogram_layout')`;
+
+/** The first read table that is missing ('missing') or not readable ('denied'), or rows of another
+ *  layout than this version's ('layout 3': an older rollup.sql, whose rows this read cannot use), or
+ *  null. CASE checks the privilege only on a table that exists (has_table_privilege fails on a
+ *  missing one). */
 const UNREADABLE = `COALESCE(${READ_TABLES.map(
   (t) => `CASE WHEN to_regclass('public.${t}') IS NULL THEN 'missing ${t}'
     WHEN NOT has_table_privilege('public.${t}', 'SELECT') THEN 'denied ${t}' END`,
-).join(',\n  ')})`;
+).join(',\n  ')},
+  CASE WHEN ${layoutOf('s')} IS DISTINCT FROM '${HISTOGRAM_LAYOUT}' THEN 'layout ' || COALESCE(${layoutOf('s')}, '1') END)`;
 
 /** The probe before a read: the rollup's watermark, whether it covers the query ($1:
  *  p_previous_start), what keeps the read from the rollup tables (UNREADABLE), and whether the
@@ -176,4 +193,4 @@ const UNREADABLE = `COALESCE(${READ_TABLES.map(
 export const PROBE_SQL = `SELECT watermark, ${rollupCovers('watermark', 'CAST($1 AS timestamptz)')} AS covers,
   ${UNREADABLE} AS unreadable,
   watermark > ${floorTo('now()', 1)} AS ahead
-FROM public.perf_monitor_rollup_state`;
+FROM public.perf_monitor_rollup_state AS s`;

@@ -104,11 +104,11 @@ rollup_edge_histogram AS NOT MATERIALIZED (
 ),
 rollup_timeline AS NOT MATERIALIZED (
   SELECT CAST(floor(date_part('epoch', hour)) AS bigint) AS bucket, NULLIF(service, '') AS service, ${ROW_FIGURES}, satisfied, tolerating, p50, p95, p99
-  FROM ${TIMELINE_TABLE} WHERE ${usedTimelineRows('span_hours')}
+  FROM ${TIMELINE_TABLE} WHERE ${usedTimelineRows('span_seconds')}
   UNION ALL
   -- With --service the overall timeline is that service's.
   SELECT CAST(floor(date_part('epoch', hour)) AS bigint), CAST(NULL AS text), ${ROW_FIGURES}, satisfied, tolerating, p50, p95, p99
-  FROM ${TIMELINE_TABLE} WHERE ${usedTimelineRows('span_hours')} AND ${SERVICE} IS NOT NULL
+  FROM ${TIMELINE_TABLE} WHERE ${usedTimelineRows('span_seconds')} AND ${SERVICE} IS NOT NULL
 ),
 rollup_fingerprints AS NOT MATERIALIZED (
   ${union(

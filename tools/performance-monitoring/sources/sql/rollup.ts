@@ -7,11 +7,11 @@ import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { BLOCKS_SIGNATURE, blocksFunction } from './rollup-blocks.js';
+import { BLOCKS_SIGNATURE, blocksFunction, halfHourRows } from './rollup-blocks.js';
 
 export { BLOCKS_SIGNATURE } from './rollup-blocks.js';
 
-import { ROLLUP_THRESHOLD, TIMELINE_SPANS } from './rollup-spans.js';
+import { HISTOGRAM_LAYOUT, RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD, TIMELINE_SPANS } from './rollup-spans.js';
 import { READ_WORK_MEM } from './rpc.js';
 
 export const ROLLUP_FILE = toolFile('sql/rollup.sql');
@@ -23,13 +23,14 @@ export const REFRESH_LOCK_KEY = 7450213906413;
 const REUSED_CTES = ['logs', 'ops', 'failed_ops', 'fingerprinted'] as const;
 
 /** aggregate.sql's parameters as the refresh sets them, for one range of whole hours
- *  [v_from, v_to): every row is "current" and the timeline bucket is the hour. */
+ *  [v_from, v_to): every row is "current" and the timeline bucket is the finest timeline span
+ *  (30 minutes), which the refresh builds timeline rows of; the hours are made of those. */
 const PARAMETER_VALUES: Readonly<Record<string, string>> = {
   'CAST($1 AS timestamptz)': 'v_from',
   'CAST($2 AS timestamptz)': 'v_to',
   'CAST($3 AS timestamptz)': 'v_from',
   'CAST($4 AS text)': 'CAST(NULL AS text)',
-  'CAST($6 AS integer)': '3600',
+  'CAST($6 AS integer)': String(RAW_TIMELINE_SPAN),
 };
 
 /** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set. */
@@ -69,23 +70,20 @@ END
 $grants$;`;
 }
 
-/** The rows of the hours [v_from, v_to), as INSERT ... SELECT. */
+/** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
+ *  30-minute timeline rows. */
 function buildStatement(): string {
-  return `INSERT INTO public.perf_monitor_rollup (
-  hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
-  failure_histogram_keys, failure_histogram_counts, fingerprints
-)
-WITH ${reusedCtes()},
+  return `WITH ${reusedCtes()},
 -- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram): grouped by hour, operation and histogram bucket (NULL for rows without a valid
--- duration), each group's exact figures; the hour's figures are then the sums of its groups'.
+-- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
+-- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
+-- the 30-minute timeline rows the sums of their operations'.
 keyed AS (
   SELECT bucket, service, operation, failed, invalid, dur,
     CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
   FROM (SELECT bucket, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
 ),
-bucket_counts AS (
+bucket_counts AS MATERIALIZED (
   SELECT bucket, service, operation, bucket_key,
     count(*) AS n,
     count(*) FILTER (WHERE failed) AS n_failed,
@@ -102,6 +100,17 @@ bucket_counts AS (
   FROM keyed
   GROUP BY bucket, service, operation, bucket_key
 ),
+hour_counts AS (
+  SELECT bucket - bucket % 3600 AS bucket, service, operation, bucket_key,
+    sum(n) AS n, sum(n_failed) AS n_failed, sum(samples) AS samples, sum(sum_duration) AS sum_duration,
+    sum(sum_squares) AS sum_squares, min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+  FROM bucket_counts
+  GROUP BY 1, service, operation, bucket_key
+),
+half_hours AS (
+  ${halfHourRows()}
+),
 stats AS (
   SELECT bucket, service, operation,
     sum(n) AS operations, sum(n_failed) AS failures, sum(samples) AS samples,
@@ -112,7 +121,7 @@ stats AS (
     array_agg(n ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS counts,
     array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_keys,
     array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_counts
-  FROM bucket_counts
+  FROM hour_counts
   GROUP BY bucket, service, operation
 ),
 fingerprint_groups AS (
@@ -130,6 +139,11 @@ fingerprint_maps AS (
   FROM fingerprint_groups
   GROUP BY bucket, service, operation
 )
+INSERT INTO public.perf_monitor_rollup (
+  hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
+  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
+  failure_histogram_keys, failure_histogram_counts, fingerprints
+)
 SELECT to_timestamp(stats.bucket), stats.service, stats.operation, CAST(operations AS bigint), CAST(failures AS bigint), CAST(samples AS bigint),
   COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations, satisfied, tolerating,
   COALESCE(keys, '{}'), COALESCE(counts, '{}'), COALESCE(failed_keys, '{}'), COALESCE(failed_counts, '{}'),
@@ -141,9 +155,7 @@ LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 /** A timestamptz as UTC ISO text with milliseconds, as the CLI prints times. */
 const utcText = (t: string) => `to_char(${t} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The rollup's layout version: 3 adds the Apdex counts and the timeline rows; 2 was the 1-2-5
- *  ladder (1 was exact to 1,000 ms, then 3 digits). Rows of another layout are not read. */
-export const HISTOGRAM_LAYOUT = 3;
+export { HISTOGRAM_LAYOUT } from './rollup-spans.js';
 
 export function rollupSql(): string {
   return `-- GENERATED by \`npx tsx tools/performance-monitoring/sources/sql/build-rollup.ts\` from rollup-sql.ts
@@ -209,12 +221,12 @@ BEGIN
 END
 $columns$;
 
--- Timeline rows: per service (service '' for all services) and span of ${TIMELINE_SPANS.join(', ')} hours (every
+-- Timeline rows: per service (service '' for all services) and span of ${TIMELINE_SPANS.join(', ')} seconds (every
 -- timeline bucket width a report reads rollups for), the figures a report's timeline shows, made
 -- ready: exact counts and sums, Apdex at ${ROLLUP_THRESHOLD} ms, and p50/p95/p99 from the merged histogram
 -- (kept, for the next coarser span). A whole timeline bucket is one row (docs/rollups.md).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
-  span_hours               integer     NOT NULL,
+  span_seconds             integer     NOT NULL,
   hour                     timestamptz NOT NULL,
   service                  text        NOT NULL,
   operations               bigint      NOT NULL,
@@ -232,8 +244,18 @@ CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_timeline (
   p99                      double precision,
   histogram_keys           bigint[]    NOT NULL,
   histogram_counts         bigint[]    NOT NULL,
-  PRIMARY KEY (span_hours, hour, service)
+  PRIMARY KEY (span_seconds, hour, service)
 );
+-- An install of layout 3 (spans in hours, from 1 hour): the column renamed (grants and policies
+-- kept), its rows then dropped below, as every layout change drops them.
+DO $span$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute
+             WHERE attrelid = 'public.perf_monitor_rollup_timeline'::regclass AND attname = 'span_hours' AND NOT attisdropped) THEN
+    ALTER TABLE public.perf_monitor_rollup_timeline RENAME COLUMN span_hours TO span_seconds;
+  END IF;
+END
+$span$;
 
 -- One row: every hour before watermark is rolled up (NULL: nothing yet).
 CREATE TABLE IF NOT EXISTS public.perf_monitor_rollup_state (
@@ -307,7 +329,7 @@ BEGIN
       ${utcText('v_mark')}, ${utcText('v_limit')}, ${utcText(`to_timestamp(floor(extract(epoch FROM v_limit - p_lag) / 3600) * 3600)`)};
     DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_limit;
     DELETE FROM public.perf_monitor_rollup_block AS b WHERE b.hour + b.span_hours * interval '1 hour' > v_limit;
-    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_hours * interval '1 hour' > v_limit;
+    DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.hour + t.span_seconds * interval '1 second' > v_limit;
     v_mark := v_limit;
     UPDATE public.perf_monitor_rollup_state AS s SET watermark = v_limit, updated_at = now();
   END IF;
@@ -328,6 +350,7 @@ BEGIN
   END IF;
 
   DELETE FROM public.perf_monitor_rollup AS r WHERE r.hour >= v_from AND r.hour < v_to;
+  DELETE FROM public.perf_monitor_rollup_timeline AS t WHERE t.span_seconds = ${RAW_TIMELINE_SPAN} AND t.hour >= v_from AND t.hour < v_to;
 ${buildStatement()}
 
   PERFORM public.perf_monitor_rollup_blocks(v_from, v_to, greatest(v_mark, v_to));

@@ -6,8 +6,9 @@ import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { RPC_PARAMETERS, rollupRowSql } from './aggregate-contract.js';
 import { substitute } from './ctes.js';
-import { READ_TABLES, ROLLUP_END, rollupCovers } from './rollup-cover.js';
+import { layoutOf, READ_TABLES, ROLLUP_END, rollupCovers, timelineFits } from './rollup-cover.js';
 import { rollupReadSql } from './rollup-read.js';
+import { HISTOGRAM_LAYOUT } from './rollup-spans.js';
 import { asJson, bodyOf, dropOtherVersions, executeGrants, STATE_TABLE } from './rpc-install.js';
 import { sloRpcSql } from './rpc-slo.js';
 
@@ -74,15 +75,18 @@ DECLARE
   v_installed boolean := false;
   ${WATERMARK} timestamptz;
 BEGIN
-  -- The rollups answer when not told to be exact, when the timeline's buckets are whole hours and
+  -- The rollups answer when not told to be exact, when the rollups can give the timeline (whole hours, or 30 minutes
+  -- at T = 2000 for all services or one: rollup-cover.ts's timelineFits) and
   -- when their watermark covers some of the window. The rollup tables are named in static SQL:
   -- plpgsql resolves them only when a statement runs, so without rollup.sql none of it does.
-  IF NOT p_exact AND p_bucket_seconds % 3600 = 0 AND to_regclass('${STATE_TABLE}') IS NOT NULL
+  IF NOT p_exact AND ${timelineFits('p_bucket_seconds', 'p_threshold', 'p_service')} AND to_regclass('${STATE_TABLE}') IS NOT NULL
      AND has_table_privilege('${STATE_TABLE}', 'SELECT') THEN
     v_installed := true;
     SELECT watermark INTO ${WATERMARK} FROM ${STATE_TABLE};
-    -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then).
+    -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then),
+    -- and rows of this version's layout (an older rollup.sql's rows: raw rows until it is run again).
     IF ${rollupCovers(WATERMARK, 'p_previous_start')}
+       AND (SELECT ${layoutOf('s')} FROM ${STATE_TABLE} AS s) = '${HISTOGRAM_LAYOUT}'
        AND ${READ_TABLES.map((t) => `to_regclass('public.${t}') IS NOT NULL`).join(' AND ')}
        AND ${READ_TABLES.map((t) => `has_table_privilege('public.${t}', 'SELECT')`).join(' AND ')} THEN
       ${asJson(rollupRead, 'summary')}

@@ -191,7 +191,7 @@ export class SupabaseSource implements Source {
       // Rollups installed and covering some of the windows (and no --exact): their rows, and raw
       // rows only where they hold none (the edges, the hours after the watermark).
       const state =
-        this.settings.rollups && rollupsMayAnswer(query, this.settings.table)
+        this.settings.rollups && rollupsMayAnswer(query, this.settings.table, 'operation rows')
           ? await this.call(() => readRollupState(client)).catch(failed)
           : null;
       const watermark = state?.watermark ?? null;
