@@ -178,7 +178,7 @@ describe('the SLO read from the coarsest timeline rows, over a period on no day 
       await sql.unsafe('UPDATE perf_monitor_rollup SET operations = operations + 1000000, failures = failures + 1000000');
       await sql.unsafe('UPDATE perf_monitor_rollup_block SET operations = operations + 1000000, failures = failures + 1000000');
       await sql.unsafe(`UPDATE perf_monitor_rollup_timeline SET operations = operations + 1000000, failures = failures + 1000000
-        WHERE service = '' OR (span_hours, hour) NOT IN (${listed})`);
+        WHERE service = '' OR (span_seconds / 3600, hour) NOT IN (${listed})`);
     });
     expect(await slos(viaPostgres())).toEqual(exact);
     expect(await slos(viaRpc())).toEqual(exact);
@@ -187,7 +187,7 @@ describe('the SLO read from the coarsest timeline rows, over a period on no day 
     await withSql(url, (sql) =>
       sql.unsafe(
         `UPDATE perf_monitor_rollup_timeline SET operations = operations + 1000, failures = failures + 1000
-         WHERE span_hours = 168 AND hour = to_timestamp(${(week?.hour ?? 0) / 1000}) AND service = 'api'`,
+         WHERE span_seconds = 168 * 3600 AND hour = to_timestamp(${(week?.hour ?? 0) / 1000}) AND service = 'api'`,
       ),
     );
     const moved = await slos(viaPostgres());

@@ -199,7 +199,9 @@ export function sloRollupSql(table: string, ref: SloRef = positional): string {
     SLO_COUNT_NAMES.map((count) => `sum(${count}) FILTER (WHERE hour >= ${ref(hourOf(w))}) AS ${column(w, count)}`),
   );
   const hours = `CAST(extract(epoch FROM ${rolledEnd} - ${ref('scan_hour')}) / 3600 AS bigint)`;
-  const cover = pieces(nested('s.lo', 's.hi', () => 'true', TIMELINE_SPANS.slice(1)));
+  // nested() counts in hours from the hourly level up; the timeline's spans are seconds.
+  const hourSpans = TIMELINE_SPANS.filter((seconds) => seconds > 3600).map((seconds) => seconds / 3600);
+  const cover = pieces(nested('s.lo', 's.hi', () => 'true', hourSpans));
   return `WITH ${reusedCtes(table, ref)},
 ${thresholdsCte(ref)},
 raw_ops AS NOT MATERIALIZED (
@@ -222,7 +224,7 @@ rolled AS (
     CASE WHEN th.t IS NULL OR r.max_duration IS NULL OR r.max_duration <= th.t OR ${thresholdKey} = th.t THEN 0
       ELSE ${histogramSum(`h.k = ${thresholdKey}`)} END AS uncertain
   FROM cover AS c
-  JOIN public.perf_monitor_rollup_timeline AS r ON r.span_hours = c.span AND r.hour >= c.lo AND r.hour < c.hi
+  JOIN public.perf_monitor_rollup_timeline AS r ON r.span_seconds = c.span * 3600 AND r.hour >= c.lo AND r.hour < c.hi
   CROSS JOIN thresholds AS th
   -- Per service (the overall rows, service '', would count every event twice): the overall
   -- figures are the services' sum, below.
