@@ -1009,37 +1009,50 @@ rolled AS (
 ),
 parts AS (
   SELECT service, t,
-    count(*) FILTER (WHERE created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period)) AS wperiod_slow,
+    sum(operations) FILTER (WHERE (windows & 1) <> 0) AS wperiod_operations,
+    sum(failures) FILTER (WHERE (windows & 1) <> 0) AS wperiod_failures,
+    sum(samples) FILTER (WHERE (windows & 1) <> 0) AS wperiod_samples,
+    sum(slow) FILTER (WHERE (windows & 1) <> 0) AS wperiod_slow,
     CAST(0 AS bigint) AS wperiod_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m)) AS w5m_slow,
+    sum(operations) FILTER (WHERE (windows & 2) <> 0) AS w5m_operations,
+    sum(failures) FILTER (WHERE (windows & 2) <> 0) AS w5m_failures,
+    sum(samples) FILTER (WHERE (windows & 2) <> 0) AS w5m_samples,
+    sum(slow) FILTER (WHERE (windows & 2) <> 0) AS w5m_slow,
     CAST(0 AS bigint) AS w5m_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m)) AS w30m_slow,
+    sum(operations) FILTER (WHERE (windows & 4) <> 0) AS w30m_operations,
+    sum(failures) FILTER (WHERE (windows & 4) <> 0) AS w30m_failures,
+    sum(samples) FILTER (WHERE (windows & 4) <> 0) AS w30m_samples,
+    sum(slow) FILTER (WHERE (windows & 4) <> 0) AS w30m_slow,
     CAST(0 AS bigint) AS w30m_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h)) AS w1h_slow,
+    sum(operations) FILTER (WHERE (windows & 8) <> 0) AS w1h_operations,
+    sum(failures) FILTER (WHERE (windows & 8) <> 0) AS w1h_failures,
+    sum(samples) FILTER (WHERE (windows & 8) <> 0) AS w1h_samples,
+    sum(slow) FILTER (WHERE (windows & 8) <> 0) AS w1h_slow,
     CAST(0 AS bigint) AS w1h_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h)) AS w6h_slow,
+    sum(operations) FILTER (WHERE (windows & 16) <> 0) AS w6h_operations,
+    sum(failures) FILTER (WHERE (windows & 16) <> 0) AS w6h_failures,
+    sum(samples) FILTER (WHERE (windows & 16) <> 0) AS w6h_samples,
+    sum(slow) FILTER (WHERE (windows & 16) <> 0) AS w6h_slow,
     CAST(0 AS bigint) AS w6h_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d)) AS w3d_slow,
+    sum(operations) FILTER (WHERE (windows & 32) <> 0) AS w3d_operations,
+    sum(failures) FILTER (WHERE (windows & 32) <> 0) AS w3d_failures,
+    sum(samples) FILTER (WHERE (windows & 32) <> 0) AS w3d_samples,
+    sum(slow) FILTER (WHERE (windows & 32) <> 0) AS w3d_slow,
     CAST(0 AS bigint) AS w3d_uncertain
-  FROM raw_ops CROSS JOIN thresholds
+  FROM (
+    SELECT service, t, windows, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+      count(dur) AS samples, count(*) FILTER (WHERE dur > t) AS slow
+    FROM (
+      SELECT service, failed, dur, CASE WHEN created_at >= v_start_period AND (created_at >= v_rolled_end OR created_at < v_hour_period) THEN 1 ELSE 0 END
+      + CASE WHEN created_at >= v_start_5m AND (created_at >= v_rolled_end OR created_at < v_hour_5m) THEN 2 ELSE 0 END
+      + CASE WHEN created_at >= v_start_30m AND (created_at >= v_rolled_end OR created_at < v_hour_30m) THEN 4 ELSE 0 END
+      + CASE WHEN created_at >= v_start_1h AND (created_at >= v_rolled_end OR created_at < v_hour_1h) THEN 8 ELSE 0 END
+      + CASE WHEN created_at >= v_start_6h AND (created_at >= v_rolled_end OR created_at < v_hour_6h) THEN 16 ELSE 0 END
+      + CASE WHEN created_at >= v_start_3d AND (created_at >= v_rolled_end OR created_at < v_hour_3d) THEN 32 ELSE 0 END AS windows
+      FROM raw_ops
+    ) AS placed CROSS JOIN thresholds
+    GROUP BY service, t, windows
+  ) AS sets
   GROUP BY service, t
   UNION ALL
   SELECT service, t,
@@ -1148,37 +1161,50 @@ thresholds AS (
 ),
 parts AS (
   SELECT service, t,
-    count(*) FILTER (WHERE created_at >= v_start_period) AS wperiod_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_period) AS wperiod_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_period) AS wperiod_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_period) AS wperiod_slow,
+    sum(operations) FILTER (WHERE (windows & 1) <> 0) AS wperiod_operations,
+    sum(failures) FILTER (WHERE (windows & 1) <> 0) AS wperiod_failures,
+    sum(samples) FILTER (WHERE (windows & 1) <> 0) AS wperiod_samples,
+    sum(slow) FILTER (WHERE (windows & 1) <> 0) AS wperiod_slow,
     CAST(0 AS bigint) AS wperiod_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_5m) AS w5m_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_5m) AS w5m_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_5m) AS w5m_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_5m) AS w5m_slow,
+    sum(operations) FILTER (WHERE (windows & 2) <> 0) AS w5m_operations,
+    sum(failures) FILTER (WHERE (windows & 2) <> 0) AS w5m_failures,
+    sum(samples) FILTER (WHERE (windows & 2) <> 0) AS w5m_samples,
+    sum(slow) FILTER (WHERE (windows & 2) <> 0) AS w5m_slow,
     CAST(0 AS bigint) AS w5m_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_30m) AS w30m_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_30m) AS w30m_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_30m) AS w30m_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_30m) AS w30m_slow,
+    sum(operations) FILTER (WHERE (windows & 4) <> 0) AS w30m_operations,
+    sum(failures) FILTER (WHERE (windows & 4) <> 0) AS w30m_failures,
+    sum(samples) FILTER (WHERE (windows & 4) <> 0) AS w30m_samples,
+    sum(slow) FILTER (WHERE (windows & 4) <> 0) AS w30m_slow,
     CAST(0 AS bigint) AS w30m_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_1h) AS w1h_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_1h) AS w1h_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_1h) AS w1h_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_1h) AS w1h_slow,
+    sum(operations) FILTER (WHERE (windows & 8) <> 0) AS w1h_operations,
+    sum(failures) FILTER (WHERE (windows & 8) <> 0) AS w1h_failures,
+    sum(samples) FILTER (WHERE (windows & 8) <> 0) AS w1h_samples,
+    sum(slow) FILTER (WHERE (windows & 8) <> 0) AS w1h_slow,
     CAST(0 AS bigint) AS w1h_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_6h) AS w6h_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_6h) AS w6h_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_6h) AS w6h_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_6h) AS w6h_slow,
+    sum(operations) FILTER (WHERE (windows & 16) <> 0) AS w6h_operations,
+    sum(failures) FILTER (WHERE (windows & 16) <> 0) AS w6h_failures,
+    sum(samples) FILTER (WHERE (windows & 16) <> 0) AS w6h_samples,
+    sum(slow) FILTER (WHERE (windows & 16) <> 0) AS w6h_slow,
     CAST(0 AS bigint) AS w6h_uncertain,
-    count(*) FILTER (WHERE created_at >= v_start_3d) AS w3d_operations,
-    count(*) FILTER (WHERE failed AND created_at >= v_start_3d) AS w3d_failures,
-    count(dur) FILTER (WHERE created_at >= v_start_3d) AS w3d_samples,
-    count(*) FILTER (WHERE dur > t AND created_at >= v_start_3d) AS w3d_slow,
+    sum(operations) FILTER (WHERE (windows & 32) <> 0) AS w3d_operations,
+    sum(failures) FILTER (WHERE (windows & 32) <> 0) AS w3d_failures,
+    sum(samples) FILTER (WHERE (windows & 32) <> 0) AS w3d_samples,
+    sum(slow) FILTER (WHERE (windows & 32) <> 0) AS w3d_slow,
     CAST(0 AS bigint) AS w3d_uncertain
-  FROM ops CROSS JOIN thresholds
+  FROM (
+    SELECT service, t, windows, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+      count(dur) AS samples, count(*) FILTER (WHERE dur > t) AS slow
+    FROM (
+      SELECT service, failed, dur, CASE WHEN created_at >= v_start_period THEN 1 ELSE 0 END
+      + CASE WHEN created_at >= v_start_5m THEN 2 ELSE 0 END
+      + CASE WHEN created_at >= v_start_30m THEN 4 ELSE 0 END
+      + CASE WHEN created_at >= v_start_1h THEN 8 ELSE 0 END
+      + CASE WHEN created_at >= v_start_6h THEN 16 ELSE 0 END
+      + CASE WHEN created_at >= v_start_3d THEN 32 ELSE 0 END AS windows
+      FROM ops
+    ) AS placed CROSS JOIN thresholds
+    GROUP BY service, t, windows
+  ) AS sets
   GROUP BY service, t
 )
 SELECT

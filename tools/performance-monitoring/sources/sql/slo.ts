@@ -113,19 +113,32 @@ const thresholdsCte = (ref: SloRef) => `thresholds AS (
   SELECT CAST(x AS integer) FROM (SELECT unnest(string_to_array(${ref('thresholds')}, ',')) AS x) AS listed WHERE x <> ''
 )`;
 
-/** The raw rows' counts per (service, threshold); `inWindow(w)` says which rows count in window w. */
+/** The raw rows' counts per (service, threshold); `inWindow(w)` says which rows count in window w.
+ *  The rows are first counted per set of windows they fall in (a bit per window: a handful of
+ *  sets), then each window sums its sets: per row, one membership and four counts instead of four
+ *  filtered counts per window (0.33 of the 0.45 s this read added at 1M rows a day, bench/README.md). */
 function rawPart(source: string, inWindow: (w: SloWindow) => string): string {
-  const counts = SLO_WINDOWS.flatMap((w) => {
-    const at = inWindow(w);
+  const membership = SLO_WINDOWS.map((w, i) => `CASE WHEN ${inWindow(w)} THEN ${2 ** i} ELSE 0 END`).join('\n      + ');
+  const counts = SLO_WINDOWS.flatMap((w, i) => {
+    const at = `(windows & ${2 ** i}) <> 0`;
     return [
-      `count(*) FILTER (WHERE ${at}) AS ${column(w, 'operations')}`,
-      `count(*) FILTER (WHERE failed AND ${at}) AS ${column(w, 'failures')}`,
-      `count(dur) FILTER (WHERE ${at}) AS ${column(w, 'samples')}`,
-      `count(*) FILTER (WHERE dur > t AND ${at}) AS ${column(w, 'slow')}`,
+      ...(['operations', 'failures', 'samples', 'slow'] as const).map(
+        (count) => `sum(${count}) FILTER (WHERE ${at}) AS ${column(w, count)}`,
+      ),
       `CAST(0 AS bigint) AS ${column(w, 'uncertain')}`,
     ];
   });
-  return `SELECT service, t,\n    ${counts.join(',\n    ')}\n  FROM ${source} CROSS JOIN thresholds\n  GROUP BY service, t`;
+  return `SELECT service, t,\n    ${counts.join(',\n    ')}
+  FROM (
+    SELECT service, t, windows, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+      count(dur) AS samples, count(*) FILTER (WHERE dur > t) AS slow
+    FROM (
+      SELECT service, failed, dur, ${membership} AS windows
+      FROM ${source}
+    ) AS placed CROSS JOIN thresholds
+    GROUP BY service, t, windows
+  ) AS sets
+  GROUP BY service, t`;
 }
 
 /** The parts summed per service and overall (GROUPING SETS), with the rolled-up hours. */
