@@ -88,10 +88,11 @@ window_ops AS NOT MATERIALIZED (
     AND (CAST($4 AS text) IS NULL OR source = ANY(string_to_array(CAST($4 AS text), chr(31))))
 ),
 ops AS NOT MATERIALIZED (
-  SELECT * FROM window_ops
-  WHERE (created_at < to_timestamp(ceil(extract(epoch FROM CAST($3 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)
-      OR (created_at >= greatest(to_timestamp(ceil(extract(epoch FROM CAST($3 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), v_watermark)) AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
-      OR created_at >= greatest(to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), v_watermark)))
+  SELECT * FROM window_ops WHERE created_at >= CAST($3 AS timestamptz) AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($3 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)
+  UNION ALL
+  SELECT * FROM window_ops WHERE created_at >= greatest(to_timestamp(ceil(extract(epoch FROM CAST($3 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), v_watermark)) AND created_at < to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600)
+  UNION ALL
+  SELECT * FROM window_ops WHERE created_at >= greatest(to_timestamp(ceil(extract(epoch FROM CAST($1 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), least(to_timestamp(floor(extract(epoch FROM CAST($2 AS timestamptz) - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600), v_watermark)) AND created_at < CAST($2 AS timestamptz)
 ),
 failed_ops AS (
   SELECT service, operation, created_at, COALESCE(message, '(no message)') AS message

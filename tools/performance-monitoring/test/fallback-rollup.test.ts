@@ -14,7 +14,7 @@ import { type PostgrestServer, type RequestLogEntry, startPostgrestServer } from
 import { bucketSeconds } from '../sources/buckets.js';
 import { openDuckDb } from '../sources/duckdb.js';
 import { aggregationParams } from '../sources/sql/aggregate.js';
-import { RAW_ROWS, usedRows } from '../sources/sql/rollup-cover.js';
+import { RAW_RANGES, usedRows } from '../sources/sql/rollup-cover.js';
 import { BLOCK_SPANS } from '../sources/sql/rollup-spans.js';
 import { fallbackPlan } from '../sources/supabase/rollup-plan.js';
 import type { AggregateQuery } from '../sources/types.js';
@@ -402,7 +402,7 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
         const everyParameter = 'AND CAST($4 AS text) IS NULL AND CAST($5 AS integer) > 0 AND CAST($6 AS integer) > 0';
         const sqlRaw = await c.runAndReadAll(
           `SELECT CAST(epoch_ms(created_at) AS DOUBLE) AS t FROM (VALUES ${values}) AS v(created_at)
-           WHERE created_at >= CAST($3 AS timestamptz) AND created_at < CAST($2 AS timestamptz) AND ${RAW_ROWS} ${everyParameter} ORDER BY 1`,
+           WHERE created_at >= CAST($3 AS timestamptz) AND created_at < CAST($2 AS timestamptz) AND (${RAW_RANGES.map((range) => `(${range})`).join(' OR ')}) ${everyParameter} ORDER BY 1`,
           params,
         );
         const inPlan = list.filter((t) => plan.raw.some(([from, to]) => t >= from.getTime() && t < to.getTime()));

@@ -23,7 +23,7 @@ import { aggregationSql } from './aggregate.js';
 import { rollupRowSql } from './aggregate-contract.js';
 import { cte, splitCtes } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { RAW_ROWS, ROLLED_UP_HOURS, ROLLUP_END, THRESHOLD } from './rollup-cover.js';
+import { RAW_RANGES, ROLLED_UP_HOURS, ROLLUP_END, THRESHOLD } from './rollup-cover.js';
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
 import { type Engine, relationsSql, scalarApdexOf } from './rollup-relations.js';
 
@@ -236,8 +236,7 @@ export function rollupReadSql(engine: Engine, table?: string): string {
   const parts = splitCtes(aggregationSql(table));
   const windowOps = cte(parts, 'ops', READER).replace(/^ops AS /, 'window_ops AS ');
   const ops = `ops AS NOT MATERIALIZED (
-  SELECT * FROM window_ops
-  WHERE ${RAW_ROWS}
+  ${RAW_RANGES.map((range) => `SELECT * FROM window_ops WHERE ${range}`).join('\n  UNION ALL\n  ')}
 )`;
   const reused = (name: string) => cte(parts, name, READER);
   const ctes = [
