@@ -126,9 +126,9 @@ export class PostgresSource implements Source {
    *  `rollup` is what the probe saw, for the coverage notice. */
   private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
     const params = aggregationParams(query);
-    const probe = this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows') ? await probeRollups(sql, query, this.notice) : null;
-    if (this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows'))
-      this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
+    const mayAnswer = this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows');
+    const probe = mayAnswer ? await probeRollups(sql, query, this.notice) : null;
+    if (mayAnswer) this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
     if (probe?.covers) {
       return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
     }

@@ -46,6 +46,8 @@ DECLARE
   -- rollup.sql is installed (and readable): the answer carries its 'rollup' row.
   v_installed boolean := false;
   v_watermark timestamptz;
+  -- The installed rows' layout (rollup-cover.ts's layoutOf: NULL before the column existed).
+  v_layout text;
 BEGIN
   -- The rollups answer when not told to be exact, when the rollups can give the timeline (whole hours, or 30 minutes
   -- at T = 2000 for all services or one: rollup-cover.ts's timelineFits) and
@@ -55,11 +57,11 @@ BEGIN
     AND (p_service IS NULL OR strpos(p_service, chr(31)) = 0))) AND to_regclass('public.perf_monitor_rollup_state') IS NOT NULL
      AND has_table_privilege('public.perf_monitor_rollup_state', 'SELECT') THEN
     v_installed := true;
-    SELECT watermark INTO v_watermark FROM public.perf_monitor_rollup_state;
+    SELECT watermark, (to_jsonb(s) ->> 'histogram_layout') INTO v_watermark, v_layout FROM public.perf_monitor_rollup_state AS s;
     -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then),
     -- and rows of this version's layout (an older rollup.sql's rows: raw rows until it is run again).
     IF (v_watermark > to_timestamp(ceil(extract(epoch FROM p_previous_start - CAST('1970-01-01 00:00:00+00' AS timestamptz)) / 3600) * 3600))
-       AND (SELECT (to_jsonb(s) ->> 'histogram_layout') FROM public.perf_monitor_rollup_state AS s) = '4'
+       AND v_layout = '4'
        AND to_regclass('public.perf_monitor_rollup') IS NOT NULL AND to_regclass('public.perf_monitor_rollup_block') IS NOT NULL AND to_regclass('public.perf_monitor_rollup_timeline') IS NOT NULL
        AND has_table_privilege('public.perf_monitor_rollup', 'SELECT') AND has_table_privilege('public.perf_monitor_rollup_block', 'SELECT') AND has_table_privilege('public.perf_monitor_rollup_timeline', 'SELECT') THEN
       RETURN (SELECT coalesce(json_agg(summary), '[]'::json) FROM (

@@ -112,7 +112,7 @@ export class TailingFileSource implements Source {
     await db.connection.run(`CREATE TEMP TABLE ${fresh} AS SELECT * FROM ${file.table}`);
     await db.connection.run(`DROP TABLE ${file.table}`);
     await db.connection.run(`ALTER TABLE ${fresh} RENAME TO ${file.table}`);
-    file.rows = await rowCount(db, file.table);
+    // file.rows is unchanged: the copy holds exactly the kept rows.
     file.deleted = 0;
     this.compactions++;
   }

@@ -196,7 +196,7 @@ DECLARE
   v_to timestamptz;
 BEGIN
   FOREACH v_span IN ARRAY ${spans(BLOCK_SPANS)} LOOP
-    ${range((t, round) => spanBlock(t, round))}
+    ${range(spanBlock)}
     IF v_from < v_to THEN
       DELETE FROM public.perf_monitor_rollup_block AS b
       WHERE b.span_hours = v_span AND b.hour >= v_from AND b.hour < v_to;

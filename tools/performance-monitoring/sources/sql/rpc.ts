@@ -74,6 +74,8 @@ DECLARE
   -- rollup.sql is installed (and readable): the answer carries its 'rollup' row.
   v_installed boolean := false;
   ${WATERMARK} timestamptz;
+  -- The installed rows' layout (rollup-cover.ts's layoutOf: NULL before the column existed).
+  v_layout text;
 BEGIN
   -- The rollups answer when not told to be exact, when the rollups can give the timeline (whole hours, or 30 minutes
   -- at T = 2000 for all services or one: rollup-cover.ts's timelineFits) and
@@ -82,11 +84,11 @@ BEGIN
   IF NOT p_exact AND ${timelineFits('p_bucket_seconds', 'p_threshold', 'p_service')} AND to_regclass('${STATE_TABLE}') IS NOT NULL
      AND has_table_privilege('${STATE_TABLE}', 'SELECT') THEN
     v_installed := true;
-    SELECT watermark INTO ${WATERMARK} FROM ${STATE_TABLE};
+    SELECT watermark, ${layoutOf('s')} INTO ${WATERMARK}, v_layout FROM ${STATE_TABLE} AS s;
     -- Every table the read names, readable (an older rollup.sql lacks the newer ones: raw rows then),
     -- and rows of this version's layout (an older rollup.sql's rows: raw rows until it is run again).
     IF ${rollupCovers(WATERMARK, 'p_previous_start')}
-       AND (SELECT ${layoutOf('s')} FROM ${STATE_TABLE} AS s) = '${HISTOGRAM_LAYOUT}'
+       AND v_layout = '${HISTOGRAM_LAYOUT}'
        AND ${READ_TABLES.map((t) => `to_regclass('public.${t}') IS NOT NULL`).join(' AND ')}
        AND ${READ_TABLES.map((t) => `has_table_privilege('public.${t}', 'SELECT')`).join(' AND ')} THEN
       ${asJson(rollupRead, 'summary')}
