@@ -75,38 +75,44 @@ $grants$;`;
 function buildStatement(): string {
   return `WITH ${reusedCtes()},
 -- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
--- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
--- the 30-minute timeline rows the sums of their operations'.
+-- histogram), an hour at a time (LATERAL: each hour's rows are one range of the created_at index,
+-- grouped in memory, instead of a sort of the whole range's rows that spills to disk), grouped two
+-- ways at once (grouping sets): by operation and histogram bucket (NULL for rows without a valid
+-- duration), the hourly operation rows' figures; and by half hour, service and bucket, the 30-minute
+-- timeline rows'. The hours come straight from the raw rows, not summed from their halves
+-- (docs/rollups.md, "Timeline rows").
 keyed AS (
-  SELECT bucket, service, operation, failed, invalid, dur,
+  SELECT bucket - bucket % 3600 AS hour, bucket AS half, service, operation, failed, invalid, dur, created_at,
     CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
+  FROM (SELECT bucket, service, operation, failed, invalid, dur, created_at, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
 ),
 bucket_counts AS MATERIALIZED (
-  SELECT bucket, service, operation, bucket_key,
-    count(*) AS n,
-    count(*) FILTER (WHERE failed) AS n_failed,
-    count(dur) AS samples,
-    sum(dur) AS sum_duration,
-    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
-    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
-    min(dur) AS min_duration,
-    max(dur) AS max_duration,
-    count(*) FILTER (WHERE invalid) AS invalid_durations,
-    -- Apdex at the default T, on the exact durations (docs/rollups.md).
-    count(*) FILTER (WHERE NOT failed AND dur <= ${ROLLUP_THRESHOLD}) AS satisfied,
-    count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
-  FROM keyed
-  GROUP BY bucket, service, operation, bucket_key
+  SELECT g.*
+  FROM generate_series(v_from, v_to - interval '1 hour', interval '1 hour') AS h(start),
+  LATERAL (
+    SELECT GROUPING(hour, operation) = 0 AS hourly, hour, half, service, operation, bucket_key,
+      count(*) AS n,
+      count(*) FILTER (WHERE failed) AS n_failed,
+      count(dur) AS samples,
+      sum(dur) AS sum_duration,
+      -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
+      sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
+      min(dur) AS min_duration,
+      max(dur) AS max_duration,
+      count(*) FILTER (WHERE invalid) AS invalid_durations,
+      -- Apdex at the default T, on the exact durations (docs/rollups.md).
+      count(*) FILTER (WHERE NOT failed AND dur <= ${ROLLUP_THRESHOLD}) AS satisfied,
+      count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
+    FROM keyed
+    WHERE keyed.created_at >= h.start AND keyed.created_at < h.start + interval '1 hour'
+    GROUP BY GROUPING SETS ((hour, service, operation, bucket_key), (half, service, bucket_key))
+  ) AS g
 ),
 hour_counts AS (
-  SELECT bucket - bucket % 3600 AS bucket, service, operation, bucket_key,
-    sum(n) AS n, sum(n_failed) AS n_failed, sum(samples) AS samples, sum(sum_duration) AS sum_duration,
-    sum(sum_squares) AS sum_squares, min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+  SELECT hour AS bucket, service, operation, bucket_key, n, n_failed, samples, sum_duration, sum_squares,
+    min_duration, max_duration, invalid_durations, satisfied, tolerating
   FROM bucket_counts
-  GROUP BY 1, service, operation, bucket_key
+  WHERE hourly
 ),
 half_hours AS (
   ${halfHourRows()}
