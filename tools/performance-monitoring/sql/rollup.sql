@@ -438,17 +438,18 @@ fingerprinted AS (
 -- ways at once (grouping sets): by operation and histogram bucket (NULL for rows without a valid
 -- duration), the hourly operation rows' figures; and by half hour, service and bucket, the 30-minute
 -- timeline rows'. The hours come straight from the raw rows, not summed from their halves
--- (docs/rollups.md, "Timeline rows").
-keyed AS (
-  SELECT bucket - bucket % 3600 AS hour, bucket AS half, service, operation, failed, invalid, dur, created_at,
-    CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, invalid, dur, created_at, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops) AS d
-),
+-- (docs/rollups.md, "Timeline rows"). The half hour is a comparison with the hour's start, not
+-- ops' bucket (the same value, floor(epoch / 1800) * 1800, in numeric arithmetic: 0.5 s a million
+-- rows, and the flattened query evaluated it three times a row); OFFSET 0 keeps each row's
+-- columns computed once (flattened, the duration's CASE was re-evaluated in every step of the width's).
 bucket_counts AS MATERIALIZED (
   SELECT g.*
   FROM generate_series(v_from, v_to - interval '1 hour', interval '1 hour') AS h(start),
   LATERAL (
-    SELECT GROUPING(hour, operation) = 0 AS hourly, hour, half, service, operation, bucket_key,
+    SELECT GROUPING(operation) = 0 AS hourly,
+      CAST(extract(epoch FROM h.start) AS bigint) AS hour,
+      CAST(extract(epoch FROM h.start) AS bigint) + second_half AS half,
+      service, operation, bucket_key,
       count(*) AS n,
       count(*) FILTER (WHERE failed) AS n_failed,
       count(dur) AS samples,
@@ -461,9 +462,21 @@ bucket_counts AS MATERIALIZED (
       -- Apdex at the default T, on the exact durations (docs/rollups.md).
       count(*) FILTER (WHERE NOT failed AND dur <= 2000) AS satisfied,
       count(*) FILTER (WHERE NOT failed AND dur > 2000 AND dur <= 8000) AS tolerating
-    FROM keyed
-    WHERE keyed.created_at >= h.start AND keyed.created_at < h.start + interval '1 hour'
-    GROUP BY GROUPING SETS ((hour, service, operation, bucket_key), (half, service, bucket_key))
+    FROM (
+      SELECT second_half, service, operation, failed, invalid, dur,
+        CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
+      FROM (
+        SELECT second_half, service, operation, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w
+        FROM (
+          SELECT CASE WHEN ops.created_at >= h.start + interval '30 minutes' THEN 1800 ELSE 0 END AS second_half,
+            ops.service, ops.operation, ops.failed, ops.invalid, ops.dur
+          FROM ops
+          WHERE ops.created_at >= h.start AND ops.created_at < h.start + interval '1 hour'
+          OFFSET 0
+        ) AS r
+      ) AS d
+    ) AS keyed
+    GROUP BY GROUPING SETS ((service, operation, bucket_key), (second_half, service, bucket_key))
   ) AS g
 ),
 hour_counts AS (
