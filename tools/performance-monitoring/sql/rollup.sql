@@ -452,16 +452,20 @@ bucket_counts AS MATERIALIZED (
       service, operation, bucket_key,
       count(*) AS n,
       count(*) FILTER (WHERE failed) AS n_failed,
-      count(dur) AS samples,
+      -- A group's rows share a bucket: its samples are all of them or (no valid duration) none.
+      CASE WHEN bucket_key IS NULL THEN 0 ELSE count(*) END AS samples,
       sum(dur) AS sum_duration,
       -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
       sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
       min(dur) AS min_duration,
       max(dur) AS max_duration,
       count(*) FILTER (WHERE invalid) AS invalid_durations,
-      -- Apdex at the default T, on the exact durations (docs/rollups.md).
-      count(*) FILTER (WHERE NOT failed AND dur <= 2000) AS satisfied,
-      count(*) FILTER (WHERE NOT failed AND dur > 2000 AND dur <= 8000) AS tolerating
+      -- Apdex at the default T, on the exact durations (docs/rollups.md): T and 4T are bucket ends
+      -- (checked above), so d <= T exactly when its bucket's key is, and the group's rows that did
+      -- not fail are all satisfied, all tolerating or neither.
+      CASE WHEN bucket_key <= 2000 THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS satisfied,
+      CASE WHEN bucket_key > 2000 AND bucket_key <= 8000
+        THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS tolerating
     FROM (
       SELECT second_half, service, operation, failed, invalid, dur,
         CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key

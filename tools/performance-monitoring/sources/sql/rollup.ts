@@ -6,7 +6,7 @@
 import { toolFile } from '../../base/paths.js';
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
-import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
+import { BUCKET_KEY, BUCKET_WIDTH, bucketHolding } from './histogram.js';
 import { BLOCKS_SIGNATURE, blocksFunction, halfHourRows } from './rollup-blocks.js';
 
 export { BLOCKS_SIGNATURE } from './rollup-blocks.js';
@@ -73,6 +73,9 @@ $grants$;`;
 /** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
  *  30-minute timeline rows. */
 function buildStatement(): string {
+  // The Apdex counts are taken per histogram bucket, which needs T and 4T to be bucket ends.
+  for (const ms of [ROLLUP_THRESHOLD, 4 * ROLLUP_THRESHOLD])
+    if (bucketHolding(ms)) throw new Error(`rollup.ts: the Apdex threshold ${ms} ms is not a histogram bucket's end`);
   return `WITH ${reusedCtes()},
 -- One pass over the raw rows (the table is read once, not once for the figures and once for the
 -- histogram), an hour at a time (LATERAL: each hour's rows are one range of the created_at index,
@@ -94,16 +97,20 @@ bucket_counts AS MATERIALIZED (
       service, operation, bucket_key,
       count(*) AS n,
       count(*) FILTER (WHERE failed) AS n_failed,
-      count(dur) AS samples,
+      -- A group's rows share a bucket: its samples are all of them or (no valid duration) none.
+      CASE WHEN bucket_key IS NULL THEN 0 ELSE count(*) END AS samples,
       sum(dur) AS sum_duration,
       -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
       sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
       min(dur) AS min_duration,
       max(dur) AS max_duration,
       count(*) FILTER (WHERE invalid) AS invalid_durations,
-      -- Apdex at the default T, on the exact durations (docs/rollups.md).
-      count(*) FILTER (WHERE NOT failed AND dur <= ${ROLLUP_THRESHOLD}) AS satisfied,
-      count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
+      -- Apdex at the default T, on the exact durations (docs/rollups.md): T and 4T are bucket ends
+      -- (checked above), so d <= T exactly when its bucket's key is, and the group's rows that did
+      -- not fail are all satisfied, all tolerating or neither.
+      CASE WHEN bucket_key <= ${ROLLUP_THRESHOLD} THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS satisfied,
+      CASE WHEN bucket_key > ${ROLLUP_THRESHOLD} AND bucket_key <= ${4 * ROLLUP_THRESHOLD}
+        THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS tolerating
     FROM (
       SELECT second_half, service, operation, failed, invalid, dur,
         CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
