@@ -6,7 +6,7 @@
 // in both: several services (one blank), dense and sparse operations (a row or two a day), rows on
 // the half-hour and hour edges, durations on bucket edges, null and invalid ones, failures whose
 // messages fold into fingerprints; built in steps of 30 hours (as a first build of months goes),
-// then a late row and one more refresh.
+// then a late row and one more refresh. And the columns those rows are compressed in: lz4.
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,5 +146,20 @@ describe('the build, an hour at a time with two grouping sets', () => {
     const wantLate = await withSql(before, tables);
     expect(wantLate.hours.some((t) => t.includes(',late,'))).toBe(true);
     expect(await withSql(now, tables)).toEqual(wantLate);
+  });
+
+  it('compresses the histograms and fingerprints with lz4 (Debian builds PostgreSQL with it); the fixture did not', async () => {
+    const methods = (db: string) =>
+      withSql(db, (sql) =>
+        sql.unsafe(`SELECT attrelid::regclass::text AS t, attname AS c, attcompression AS m FROM pg_attribute
+          WHERE attrelid::regclass::text LIKE 'perf_monitor_rollup%' AND attname IN ('histogram_keys', 'histogram_counts',
+            'failure_histogram_keys', 'failure_histogram_counts', 'fingerprints')
+          ORDER BY 1, 2`),
+      );
+    const columns = await methods(now);
+    // 5 columns in the hourly and block tables, 2 in the timeline table.
+    expect(columns.length).toBe(12);
+    expect(new Set(columns.map((r) => r.m))).toEqual(new Set(['l']));
+    expect(new Set((await methods(before)).map((r) => r.m))).toEqual(new Set(['']));
   });
 });
