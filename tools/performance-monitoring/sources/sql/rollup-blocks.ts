@@ -114,7 +114,7 @@ function timelineInsert(span: string, prelude: string, figures: string, pairs: s
 }
 
 /** The 30-minute timeline rows of the hours [v_from, v_to), per service and overall (''), from
- *  bucket_counts' rows that are not \`hourly\` (one per half hour, service and histogram bucket): a
+ *  bucket_counts' rows that are not `hourly` (one per half hour, service and histogram bucket): a
  *  writable CTE of rollup.ts's build statement, which defines bucket_counts. */
 export function halfHourRows(): string {
   const figures = `half_service AS MATERIALIZED (

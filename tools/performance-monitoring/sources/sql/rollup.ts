@@ -24,7 +24,8 @@ const REUSED_CTES = ['logs', 'ops', 'failed_ops', 'fingerprinted'] as const;
 
 /** aggregate.sql's parameters as the refresh sets them, for one range of whole hours
  *  [v_from, v_to): every row is "current" and the timeline bucket is the finest timeline span
- *  (30 minutes), which the refresh builds timeline rows of; the hours are made of those. */
+ *  (30 minutes). The build statement keys its hours and half hours itself (from each hour's start,
+ *  cheaper than ops' bucket and the same values), so ops' bucket is not evaluated there. */
 const PARAMETER_VALUES: Readonly<Record<string, string>> = {
   'CAST($1 AS timestamptz)': 'v_from',
   'CAST($2 AS timestamptz)': 'v_to',
