@@ -100,8 +100,9 @@ describe('--serve with the refresh in a worker', () => {
       const latencies: number[] = [];
       const durations = new Set<number>();
       const refreshes = new Set<number>();
-      const end = Date.now() + 5_000;
-      while (Date.now() < end) {
+      // Until two refreshes ended while we asked (bounded: a loaded machine slows them down).
+      const end = Date.now() + 15_000;
+      while (refreshes.size < 3 && Date.now() < end) {
         const started = performance.now();
         const body = await (await fetch(url)).text();
         latencies.push(performance.now() - started);
@@ -113,11 +114,12 @@ describe('--serve with the refresh in a worker', () => {
       // under the shortest refresh.
       expect(refreshes.size).toBeGreaterThanOrEqual(3);
       const shortest = Math.min(...[...durations].filter((d) => d > 0)) * 1000;
-      expect(Math.max(...latencies)).toBeLessThan(shortest / 2);
+      const seen = `answers in ${latencies.map(Math.round).join(',')} ms; refreshes of ${[...durations].join(', ')} s`;
+      expect(Math.max(...latencies), seen).toBeLessThan(shortest / 2);
     } finally {
       expect((await live.stop('SIGTERM')).code).toBe(0);
     }
-  }, 40_000);
+  }, 45_000);
 
   it('sends alerts from the worker once, not at every refresh, and exits 0 once they were delivered', async () => {
     const slack = await startSlackReceiver();
