@@ -2,7 +2,8 @@
 // (the tailed file's state, the database client), runs each refresh (read, analysis, report,
 // alerts) and renders the answers, so the serving thread's event loop never waits for a refresh's
 // JavaScript or its garbage collection. Answers leave as encoded bytes, transferred, not copied.
-import { setPriority } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Notices } from '../base/notices.js';
 import { renderReport } from '../refresh.js';
@@ -26,13 +27,23 @@ const port = parentPort;
 if (port === null) throw new Error('live/worker.ts runs as a worker thread');
 const { color } = workerData as WorkerData;
 const settings = unpackSettings((workerData as WorkerData).settings);
-// On Linux a thread's priority is its own, and threads started later inherit it (DuckDB's): the
-// refresh yields the processor to the serving thread, so answers wait less for a core.
-try {
-  setPriority(0, 10);
-} catch {
-  // Not allowed here (or not this platform): the refresh runs at the process's priority.
+/**
+ * On Linux a thread's priority is its own: every thread of the process but the serving one (this
+ * worker, DuckDB's threads, libuv's pool where DuckDB's queries run) is put at nice 10, so when
+ * the machine is short of processor time the serving thread gets it first. Run after each
+ * refresh: DuckDB starts its threads when it opens. Elsewhere, or if refused, nothing changes.
+ */
+function yieldToServing(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (Number(tid) !== process.pid && getPriority(Number(tid)) < 10) setPriority(Number(tid), 10);
+    }
+  } catch {
+    // A thread that ended meanwhile, or no /proc: the refresh runs at the process's priority.
+  }
 }
+yieldToServing();
 
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const notice = (method: NoticeMethod) => (text: string) => post({ type: 'notice', method, text });
@@ -73,6 +84,7 @@ async function refresh(id: number, want: ViewName[]): Promise<void> {
   running.set(id, controller);
   try {
     const report = await refresher.refresh(controller.signal);
+    yieldToServing();
     if (controller.signal.aborted) return;
     reports.set(++seq, report);
     reports.delete(seq - 2);
