@@ -82,7 +82,7 @@ export class RemoteRefresher {
       const message = await answer;
       if (message.type === 'failed') throw fromWire(message.error);
       if (message.type !== 'done') throw new Error(`the refresh worker answered ${message.type}`);
-      return new RemoteReport(message.seq, message.alertsFailed, message.views, (seq, name) => this.view(seq, name));
+      return new RemoteReport(message.seq, message.alertsFailed, message.views, (seq, name) => this.view(worker, seq, name));
     } finally {
       signal.removeEventListener('abort', abandon);
     }
@@ -104,9 +104,9 @@ export class RemoteRefresher {
     await worker.terminate();
   }
 
-  private async view(seq: number, name: ViewName): Promise<Buffer> {
-    const worker = this.worker;
-    if (worker === null) throw new Error('the refresh worker has stopped');
+  /** An answer from the report `seq` of `worker`: a report of a worker since replaced is gone. */
+  private async view(worker: Worker, seq: number, name: ViewName): Promise<Buffer> {
+    if (this.worker !== worker) throw new Error('the refresh worker was restarted: the next refresh renders this again');
     const id = this.nextId++;
     const message = await this.ask(worker, id, { type: 'view', id, seq, name });
     if (message.type !== 'view') throw new Error(`the refresh worker answered ${message.type}`);

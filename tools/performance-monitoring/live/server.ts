@@ -174,8 +174,11 @@ export class LiveServer {
         const body = ready ? this.views.get(route === '/' ? 'page' : 'json') : null;
         if (body === null)
           return plain(res, 503, `no report yet: ${state.failure?.cause ?? 'the first refresh is running'}`, { 'Retry-After': '5' });
-        if (route === '/report.json') return send(res, 200, 'application/json; charset=utf-8', await body);
-        return send(res, 200, 'text/html; charset=utf-8', await body, { 'Content-Security-Policy': PAGE_CSP });
+        // Rendered by the worker on first use; if it cannot (it was restarted since), a retry will do.
+        const rendered = await body.catch(() => null);
+        if (rendered === null) return plain(res, 503, 'the report is being rendered again; try again shortly', { 'Retry-After': '5' });
+        if (route === '/report.json') return send(res, 200, 'application/json; charset=utf-8', rendered);
+        return send(res, 200, 'text/html; charset=utf-8', rendered, { 'Content-Security-Policy': PAGE_CSP });
       }
     }
   }

@@ -81,6 +81,23 @@ describe('the refresh worker', () => {
     const next = await refresher.refresh(new AbortController().signal);
     expect(sampleValue(text(next.peek('figures') ?? Buffer.alloc(0)), 'perfmon_overall_operations')).toBe(1);
   }, 30_000);
+
+  it('a worker that dies fails its refresh and is replaced by the next; its reports render nothing more', async () => {
+    const path = join(dir, 'dies.ndjson');
+    writeFileSync(path, logLine('api', new Date(Date.now() - 2_000), 80) + logLine('api', new Date(Date.now() - 1_000), 90));
+    const refresher = refresherOver(path);
+    const before = await refresher.refresh(new AbortController().signal);
+    // The fault: the worker's thread ends under a running refresh (a crash of the worker).
+    const running = refresher.refresh(new AbortController().signal);
+    await (refresher as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(running).rejects.toThrow('the refresh worker exited');
+    // Its report's answers not yet rendered cannot be now (the new worker does not hold it) ...
+    await expect(before.get('json')).rejects.toThrow('the refresh worker was restarted');
+    // ... those rendered with it still can; and the next refresh starts a new worker.
+    expect(sampleValue(text(before.peek('figures') ?? Buffer.alloc(0)), 'perfmon_overall_operations')).toBe(2);
+    const after = await refresher.refresh(new AbortController().signal);
+    expect(JSON.parse(text(await after.get('json'))).overall.totalOperations).toBe(2);
+  }, 30_000);
 });
 
 describe('--serve with the refresh in a worker', () => {
