@@ -11,7 +11,7 @@ import type { SloCounts, SloQuery } from './slo-windows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
-import { rollupReadSql } from './sql/rollup-read.js';
+import { rollupReadParams, rollupReadSql } from './sql/rollup-read.js';
 import { HISTOGRAM_LAYOUT } from './sql/rollup-spans.js';
 import { READ_WORK_MEM } from './sql/rpc.js';
 import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
@@ -130,7 +130,9 @@ export class PostgresSource implements Source {
     const probe = mayAnswer ? await probeRollups(sql, query, this.notice) : null;
     if (mayAnswer) this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
     if (probe?.covers) {
-      return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
+      const read = rollupReadSql('postgres', this.table);
+      const values = rollupReadParams(read, query, probe.watermark.getTime());
+      return { rows: await sql.unsafe(read.text, values), rollup: null };
     }
     const rollup = probe === null ? null : { watermark: probe.watermark === null ? null : probe.watermark.getTime() / 1000, hours: 0 };
     return { rows: await sql.unsafe(aggregationSql(this.table), params), rollup };
