@@ -346,21 +346,29 @@ rollup_fingerprints AS NOT MATERIALIZED (
       OR (span_hours = 168 AND (hour >= v_current_168_lo AND hour < v_current_168_hi)))
     AND (CAST($4 AS text) IS NULL OR service = ANY(string_to_array(CAST($4 AS text), chr(31)))) AND failures > 0
 ),
-raw_keys AS (
-  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
-  FROM (
-    SELECT is_current, service, operation, bucket, failed, (CAST(floor((dur - 1) / w) AS bigint) + 1) * w AS bucket_key
-    FROM (SELECT is_current, service, operation, bucket, failed, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops WHERE is_current AND dur IS NOT NULL) AS d
-  ) AS k
-  GROUP BY is_current, service, operation, bucket, bucket_key
-),
-raw_parts AS (
-  SELECT is_current, service, operation, bucket, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+raw_groups AS (
+  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
     count(dur) AS samples, sum(dur) AS sum_duration, sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
     min(dur) AS min_duration, max(dur) AS max_duration, count(*) FILTER (WHERE invalid) AS invalid_durations,
     count(*) FILTER (WHERE NOT failed AND dur <= CAST($5 AS integer)) AS satisfied,
     count(*) FILTER (WHERE NOT failed AND dur > CAST($5 AS integer) AND dur <= 4 * CAST($5 AS integer)) AS tolerating
-  FROM ops
+  FROM (
+    SELECT is_current, service, operation, bucket, failed, invalid, dur,
+      CASE WHEN is_current AND dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
+    FROM (SELECT is_current, service, operation, bucket, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops) AS d
+  ) AS k
+  GROUP BY is_current, service, operation, bucket, bucket_key
+),
+raw_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, samples AS n, failures AS n_failed
+  FROM raw_groups WHERE bucket_key IS NOT NULL
+),
+raw_parts AS (
+  SELECT is_current, service, operation, bucket, sum(operations) AS operations, sum(failures) AS failures, sum(samples) AS samples,
+    sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
+    min(min_duration) AS min_duration, max(max_duration) AS max_duration,
+    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+  FROM raw_groups
   GROUP BY is_current, service, operation, bucket
 ),
 keys AS (

@@ -61,22 +61,32 @@ const variance = (t: string) => `CASE WHEN ${t}.samples > 1
 function mergingCtes(scalarApdex: string): string {
   // Histograms of the current window only: the previous window's rows carry no percentiles and no
   // Apdex (docs/sources.md), so none of its keys is unnested, merged or ranked.
-  return `raw_keys AS (
-  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
-  FROM (
-    SELECT is_current, service, operation, bucket, failed, ${BUCKET_KEY('dur')} AS bucket_key
-    FROM (SELECT is_current, service, operation, bucket, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE is_current AND dur IS NOT NULL) AS d
-  ) AS k
-  GROUP BY is_current, service, operation, bucket, bucket_key
-),
--- The raw rows' exact figures; Apdex counted on their durations (used when scalarApdex holds).
-raw_parts AS (
-  SELECT is_current, service, operation, bucket, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+  // One pass over the raw rows (the edges' tens of thousands at 1M a day): grouped per (group,
+  // histogram key) in the current window, per group in the previous one (no key: its histograms are
+  // not merged); each group's figures are then summed from those few rows. Two passes, one for the
+  // keys and one for the figures, read every raw row twice.
+  return `raw_groups AS (
+  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
     count(dur) AS samples, sum(dur) AS sum_duration, sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
     min(dur) AS min_duration, max(dur) AS max_duration, count(*) FILTER (WHERE invalid) AS invalid_durations,
     count(*) FILTER (WHERE NOT failed AND dur <= ${THRESHOLD}) AS satisfied,
     count(*) FILTER (WHERE NOT failed AND dur > ${THRESHOLD} AND dur <= 4 * ${THRESHOLD}) AS tolerating
-  FROM ops
+  FROM (
+    SELECT is_current, service, operation, bucket, failed, invalid, dur,
+      CASE WHEN is_current AND dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
+    FROM (SELECT is_current, service, operation, bucket, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
+  ) AS k
+  GROUP BY is_current, service, operation, bucket, bucket_key
+),
+-- The current window's samples per key (a keyed group holds samples only: n is its row count).
+raw_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, samples AS n, failures AS n_failed
+  FROM raw_groups WHERE bucket_key IS NOT NULL
+),
+-- The raw rows' exact figures; Apdex counted on their durations (used when scalarApdex holds).
+raw_parts AS (
+  SELECT is_current, service, operation, bucket, ${SUMMED}
+  FROM raw_groups
   GROUP BY is_current, service, operation, bucket
 ),
 -- Every sample's bucket, in double precision (exact to 2^53, and cheaper to add than numeric).
