@@ -13,7 +13,7 @@ import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupReadParams, rollupReadSql } from './sql/rollup-read.js';
 import { HISTOGRAM_LAYOUT } from './sql/rollup-spans.js';
-import { READ_WORK_MEM } from './sql/rpc.js';
+import { READ_WORK_MEM } from './sql/session.js';
 import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 

@@ -12,6 +12,7 @@ import { rollupReadTemplate } from './rollup-read.js';
 import { HISTOGRAM_LAYOUT } from './rollup-spans.js';
 import { asJson, bodyOf, dropOtherVersions, executeGrants, STATE_TABLE } from './rpc-install.js';
 import { sloRpcSql } from './rpc-slo.js';
+import { READ_WORK_MEM } from './session.js';
 
 export const RPC_FILE = toolFile('sql/rpc.sql');
 export const RPC_FUNCTION = 'public.perf_monitor_summary';
@@ -24,10 +25,8 @@ export const RPC_FUNCTION = 'public.perf_monitor_summary';
  *  up, and far under the API's 60 s cap. */
 export const RPC_STATEMENT_TIMEOUT = '25s';
 
-/** work_mem for a report's read (the RPC's, and postgres.ts's connection): at the 4 MB default the
- *  rollup read's hash aggregates spill to sorts, 2-3x slower. A function's SET clause PostgreSQL
- *  applies itself, whatever PostgREST hoists. */
-export const READ_WORK_MEM = '64MB';
+/** work_mem for a report's read: session.ts (re-exported for the rollup refresh's generators). */
+export { READ_WORK_MEM } from './session.js';
 
 /** The function's identity, as REVOKE, GRANT and regprocedure take it. */
 export const RPC_SIGNATURE = `${RPC_FUNCTION}(${RPC_PARAMETERS.map((p) => p.sqlType).join(', ')})`;
