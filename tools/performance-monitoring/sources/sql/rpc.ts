@@ -48,14 +48,27 @@ function boundAssignments(names: readonly string[]): string {
   const all = new Map(
     namedBounds(bounds(RPC_ALGEBRA, { previousStart: 'p_previous_start', start: 'p_start', end: 'p_end', watermark: WATERMARK })),
   );
-  return names.map((name) => `${boundVariable(name)} := ${all.get(name)};`).join('\n      ');
+  // Each bound once: a later one that contains an earlier one's expression names its variable
+  // instead (the edges are built on the whole buckets, which are built on the current hours).
+  const assigned: [string, string][] = [];
+  const lines = names.map((name) => {
+    let expression = all.get(name) ?? '';
+    for (const [earlier, text] of [...assigned].sort((a, b) => b[1].length - a[1].length))
+      expression = expression.split(text).join(boundVariable(earlier));
+    assigned.push([name, all.get(name) ?? '']);
+    return `${boundVariable(name)} := ${expression};`;
+  });
+  return lines.join('\n      ');
 }
 
 export function rpcSql(): string {
   const raw = bodyOf(aggregationSql());
   // $1..$6 are the function's own arguments; the read's $7 is the watermark read here.
   const template = bodyOf(rollupReadTemplate('postgres'));
-  const { names } = boundParameters(template, 8);
+  // The bounds others are built on first: each window's hours, then the whole buckets.
+  const first = ['current_1_lo', 'current_1_hi', 'previous_1_lo', 'previous_1_hi', 'whole_lo', 'whole_hi'];
+  const used = boundParameters(template, 8).names;
+  const names = [...first.filter((name) => used.includes(name)), ...used.filter((name) => !first.includes(name))];
   const rollupRead = substitute(boundsAs(template, boundVariable), { [ROLLUP_END]: WATERMARK });
   if (/\$([7-9]|\d\d)\b/.test(rollupRead))
     throw new Error('rollupReadTemplate still takes $7 or a bound in a form rpc.ts does not replace');
