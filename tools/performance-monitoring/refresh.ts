@@ -47,7 +47,7 @@ export async function renderReport(
 
 /** The modules that turn the source's answer into a report, imported while the source reads
  *  rather than before: the read is most of a run and leaves this thread waiting on DuckDB or the
- *  database, so their loading (~30 ms under tsx) overlaps it (docs/design.md, "Start-up"). */
+ *  database, so their loading (~30 ms under tsx) overlaps it (docs/cli.md, "Start-up"). */
 function loadAnalysisModules() {
   const modules = Promise.all([import('./metrics/analyze.js'), import('./report/build.js'), import('./sources/rollup-coverage.js')]).then(
     ([analysis, build, coverage]) => ({ analysis, build, coverage }),

@@ -22,7 +22,8 @@ export interface FileSettings {
 }
 
 const TABLE = 'integration_logs';
-const OPERATION = "(duration_ms IS NOT NULL OR status IN ('success', 'error'))";
+// As the aggregation counts operations (sql/aggregate.sql): a status without regard to case.
+const OPERATION = "(duration_ms IS NOT NULL OR lower(status) IN ('success', 'error'))";
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const shownInput = (input: InputFile) => `--input ${input.name === STDIN ? '- (stdin)' : forPath(input.name)}`;
