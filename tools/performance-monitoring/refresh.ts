@@ -4,14 +4,9 @@
 
 import type { Notices } from './base/notices.js';
 import type { Analysis } from './metrics/analysis-types.js';
-import { analyze } from './metrics/analyze.js';
-import { computeSlos, sloThresholds } from './metrics/slo.js';
 import { RENDERERS } from './render/registry.js';
-import { buildReport, withAlerts } from './report/build.js';
 import type { Report } from './report/types.js';
 import { type Settings, windowQuery } from './settings.js';
-import { coverageNotice } from './sources/rollup-coverage.js';
-import { bucketHolding } from './sources/sql/histogram.js';
 import type { AggregateQuery, Source } from './sources/types.js';
 import { closestName } from './text/closest.js';
 import { forMessage, forMessageText } from './text/safe-text.js';
@@ -24,9 +19,11 @@ export interface RefreshIo {
 /** The report of the window ending now (or at --until), read from `source`, which stays open. */
 export async function produceReport(settings: Settings, source: Source, io: RefreshIo): Promise<Report> {
   const query = windowQuery(settings.report, io.now());
-  const analysis = await analyzeSource(settings, source, query, io);
+  const modules = loadAnalysisModules();
+  const analysis = await analyzeSource(settings, source, query, io, modules);
   const gates = await evaluateGatesIfAny(analysis, settings);
   for (const note of gates?.baseline?.notes ?? []) io.notices.line(`--baseline: ${note}`);
+  const { buildReport, withAlerts } = (await modules).build;
   const report = buildReport(analysis, gates);
   if (!settings.alerts) return report;
   const { sendAlerts } = await import('./alerts/index.js');
@@ -48,6 +45,20 @@ export async function renderReport(
   });
 }
 
+/** The modules that turn the source's answer into a report, imported while the source reads
+ *  rather than before: the read is most of a run and leaves this thread waiting on DuckDB or the
+ *  database, so their loading (~30 ms under tsx) overlaps it (docs/cli.md, "Start-up"). */
+function loadAnalysisModules() {
+  const modules = Promise.all([import('./metrics/analyze.js'), import('./report/build.js'), import('./sources/rollup-coverage.js')]).then(
+    ([analysis, build, coverage]) => ({ analysis, build, coverage }),
+  );
+  // Awaited after the read; should the read fail first, a failure here must not go unhandled.
+  modules.catch(() => undefined);
+  return modules;
+}
+
+type AnalysisModules = ReturnType<typeof loadAnalysisModules>;
+
 /** Gates are loaded only when asked for: each module costs --demo start-up time under tsx. */
 async function evaluateGatesIfAny(analysis: Analysis, { gates }: Settings) {
   if (gates.assertions.length === 0 && gates.baseline === null && gates.failUnder === null) return null;
@@ -55,21 +66,32 @@ async function evaluateGatesIfAny(analysis: Analysis, { gates }: Settings) {
   return evaluateGates(analysis, gates);
 }
 
-async function analyzeSource(settings: Settings, source: Source, query: AggregateQuery, io: RefreshIo): Promise<Analysis> {
+async function analyzeSource(
+  settings: Settings,
+  source: Source,
+  query: AggregateQuery,
+  io: RefreshIo,
+  modules: AnalysisModules,
+): Promise<Analysis> {
   const result = await source.aggregate(query);
+  const { analysis: analyzing, coverage: coverageOf } = await modules;
   if (result.impossibleTimes > 0) {
     const n = result.impossibleTimes;
     io.notices.line(
       `skipped ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with an impossible created_at (infinite, before 2000 or after 9999)`,
     );
   }
-  const coverage = coverageNotice(query, result.rollup);
+  const coverage = coverageOf.coverageNotice(query, result.rollup);
   if (coverage !== null) io.notices.line(coverage);
-  const analysis = analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
+  const analysis = analyzing.analyze(result, { query, hours: settings.report.hours, generatedAt: io.now() });
   const unknown = unknownServices(query, analysis);
   if (unknown.length > 0) await suggestServices(source, query, unknown, io.notices);
   const { specs, periodMs } = settings.slos;
   if (specs.length === 0) return analysis;
+  const [{ computeSlos, sloThresholds }, { bucketHolding }] = await Promise.all([
+    import('./metrics/slo.js'),
+    import('./sources/sql/histogram.js'),
+  ]);
   // docs/slos.md: one more query, whatever the number of SLOs.
   const counts = await source.slo({
     end: query.end,

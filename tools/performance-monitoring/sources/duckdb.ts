@@ -4,10 +4,8 @@ import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { describeError, RuntimeError } from '../base/errors.js';
 import { decodeAggregateRows } from './rows.js';
-import { decodeSloRows } from './slo-rows.js';
 import type { SloCounts, SloQuery } from './slo-windows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
-import { sloParams, sloRawSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 
 export interface DuckDb {
@@ -47,6 +45,8 @@ export async function aggregateInDuckDb(connection: DuckDBConnection, table: str
 
 /** The SLO read (sources/sql/slo.ts) over the same table: raw rows, every count exact. */
 export async function sloInDuckDb(connection: DuckDBConnection, table: string, query: SloQuery): Promise<SloCounts> {
+  // Loaded with the SLO read (and its rollup SQL builders): a report without --slo never needs them.
+  const [{ decodeSloRows }, { sloParams, sloRawSql }] = await Promise.all([import('./slo-rows.js'), import('./sql/slo.js')]);
   const reader = await connection.runAndReadAll(sloRawSql(table), sloParams(query));
   return decodeSloRows(reader.getRowObjectsJS(), 'DuckDB');
 }

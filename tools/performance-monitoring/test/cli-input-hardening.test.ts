@@ -142,6 +142,34 @@ describe('edges of time (issue 14 item 8)', () => {
       'perf-monitor: no operations in the window; the input spans 2025-11-18T09:59:59.999Z .. 2025-11-20T10:00:00.000Z: try --until 2025-11-20T10:01:00Z\n',
     );
   });
+
+  it('no such hint when the window holds operations, even ones only a case-blind status makes operations', async () => {
+    const path = join(dir, 'capital-status.ndjson');
+    const rows = [
+      // Outside both windows (the report's end is 2025-11-20T10:00Z, 24 hours): the input's span.
+      { source: 'api', operation: 'get', status: 'success', duration_ms: 100, created_at: '2025-11-10T10:00:00Z' },
+      // In the window, an operation by its status alone, written in capitals (docs/sources.md).
+      { source: 'api', operation: 'get', status: 'SUCCESS', created_at: '2025-11-20T09:00:00Z' },
+    ];
+    writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const { code, stdout, stderr } = await runCli(['--input', path, ...JSON_ARGS]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).overall.totalOperations).toBe(1);
+    expect(stderr).toBe('');
+  });
+
+  it('the hint counts operations as the report does: a capitalised status alone makes one', async () => {
+    const path = join(dir, 'capital-status-outside.ndjson');
+    // The only operation, 10 days before the window, is one by its status (no duration).
+    const row = { source: 'api', operation: 'get', status: 'Error', created_at: '2025-11-10T10:00:00Z' };
+    writeFileSync(path, `${JSON.stringify(row)}\n`);
+    const { code, stdout, stderr } = await runCli(['--input', path, ...JSON_ARGS]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).overall.totalOperations).toBe(0);
+    expect(stderr).toBe(
+      'perf-monitor: no operations in the window; the input spans 2025-11-10T10:00:00.000Z .. 2025-11-10T10:00:00.000Z: try --until 2025-11-10T10:01:00Z\n',
+    );
+  });
 });
 
 describe('one odd row no longer refuses the file (issue 14 item 9, issue 16)', () => {

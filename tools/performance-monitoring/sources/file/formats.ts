@@ -103,6 +103,9 @@ interface CreatedAtReading {
   ts: string;
   num: string;
   possible: string;
+  /** A TIMESTAMPTZ column: kept as it is (an impossible time makes the row unusable rather than
+   *  NULL), so DuckDB can push the window's bounds into a Parquet scan (docs/sources.md). */
+  asIs?: true;
 }
 
 function createdAtReading(field: string | null, type: string | undefined, unit: TimeUnit): CreatedAtReading {
@@ -112,7 +115,7 @@ function createdAtReading(field: string | null, type: string | undefined, unit: 
   const perUnit = (ms: string) => (unit === 's' ? `(${ms} * 1000)` : ms);
   const typed = { num: noNumber, possible: `CASE WHEN ${possibleSql('ts')} THEN ts END` };
   if (type === undefined) return { raw: 'CAST(NULL AS TIMESTAMPTZ)', ts: 'created_raw', ...typed };
-  if (type === 'TIMESTAMP WITH TIME ZONE') return { raw: col, ts: 'created_raw', ...typed };
+  if (type === 'TIMESTAMP WITH TIME ZONE') return { raw: col, ts: 'created_raw', ...typed, asIs: true };
   if (TIMESTAMP.test(type)) return { raw: col, ts: 'CAST(created_raw AS TIMESTAMPTZ)', ...typed };
   if (NUMERIC.test(type))
     return { raw: perUnit(`CAST(${col} AS DOUBLE)`), ts: 'CAST(NULL AS TIMESTAMPTZ)', num: 'created_raw', possible: 'NULL' };
@@ -176,13 +179,18 @@ export function normalizedSelectSql(reader: string, types: Map<string, string>, 
   const parsed = `SELECT ${kept}, created_raw, ${created.ts} AS ts FROM (${read})`;
   const numbered = `SELECT ${kept}, created_raw, ts, CASE WHEN ts IS NULL THEN ${created.num} END AS num FROM (${parsed})`;
   // A possible time (docs/sources.md) or NULL: an impossible one is a skipped row, never out of window.
-  const judged = `SELECT ${kept}, num, CASE WHEN ts IS NOT NULL THEN ${created.possible} ELSE ${epochMsSql('num')} END AS created_at
+  // A TIMESTAMPTZ column passes through as a plain column (a CASE would hide it from DuckDB's filter
+  // pushdown, and every row group of a Parquet file would be read whatever the window); its
+  // impossible times are judged in `unusable` instead, so the same rows are skipped.
+  const createdAt = created.asIs ? 'ts' : `CASE WHEN ts IS NOT NULL THEN ${created.possible} ELSE ${epochMsSql('num')} END`;
+  const judged = `SELECT ${kept}, num, ${createdAt} AS created_at
     FROM (${numbered})`;
+  const impossible = created.asIs ? ` OR NOT ${possibleSql('created_at')}` : '';
   // The aggregation reads a message only where the operation failed: keeping the others would
   // hold every success text in memory (text files are materialized) for nothing.
   return `SELECT source, operation, level, status,
     CASE WHEN lower(status) = 'error' OR lower(level) = 'error' THEN message END AS message, duration_ms, created_at,
-    (source IS NULL OR created_at IS NULL OR bad_duration) AS unusable,
+    (source IS NULL OR created_at IS NULL OR bad_duration${impossible}) AS unusable,
     (created_at IS NULL AND ${unit === 'ms' ? epochSecondsLikeSql('num') : 'false'}) AS seconds_like
   FROM (${judged})`;
 }

@@ -6,10 +6,8 @@ import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
 import type { DuckDb } from '../duckdb.js';
 import { chooseFields, type FieldMapping, type Fields, MissingField, OWN_NAMES } from './columns.js';
-import { csvHeader, distinctNames } from './csv-header.js';
 import { type FileFormat, jsonKeysSql, normalizedSelectSql, readerSql, sqlString, type TimeUnit } from './formats.js';
 import type { InputFile, Scratch } from './input-paths.js';
-import { MalformedArray, repairJson } from './json-repair.js';
 
 export interface Loaded {
   /** Rows no reader could read (not JSON, rejected by the CSV reader): skipped and counted. */
@@ -59,6 +57,8 @@ async function loadCsv(reading: Reading, name: string): Promise<Omit<Loaded, 'fi
     if (error instanceof MissingField) throw error;
     // DuckDB's sniffer reads the first lines whole; one over its line limit refuses the file.
     // Read it again with the header's names and RFC 4180's dialect, the sniffer left out.
+    // (The repairs are loaded only when needed: a Parquet or well-formed file never pays for them.)
+    const { csvHeader, distinctNames } = await import('./csv-header.js');
     const header = await csvHeader(input.path);
     if (!header) throw error;
     rejectsTable = `${name}_rejects_named`;
@@ -84,6 +84,7 @@ async function loadJson(reading: Reading, name: string, scratch: Scratch): Promi
     return NOTHING_SKIPPED;
   } catch (error) {
     if (error instanceof MissingField) throw error;
+    const { MalformedArray, repairJson } = await import('./json-repair.js');
     const copy = scratch.path(`${name}.ndjson`);
     const repaired = await repairJson(input.path, format, copy).catch((failure: unknown) => {
       if (failure instanceof MalformedArray)
