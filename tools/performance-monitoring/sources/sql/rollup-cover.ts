@@ -152,6 +152,60 @@ export const usedTimelineRows = (span: string) =>
   `${span} = ${BUCKET_SECONDS} AND ${inRange('hour', WHOLE)}
     AND (CASE WHEN ${SERVICE} IS NULL THEN true ELSE service = ${SERVICE} END)`;
 
+/** The bounds every predicate above is made of, each named, the parameters first and each
+ *  bound after those it is written with. PostgreSQL folds them into constants when planning;
+ *  DuckDB binds and evaluates every copy (the usedEdgeRows text holds ~300 timestamp
+ *  computations: 0.5 s to plan, and as long to evaluate on a few hundred rows), so the tailed
+ *  files' read (rollup-relations.ts) computes each once in a one-row relation (boundOnce) and the
+ *  predicates read its columns: the same rule, computed once. */
+const COVER_BOUNDS: readonly (readonly [name: string, sql: string])[] = [
+  ['p_start', START],
+  ['p_end', END],
+  ['p_previous_start', PREVIOUS_START],
+  ['p_service', SERVICE],
+  ['p_threshold', THRESHOLD],
+  ['p_bucket_seconds', BUCKET_SECONDS],
+  ['p_rollup_end', ROLLUP_END],
+  ['previous_lo', PREVIOUS_HOURS.lo],
+  ['previous_hi', PREVIOUS_HOURS.hi],
+  ['current_lo', CURRENT_HOURS.lo],
+  ['current_hi', CURRENT_HOURS.hi],
+  ['whole_lo', WHOLE.lo],
+  ['whole_hi', WHOLE.hi],
+];
+
+/** `sql` with every copy of a bound's text replaced by its name (the longest, last-defined, first). */
+function namedBounds(sql: string): string {
+  let text = sql;
+  for (const [name, bound] of [...COVER_BOUNDS].reverse()) text = text.split(bound).join(name);
+  return text;
+}
+
+/** A bound rounded to a span (floorTo, ceilTo, floorToSeconds, ceilToSeconds of a named bound). */
+const ROUNDED =
+  /to_timestamp\((floor|ceil)\(extract\(epoch FROM ([a-z_]+) - CAST\('1970-01-01 00:00:00\+00' AS timestamptz\)\) \/ ([a-z_0-9]+)\) \* \3\)/g;
+
+/** `predicates` with every bound computed once: the one-row relation's SELECT list (`columns`, each
+ *  bound written with the names before it; DuckDB reads an alias of the same list), and the
+ *  predicates reading its columns, their bounds and their bounds' roundings to each span named, so
+ *  what is left per row is comparisons. */
+export function boundOnce(predicates: readonly string[]): { columns: string; predicates: string[] } {
+  const columns = COVER_BOUNDS.map(([name, bound], i) => {
+    let text = bound;
+    for (const [earlier, sql] of COVER_BOUNDS.slice(0, i).reverse()) text = text.split(sql).join(earlier);
+    return `${text} AS ${name}`;
+  });
+  const rounded = new Map<string, string>();
+  const named = predicates.map((predicate) =>
+    namedBounds(predicate).replace(ROUNDED, (text, round: string, bound: string, span: string) => {
+      const name = `${round}_${bound}_${span}`;
+      if (!rounded.has(name)) rounded.set(name, `${text} AS ${name}`);
+      return name;
+    }),
+  );
+  return { columns: [...columns, ...rounded.values()].join(',\n    '), predicates: named };
+}
+
 /** A rollup row's window and timeline bucket, as aggregate.sql's ops derives them from created_at
  *  (date_part: double precision, cheaper per row than extract's numeric; exact for whole hours). */
 export const ROW_IS_CURRENT = `(hour >= ${CURRENT_LO})`;

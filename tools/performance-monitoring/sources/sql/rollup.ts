@@ -33,10 +33,18 @@ const PARAMETER_VALUES: Readonly<Record<string, string>> = {
   'CAST($6 AS integer)': String(RAW_TIMELINE_SPAN),
 };
 
-/** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set. */
-export function reusedCtes(sql: string = aggregationSql()): string {
+/** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set: the
+ *  hours [from, to) (SQL expressions; the function's variables by default, the tailed files'
+ *  DuckDB build gives literals: sources/sql/rollup-tail.ts). */
+export function reusedCtes(sql: string = aggregationSql(), range: { from: string; to: string } = { from: 'v_from', to: 'v_to' }): string {
   const parts = splitCtes(sql);
-  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), PARAMETER_VALUES);
+  const values = {
+    ...PARAMETER_VALUES,
+    'CAST($1 AS timestamptz)': range.from,
+    'CAST($2 AS timestamptz)': range.to,
+    'CAST($3 AS timestamptz)': range.from,
+  };
+  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), values);
   if (/\$[0-9]/.test(text)) throw new Error('aggregate.sql: a parameter in the reused CTEs has no value in rollup-sql.ts');
   return text;
 }
@@ -70,15 +78,12 @@ END
 $grants$;`;
 }
 
-/** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
- *  30-minute timeline rows. */
-function buildStatement(): string {
-  return `WITH ${reusedCtes()},
--- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
--- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
--- the 30-minute timeline rows the sums of their operations'.
-keyed AS (
+/** The one pass over the raw rows (ops, from reusedCtes) both builds share, dialect-neutral
+ *  (PostgreSQL's refresh, and the tailed files' rollups in DuckDB: rollup-tail.ts): per half hour,
+ *  operation and histogram bucket (NULL for rows without a valid duration), each group's exact
+ *  figures (bucket_counts; hourCountsCte adds them up per hour). */
+export function bucketCountsCtes(): string {
+  return `keyed AS (
   SELECT bucket, service, operation, failed, invalid, dur,
     CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
   FROM (SELECT bucket, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
@@ -99,15 +104,43 @@ bucket_counts AS MATERIALIZED (
     count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
   FROM keyed
   GROUP BY bucket, service, operation, bucket_key
-),
-hour_counts AS (
+)`;
+}
+
+/** The hours' figures from bucket_counts: its half hours added. */
+export function hourCountsCte(): string {
+  return `hour_counts AS (
   SELECT bucket - bucket % 3600 AS bucket, service, operation, bucket_key,
     sum(n) AS n, sum(n_failed) AS n_failed, sum(samples) AS samples, sum(sum_duration) AS sum_duration,
     sum(sum_squares) AS sum_squares, min(min_duration) AS min_duration, max(max_duration) AS max_duration,
     sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
   FROM bucket_counts
   GROUP BY 1, service, operation, bucket_key
-),
+)`;
+}
+
+/** Per hour, operation and error fingerprint of the failed rows (aggregate.sql's fingerprinted):
+ *  the count, the latest time and the most recent message (ties: the greater). */
+export function fingerprintGroupsCte(): string {
+  return `fingerprint_groups AS (
+  SELECT CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600 AS bucket,
+    service, operation, fingerprint, count(*) AS n, max(created_at) AS last_at,
+    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
+  FROM fingerprinted
+  GROUP BY 1, service, operation, fingerprint
+)`;
+}
+
+/** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
+ *  30-minute timeline rows. */
+function buildStatement(): string {
+  return `WITH ${reusedCtes()},
+-- One pass over the raw rows (the table is read once, not once for the figures and once for the
+-- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
+-- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
+-- the 30-minute timeline rows the sums of their operations'.
+${bucketCountsCtes()},
+${hourCountsCte()},
 half_hours AS (
   ${halfHourRows()}
 ),
@@ -124,13 +157,7 @@ stats AS (
   FROM hour_counts
   GROUP BY bucket, service, operation
 ),
-fingerprint_groups AS (
-  SELECT CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600 AS bucket,
-    service, operation, fingerprint, count(*) AS n, max(created_at) AS last_at,
-    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
-  FROM fingerprinted
-  GROUP BY 1, service, operation, fingerprint
-),
+${fingerprintGroupsCte()},
 fingerprint_maps AS (
   SELECT bucket, service, operation,
     jsonb_object_agg(fingerprint, jsonb_build_object(
