@@ -181,5 +181,4 @@ rollup_fingerprints AS (
 }
 
 /** The relations of `engine`, as CTEs. */
-export const relationsSql = (engine: Engine) =>
-  engine === 'postgres' ? postgresRelations() : engine === 'duckdb' ? duckdbRelations() : tailRelations();
+export const relationsSql = (engine: Engine) => ({ postgres: postgresRelations, duckdb: duckdbRelations, tail: tailRelations })[engine]();
