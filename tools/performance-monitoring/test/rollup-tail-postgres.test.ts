@@ -33,13 +33,16 @@ function rows(hourNow: number): LogRow[] {
   for (let i = 0; i < 3000; i++) {
     const failed = rand() < 0.07;
     const draw = rand();
-    const duration = draw < 0.02 ? null : draw < 0.03 ? -3 : Math.round(Math.exp(Math.log(300) + 1.6 * (rand() - 0.5) * 2));
+    let duration: number | null = null;
+    if (draw >= 0.03) duration = Math.round(Math.exp(Math.log(300) + 1.6 * (rand() - 0.5) * 2));
+    else if (draw >= 0.02) duration = -3;
+    const message = rand() < 0.5 ? `Timeout after ${i}ms` : `Connection reset by peer ${i % 5}`;
     out.push({
       source: ['crm', 'flow', ' '][i % 3] as string,
       operation: i % 11 === 0 ? null : (['sync', 'push'][i % 2] as string),
       level: failed ? 'error' : 'info',
       status: failed ? 'error' : 'success',
-      message: failed ? (rand() < 0.5 ? `Timeout after ${i}ms` : `Connection reset by peer ${i % 5}`) : null,
+      message: failed ? message : null,
       duration_ms: duration,
       at: hourNow - 30 * HOUR + Math.floor(rand() * 30 * HOUR),
     });
