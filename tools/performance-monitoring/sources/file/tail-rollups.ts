@@ -27,6 +27,12 @@ export class TailRollups {
   private deleted = 0;
   /** Hours rolled up (again) so far: what the refreshes cost (tests, bench). */
   hoursBuilt = 0;
+  /** The most raw rows one refresh rolls up (whole hours, at least one): a first refresh over
+   *  millions of kept rows rolls them up over several refreshes, reading raw rows exactly until
+   *  it has caught up, so none takes much longer than a raw read (PERFMON_TIMEOUT_MS). */
+  rowsPerRefresh = 500_000;
+
+  constructor(private readonly table: string) {}
 
   /** Whether `query` may read rollups (the decision PostgreSQL's read takes: rollup-coverage.ts),
    *  with `enabled` false under --exact and while durations are not whole milliseconds (the
@@ -63,21 +69,41 @@ export class TailRollups {
     const lo = ceilHour(query.previousStart.getTime());
     const hi = floorHour(query.end.getTime());
     const from = Math.max(lo, Math.min(this.mark ?? lo, this.dirtyFrom ?? Number.POSITIVE_INFINITY));
-    const mark = Math.max(this.mark ?? hi, hi);
-    if (from < hi) {
-      for (const sql of [...buildHoursSql(from, hi), ...buildBlocksSql(from, hi, mark, span)]) {
+    // Up to the last complete hour, within the budget. A clock set back moves the mark back too,
+    // so the hours after it are rolled up again as they close rather than kept as they were.
+    const mark = from < hi ? await this.buildEnd(c, from, hi) : hi;
+    if (from < mark) {
+      for (const sql of [...buildHoursSql(from, mark), ...buildBlocksSql(from, mark, mark, span)]) {
         const result = await c.run(sql);
         if (sql.startsWith('DELETE')) this.deleted += result.rowsChanged;
       }
-      this.hoursBuilt += (hi - from) / HOUR;
+      this.hoursBuilt += (mark - from) / HOUR;
     }
     this.mark = mark;
     this.dirtyFrom = null;
     for (const sql of dropBeforeSql(floorHour(query.previousStart.getTime()), floorHour(query.start.getTime())))
       this.deleted += (await c.run(sql)).rowsChanged;
     await this.compact(c);
+    // Still catching up: the raw read, exact (the rollup read would say the hours after the mark
+    // were read raw, and advise a refresh that is under way).
+    if (mark < hi) return null;
     const covers = await c.runAndReadAll(`SELECT ${rollupCovers(at(mark), at(query.previousStart.getTime()))}`);
     return covers.getRowsJS()[0]?.[0] === true ? mark : null;
+  }
+
+  /** The end of the whole hours from `from` (up to `hi`) that hold at most rowsPerRefresh rows;
+   *  at least one hour. */
+  private async buildEnd(c: DuckDBConnection, from: number, hi: number): Promise<number> {
+    const hours = await c.runAndReadAll(
+      `SELECT CAST(floor(epoch(created_at) / 3600) AS BIGINT) * 3600000 AS hour, count(*) AS n FROM ${this.table}
+       WHERE created_at >= ${at(from)} AND created_at < ${at(hi)} GROUP BY 1 ORDER BY 1`,
+    );
+    let rows = 0;
+    for (const [hour, n] of hours.getRowsJS()) {
+      rows += Number(n);
+      if (rows > this.rowsPerRefresh && Number(hour) > from) return Number(hour);
+    }
+    return hi;
   }
 
   /** DuckDB keeps a deleted row's storage until its table is rewritten (as tail.ts's compact()):

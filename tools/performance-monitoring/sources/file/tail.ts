@@ -50,7 +50,7 @@ export class TailingFileSource implements Source {
   /** Tables rewritten to free deleted rows (compact()). */
   compactions = 0;
   /** The closed hours' rollups (docs/live.md). */
-  readonly rollups = new TailRollups();
+  readonly rollups = new TailRollups(TABLE);
 
   constructor(
     private readonly settings: FileSettings,

@@ -20,7 +20,6 @@ export const TAIL_ROLLUP_TABLES = {
   rollup_fingerprint_rows: `${KEY}, fingerprint VARCHAR, n BIGINT, example VARCHAR, last_at TIMESTAMPTZ`,
   rollup_timeline_rows: `span_seconds INTEGER, hour TIMESTAMPTZ, service VARCHAR, ${FIGURE_COLUMNS}, p50 DOUBLE, p95 DOUBLE, p99 DOUBLE`,
 } as const;
-export type TailRollupTable = keyof typeof TAIL_ROLLUP_TABLES;
 /** The tables of operation rows (a `span` column, hours). */
 const OPERATION_TABLES = ['rollup_rows', 'rollup_keys', 'rollup_fingerprint_rows'] as const;
 
