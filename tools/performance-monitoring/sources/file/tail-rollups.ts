@@ -30,7 +30,7 @@ export class TailRollups {
   /** The most raw rows one refresh rolls up (whole hours, at least one): a first refresh over
    *  millions of kept rows rolls them up over several refreshes, reading raw rows exactly until
    *  it has caught up, so none takes much longer than a raw read (PERFMON_TIMEOUT_MS). */
-  rowsPerRefresh = 500_000;
+  rowsPerRefresh = 1_000_000;
 
   constructor(private readonly table: string) {}
 
