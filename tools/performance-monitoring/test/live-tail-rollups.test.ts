@@ -237,6 +237,47 @@ describe('a tailed file read through its own rollups', () => {
     expect(source.rollups.hoursBuilt).toBe(47);
   });
 
+  it('agrees with the exact read for one --service, several, and a 48-hour window (hourly buckets)', async () => {
+    const path = join(emptyDir(), 'ops.ndjson');
+    writeFileSync(path, ndjson(rows(6000, NOW - 97 * HOUR, NOW - 60_000, 0)));
+    const rolled = new TailingFileSource(settings(path), () => {});
+    const exact = new TailingFileSource(settings(path, false), () => {});
+    sources.push(rolled, exact);
+    const key = (r: { level: string; service?: string; operation?: string }) => `${r.level} ${r.service ?? ''} ${r.operation ?? ''}`;
+    const cases: [AggregateQuery, string][] = [
+      [{ ...windows(NOW), services: ['api'] }, 'rollup'],
+      // Several services at 30-minute buckets: the timeline rows hold one service or all, so raw rows.
+      [{ ...windows(NOW), services: ['api', 'search'] }, 'client'],
+      [{ ...windows(NOW), start: new Date(NOW - 2 * DAY), previousStart: new Date(NOW - 4 * DAY), services: ['api', 'search'] }, 'rollup'],
+      [{ ...windows(NOW), start: new Date(NOW - 2 * DAY), previousStart: new Date(NOW - 4 * DAY) }, 'rollup'],
+    ];
+    for (const [query, aggregation] of cases) {
+      const [got, want] = [await rolled.aggregate(query), await exact.aggregate(query)];
+      const what = `${query.services?.join('+') ?? 'all'} from ${query.start.toISOString()}`;
+      expect(got.aggregation, what).toBe(aggregation);
+      const wanted = new Map(want.stats.map((s) => [`${s.window} ${key(s)}`, s]));
+      expect(got.stats.length, what).toBe(want.stats.length);
+      for (const s of got.stats) {
+        const w = wanted.get(`${s.window} ${key(s)}`);
+        expect({ ...s, p50: null, p95: null, p99: null, varDuration: null }, `${what} ${key(s)}`).toEqual({
+          ...w,
+          p50: null,
+          p95: null,
+          p99: null,
+          varDuration: null,
+        });
+        for (const p of ['p50', 'p95', 'p99'] as const) {
+          if (w?.[p] == null) expect(s[p]).toBeNull();
+          else expect(Math.abs((s[p] as number) - w[p]), `${what} ${key(s)} ${p}`).toBeLessThanOrEqual(w[p] * 0.01);
+        }
+      }
+      const timeline = (r: SourceResult) =>
+        r.timeline.map((t) => `${key(t)} ${t.bucketStart} ${t.operations} ${t.failures} ${t.samples}`).sort();
+      expect(timeline(got), what).toEqual(timeline(want));
+      expect(inOrder(got.errors), what).toEqual(inOrder(want.errors));
+    }
+  });
+
   it('reads exactly where the rollups do not apply: --exact, fractional durations, another --threshold', async () => {
     const path = join(emptyDir(), 'ops.ndjson');
     const all = rows(2000, NOW - 40 * HOUR, NOW - 60_000, 0);
