@@ -11,7 +11,8 @@ const outdir = `${root}dist`;
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [`${root}monitor.ts`],
+  // The live refresh worker (live/remote.ts starts it from dist/live-worker.js) is an entry of its own.
+  entryPoints: [`${root}monitor.ts`, { in: `${root}live/worker.ts`, out: 'live-worker' }],
   outdir,
   bundle: true,
   splitting: true,

@@ -29,7 +29,7 @@ export class EventStreams {
   }
 
   /** Opens a stream on `res` (headers sent) and writes `first` to it. */
-  open(res: ServerResponse, first: string): void {
+  open(res: ServerResponse, first: string | Buffer): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -40,12 +40,18 @@ export class EventStreams {
     res.socket?.setTimeout(0);
     this.streams.add(res);
     res.on('close', () => this.streams.delete(res));
-    this.write(res, `retry: 3000\n\n${first}`);
+    this.write(res, 'retry: 3000\n\n');
+    if (first.length > 0) this.write(res, first);
   }
 
-  /** One event to every stream. */
-  send(text: string): void {
-    for (const res of this.streams) this.write(res, text);
+  /** One event (or several) to every stream: the same bytes, written to each. */
+  send(chunk: string | Buffer): void {
+    for (const res of this.streams) this.write(res, chunk);
+  }
+
+  /** To one stream, if it is still open. */
+  sendTo(res: ServerResponse, chunk: string | Buffer): void {
+    if (this.streams.has(res)) this.write(res, chunk);
   }
 
   /** Ends every stream (shutdown). */
@@ -55,7 +61,7 @@ export class EventStreams {
     this.streams.clear();
   }
 
-  private write(res: ServerResponse, text: string): void {
+  private write(res: ServerResponse, text: string | Buffer): void {
     if (res.writableLength > MAX_BACKLOG) {
       this.cutOff++;
       this.streams.delete(res);

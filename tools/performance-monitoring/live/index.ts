@@ -1,18 +1,19 @@
 // --watch and --serve (docs/live.md): one refresh loop feeding its sinks (the terminal or a
 // stream of reports on stdout, the --output file, the HTTP server; alerts are part of each
 // refresh), until q, Ctrl-C, SIGTERM or SIGINT; then everything is closed within 5 seconds.
+// Refreshes run in a worker thread (remote.ts, worker.ts): this thread only serves and draws.
 import type { ReadStream, WriteStream } from 'node:tty';
 import { writeFileAtomic } from '../base/atomic-write.js';
 import { describeError, EXIT, type ExitCode, RuntimeError, UsageError, type UserError } from '../base/errors.js';
 import type { Notices } from '../base/notices.js';
 import { redact } from '../base/redact.js';
-import { renderReport } from '../refresh.js';
 import type { LiveSettings, Settings } from '../settings.js';
 import { RefreshLoop } from './loop.js';
 import { LiveNotices } from './notices.js';
-import { Refresher } from './refresher.js';
+import { RemoteRefresher, type RemoteReport } from './remote.js';
 import type { LiveServer } from './server.js';
 import { TerminalView } from './terminal.js';
+import type { ViewName } from './worker-protocol.js';
 
 export interface LiveIo {
   notices: Notices;
@@ -24,9 +25,16 @@ const SHUTDOWN_MS = 5_000;
 
 export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo): Promise<ExitCode> {
   const notices = new LiveNotices(io.notices);
-  const refresher = new Refresher(settings, notices);
+  let server: LiveServer | null = null;
+  const output = settings.report.output;
+  // --output and a report per refresh on stdout take the --format rendering; the server says what it needs.
+  const wants = (): ViewName[] => [
+    ...(output !== null || (live.watch && !live.terminal) ? (['output'] as const) : []),
+    ...(server?.wants() ?? []),
+  ];
+  const refresher = new RemoteRefresher({ settings, color: live.color }, notices, wants);
   let usageError: UserError | null = null;
-  const loop = new RefreshLoop(
+  const loop = new RefreshLoop<RemoteReport>(
     async (signal) => {
       notices.beginRefresh();
       try {
@@ -46,7 +54,6 @@ export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo
     quit = resolve;
   });
 
-  let server: LiveServer | null = null;
   if (live.serve !== null) {
     const { LiveServer } = await import('./server.js');
     server = new LiveServer(loop, { address: live.serve, token: live.token, intervalMs: live.intervalMs });
@@ -61,7 +68,7 @@ export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo
     }
   }
 
-  const terminal = live.watch && live.terminal ? terminalView(settings, live, loop, notices, () => quit(null)) : null;
+  const terminal = live.watch && live.terminal ? terminalView(settings, loop, notices, () => quit(null)) : null;
   const sinkErrors = (what: string) => (error: unknown) => notices.line(`${what}: ${redact(describeError(error), settings.secrets)}`);
   loop.onChange((state) => {
     if (usageError !== null) return quit(usageError.exitCode);
@@ -71,24 +78,29 @@ export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo
     if (state.failure !== null || state.report === null) return;
     if (live.watch && !live.terminal) {
       // Off a terminal: one whole report per refresh (NDJSON with --format json --compact).
-      renderReport(state.report, settings)
-        .then((text) => io.stdout(text))
+      state.report
+        .get('output')
+        .then((body) => io.stdout(body.toString('utf8')))
         .catch(sinkErrors('writing the report'));
     }
-    const output = settings.report.output;
     if (output !== null) {
-      renderReport(state.report, settings)
-        .then((text) => writeFileAtomic(output, text))
+      state.report
+        .get('output')
+        .then((body) => writeFileAtomic(output, body.toString('utf8')))
         .catch(sinkErrors('--output'));
     }
   });
 
   const onSignal = () => quit(null);
+  let crashed = false;
   const crash = (error: unknown) => {
     terminal?.restore();
+    if (crashed) return;
+    crashed = true;
     notices.release();
     io.notices.line(`unexpected error: ${redact(describeError(error), settings.secrets)}`);
-    process.exit(EXIT.runtime);
+    // The worker's DuckDB is closed before the process ends: exiting with it open aborts (SIGABRT).
+    void refresher.close(1_000).finally(() => process.exit(EXIT.runtime));
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   process.on('uncaughtException', crash);
@@ -104,8 +116,8 @@ export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo
   // Quitting: no new refresh, the running one finished or abandoned, the server and the source closed.
   const watchdog = setTimeout(() => {
     terminal?.restore();
-    process.exit(code ?? EXIT.ok);
-  }, SHUTDOWN_MS);
+    void refresher.close(500).finally(() => process.exit(code ?? EXIT.ok));
+  }, SHUTDOWN_MS - 600);
   watchdog.unref();
   await loop.stop(1_500);
   await Promise.all([server?.close(2_000), refresher.close(1_000)]);
@@ -117,20 +129,20 @@ export async function runLive(settings: Settings, live: LiveSettings, io: LiveIo
   clearTimeout(watchdog);
   if (usageError !== null) throw usageError;
   // 4 when the last refresh's alerts could not be delivered (docs/alerting.md).
-  const final = code ?? (loop.state.report?.alerts?.channels.some((c) => c.failed !== null) ? EXIT.alertFailed : EXIT.ok);
+  const final = code ?? (loop.state.report?.alertsFailed ? EXIT.alertFailed : EXIT.ok);
   // Whatever a library may still hold open (an abandoned query's client), the process ends in time.
   setTimeout(() => process.exit(final), 1_000).unref();
   return final;
 }
 
-function terminalView(settings: Settings, live: LiveSettings, loop: RefreshLoop, notices: LiveNotices, onQuit: () => void): TerminalView {
+function terminalView(settings: Settings, loop: RefreshLoop<RemoteReport>, notices: LiveNotices, onQuit: () => void): TerminalView {
   return new TerminalView(loop.state, {
     input: process.stdin as ReadStream,
     output: process.stdout as WriteStream,
     outputFd: 1,
     render: async (width) => {
       const report = loop.state.report;
-      return report === null ? '' : renderReport(report, settings, { width, color: live.color });
+      return report === null ? '' : (await report.get(`terminal:${width}`)).toString('utf8');
     },
     source: settings.source.kind,
     notice: () => (notices.last === null ? null : redact(notices.last, settings.secrets)),

@@ -5,10 +5,11 @@
 import { describeError } from '../base/errors.js';
 import type { Report } from '../report/types.js';
 
-/** What every sink reads: the last good report and how fresh it is. */
-export interface LiveState {
+/** What every sink reads: the last good report and how fresh it is. `R` is what a refresh
+ *  yields: the report itself, or (live/remote.ts) a handle on one built in the refresh worker. */
+export interface LiveState<R = Report> {
   /** The last good report; null before the first success. */
-  report: Report | null;
+  report: R | null;
   /** Counts successful refreshes: sinks render once per new report. */
   reportSeq: number;
   /** Epoch ms. */
@@ -25,7 +26,7 @@ export interface LiveState {
 }
 
 /** One refresh: reads the source once. `signal` aborts when the deadline passed or the loop stops. */
-export type RefreshOnce = (signal: AbortSignal) => Promise<Report>;
+export type RefreshOnce<R = Report> = (signal: AbortSignal) => Promise<R>;
 
 export interface LoopOptions {
   intervalMs: number;
@@ -35,8 +36,8 @@ export interface LoopOptions {
   now?: () => number;
 }
 
-export class RefreshLoop {
-  readonly state: LiveState = {
+export class RefreshLoop<R = Report> {
+  readonly state: LiveState<R> = {
     report: null,
     reportSeq: 0,
     lastSuccessAt: null,
@@ -48,7 +49,7 @@ export class RefreshLoop {
     nextAt: null,
     running: false,
   };
-  private readonly listeners: ((state: LiveState) => void)[] = [];
+  private readonly listeners: ((state: LiveState<R>) => void)[] = [];
   /** Requests waiting for the first report (docs/live.md: up to the scrape timeout). */
   private readonly waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
@@ -58,14 +59,14 @@ export class RefreshLoop {
   private readonly now: () => number;
 
   constructor(
-    private readonly refreshOnce: RefreshOnce,
+    private readonly refreshOnce: RefreshOnce<R>,
     private readonly options: LoopOptions,
   ) {
     this.now = options.now ?? Date.now;
   }
 
   /** Called after every refresh, success or failure, and on any state change sinks show. */
-  onChange(listener: (state: LiveState) => void): void {
+  onChange(listener: (state: LiveState<R>) => void): void {
     this.listeners.push(listener);
   }
 
@@ -154,7 +155,7 @@ export class RefreshLoop {
     this.emit();
   }
 
-  private succeeded(report: Report, started: number): void {
+  private succeeded(report: R, started: number): void {
     const at = this.now();
     Object.assign(this.state, {
       report,

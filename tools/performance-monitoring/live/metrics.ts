@@ -38,7 +38,7 @@ interface OwnFamily {
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
 
 /** The families that change only when a refresh ends (the loop's state): rendered then. */
-function refreshFamilies(state: LiveState): OwnFamily[] {
+function refreshFamilies(state: LiveState<unknown>): OwnFamily[] {
   return [
     {
       name: 'perfmon_refreshes_total',
@@ -131,10 +131,11 @@ export class MetricsBodies {
   private openMetrics = Buffer.alloc(0);
   private text = Buffer.alloc(0);
 
-  /** At every refresh's end (and once before the first): `figures` may be empty. */
-  update(figures: string, state: LiveState): void {
-    this.openMetrics = Buffer.from(figures + exposition(refreshFamilies(state), true));
-    this.text = Buffer.from(figures + exposition(refreshFamilies(state), false));
+  /** At every refresh's end (and once before the first): `figures` (the report's, encoded by the
+   *  worker) may be empty. */
+  update(figures: Buffer, state: LiveState<unknown>): void {
+    this.openMetrics = Buffer.concat([figures, Buffer.from(exposition(refreshFamilies(state), true))]);
+    this.text = Buffer.concat([figures, Buffer.from(exposition(refreshFamilies(state), false))]);
   }
 
   answer(openMetrics: boolean, counters: ServerCounters): MetricsAnswer {

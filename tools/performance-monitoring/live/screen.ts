@@ -19,7 +19,7 @@ export const ESC = {
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 /** `updated 14:03:05 UTC · next in 27s · took 180 ms · source postgres`, or what went wrong. */
-export function statusLine(state: LiveState, now: number, source: string): string {
+export function statusLine(state: LiveState<unknown>, now: number, source: string): string {
   const parts: string[] = [];
   if (state.lastSuccessAt !== null) parts.push(`updated ${clock(state.lastSuccessAt)} UTC`);
   else parts.push(state.running ? 'first refresh…' : 'no report yet');

@@ -1,6 +1,6 @@
 // The --serve HTTP server (docs/live.md), on Node's own http: five GET routes need no framework.
-// Every answer comes from the loop's last refresh (views.ts), never from a query of its own: any
-// number of clients cost one source read per interval. Safe by default: 127.0.0.1 unless a host
+// Every answer comes from the loop's last refresh (views.ts: bodies the refresh worker rendered),
+// never from a query of its own: any number of clients cost one source read per interval. Safe by default: 127.0.0.1 unless a host
 // is named, an optional bearer token compared in constant time, GET and HEAD only, bounded
 // headers and request time, a cap on open streams, no secret in any answer.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -10,7 +10,9 @@ import type { ServeAddress } from '../settings.js';
 import { EventStreams, sseEvent } from './events.js';
 import type { LiveState, RefreshLoop } from './loop.js';
 import { type MetricsAnswer, MetricsBodies, wantsOpenMetrics } from './metrics.js';
+import type { RemoteReport } from './remote.js';
 import { Views } from './views.js';
+import type { ViewName } from './worker-protocol.js';
 
 /** How long a client may take (docs/live.md); slow or silent clients are cut off. */
 export interface ServerLimits {
@@ -41,6 +43,7 @@ type Route = (typeof ROUTES)[number];
 const DEFAULT_WAIT_MS = 10_000;
 const PAGE_CSP = "default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
+const NOTHING = Buffer.alloc(0);
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 export class LiveServer {
@@ -52,7 +55,7 @@ export class LiveServer {
   private readonly metrics = new MetricsBodies();
 
   constructor(
-    private readonly loop: RefreshLoop,
+    private readonly loop: RefreshLoop<RemoteReport>,
     private readonly options: ServerOptions,
   ) {
     this.views = new Views(loop.state);
@@ -75,10 +78,10 @@ export class LiveServer {
     // A connection that sends nothing (or a response nobody reads) for a minute is closed.
     this.server.setTimeout(limits.idleMs, (socket) => socket.destroy());
     this.server.maxConnections = 1_000;
-    this.metrics.update('', loop.state);
+    this.metrics.update(NOTHING, loop.state);
     loop.onChange((state) => {
-      // /metrics is rendered here, once per refresh, not per scrape (docs/live.md).
-      this.metrics.update(this.views.current?.figures ?? '', state);
+      // /metrics is put together here, once per refresh, not per scrape (docs/live.md).
+      this.metrics.update(this.views.current?.peek('figures') ?? NOTHING, state);
       this.broadcast(state);
     });
   }
@@ -104,12 +107,26 @@ export class LiveServer {
     clearTimeout(timer);
   }
 
-  private broadcast(state: LiveState): void {
+  /** The answers the worker renders with each refresh: /metrics' figures always, the /events
+   *  payload while streams are open, and whatever was asked for since the last refresh. */
+  wants(): ViewName[] {
+    return ['figures', ...(this.streams.size > 0 ? (['events'] as const) : []), ...this.views.wanted()];
+  }
+
+  private broadcast(state: LiveState<RemoteReport>): void {
     if (this.streams.size === 0) return;
-    const views = this.views.current;
-    const fresh = views !== null && state.failure === null;
-    if (fresh) this.streams.send(sseEvent('report', views.compactJson) + sseEvent('page', views.pageEvent));
-    this.streams.send(sseEvent('status', this.views.status(Date.now(), this.options.intervalMs)));
+    const report = this.views.current;
+    const status = () => sseEvent('status', this.views.status(Date.now(), this.options.intervalMs));
+    const events = report === null || state.failure !== null ? null : report.peek('events');
+    if (report === null || state.failure !== null || events !== undefined) {
+      if (events) this.streams.send(events);
+      this.streams.send(status());
+      return;
+    }
+    report.get('events').then(
+      (body) => this.streams.send(Buffer.concat([body, Buffer.from(status())])),
+      () => this.streams.send(status()),
+    );
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -137,12 +154,14 @@ export class LiveServer {
           return plain(res, 503, 'too many open /events streams; try again later', { 'Retry-After': '30' });
         }
         if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
-        const views = this.views.current;
-        const status = sseEvent('status', this.views.status(Date.now(), this.options.intervalMs));
-        this.streams.open(
-          res,
-          views === null ? status : sseEvent('report', views.compactJson) + sseEvent('page', views.pageEvent) + status,
-        );
+        // The slot is taken now (the cap holds however many arrive at once); the latest report
+        // follows as soon as it is rendered (at once when the refresh rendered it already).
+        const status = () => sseEvent('status', this.views.status(Date.now(), this.options.intervalMs));
+        const events = this.views.get('events');
+        if (events === null) return this.streams.open(res, status());
+        this.streams.open(res, '');
+        const body = await events.catch(() => NOTHING);
+        this.streams.sendTo(res, Buffer.concat([body, Buffer.from(status())]));
         return;
       }
       case '/metrics': {
@@ -152,11 +171,14 @@ export class LiveServer {
       case '/report.json':
       case '/': {
         const ready = await this.loop.firstReport(scrapeBudget(req));
-        const views = this.views.current;
-        if (!ready || views === null)
+        const body = ready ? this.views.get(route === '/' ? 'page' : 'json') : null;
+        if (body === null)
           return plain(res, 503, `no report yet: ${state.failure?.cause ?? 'the first refresh is running'}`, { 'Retry-After': '5' });
-        if (route === '/report.json') return send(res, 200, 'application/json; charset=utf-8', views.json);
-        return send(res, 200, 'text/html; charset=utf-8', views.page, { 'Content-Security-Policy': PAGE_CSP });
+        // Rendered by the worker on first use; if it cannot (it was restarted since), a retry will do.
+        const rendered = await body.catch(() => null);
+        if (rendered === null) return plain(res, 503, 'the report is being rendered again; try again shortly', { 'Retry-After': '5' });
+        if (route === '/report.json') return send(res, 200, 'application/json; charset=utf-8', rendered);
+        return send(res, 200, 'text/html; charset=utf-8', rendered, { 'Content-Security-Policy': PAGE_CSP });
       }
     }
   }
@@ -196,7 +218,7 @@ function scrapeBudget(req: IncomingMessage): number {
   return Number.isFinite(header) && header > 0 ? Math.max(0, header * 1000 - 500) : DEFAULT_WAIT_MS;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'Content-Type': type,
     'Content-Length': Buffer.byteLength(body),

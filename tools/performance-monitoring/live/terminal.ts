@@ -32,7 +32,7 @@ export class TerminalView {
   private readonly onExit = () => this.restore();
 
   constructor(
-    private readonly state: LiveState,
+    private readonly state: LiveState<unknown>,
     private readonly options: TerminalOptions,
   ) {}
 

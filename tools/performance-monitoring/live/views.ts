@@ -1,57 +1,34 @@
-// What the server answers with, rendered once per report (not per request): any number of
-// clients cost one rendering per refresh, as they cost one source read (docs/live.md).
-import { livePageParts, renderLivePage } from '../render/html-live.js';
-import { renderJson } from '../render/json.js';
-import { openMetricsFamilies } from '../render/openmetrics.js';
-import type { Report } from '../report/types.js';
+// What the server answers with: the bodies the refresh worker rendered from the latest report
+// (remote.ts), each once per report, not per request: any number of clients cost one rendering
+// per refresh, as they cost one source read (docs/live.md). Also the freshness the page shows.
 import type { LiveState } from './loop.js';
-
-/** One report's answers, each rendered on first use: a scraper never pays for the page. */
-class Rendered {
-  private readonly memo = new Map<string, string>();
-
-  constructor(
-    readonly seq: number,
-    private readonly report: Report,
-  ) {}
-
-  private once(key: string, render: () => string): string {
-    let text = this.memo.get(key);
-    if (text === undefined) {
-      text = render();
-      this.memo.set(key, text);
-    }
-    return text;
-  }
-
-  get json(): string {
-    return this.once('json', () => renderJson(this.report));
-  }
-  get compactJson(): string {
-    return this.once('compact', () => renderJson(this.report, { compact: true }).trimEnd());
-  }
-  get figures(): string {
-    return this.once('figures', () => openMetricsFamilies(this.report));
-  }
-  get page(): string {
-    return this.once('page', () => renderLivePage(this.report));
-  }
-  get pageEvent(): string {
-    return this.once('pageEvent', () => JSON.stringify(livePageParts(this.report)));
-  }
-}
+import type { RemoteReport } from './remote.js';
+import type { ViewName } from './worker-protocol.js';
 
 export class Views {
-  private cached: Rendered | null = null;
+  /** What was asked for since the last report: rendered with the next refresh, not on request. */
+  private asked = new Set<ViewName>();
 
-  constructor(private readonly state: LiveState) {}
+  constructor(private readonly state: LiveState<RemoteReport>) {}
 
   /** null before the first report. */
-  get current(): Rendered | null {
-    const { report, reportSeq } = this.state;
+  get current(): RemoteReport | null {
+    return this.state.report;
+  }
+
+  /** A body of the latest report (rendered by the worker on first use). */
+  get(name: ViewName): Promise<Buffer> | null {
+    const report = this.state.report;
     if (report === null) return null;
-    if (this.cached?.seq !== reportSeq) this.cached = new Rendered(reportSeq, report);
-    return this.cached;
+    this.asked.add(name);
+    return report.get(name);
+  }
+
+  /** The answers to render with the next refresh: those asked for since the last one. */
+  wanted(): ViewName[] {
+    const names = [...this.asked];
+    this.asked = new Set();
+    return names;
   }
 
   /** The freshness the page shows, as ages (the browser's clock may differ from ours). */

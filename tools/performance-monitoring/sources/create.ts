@@ -22,7 +22,7 @@ export async function createSource(settings: SourceSettings, notices: Notices, o
     }
     case 'postgres': {
       const { PostgresSource } = await import('./postgres.js');
-      return new PostgresSource(settings.url, settings.table, settings.timeoutMs, settings.rollups, notice);
+      return new PostgresSource(settings.url, settings.table, settings.timeoutMs, settings.rollups, notice, options.live === true);
     }
     case 'supabase': {
       const { SupabaseSource } = await import('./supabase/source.js');

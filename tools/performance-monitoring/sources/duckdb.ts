@@ -50,15 +50,3 @@ export async function sloInDuckDb(connection: DuckDBConnection, table: string, q
   const reader = await connection.runAndReadAll(sloRawSql(table), sloParams(query));
   return decodeSloRows(reader.getRowObjectsJS(), 'DuckDB');
 }
-
-/** `sql` with each placeholder $n replaced by its value as a literal: DuckDB does not fold an
- *  expression of parameters into a constant, so the read's bounds (timestamp arithmetic) would be
- *  computed again for every raw row, and no created_at range could skip a row group. */
-export function withLiterals(sql: string, values: readonly (string | number | null)[]): string {
-  return sql.replace(/\$([0-9]+)/g, (_placeholder, n: string) => {
-    const value = values[Number(n) - 1];
-    if (value === undefined) throw new Error(`no value for $${n}`);
-    if (value === null) return 'NULL';
-    return typeof value === 'number' ? String(value) : `'${value.replaceAll("'", "''")}'`;
-  });
-}

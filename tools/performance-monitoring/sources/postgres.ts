@@ -11,9 +11,9 @@ import type { SloCounts, SloQuery } from './slo-windows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
 import { PROBE_SQL } from './sql/rollup-cover.js';
-import { rollupReadSql } from './sql/rollup-read.js';
+import { rollupReadParams, rollupReadSql } from './sql/rollup-read.js';
 import { HISTOGRAM_LAYOUT } from './sql/rollup-spans.js';
-import { READ_WORK_MEM } from './sql/rpc.js';
+import { READ_WORK_MEM } from './sql/session.js';
 import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
 
@@ -48,7 +48,15 @@ export class PostgresSource implements Source {
     private readonly rollups: boolean = true,
     /** One stderr line: why installed rollups were not read. */
     private readonly notice: (line: string) => void = () => {},
-  ) {}
+    /** A live view (docs/live.md): the connection is kept between refreshes and the reads whose
+     *  text is fixed (the probe, the rollup read) are prepared on it once. */
+    private readonly live: boolean = false,
+  ) {
+    this.prepare = live;
+  }
+
+  /** Whether fixed texts are prepared: a live view's, until a transaction pooler refuses them. */
+  private prepare: boolean;
 
   async aggregate(query: AggregateQuery): Promise<SourceResult> {
     const rows = await this.retried((sql) => this.read(sql, query));
@@ -94,11 +102,26 @@ export class PostgresSource implements Source {
   }
 
   private async retried<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    return await withRetry(() => this.attempt(work), {
+    return await withRetry(() => this.attemptPrepared(work), {
       shouldRetry: (error) => RETRYABLE_NETWORK.has(errorCode(error)),
     }).catch((error: unknown) => {
       throw new RuntimeError(this.explain(error));
     });
+  }
+
+  /** A transaction pooler (PgBouncer in transaction mode before 1.21, Supavisor's port 6543) runs
+   *  each statement on any server connection, where a statement prepared on another is missing (or
+   *  one of the same name exists): then this source stops preparing, says so once, and reads again. */
+  private async attemptPrepared<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    try {
+      return await this.attempt(work);
+    } catch (error) {
+      if (!this.prepare || !POOLER_REFUSALS.has(errorCode(error))) throw error;
+      this.prepare = false;
+      this.notice('PostgreSQL: prepared statements refused (a transaction pooler?): each refresh now plans its read again (docs/live.md)');
+      await this.close().catch(() => {});
+      return await this.attempt(work);
+    }
   }
 
   /** One query on a fresh connection, cut off client-side too: statement_timeout cannot fire when
@@ -127,10 +150,12 @@ export class PostgresSource implements Source {
   private async read(sql: Sql, query: AggregateQuery): Promise<Answer> {
     const params = aggregationParams(query);
     const mayAnswer = this.rollups && rollupsMayAnswer(query, this.table, 'timeline rows');
-    const probe = mayAnswer ? await probeRollups(sql, query, this.notice) : null;
+    const probe = mayAnswer ? await probeRollups(sql, query, this.notice, this.prepare) : null;
     if (mayAnswer) this.watermarkSeen = probe === null ? 'absent' : probe.watermark;
     if (probe?.covers) {
-      return { rows: await sql.unsafe(rollupReadSql('postgres', this.table), [...params, probe.watermark.toISOString()]), rollup: null };
+      const read = rollupReadSql('postgres', this.table);
+      const values = rollupReadParams(read, query, probe.watermark.getTime());
+      return { rows: await sql.unsafe(read.text, values, { prepare: this.prepare }), rollup: null };
     }
     const rollup = probe === null ? null : { watermark: probe.watermark === null ? null : probe.watermark.getTime() / 1000, hours: 0 };
     return { rows: await sql.unsafe(aggregationSql(this.table), params), rollup };
@@ -142,7 +167,9 @@ export class PostgresSource implements Source {
     this.sql = postgres(this.url.href, {
       max: 1,
       connect_timeout: Math.max(1, Math.ceil(this.timeout / 1000)),
-      idle_timeout: 1,
+      // A one-shot run ends its connection at once; a live view keeps it (and the statements
+      // prepared on it) from one refresh to the next: 0 is no idle timeout.
+      idle_timeout: this.live ? 0 : 1,
       // No type-discovery query at connect: the aggregation returns no arrays, and that query
       // would be one more round trip (and one postgres.js cannot reject cleanly if it stalls).
       fetch_types: false,
@@ -201,6 +228,8 @@ interface ProbeRow {
 }
 
 const RAW_READ = 'rollups not read (raw rows were)';
+/** prepared statement does not exist; prepared statement already exists. */
+const POOLER_REFUSALS = new Set(['26000', '42P05']);
 const GRANTS = 'see docs/rollups.md, "Roles and row-level security"';
 
 /** Why a read table of the rollups cannot be read, from the probe's `unreadable`. */
@@ -216,9 +245,9 @@ function unreadableNotice(unreadable: string): string {
 /** The rollup's watermark, or null where rollup.sql is not installed. Where it is installed but
  *  cannot be read (a table missing, no privilege, row-level security hiding the state row), null
  *  too, and one line saying why: a report that quietly reads raw rows is slow for no known reason. */
-async function probeRollups(sql: Sql, query: AggregateQuery, notice: (line: string) => void): Promise<Probe | null> {
+async function probeRollups(sql: Sql, query: AggregateQuery, notice: (line: string) => void, prepare: boolean): Promise<Probe | null> {
   try {
-    const [row] = await sql.unsafe<ProbeRow[]>(PROBE_SQL, [query.previousStart.toISOString()]);
+    const [row] = await sql.unsafe<ProbeRow[]>(PROBE_SQL, [query.previousStart.toISOString()], { prepare });
     if (!row) {
       notice(`${RAW_READ}: perf_monitor_rollup_state shows this role no row (row-level security, and no policy for it): ${GRANTS}`);
       return null;

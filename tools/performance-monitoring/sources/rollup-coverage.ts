@@ -2,26 +2,21 @@
 // Pure: the sources decide with the database's watermark, run.ts words the notice.
 import { bucketSeconds } from './buckets.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
-import { RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD } from './sql/rollup-spans.js';
+import { numbers, timelineFits } from './sql/rollup-bounds.js';
 import type { AggregateQuery, Aggregates } from './types.js';
 
 const HOUR = 3_600_000;
 
-/** Rollups can answer a query only for the table they are built from, and only when the timeline's
- *  buckets are whole hours (windows over 30 hours), or 30 minutes (15 to 30 hours) where the reader
- *  has the 30-minute timeline rows (PostgreSQL and the RPC, not the Supabase fallback, which pages
- *  operation rows only), at the T they count Apdex at, for all services or one (rollup-cover.ts's
- *  timelineFits, the same rule in SQL). Shorter windows read raw rows (docs/rollups.md says why). */
+/** Rollups can answer a query only for the table they are built from, and only when they can give
+ *  its timeline (rollup-bounds.ts' timelineFits, the rule the RPC runs in SQL): whole-hour buckets
+ *  (windows over 30 hours), or 30 minutes (15 to 30 hours) where the reader has the 30-minute
+ *  timeline rows (PostgreSQL and the RPC, not the Supabase fallback, which pages operation rows
+ *  only). Shorter windows read raw rows (docs/rollups.md says why). */
 export function rollupsMayAnswer(query: AggregateQuery, table: string, reader: 'timeline rows' | 'operation rows'): boolean {
   if (table !== DEFAULT_TABLE) return false;
   const seconds = bucketSeconds(query.start, query.end);
-  if (seconds % 3600 === 0) return true;
-  return (
-    reader === 'timeline rows' &&
-    seconds === RAW_TIMELINE_SPAN &&
-    query.threshold === ROLLUP_THRESHOLD &&
-    (query.services === null || query.services.length === 1)
-  );
+  if (reader === 'operation rows') return seconds % 3600 === 0;
+  return timelineFits(numbers({ bucketSeconds: seconds, threshold: query.threshold, services: query.services }));
 }
 
 /** Complete hours of both windows after the watermark (epoch ms), read from raw rows. */

@@ -124,6 +124,29 @@ ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_timeline ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
 
+-- The histograms and fingerprints compressed with lz4 where the server has it (PostgreSQL 14 and
+-- later built with lz4, as Debian's and Supabase's are): pglz's compression was an eighth of a
+-- build's time (docs/rollups.md, "What is stored"). Values already stored keep their method; a
+-- server without lz4 keeps pglz (the error is caught, nothing printed).
+DO $compression$
+DECLARE
+  v_column record;
+BEGIN
+  FOR v_column IN
+    SELECT a.attrelid::regclass AS tbl, a.attname AS col
+    FROM pg_attribute AS a
+    WHERE a.attrelid IN ('public.perf_monitor_rollup'::regclass, 'public.perf_monitor_rollup_block'::regclass,
+                         'public.perf_monitor_rollup_timeline'::regclass)
+      AND a.attname IN ('histogram_keys', 'histogram_counts', 'failure_histogram_keys', 'failure_histogram_counts', 'fingerprints')
+      AND NOT a.attisdropped AND a.attcompression IS DISTINCT FROM 'l'
+  LOOP
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET COMPRESSION lz4', v_column.tbl, v_column.col);
+  END LOOP;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value OR undefined_column OR syntax_error THEN
+  NULL;
+END
+$compression$;
+
 DROP FUNCTION IF EXISTS public.perf_monitor_refresh_rollups(interval, integer);
 DROP FUNCTION IF EXISTS public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz);
 
@@ -433,38 +456,61 @@ fingerprinted AS (
   FROM failed_ops
 ),
 -- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
--- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
--- the 30-minute timeline rows the sums of their operations'.
-keyed AS (
-  SELECT bucket, service, operation, failed, invalid, dur,
-    CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w FROM ops) AS d
-),
+-- histogram), an hour at a time (LATERAL: each hour's rows are one range of the created_at index,
+-- grouped in memory, instead of a sort of the whole range's rows that spills to disk), grouped two
+-- ways at once (grouping sets): by operation and histogram bucket (NULL for rows without a valid
+-- duration), the hourly operation rows' figures; and by half hour, service and bucket, the 30-minute
+-- timeline rows'. The hours come straight from the raw rows, not summed from their halves
+-- (docs/rollups.md, "Timeline rows"). The half hour is a comparison with the hour's start, not
+-- ops' bucket (the same value, floor(epoch / 1800) * 1800, in numeric arithmetic: 0.5 s a million
+-- rows, and the flattened query evaluated it three times a row); OFFSET 0 keeps each row's
+-- columns computed once (flattened, the duration's CASE was re-evaluated in every step of the width's).
 bucket_counts AS MATERIALIZED (
-  SELECT bucket, service, operation, bucket_key,
-    count(*) AS n,
-    count(*) FILTER (WHERE failed) AS n_failed,
-    count(dur) AS samples,
-    sum(dur) AS sum_duration,
-    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
-    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
-    min(dur) AS min_duration,
-    max(dur) AS max_duration,
-    count(*) FILTER (WHERE invalid) AS invalid_durations,
-    -- Apdex at the default T, on the exact durations (docs/rollups.md).
-    count(*) FILTER (WHERE NOT failed AND dur <= 2000) AS satisfied,
-    count(*) FILTER (WHERE NOT failed AND dur > 2000 AND dur <= 8000) AS tolerating
-  FROM keyed
-  GROUP BY bucket, service, operation, bucket_key
+  SELECT g.*
+  FROM generate_series(v_from, v_to - interval '1 hour', interval '1 hour') AS h(start),
+  LATERAL (
+    SELECT GROUPING(operation) = 0 AS hourly,
+      CAST(extract(epoch FROM h.start) AS bigint) AS hour,
+      CAST(extract(epoch FROM h.start) AS bigint) + second_half AS half,
+      service, operation, bucket_key,
+      count(*) AS n,
+      count(*) FILTER (WHERE failed) AS n_failed,
+      -- A group's rows share a bucket: its samples are all of them or (no valid duration) none.
+      CASE WHEN bucket_key IS NULL THEN 0 ELSE count(*) END AS samples,
+      sum(dur) AS sum_duration,
+      -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
+      sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
+      min(dur) AS min_duration,
+      max(dur) AS max_duration,
+      count(*) FILTER (WHERE invalid) AS invalid_durations,
+      -- Apdex at the default T, on the exact durations (docs/rollups.md): T and 4T are bucket ends
+      -- (checked above), so d <= T exactly when its bucket's key is, and the group's rows that did
+      -- not fail are all satisfied, all tolerating or neither.
+      CASE WHEN bucket_key <= 2000 THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS satisfied,
+      CASE WHEN bucket_key > 2000 AND bucket_key <= 8000
+        THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS tolerating
+    FROM (
+      SELECT second_half, service, operation, failed, invalid, dur,
+        CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
+      FROM (
+        SELECT second_half, service, operation, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w
+        FROM (
+          SELECT CASE WHEN ops.created_at >= h.start + interval '30 minutes' THEN 1800 ELSE 0 END AS second_half,
+            ops.service, ops.operation, ops.failed, ops.invalid, ops.dur
+          FROM ops
+          WHERE ops.created_at >= h.start AND ops.created_at < h.start + interval '1 hour'
+          OFFSET 0
+        ) AS r
+      ) AS d
+    ) AS keyed
+    GROUP BY GROUPING SETS ((service, operation, bucket_key), (second_half, service, bucket_key))
+  ) AS g
 ),
 hour_counts AS (
-  SELECT bucket - bucket % 3600 AS bucket, service, operation, bucket_key,
-    sum(n) AS n, sum(n_failed) AS n_failed, sum(samples) AS samples, sum(sum_duration) AS sum_duration,
-    sum(sum_squares) AS sum_squares, min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
+  SELECT hour AS bucket, service, operation, bucket_key, n, n_failed, samples, sum_duration, sum_squares,
+    min_duration, max_duration, invalid_durations, satisfied, tolerating
   FROM bucket_counts
-  GROUP BY 1, service, operation, bucket_key
+  WHERE hourly
 ),
 half_hours AS (
   INSERT INTO public.perf_monitor_rollup_timeline (
@@ -473,19 +519,20 @@ half_hours AS (
     )
     WITH half_service AS MATERIALIZED (
       -- Sums of no valid duration are 0, as on the hourly rows (the columns are NOT NULL).
-      SELECT to_timestamp(bucket) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
+      SELECT to_timestamp(half) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
         sum(samples) AS samples, COALESCE(sum(sum_duration), 0) AS sum_duration,
         COALESCE(sum(sum_squares), 0) AS sum_squares, min(min_duration) AS min_duration,
         max(max_duration) AS max_duration, sum(invalid_durations) AS invalid_durations,
         sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
       FROM bucket_counts
-      GROUP BY bucket, service
+      WHERE NOT hourly
+      GROUP BY half, service
     ),
+    -- Already one row per (half hour, service, bucket): the grouping set made them.
     half_keys AS MATERIALIZED (
-      SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS double precision) AS n
+      SELECT to_timestamp(half) AS block, service, bucket_key, CAST(n AS double precision) AS n
       FROM bucket_counts
-      WHERE bucket_key IS NOT NULL
-      GROUP BY bucket, service, bucket_key
+      WHERE NOT hourly AND bucket_key IS NOT NULL
     ),
     -- Overall (service ''): from the services' rows, not again from the operations'.
     figures AS (

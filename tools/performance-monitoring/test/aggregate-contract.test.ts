@@ -12,7 +12,7 @@ import { type DuckDb, openDuckDb } from '../sources/duckdb.js';
 import { decodeAggregateRows } from '../sources/rows.js';
 import { aggregationParams, aggregationSql, aggregationSqlTemplate, withTable } from '../sources/sql/aggregate.js';
 import { COLUMN_TYPES, PARAMETERS, RESULT_COLUMNS } from '../sources/sql/aggregate-contract.js';
-import { rollupReadSql } from '../sources/sql/rollup-read.js';
+import { rollupReadParams, rollupReadSql } from '../sources/sql/rollup-read.js';
 import type { AggregateQuery, Aggregates, Stats, StatsRow, TimelineRow } from '../sources/types.js';
 
 const UNTIL = '2025-11-20T10:00:00.000Z';
@@ -86,8 +86,8 @@ describe('the result columns', () => {
   });
 
   it('the rollup read (PostgreSQL) returns the same declared columns and types', async () => {
-    const params = [...aggregationParams(QUERY), UNTIL];
-    const described = await sql.unsafe(rollupReadSql('postgres'), params).describe();
+    const read = rollupReadSql('postgres');
+    const described = await sql.unsafe(read.text, rollupReadParams(read, QUERY, Date.parse(UNTIL))).describe();
     const typeNames = new Map(
       (
         await sql<

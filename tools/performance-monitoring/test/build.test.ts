@@ -1,7 +1,7 @@
 // The start-up build (bin/build.mjs → dist/) and the installed command (bin/perf-monitor.mjs):
 // the build prints the same report as the source, a stale build is never run, and the command
 // works by absolute path from any directory.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,34 @@ describe('the build', () => {
     utimesSync(join(root, 'metrics', 'a.ts'), built + 60, built + 60);
     expect(buildIsFresh(root)).toBe(false);
   });
+});
+
+describe('--serve from the build', () => {
+  it('starts its refresh worker from dist/live-worker.js and serves the report', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'monitor.js'), '--demo', '--serve', '0', '--interval', '1s'], {
+      cwd: emptyDir(),
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+          const match = /serving (http:\/\/\S+\/)/.exec(stderr);
+          if (match?.[1]) resolve(match[1]);
+        });
+        void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      const metrics = await (await fetch(new URL('/metrics', url))).text();
+      expect(metrics).toMatch(/^perfmon_health_score\{scope="all"\} \d+$/m);
+      expect(metrics).toContain('\nperfmon_up 1\n');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 30_000);
 });
 
 describe('bin/perf-monitor.mjs', () => {

@@ -14,7 +14,7 @@ import { type PostgrestServer, type RequestLogEntry, startPostgrestServer } from
 import { bucketSeconds } from '../sources/buckets.js';
 import { openDuckDb } from '../sources/duckdb.js';
 import { aggregationParams } from '../sources/sql/aggregate.js';
-import { RAW_RANGES, usedRows } from '../sources/sql/rollup-cover.js';
+import { boundParameters, boundValues, RAW_RANGES, usedRows } from '../sources/sql/rollup-cover.js';
 import { BLOCK_SPANS } from '../sources/sql/rollup-spans.js';
 import { fallbackPlan } from '../sources/supabase/rollup-plan.js';
 import type { AggregateQuery } from '../sources/types.js';
@@ -399,11 +399,18 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
           for (const d of [-1, 0, 1]) instants.add(t + d);
         const list = [...instants].sort((a, b) => a - b);
         const values = list.map((t) => `(CAST(make_timestamp(CAST(${t * 1000} AS BIGINT)) AS TIMESTAMPTZ))`).join(',');
-        const everyParameter = 'AND CAST($4 AS text) IS NULL AND CAST($5 AS integer) > 0 AND CAST($6 AS integer) > 0';
+        // The bounds are parameters after $7 (rollup-cover.ts' boundParameters), computed in TypeScript.
+        const everyParameter =
+          'AND CAST($1 AS timestamptz) IS NOT NULL AND CAST($4 AS text) IS NULL AND CAST($5 AS integer) > 0 AND CAST($6 AS integer) > 0 AND CAST($7 AS timestamptz) IS NOT NULL';
+        const withBounds = (text: string): [string, typeof params] => {
+          const read = boundParameters(text, 8);
+          return [read.text, [...params, ...boundValues(read.names, q, watermark)]];
+        };
         const sqlRaw = await c.runAndReadAll(
-          `SELECT CAST(epoch_ms(created_at) AS DOUBLE) AS t FROM (VALUES ${values}) AS v(created_at)
+          ...withBounds(
+            `SELECT CAST(epoch_ms(created_at) AS DOUBLE) AS t FROM (VALUES ${values}) AS v(created_at)
            WHERE created_at >= CAST($3 AS timestamptz) AND created_at < CAST($2 AS timestamptz) AND (${RAW_RANGES.map((range) => `(${range})`).join(' OR ')}) ${everyParameter} ORDER BY 1`,
-          params,
+          ),
         );
         const inPlan = list.filter((t) => plan.raw.some(([from, to]) => t >= from.getTime() && t < to.getTime()));
         expect(
@@ -422,9 +429,10 @@ describe('the plan pages exactly the rows the read SQL uses (rollup-cover-sql.ts
           .map(([span, t]) => `(${span}, CAST(make_timestamp(CAST(${t * 1000} AS BIGINT)) AS TIMESTAMPTZ), 'svc')`)
           .join(',');
         const sqlUsed = await c.runAndReadAll(
-          `SELECT span, CAST(epoch_ms(hour) AS DOUBLE) AS t FROM (VALUES ${rows}) AS v(span, hour, service)
-           WHERE ${usedRows('span')} AND CAST($5 AS integer) > 0 ORDER BY 1, 2`,
-          params,
+          ...withBounds(
+            `SELECT span, CAST(epoch_ms(hour) AS DOUBLE) AS t FROM (VALUES ${rows}) AS v(span, hour, service)
+           WHERE ${usedRows('span')} ${everyParameter} AND CAST($2 AS timestamptz) IS NOT NULL AND CAST($3 AS timestamptz) IS NOT NULL ORDER BY 1, 2`,
+          ),
         );
         const planned = candidates.filter(([span, t]) => plan.rollup.some((r) => r.span === span && t >= r.from && t < r.to));
         expect(

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshLoop } from '../live/loop.js';
+import type { RemoteReport } from '../live/remote.js';
 import { LiveServer, SERVER_LIMITS } from '../live/server.js';
 
 const HEADERS_MS = 1_000;
@@ -17,7 +18,7 @@ let port: number;
 
 beforeAll(async () => {
   // No refresh runs: these bounds are the server's, whatever it serves (/healthz says so).
-  const loop = new RefreshLoop(() => Promise.reject(new Error('not started')), { intervalMs: 1_000, timeoutMs: 1_000 });
+  const loop = new RefreshLoop<RemoteReport>(() => Promise.reject(new Error('not started')), { intervalMs: 1_000, timeoutMs: 1_000 });
   server = new LiveServer(loop, {
     address: { host: '127.0.0.1', port: 0 },
     token: null,

@@ -16,7 +16,7 @@ import { statsOf } from '../harness/stats.js';
 import { type DuckDb, openDuckDb } from '../sources/duckdb.js';
 import { decodeAggregateRows } from '../sources/rows.js';
 import { aggregationParams, aggregationSql } from '../sources/sql/aggregate.js';
-import { rollupReadSql } from '../sources/sql/rollup-read.js';
+import { rollupReadParams, rollupReadSql } from '../sources/sql/rollup-read.js';
 import type { AggregateQuery, Aggregates, Stats, StatsRow } from '../sources/types.js';
 
 const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
@@ -171,8 +171,8 @@ describe('the previous window: counts, sums and variance, no percentiles or Apde
   });
 
   it('the rollup read: the same; the current percentiles within the histogram bound (0.5 %)', async () => {
-    const params = [...aggregationParams(query), new Date(watermark).toISOString()];
-    const raw = await sql.unsafe(rollupReadSql('postgres'), params);
+    const read = rollupReadSql('postgres');
+    const raw = await sql.unsafe(read.text, rollupReadParams(read, query, watermark));
     const rollup = raw.find((r) => r.kind === 'rollup');
     // Most hours came from the rollups (the read's own count), so their rows are what was checked.
     expect(Number(rollup?.operations)).toBeGreaterThan(2 * WINDOW_HOURS - 6);

@@ -5,11 +5,10 @@
 // (tail-rollups.ts) and read with the raw rows of the edges, as PostgreSQL's rollups are.
 import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
-import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb, withLiterals } from '../duckdb.js';
+import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb } from '../duckdb.js';
 import { decodeAggregateRows } from '../rows.js';
 import type { SloCounts, SloQuery } from '../slo-windows.js';
-import { aggregationParams } from '../sql/aggregate.js';
-import { rollupReadSql } from '../sql/rollup-read.js';
+import { rollupReadParams, rollupReadSql } from '../sql/rollup-read.js';
 import type { AggregateQuery, Source, SourceResult } from '../types.js';
 import { checkInputPaths, type InputFile, resolveInputs, Scratch } from './input-paths.js';
 import { loadInput } from './load.js';
@@ -72,8 +71,8 @@ export class TailingFileSource implements Source {
       const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
       return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
     }
-    const sql = withLiterals(rollupReadSql('tail', TABLE), [...aggregationParams(query), new Date(watermark).toISOString()]);
-    const reader = await db.connection.runAndReadAll(sql);
+    const read = rollupReadSql('tail', TABLE);
+    const reader = await db.connection.runAndReadAll(read.text, rollupReadParams(read, query, watermark));
     return { kind: this.kind, aggregation: 'rollup', skippedRows, ...decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB') };
   }
 

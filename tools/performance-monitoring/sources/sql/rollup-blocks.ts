@@ -114,24 +114,25 @@ function timelineInsert(span: string, prelude: string, figures: string, pairs: s
 }
 
 /** The 30-minute timeline rows of the hours [v_from, v_to), per service and overall (''), from
- *  bucket_counts (per half hour, operation and histogram bucket): a writable CTE of
- *  rollup.ts's build statement, which defines bucket_counts. */
+ *  bucket_counts' rows that are not `hourly` (one per half hour, service and histogram bucket): a
+ *  writable CTE of rollup.ts's build statement, which defines bucket_counts. */
 export function halfHourRows(): string {
   const figures = `half_service AS MATERIALIZED (
       -- Sums of no valid duration are 0, as on the hourly rows (the columns are NOT NULL).
-      SELECT to_timestamp(bucket) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
+      SELECT to_timestamp(half) AS block, service, sum(n) AS operations, sum(n_failed) AS failures,
         sum(samples) AS samples, COALESCE(sum(sum_duration), 0) AS sum_duration,
         COALESCE(sum(sum_squares), 0) AS sum_squares, min(min_duration) AS min_duration,
         max(max_duration) AS max_duration, sum(invalid_durations) AS invalid_durations,
         sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
       FROM bucket_counts
-      GROUP BY bucket, service
+      WHERE NOT hourly
+      GROUP BY half, service
     ),
+    -- Already one row per (half hour, service, bucket): the grouping set made them.
     half_keys AS MATERIALIZED (
-      SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS double precision) AS n
+      SELECT to_timestamp(half) AS block, service, bucket_key, CAST(n AS double precision) AS n
       FROM bucket_counts
-      WHERE bucket_key IS NOT NULL
-      GROUP BY bucket, service, bucket_key
+      WHERE NOT hourly AND bucket_key IS NOT NULL
     ),
     -- Overall (service ''): from the services' rows, not again from the operations'.
     figures AS (

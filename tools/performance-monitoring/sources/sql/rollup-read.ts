@@ -4,8 +4,8 @@
 // group_operations CTEs swapped for ones that merge those rows with the rollup's. The result has
 // aggregate.sql's columns and kinds, plus one 'rollup' row.
 //
-// Parameters: aggregate.sql's $1..$6, and $7 p_rollup_end timestamptz, the rollup's watermark
-// (every hour before it is rolled up). The rollup rows to read arrive as relations, which each
+// Parameters: aggregate.sql's $1..$6, $7 p_rollup_end timestamptz, the rollup's watermark (every
+// hour before it is rolled up), then the bounds (rollup-bounds.ts, computed by the caller). The rollup rows to read arrive as relations, which each
 // engine supplies from its own storage, already cut to the rows used (relationsSql):
 //   rollup_hours(is_current, service, operation, operations, failures, samples, sum_duration,
 //                sum_squares, min_duration, max_duration, invalid_durations, satisfied, tolerating)
@@ -19,11 +19,12 @@
 //   rollup_timeline(bucket, service, <the same figures>, p50, p95, p99)   the whole buckets' rows
 //                made ready by the refresh, service NULL for overall (none in DuckDB)
 //   rollup_fingerprints(service, operation, fingerprint, n, example, last_at)   current window only
-import { aggregationSql } from './aggregate.js';
-import { rollupRowSql } from './aggregate-contract.js';
+import type { AggregateQuery } from '../types.js';
+import { aggregationParams, aggregationSql } from './aggregate.js';
+import { type ParameterValue, rollupRowSql } from './aggregate-contract.js';
 import { cte, splitCtes } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { RAW_RANGES, ROLLED_UP_HOURS, ROLLUP_END, THRESHOLD } from './rollup-cover.js';
+import { boundParameters, boundValues, RAW_RANGES, ROLLED_UP_HOURS, ROLLUP_END, THRESHOLD } from './rollup-cover.js';
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
 import { type Engine, relationsSql, scalarApdexOf } from './rollup-relations.js';
 
@@ -60,22 +61,32 @@ const variance = (t: string) => `CASE WHEN ${t}.samples > 1
 function mergingCtes(scalarApdex: string): string {
   // Histograms of the current window only: the previous window's rows carry no percentiles and no
   // Apdex (docs/sources.md), so none of its keys is unnested, merged or ranked.
-  return `raw_keys AS (
-  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS n, count(*) FILTER (WHERE failed) AS n_failed
-  FROM (
-    SELECT is_current, service, operation, bucket, failed, ${BUCKET_KEY('dur')} AS bucket_key
-    FROM (SELECT is_current, service, operation, bucket, failed, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops WHERE is_current AND dur IS NOT NULL) AS d
-  ) AS k
-  GROUP BY is_current, service, operation, bucket, bucket_key
-),
--- The raw rows' exact figures; Apdex counted on their durations (used when scalarApdex holds).
-raw_parts AS (
-  SELECT is_current, service, operation, bucket, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
+  // One pass over the raw rows (the edges' tens of thousands at 1M a day): grouped per (group,
+  // histogram key) in the current window, per group in the previous one (no key: its histograms are
+  // not merged); each group's figures are then summed from those few rows. Two passes, one for the
+  // keys and one for the figures, read every raw row twice.
+  return `raw_groups AS (
+  SELECT is_current, service, operation, bucket, bucket_key, count(*) AS operations, count(*) FILTER (WHERE failed) AS failures,
     count(dur) AS samples, sum(dur) AS sum_duration, sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
     min(dur) AS min_duration, max(dur) AS max_duration, count(*) FILTER (WHERE invalid) AS invalid_durations,
     count(*) FILTER (WHERE NOT failed AND dur <= ${THRESHOLD}) AS satisfied,
     count(*) FILTER (WHERE NOT failed AND dur > ${THRESHOLD} AND dur <= 4 * ${THRESHOLD}) AS tolerating
-  FROM ops
+  FROM (
+    SELECT is_current, service, operation, bucket, failed, invalid, dur,
+      CASE WHEN is_current AND dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
+    FROM (SELECT is_current, service, operation, bucket, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
+  ) AS k
+  GROUP BY is_current, service, operation, bucket, bucket_key
+),
+-- The current window's samples per key (a keyed group holds samples only: n is its row count).
+raw_keys AS (
+  SELECT is_current, service, operation, bucket, bucket_key, samples AS n, failures AS n_failed
+  FROM raw_groups WHERE bucket_key IS NOT NULL
+),
+-- The raw rows' exact figures; Apdex counted on their durations (used when scalarApdex holds).
+raw_parts AS (
+  SELECT is_current, service, operation, bucket, ${SUMMED}
+  FROM raw_groups
   GROUP BY is_current, service, operation, bucket
 ),
 -- Every sample's bucket, in double precision (exact to 2^53, and cheaper to add than numeric).
@@ -231,8 +242,9 @@ group_operations AS (
 )`;
 }
 
-/** The read SQL for `engine`; `table` is PERFMON_TABLE for the raw rows. */
-export function rollupReadSql(engine: Engine, table?: string): string {
+/** The read SQL for `engine`, its bounds still named (rollup-cover.ts: the RPC makes them its
+ *  variables); `table` is PERFMON_TABLE for the raw rows. */
+export function rollupReadTemplate(engine: Engine, table?: string): string {
   const parts = splitCtes(aggregationSql(table));
   const windowOps = cte(parts, 'ops', READER).replace(/^ops AS /, 'window_ops AS ');
   const ops = `ops AS NOT MATERIALIZED (
@@ -261,3 +273,28 @@ export function rollupReadSql(engine: Engine, table?: string): string {
   // The 'rollup' row: the watermark the read used, and the hours it read from the rollups.
   return `WITH ${ctes.join(',\n')}\n${parts.final}\nUNION ALL\n${rollupRowSql(ROLLUP_END, ROLLED_UP_HOURS)}`;
 }
+
+/** The read as a client runs it: aggregate.sql's $1..$6, $7 the watermark, then the bounds it
+ *  names ($8 on, `names` in order: rollupReadParams). The text is the same for every window (a
+ *  live view prepares it once); built once per engine and table. */
+export interface RollupRead {
+  text: string;
+  names: readonly string[];
+}
+const built = new Map<string, RollupRead>();
+export function rollupReadSql(engine: Engine, table?: string): RollupRead {
+  const key = `${engine} ${table ?? ''}`;
+  let read = built.get(key);
+  if (read === undefined) {
+    read = boundParameters(rollupReadTemplate(engine, table), 8);
+    built.set(key, read);
+  }
+  return read;
+}
+
+/** The parameters of `read` for `query` over rollups ending at `watermarkMs`. */
+export const rollupReadParams = (read: RollupRead, query: AggregateQuery, watermarkMs: number): ParameterValue[] => [
+  ...aggregationParams(query),
+  new Date(watermarkMs).toISOString(),
+  ...boundValues(read.names, query, watermarkMs),
+];

@@ -6,7 +6,6 @@
 // cover as PostgreSQL's.
 
 import {
-  boundOnce,
   ROW_BUCKET,
   ROW_IS_CURRENT,
   SERVICE,
@@ -126,34 +125,19 @@ rollup_fingerprints AS NOT MATERIALIZED (
 }
 
 /** A tailed file's rollups in DuckDB (rollup-tail.ts builds them): PostgreSQL's rows, the
- *  histograms and fingerprints already one row per entry, read by PostgreSQL's cover. DuckDB does
- *  not fold the cover's bounds into constants, so they are computed once (tail_cover), and each
- *  predicate is evaluated once per (span, hour, service) of the operation rows (tail_used), which
- *  the histograms and fingerprints join, rather than once per histogram entry. */
+ *  histograms and fingerprints already one row per entry, read by PostgreSQL's cover with its
+ *  bounds as parameters (rollup-bounds.ts, as the Supabase fallback's). Each predicate is evaluated
+ *  once per (span, hour, service) of the operation rows (tail_used), which the histograms and
+ *  fingerprints join, rather than once per histogram entry. */
 function tailRelations(): string {
   const pick = (flag: string, columns: string, table: string) =>
     `SELECT ${columns} FROM ${table} AS r JOIN tail_used AS u USING (span, hour, service) WHERE u.${flag}`;
-  const {
-    columns,
-    predicates: [isCurrent, bucket, stats, currentStats, edge, timeline, serviceTimeline],
-  } = boundOnce([
-    ROW_IS_CURRENT,
-    ROW_BUCKET,
-    usedStatsRows('span'),
-    usedCurrentStatsRows('span'),
-    usedEdgeRows('span'),
-    usedTimelineRows('span_seconds'),
-    `${usedTimelineRows('span_seconds')} AND ${SERVICE} IS NOT NULL`,
-  ]);
-  return `tail_cover AS MATERIALIZED (
-  SELECT ${columns}
-),
-tail_used AS MATERIALIZED (
-  SELECT span, hour, service, ${isCurrent} AS is_current, ${bucket} AS bucket,
-    ${stats} AS stats,
-    ${currentStats} AS current_stats,
-    ${edge} AS edge
-  FROM (SELECT DISTINCT span, hour, service FROM rollup_rows) AS h, tail_cover
+  return `tail_used AS MATERIALIZED (
+  SELECT span, hour, service, ${ROW_IS_CURRENT} AS is_current, ${ROW_BUCKET} AS bucket,
+    ${usedStatsRows('span')} AS stats,
+    ${usedCurrentStatsRows('span')} AS current_stats,
+    ${usedEdgeRows('span')} AS edge
+  FROM (SELECT DISTINCT span, hour, service FROM rollup_rows) AS h
 ),
 rollup_hours AS (
   ${pick('stats', `u.is_current, r.service, r.operation, ${ROW_FIGURES}, satisfied, tolerating`, 'rollup_rows')}
@@ -169,11 +153,11 @@ rollup_edge_histogram AS (
 ),
 rollup_timeline AS (
   SELECT CAST(floor(date_part('epoch', hour)) AS bigint) AS bucket, NULLIF(service, '') AS service, ${ROW_FIGURES}, satisfied, tolerating, p50, p95, p99
-  FROM rollup_timeline_rows, tail_cover WHERE ${timeline}
+  FROM rollup_timeline_rows WHERE ${usedTimelineRows('span_seconds')}
   UNION ALL
   -- With --service the overall timeline is that service's.
   SELECT CAST(floor(date_part('epoch', hour)) AS bigint), CAST(NULL AS VARCHAR), ${ROW_FIGURES}, satisfied, tolerating, p50, p95, p99
-  FROM rollup_timeline_rows, tail_cover WHERE ${serviceTimeline}
+  FROM rollup_timeline_rows WHERE ${usedTimelineRows('span_seconds')} AND ${SERVICE} IS NOT NULL
 ),
 rollup_fingerprints AS (
   ${pick('current_stats', 'r.service, r.operation, fingerprint, n, example, last_at', 'rollup_fingerprint_rows')}

@@ -2,10 +2,11 @@
 // (rollup.ts, rollup-blocks.ts) built from the kept raw rows, stored unnested (one row per
 // histogram entry and per fingerprint) in the tables rollup-relations.ts's 'tail' engine reads:
 // hourly operation rows, their 3-hour, 1-day and 1-week blocks, and timeline rows. The pass over
-// the raw rows is rollup.ts's own SQL (aggregate.sql's CTEs, bucket_counts, hour_counts,
-// fingerprint_groups); what is written here is only the DuckDB side of the stores and the merges.
+// the raw rows is the refresh's own SQL (rollup-build.ts: aggregate.sql's CTEs, bucket_counts with
+// its histogram key, half hours and Apdex counts, fingerprint_groups); what is written here is only
+// the DuckDB side of the stores and the merges.
 import { aggregationSql } from './aggregate.js';
-import { bucketCountsCtes, fingerprintGroupsCte, hourCountsCte, reusedCtes } from './rollup.js';
+import { bucketCountsCte, fingerprintGroupsCte, reusedCtes } from './rollup-build.js';
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
 import { BLOCK_SPANS, RAW_TIMELINE_SPAN } from './rollup-spans.js';
 
@@ -34,7 +35,7 @@ const summed = (
     min(min_duration) AS min_duration, max(max_duration) AS max_duration,
     sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating`;
 const SUMMED = summed();
-/** hour_counts and bucket_counts (rollup.ts) name the counts n and n_failed. */
+/** bucket_counts (rollup-build.ts) names the counts n and n_failed. */
 const COUNTS_SUMMED = summed('n', 'n_failed');
 
 const HOUR = 3_600_000;
@@ -98,26 +99,25 @@ export function buildHoursSql(from: number, to: number): string[] {
   return [
     ...OPERATION_TABLES.map((table) => `DELETE FROM ${table} WHERE span = 1 AND ${inRange}`),
     `DELETE FROM rollup_timeline_rows WHERE span_seconds = ${RAW_TIMELINE_SPAN} AND ${inRange}`,
-    `CREATE OR REPLACE TEMP TABLE tail_bucket_counts AS WITH ${raw},\n${bucketCountsCtes()}\nSELECT * FROM bucket_counts`,
-    `CREATE OR REPLACE TEMP TABLE tail_hour_counts AS WITH bucket_counts AS (SELECT * FROM tail_bucket_counts),\n${hourCountsCte()}\nSELECT * FROM hour_counts`,
+    `CREATE OR REPLACE TEMP TABLE tail_bucket_counts AS WITH ${raw},\n${bucketCountsCte(range)}\nSELECT * FROM bucket_counts`,
+    // The grouping set by operation: the hourly rows; the one by half hour: the timeline rows.
     `INSERT INTO rollup_rows BY NAME
-SELECT 1 AS span, to_timestamp(bucket) AS hour, service, operation, ${COUNTS_SUMMED}
-FROM tail_hour_counts GROUP BY bucket, service, operation`,
+SELECT 1 AS span, to_timestamp(b.hour) AS hour, service, operation, ${COUNTS_SUMMED}
+FROM tail_bucket_counts AS b WHERE hourly GROUP BY b.hour, service, operation`,
     `INSERT INTO rollup_keys BY NAME
-SELECT 1 AS span, to_timestamp(bucket) AS hour, service, operation, bucket_key, n, n_failed
-FROM tail_hour_counts WHERE bucket_key IS NOT NULL`,
+SELECT 1 AS span, to_timestamp(b.hour) AS hour, service, operation, bucket_key, n, n_failed
+FROM tail_bucket_counts AS b WHERE hourly AND bucket_key IS NOT NULL`,
     `INSERT INTO rollup_fingerprint_rows BY NAME
 WITH ${raw},\n${fingerprintGroupsCte()}
 SELECT 1 AS span, to_timestamp(bucket) AS hour, service, operation, fingerprint, n, example, last_at FROM fingerprint_groups`,
     timelineInsert(
       RAW_TIMELINE_SPAN,
-      `SELECT to_timestamp(bucket) AS block, service, ${COUNTS_SUMMED}
-  FROM tail_bucket_counts GROUP BY bucket, service`,
-      `SELECT to_timestamp(bucket) AS block, service, bucket_key, CAST(sum(n) AS DOUBLE) AS n
-  FROM tail_bucket_counts WHERE bucket_key IS NOT NULL GROUP BY bucket, service, bucket_key`,
+      `SELECT to_timestamp(half) AS block, service, ${COUNTS_SUMMED}
+  FROM tail_bucket_counts WHERE NOT hourly GROUP BY half, service`,
+      `SELECT to_timestamp(half) AS block, service, bucket_key, CAST(n AS DOUBLE) AS n
+  FROM tail_bucket_counts WHERE NOT hourly AND bucket_key IS NOT NULL`,
     ),
     'DROP TABLE tail_bucket_counts',
-    'DROP TABLE tail_hour_counts',
   ];
 }
 

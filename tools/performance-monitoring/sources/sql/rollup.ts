@@ -4,10 +4,8 @@
 // tools/performance-monitoring/sources/sql/build-rollup.ts` writes it, and a test fails when it is stale.
 
 import { toolFile } from '../../base/paths.js';
-import { aggregationSql } from './aggregate.js';
-import { cte, splitCtes, substitute } from './ctes.js';
-import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { BLOCKS_SIGNATURE, blocksFunction, halfHourRows } from './rollup-blocks.js';
+import { BLOCKS_SIGNATURE, blocksFunction } from './rollup-blocks.js';
+import { buildStatement } from './rollup-build.js';
 
 export { BLOCKS_SIGNATURE } from './rollup-blocks.js';
 
@@ -18,36 +16,6 @@ export const ROLLUP_FILE = toolFile('sql/rollup.sql');
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';
 /** pg_try_advisory_xact_lock key of the refresh: one refresh at a time per database. */
 export const REFRESH_LOCK_KEY = 7450213906413;
-
-/** The CTEs of aggregate.sql the rollup reads through, in their order there. */
-const REUSED_CTES = ['logs', 'ops', 'failed_ops', 'fingerprinted'] as const;
-
-/** aggregate.sql's parameters as the refresh sets them, for one range of whole hours
- *  [v_from, v_to): every row is "current" and the timeline bucket is the finest timeline span
- *  (30 minutes), which the refresh builds timeline rows of; the hours are made of those. */
-const PARAMETER_VALUES: Readonly<Record<string, string>> = {
-  'CAST($1 AS timestamptz)': 'v_from',
-  'CAST($2 AS timestamptz)': 'v_to',
-  'CAST($3 AS timestamptz)': 'v_from',
-  'CAST($4 AS text)': 'CAST(NULL AS text)',
-  'CAST($6 AS integer)': String(RAW_TIMELINE_SPAN),
-};
-
-/** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set: the
- *  hours [from, to) (SQL expressions; the function's variables by default, the tailed files'
- *  DuckDB build gives literals: sources/sql/rollup-tail.ts). */
-export function reusedCtes(sql: string = aggregationSql(), range: { from: string; to: string } = { from: 'v_from', to: 'v_to' }): string {
-  const parts = splitCtes(sql);
-  const values = {
-    ...PARAMETER_VALUES,
-    'CAST($1 AS timestamptz)': range.from,
-    'CAST($2 AS timestamptz)': range.to,
-    'CAST($3 AS timestamptz)': range.from,
-  };
-  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), values);
-  if (/\$[0-9]/.test(text)) throw new Error('aggregate.sql: a parameter in the reused CTEs has no value in rollup-sql.ts');
-  return text;
-}
 
 /** A table's row-level security policy for service_role: on Supabase the role bypasses RLS and
  *  this changes nothing; on plain PostgreSQL a role of that name without BYPASSRLS would otherwise
@@ -76,107 +44,6 @@ BEGIN
   END IF;
 END
 $grants$;`;
-}
-
-/** The one pass over the raw rows (ops, from reusedCtes) both builds share, dialect-neutral
- *  (PostgreSQL's refresh, and the tailed files' rollups in DuckDB: rollup-tail.ts): per half hour,
- *  operation and histogram bucket (NULL for rows without a valid duration), each group's exact
- *  figures (bucket_counts; hourCountsCte adds them up per hour). */
-export function bucketCountsCtes(): string {
-  return `keyed AS (
-  SELECT bucket, service, operation, failed, invalid, dur,
-    CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
-  FROM (SELECT bucket, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w FROM ops) AS d
-),
-bucket_counts AS MATERIALIZED (
-  SELECT bucket, service, operation, bucket_key,
-    count(*) AS n,
-    count(*) FILTER (WHERE failed) AS n_failed,
-    count(dur) AS samples,
-    sum(dur) AS sum_duration,
-    -- bigint squares summed as numeric (int128 inside PostgreSQL): exact, and fast.
-    sum(CAST(dur AS bigint) * CAST(dur AS bigint)) AS sum_squares,
-    min(dur) AS min_duration,
-    max(dur) AS max_duration,
-    count(*) FILTER (WHERE invalid) AS invalid_durations,
-    -- Apdex at the default T, on the exact durations (docs/rollups.md).
-    count(*) FILTER (WHERE NOT failed AND dur <= ${ROLLUP_THRESHOLD}) AS satisfied,
-    count(*) FILTER (WHERE NOT failed AND dur > ${ROLLUP_THRESHOLD} AND dur <= ${4 * ROLLUP_THRESHOLD}) AS tolerating
-  FROM keyed
-  GROUP BY bucket, service, operation, bucket_key
-)`;
-}
-
-/** The hours' figures from bucket_counts: its half hours added. */
-export function hourCountsCte(): string {
-  return `hour_counts AS (
-  SELECT bucket - bucket % 3600 AS bucket, service, operation, bucket_key,
-    sum(n) AS n, sum(n_failed) AS n_failed, sum(samples) AS samples, sum(sum_duration) AS sum_duration,
-    sum(sum_squares) AS sum_squares, min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating
-  FROM bucket_counts
-  GROUP BY 1, service, operation, bucket_key
-)`;
-}
-
-/** Per hour, operation and error fingerprint of the failed rows (aggregate.sql's fingerprinted):
- *  the count, the latest time and the most recent message (ties: the greater). */
-export function fingerprintGroupsCte(): string {
-  return `fingerprint_groups AS (
-  SELECT CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600 AS bucket,
-    service, operation, fingerprint, count(*) AS n, max(created_at) AS last_at,
-    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
-  FROM fingerprinted
-  GROUP BY 1, service, operation, fingerprint
-)`;
-}
-
-/** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
- *  30-minute timeline rows. */
-function buildStatement(): string {
-  return `WITH ${reusedCtes()},
--- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram): grouped by half hour, operation and histogram bucket (NULL for rows without a valid
--- duration), each group's exact figures; the hour's figures are then the sums of its halves', and
--- the 30-minute timeline rows the sums of their operations'.
-${bucketCountsCtes()},
-${hourCountsCte()},
-half_hours AS (
-  ${halfHourRows()}
-),
-stats AS (
-  SELECT bucket, service, operation,
-    sum(n) AS operations, sum(n_failed) AS failures, sum(samples) AS samples,
-    sum(sum_duration) AS sum_duration, sum(sum_squares) AS sum_squares,
-    min(min_duration) AS min_duration, max(max_duration) AS max_duration,
-    sum(invalid_durations) AS invalid_durations, sum(satisfied) AS satisfied, sum(tolerating) AS tolerating,
-    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS keys,
-    array_agg(n ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL) AS counts,
-    array_agg(bucket_key ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_keys,
-    array_agg(n_failed ORDER BY bucket_key) FILTER (WHERE bucket_key IS NOT NULL AND n_failed > 0) AS failed_counts
-  FROM hour_counts
-  GROUP BY bucket, service, operation
-),
-${fingerprintGroupsCte()},
-fingerprint_maps AS (
-  SELECT bucket, service, operation,
-    jsonb_object_agg(fingerprint, jsonb_build_object(
-      'count', n, 'example', example,
-      'last_at', to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))) AS fingerprints
-  FROM fingerprint_groups
-  GROUP BY bucket, service, operation
-)
-INSERT INTO public.perf_monitor_rollup (
-  hour, service, operation, operations, failures, samples, sum_duration, sum_squares,
-  min_duration, max_duration, invalid_durations, satisfied, tolerating, histogram_keys, histogram_counts,
-  failure_histogram_keys, failure_histogram_counts, fingerprints
-)
-SELECT to_timestamp(stats.bucket), stats.service, stats.operation, CAST(operations AS bigint), CAST(failures AS bigint), CAST(samples AS bigint),
-  COALESCE(sum_duration, 0), COALESCE(sum_squares, 0), min_duration, max_duration, invalid_durations, satisfied, tolerating,
-  COALESCE(keys, '{}'), COALESCE(counts, '{}'), COALESCE(failed_keys, '{}'), COALESCE(failed_counts, '{}'),
-  COALESCE(fingerprints, '{}')
-FROM stats
-LEFT JOIN fingerprint_maps USING (bucket, service, operation);`;
 }
 
 /** A timestamptz as UTC ISO text with milliseconds, as the CLI prints times. */
@@ -310,6 +177,29 @@ ALTER TABLE public.perf_monitor_rollup ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_block ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_timeline ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.perf_monitor_rollup_state ENABLE ROW LEVEL SECURITY;
+
+-- The histograms and fingerprints compressed with lz4 where the server has it (PostgreSQL 14 and
+-- later built with lz4, as Debian's and Supabase's are): pglz's compression was an eighth of a
+-- build's time (docs/rollups.md, "What is stored"). Values already stored keep their method; a
+-- server without lz4 keeps pglz (the error is caught, nothing printed).
+DO $compression$
+DECLARE
+  v_column record;
+BEGIN
+  FOR v_column IN
+    SELECT a.attrelid::regclass AS tbl, a.attname AS col
+    FROM pg_attribute AS a
+    WHERE a.attrelid IN ('public.perf_monitor_rollup'::regclass, 'public.perf_monitor_rollup_block'::regclass,
+                         'public.perf_monitor_rollup_timeline'::regclass)
+      AND a.attname IN ('histogram_keys', 'histogram_counts', 'failure_histogram_keys', 'failure_histogram_counts', 'fingerprints')
+      AND NOT a.attisdropped AND a.attcompression IS DISTINCT FROM 'l'
+  LOOP
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET COMPRESSION lz4', v_column.tbl, v_column.col);
+  END LOOP;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value OR undefined_column OR syntax_error THEN
+  NULL;
+END
+$compression$;
 
 DROP FUNCTION IF EXISTS ${REFRESH_SIGNATURE};
 DROP FUNCTION IF EXISTS ${BLOCKS_SIGNATURE};

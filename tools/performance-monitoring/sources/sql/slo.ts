@@ -14,7 +14,7 @@ import { BURN_WINDOWS, SLO_WINDOWS, type SloQuery, type SloWindow } from '../slo
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH } from './histogram.js';
-import { nested, pieces } from './rollup-cover.js';
+import { nested, pieces, sqlExpressions } from './rollup-bounds.js';
 import { TIMELINE_SPANS } from './rollup-spans.js';
 
 const HOUR = 3_600_000;
@@ -214,7 +214,12 @@ export function sloRollupSql(table: string, ref: SloRef = positional): string {
   const hours = `CAST(extract(epoch FROM ${rolledEnd} - ${ref('scan_hour')}) / 3600 AS bigint)`;
   // nested() counts in hours from the hourly level up; the timeline's spans are seconds.
   const hourSpans = TIMELINE_SPANS.filter((seconds) => seconds > 3600).map((seconds) => seconds / 3600);
-  const cover = pieces(nested('s.lo', 's.hi', () => 'true', hourSpans));
+  // Only the algebra's instants are used (every span fits): no bucket, threshold or service.
+  const instants = sqlExpressions({ bucket: 'NULL', threshold: 'NULL', service: 'NULL' });
+  const cover = pieces(
+    instants,
+    nested(instants, 's.lo', 's.hi', () => instants.always, hourSpans),
+  );
   return `WITH ${reusedCtes(table, ref)},
 ${thresholdsCte(ref)},
 raw_ops AS NOT MATERIALIZED (

@@ -1,11 +1,9 @@
 // What the Supabase fallback pages when the rollups cover a window: the rollup rows and raw rows
-// rollup-cover-sql.ts's read uses, as epoch-ms ranges, so only those travel. The same cover as
-// that SQL (test/fallback-rollup.test.ts checks both select the same rows); the read SQL filters
-// again, so these ranges only decide what is fetched, never what is counted.
-import { BLOCK_SPANS } from '../sql/rollup-spans.js';
+// rollup-cover.ts's read uses, as epoch-ms ranges, so only those travel. The same cover as that SQL,
+// from the same bounds (rollup-bounds.ts; test/fallback-rollup.test.ts checks both select the same
+// rows); the read SQL filters again, so these ranges only decide what is fetched, never what is counted.
+import { bounds, numbers, type Range } from '../sql/rollup-bounds.js';
 import type { AggregateQuery } from '../types.js';
-
-const HOUR = 3_600_000;
 
 /** Rollup rows of span `span` hours whose hour is in [from, to), epoch ms. */
 export interface HourRange {
@@ -19,31 +17,8 @@ export interface FallbackPlan {
   raw: [Date, Date][];
   /** Rollup rows, by span (1 = the hourly table), ascending and disjoint within a span. */
   rollup: HourRange[];
-  /** The current window's first rolled-up hour (rollup-cover-sql.ts's CURRENT_LO): rows from it on are the current window's. */
+  /** The current window's first rolled-up hour (rollup-cover.ts's CURRENT_LO): rows from it on are the current window's. */
   currentLo: number;
-}
-
-const floorTo = (t: number, hours: number) => Math.floor(t / (hours * HOUR)) * hours * HOUR;
-const ceilTo = (t: number, hours: number) => Math.ceil(t / (hours * HOUR)) * hours * HOUR;
-
-interface Level {
-  span: number;
-  lo: number;
-  hi: number;
-}
-
-/** rollup-cover-sql.ts's cover(): the window's complete hours before the watermark, and for each
- *  span the blocks inside them (in the current window only when the span divides the bucket). */
-function cover(start: number, end: number, watermark: number, bucketSeconds: number, current: boolean): Level[] {
-  const lo = ceilTo(start, 1);
-  const hi = Math.max(lo, Math.min(floorTo(end, 1), watermark));
-  const levels: Level[] = [{ span: 1, lo, hi }];
-  for (const span of BLOCK_SPANS) {
-    const blockLo = ceilTo(lo, span);
-    const fits = !current || bucketSeconds % (span * 3600) === 0;
-    levels.push({ span, lo: blockLo, hi: fits ? Math.max(blockLo, floorTo(hi, span)) : blockLo });
-  }
-  return levels;
 }
 
 /** [lo, hi) without [cutLo, cutHi): up to two ranges, empty ones dropped. */
@@ -71,8 +46,11 @@ function merged(ranges: HourRange[]): HourRange[] {
 /** The rows to page for `query` read with rollups ending at `watermarkMs` (a whole hour). */
 export function fallbackPlan(query: AggregateQuery, watermarkMs: number, bucketSeconds: number): FallbackPlan {
   const [previousStart, start, end] = [query.previousStart.getTime(), query.start.getTime(), query.end.getTime()];
-  const previous = cover(previousStart, start, watermarkMs, bucketSeconds, false);
-  const current = cover(start, end, watermarkMs, bucketSeconds, true);
+  // The read's own bounds (rollup-bounds.ts): the previous window by its coarsest rows, the current
+  // one by rows that each lie in one timeline bucket.
+  const shape = { bucketSeconds, threshold: query.threshold, services: query.services };
+  const { covers } = bounds(numbers(shape), { previousStart, start, end, watermark: watermarkMs });
+  const [previous, current] = [covers.previous, covers.bucketed];
   const rollup: HourRange[] = [];
   for (const levels of [previous, current]) {
     levels.forEach((level, i) => {
@@ -81,7 +59,7 @@ export function fallbackPlan(query: AggregateQuery, watermarkMs: number, bucketS
       for (const [from, to] of pieces) rollup.push({ span: level.span, from, to });
     });
   }
-  const [p, c] = [previous[0] as Level, current[0] as Level];
+  const [p, c] = [previous[0] as Range<number>, current[0] as Range<number>];
   const raw = (
     [
       [previousStart, p.lo],

@@ -5,9 +5,8 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb } from '../duckdb.js';
 import { decodeAggregateRows } from '../rows.js';
 import type { SloCounts, SloQuery } from '../slo-windows.js';
-import { aggregationParams } from '../sql/aggregate.js';
 import { rollupCovers } from '../sql/rollup-cover.js';
-import { rollupReadSql } from '../sql/rollup-read.js';
+import { rollupReadParams, rollupReadSql } from '../sql/rollup-read.js';
 import { createdAtFromTextSql } from '../sql/timestamps.js';
 import type { AggregateQuery, Aggregates } from '../types.js';
 import type { RollupRow } from './rollup-page-checks.js';
@@ -151,10 +150,8 @@ export class RowLoader {
       );
     }
     const skippedRows = await this.parseRows();
-    const reader = await c.runAndReadAll(rollupReadSql('duckdb', TABLE), [
-      ...aggregationParams(query),
-      new Date(watermarkMs).toISOString(),
-    ]);
+    const read = rollupReadSql('duckdb', TABLE);
+    const reader = await c.runAndReadAll(read.text, rollupReadParams(read, query, watermarkMs));
     return { ...decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB'), skippedRows };
   }
 
