@@ -2,11 +2,12 @@
 // (rollup.ts, rollup-blocks.ts) built from the kept raw rows, stored unnested (one row per
 // histogram entry and per fingerprint) in the tables rollup-relations.ts's 'tail' engine reads:
 // hourly operation rows, their 3-hour, 1-day and 1-week blocks, and timeline rows. The pass over
-// the raw rows is the refresh's own SQL (rollup-build.ts: aggregate.sql's CTEs, bucket_counts with
-// its histogram key, half hours and Apdex counts, fingerprint_groups); what is written here is only
-// the DuckDB side of the stores and the merges.
+// the raw rows is the refresh's own SQL (rollup-build.ts: aggregate.sql's CTEs, the grouping with
+// its histogram key, half hours and Apdex counts, fingerprint_groups), over all the hours in one
+// grouping rather than an hour at a time; what is written here is only the DuckDB side of the
+// stores and the merges.
 import { aggregationSql } from './aggregate.js';
-import { bucketCountsCte, fingerprintGroupsCte, reusedCtes } from './rollup-build.js';
+import { fingerprintGroupsCte, flatBucketCountsCte, reusedCtes } from './rollup-build.js';
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
 import { BLOCK_SPANS, RAW_TIMELINE_SPAN } from './rollup-spans.js';
 
@@ -99,7 +100,7 @@ export function buildHoursSql(from: number, to: number): string[] {
   return [
     ...OPERATION_TABLES.map((table) => `DELETE FROM ${table} WHERE span = 1 AND ${inRange}`),
     `DELETE FROM rollup_timeline_rows WHERE span_seconds = ${RAW_TIMELINE_SPAN} AND ${inRange}`,
-    `CREATE OR REPLACE TEMP TABLE tail_bucket_counts AS WITH ${raw},\n${bucketCountsCte(range)}\nSELECT * FROM bucket_counts`,
+    `CREATE OR REPLACE TEMP TABLE tail_bucket_counts AS WITH ${raw},\n${flatBucketCountsCte()}\nSELECT * FROM bucket_counts`,
     // The grouping set by operation: the hourly rows; the one by half hour: the timeline rows.
     `INSERT INTO rollup_rows BY NAME
 SELECT 1 AS span, to_timestamp(b.hour) AS hour, service, operation, ${COUNTS_SUMMED}
