@@ -3,8 +3,7 @@
 // rolled-up hour, a rotation), each report's counts, failures, sums, min and max equal the ones
 // computed here from the rows written, its percentiles are within 1% of percentile_cont over those
 // rows (computed here), its error groups equal a one-shot exact read's, and each refresh rolls up
-// only the hours that closed (or that late rows fell into) since the last one; and a row stamped at
-// a refresh's end (exclusive) is counted from the next refresh on.
+// only the hours that closed (or that late rows fell into) since the last one.
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -276,35 +275,6 @@ describe('a tailed file read through its own rollups', () => {
         r.timeline.map((t) => `${key(t)} ${t.bucketStart} ${t.operations} ${t.failures} ${t.samples}`).sort();
       expect(timeline(got), what).toEqual(timeline(want));
       expect(inOrder(got.errors), what).toEqual(inOrder(want.errors));
-    }
-  });
-
-  it("counts a row stamped at the window's end from the next refresh on, one a millisecond before it at once", async () => {
-    // The window is [end - hours, end) (docs/cli.md): a refresh's end is the instant it starts, so a
-    // row stamped then (appended while it reads) is the next window's; in the rollup read and the exact one.
-    const path = join(emptyDir(), 'ops.ndjson');
-    const all = rows(2000, NOW - 40 * HOUR, NOW - 60_000, 0);
-    writeFileSync(path, ndjson(all));
-    for (const rollups of [true, false]) {
-      const source = new TailingFileSource(settings(path, rollups), () => {});
-      sources.push(source);
-      const operations = async (now: number) => {
-        const result = await source.aggregate(windows(now));
-        expect(result.aggregation).toBe(rollups ? 'rollup' : 'client');
-        return result.stats.find((s) => s.window === 'current' && s.level === 'overall')?.operations;
-      };
-      // Expected: the rows written whose created_at is in [now - 24 h, now), counted here.
-      const written = [...all];
-      const expected = (now: number) => written.filter((r) => r.created_at >= now - DAY && r.created_at < now).length;
-      expect(await operations(NOW)).toBe(expected(NOW));
-      const late = (at: number) => ({ ...(all[1] as Row), created_at: at });
-      written.push(late(NOW + 999), late(NOW + 1000));
-      appendFileSync(path, ndjson(written.slice(-2)));
-      // The row at the end is not in this window; the one before it is.
-      expect([expected(NOW + 1000), expected(NOW + 1001)]).toEqual([expected(NOW) + 1, expected(NOW) + 2]);
-      expect(await operations(NOW + 1000), `rollups ${rollups}`).toBe(expected(NOW + 1000));
-      expect(await operations(NOW + 1001), `rollups ${rollups}`).toBe(expected(NOW + 1001));
-      writeFileSync(path, ndjson(all));
     }
   });
 
