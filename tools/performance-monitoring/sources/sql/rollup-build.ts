@@ -2,7 +2,8 @@
 // the hours [v_from, v_to) and their 30-minute timeline rows, from one pass over the raw rows an hour
 // at a time, read through aggregate.sql's own CTEs (logs, ops, failed_ops, fingerprinted), so the
 // rollup's service, operation, failure, valid-duration and fingerprint rules are the report's.
-// rollup.ts puts it in perf_monitor_refresh_rollups().
+// rollup.ts puts it in perf_monitor_refresh_rollups(). A tailed file's DuckDB build (rollup-tail.ts)
+// groups its raw rows by the same pass (groupedPass: histogram key, half hour, Apdex counts).
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH, bucketHolding } from './histogram.js';
