@@ -20,6 +20,8 @@ export type SourceSettings =
       stdinMaxBytes: number;
       mappings: readonly FieldMapping[];
       timeUnit: TimeUnit;
+      /** false with --exact: a live view then reads every kept row exactly (docs/live.md). */
+      rollups: boolean;
     }
   | { kind: 'postgres'; url: URL; table: string; timeoutMs: number; rollups: boolean }
   | { kind: 'supabase'; url: URL; key: string; table: string; timeoutMs: number; rollups: boolean };
@@ -55,6 +57,7 @@ export function resolveSourceSettings(choice: SourceChoice, env: NodeJS.ProcessE
         stdinMaxBytes: stdinMaxBytes(env),
         mappings: distinctMappings(choice.map),
         timeUnit: choice.timeUnit,
+        rollups: !choice.exact,
       };
     case 'postgres':
       return { kind: 'postgres', url: postgresUrl(env), table: tableName(env), timeoutMs: timeoutMs(env), rollups: !choice.exact };

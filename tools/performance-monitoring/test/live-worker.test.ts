@@ -1,7 +1,8 @@
 // The refresh worker (live/worker.ts, live/remote.ts; docs/live.md, "The refresh worker"): the
 // refresh runs in a thread of its own, so the server answers while one runs; its answers come
 // back rendered (the report's figures with the refresh, the rest on first use), a refresh the
-// loop abandons leaves the worker ready for the next, and a worker that dies is replaced.
+// loop abandons leaves the worker ready for the next, a worker that dies is replaced, and a tailed
+// file is read through its own rollups there.
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +21,13 @@ const refreshers: RemoteRefresher[] = [];
 
 afterAll(() => Promise.all(refreshers.map((r) => r.close(1_000))));
 
-/** A refresher over `path`, as --serve would make it (--hours 1). */
-function refresherOver(path: string, want: () => ('figures' | 'json')[] = () => ['figures']): RemoteRefresher {
-  const options = { ...defaultOptions(), input: [path], hours: 1 };
+/** A refresher over `path`, as --serve would make it (--hours 1 unless given). */
+function refresherOver(
+  path: string,
+  want: () => ('figures' | 'json')[] = () => ['figures'],
+  more: { hours?: number; exact?: boolean } = {},
+): RemoteRefresher {
+  const options = { ...defaultOptions(), input: [path], hours: 1, ...more };
   const settings = resolveSettings(options, {}, { stdoutHasColors: () => false });
   const refresher = new RemoteRefresher({ settings, color: false }, notices, want);
   refreshers.push(refresher);
@@ -62,6 +67,26 @@ describe('the refresh worker', () => {
     const second = await refresher.refresh(new AbortController().signal);
     expect(second.seq).toBe(first.seq + 1);
     expect(JSON.parse(text(await second.get('json'))).overall.totalOperations).toBe(6);
+  }, 30_000);
+
+  it('reads a tailed file through its own rollups in the worker (docs/live.md), exactly with --exact', async () => {
+    const path = join(dir, 'day.ndjson');
+    const now = Date.now();
+    // 60 operations over the last 30 hours, none near a window's edge: the 24-hour window holds
+    // complete hours to roll up.
+    writeFileSync(
+      path,
+      Array.from({ length: 60 }, (_, i) => logLine('api', new Date(now - 30 * 3_600_000 + 900_000 + i * 1_800_000), 100 + i)).join(''),
+    );
+    const inWindow = Array.from({ length: 60 }, (_, i) => now - 30 * 3_600_000 + 900_000 + i * 1_800_000).filter(
+      (t) => t >= now - 24 * 3_600_000,
+    );
+    for (const exact of [false, true]) {
+      const report = await refresherOver(path, () => ['json'], { hours: 24, exact }).refresh(new AbortController().signal);
+      const json = JSON.parse(text(await report.get('json')));
+      expect(json.source.aggregation).toBe(exact ? 'client' : 'rollup');
+      expect(json.overall.totalOperations).toBe(inWindow.length);
+    }
   }, 30_000);
 
   it('a failed refresh carries its cause and class; an abandoned one leaves the worker ready for the next', async () => {

@@ -19,6 +19,8 @@ export interface FileSettings {
   stdinMaxBytes: number;
   mappings: readonly FieldMapping[];
   timeUnit: TimeUnit;
+  /** A live view reads its kept rows' rollups (docs/live.md); false with --exact. Absent: true. */
+  rollups?: boolean;
 }
 
 const TABLE = 'integration_logs';

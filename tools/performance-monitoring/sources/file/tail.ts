@@ -1,15 +1,19 @@
 // --input for --watch and --serve (docs/live.md): the files stay loaded between refreshes and
 // each refresh reads only what was appended (tail-state.ts says what to read), so its cost grows
 // with what is new, not with the file. Rows older than the two windows are dropped: memory is
-// bounded by 2 x --hours of rows, whatever the file's size.
+// bounded by 2 x --hours of rows, whatever the file's size. The closed hours are rolled up once
+// (tail-rollups.ts) and read with the raw rows of the edges, as PostgreSQL's rollups are.
 import { describeError, RuntimeError, UsageError } from '../../base/errors.js';
 import { forMessageText, forPath } from '../../text/safe-text.js';
 import { aggregateInDuckDb, type DuckDb, openDuckDb, sloInDuckDb } from '../duckdb.js';
+import { decodeAggregateRows } from '../rows.js';
 import type { SloCounts, SloQuery } from '../slo-windows.js';
+import { rollupReadParams, rollupReadSql } from '../sql/rollup-read.js';
 import type { AggregateQuery, Source, SourceResult } from '../types.js';
 import { checkInputPaths, type InputFile, resolveInputs, Scratch } from './input-paths.js';
 import { loadInput } from './load.js';
 import type { FileSettings } from './source.js';
+import { TailRollups } from './tail-rollups.js';
 import { appendable, copyRange, type FileMark, firstLine, markAfter, type Plan, planRead } from './tail-state.js';
 
 const TABLE = 'integration_logs';
@@ -31,6 +35,8 @@ interface Tailed {
   mark: FileMark | null;
   /** Unusable rows read since its last whole read. */
   skipped: number;
+  /** Its durations are whole milliseconds (BIGINT): the rollups' histograms key them. */
+  wholeDurations: boolean;
 }
 
 export class TailingFileSource implements Source {
@@ -42,6 +48,8 @@ export class TailingFileSource implements Source {
   lastReadBytes = 0;
   /** Tables rewritten to free deleted rows (compact()). */
   compactions = 0;
+  /** The closed hours' rollups (docs/live.md). */
+  readonly rollups = new TailRollups(TABLE);
 
   constructor(
     private readonly settings: FileSettings,
@@ -56,9 +64,16 @@ export class TailingFileSource implements Source {
     for (const file of files) await this.catchUp(db, file, query.previousStart);
     const tables = files.filter((f) => f.hasTable).map((f) => `SELECT ${KEPT} FROM ${f.table}`);
     await db.connection.run(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS ${tables.length > 0 ? tables.join('\nUNION ALL\n') : EMPTY}`);
-    const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
     const skippedRows = files.reduce((sum, f) => sum + f.skipped, 0);
-    return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+    const enabled = this.settings.rollups !== false && files.every((f) => !f.hasTable || f.wholeDurations);
+    const watermark = TailRollups.mayAnswer(query, enabled) ? await this.rollups.update(db.connection, query) : null;
+    if (watermark === null) {
+      const aggregates = await aggregateInDuckDb(db.connection, TABLE, query);
+      return { kind: this.kind, aggregation: 'client', skippedRows, ...aggregates };
+    }
+    const read = rollupReadSql('tail', TABLE);
+    const reader = await db.connection.runAndReadAll(read.text, rollupReadParams(read, query, watermark));
+    return { kind: this.kind, aggregation: 'rollup', skippedRows, ...decodeAggregateRows(reader.getRowObjectsJS(), 'DuckDB') };
   }
 
   /** The SLO read over the rows kept (docs/live.md: a live file source keeps 2 x --hours, so an
@@ -78,7 +93,16 @@ export class TailingFileSource implements Source {
     const { paths, inputFormat, stdinMaxBytes } = this.settings;
     checkInputPaths(paths, inputFormat, process.stdin);
     const inputs = await resolveInputs(paths, { inputFormat, stdinMaxBytes }, process.stdin, new Scratch());
-    return inputs.map((input, i) => ({ input, table: `tail_${i}`, hasTable: false, rows: 0, deleted: 0, mark: null, skipped: 0 }));
+    return inputs.map((input, i) => ({
+      input,
+      table: `tail_${i}`,
+      hasTable: false,
+      rows: 0,
+      deleted: 0,
+      mark: null,
+      skipped: 0,
+      wholeDurations: true,
+    }));
   }
 
   /** Reads what is new in one file, then drops its rows older than both windows. */
@@ -155,6 +179,7 @@ export class TailingFileSource implements Source {
         await db.connection.run(`DROP TABLE IF EXISTS ${file.table}`);
         file.hasTable = false;
         file.skipped = 0;
+        this.rollups.reset();
       }
       if (loaded !== null) await this.merge(db, file, name, loaded.unreadable);
       file.mark = mark;
@@ -181,15 +206,6 @@ export class TailingFileSource implements Source {
       this.onNotice(`--input ${forPath(file.input.name)}: skipped ${(unusable + unreadable).toLocaleString('en-US')} new unusable row(s)`);
     }
     const rows = `SELECT ${KEPT} FROM ${loaded} WHERE NOT unusable`;
-    if (!file.hasTable) {
-      // (CREATE TABLE AS reports no rows changed: the rows are counted.)
-      await db.connection.run(`CREATE TEMP TABLE ${file.table} AS ${rows}`);
-      file.rows = await rowCount(db, file.table);
-      file.deleted = 0;
-      file.hasTable = true;
-      return;
-    }
-    // A file that had whole durations only now brings a fraction: its table widens to DOUBLE.
     const type = async (table: string) =>
       String(
         (
@@ -198,8 +214,24 @@ export class TailingFileSource implements Source {
           )
         ).getRowsJS()[0]?.[0],
       );
+    // Rows older than the rolled-up hours (out-of-order logs) have their hours rolled up again.
+    const [first] = (
+      await db.connection.runAndReadAll(`SELECT epoch_ms(min(created_at)) AS ms FROM ${loaded} WHERE NOT unusable`)
+    ).getRowsJS();
+    this.rollups.appended(first?.[0] === null || first?.[0] === undefined ? null : Number(first[0]));
+    if (!file.hasTable) {
+      // (CREATE TABLE AS reports no rows changed: the rows are counted.)
+      await db.connection.run(`CREATE TEMP TABLE ${file.table} AS ${rows}`);
+      file.rows = await rowCount(db, file.table);
+      file.deleted = 0;
+      file.hasTable = true;
+      file.wholeDurations = (await type(file.table)) !== 'DOUBLE';
+      return;
+    }
+    // A file that had whole durations only now brings a fraction: its table widens to DOUBLE.
     if ((await type(loaded)) === 'DOUBLE' && (await type(file.table)) !== 'DOUBLE') {
       await db.connection.run(`ALTER TABLE ${file.table} ALTER duration_ms TYPE DOUBLE`);
+      file.wholeDurations = false;
     }
     file.rows += (await db.connection.run(`INSERT INTO ${file.table} BY NAME ${rows}`)).rowsChanged;
   }

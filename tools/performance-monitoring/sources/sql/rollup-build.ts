@@ -2,7 +2,8 @@
 // the hours [v_from, v_to) and their 30-minute timeline rows, from one pass over the raw rows an hour
 // at a time, read through aggregate.sql's own CTEs (logs, ops, failed_ops, fingerprinted), so the
 // rollup's service, operation, failure, valid-duration and fingerprint rules are the report's.
-// rollup.ts puts it in perf_monitor_refresh_rollups().
+// rollup.ts puts it in perf_monitor_refresh_rollups(). A tailed file's DuckDB build (rollup-tail.ts)
+// groups its raw rows by the same pass (groupedPass: histogram key, half hour, Apdex counts).
 import { aggregationSql } from './aggregate.js';
 import { cte, splitCtes, substitute } from './ctes.js';
 import { BUCKET_KEY, BUCKET_WIDTH, bucketHolding } from './histogram.js';
@@ -24,38 +25,42 @@ const PARAMETER_VALUES: Readonly<Record<string, string>> = {
   'CAST($6 AS integer)': String(RAW_TIMELINE_SPAN),
 };
 
+/** The hours a build covers, [from, to), as SQL expressions: the refresh's variables, or the
+ *  literals of a tailed file's DuckDB build (rollup-tail.ts). */
+export interface HourRange {
+  from: string;
+  to: string;
+}
+const REFRESH_RANGE: HourRange = { from: 'v_from', to: 'v_to' };
+
 /** The CTEs of aggregate.sql the refresh reads through, joined, with its parameters set. */
-export function reusedCtes(sql: string = aggregationSql()): string {
+export function reusedCtes(sql: string = aggregationSql(), range: HourRange = REFRESH_RANGE): string {
   const parts = splitCtes(sql);
-  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), PARAMETER_VALUES);
+  const values = {
+    ...PARAMETER_VALUES,
+    'CAST($1 AS timestamptz)': range.from,
+    'CAST($2 AS timestamptz)': range.to,
+    'CAST($3 AS timestamptz)': range.from,
+  };
+  const text = substitute(REUSED_CTES.map((name) => cte(parts, name, 'rollup-sql.ts')).join(',\n'), values);
   if (/\$[0-9]/.test(text)) throw new Error('aggregate.sql: a parameter in the reused CTEs has no value in rollup-sql.ts');
   return text;
 }
 
-/** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
- *  30-minute timeline rows. */
-export function buildStatement(): string {
-  // The Apdex counts are taken per histogram bucket, which needs T and 4T to be bucket ends.
-  for (const ms of [ROLLUP_THRESHOLD, 4 * ROLLUP_THRESHOLD])
-    if (bucketHolding(ms)) throw new Error(`rollup.ts: the Apdex threshold ${ms} ms is not a histogram bucket's end`);
-  return `WITH ${reusedCtes()},
--- One pass over the raw rows (the table is read once, not once for the figures and once for the
--- histogram), an hour at a time (LATERAL: each hour's rows are one range of the created_at index,
--- grouped in memory, instead of a sort of the whole range's rows that spills to disk), grouped two
--- ways at once (grouping sets): by operation and histogram bucket (NULL for rows without a valid
--- duration), the hourly operation rows' figures; and by half hour, service and bucket, the 30-minute
--- timeline rows'. The hours come straight from the raw rows, not summed from their halves
--- (docs/rollups.md, "Timeline rows"). The half hour is a comparison with the hour's start, not
--- ops' bucket (the same value, floor(epoch / 1800) * 1800, in numeric arithmetic: 0.5 s a million
--- rows, and the flattened query evaluated it three times a row); OFFSET 0 keeps each row's
--- columns computed once (flattened, the duration's CASE was re-evaluated in every step of the width's).
-bucket_counts AS MATERIALIZED (
-  SELECT g.*
-  FROM generate_series(v_from, v_to - interval '1 hour', interval '1 hour') AS h(start),
-  LATERAL (
-    SELECT GROUPING(operation) = 0 AS hourly,
-      CAST(extract(epoch FROM h.start) AS bigint) AS hour,
-      CAST(extract(epoch FROM h.start) AS bigint) + second_half AS half,
+/** The half hour a row at `createdAt` falls in within the hour starting at `hourStart` (both
+ *  timestamptz): 1800 for the second half, else 0. A comparison, not ops' bucket (the same value,
+ *  floor(epoch / 1800) * 1800, in numeric arithmetic: 0.5 s a million rows in PostgreSQL). */
+const secondHalf = (createdAt: string, hourStart: string) =>
+  `CASE WHEN ${createdAt} >= ${hourStart} + interval '30 minutes' THEN 1800 ELSE 0 END`;
+
+/** One pass's grouping of `rows` (second_half, service, operation, failed, invalid, dur, after the
+ *  columns `carry`), the hour's start in epoch seconds `hour`: grouped two ways at once (grouping
+ *  sets), by operation and histogram bucket (hourly, histogram.ts' key) and by half hour, service and
+ *  bucket, each group's exact figures and Apdex counts. */
+function groupedPass(hour: string, carry: string, rows: string): string {
+  return `SELECT GROUPING(operation) = 0 AS hourly,
+      ${hour} AS hour,
+      ${hour} + second_half AS half,
       service, operation, bucket_key,
       count(*) AS n,
       count(*) FILTER (WHERE failed) AS n_failed,
@@ -74,22 +79,87 @@ bucket_counts AS MATERIALIZED (
       CASE WHEN bucket_key > ${ROLLUP_THRESHOLD} AND bucket_key <= ${4 * ROLLUP_THRESHOLD}
         THEN count(*) FILTER (WHERE NOT failed) ELSE 0 END AS tolerating
     FROM (
-      SELECT second_half, service, operation, failed, invalid, dur,
+      SELECT ${carry}second_half, service, operation, failed, invalid, dur,
         CASE WHEN dur IS NOT NULL THEN ${BUCKET_KEY('dur')} END AS bucket_key
       FROM (
-        SELECT second_half, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w
+        SELECT ${carry}second_half, service, operation, failed, invalid, dur, ${BUCKET_WIDTH('dur')} AS w
         FROM (
-          SELECT CASE WHEN ops.created_at >= h.start + interval '30 minutes' THEN 1800 ELSE 0 END AS second_half,
-            ops.service, ops.operation, ops.failed, ops.invalid, ops.dur
-          FROM ops
-          WHERE ops.created_at >= h.start AND ops.created_at < h.start + interval '1 hour'
-          OFFSET 0
+          ${rows}
         ) AS r
       ) AS d
     ) AS keyed
-    GROUP BY GROUPING SETS ((service, operation, bucket_key), (second_half, service, bucket_key))
+    GROUP BY GROUPING SETS ((${carry}service, operation, bucket_key), (${carry}second_half, service, bucket_key))`;
+}
+
+/** The refresh's raw pass over ops (reusedCtes) for the hours [v_from, v_to): an hour at a time
+ *  (LATERAL: each hour's rows are one range of the created_at index, grouped in memory), each
+ *  group's figures per hour and operation (hourly) and per half hour and service. */
+function bucketCountsCte(): string {
+  return `bucket_counts AS MATERIALIZED (
+  SELECT g.*
+  FROM generate_series(v_from, v_to - interval '1 hour', interval '1 hour') AS h(start),
+  LATERAL (
+    ${groupedPass(
+      'CAST(extract(epoch FROM h.start) AS bigint)',
+      '',
+      `SELECT ${secondHalf('ops.created_at', 'h.start')} AS second_half,
+            ops.service, ops.operation, ops.failed, ops.invalid, ops.dur
+          FROM ops
+          WHERE ops.created_at >= h.start AND ops.created_at < h.start + interval '1 hour'
+          OFFSET 0`,
+    )}
   ) AS g
-),
+)`;
+}
+
+/** The same pass for a tailed file's DuckDB build (rollup-tail.ts) over ops as reusedCtes(range)
+ *  cuts it: in one grouping, the hour a column of each row (DuckDB runs the LATERAL form too, but
+ *  builds 1M rows in twice the time: it joins the hours to the rows). */
+export function flatBucketCountsCte(): string {
+  return `bucket_counts AS MATERIALIZED (
+  ${groupedPass(
+    'hour',
+    'hour, ',
+    `SELECT hour, ${secondHalf('created_at', 'to_timestamp(hour)')} AS second_half, service, operation, failed, invalid, dur
+          FROM (SELECT CAST(floor(date_part('epoch', created_at) / 3600) AS bigint) * 3600 AS hour, created_at, service, operation, failed, invalid, dur FROM ops) AS o`,
+  )}
+)`;
+}
+
+/** Per hour, operation and error fingerprint of the failed rows (aggregate.sql's fingerprinted):
+ *  the count, the latest time and the most recent message (ties: the greater). */
+export function fingerprintGroupsCte(): string {
+  return `fingerprint_groups AS (
+  SELECT CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600 AS bucket,
+    service, operation, fingerprint, count(*) AS n, max(created_at) AS last_at,
+    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
+  FROM fingerprinted
+  GROUP BY 1, service, operation, fingerprint
+)`;
+}
+
+/** The Apdex counts per histogram bucket need T and 4T to be bucket ends. */
+function checkApdexBuckets(): void {
+  for (const ms of [ROLLUP_THRESHOLD, 4 * ROLLUP_THRESHOLD])
+    if (bucketHolding(ms)) throw new Error(`rollup.ts: the Apdex threshold ${ms} ms is not a histogram bucket's end`);
+}
+
+/** The rows of the hours [v_from, v_to), as INSERT ... SELECT, and (a writable CTE) their
+ *  30-minute timeline rows. */
+export function buildStatement(): string {
+  checkApdexBuckets();
+  return `WITH ${reusedCtes()},
+-- One pass over the raw rows (the table is read once, not once for the figures and once for the
+-- histogram), an hour at a time (LATERAL: each hour's rows are one range of the created_at index,
+-- grouped in memory, instead of a sort of the whole range's rows that spills to disk), grouped two
+-- ways at once (grouping sets): by operation and histogram bucket (NULL for rows without a valid
+-- duration), the hourly operation rows' figures; and by half hour, service and bucket, the 30-minute
+-- timeline rows'. The hours come straight from the raw rows, not summed from their halves
+-- (docs/rollups.md, "Timeline rows"). The half hour is a comparison with the hour's start, not
+-- ops' bucket (the same value, floor(epoch / 1800) * 1800, in numeric arithmetic: 0.5 s a million
+-- rows, and the flattened query evaluated it three times a row); OFFSET 0 keeps each row's
+-- columns computed once (flattened, the duration's CASE was re-evaluated in every step of the width's).
+${bucketCountsCte()},
 hour_counts AS (
   SELECT hour AS bucket, service, operation, bucket_key, n, n_failed, samples, sum_duration, sum_squares,
     min_duration, max_duration, invalid_durations, satisfied, tolerating
@@ -112,13 +182,7 @@ stats AS (
   FROM hour_counts
   GROUP BY bucket, service, operation
 ),
-fingerprint_groups AS (
-  SELECT CAST(floor(extract(epoch FROM created_at) / 3600) AS bigint) * 3600 AS bucket,
-    service, operation, fingerprint, count(*) AS n, max(created_at) AS last_at,
-    (array_agg(message ORDER BY created_at DESC, message DESC))[1] AS example
-  FROM fingerprinted
-  GROUP BY 1, service, operation, fingerprint
-),
+${fingerprintGroupsCte()},
 fingerprint_maps AS (
   SELECT bucket, service, operation,
     jsonb_object_agg(fingerprint, jsonb_build_object(

@@ -1,7 +1,9 @@
 // Where each engine keeps the rollup rows a report reads (docs/rollups.md), as the relations the
 // read's merge (rollup-read.ts) takes: PostgreSQL's tables (operation rows hourly and in blocks,
 // and the timeline rows), arrays and jsonb unnested here; DuckDB's tables loaded by the Supabase
-// fallback from the pages of the operation rows.
+// fallback from the pages of the operation rows; and the DuckDB tables a tailed file keeps of its
+// own rows (sources/sql/rollup-tail.ts: PostgreSQL's rows, stored unnested), read by the same
+// cover as PostgreSQL's.
 
 import {
   ROW_BUCKET,
@@ -17,11 +19,13 @@ import {
 } from './rollup-cover.js';
 import { ROLLUP_THRESHOLD } from './rollup-spans.js';
 
-export type Engine = 'postgres' | 'duckdb';
+/** 'duckdb': the Supabase fallback's paged operation rows; 'tail': a tailed file's own rollups,
+ *  with PostgreSQL's rows (Apdex counts, blocks, timeline rows) in DuckDB tables. */
+export type Engine = 'postgres' | 'duckdb' | 'tail';
 
 /** When the rollup rows' Apdex counts are the report's: their T is the report's. DuckDB (the
  *  Supabase fallback) pages rows without them and counts Apdex from the histograms. */
-export const scalarApdexOf = (engine: Engine) => (engine === 'postgres' ? `${THRESHOLD} = ${ROLLUP_THRESHOLD}` : 'false');
+export const scalarApdexOf = (engine: Engine) => (engine === 'duckdb' ? 'false' : `${THRESHOLD} = ${ROLLUP_THRESHOLD}`);
 
 const ROW_FIGURES = 'operations, failures, samples, sum_duration, sum_squares, min_duration, max_duration, invalid_durations';
 
@@ -120,5 +124,45 @@ rollup_fingerprints AS NOT MATERIALIZED (
 )`;
 }
 
+/** A tailed file's rollups in DuckDB (rollup-tail.ts builds them): PostgreSQL's rows, the
+ *  histograms and fingerprints already one row per entry, read by PostgreSQL's cover with its
+ *  bounds as parameters (rollup-bounds.ts, as the Supabase fallback's). Each predicate is evaluated
+ *  once per (span, hour, service) of the operation rows (tail_used), which the histograms and
+ *  fingerprints join, rather than once per histogram entry. */
+function tailRelations(): string {
+  const pick = (flag: string, columns: string, table: string) =>
+    `SELECT ${columns} FROM ${table} AS r JOIN tail_used AS u USING (span, hour, service) WHERE u.${flag}`;
+  return `tail_used AS MATERIALIZED (
+  SELECT span, hour, service, ${ROW_IS_CURRENT} AS is_current, ${ROW_BUCKET} AS bucket,
+    ${usedStatsRows('span')} AS stats,
+    ${usedCurrentStatsRows('span')} AS current_stats,
+    ${usedEdgeRows('span')} AS edge
+  FROM (SELECT DISTINCT span, hour, service FROM rollup_rows) AS h
+),
+rollup_hours AS (
+  ${pick('stats', `u.is_current, r.service, r.operation, ${ROW_FIGURES}, satisfied, tolerating`, 'rollup_rows')}
+),
+rollup_histogram AS (
+  ${pick('current_stats', 'u.is_current, r.service, r.operation, bucket_key, n, n_failed', 'rollup_keys')}
+),
+rollup_edge AS (
+  ${pick('edge', `u.bucket, r.service, ${ROW_FIGURES}, satisfied, tolerating`, 'rollup_rows')}
+),
+rollup_edge_histogram AS (
+  ${pick('edge', 'u.bucket, r.service, bucket_key, n, n_failed', 'rollup_keys')}
+),
+rollup_timeline AS (
+  SELECT CAST(floor(date_part('epoch', hour)) AS bigint) AS bucket, NULLIF(service, '') AS service, ${ROW_FIGURES}, satisfied, tolerating, p50, p95, p99
+  FROM rollup_timeline_rows WHERE ${usedTimelineRows('span_seconds')}
+  UNION ALL
+  -- With --service the overall timeline is that service's.
+  SELECT CAST(floor(date_part('epoch', hour)) AS bigint), CAST(NULL AS VARCHAR), ${ROW_FIGURES}, satisfied, tolerating, p50, p95, p99
+  FROM rollup_timeline_rows WHERE ${usedTimelineRows('span_seconds')} AND ${SERVICE} IS NOT NULL
+),
+rollup_fingerprints AS (
+  ${pick('current_stats', 'r.service, r.operation, fingerprint, n, example, last_at', 'rollup_fingerprint_rows')}
+)`;
+}
+
 /** The relations of `engine`, as CTEs. */
-export const relationsSql = (engine: Engine) => (engine === 'postgres' ? postgresRelations() : duckdbRelations());
+export const relationsSql = (engine: Engine) => ({ postgres: postgresRelations, duckdb: duckdbRelations, tail: tailRelations })[engine]();
