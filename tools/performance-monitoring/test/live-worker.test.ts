@@ -21,9 +21,9 @@ const refreshers: RemoteRefresher[] = [];
 afterAll(() => Promise.all(refreshers.map((r) => r.close(1_000))));
 
 /** A refresher over `path`, as --serve would make it (--hours 1). */
-function refresherOver(path: string, want: () => ('figures' | 'json')[] = () => ['figures']): RemoteRefresher {
+async function refresherOver(path: string, want: () => ('figures' | 'json')[] = () => ['figures']): Promise<RemoteRefresher> {
   const options = { ...defaultOptions(), input: [path], hours: 1 };
-  const settings = resolveSettings(options, {}, { stdoutHasColors: () => false });
+  const settings = await resolveSettings(options, {}, { stdoutHasColors: () => false });
   const refresher = new RemoteRefresher({ settings, color: false }, notices, want);
   refreshers.push(refresher);
   return refresher;
@@ -46,7 +46,7 @@ describe('the refresh worker', () => {
         logLine('batch', new Date(now - 20_000), 3_000),
       ].join(''),
     );
-    const refresher = refresherOver(path);
+    const refresher = await refresherOver(path);
     const first: RemoteReport = await refresher.refresh(new AbortController().signal);
     const figures = first.peek('figures');
     expect(figures).toBeDefined();
@@ -66,7 +66,7 @@ describe('the refresh worker', () => {
 
   it('a failed refresh carries its cause and class; an abandoned one leaves the worker ready for the next', async () => {
     const path = join(dir, 'later.ndjson');
-    const refresher = refresherOver(path);
+    const refresher = await refresherOver(path);
     // The file does not exist yet: bad input, exit 2 on a first refresh (docs/live.md).
     const missing = await refresher.refresh(new AbortController().signal).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(Error);
@@ -85,7 +85,7 @@ describe('the refresh worker', () => {
   it('a worker that dies fails its refresh and is replaced by the next; its reports render nothing more', async () => {
     const path = join(dir, 'dies.ndjson');
     writeFileSync(path, logLine('api', new Date(Date.now() - 2_000), 80) + logLine('api', new Date(Date.now() - 1_000), 90));
-    const refresher = refresherOver(path);
+    const refresher = await refresherOver(path);
     const before = await refresher.refresh(new AbortController().signal);
     // The fault: the worker's thread ends under a running refresh (a crash of the worker).
     const running = refresher.refresh(new AbortController().signal);
