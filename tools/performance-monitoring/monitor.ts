@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let notices = earlyNotices();
   try {
-    const options = readOptions(commandLine);
+    const options = await readOptions(commandLine);
     // Loaded after parsing, so --help and --version stay instant.
     const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([
       import('./base/env.js'),
