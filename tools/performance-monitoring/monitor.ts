@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let notices = earlyNotices();
   try {
-    const options = readOptions(commandLine);
+    const options = await readOptions(commandLine);
     // Loaded after parsing, so --help and --version stay instant.
     const [{ loadEnvFile }, { resolveSettings }, { run }] = await Promise.all([
       import('./base/env.js'),
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       import('./run.js'),
     ]);
     loadEnvFile();
-    const settings = resolveSettings(options, process.env, {
+    const settings = await resolveSettings(options, process.env, {
       stdoutHasColors: (env) => process.stdout.isTTY === true && process.stdout.hasColors(env),
       stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
       stdoutIsTty: process.stdout.isTTY === true,

@@ -8,7 +8,6 @@ import { RENDERERS } from './render/registry.js';
 import type { Report } from './report/types.js';
 import { type Settings, windowQuery } from './settings.js';
 import type { AggregateQuery, Source } from './sources/types.js';
-import { closestName } from './text/closest.js';
 import { forMessage, forMessageText } from './text/safe-text.js';
 
 export interface RefreshIo {
@@ -116,15 +115,17 @@ async function suggestServices(source: Source, query: AggregateQuery, unknown: s
   if (names.length === 0) return;
   // Names come from the logs: escaped, or a newline or an escape sequence would reach the terminal.
   const listed = names.map((name) => forMessageText(name)).join(', ');
+  // Loaded only here, on a name with no rows (docs/cli.md, "Start-up").
+  const { closestName } = await import('./text/closest.js');
   for (const name of unknown) {
     notices.line(
-      `no operations of service ${forMessage(name)} in either window; ${hintFor(name, names)}services with operations: ${listed}`,
+      `no operations of service ${forMessage(name)} in either window; ${hintFor(name, names, closestName)}services with operations: ${listed}`,
     );
   }
 }
 
 /** `did you mean batch? `; for `api,batch` where both exist, that a comma does not separate names. */
-function hintFor(name: string, names: string[]): string {
+function hintFor(name: string, names: string[], closestName: (name: string, names: readonly string[]) => string | null): string {
   const parts = name.split(',').map((part) => part.trim());
   if (parts.length > 1 && parts.every((part) => names.includes(part))) {
     return `a comma is part of a name: repeat the option (${parts.map((part) => `--service ${forMessage(part)}`).join(' ')})? `;

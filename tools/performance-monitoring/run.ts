@@ -1,7 +1,6 @@
 // One report run: settings -> one refresh (refresh.ts: source -> analysis -> gates -> report ->
 // alerts) -> rendered -> stdout or --output -> exit code. The live loop (live/) repeats the refresh.
 
-import { writeFileAtomic } from './base/atomic-write.js';
 import { EXIT, type ExitCode } from './base/errors.js';
 import type { Notices } from './base/notices.js';
 import { produceReport, renderReport } from './refresh.js';
@@ -30,7 +29,8 @@ export async function run(settings: Settings, io: RunIo): Promise<ExitCode> {
   }
   const text = await renderReport(report, settings);
   if (settings.report.output === null) await io.stdout(text);
-  else await writeFileAtomic(settings.report.output, text);
+  // Loaded with --output only (docs/cli.md, "Start-up").
+  else await (await import('./base/atomic-write.js')).writeFileAtomic(settings.report.output, text);
   return exitCodeFor(report);
 }
 

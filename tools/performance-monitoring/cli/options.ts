@@ -2,8 +2,8 @@
 // default and parser. The commander program (program.ts), the typed Options, the defaults and the
 // checks (read-options.ts) are all derived from it; nothing else spells an option's name.
 
-import { parseAlertSilence } from '../alerts/silence.js';
-import { parseAssertion } from '../gates/assert-parse.js';
+import type { AlertSilence } from '../alerts/silence.js';
+import type { Assertion } from '../gates/types.js';
 import { parseSloSpec } from '../metrics/slo-spec.js';
 import { FORMATS, RENDERERS } from '../render/registry.js';
 import * as parse from './parse.js';
@@ -30,7 +30,29 @@ interface ListSpec<T> {
   arg: string;
   help: string;
   parse: (raw: string) => T;
+  /** Loads the parser's module; read-options.ts awaits it when the option is given. */
+  load?: () => Promise<void>;
 }
+
+/** A parser whose module loads only when its option is given: runs without --assert or
+ *  --alert-silence do not pay for the gates' and alerts' modules (docs/cli.md, "Start-up"). */
+interface LazyParser<T> {
+  load: () => Promise<void>;
+  parse: (raw: string) => T;
+}
+
+const lazy = <T>(load: () => Promise<(raw: string) => T>): LazyParser<T> => {
+  let parser: ((raw: string) => T) | undefined;
+  return {
+    load: async () => {
+      parser ??= await load();
+    },
+    parse: (raw) => {
+      if (parser === undefined) throw new Error('an option parser was used before its module was loaded');
+      return parser(raw);
+    },
+  };
+};
 
 /** `--alert`: on when given. */
 interface SwitchSpec {
@@ -54,7 +76,8 @@ const defaulted = <T>(arg: string, help: string, parser: (raw: string) => T, sho
   default: shownDefault,
   parse: parser,
 });
-const list = <T>(arg: string, help: string, parser: (raw: string) => T): ListSpec<T> => ({ kind: 'list', arg, help, parse: parser });
+const list = <T>(arg: string, help: string, parser: ((raw: string) => T) | LazyParser<T>): ListSpec<T> =>
+  typeof parser === 'function' ? { kind: 'list', arg, help, parse: parser } : { kind: 'list', arg, help, ...parser };
 const flag = (help: string): SwitchSpec => ({ kind: 'switch', help });
 
 const formatsHelp = FORMATS.map((f) => `${f} ${RENDERERS[f].description}`).join('; ');
@@ -69,7 +92,11 @@ export const OPTIONS = {
   alertRepeat: defaulted('duration', 're-send a still-firing alert after this long', parse.alertRepeat, '4h'),
   alertFor: defaulted('duration', 'send once a condition held this long', parse.alertFor, '0'),
   alertKeepFiring: defaulted('duration', 'resolve once it stopped holding this long', parse.alertKeepFiring, '15m'),
-  alertSilence: list('key=duration', 'mute a condition key or prefix*, e.g. service_degrading:n8n=2h', parseAlertSilence),
+  alertSilence: list(
+    'key=duration',
+    'mute a condition key or prefix*, e.g. service_degrading:n8n=2h',
+    lazy<AlertSilence>(async () => (await import('../alerts/silence.js')).parseAlertSilence),
+  ),
   alertScope: value(
     'name',
     'the alert state kept under this name (also PERFMON_ALERT_SCOPE; default: the source and --service)',
@@ -85,7 +112,11 @@ export const OPTIONS = {
   failUnder: value('score', 'exit 3 when the health score is below this (or null)', parse.failUnder),
   output: value('file', 'write the report to this file atomically (temp + rename), not stdout; - is stdout', parse.output),
   compact: flag('with --format json: one line, for appending to a log'),
-  assert: list('expr', 'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500', parseAssertion),
+  assert: list(
+    'expr',
+    'exit 3 unless [service.]metric op number holds, e.g. p95Duration<1500',
+    lazy<Assertion>(async () => (await import('../gates/assert-parse.js')).parseAssertion),
+  ),
   baseline: value('report.json', 'compare with a saved --format json report; exit 3 on a regression', parse.baselinePath),
   regression: defaulted('pct', 'with --baseline: p95/avg worse by more than this is a regression', parse.regression, '10'),
   slo: list(

@@ -42,7 +42,19 @@ function readOne(name: OptionName, raw: unknown): unknown {
   }
 }
 
-export function readOptions(raw: RawCommandLine): Options {
+/** The options given, each parsed; async for the parsers loaded on demand (options.ts). */
+export async function readOptions(raw: RawCommandLine): Promise<Options> {
+  await Promise.all(
+    (Object.keys(OPTIONS) as OptionName[]).map((name) => {
+      const spec: OptionSpec = OPTIONS[name];
+      const given = raw.values[name];
+      return spec.kind === 'list' && spec.load !== undefined && Array.isArray(given) && given.length > 0 ? spec.load() : undefined;
+    }),
+  );
+  return readLoaded(raw);
+}
+
+function readLoaded(raw: RawCommandLine): Options {
   const stray = raw.args[0];
   if (stray !== undefined) throw new UsageError(`unexpected argument ${forMessage(stray)}: options start with -- (see --help)`);
   const names = Object.keys(OPTIONS) as OptionName[];
@@ -86,5 +98,5 @@ function checkLive(options: Options, given: (name: OptionName) => boolean): void
 
 /** The one defaults object: every option as it is when not given, parsed from the table. */
 export function defaultOptions(): Options {
-  return readOptions({ values: {}, given: () => false, args: [] });
+  return readLoaded({ values: {}, given: () => false, args: [] });
 }

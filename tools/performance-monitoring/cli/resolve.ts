@@ -1,11 +1,10 @@
 // One resolved configuration (taze's resolveConfig): the parsed options, the environment and
 // `.env` turned once, at start, into the typed settings of the run, its source and its alert
 // channels. Nothing else reads process.env or the CLI's options; each value is checked once.
-import { type AlertTiming, alertConfigFromEnv } from '../alerts/config.js';
+import type { AlertTiming } from '../alerts/config.js';
 import { envValue, timeoutMs } from '../base/env.js';
 import { Invalid, UsageError } from '../base/errors.js';
 import { secretsFrom } from '../base/redact.js';
-import { loadBaseline } from '../gates/baseline-file.js';
 import { duplicateName, parseSloSpec, type SloSpec } from '../metrics/slo-spec.js';
 import type { LiveSettings, Settings } from '../settings.js';
 import { resolveSourceSettings, type SourceSettings, sourceIdentity } from '../sources/settings.js';
@@ -100,7 +99,9 @@ export function sloSpecs(given: SloSpec[], env: string | undefined): SloSpec[] {
   return specs;
 }
 
-export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Settings {
+/** Async only for what few runs need: the alert configuration (--alert) and the baseline file
+ *  (--baseline) load their modules when asked for (docs/cli.md, "Start-up"). */
+export async function resolveSettings(options: Options, env: NodeJS.ProcessEnv, terminal: Terminal): Promise<Settings> {
   // The refresh works on PostgreSQL alone: never point at --demo or --input, which it refuses.
   if (
     options.refreshRollups &&
@@ -115,7 +116,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
   }
   const source = resolveSourceSettings(options, env);
   // Alert configuration is checked before any query runs (docs/alerting.md).
-  const alerts = options.alert ? alertConfigFromEnv(env, alertTiming(options)) : null;
+  const alerts = options.alert ? (await import('../alerts/config.js')).alertConfigFromEnv(env, alertTiming(options)) : null;
   const slos = sloSpecs(options.slo, env.PERFMON_SLOS);
   // An assertion on an SLO that is not declared can never be decided: a mistake, said before any query.
   for (const assertion of options.assert) {
@@ -144,7 +145,7 @@ export function resolveSettings(options: Options, env: NodeJS.ProcessEnv, termin
     // The baseline is read before any query runs: a bad file is exit 2, not a wasted query.
     gates: {
       assertions: options.assert,
-      baseline: options.baseline === null ? null : loadBaseline(options.baseline),
+      baseline: options.baseline === null ? null : (await import('../gates/baseline-file.js')).loadBaseline(options.baseline),
       regressionPct: options.regression,
       failUnder: options.failUnder,
     },

@@ -6,7 +6,6 @@ import { withRetry } from '../net/retry.js';
 import { forMessage, forServerText } from '../text/safe-text.js';
 import { rollupsMayAnswer } from './rollup-coverage.js';
 import { decodeAggregateRows } from './rows.js';
-import { decodeSloRows } from './slo-rows.js';
 import type { SloCounts, SloQuery } from './slo-windows.js';
 import { aggregationParams, aggregationSql } from './sql/aggregate.js';
 import { DEFAULT_TABLE } from './sql/aggregate-contract.js';
@@ -14,8 +13,9 @@ import { PROBE_SQL } from './sql/rollup-cover.js';
 import { rollupReadParams, rollupReadSql } from './sql/rollup-read.js';
 import { HISTOGRAM_LAYOUT } from './sql/rollup-spans.js';
 import { READ_WORK_MEM } from './sql/session.js';
-import { positional, sloParams, sloRawSql, sloRollupSql } from './sql/slo.js';
 import type { AggregateQuery, Aggregates, Source, SourceResult } from './types.js';
+
+type SloSql = typeof import('./sql/slo.js');
 
 type Sql = postgresType.Sql;
 
@@ -74,11 +74,13 @@ export class PostgresSource implements Source {
   /** The SLO read (docs/slos.md): one query; the complete hours before the rollups' watermark from
    *  the rollups where installed (the report's read saw their watermark, or the query reads it). */
   async slo(query: SloQuery): Promise<SloCounts> {
-    const rows = await this.retried((sql) => this.readSlo(sql, query));
+    // Loaded here, with --slo only: a report without SLOs does not pay for their modules (docs/cli.md, "Start-up").
+    const [{ decodeSloRows }, sloSql] = await Promise.all([import('./slo-rows.js'), import('./sql/slo.js')]);
+    const rows = await this.retried((sql) => this.readSlo(sql, query, sloSql));
     return decodeSloRows(rows, 'PostgreSQL');
   }
 
-  private async readSlo(sql: Sql, query: SloQuery): Promise<unknown> {
+  private async readSlo(sql: Sql, query: SloQuery, { positional, sloParams, sloRawSql, sloRollupSql }: SloSql): Promise<unknown> {
     const seen = this.watermarkSeen;
     if (!this.rollups || this.table !== DEFAULT_TABLE || seen === 'absent')
       return await sql.unsafe(sloRawSql(this.table), sloParams(query));

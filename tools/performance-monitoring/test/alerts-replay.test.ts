@@ -58,8 +58,8 @@ function storyOf(until: string, stdout: string): string[] {
 
 /** One cron run in this process, as monitor.ts does it: parse, validate, resolve settings, run. */
 async function runAt(until: string, stateDir: string): Promise<{ code: number; stdout: string; notices: string[] }> {
-  const options = readOptions(parseCommandLine(buildProgram(), ['node', 'monitor.ts', ...argsAt(until)]));
-  const settings = resolveSettings(options, env(stateDir), { stdoutHasColors: () => false });
+  const options = await readOptions(parseCommandLine(buildProgram(), ['node', 'monitor.ts', ...argsAt(until)]));
+  const settings = await resolveSettings(options, env(stateDir), { stdoutHasColors: () => false });
   let stdout = '';
   const notices: string[] = [];
   const io: RunIo = {

@@ -22,13 +22,13 @@ const refreshers: RemoteRefresher[] = [];
 afterAll(() => Promise.all(refreshers.map((r) => r.close(1_000))));
 
 /** A refresher over `path`, as --serve would make it (--hours 1 unless given). */
-function refresherOver(
+async function refresherOver(
   path: string,
   want: () => ('figures' | 'json')[] = () => ['figures'],
   more: { hours?: number; exact?: boolean } = {},
-): RemoteRefresher {
+): Promise<RemoteRefresher> {
   const options = { ...defaultOptions(), input: [path], hours: 1, ...more };
-  const settings = resolveSettings(options, {}, { stdoutHasColors: () => false });
+  const settings = await resolveSettings(options, {}, { stdoutHasColors: () => false });
   const refresher = new RemoteRefresher({ settings, color: false }, notices, want);
   refreshers.push(refresher);
   return refresher;
@@ -51,7 +51,7 @@ describe('the refresh worker', () => {
         logLine('batch', new Date(now - 20_000), 3_000),
       ].join(''),
     );
-    const refresher = refresherOver(path);
+    const refresher = await refresherOver(path);
     const first: RemoteReport = await refresher.refresh(new AbortController().signal);
     const figures = first.peek('figures');
     expect(figures).toBeDefined();
@@ -82,7 +82,7 @@ describe('the refresh worker', () => {
       (t) => t >= now - 24 * 3_600_000,
     );
     for (const exact of [false, true]) {
-      const report = await refresherOver(path, () => ['json'], { hours: 24, exact }).refresh(new AbortController().signal);
+      const report = await (await refresherOver(path, () => ['json'], { hours: 24, exact })).refresh(new AbortController().signal);
       const json = JSON.parse(text(await report.get('json')));
       expect(json.source.aggregation).toBe(exact ? 'client' : 'rollup');
       expect(json.overall.totalOperations).toBe(inWindow.length);
@@ -91,7 +91,7 @@ describe('the refresh worker', () => {
 
   it('a failed refresh carries its cause and class; an abandoned one leaves the worker ready for the next', async () => {
     const path = join(dir, 'later.ndjson');
-    const refresher = refresherOver(path);
+    const refresher = await refresherOver(path);
     // The file does not exist yet: bad input, exit 2 on a first refresh (docs/live.md).
     const missing = await refresher.refresh(new AbortController().signal).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(Error);
@@ -110,7 +110,7 @@ describe('the refresh worker', () => {
   it('a worker that dies fails its refresh and is replaced by the next; its reports render nothing more', async () => {
     const path = join(dir, 'dies.ndjson');
     writeFileSync(path, logLine('api', new Date(Date.now() - 2_000), 80) + logLine('api', new Date(Date.now() - 1_000), 90));
-    const refresher = refresherOver(path);
+    const refresher = await refresherOver(path);
     const before = await refresher.refresh(new AbortController().signal);
     // The fault: the worker's thread ends under a running refresh (a crash of the worker).
     const running = refresher.refresh(new AbortController().signal);

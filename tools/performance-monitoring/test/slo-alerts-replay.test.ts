@@ -42,9 +42,9 @@ interface RunJson {
 /** One cron run in this process, as monitor.ts does it. */
 async function runAt(args: string[], until: string, stateDir: string): Promise<RunJson> {
   const argv = ['node', 'monitor.ts', ...args, '--hours', '1', '--alert', '--until', until, '--format', 'json'];
-  const options = readOptions(parseCommandLine(buildProgram(), argv));
+  const options = await readOptions(parseCommandLine(buildProgram(), argv));
   const env = { SLACK_WEBHOOK_URL: slack.url, PERFMON_STATE_DIR: stateDir, PERFMON_TIMEOUT_MS: '5000' };
-  const settings = resolveSettings(options, env, { stdoutHasColors: () => false });
+  const settings = await resolveSettings(options, env, { stdoutHasColors: () => false });
   let stdout = '';
   const notices: string[] = [];
   const io: RunIo = {
