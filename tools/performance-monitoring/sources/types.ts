@@ -10,7 +10,7 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 /** Where the figures were computed: in the database from raw rows, in-process (DuckDB), or in the
  *  database from the hourly rollups plus the raw rows at the window's edges (docs/rollups.md). */
 export type Aggregation = 'server' | 'client' | 'rollup';
-/** Percentiles from sorted durations, or from the rollup's histogram (within 0.5%, docs/rollups.md). */
+/** Percentiles from sorted durations, or from the rollup's histogram (within 1%, docs/rollups.md). */
 export type Percentiles = 'exact' | 'approximate';
 export type WindowName = 'current' | 'previous';
 

@@ -109,9 +109,9 @@ INSERT INTO public.perf_monitor_rollup_state (id) VALUES (true) ON CONFLICT (id)
 ALTER TABLE public.perf_monitor_rollup_state ADD COLUMN IF NOT EXISTS histogram_layout integer;
 DO $layout$
 BEGIN
-  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM 4) THEN
+  IF EXISTS (SELECT 1 FROM public.perf_monitor_rollup_state WHERE histogram_layout IS DISTINCT FROM 5) THEN
     TRUNCATE public.perf_monitor_rollup, public.perf_monitor_rollup_block, public.perf_monitor_rollup_timeline;
-    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = 4;
+    UPDATE public.perf_monitor_rollup_state SET watermark = NULL, histogram_layout = 5;
   END IF;
 END
 $layout$;
@@ -313,7 +313,7 @@ BEGIN
     ),
     ranked AS (
       SELECT block, service, bucket_key, n,
-    (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
+    (bucket_key - (CASE WHEN bucket_key <= 100 THEN 1 WHEN bucket_key <= 200 THEN 2 WHEN bucket_key <= 500 THEN 4 WHEN bucket_key <= 1000 THEN 10 WHEN bucket_key <= 2000 THEN 20 WHEN bucket_key <= 5000 THEN 40 WHEN bucket_key <= 10000 THEN 100 WHEN bucket_key <= 20000 THEN 200 WHEN bucket_key <= 50000 THEN 400 WHEN bucket_key <= 100000 THEN 1000 WHEN bucket_key <= 200000 THEN 2000 WHEN bucket_key <= 500000 THEN 4000 WHEN bucket_key <= 1000000 THEN 10000 WHEN bucket_key <= 2000000 THEN 20000 WHEN bucket_key <= 5000000 THEN 40000 WHEN bucket_key <= 10000000 THEN 100000 WHEN bucket_key <= 20000000 THEN 200000 WHEN bucket_key <= 50000000 THEN 400000 WHEN bucket_key <= 100000000 THEN 1000000 WHEN bucket_key <= 200000000 THEN 2000000 WHEN bucket_key <= 500000000 THEN 4000000 WHEN bucket_key <= 1000000000 THEN 10000000 WHEN bucket_key <= 2000000000 THEN 20000000 WHEN bucket_key <= 5000000000 THEN 40000000 ELSE 100000000 END - 1) / 2.0) AS value,
     sum(n) OVER (PARTITION BY block, service ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
     sum(n) OVER (PARTITION BY block, service) AS total
   FROM pairs
@@ -493,7 +493,7 @@ bucket_counts AS MATERIALIZED (
       SELECT second_half, service, operation, failed, invalid, dur,
         CASE WHEN dur IS NOT NULL THEN (CAST(floor((dur - 1) / w) AS bigint) + 1) * w END AS bucket_key
       FROM (
-        SELECT second_half, service, operation, failed, invalid, dur, CASE WHEN dur <= 200 THEN 1 WHEN dur <= 500 THEN 2 WHEN dur <= 1000 THEN 5 WHEN dur <= 2000 THEN 10 WHEN dur <= 5000 THEN 20 WHEN dur <= 10000 THEN 50 WHEN dur <= 20000 THEN 100 WHEN dur <= 50000 THEN 200 WHEN dur <= 100000 THEN 500 WHEN dur <= 200000 THEN 1000 WHEN dur <= 500000 THEN 2000 WHEN dur <= 1000000 THEN 5000 WHEN dur <= 2000000 THEN 10000 WHEN dur <= 5000000 THEN 20000 WHEN dur <= 10000000 THEN 50000 WHEN dur <= 20000000 THEN 100000 WHEN dur <= 50000000 THEN 200000 WHEN dur <= 100000000 THEN 500000 WHEN dur <= 200000000 THEN 1000000 WHEN dur <= 500000000 THEN 2000000 WHEN dur <= 1000000000 THEN 5000000 WHEN dur <= 2000000000 THEN 10000000 WHEN dur <= 5000000000 THEN 20000000 ELSE 50000000 END AS w
+        SELECT second_half, service, operation, failed, invalid, dur, CASE WHEN dur <= 100 THEN 1 WHEN dur <= 200 THEN 2 WHEN dur <= 500 THEN 4 WHEN dur <= 1000 THEN 10 WHEN dur <= 2000 THEN 20 WHEN dur <= 5000 THEN 40 WHEN dur <= 10000 THEN 100 WHEN dur <= 20000 THEN 200 WHEN dur <= 50000 THEN 400 WHEN dur <= 100000 THEN 1000 WHEN dur <= 200000 THEN 2000 WHEN dur <= 500000 THEN 4000 WHEN dur <= 1000000 THEN 10000 WHEN dur <= 2000000 THEN 20000 WHEN dur <= 5000000 THEN 40000 WHEN dur <= 10000000 THEN 100000 WHEN dur <= 20000000 THEN 200000 WHEN dur <= 50000000 THEN 400000 WHEN dur <= 100000000 THEN 1000000 WHEN dur <= 200000000 THEN 2000000 WHEN dur <= 500000000 THEN 4000000 WHEN dur <= 1000000000 THEN 10000000 WHEN dur <= 2000000000 THEN 20000000 WHEN dur <= 5000000000 THEN 40000000 ELSE 100000000 END AS w
         FROM (
           SELECT CASE WHEN ops.created_at >= h.start + interval '30 minutes' THEN 1800 ELSE 0 END AS second_half,
             ops.service, ops.operation, ops.failed, ops.invalid, ops.dur
@@ -551,7 +551,7 @@ half_hours AS (
     ),
     ranked AS (
       SELECT block, service, bucket_key, n,
-    (bucket_key - (CASE WHEN bucket_key <= 200 THEN 1 WHEN bucket_key <= 500 THEN 2 WHEN bucket_key <= 1000 THEN 5 WHEN bucket_key <= 2000 THEN 10 WHEN bucket_key <= 5000 THEN 20 WHEN bucket_key <= 10000 THEN 50 WHEN bucket_key <= 20000 THEN 100 WHEN bucket_key <= 50000 THEN 200 WHEN bucket_key <= 100000 THEN 500 WHEN bucket_key <= 200000 THEN 1000 WHEN bucket_key <= 500000 THEN 2000 WHEN bucket_key <= 1000000 THEN 5000 WHEN bucket_key <= 2000000 THEN 10000 WHEN bucket_key <= 5000000 THEN 20000 WHEN bucket_key <= 10000000 THEN 50000 WHEN bucket_key <= 20000000 THEN 100000 WHEN bucket_key <= 50000000 THEN 200000 WHEN bucket_key <= 100000000 THEN 500000 WHEN bucket_key <= 200000000 THEN 1000000 WHEN bucket_key <= 500000000 THEN 2000000 WHEN bucket_key <= 1000000000 THEN 5000000 WHEN bucket_key <= 2000000000 THEN 10000000 WHEN bucket_key <= 5000000000 THEN 20000000 ELSE 50000000 END - 1) / 2.0) AS value,
+    (bucket_key - (CASE WHEN bucket_key <= 100 THEN 1 WHEN bucket_key <= 200 THEN 2 WHEN bucket_key <= 500 THEN 4 WHEN bucket_key <= 1000 THEN 10 WHEN bucket_key <= 2000 THEN 20 WHEN bucket_key <= 5000 THEN 40 WHEN bucket_key <= 10000 THEN 100 WHEN bucket_key <= 20000 THEN 200 WHEN bucket_key <= 50000 THEN 400 WHEN bucket_key <= 100000 THEN 1000 WHEN bucket_key <= 200000 THEN 2000 WHEN bucket_key <= 500000 THEN 4000 WHEN bucket_key <= 1000000 THEN 10000 WHEN bucket_key <= 2000000 THEN 20000 WHEN bucket_key <= 5000000 THEN 40000 WHEN bucket_key <= 10000000 THEN 100000 WHEN bucket_key <= 20000000 THEN 200000 WHEN bucket_key <= 50000000 THEN 400000 WHEN bucket_key <= 100000000 THEN 1000000 WHEN bucket_key <= 200000000 THEN 2000000 WHEN bucket_key <= 500000000 THEN 4000000 WHEN bucket_key <= 1000000000 THEN 10000000 WHEN bucket_key <= 2000000000 THEN 20000000 WHEN bucket_key <= 5000000000 THEN 40000000 ELSE 100000000 END - 1) / 2.0) AS value,
     sum(n) OVER (PARTITION BY block, service ORDER BY bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
     sum(n) OVER (PARTITION BY block, service) AS total
   FROM pairs

@@ -140,11 +140,11 @@ function expectedRows(h0: number) {
       min_duration: 100,
       max_duration: 30012,
       invalid_durations: '1',
-      // 100 exact; 1234 in (1230, 1240] (width 10 in (1000, 2000]); width 200 in (20000, 50000]:
-      // 29877 in (29800, 30000], 30012 in (30000, 30200]
-      histogram_keys: ['100', '1240', '30000', '30200'],
+      // 100 exact; 1234 in (1220, 1240] (width 20 in (1000, 2000]); width 400 in (20000, 50000]:
+      // 29877 in (29600, 30000], 30012 in (30000, 30400]
+      histogram_keys: ['100', '1240', '30000', '30400'],
       histogram_counts: ['1', '1', '1', '1'],
-      failure_histogram_keys: ['30000', '30200'],
+      failure_histogram_keys: ['30000', '30400'],
       failure_histogram_counts: ['1', '1'],
       fingerprints: {
         'Timeout after <n>ms for job <hex>': { count: 2, example: 'Timeout after 29877ms for job 11c0ffee', last_at: usIso(h0 + 4 * MIN) },
@@ -174,7 +174,8 @@ function expectedRows(h0: number) {
       min_duration: 1001,
       max_duration: 10000,
       invalid_durations: '0',
-      histogram_keys: ['1010', '10000'],
+      // 1001 in (1000, 1020] (width 20); 10000 ends (9900, 10000] (width 100).
+      histogram_keys: ['1020', '10000'],
       histogram_counts: ['1', '1'],
       failure_histogram_keys: ['10000'],
       failure_histogram_counts: ['1'],
@@ -318,12 +319,14 @@ describe('perf_monitor_refresh_rollups', () => {
     });
   });
 
-  it('puts each duration in the bucket whose key is its inclusive upper end (exact to 200 ms, then widths D/100, D/50, D/20 per decade D)', async () => {
+  it('puts each duration in the bucket whose key is its inclusive upper end (exact to 100 ms, then widths D/50, D/25, D/10 per decade D from 100)', async () => {
     const url = await pg.createDatabase('rollup_buckets');
     for (const file of [SCHEMA, ROLLUP]) await runSqlFile(url, file);
     await withSql(url, async (sql) => {
       const h0 = (await currentHour(sql)) - HOUR;
-      const durations = [0, 200, 201, 500, 501, 502, 999, 1000, 1001, 1005, 1010, 1011, 2000, 2001, 9951, 10000, 10001, 123456, 2147483647];
+      const durations = [
+        0, 100, 101, 200, 201, 500, 501, 502, 999, 1000, 1001, 1005, 1010, 1011, 2000, 2001, 9951, 10000, 10001, 123456, 2147483647,
+      ];
       await insertRows(
         sql,
         durations.map((d, i) => ({
@@ -340,14 +343,15 @@ describe('perf_monitor_refresh_rollups', () => {
       const [row] = await sql<
         { keys: string[]; counts: string[] }[]
       >`SELECT histogram_keys::text[] AS keys, histogram_counts::text[] AS counts FROM perf_monitor_rollup`;
-      // Computed by hand, key = ceil(d / w) * w: 0 and 200 exact; (200, 500] width 2: 201 -> 202,
-      // 500 -> 500; (500, 1000] width 5: 501, 502 -> 505, 999, 1000 -> 1000; (1000, 2000] width 10:
-      // 1001, 1005, 1010 -> 1010, 1011 -> 1020, 2000 -> 2000; (2000, 5000] width 20: 2001 -> 2020;
-      // (5000, 10000] width 50: 9951, 10000 -> 10000; (10000, 20000] width 100: 10001 -> 10100;
-      // (100000, 200000] width 1000: 123456 -> 124000; (2e9, 5e9] width 2e7: 2147483647 -> 2160000000.
+      // Computed by hand, key = ceil(d / w) * w: 0 and 100 exact; (100, 200] width 2: 101 -> 102,
+      // 200 -> 200; (200, 500] width 4: 201 -> 204, 500 -> 500; (500, 1000] width 10: 501, 502 -> 510,
+      // 999, 1000 -> 1000; (1000, 2000] width 20: 1001, 1005, 1010, 1011 -> 1020, 2000 -> 2000;
+      // (2000, 5000] width 40: 2001 -> 2040; (5000, 10000] width 100: 9951, 10000 -> 10000;
+      // (10000, 20000] width 200: 10001 -> 10200; (100000, 200000] width 2000: 123456 -> 124000;
+      // (2e9, 5e9] width 4e7: 2147483647 -> 2160000000.
       expect(row).toEqual({
-        keys: ['0', '200', '202', '500', '505', '1000', '1010', '1020', '2000', '2020', '10000', '10100', '124000', '2160000000'],
-        counts: ['1', '1', '1', '1', '2', '2', '3', '1', '1', '1', '2', '1', '1', '1'],
+        keys: ['0', '100', '102', '200', '204', '500', '510', '1000', '1020', '2000', '2040', '10000', '10200', '124000', '2160000000'],
+        counts: ['1', '1', '1', '1', '1', '1', '2', '2', '4', '1', '1', '2', '1', '1', '1'],
       });
     });
   });

@@ -23,8 +23,9 @@ export const RAW_TIMELINE_SPAN = TIMELINE_SPANS[0];
  *  another T counts them from the histograms (docs/rollups.md). */
 export const ROLLUP_THRESHOLD = 2000;
 
-/** The rollup's layout version: 4 adds the 30-minute timeline rows (the timeline's span in
- *  seconds); 3 added the Apdex counts and the timeline rows; 2 was the 1-2-5 ladder (1 was exact
- *  to 1,000 ms, then 3 digits). Rows of another layout are not read (rollup-cover.ts's probe,
- *  the RPC): running rollup.sql again upgrades them. */
-export const HISTOGRAM_LAYOUT = 4;
+/** The rollup's layout version: 5 doubles the ladder's widths (histogram.ts: 175 buckets a decade,
+ *  within 1%); 4 added the 30-minute timeline rows (the timeline's span in seconds); 3 the Apdex
+ *  counts and the timeline rows; 2 was the 1-2-5 ladder (1 was exact to 1,000 ms, then 3 digits).
+ *  Rows of another layout are not read (rollup-cover.ts's probe, the RPC): running rollup.sql
+ *  again upgrades them. */
+export const HISTOGRAM_LAYOUT = 5;
