@@ -28,6 +28,8 @@ const port = parentPort;
 if (port === null) throw new Error('live/worker.ts runs as a worker thread');
 const { color } = workerData as WorkerData;
 const settings = unpackSettings((workerData as WorkerData).settings);
+// Every database this thread opens is a live view's: one thread, freed memory given back
+// (docs/live.md, "Memory"). The serving thread and one-shot reports keep DuckDB's defaults.
 useLiveDuckDbSettings();
 /**
  * On Linux a thread's priority is its own: every thread of the process but the serving one (this
