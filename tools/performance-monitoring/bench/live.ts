@@ -1,8 +1,9 @@
 // Live figures (docs/live.md), run by hand: `npx tsx tools/performance-monitoring/bench/live.ts
 // [--sizes 1m,4m] [--rss-minutes 10]`. Measures (1) a tailed NDJSON file's refresh after 10k
 // rows are appended, at 1M and 4M rows in the file (1M operations a day, 24-hour window), (2)
-// /metrics latency under 100 concurrent scrapers of a real `--serve`, (3) the server's RSS after
-// 1 minute and after N minutes of 1 s refreshes over a file that grows every second.
+// /metrics latency under 100 concurrent scrapers of a real `--serve`, (3) the server's RSS in
+// its first minute and its N-th of 1 s refreshes over a file that grows every second (sampled
+// every second: median and max per minute, and the single sample at each minute's end).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -149,6 +150,17 @@ async function scrapeCase(): Promise<void> {
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const durationOf = async (url: string) =>
+  Number(/^perfmon_refresh_duration_seconds (\S+)/m.exec(await (await fetch(new URL('/metrics', url))).text())?.[1]);
+const mb = (x: number) => `${x.toFixed(0)} MB`;
+const change = (late: number, early: number) => `${(((late - early) / early) * 100).toFixed(1)}%`;
+
+/** One minute's samples, taken every second: RSS moves in a band as each refresh takes and gives
+ *  back its working memory, so one sample says where in the band it fell, not where the band is. */
+interface Minute {
+  rss: number[];
+  durations: number[];
+}
 
 async function rssCase(): Promise<void> {
   const path = join(dir, 'growing.ndjson');
@@ -160,19 +172,34 @@ async function rssCase(): Promise<void> {
     for (let k = 0; k < 100; k++) text += line(i++, Date.now());
     appendFileSync(path, text);
   }, 1000);
-  const samples: string[] = [];
-  let oneMinute = NaN;
+  const minutes: Minute[] = [];
+  const singles: number[] = [];
   for (let minute = 1; minute <= rssMinutes; minute++) {
-    await new Promise((resolve) => setTimeout(resolve, 60_000));
-    const rss = rssMb(server.pid);
-    if (minute === 1) oneMinute = rss;
-    samples.push(`${minute} min ${rss.toFixed(0)} MB`);
+    const current: Minute = { rss: [], durations: [] };
+    minutes.push(current);
+    for (let second = 0; second < 60; second++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      current.rss.push(rssMb(server.pid));
+      current.durations.push(await durationOf(server.url));
+    }
+    singles.push(current.rss.at(-1) ?? NaN);
   }
   clearInterval(appender);
-  const last = rssMb(server.pid);
   server.stop();
+  const first = minutes[0] as Minute;
+  const last = minutes.at(-1) as Minute;
+  const max = (xs: number[]) => Math.max(...xs);
+  const [single1, singleN] = [singles[0] ?? NaN, singles.at(-1) ?? NaN];
   console.log(
-    `RSS of --serve --hours ${rssHours} over a growing file (100k rows + 100 a second, 1 s refreshes): ${samples.join(', ')}; after ${rssMinutes} min ${(((last - oneMinute) / oneMinute) * 100).toFixed(1)}% vs 1 min`,
+    `RSS of --serve --hours ${rssHours} over a growing file (100k rows + 100 a second, 1 s refreshes), sampled every second; at each minute's end: ${singles.map((x, m) => `${m + 1} min ${mb(x)}`).join(', ')}`,
+  );
+  console.log(`  per minute, median/max: ${minutes.map((m, k) => `${k + 1}: ${mb(median(m.rss))}/${mb(max(m.rss))}`).join(', ')}`);
+  console.log(
+    `  minute ${rssMinutes} vs minute 1: single ${mb(singleN)} vs ${mb(single1)} (${change(singleN, single1)}), median ${mb(median(last.rss))} vs ${mb(median(first.rss))} (${change(median(last.rss), median(first.rss))}), max ${mb(max(last.rss))} vs ${mb(max(first.rss))} (${change(max(last.rss), max(first.rss))}); target: within 10%`,
+  );
+  const all = minutes.flatMap((m) => m.durations).filter(Number.isFinite);
+  console.log(
+    `  refresh duration (perfmon_refresh_duration_seconds, each second): median ${median(all).toFixed(3)} s, max ${max(all).toFixed(3)} s`,
   );
 }
 

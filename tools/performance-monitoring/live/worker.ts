@@ -11,6 +11,7 @@ import { livePageParts, renderLivePage } from '../render/html-live.js';
 import { renderJson } from '../render/json.js';
 import { openMetricsFamilies } from '../render/openmetrics.js';
 import type { Report } from '../report/types.js';
+import { useLiveDuckDbSettings } from '../sources/duckdb.js';
 import { sseEvent } from './events.js';
 import { Refresher } from './refresher.js';
 import {
@@ -27,6 +28,9 @@ const port = parentPort;
 if (port === null) throw new Error('live/worker.ts runs as a worker thread');
 const { color } = workerData as WorkerData;
 const settings = unpackSettings((workerData as WorkerData).settings);
+// Every database this thread opens is a live view's: one thread, freed memory given back
+// (docs/live.md, "Memory"). The serving thread and one-shot reports keep DuckDB's defaults.
+useLiveDuckDbSettings();
 /**
  * On Linux a thread's priority is its own: every thread of the process but the serving one (this
  * worker, DuckDB's threads, libuv's pool where DuckDB's queries run) is put at nice 10, so when

@@ -13,6 +13,22 @@ export interface DuckDb {
   close(): void;
 }
 
+/**
+ * A live view's settings (docs/live.md, "Memory"): its database answers the same small query
+ * every refresh for hours, and the process's RSS is where each refresh's working memory lands.
+ * One thread: fewer threads allocating, fewer allocator caches holding freed memory. DuckDB's
+ * allocator gives freed memory back after any task that took more than 8 MB (the default waits
+ * for 128 MB), from a background thread. A one-shot report keeps DuckDB's defaults: its one big
+ * query wants every core, and the process exits when it is done.
+ */
+const LIVE_SETTINGS = ['SET threads = 1', "SET allocator_flush_threshold = '8MB'", 'SET allocator_background_threads = true'];
+let live = false;
+
+/** Called by the live view's refresh worker (live/worker.ts): its databases take LIVE_SETTINGS. */
+export function useLiveDuckDbSettings(): void {
+  live = true;
+}
+
 export async function openDuckDb(): Promise<DuckDb> {
   // require(), not import(): importing this CommonJS package from ESM makes Node lex its 124
   // files for named exports, which doubles the load time (~0.3 s) of every --demo/--input run.
@@ -29,6 +45,7 @@ export async function openDuckDb(): Promise<DuckDb> {
   // Only aggregates come out, so row order never matters; keeping it slows the parallel load of
   // text files into a table (NDJSON 1M rows per window: ~0.3 s of ~2.9 s).
   await connection.run('SET preserve_insertion_order = false');
+  if (live) for (const sql of LIVE_SETTINGS) await connection.run(sql);
   return {
     connection,
     close() {
