@@ -6,7 +6,7 @@
 // build statement makes from the raw rows of each hour it builds (halfHourRows).
 import { interpolated, percentileAggregates, rankedSql } from './rollup-percentiles.js';
 import { BLOCK_SPANS, RAW_TIMELINE_SPAN, TIMELINE_SPANS } from './rollup-spans.js';
-import { READ_WORK_MEM } from './rpc.js';
+import { READ_WORK_MEM } from './session.js';
 
 export const BLOCKS_SIGNATURE = 'public.perf_monitor_rollup_blocks(timestamptz, timestamptz, timestamptz)';
 

@@ -10,7 +10,7 @@ import { buildStatement } from './rollup-build.js';
 export { BLOCKS_SIGNATURE } from './rollup-blocks.js';
 
 import { HISTOGRAM_LAYOUT, RAW_TIMELINE_SPAN, ROLLUP_THRESHOLD, TIMELINE_SPANS } from './rollup-spans.js';
-import { READ_WORK_MEM } from './rpc.js';
+import { READ_WORK_MEM } from './session.js';
 
 export const ROLLUP_FILE = toolFile('sql/rollup.sql');
 export const REFRESH_SIGNATURE = 'public.perf_monitor_refresh_rollups(interval, integer)';

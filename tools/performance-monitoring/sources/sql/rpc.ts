@@ -25,9 +25,6 @@ export const RPC_FUNCTION = 'public.perf_monitor_summary';
  *  up, and far under the API's 60 s cap. */
 export const RPC_STATEMENT_TIMEOUT = '25s';
 
-/** work_mem for a report's read: session.ts (re-exported for the rollup refresh's generators). */
-export { READ_WORK_MEM } from './session.js';
-
 /** The function's identity, as REVOKE, GRANT and regprocedure take it. */
 export const RPC_SIGNATURE = `${RPC_FUNCTION}(${RPC_PARAMETERS.map((p) => p.sqlType).join(', ')})`;
 
